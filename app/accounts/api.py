@@ -1,0 +1,225 @@
+"""API: tokens, the signed-in user, organisations and users."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+from flask import current_app, g, request
+from pydantic import EmailStr, Field
+from sqlalchemy import select
+
+from app.accounts import operations
+from app.accounts.models import Organization, User
+from app.api import api
+from app.api.endpoint import ApiResponse, endpoint
+from app.api.problems import problem
+from app.api.schema import Instant, OutputInstant, RequestBody, ResponseBody
+from app.audit.operations import record as audit
+from app.errors import NotFound
+from app.extensions import db
+from app.security import PUBLIC, SIGNED_IN, current_actor
+from app.timekeeping import format_instant, now_utc
+
+RoleName = Literal["referrer", "specialist", "coordinator", "admin"]
+
+
+class TokenRequest(RequestBody):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1024)
+    label: str | None = Field(default=None, max_length=200)
+
+
+class TokenResponse(ResponseBody):
+    token: str
+    expires_at: OutputInstant
+
+
+class OrganizationOut(ResponseBody):
+    id: int
+    name: str
+    country: str
+    timezone: str
+    residency_region: str
+
+
+class OrganizationIn(RequestBody):
+    name: str = Field(min_length=2, max_length=200)
+    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
+    timezone: str = Field(description="IANA zone name, e.g. Asia/Kathmandu")
+    residency_region: str = Field(description="Data-residency region code, e.g. 'cn'")
+
+
+class UserOut(ResponseBody):
+    id: int
+    email: str
+    name: str
+    organization_id: int
+    timezone: str = Field(description="The zone this user reads times in")
+    display_timezone: str | None
+    languages: list[str]
+    roles: list[RoleName]
+    is_active: bool
+
+
+class UserIn(RequestBody):
+    email: EmailStr
+    name: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=10, max_length=1024)
+    organization_id: int
+    roles: list[RoleName] = Field(min_length=1)
+    languages: list[str] = []
+    display_timezone: str | None = None
+
+
+class UserPatch(RequestBody):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    roles: list[RoleName] | None = Field(default=None, min_length=1)
+    is_active: bool | None = None
+    languages: list[str] | None = None
+    display_timezone: str | None = None
+
+
+class ProfilePatch(RequestBody):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    languages: list[str] | None = None
+    display_timezone: str | None = None
+
+
+def user_out(user: User) -> dict:
+    return {
+        "id": user.id, "email": user.email, "name": user.name,
+        "organization_id": user.organization_id, "timezone": user.timezone,
+        "display_timezone": user.display_timezone, "languages": list(user.languages or []),
+        "roles": sorted(user.roles), "is_active": user.is_active,
+    }
+
+
+def lockout_policy() -> operations.LockoutPolicy:
+    config = current_app.config
+    return operations.LockoutPolicy(
+        max_failures=config["LOGIN_MAX_FAILURES"],
+        lockout=timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"]),
+    )
+
+
+@api.post("/auth/token")
+@endpoint(summary="Exchange e-mail and password for a bearer token", roles=PUBLIC,
+          body=TokenRequest, response=TokenResponse, status=201, tags=("auth",))
+def create_token(body: TokenRequest):
+    at = now_utc()
+    try:
+        user = operations.authenticate(db.session, body.email, body.password, at=at,
+                                       policy=lockout_policy())
+    except operations.SignInRefused as refusal:
+        audit(db.session, "auth.token_refused", source_address=request.remote_addr,
+              detail={"email": operations.normalize_email(body.email), "reason": refusal.message})
+        db.session.commit()  # keep the failure count and the audit row
+        if refusal.locked_until is not None:
+            retry = max(1, int((refusal.locked_until - at).total_seconds()))
+            return problem(429, f"{refusal.message} Try again after "
+                                f"{format_instant(refusal.locked_until)}.",
+                           headers={"Retry-After": str(retry)})
+        return problem(401, refusal.message)
+    lifetime = timedelta(hours=current_app.config["API_TOKEN_LIFETIME_HOURS"])
+    secret, record = operations.issue_token(db.session, user, at=at, lifetime=lifetime,
+                                            label=body.label)
+    audit(db.session, "auth.token_created", actor=user, target_type="api_token",
+          target_id=record.id, source_address=request.remote_addr)
+    return {"token": secret, "expires_at": record.expires_at}
+
+
+@api.delete("/auth/token")
+@endpoint(summary="Revoke the bearer token used for this request", status=204, tags=("auth",))
+def revoke_token():
+    token = g.get("api_token")
+    if token is None:
+        return problem(400, "This request was not made with a bearer token; nothing to revoke.")
+    operations.revoke_token(token, at=now_utc())
+    audit(db.session, "auth.token_revoked", actor=current_actor(), target_type="api_token",
+          target_id=token.id, source_address=request.remote_addr)
+    return None
+
+
+@api.get("/me")
+@endpoint(summary="The signed-in user", response=UserOut, tags=("users",))
+def me():
+    return user_out(current_actor())
+
+
+@api.patch("/me")
+@endpoint(summary="Change my name, languages or display time zone", body=ProfilePatch,
+          response=UserOut, tags=("users",))
+def update_me(body: ProfilePatch):
+    user = current_actor()
+    _apply_profile(user, body)
+    return user_out(user)
+
+
+def _apply_profile(user: User, body) -> None:
+    fields = body.model_fields_set
+    if "name" in fields and body.name is not None:
+        user.name = body.name.strip()
+    if "languages" in fields and body.languages is not None:
+        user.languages = operations.validate_languages(body.languages)
+    if "display_timezone" in fields:
+        user.display_timezone = operations.checked_zone("display_timezone", body.display_timezone)
+
+
+@api.get("/organizations")
+@endpoint(summary="List organisations in the network", response=OrganizationOut, many=True,
+          tags=("organizations",))
+def list_organizations():
+    return db.session.scalars(select(Organization).order_by(Organization.name)).all()
+
+
+@api.post("/organizations")
+@endpoint(summary="Add an organisation", roles={"admin"}, body=OrganizationIn,
+          response=OrganizationOut, status=201, tags=("organizations",))
+def create_organization(body: OrganizationIn):
+    organization = operations.create_organization(db.session, **body.model_dump())
+    audit(db.session, "organization.created", actor=current_actor(),
+          target_type="organization", target_id=organization.id, source_address=request.remote_addr)
+    return organization
+
+
+@api.get("/users")
+@endpoint(summary="List users", roles={"admin", "coordinator"}, response=UserOut, many=True,
+          tags=("users",))
+def list_users():
+    users = db.session.scalars(select(User).order_by(User.name)).all()
+    return [user_out(user) for user in users]
+
+
+@api.post("/users")
+@endpoint(summary="Create a user", roles={"admin"}, body=UserIn, response=UserOut, status=201,
+          tags=("users",))
+def create_user(body: UserIn):
+    organization = db.session.get(Organization, body.organization_id)
+    if organization is None:
+        return problem(422, "organization_id: no such organisation",
+                       type_="/problems/validation-error",
+                       errors=[{"field": "organization_id", "message": "no such organisation"}])
+    values = body.model_dump(exclude={"organization_id"})
+    user = operations.create_user(db.session, organization=organization, **values)
+    audit(db.session, "user.created", actor=current_actor(), target_type="user",
+          target_id=user.id, source_address=request.remote_addr,
+          detail={"roles": sorted(user.roles)})
+    return user_out(user)
+
+
+@api.patch("/users/<int:user_id>")
+@endpoint(summary="Change a user's roles, status or profile", roles={"admin"}, body=UserPatch,
+          response=UserOut, tags=("users",))
+def update_user(user_id: int, body: UserPatch):
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user with id {user_id}.")
+    _apply_profile(user, body)
+    if body.roles is not None:
+        operations.set_roles(user, body.roles)
+    if body.is_active is not None:
+        user.is_active = body.is_active
+    audit(db.session, "user.updated", actor=current_actor(), target_type="user",
+          target_id=user.id, source_address=request.remote_addr,
+          detail={"fields": sorted(body.model_fields_set)})
+    return ApiResponse(user_out(user))

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, UTCDateTime
+from app.timekeeping import now_utc
+
+
+class Role(str, enum.Enum):
+    REFERRER = "referrer"
+    SPECIALIST = "specialist"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+ROLE_VALUES = tuple(role.value for role in Role)
+
+
+class Organization(Base):
+    """A hospital or site in the network. Its region decides where its patients' data may go."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    country: Mapped[str] = mapped_column(String(2))  # ISO 3166-1 alpha-2
+    timezone: Mapped[str] = mapped_column(String(64))  # IANA name
+    residency_region: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    users: Mapped[list["User"]] = relationship(back_populates="organization")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased so that uniqueness is case-insensitive on every database.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    display_timezone: Mapped[str | None] = mapped_column(String(64))
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)  # ISO 639-1, preferred first
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_login_count: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    organization: Mapped[Organization] = relationship(back_populates="users")
+    role_grants: Mapped[list["UserRole"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(grant.role for grant in self.role_grants)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def timezone(self) -> str:
+        """The zone this person reads times in: their own choice, else their organisation's."""
+        return self.display_timezone or self.organization.timezone
+
+    # Flask-Login's protocol, kept here so the login manager needs no adapter class.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('referrer', 'specialist', 'coordinator', 'admin')", name="role_known"
+        ),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="role_grants")
+
+
+class ApiToken(Base):
+    """A bearer token for the API. Only its SHA-256 is stored; the token itself is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    def is_usable(self, at: datetime) -> bool:
+        return self.revoked_at is None and at < self.expires_at

@@ -1,0 +1,218 @@
+"""Account operations: sign-in with lockout, API tokens, creating people and organisations.
+
+Plain Python over a SQLAlchemy session; callers commit. Times are passed in (`at`) so the
+rules can be tested without waiting.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pytz
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.accounts import passwords
+from app.accounts.models import ROLE_VALUES, ApiToken, Organization, User, UserRole
+from app.errors import Conflict, InvalidInput
+from app.timekeeping import ensure_utc, validate_zone
+
+# A dummy hash to verify against when the e-mail is unknown, so both paths take the same time.
+_TIMING_DUMMY_HASH = None
+
+_ISO_639_1 = re.compile(r"^[a-z]{2}$")
+_REGION = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
+
+
+
+
+class SignInRefused(Exception):
+    """Wrong credentials, an inactive account, or a locked one (then `locked_until` is set)."""
+
+    def __init__(self, message: str, locked_until: datetime | None = None):
+        super().__init__(message)
+        self.message = message
+        self.locked_until = locked_until
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    max_failures: int = 5
+    lockout: timedelta = timedelta(minutes=15)
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def authenticate(
+    session: Session, email: str, password: str, *, at: datetime, policy: LockoutPolicy
+) -> User:
+    """Return the user whose credentials these are, or raise SignInRefused.
+
+    After `policy.max_failures` consecutive failures the account is locked for `policy.lockout`;
+    while locked even the right password is refused, which stops online guessing.
+    """
+    global _TIMING_DUMMY_HASH
+    at = ensure_utc(at)
+    user = find_user_by_email(session, email)
+    if user is None:
+        if _TIMING_DUMMY_HASH is None:
+            _TIMING_DUMMY_HASH = passwords.hash_password(secrets.token_hex(8))
+        passwords.verify_password(_TIMING_DUMMY_HASH, password)
+        raise SignInRefused("The e-mail address or password is wrong.")
+    if user.locked_until is not None and user.locked_until > at:
+        raise SignInRefused(
+            "Too many failed sign-in attempts; this account is locked for a while.",
+            locked_until=user.locked_until,
+        )
+    if not passwords.verify_password(user.password_hash, password):
+        user.failed_login_count = (user.failed_login_count or 0) + 1
+        if user.failed_login_count >= policy.max_failures:
+            user.locked_until = at + policy.lockout
+            user.failed_login_count = 0
+            raise SignInRefused(
+                "Too many failed sign-in attempts; this account is locked for a while.",
+                locked_until=user.locked_until,
+            )
+        raise SignInRefused("The e-mail address or password is wrong.")
+    if not user.is_active:
+        raise SignInRefused("This account has been deactivated.")
+    user.failed_login_count = 0
+    user.locked_until = None
+    user.last_login_at = at
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    return user
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(
+    session: Session, user: User, *, at: datetime, lifetime: timedelta, label: str | None = None
+) -> tuple[str, ApiToken]:
+    """Create a token; return the secret (shown once) and its stored record."""
+    secret = "mrd_" + secrets.token_urlsafe(32)
+    record = ApiToken(
+        user=user,
+        token_hash=_token_digest(secret),
+        label=label,
+        created_at=ensure_utc(at),
+        expires_at=ensure_utc(at) + lifetime,
+    )
+    session.add(record)
+    session.flush()
+    return secret, record
+
+
+def resolve_token(session: Session, secret: str, *, at: datetime) -> ApiToken | None:
+    """The usable token record for `secret` (not expired, not revoked, active user), else None."""
+    record = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(secret)))
+    if record is None or not record.is_usable(ensure_utc(at)) or not record.user.is_active:
+        return None
+    record.last_used_at = ensure_utc(at)
+    return record
+
+
+def revoke_token(record: ApiToken, *, at: datetime) -> None:
+    if record.revoked_at is None:
+        record.revoked_at = ensure_utc(at)
+
+
+def checked_zone(field: str, zone_name: str | None) -> str | None:
+    """None stays None (use the default zone); anything else must be a known IANA zone."""
+    if zone_name is None:
+        return None
+    try:
+        return validate_zone(zone_name)
+    except ValueError as exc:
+        raise InvalidInput(field, str(exc)) from None
+
+
+def validate_languages(languages) -> list[str]:
+    if not isinstance(languages, list | tuple):
+        raise InvalidInput("languages", "must be a list of ISO 639-1 codes, e.g. ['en', 'zh']")
+    cleaned = []
+    for code in languages:
+        code = str(code).strip().lower()
+        if not _ISO_639_1.match(code):
+            raise InvalidInput("languages", f"{code!r} is not an ISO 639-1 language code")
+        if code not in cleaned:
+            cleaned.append(code)
+    return cleaned
+
+
+def create_organization(
+    session: Session, *, name: str, country: str, timezone: str, residency_region: str
+) -> Organization:
+    country = (country or "").strip().upper()
+    if country not in pytz.country_names:
+        raise InvalidInput("country", f"{country!r} is not an ISO 3166-1 alpha-2 country code")
+    checked_zone("timezone", timezone)
+    region = (residency_region or "").strip().lower()
+    if not _REGION.match(region):
+        raise InvalidInput(
+            "residency_region", "must be a short lower-case code such as 'cn' or 'eaeu'"
+        )
+    if session.scalar(select(Organization).where(func.lower(Organization.name) == name.lower())):
+        raise Conflict(f"An organisation named {name!r} already exists.")
+    organization = Organization(
+        name=name.strip(), country=country, timezone=timezone, residency_region=region
+    )
+    session.add(organization)
+    session.flush()
+    return organization
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    organization: Organization,
+    roles,
+    languages=(),
+    display_timezone: str | None = None,
+) -> User:
+    email = normalize_email(email)
+    if find_user_by_email(session, email) is not None:
+        raise Conflict(f"A user with e-mail {email} already exists.")
+    if len(password) < 10:
+        raise InvalidInput("password", "must be at least 10 characters long")
+    checked_zone("display_timezone", display_timezone)
+    user = User(
+        email=email,
+        name=name.strip(),
+        password_hash=passwords.hash_password(password),
+        organization=organization,
+        display_timezone=display_timezone,
+        languages=validate_languages(list(languages)),
+        is_active=True,
+        failed_login_count=0,
+    )
+    set_roles(user, roles)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_roles(user: User, roles) -> None:
+    roles = list(dict.fromkeys(roles))
+    unknown = [role for role in roles if role not in ROLE_VALUES]
+    if unknown:
+        raise InvalidInput("roles", f"unknown role(s) {unknown}; known: {list(ROLE_VALUES)}")
+    if not roles:
+        raise InvalidInput("roles", "a user needs at least one role")
+    kept = [grant for grant in user.role_grants if grant.role in roles]
+    have = {grant.role for grant in kept}
+    user.role_grants = kept + [UserRole(role=role) for role in roles if role not in have]

@@ -1,0 +1,133 @@
+"""`@endpoint`: the one way an API view is declared.
+
+It authenticates, authorises (deny by default), parses and validates the JSON body and query
+string, calls the view, serialises its answer, and commits once. Its metadata feeds the
+OpenAPI document, so the document cannot drift from the code.
+"""
+from __future__ import annotations
+
+import json
+from functools import wraps
+
+from flask import current_app, g, request
+from flask_wtf.csrf import CSRFError, validate_csrf
+from pydantic import BaseModel, ValidationError
+
+from app.api.problems import problem, validation_problem
+from app.api.schema import describe_errors
+from app.extensions import db
+from app.security import PUBLIC, SIGNED_IN, current_actor, declare_access, is_allowed
+
+_UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class ApiResponse:
+    """A view's answer when it needs a status or headers other than the endpoint's default."""
+
+    def __init__(self, body=None, status: int | None = None, headers: dict | None = None):
+        self.body, self.status, self.headers = body, status, headers or {}
+
+
+def endpoint(*, summary: str, roles=SIGNED_IN, body: type[BaseModel] | None = None,
+             query: type[BaseModel] | None = None, response: type[BaseModel] | None = None,
+             many: bool = False, status: int = 200, tags: tuple[str, ...] = ()):
+    access = roles if roles in (PUBLIC, SIGNED_IN) else frozenset(roles)
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            actor = current_actor()
+            if access != PUBLIC:
+                if actor is None:
+                    return problem(401, "Sign in first: send 'Authorization: Bearer <token>' "
+                                        "from POST /api/v1/auth/token.",
+                                   headers={"WWW-Authenticate": 'Bearer realm="meridian"'})
+                if not is_allowed(actor, access):
+                    return problem(403, "Your role does not allow this. Needed: "
+                                        + ", ".join(sorted(access)) + ".")
+                refusal = _check_csrf_for_cookie_auth()
+                if refusal is not None:
+                    return refusal
+            if body is not None:
+                parsed = _parse_body(body)
+                if not isinstance(parsed, BaseModel):
+                    return parsed
+                kwargs["body"] = parsed
+            if query is not None:
+                parsed = _parse_query(query)
+                if not isinstance(parsed, BaseModel):
+                    return parsed
+                kwargs["query"] = parsed
+            result = view(*args, **kwargs)
+            db.session.commit()
+            return _serialise(result)
+
+        def _serialise(result):
+            answer = result if isinstance(result, ApiResponse) else ApiResponse(result)
+            code = answer.status or status
+            if answer.body is None:
+                return current_app.response_class(status=code, headers=answer.headers)
+            payload = answer.body
+            if response is not None:
+                if many:
+                    payload = [response.model_validate(item).model_dump(mode="json")
+                               for item in payload]
+                else:
+                    payload = response.model_validate(payload).model_dump(mode="json")
+            reply = current_app.response_class(
+                json.dumps(payload, ensure_ascii=False), status=code, mimetype="application/json"
+            )
+            reply.headers.update(answer.headers)
+            return reply
+
+        wrapper._api_spec = {
+            "summary": summary, "access": access, "body": body, "query": query,
+            "response": response, "many": many, "status": status, "tags": tags,
+        }
+        return declare_access(wrapper, access)
+
+    return decorator
+
+
+def _check_csrf_for_cookie_auth():
+    """A browser session authenticates by cookie, so its unsafe requests must prove they are ours."""
+    if g.get("auth_method") != "session" or request.method not in _UNSAFE_METHODS:
+        return None
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return None
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken"))
+    except (CSRFError, Exception):
+        return problem(403, "Missing or invalid X-CSRFToken header for a cookie-authenticated request.")
+    return None
+
+
+def _parse_body(model: type[BaseModel]):
+    limit = current_app.config["API_MAX_JSON_BYTES"]
+    if request.content_length is not None and request.content_length > limit:
+        return problem(413, f"The JSON body is larger than {limit} bytes.")
+    if not request.is_json:
+        return problem(415, "Send the body as JSON with 'Content-Type: application/json'.")
+    raw = request.get_data(cache=True)
+    if len(raw) > limit:
+        return problem(413, f"The JSON body is larger than {limit} bytes.")
+    try:
+        return model.model_validate_json(raw or b"")
+    except ValidationError as exc:
+        if any(e["type"] == "json_invalid" for e in exc.errors()):
+            return problem(400, "The body is not valid JSON: " + exc.errors()[0]["msg"] + ".")
+        if any(e["type"] == "model_type" and not e["loc"] for e in exc.errors()):
+            return problem(400, "The body must be a JSON object.")
+        return validation_problem(describe_errors(exc))
+
+
+def _parse_query(model: type[BaseModel]):
+    values = {}
+    for key in request.args:
+        items = request.args.getlist(key)
+        values[key] = items if len(items) > 1 else items[0]
+    try:
+        # Query strings are text, so types are coerced here (strict mode is for JSON bodies).
+        return model.model_validate(values, strict=False)
+    except ValidationError as exc:
+        return validation_problem(describe_errors(exc))

@@ -1,0 +1,1 @@
+"""A believable demo network, for trying Meridian out."""

@@ -1,0 +1,76 @@
+"""Turn every error into a response a person can act on: problem+json for the API, a page otherwise.
+
+No traceback ever reaches a user; unexpected errors are logged with one.
+"""
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from app.api.problems import problem, validation_problem
+from app.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+
+_DOMAIN_STATUS = ((InvalidInput, 422), (NotFound, 404), (Conflict, 409), (PermissionDenied, 403))
+
+
+def _wants_problem() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _status_of(error: DomainError) -> int:
+    for kind, status in _DOMAIN_STATUS:
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
+def register_error_handlers(app):
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        from app.extensions import db
+
+        db.session.rollback()
+        status = _status_of(error)
+        if _wants_problem():
+            if isinstance(error, InvalidInput):
+                return validation_problem([{"field": error.field, "message": error.message}])
+            return problem(status, error.message, **getattr(error, "extra", {}))
+        return render_template("error.html", status=status, message=error.message), status
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def handle_too_large(error):
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        message = f"The request body is larger than the limit of {limit} bytes."
+        if _wants_problem():
+            return problem(413, message)
+        return render_template("error.html", status=413, message=message), 413
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf(error):
+        message = "The form expired or was not sent from this site; reload the page and try again."
+        if _wants_problem():
+            return problem(400, message)
+        return render_template("error.html", status=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def handle_http(error: HTTPException):
+        if _wants_problem():
+            detail = error.description or error.name
+            if error.code == 404:
+                detail = f"Nothing at {request.path}."
+            elif error.code == 405:
+                detail = f"{request.method} is not allowed on {request.path}."
+            return problem(error.code or 500, detail)
+        return render_template("error.html", status=error.code, message=error.description), error.code
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        from app.extensions import db
+
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        message = "Something went wrong on our side; nothing was saved. Please try again."
+        if _wants_problem():
+            return problem(500, message)
+        return render_template("error.html", status=500, message=message), 500

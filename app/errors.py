@@ -1,0 +1,32 @@
+"""Errors the domain raises; the web and API layers turn them into responses (no Flask here)."""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(DomainError):
+    """Input broke a rule; `field` names it (dotted path), so a person knows what to fix."""
+
+    def __init__(self, field: str | None, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+class NotFound(DomainError):
+    pass
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state (e.g. an illegal transition, a double booking)."""
+
+    def __init__(self, message: str, **extra):
+        super().__init__(message)
+        self.extra = extra
+
+
+class PermissionDenied(DomainError):
+    pass

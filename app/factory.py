@@ -1,0 +1,94 @@
+"""`build_app`: configure Flask, bind the extensions, register every area."""
+from __future__ import annotations
+
+import importlib
+import os
+
+from flask import Flask
+
+from app.accounts import passwords
+
+# Modules that register API routes or Socket.IO handlers as they are imported.
+AREA_MODULES = (
+    "app.api.meta",
+    "app.accounts.api",
+    "app.audit.api",
+    "app.live.events",
+)
+
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def build_app(config_class=None) -> Flask:
+    from config import config_from_environment
+
+    config_class = config_class or config_from_environment()
+    if hasattr(config_class, "check"):
+        config_class.check()
+
+    app = Flask(__name__, instance_path=os.environ.get("MERIDIAN_INSTANCE_PATH")
+                or os.path.join(PROJECT_ROOT, "instance"))
+    app.config.from_object(config_class)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
+            app.instance_path, "meridian.sqlite"
+        )
+    passwords.configure(app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_KIB"])
+
+    _init_extensions(app)
+    _register_areas(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app.extensions import csrf, db, login_manager, migrate, socketio
+
+    importlib.import_module("app.models")  # the whole schema, for Alembic
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"),
+                     render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "web.login"
+    login_manager.login_message = "Please sign in to continue."
+    csrf.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config.get("REDIS_URL"),
+        channel=app.config["SOCKETIO_CHANNEL"],
+        manage_session=False,  # Socket.IO handlers read the Flask session, never write it
+    )
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from app.accounts.models import User
+
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _register_areas(app: Flask) -> None:
+    from app.api import api
+    from app.errorhandlers import register_error_handlers
+    from app.extensions import csrf
+    from app.health import health
+    from app.security import enforce_declared_access
+    from app.web import web
+    from app.web.filters import register_filters
+
+    # Each area's API module adds its routes to the shared blueprint when imported.
+    for module in AREA_MODULES:
+        importlib.import_module(module)
+
+    csrf.exempt(api)  # the API checks CSRF itself, for cookie-authenticated requests only
+    app.register_blueprint(api)
+    app.register_blueprint(web)
+    app.register_blueprint(health)
+    app.before_request(enforce_declared_access)
+    register_error_handlers(app)
+    register_filters(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)

@@ -1,0 +1,137 @@
+"""Time helpers: the one place where instants are made, parsed, converted and checked.
+
+Rules of the house: instants are timezone-aware UTC everywhere inside Meridian; named zones
+come from pytz (which ships its own tz database) and are only used at the edges, through
+`localize`/`astimezone`, never as a `tzinfo=` argument.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta, timezone
+
+import pytz
+
+UTC = timezone.utc
+
+# ISO 8601 date-time with a mandatory offset ("Z" or ±HH:MM); seconds and fractions optional.
+_ISO_INSTANT = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$",
+    re.IGNORECASE,
+)
+
+
+class NaiveDatetimeError(ValueError):
+    """A datetime without a time zone reached code that needs an instant."""
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def ensure_utc(value: datetime) -> datetime:
+    """Return `value` as a UTC datetime; refuse naive ones instead of guessing their zone."""
+    if not isinstance(value, datetime):
+        raise TypeError(f"expected a datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        raise NaiveDatetimeError(f"naive datetime {value.isoformat()} has no time zone")
+    return value.astimezone(UTC)
+
+
+def parse_instant(text: str) -> datetime:
+    """Parse an ISO 8601 date-time that carries an offset; return it in UTC.
+
+    Raises ValueError with a message fit to show a person.
+    """
+    if not isinstance(text, str):
+        raise ValueError("must be an ISO 8601 date-time string")
+    match = _ISO_INSTANT.match(text.strip())
+    if not match:
+        raise ValueError(
+            "must be an ISO 8601 date-time with a time-zone offset, e.g. 2026-03-29T09:30:00Z"
+        )
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
+    try:
+        local = datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
+            int((fraction or ".0")[1:].ljust(6, "0")),
+        )
+    except ValueError as exc:
+        raise ValueError(f"is not a valid date-time ({exc})") from None
+    if offset.upper() == "Z":
+        delta = timedelta(0)
+    else:
+        sign = -1 if offset[0] == "-" else 1
+        digits = offset[1:].replace(":", "")
+        hours, minutes = int(digits[:2]), int(digits[2:])
+        if hours > 23 or minutes > 59:
+            raise ValueError("has an out-of-range offset")
+        delta = sign * timedelta(hours=hours, minutes=minutes)
+    return (local - delta).replace(tzinfo=UTC)
+
+
+def format_instant(value: datetime) -> str:
+    """ISO 8601 in UTC with a trailing Z, to the second (what the API returns)."""
+    return ensure_utc(value).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def is_valid_zone(name: str) -> bool:
+    return isinstance(name, str) and name in pytz.all_timezones_set
+
+
+def validate_zone(name: str) -> str:
+    """Return `name` if it is an IANA zone pytz knows; raise ValueError otherwise."""
+    if not is_valid_zone(name):
+        raise ValueError(f"{name!r} is not a known IANA time zone (e.g. Asia/Kathmandu)")
+    return name
+
+
+def get_zone(name: str):
+    return pytz.timezone(validate_zone(name))
+
+
+def to_local(value: datetime, zone_name: str) -> datetime:
+    """The wall-clock reading of an instant in a named zone (aware, pytz-normalised)."""
+    return ensure_utc(value).astimezone(get_zone(zone_name))
+
+
+def from_local(
+    wall_clock: datetime, zone_name: str, *, nonexistent: str = "shift", ambiguous: str = "earlier"
+) -> datetime:
+    """Turn a naive wall-clock reading in `zone_name` into a UTC instant.
+
+    nonexistent: a reading inside a spring-forward gap is "shift"ed forward by the gap's
+    length (02:30 in a 02:00→03:00 gap becomes 03:30) or "raise"s ValueError.
+    ambiguous: a reading in a repeated hour is the "earlier" or "later" occurrence, or "raise"s.
+    """
+    if wall_clock.tzinfo is not None:
+        raise ValueError("from_local takes a wall-clock reading without tzinfo")
+    zone = get_zone(zone_name)
+    try:
+        return zone.localize(wall_clock, is_dst=None).astimezone(UTC)
+    except pytz.NonExistentTimeError:
+        if nonexistent == "raise":
+            raise ValueError(
+                f"{wall_clock:%Y-%m-%d %H:%M} does not exist in {zone_name} (clocks skip it)"
+            ) from None
+        # With is_dst=False the reading is taken at the pre-gap offset, which lands past the gap.
+        return zone.localize(wall_clock, is_dst=False).astimezone(UTC)
+    except pytz.AmbiguousTimeError:
+        if ambiguous == "raise":
+            raise ValueError(
+                f"{wall_clock:%Y-%m-%d %H:%M} happens twice in {zone_name} (clocks go back)"
+            ) from None
+        return zone.localize(wall_clock, is_dst=(ambiguous == "earlier")).astimezone(UTC)
+
+
+def local_midnight(day: date, zone_name: str) -> datetime:
+    """The first instant of a local date (which is not 00:00 where midnight falls in a gap)."""
+    return from_local(datetime.combine(day, time(0)), zone_name)
+
+
+def utc_offset_label(value: datetime, zone_name: str) -> str:
+    """E.g. '+05:45' for Asia/Kathmandu: shown beside local times so nobody has to guess."""
+    offset = to_local(value, zone_name).utcoffset()
+    total = int(offset.total_seconds() // 60)
+    sign = "-" if total < 0 else "+"
+    hours, minutes = divmod(abs(total), 60)
+    return f"{sign}{hours:02d}:{minutes:02d}"

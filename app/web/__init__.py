@@ -1,0 +1,6 @@
+"""HTML pages."""
+from flask import Blueprint
+
+web = Blueprint("web", __name__)
+
+from app.web import views  # noqa: E402,F401

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_user, logout_user
+
+from app.accounts import operations as accounts
+from app.audit.operations import record as audit
+from app.extensions import db
+from app.security import PUBLIC, SIGNED_IN, current_actor, page
+from app.timekeeping import now_utc
+from app.web import web
+from app.web.forms import LoginForm, LogoutForm
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow redirects within this site (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("web.home")
+
+
+@web.route("/login", methods=["GET", "POST"])
+@page(PUBLIC)
+def login():
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        policy = accounts.LockoutPolicy(
+            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+            lockout=timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"]),
+        )
+        try:
+            user = accounts.authenticate(db.session, form.email.data, form.password.data,
+                                         at=now_utc(), policy=policy)
+        except accounts.SignInRefused as refusal:
+            audit(db.session, "auth.sign_in_refused", source_address=request.remote_addr,
+                  detail={"email": accounts.normalize_email(form.email.data),
+                          "reason": refusal.message})
+            db.session.commit()
+            form.password.errors.append(refusal.message)
+            status = 429 if refusal.locked_until else 401
+        else:
+            login_user(user)
+            audit(db.session, "auth.sign_in", actor=user, source_address=request.remote_addr)
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+    elif request.method == "POST":
+        status = 422
+    return render_template("login.html", form=form), status
+
+
+@web.post("/logout")
+@page(SIGNED_IN)
+def logout():
+    form = LogoutForm()
+    if form.validate_on_submit():
+        audit(db.session, "auth.sign_out", actor=current_actor(), source_address=request.remote_addr)
+        db.session.commit()
+        logout_user()
+        flash("You are signed out.")
+    return redirect(url_for("web.login"))
+
+
+@web.get("/")
+@page(SIGNED_IN)
+def home():
+    return render_template("home.html", user=current_actor(), now=now_utc())

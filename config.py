@@ -1,0 +1,85 @@
+"""Configuration classes. Each reads the environment; `create_app` picks one.
+
+Development defaults to a SQLite file in the instance folder (zero setup). Setting
+DATABASE_URL (PostgreSQL) and REDIS_URL (Socket.IO message queue) scales out.
+"""
+import os
+
+_INSECURE_DEV_KEY = "dev-only-insecure-secret-key"
+
+
+def _database_url(value):
+    """Use psycopg 3 for plain postgresql:// URLs (SQLAlchemy would look for psycopg2)."""
+    if value and value.startswith("postgres://"):
+        value = "postgresql://" + value[len("postgres://"):]
+    if value and value.startswith("postgresql://"):
+        value = "postgresql+psycopg://" + value[len("postgresql://"):]
+    return value
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", _INSECURE_DEV_KEY)
+    # None means "SQLite file in the instance folder"; the factory fills in the path.
+    SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("DATABASE_URL"))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "meridian-socketio")
+    SOCKETIO_ASYNC_MODE = "threading"
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+
+    # Largest request body accepted at all (attachments); JSON bodies have their own smaller limit.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", 25 * 1024 * 1024)) + 64 * 1024
+    API_MAX_JSON_BYTES = 1024 * 1024
+
+    API_TOKEN_LIFETIME_HOURS = int(os.environ.get("API_TOKEN_LIFETIME_HOURS", 24 * 14))
+    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", 5))
+    LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", 15))
+
+    # argon2id cost; the defaults follow the argon2-cffi recommendation (RFC 9106 low-memory profile).
+    PASSWORD_HASH_TIME_COST = 3
+    PASSWORD_HASH_MEMORY_KIB = 64 * 1024
+
+    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "meridian-demo")
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False  # the Werkzeug debugger would show tracebacks to users; keep it off
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"
+    WTF_CSRF_ENABLED = False
+    PASSWORD_HASH_TIME_COST = 1
+    PASSWORD_HASH_MEMORY_KIB = 8
+    SQLALCHEMY_ENGINE_OPTIONS = {}
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+
+    @classmethod
+    def check(cls):
+        """Refuse to start with a guessable secret: sessions and CSRF tokens depend on it."""
+        key = os.environ.get("SECRET_KEY", "")
+        if not key or key == _INSECURE_DEV_KEY or len(key) < 32:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in production"
+            )
+        cls.SECRET_KEY = key
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_environment():
+    name = os.environ.get("MERIDIAN_CONFIG", "development")
+    if name not in CONFIGS:
+        raise RuntimeError(f"MERIDIAN_CONFIG must be one of {sorted(CONFIGS)}, not {name!r}")
+    return CONFIGS[name]
