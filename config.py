@@ -53,7 +53,7 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key"
     WTF_CSRF_ENABLED = False
     PASSWORD_HASH_TIME_COST = 1
-    PASSWORD_HASH_MEMORY_KIB = 8
+    PASSWORD_HASH_MEMORY_KIB = 64
     SQLALCHEMY_ENGINE_OPTIONS = {}
 
 

@@ -9,9 +9,11 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.api.problems import problem, validation_problem
-from app.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from app.errors import (Conflict, DomainError, InvalidInput, NotAuthenticated, NotFound,
+                        PermissionDenied, TooManyAttempts)
 
-_DOMAIN_STATUS = ((InvalidInput, 422), (NotFound, 404), (Conflict, 409), (PermissionDenied, 403))
+_DOMAIN_STATUS = ((InvalidInput, 422), (NotFound, 404), (Conflict, 409), (PermissionDenied, 403),
+                  (NotAuthenticated, 401), (TooManyAttempts, 429))
 
 
 def _wants_problem() -> bool:
@@ -35,7 +37,12 @@ def register_error_handlers(app):
         if _wants_problem():
             if isinstance(error, InvalidInput):
                 return validation_problem([{"field": error.field, "message": error.message}])
-            return problem(status, error.message, **getattr(error, "extra", {}))
+            headers = {}
+            if isinstance(error, TooManyAttempts):
+                headers["Retry-After"] = str(error.retry_after)
+            if isinstance(error, NotAuthenticated):
+                headers["WWW-Authenticate"] = 'Bearer realm="meridian"'
+            return problem(status, error.message, headers=headers, **getattr(error, "extra", {}))
         return render_template("error.html", status=status, message=error.message), status
 
     @app.errorhandler(RequestEntityTooLarge)

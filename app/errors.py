@@ -30,3 +30,15 @@ class Conflict(DomainError):
 
 class PermissionDenied(DomainError):
     pass
+
+
+class NotAuthenticated(DomainError):
+    """Credentials were missing or wrong."""
+
+
+class TooManyAttempts(DomainError):
+    """Refused for a while (e.g. a locked account); `retry_after` is in seconds."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -26,8 +26,10 @@ def build_app(config_class=None) -> Flask:
     if hasattr(config_class, "check"):
         config_class.check()
 
-    app = Flask(__name__, instance_path=os.environ.get("MERIDIAN_INSTANCE_PATH")
-                or os.path.join(PROJECT_ROOT, "instance"))
+    instance_path = (getattr(config_class, "INSTANCE_PATH", None)
+                     or os.environ.get("MERIDIAN_INSTANCE_PATH")
+                     or os.path.join(PROJECT_ROOT, "instance"))
+    app = Flask(__name__, instance_path=instance_path)
     app.config.from_object(config_class)
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):

@@ -86,6 +86,9 @@ def page(roles=SIGNED_IN):
 
 def enforce_declared_access():
     """before_request hook: refuse any view that does not say who may use it."""
+    # `g` lives as long as the app context, which tests and CLI commands share across requests.
+    for name in ("actor", "auth_method", "api_token"):
+        g.pop(name, None)
     if request.endpoint is None or request.endpoint == "static":
         return None
     view = current_app.view_functions.get(request.endpoint)

@@ -12,10 +12,9 @@ from app.accounts import operations
 from app.accounts.models import Organization, User
 from app.api import api
 from app.api.endpoint import ApiResponse, endpoint
-from app.api.problems import problem
 from app.api.schema import Instant, OutputInstant, RequestBody, ResponseBody
 from app.audit.operations import record as audit
-from app.errors import NotFound
+from app.errors import DomainError, InvalidInput, NotAuthenticated, NotFound, TooManyAttempts
 from app.extensions import db
 from app.security import PUBLIC, SIGNED_IN, current_actor
 from app.timekeeping import format_instant, now_utc
@@ -115,11 +114,11 @@ def create_token(body: TokenRequest):
               detail={"email": operations.normalize_email(body.email), "reason": refusal.message})
         db.session.commit()  # keep the failure count and the audit row
         if refusal.locked_until is not None:
-            retry = max(1, int((refusal.locked_until - at).total_seconds()))
-            return problem(429, f"{refusal.message} Try again after "
-                                f"{format_instant(refusal.locked_until)}.",
-                           headers={"Retry-After": str(retry)})
-        return problem(401, refusal.message)
+            raise TooManyAttempts(
+                f"{refusal.message} Try again after {format_instant(refusal.locked_until)}.",
+                retry_after=max(1, int((refusal.locked_until - at).total_seconds())),
+            ) from None
+        raise NotAuthenticated(refusal.message) from None
     lifetime = timedelta(hours=current_app.config["API_TOKEN_LIFETIME_HOURS"])
     secret, record = operations.issue_token(db.session, user, at=at, lifetime=lifetime,
                                             label=body.label)
@@ -133,7 +132,7 @@ def create_token(body: TokenRequest):
 def revoke_token():
     token = g.get("api_token")
     if token is None:
-        return problem(400, "This request was not made with a bearer token; nothing to revoke.")
+        raise DomainError("This request was not made with a bearer token; nothing to revoke.")
     operations.revoke_token(token, at=now_utc())
     audit(db.session, "auth.token_revoked", actor=current_actor(), target_type="api_token",
           target_id=token.id, source_address=request.remote_addr)
@@ -196,9 +195,7 @@ def list_users():
 def create_user(body: UserIn):
     organization = db.session.get(Organization, body.organization_id)
     if organization is None:
-        return problem(422, "organization_id: no such organisation",
-                       type_="/problems/validation-error",
-                       errors=[{"field": "organization_id", "message": "no such organisation"}])
+        raise InvalidInput("organization_id", f"no organisation has id {body.organization_id}")
     values = body.model_dump(exclude={"organization_id"})
     user = operations.create_user(db.session, organization=organization, **values)
     audit(db.session, "user.created", actor=current_actor(), target_type="user",

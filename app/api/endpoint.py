@@ -63,6 +63,8 @@ def endpoint(*, summary: str, roles=SIGNED_IN, body: type[BaseModel] | None = No
             return _serialise(result)
 
         def _serialise(result):
+            if isinstance(result, current_app.response_class):
+                return result
             answer = result if isinstance(result, ApiResponse) else ApiResponse(result)
             code = answer.status or status
             if answer.body is None:

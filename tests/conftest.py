@@ -1,0 +1,204 @@
+"""Shared fixtures.
+
+Database-facing tests take the `app` fixture, which runs each test on SQLite and, when
+TEST_DATABASE_URL is set, again on PostgreSQL. Each backend gets its own uniquely named
+database, migrated once per session and emptied after every test; it is dropped at the end.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from config import TestingConfig, _database_url
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+RUN_ID = uuid.uuid4().hex[:10]
+
+
+def pytest_configure(config):
+    """A service named in the environment must answer: CI fails rather than skips."""
+    if TEST_DATABASE_URL:
+        try:
+            engine = create_engine(_database_url(TEST_DATABASE_URL))
+            with engine.connect():
+                pass
+            engine.dispose()
+        except Exception as exc:
+            raise pytest.UsageError(f"TEST_DATABASE_URL does not answer: {exc}") from None
+    if TEST_REDIS_URL:
+        import redis
+
+        try:
+            redis.Redis.from_url(TEST_REDIS_URL, socket_timeout=5).ping()
+        except Exception as exc:
+            raise pytest.UsageError(f"TEST_REDIS_URL does not answer: {exc}") from None
+
+
+def make_config(database_url: str, instance_path: str, **overrides):
+    attributes = {"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": instance_path}
+    attributes.update(overrides)
+    return type("TestConfigForRun", (TestingConfig,), attributes)
+
+
+def migrate_to_head(database_url: str, instance_path: str) -> None:
+    import flask_migrate
+
+    from app import create_app
+
+    app = create_app(make_config(database_url, instance_path))
+    with app.app_context():
+        flask_migrate.upgrade()
+        from app.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("sqlite-template")
+    path = directory / "template.sqlite"
+    migrate_to_head(f"sqlite:///{path}", str(directory))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url():
+    if not TEST_DATABASE_URL:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    return _database_url(TEST_DATABASE_URL)
+
+
+@pytest.fixture(scope="session")
+def fresh_postgres_database(postgres_server_url):
+    """A factory of uniquely named, empty PostgreSQL databases, all dropped at the end."""
+    admin = create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
+    created = []
+
+    def create(purpose: str) -> str:
+        name = f"meridian_test_{RUN_ID}_{purpose}_{len(created)}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return make_url(postgres_server_url).set(database=name).render_as_string(hide_password=False)
+
+    yield create
+    with admin.connect() as connection:
+        for name in created:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated(fresh_postgres_database, tmp_path_factory):
+    url = fresh_postgres_database("suite")
+    migrate_to_head(url, str(tmp_path_factory.mktemp("pg-instance")))
+    engine = create_engine(url)
+    tables = [name for name in inspect(engine).get_table_names() if name != "alembic_version"]
+    yield url, engine, tables
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        path = tmp_path / "meridian.sqlite"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url, engine, tables = request.getfixturevalue("postgres_migrated")
+    yield url
+    with engine.begin() as connection:
+        connection.execute(text(
+            "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+        ))
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path):
+    return make_config(database_url, str(tmp_path / "instance"))
+
+
+@pytest.fixture
+def app(app_config):
+    from app import create_app
+    from app.extensions import db
+
+    application = create_app(app_config)
+    with application.app_context():
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(app):
+    from app.extensions import db
+
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def organization(session):
+    from app.accounts.operations import create_organization
+
+    org = create_organization(session, name="Fangchenggang Regional Cancer Centre", country="CN",
+                              timezone="Asia/Shanghai", residency_region="cn")
+    session.commit()
+    return org
+
+
+@pytest.fixture
+def make_user(session, organization):
+    from app.accounts.operations import create_user
+
+    counter = iter(range(1, 10_000))
+
+    def make(*roles, email=None, organization_=None, **extra):
+        user = create_user(
+            session,
+            email=email or f"user{next(counter)}@example.org",
+            name=extra.pop("name", "Test User"),
+            password=extra.pop("password", PASSWORD),
+            organization=organization_ or organization,
+            roles=roles or ("referrer",),
+            **extra,
+        )
+        session.commit()
+        return user
+
+    return make
+
+
+class ApiAuth:
+    """Tokens for users, as a client would get them."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def token_for(self, user, password: str = PASSWORD) -> str:
+        response = self.client.post("/api/v1/auth/token", json={"email": user.email, "password": password})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["token"]
+
+    def headers(self, user) -> dict:
+        return {"Authorization": f"Bearer {self.token_for(user)}"}
+
+
+@pytest.fixture
+def api_auth(client):
+    return ApiAuth(client)

@@ -1,0 +1,35 @@
+"""`flask seed-demo` builds a multinational network with users of every role."""
+from sqlalchemy import select
+
+from app.accounts.models import Organization, User
+from app.demo.seed import EMAIL_DOMAIN
+
+REQUIRED_ZONES = {"Asia/Shanghai", "Asia/Almaty", "Asia/Tashkent", "Asia/Karachi", "Asia/Kolkata",
+                  "Asia/Kathmandu", "Europe/Moscow", "Asia/Dubai", "Africa/Nairobi"}
+
+
+def test_seed_demo_creates_the_network(app, session, client):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert f"coordinator@{EMAIL_DOMAIN}" in result.output and "meridian-demo" in result.output
+    organizations = session.scalars(select(Organization)).all()
+    assert REQUIRED_ZONES <= {o.timezone for o in organizations}
+    hub = session.scalar(select(Organization).where(Organization.name.like("Fangchenggang%")))
+    assert hub.timezone == "Asia/Shanghai"
+    roles = set().union(*(u.roles for u in session.scalars(select(User))))
+    assert roles == {"referrer", "specialist", "coordinator", "admin"}
+    # the printed logins work
+    response = client.post("/api/v1/auth/token", json={"email": f"coordinator@{EMAIL_DOMAIN}",
+                                                       "password": "meridian-demo"})
+    assert response.status_code == 201
+
+
+def test_seed_demo_twice(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code == 1 and "already has data" in again.output
+    assert "Traceback" not in again.output
+    quiet = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert quiet.exit_code == 0 and "not seeded" in quiet.output

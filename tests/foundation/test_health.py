@@ -1,0 +1,28 @@
+def test_healthz(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_readyz_reports_database_and_migrations(client):
+    body = client.get("/readyz").get_json()
+    assert body["status"] == "ok" and body["database"] == "reachable"
+    assert body["migrations"]["current"]
+
+
+def test_readyz_is_503_when_the_database_is_unreachable(tmp_path):
+    from app import create_app
+    from tests.conftest import make_config
+
+    application = create_app(make_config(f"sqlite:///{tmp_path}/missing-dir/x/db.sqlite", str(tmp_path)))
+    response = application.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unreachable"
+
+
+def test_readyz_is_503_when_migrations_are_behind(tmp_path):
+    from app import create_app
+    from tests.conftest import make_config
+
+    application = create_app(make_config(f"sqlite:///{tmp_path}/blank.sqlite", str(tmp_path)))
+    response = application.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["migrations"]["current"] == []
