@@ -1,4 +1,14 @@
 """Every model, imported in one place so that metadata (and Alembic) sees the whole schema."""
 from app.accounts.models import ApiToken, Organization, Role, User, UserRole  # noqa: F401
 from app.audit.models import AuditEvent  # noqa: F401
+from app.calendar.models import CalendarFeed  # noqa: F401
 from app.db import Base  # noqa: F401
+from app.notifications.models import Notification  # noqa: F401
+from app.rotas.models import CoverRequest, OnCallShift, Rota, RotaMember  # noqa: F401
+from app.specialists.models import (  # noqa: F401
+    DateOverride,
+    Discipline,
+    Leave,
+    Licence,
+    SpecialistProfile,
+)

@@ -1,0 +1,1 @@
+"""On-call rotas: who covers a discipline when, fairly shared, with cover swaps."""

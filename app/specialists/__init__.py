@@ -1,0 +1,1 @@
+"""Specialists: disciplines, working hours, leave, date overrides and licences."""
