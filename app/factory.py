@@ -13,6 +13,9 @@ AREA_MODULES = (
     "app.api.meta",
     "app.accounts.api",
     "app.audit.api",
+    "app.specialists.api",
+    "app.rotas.api",
+    "app.notifications.api",
     "app.live.events",
 )
 
