@@ -3,6 +3,7 @@ from app.accounts.models import ApiToken, Organization, Role, User, UserRole  # 
 from app.audit.models import AuditEvent  # noqa: F401
 from app.calendar.models import CalendarFeed  # noqa: F401
 from app.db import Base  # noqa: F401
+from app.meetings.models import Invitation, Meeting  # noqa: F401
 from app.notifications.models import Notification  # noqa: F401
 from app.rotas.models import CoverRequest, OnCallShift, Rota, RotaMember  # noqa: F401
 from app.specialists.models import (  # noqa: F401

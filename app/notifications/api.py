@@ -1,1 +1,62 @@
-"""API for app.notifications (routes on the shared /api/v1 blueprint)."""
+"""API: my notification inbox."""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.api import api
+from app.api.endpoint import endpoint
+from app.api.schema import OutputInstant, RequestBody, ResponseBody
+from app.extensions import db
+from app.notifications import operations
+from app.security import current_actor
+from app.timekeeping import now_utc
+
+
+class InboxQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    unread: bool = False
+    limit: int = Field(default=50, ge=1, le=500)
+
+
+class NotificationOut(ResponseBody):
+    id: int
+    kind: str
+    subject: str
+    body: str
+    link: str | None
+    created_at: OutputInstant
+    read_at: OutputInstant | None
+
+
+class InboxOut(ResponseBody):
+    unread_count: int
+    notifications: list[NotificationOut]
+
+
+class MarkRead(RequestBody):
+    ids: list[int] | None = Field(default=None, description="Omit to mark everything read")
+
+
+class MarkReadOut(ResponseBody):
+    marked: int
+    unread_count: int
+
+
+@api.get("/notifications")
+@endpoint(summary="My notifications, newest first, with the unread count", query=InboxQuery,
+          response=InboxOut, tags=("notifications",))
+def my_notifications(query: InboxQuery):
+    user = current_actor()
+    return {
+        "unread_count": operations.unread_count(db.session, user.id),
+        "notifications": operations.inbox(db.session, user.id, unread_only=query.unread, limit=query.limit),
+    }
+
+
+@api.post("/notifications/read")
+@endpoint(summary="Mark my notifications read", body=MarkRead, response=MarkReadOut,
+          tags=("notifications",))
+def mark_notifications_read(body: MarkRead):
+    user = current_actor()
+    marked = operations.mark_read(db.session, user.id, body.ids, at=now_utc())
+    return {"marked": marked, "unread_count": operations.unread_count(db.session, user.id)}

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.db import Base, UTCDateTime
+from app.timekeeping import now_utc
+
+MEETING_STATES = ("scheduled", "in_progress", "finished", "cancelled")
+INVITATION_STATES = ("pending", "accepted", "tentative", "declined", "withdrawn")
+# An invitation in one of these states holds the invitee's time: nobody may be booked twice.
+BOOKING_STATES = ("pending", "accepted", "tentative")
+PARTICIPANT_ROLES = ("seat", "attendee", "chair", "observer")
+
+
+class Meeting(Base):
+    """A meeting at UTC instants; `host_timezone` is the wall clock it was planned in."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("status IN ('scheduled', 'in_progress', 'finished', 'cancelled')", name="status_known"),
+        CheckConstraint("kind IN ('board', 'adhoc')", name="kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="adhoc")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    host_timezone: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")
+    # Raised on every change a calendar client should pick up (iCalendar SEQUENCE).
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    invitations: Mapped[list["Invitation"]] = relationship(back_populates="meeting",
+                                                           cascade="all, delete-orphan",
+                                                           order_by="Invitation.id")
+
+
+class Invitation(Base):
+    """A person invited to a meeting, for a discipline's seat or as an attendee.
+
+    `busy_from`/`busy_until` are the meeting widened by the invitee's buffers: the time it
+    takes from them, which no other booking may overlap.
+    """
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "user_id"),
+        CheckConstraint("status IN ('pending', 'accepted', 'tentative', 'declined', 'withdrawn')",
+                        name="status_known"),
+        CheckConstraint("role IN ('seat', 'attendee', 'chair', 'observer')", name="role_known"),
+        CheckConstraint("busy_until > busy_from", name="busy_ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    discipline_code: Mapped[str | None] = mapped_column(ForeignKey("disciplines.code"))
+    role: Mapped[str] = mapped_column(String(20), default="seat")
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    busy_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    busy_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+    invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="invitations")
+    user: Mapped[User] = relationship()

@@ -1,0 +1,51 @@
+"""Create notifications exactly once, and read the inbox. Plain Python; callers commit."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.notifications.models import Notification
+from app.timekeeping import ensure_utc, now_utc
+
+_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def notify(session: Session, *, user_id: int, kind: str, dedupe_key: str, subject: str,
+           body: str = "", link: str | None = None, at: datetime | None = None) -> bool:
+    """Add a notification unless one with `dedupe_key` exists; True when it was added.
+
+    The unique key makes this safe against a job that runs twice, a restart, or a second
+    scheduler racing this one: the database keeps exactly one row.
+    """
+    insert = _INSERT[session.get_bind().dialect.name]
+    statement = insert(Notification).values(
+        user_id=user_id, kind=kind, dedupe_key=dedupe_key, subject=subject[:300], body=body,
+        link=link, created_at=ensure_utc(at or now_utc()),
+    ).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return session.execute(statement).rowcount == 1
+
+
+def inbox(session: Session, user_id: int, *, unread_only: bool = False, limit: int = 50):
+    statement = (select(Notification).where(Notification.user_id == user_id)
+                 .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
+    if unread_only:
+        statement = statement.where(Notification.read_at.is_(None))
+    return session.scalars(statement).all()
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)))
+
+
+def mark_read(session: Session, user_id: int, notification_ids=None, *, at: datetime) -> int:
+    """Mark some (or, with None, all) of a user's notifications read; returns how many changed."""
+    statement = (update(Notification)
+                 .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+                 .values(read_at=ensure_utc(at)))
+    if notification_ids is not None:
+        statement = statement.where(Notification.id.in_(list(notification_ids)))
+    return session.execute(statement).rowcount
