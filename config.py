@@ -42,10 +42,13 @@ class Config:
     PASSWORD_HASH_MEMORY_KIB = 64 * 1024
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "meridian-demo")
+    RUN_SCHEDULER_IN_PROCESS = False
 
 
 class DevelopmentConfig(Config):
     DEBUG = False  # the Werkzeug debugger would show tracebacks to users; keep it off
+    # One process does everything in development; production runs `flask scheduler` on its own.
+    RUN_SCHEDULER_IN_PROCESS = True
 
 
 class TestingConfig(Config):

@@ -28,6 +28,10 @@ def main(argv=None) -> int:
     except RuntimeError as exc:
         print(f"run.py: {exc}", file=sys.stderr)
         return 2
+    if app.config.get("RUN_SCHEDULER_IN_PROCESS"):
+        from app.scheduler.runner import start_background_scheduler
+
+        start_background_scheduler(app)
     print(f"Meridian is serving on http://{args.host}:{port}", flush=True)
     socketio.run(app, host=args.host, port=port, allow_unsafe_werkzeug=True)
     return 0

@@ -6,6 +6,7 @@ from flask import current_app
 
 from app.demo import seed
 from app.extensions import db
+from app.scheduler.jobs import JOBS, job_by_id
 
 
 def print_demo_logins() -> None:
@@ -31,6 +32,36 @@ def register_cli(app):
         db.session.commit()
         click.echo("Demo network created.")
         print_demo_logins()
+
+    @app.cli.command("scheduler")
+    def scheduler_command():
+        """Run the scheduler process (only one may run per deployment)."""
+        from app.scheduler.runner import build_scheduler, scheduler_lock
+
+        lock = scheduler_lock(current_app._get_current_object())
+        if not lock.acquire():
+            raise click.ClickException("another scheduler is already running for this database")
+        click.echo("Scheduler running; jobs: " + ", ".join(spec.id for spec in JOBS))
+        try:
+            build_scheduler(current_app._get_current_object(), blocking=True).start()
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            lock.release()
+
+    @app.cli.command("run-job")
+    @click.argument("job_id")
+    def run_job_command(job_id: str):
+        """Run one scheduler job once, now."""
+        from app.scheduler.runner import run_job
+
+        try:
+            spec = job_by_id(job_id)
+        except KeyError:
+            raise click.ClickException(
+                f"no job {job_id!r}; jobs: {', '.join(s.id for s in JOBS)}") from None
+        result = run_job(current_app._get_current_object(), spec)
+        click.echo(f"{job_id}: {result}")
 
     @app.cli.command("demo-logins")
     def demo_logins_command():

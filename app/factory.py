@@ -16,6 +16,7 @@ AREA_MODULES = (
     "app.specialists.api",
     "app.rotas.api",
     "app.notifications.api",
+    "app.calendar.views",
     "app.live.events",
 )
 
@@ -75,6 +76,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_areas(app: Flask) -> None:
     from app.api import api
+    from app.calendar.views import calendar_feed
     from app.errorhandlers import register_error_handlers
     from app.extensions import csrf
     from app.health import health
@@ -90,6 +92,7 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(api)
     app.register_blueprint(web)
     app.register_blueprint(health)
+    app.register_blueprint(calendar_feed)
     app.before_request(enforce_declared_access)
     register_error_handlers(app)
     register_filters(app)

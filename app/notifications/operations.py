@@ -24,8 +24,8 @@ def notify(session: Session, *, user_id: int, kind: str, dedupe_key: str, subjec
     statement = insert(Notification).values(
         user_id=user_id, kind=kind, dedupe_key=dedupe_key, subject=subject[:300], body=body,
         link=link, created_at=ensure_utc(at or now_utc()),
-    ).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return session.execute(statement).rowcount == 1
+    ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Notification.id)
+    return session.execute(statement).scalar() is not None
 
 
 def inbox(session: Session, user_id: int, *, unread_only: bool = False, limit: int = 50):

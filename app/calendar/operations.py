@@ -1,0 +1,114 @@
+"""Private iCalendar feeds: a person's meetings and on-call shifts, in UTC, with no patient data.
+
+Each item keeps a stable UID; SEQUENCE comes from the item's own counter, raised on every change;
+items that were cancelled, declined or handed to someone else stay in the feed as
+STATUS:CANCELLED so that calendar clients remove them instead of keeping stale copies.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import icalendar
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from app.accounts.models import User
+from app.calendar.models import CalendarFeed
+from app.meetings.models import Invitation, Meeting
+from app.rotas.models import CoverRequest, OnCallShift
+from app.timekeeping import ensure_utc
+
+PRODUCT_ID = "-//Meridian//MDT case boards//EN"
+UID_DOMAIN = "meridian"
+# How far back the feed reaches; clients keep older items themselves.
+HISTORY = timedelta(days=90)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_feed_secret(session: Session, user: User) -> str:
+    """Create the user's feed, or replace its secret (the old URL stops working). Shown once."""
+    secret = secrets.token_urlsafe(24)
+    feed = session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
+    if feed is None:
+        feed = CalendarFeed(user_id=user.id, secret_hash=_digest(secret))
+        session.add(feed)
+    else:
+        feed.secret_hash = _digest(secret)
+    session.flush()
+    return secret
+
+
+def revoke_feed(session: Session, user: User) -> bool:
+    feed = session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
+    if feed is None:
+        return False
+    session.delete(feed)
+    session.flush()
+    return True
+
+
+def user_for_secret(session: Session, secret: str) -> User | None:
+    feed = session.scalar(select(CalendarFeed).where(CalendarFeed.secret_hash == _digest(secret)))
+    if feed is None:
+        return None
+    user = session.get(User, feed.user_id)
+    return user if user is not None and user.is_active else None
+
+
+def _event(uid: str, summary: str, starts_at: datetime, ends_at: datetime, sequence: int,
+           cancelled: bool, stamp: datetime, description: str = "") -> icalendar.Event:
+    event = icalendar.Event()
+    event.add("uid", f"{uid}@{UID_DOMAIN}")
+    event.add("summary", summary)
+    event.add("dtstart", ensure_utc(starts_at))
+    event.add("dtend", ensure_utc(ends_at))
+    event.add("dtstamp", ensure_utc(stamp))
+    event.add("sequence", sequence)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if description:
+        event.add("description", description)
+    return event
+
+
+def build_feed(session: Session, user: User, *, at: datetime, base_url: str = "") -> bytes:
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", "Meridian")
+    since = ensure_utc(at) - HISTORY
+
+    invitations = session.scalars(
+        select(Invitation).join(Meeting).options(joinedload(Invitation.meeting))
+        .where(Invitation.user_id == user.id, Meeting.ends_at >= since)
+        .order_by(Meeting.starts_at)
+    ).all()
+    for invitation in invitations:
+        meeting = invitation.meeting
+        cancelled = meeting.status == "cancelled" or invitation.status in ("declined", "withdrawn")
+        calendar.add_component(_event(
+            f"meeting-{meeting.id}", meeting.title, meeting.starts_at, meeting.ends_at,
+            meeting.sequence, cancelled, meeting.updated_at,
+            description=f"{base_url}/meetings/{meeting.id}" if base_url else "",
+        ))
+
+    handed_over = select(CoverRequest.shift_id).where(
+        CoverRequest.requested_by_id == user.id, CoverRequest.status == "approved")
+    shifts = session.scalars(
+        select(OnCallShift).options(joinedload(OnCallShift.rota))
+        .where(OnCallShift.ends_at >= since,
+               or_(OnCallShift.user_id == user.id, OnCallShift.id.in_(handed_over)))
+        .order_by(OnCallShift.starts_at)
+    ).all()
+    for shift in shifts:
+        no_longer_mine = shift.user_id != user.id
+        calendar.add_component(_event(
+            f"oncall-{shift.id}", f"On call: {shift.rota.name}", shift.starts_at, shift.ends_at,
+            shift.sequence, shift.status == "cancelled" or no_longer_mine, shift.updated_at,
+        ))
+    return calendar.to_ical()

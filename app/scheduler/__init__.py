@@ -1,0 +1,1 @@
+"""The scheduler process: recurring jobs on plain intervals, one scheduler per deployment."""

@@ -1,0 +1,72 @@
+"""Run the jobs with APScheduler: interval triggers, explicit ids, coalescing, one instance each."""
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from pytz import utc
+
+from app.scheduler.jobs import JOBS, JobSpec
+from app.scheduler.lock import SchedulerLock
+from app.timekeeping import now_utc
+
+log = logging.getLogger(__name__)
+
+
+def run_job(app, spec: JobSpec, at=None):
+    """Run one job now in its own app context and transaction; return what the job returned."""
+    from app.extensions import db
+
+    with app.app_context():
+        try:
+            result = spec.load()(db.session, at or now_utc())
+            db.session.commit()
+            log.info("job %s done: %s", spec.id, result)
+            return result
+        except Exception:
+            db.session.rollback()
+            log.exception("job %s failed; it will run again at its next interval", spec.id)
+            raise
+        finally:
+            db.session.remove()
+
+
+def _safe_run(app, spec: JobSpec):
+    try:
+        run_job(app, spec)
+    except Exception:  # logged in run_job; the scheduler keeps going
+        pass
+
+
+def build_scheduler(app, *, blocking: bool):
+    scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = scheduler_class(timezone=utc, job_defaults={
+        "coalesce": True,          # a backlog of missed runs collapses into one
+        "max_instances": 1,
+        "misfire_grace_time": 3600,
+    })
+    for spec in JOBS:
+        scheduler.add_job(_safe_run, IntervalTrigger(seconds=spec.every.total_seconds(), timezone=utc),
+                          args=(app, spec), id=spec.id, name=spec.description, replace_existing=True,
+                          next_run_time=now_utc())
+    return scheduler
+
+
+def scheduler_lock(app) -> SchedulerLock:
+    from app.extensions import db
+
+    with app.app_context():
+        return SchedulerLock(db.engine, app.instance_path)
+
+
+def start_background_scheduler(app):
+    """For development: run the jobs inside the web process, if no other scheduler holds the lock."""
+    lock = scheduler_lock(app)
+    if not lock.acquire():
+        log.info("another scheduler is running; this process will not run jobs")
+        return None
+    scheduler = build_scheduler(app, blocking=False)
+    scheduler.start()
+    return scheduler, lock

@@ -1,0 +1,121 @@
+"""The private iCalendar feed: meetings and on-call shifts, correct times, stable UIDs, no patient data."""
+from datetime import time, timedelta
+
+import icalendar
+import pytest
+
+from app.meetings.models import Invitation, Meeting
+from app.rotas.models import CoverRequest, OnCallShift, Rota
+from app.timekeeping import parse_instant
+
+
+@pytest.fixture
+def feed_url(client, api_auth):
+    def issue(user):
+        response = client.post("/api/v1/me/calendar-feed", headers=api_auth.headers(user))
+        assert response.status_code == 201
+        return response.get_json()["url"].replace("http://localhost", "")
+    return issue
+
+
+def events(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/calendar")
+    calendar = icalendar.Calendar.from_ical(response.data)
+    return {str(e["UID"]): e for e in calendar.walk("VEVENT")}
+
+
+def add_meeting(session, user, *, title="Thoracic MDT", start="2027-03-28T00:30:00Z", status="accepted"):
+    starts_at = parse_instant(start)
+    meeting = Meeting(title=title, kind="board", starts_at=starts_at, ends_at=starts_at + timedelta(hours=2),
+                      host_timezone="Asia/Shanghai", status="scheduled", sequence=0)
+    meeting.invitations.append(Invitation(user_id=user.id, discipline_code="radiology", role="seat",
+                                          status=status, busy_from=starts_at, busy_until=meeting.ends_at))
+    session.add(meeting)
+    session.commit()
+    return meeting
+
+
+def add_shift(session, user, start="2027-03-29T00:00:00Z"):
+    rota = Rota(name="Radiology on call", discipline_code="radiology", handoff_weekday=0,
+                handoff_time=time(8, 0), timezone="Asia/Shanghai", period_weeks=1)
+    starts_at = parse_instant(start)
+    shift = OnCallShift(rota=rota, user_id=user.id, starts_at=starts_at, ends_at=starts_at + timedelta(days=7),
+                        status="scheduled", sequence=0)
+    session.add_all([rota, shift])
+    session.commit()
+    return shift
+
+
+def test_feed_lists_meetings_and_shifts_at_exact_utc_times(client, session, make_user, feed_url):
+    user = make_user("specialist")
+    meeting = add_meeting(session, user)
+    shift = add_shift(session, user)
+    found = events(client, feed_url(user))
+    item = found[f"meeting-{meeting.id}@meridian"]
+    assert item.decoded("DTSTART") == parse_instant("2027-03-28T00:30:00Z")
+    assert item.decoded("DTEND") == parse_instant("2027-03-28T02:30:00Z")
+    assert item["STATUS"] == "CONFIRMED" and int(item["SEQUENCE"]) == 0
+    on_call = found[f"oncall-{shift.id}@meridian"]
+    assert on_call.decoded("DTSTART") == parse_instant("2027-03-29T00:00:00Z")
+    assert str(on_call["SUMMARY"]) == "On call: Radiology on call"
+
+
+def test_changes_raise_sequence_and_cancellations_stay(client, session, make_user, feed_url):
+    user = make_user("specialist")
+    url = feed_url(user)
+    meeting = add_meeting(session, user)
+    meeting.starts_at += timedelta(hours=1)
+    meeting.ends_at += timedelta(hours=1)
+    meeting.sequence += 1
+    session.commit()
+    item = events(client, url)[f"meeting-{meeting.id}@meridian"]
+    assert int(item["SEQUENCE"]) == 1
+    assert item.decoded("DTSTART") == parse_instant("2027-03-28T01:30:00Z")
+    meeting.status = "cancelled"
+    meeting.sequence += 1
+    session.commit()
+    item = events(client, url)[f"meeting-{meeting.id}@meridian"]
+    assert item["STATUS"] == "CANCELLED" and int(item["SEQUENCE"]) == 2
+
+
+def test_declined_meeting_and_handed_over_shift_show_cancelled(client, session, make_user, feed_url):
+    user, colleague = make_user("specialist"), make_user("specialist")
+    meeting = add_meeting(session, user, status="declined")
+    shift = add_shift(session, user)
+    shift.user_id = colleague.id
+    shift.sequence += 1
+    session.add(CoverRequest(shift_id=shift.id, requested_by_id=user.id, covered_by_id=colleague.id,
+                             status="approved"))
+    session.commit()
+    mine = events(client, feed_url(user))
+    assert mine[f"meeting-{meeting.id}@meridian"]["STATUS"] == "CANCELLED"
+    assert mine[f"oncall-{shift.id}@meridian"]["STATUS"] == "CANCELLED"
+    theirs = events(client, feed_url(colleague))
+    assert theirs[f"oncall-{shift.id}@meridian"]["STATUS"] == "CONFIRMED"
+    assert int(theirs[f"oncall-{shift.id}@meridian"]["SEQUENCE"]) == 1
+
+
+def test_feed_carries_no_patient_data(client, session, make_user, feed_url):
+    user = make_user("specialist")
+    add_meeting(session, user, title="Upper GI MDT")
+    text = client.get(feed_url(user)).get_data(as_text=True)
+    assert "Upper GI MDT" in text
+    for field in ("ATTENDEE", "diagnosis", "patient"):
+        assert field not in text
+
+
+def test_regenerating_revokes_the_old_url(client, session, make_user, feed_url, api_auth):
+    user = make_user("specialist")
+    old = feed_url(user)
+    new = feed_url(user)
+    assert old != new
+    assert client.get(old).status_code == 404
+    assert client.get(new).status_code == 200
+    assert client.delete("/api/v1/me/calendar-feed", headers=api_auth.headers(user)).status_code == 204
+    assert client.get(new).status_code == 404
+
+
+def test_unknown_secret_is_404(client):
+    assert client.get("/calendar/not-a-secret.ics").status_code == 404

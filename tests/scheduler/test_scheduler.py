@@ -1,0 +1,48 @@
+"""The scheduler: explicit job ids on plain intervals, coalescing, and only one scheduler at a time."""
+from apscheduler.triggers.interval import IntervalTrigger
+
+from app.extensions import db
+from app.scheduler.jobs import JOBS
+from app.scheduler.lock import SchedulerLock
+from app.scheduler.runner import build_scheduler
+
+
+def test_jobs_have_ids_and_interval_triggers(app):
+    scheduler = build_scheduler(app, blocking=False)
+    scheduler.start(paused=True)
+    try:
+        jobs = scheduler.get_jobs()
+        assert {job.id for job in jobs} == {spec.id for spec in JOBS}
+        for job in jobs:
+            assert isinstance(job.trigger, IntervalTrigger)
+            assert job.coalesce is True and job.max_instances == 1
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def test_only_one_scheduler_holds_the_lock(app):
+    first = SchedulerLock(db.engine, app.instance_path)
+    second = SchedulerLock(db.engine, app.instance_path)
+    assert first.acquire() is True
+    try:
+        assert second.acquire() is False
+    finally:
+        first.release()
+    assert second.acquire() is True
+    second.release()
+
+
+def test_scheduler_command_refuses_when_another_runs(app):
+    lock = SchedulerLock(db.engine, app.instance_path)
+    assert lock.acquire()
+    try:
+        result = app.test_cli_runner().invoke(args=["scheduler"])
+        assert result.exit_code == 1 and "already running" in result.output
+    finally:
+        lock.release()
+
+
+def test_run_job_rejects_unknown_job_with_one_line(app):
+    result = app.test_cli_runner().invoke(args=["run-job", "no-such-job"])
+    assert result.exit_code == 1
+    assert "no job 'no-such-job'" in result.output and "Traceback" not in result.output
