@@ -1,10 +1,13 @@
 """Every model, imported in one place so that metadata (and Alembic) sees the whole schema."""
 from app.accounts.models import ApiToken, Organization, Role, User, UserRole  # noqa: F401
 from app.audit.models import AuditEvent  # noqa: F401
+from app.boards.models import Board, BoardMember, QuorumRequirement  # noqa: F401
 from app.calendar.models import CalendarFeed  # noqa: F401
+from app.cases.models import Attachment, Case, CaseComment, CaseTransition  # noqa: F401
 from app.db import Base  # noqa: F401
-from app.meetings.models import Invitation, Meeting  # noqa: F401
+from app.meetings.models import AgendaItem, Attendance, Invitation, Meeting  # noqa: F401
 from app.notifications.models import Notification  # noqa: F401
+from app.outcomes.models import Outcome, OutcomeSignature  # noqa: F401
 from app.rotas.models import CoverRequest, OnCallShift, Rota, RotaMember  # noqa: F401
 from app.specialists.models import (  # noqa: F401
     DateOverride,

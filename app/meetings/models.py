@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -24,9 +24,13 @@ class Meeting(Base):
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("status IN ('scheduled', 'in_progress', 'finished', 'cancelled')", name="status_known"),
         CheckConstraint("kind IN ('board', 'adhoc')", name="kind_known"),
+        # One meeting per board per local date: the job that creates meetings ahead is idempotent.
+        UniqueConstraint("board_id", "occurrence_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int | None] = mapped_column(ForeignKey("boards.id"), index=True)
+    occurrence_date: Mapped[date | None] = mapped_column(Date)  # the board's local date of this meeting
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20), default="adhoc")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -36,9 +40,18 @@ class Meeting(Base):
     # Raised on every change a calendar client should pick up (iCalendar SEQUENCE).
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    chair_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    current_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))  # live meeting
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # {"radiology": [user ids present], ...} when the chair opened the meeting.
+    quorum_at_start: Mapped[dict | None] = mapped_column(JSON)
+    agenda_circulated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
+    agenda: Mapped[list["AgendaItem"]] = relationship(back_populates="meeting", cascade="all, delete-orphan",
+                                                      order_by="AgendaItem.position")
     invitations: Mapped[list["Invitation"]] = relationship(back_populates="meeting",
                                                            cascade="all, delete-orphan",
                                                            order_by="Invitation.id")
@@ -48,7 +61,8 @@ class Invitation(Base):
     """A person invited to a meeting, for a discipline's seat or as an attendee.
 
     `busy_from`/`busy_until` are the meeting widened by the invitee's buffers: the time it
-    takes from them, which no other booking may overlap.
+    takes from them, which no other booking may overlap. PostgreSQL enforces that with an
+    exclusion constraint created by migration 0004 (`invitations_no_double_booking`).
     """
 
     __tablename__ = "invitations"
@@ -74,3 +88,39 @@ class Invitation(Base):
 
     meeting: Mapped[Meeting] = relationship(back_populates="invitations")
     user: Mapped[User] = relationship()
+
+
+class AgendaItem(Base):
+    """A case on a meeting's agenda, in order. `rolled_from_meeting_id` marks a roll-over."""
+
+    __tablename__ = "agenda_items"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "case_id"),
+        CheckConstraint("status IN ('listed', 'discussed', 'not_discussed', 'removed')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="listed")
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    rolled_from_meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+    notes: Mapped[str | None] = mapped_column(Text)  # shared notes taken during the live meeting
+
+    meeting: Mapped[Meeting] = relationship(back_populates="agenda", foreign_keys=[meeting_id])
+
+
+class Attendance(Base):
+    """One stretch of presence at a meeting (from the live board, or marked by the coordinator)."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (CheckConstraint("source IN ('live', 'coordinator')", name="source_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(20), default="live")

@@ -1,0 +1,1 @@
+"""Cases (referrals): the pro-forma, attachments, the lifecycle, comments, and who may see them."""

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.db import Base, UTCDateTime
+from app.timekeeping import now_utc
+
+OUTCOME_CATEGORIES = ("surgery", "systemic_therapy", "radiotherapy", "chemoradiotherapy",
+                      "further_investigation", "surveillance", "palliative_care", "clinical_trial",
+                      "refer_on", "no_further_action")
+
+
+class Outcome(Base):
+    """One version of a case's recommendation. Once `signed_at` is set it never changes; an
+    amendment is a new version pointing at the one it replaces."""
+
+    __tablename__ = "outcomes"
+    __table_args__ = (UniqueConstraint("case_id", "version"),
+                      CheckConstraint("version >= 1", name="version_positive"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("outcomes.id"))
+    recommendation: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(40))
+    rationale: Mapped[str | None] = mapped_column(Text)
+    dissent: Mapped[str | None] = mapped_column(Text)
+    actions: Mapped[list] = mapped_column(JSON, default=list)  # [{"action", "owner_id", "due"}]
+    drafted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    signatures: Mapped[list["OutcomeSignature"]] = relationship(back_populates="outcome",
+                                                                cascade="all, delete-orphan",
+                                                                order_by="OutcomeSignature.id")
+
+
+class OutcomeSignature(Base):
+    __tablename__ = "outcome_signatures"
+    __table_args__ = (UniqueConstraint("outcome_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("outcomes.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    discipline_code: Mapped[str] = mapped_column(ForeignKey("disciplines.code"))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    outcome: Mapped[Outcome] = relationship(back_populates="signatures")
+    user: Mapped[User] = relationship()
