@@ -32,6 +32,10 @@ class Config:
     # Largest request body accepted at all (attachments); JSON bodies have their own smaller limit.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", 25 * 1024 * 1024)) + 64 * 1024
     API_MAX_JSON_BYTES = 1024 * 1024
+    MAX_ATTACHMENT_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", 25 * 1024 * 1024))
+    # How soon a case should be discussed after submission.
+    URGENT_TARGET_HOURS = int(os.environ.get("URGENT_TARGET_HOURS", 72))
+    ROUTINE_TARGET_DAYS = int(os.environ.get("ROUTINE_TARGET_DAYS", 14))
 
     API_TOKEN_LIFETIME_HOURS = int(os.environ.get("API_TOKEN_LIFETIME_HOURS", 24 * 14))
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", 5))

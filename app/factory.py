@@ -17,6 +17,8 @@ AREA_MODULES = (
     "app.rotas.api",
     "app.notifications.api",
     "app.calendar.views",
+    "app.cases.api",
+    "app.boards.api",
     "app.live.events",
 )
 

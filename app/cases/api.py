@@ -1,0 +1,1 @@
+"""API for app.cases (routes on the shared /api/v1 blueprint)."""
