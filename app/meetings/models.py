@@ -51,6 +51,7 @@ class Meeting(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     agenda: Mapped[list["AgendaItem"]] = relationship(back_populates="meeting", cascade="all, delete-orphan",
+                                                      foreign_keys="AgendaItem.meeting_id",
                                                       order_by="AgendaItem.position")
     invitations: Mapped[list["Invitation"]] = relationship(back_populates="meeting",
                                                            cascade="all, delete-orphan",
