@@ -1,0 +1,568 @@
+"""Specialist operations: profiles, leave, date overrides, licences, and the engine's view of them.
+
+Plain Python over a SQLAlchemy session; callers commit. Times are passed in (`at`) so the rules
+can be tested without waiting. Weekly hours and override ranges are validated by the matching
+engine's own parser (`app.scheduling.parse_request`), so what is stored is what the engine reads.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import date, datetime, timedelta
+
+import pytz
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.accounts.models import User
+from app.accounts.operations import checked_zone, validate_languages
+from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.meetings.models import BOOKING_STATES, Invitation, Meeting
+from app.scheduling import WEEKDAY_KEYS, RequestError, SpecialistSpec, parse_request
+from app.specialists.models import DateOverride, Discipline, Leave, Licence, SpecialistProfile
+from app.timekeeping import ensure_utc, local_midnight, to_local
+
+EDITOR_ROLES = ("coordinator", "admin")
+VERIFIER_ROLES = ("coordinator", "admin")
+MAX_LEAVE = timedelta(days=366)
+
+# name: (lowest, highest) for the whole-number profile settings
+LIMITS = {
+    "buffer_before_minutes": (0, 240),
+    "buffer_after_minutes": (0, 240),
+    "min_notice_hours": (0, 720),
+    "max_meetings_per_day": (1, 24),
+    "max_meetings_per_week": (1, 100),
+}
+PROFILE_DEFAULTS = {
+    "sub_specialty": None,
+    "weekly_hours": {},
+    "buffer_before_minutes": 0,
+    "buffer_after_minutes": 0,
+    "min_notice_hours": 24,
+    "max_meetings_per_day": 3,
+    "max_meetings_per_week": 10,
+    "takes_urgent": True,
+}
+# Everything a profile edit may set; `languages` is kept on the User.
+PROFILE_FIELDS = ("disciplines", "languages", "home_timezone", *PROFILE_DEFAULTS)
+
+_ISO_639_1 = re.compile(r"^[a-z]{2}$")
+_LOCAL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+# --- who may do what ----------------------------------------------------------------------
+
+
+def may_edit(actor: User, user_id: int) -> bool:
+    """Coordinators and admins edit anyone's specialist data; a specialist edits only their own."""
+    if actor.has_role(*EDITOR_ROLES):
+        return True
+    return actor.id == user_id and actor.has_role("specialist")
+
+
+def require_editor(actor: User, user_id: int) -> None:
+    if not may_edit(actor, user_id):
+        raise PermissionDenied(
+            "Only the specialist themself, a coordinator or an admin may change this."
+        )
+
+
+# --- lookups --------------------------------------------------------------------------------
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user with id {user_id}.")
+    return user
+
+
+def find_profile(session: Session, user_id: int) -> SpecialistProfile | None:
+    return session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == user_id))
+
+
+def get_profile(session: Session, user_id: int) -> SpecialistProfile:
+    profile = find_profile(session, user_id)
+    if profile is None:
+        get_user(session, user_id)
+        raise NotFound(f"User {user_id} has no specialist profile.")
+    return profile
+
+
+def list_disciplines(session: Session) -> list[Discipline]:
+    return list(session.scalars(select(Discipline).order_by(Discipline.name)))
+
+
+def discipline_codes(session: Session) -> set[str]:
+    return set(session.scalars(select(Discipline.code)))
+
+
+# --- validation of single fields (each raises InvalidInput naming the field) -----------------
+
+
+def clean_disciplines(codes, known: set[str], field: str = "disciplines") -> list[str]:
+    """Sorted, de-duplicated codes from the controlled vocabulary."""
+    if not isinstance(codes, list | tuple):
+        raise InvalidInput(field, "must be a list of discipline codes, e.g. ['radiology']")
+    cleaned = []
+    for index, code in enumerate(codes):
+        text = code.strip().lower() if isinstance(code, str) else None
+        if text not in known:
+            raise InvalidInput(f"{field}[{index}]",
+                               f"{code!r} is not a discipline code; see GET /api/v1/disciplines")
+        if text not in cleaned:
+            cleaned.append(text)
+    return sorted(cleaned)
+
+
+def _engine_rules(*, timezone: str = "UTC", weekly_hours=None, date_overrides=None,
+                  specialist_id: str = "probe", disciplines=()) -> SpecialistSpec:
+    """Run wall-clock rules through the engine's public parser and return its typed spec."""
+    request = {
+        "window_start": "2000-01-03T00:00:00Z",
+        "window_end": "2000-01-03T01:00:00Z",
+        "duration_minutes": 1,
+        "requirements": [],
+        "specialists": [{
+            "id": specialist_id,
+            "timezone": timezone,
+            "disciplines": list(disciplines),
+            "weekly_hours": {} if weekly_hours is None else weekly_hours,
+            "date_overrides": {} if date_overrides is None else date_overrides,
+        }],
+    }
+    return parse_request(request).specialists[0]
+
+
+def _renamed(error: RequestError, engine_prefix: str, field: str) -> InvalidInput:
+    name = error.field
+    if name.startswith(engine_prefix):
+        name = field + name[len(engine_prefix):]
+    return InvalidInput(name, error.message)
+
+
+def _sorted_ranges(ranges) -> list[list[str]]:
+    return sorted(([start, end] for start, end in ranges), key=lambda pair: (pair[0], pair[1]))
+
+
+def clean_weekly_hours(value, field: str = "weekly_hours") -> dict:
+    """Validate with the engine's parser; return the canonical form (weekday order, ranges sorted,
+    days without ranges left out). Errors name e.g. `weekly_hours.fri[0]`."""
+    try:
+        _engine_rules(weekly_hours=value)
+    except RequestError as error:
+        raise _renamed(error, "specialists[0].weekly_hours", field) from None
+    return {day: _sorted_ranges(value[day]) for day in WEEKDAY_KEYS if value.get(day)}
+
+
+def clean_ranges(value, field: str = "ranges") -> list[list[str]]:
+    """Validate one local date's ranges (as for a date override) with the engine's parser."""
+    try:
+        _engine_rules(date_overrides={"2000-01-03": value})
+    except RequestError as error:
+        raise _renamed(error, "specialists[0].date_overrides.2000-01-03", field) from None
+    return _sorted_ranges(value)
+
+
+def clean_country(value, field: str = "jurisdiction") -> str:
+    code = (value or "").strip().upper() if isinstance(value, str) else ""
+    if code not in pytz.country_names:
+        raise InvalidInput(field, f"{value!r} is not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+def clean_local_date(text: str, field: str = "date") -> date:
+    try:
+        if not isinstance(text, str) or not _LOCAL_DATE.match(text):
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(field, f"{text!r} is not a YYYY-MM-DD date") from None
+
+
+def _clean_whole_number(name: str, value) -> int:
+    lowest, highest = LIMITS[name]
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidInput(name, "must be a whole number")
+    if not lowest <= value <= highest:
+        raise InvalidInput(name, f"must be between {lowest} and {highest}, got {value}")
+    return value
+
+
+def clean_profile_field(name: str, value, *, known_disciplines: set[str]):
+    """The cleaned value of one profile field, or InvalidInput naming it."""
+    if value is None and name != "sub_specialty":
+        raise InvalidInput(name, "must not be null")
+    if name == "disciplines":
+        return clean_disciplines(value, known_disciplines)
+    if name == "languages":
+        return validate_languages(value)
+    if name == "home_timezone":
+        return checked_zone("home_timezone", value)
+    if name == "weekly_hours":
+        return clean_weekly_hours(value)
+    if name == "sub_specialty":
+        text = (value or "").strip() if isinstance(value, str) or value is None else None
+        if text is None:
+            raise InvalidInput(name, "must be text")
+        if len(text) > 200:
+            raise InvalidInput(name, "must be at most 200 characters")
+        return text or None
+    if name == "takes_urgent":
+        if not isinstance(value, bool):
+            raise InvalidInput(name, "must be true or false")
+        return value
+    if name in LIMITS:
+        return _clean_whole_number(name, value)
+    raise InvalidInput(name, "is not a known field")
+
+
+def clean_profile(session: Session, values: dict, *, known_disciplines: set[str] | None = None) -> dict:
+    known = discipline_codes(session) if known_disciplines is None else known_disciplines
+    return {name: clean_profile_field(name, value, known_disciplines=known)
+            for name, value in values.items()}
+
+
+# --- profiles -------------------------------------------------------------------------------
+
+
+def current_profile_values(user: User | None, profile: SpecialistProfile | None) -> dict:
+    """Every editable field's present value (None throughout for a profile not yet made)."""
+    values = {name: None for name in PROFILE_FIELDS}
+    if user is not None:
+        values["languages"] = list(user.languages or [])
+    if profile is not None:
+        values["disciplines"] = sorted(profile.discipline_codes)
+        values["home_timezone"] = profile.home_timezone
+        for name in PROFILE_DEFAULTS:
+            values[name] = getattr(profile, name)
+        values["weekly_hours"] = dict(profile.weekly_hours or {})
+    return values
+
+
+def profile_changes(user: User | None, profile: SpecialistProfile | None, cleaned: dict) -> dict:
+    """{field: {"from": old, "to": new}} for the cleaned values that differ from what is stored."""
+    current = current_profile_values(user, profile)
+    return {name: {"from": current[name], "to": value}
+            for name, value in cleaned.items() if current[name] != value}
+
+
+def save_profile(session: Session, user: User, values: dict, *,
+                 known_disciplines: set[str] | None = None) -> tuple[SpecialistProfile, dict]:
+    """Create or update `user`'s profile from `values` (any subset of PROFILE_FIELDS).
+
+    Fields not given keep their value, or the default for a new profile (home zone: the
+    user's zone). A new profile needs at least one discipline. Returns (profile, changes).
+    """
+    if not user.has_role("specialist"):
+        raise Conflict(f"{user.name} does not hold the specialist role; an admin must grant it "
+                       "before a specialist profile can be made.")
+    cleaned = clean_profile(session, values, known_disciplines=known_disciplines)
+    profile = find_profile(session, user.id)
+    if profile is None and not cleaned.get("disciplines"):
+        raise InvalidInput("disciplines", "a new profile needs at least one discipline")
+    if profile is not None:
+        per_day = cleaned.get("max_meetings_per_day", profile.max_meetings_per_day)
+        per_week = cleaned.get("max_meetings_per_week", profile.max_meetings_per_week)
+    else:
+        per_day = cleaned.get("max_meetings_per_day", PROFILE_DEFAULTS["max_meetings_per_day"])
+        per_week = cleaned.get("max_meetings_per_week", PROFILE_DEFAULTS["max_meetings_per_week"])
+    if per_week < per_day:
+        raise InvalidInput("max_meetings_per_week",
+                           f"must be at least max_meetings_per_day ({per_day})")
+    changes = profile_changes(user, profile, cleaned)
+    if profile is None:
+        profile = SpecialistProfile(user=user, home_timezone=cleaned.get("home_timezone") or user.timezone,
+                                    **PROFILE_DEFAULTS)
+        profile.weekly_hours = {}
+        session.add(profile)
+    for name, value in cleaned.items():
+        if name == "languages":
+            user.languages = value
+        elif name == "disciplines":
+            found = session.scalars(select(Discipline).where(Discipline.code.in_(value))).all()
+            profile.disciplines = sorted(found, key=lambda discipline: discipline.code)
+        else:
+            setattr(profile, name, value)
+    session.flush()
+    return profile, changes
+
+
+def find_specialists(session: Session, *, at: datetime, discipline: str | None = None,
+                     language: str | None = None, licensed_in: str | None = None,
+                     takes_urgent: bool | None = None,
+                     organization_id: int | None = None) -> list[SpecialistProfile]:
+    """Active specialists with a profile, filtered. `licensed_in` counts only licences that are
+    verified and unexpired at `at`."""
+    statement = (select(SpecialistProfile).join(SpecialistProfile.user)
+                 .where(User.is_active.is_(True))
+                 .options(selectinload(SpecialistProfile.disciplines),
+                          selectinload(SpecialistProfile.licences),
+                          selectinload(SpecialistProfile.user))
+                 .order_by(User.name, User.id))
+    if discipline is not None:
+        code = discipline.strip().lower()
+        if session.get(Discipline, code) is None:
+            raise InvalidInput("discipline", f"{discipline!r} is not a discipline code")
+        statement = statement.where(SpecialistProfile.disciplines.any(Discipline.code == code))
+    if takes_urgent is not None:
+        statement = statement.where(SpecialistProfile.takes_urgent.is_(takes_urgent))
+    if organization_id is not None:
+        statement = statement.where(User.organization_id == organization_id)
+    wanted_language = None
+    if language is not None:
+        wanted_language = language.strip().lower()
+        if not _ISO_639_1.match(wanted_language):
+            raise InvalidInput("language", f"{language!r} is not an ISO 639-1 language code")
+    country = clean_country(licensed_in, "licensed_in") if licensed_in is not None else None
+    profiles = []
+    for profile in session.scalars(statement):
+        if not profile.user.has_role("specialist"):
+            continue
+        if wanted_language and wanted_language not in (profile.user.languages or []):
+            continue
+        if country and country not in profile.valid_licence_countries(at):
+            continue
+        profiles.append(profile)
+    return profiles
+
+
+# --- leave ----------------------------------------------------------------------------------
+
+
+def leave_bounds(zone: str, *, starts_at: datetime | None = None, ends_at: datetime | None = None,
+                 from_date: date | None = None, to_date: date | None = None) -> tuple[datetime, datetime]:
+    """Leave as UTC instants, from either instants (`from`/`to`) or whole local dates.
+
+    `from_date`..`to_date` are inclusive days in `zone`: from the first instant of from_date
+    to the first instant of the day after to_date, so a DST change inside is handled.
+    """
+    instants = starts_at is not None or ends_at is not None
+    dates = from_date is not None or to_date is not None
+    if instants and dates:
+        raise InvalidInput("from_date", "give either instants (from, to) or local dates "
+                                        "(from_date, to_date), not both")
+    if dates:
+        if from_date is None:
+            raise InvalidInput("from_date", "is required with to_date")
+        if to_date is None:
+            raise InvalidInput("to_date", "is required with from_date")
+        if to_date < from_date:
+            raise InvalidInput("to_date", "must be on or after from_date")
+        start, end = local_midnight(from_date, zone), local_midnight(to_date + timedelta(days=1), zone)
+        end_field = "to_date"
+    elif instants:
+        if starts_at is None:
+            raise InvalidInput("from", "is required with to")
+        if ends_at is None:
+            raise InvalidInput("to", "is required with from")
+        start, end = ensure_utc(starts_at), ensure_utc(ends_at)
+        if end <= start:
+            raise InvalidInput("to", "must be after from")
+        end_field = "to"
+    else:
+        raise InvalidInput("from", "give either instants (from, to) or local dates "
+                                   "(from_date, to_date)")
+    if end - start > MAX_LEAVE:
+        raise InvalidInput(end_field, f"leave may last at most {MAX_LEAVE.days} days")
+    return start, end
+
+
+def add_leave(session: Session, profile: SpecialistProfile, *, starts_at: datetime | None = None,
+              ends_at: datetime | None = None, from_date: date | None = None,
+              to_date: date | None = None, reason: str | None = None) -> Leave:
+    start, end = leave_bounds(profile.home_timezone, starts_at=starts_at, ends_at=ends_at,
+                              from_date=from_date, to_date=to_date)
+    leave = Leave(profile=profile, starts_at=start, ends_at=end,
+                  reason=(reason or "").strip() or None)
+    session.add(leave)
+    session.flush()
+    return leave
+
+
+def get_leave(session: Session, profile: SpecialistProfile, leave_id: int) -> Leave:
+    leave = session.get(Leave, leave_id)
+    if leave is None or leave.profile_id != profile.id:
+        raise NotFound(f"No leave with id {leave_id} for user {profile.user_id}.")
+    return leave
+
+
+def delete_leave(session: Session, leave: Leave) -> None:
+    profile = leave.profile
+    profile.leave.remove(leave)
+    session.flush()
+
+
+# --- date overrides ---------------------------------------------------------------------------
+
+
+def set_override(session: Session, profile: SpecialistProfile, local_date: date, ranges,
+                 note: str | None = None) -> DateOverride:
+    """Replace `local_date`'s weekly hours with `ranges` (an empty list: not working that day)."""
+    cleaned = clean_ranges(ranges)
+    override = session.scalar(select(DateOverride).where(DateOverride.profile_id == profile.id,
+                                                         DateOverride.local_date == local_date))
+    if override is None:
+        override = DateOverride(profile=profile, local_date=local_date)
+        session.add(override)
+    override.ranges = cleaned
+    override.note = (note or "").strip() or None
+    session.flush()
+    return override
+
+
+def delete_override(session: Session, profile: SpecialistProfile, local_date: date) -> None:
+    override = session.scalar(select(DateOverride).where(DateOverride.profile_id == profile.id,
+                                                         DateOverride.local_date == local_date))
+    if override is None:
+        raise NotFound(f"User {profile.user_id} has no override on {local_date.isoformat()}.")
+    profile.overrides.remove(override)
+    session.flush()
+
+
+# --- licences -------------------------------------------------------------------------------
+
+
+def get_licence(session: Session, licence_id: int) -> Licence:
+    licence = session.get(Licence, licence_id)
+    if licence is None:
+        raise NotFound(f"No licence with id {licence_id}.")
+    return licence
+
+
+def _clean_registration_number(value) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        raise InvalidInput("registration_number", "must not be empty")
+    if len(text) > 64:
+        raise InvalidInput("registration_number", "must be at most 64 characters")
+    return text
+
+
+def _refuse_duplicate(session: Session, profile: SpecialistProfile, jurisdiction: str,
+                      number: str, keep: Licence | None = None) -> None:
+    existing = session.scalar(select(Licence).where(
+        Licence.profile_id == profile.id, Licence.jurisdiction == jurisdiction,
+        Licence.registration_number == number))
+    if existing is not None and existing is not keep:
+        raise Conflict(f"Licence {jurisdiction} {number} is already recorded (id {existing.id}).",
+                       licence_id=existing.id)
+
+
+def _refuse_past_expiry(profile: SpecialistProfile, expires_on: date, at: datetime) -> None:
+    if expires_on < to_local(at, profile.home_timezone).date():
+        raise InvalidInput("expires_on", f"{expires_on.isoformat()} has already passed")
+
+
+def add_licence(session: Session, profile: SpecialistProfile, *, jurisdiction: str,
+                registration_number: str, expires_on: date, at: datetime) -> Licence:
+    """Record a licence, unverified: it counts only once a coordinator verifies it."""
+    country = clean_country(jurisdiction)
+    number = _clean_registration_number(registration_number)
+    _refuse_past_expiry(profile, expires_on, at)
+    _refuse_duplicate(session, profile, country, number)
+    licence = Licence(profile=profile, jurisdiction=country, registration_number=number,
+                      expires_on=expires_on, created_at=ensure_utc(at))
+    session.add(licence)
+    session.flush()
+    return licence
+
+
+def update_licence(session: Session, licence: Licence, *, at: datetime, **values) -> dict:
+    """Change jurisdiction, registration_number and/or expires_on. Any change clears the
+    verification (what was checked is no longer what is recorded). Returns the changes."""
+    unknown = set(values) - {"jurisdiction", "registration_number", "expires_on"}
+    if unknown:
+        raise InvalidInput(sorted(unknown)[0], "is not a known field")
+    cleaned = {}
+    if "jurisdiction" in values:
+        cleaned["jurisdiction"] = clean_country(values["jurisdiction"])
+    if "registration_number" in values:
+        cleaned["registration_number"] = _clean_registration_number(values["registration_number"])
+    if "expires_on" in values:
+        if not isinstance(values["expires_on"], date):
+            raise InvalidInput("expires_on", "must be a YYYY-MM-DD date")
+        cleaned["expires_on"] = values["expires_on"]
+    changes = {name: {"from": getattr(licence, name), "to": value}
+               for name, value in cleaned.items() if getattr(licence, name) != value}
+    if not changes:
+        return {}
+    if "expires_on" in changes:
+        _refuse_past_expiry(licence.profile, cleaned["expires_on"], at)
+    _refuse_duplicate(session, licence.profile, cleaned.get("jurisdiction", licence.jurisdiction),
+                      cleaned.get("registration_number", licence.registration_number), keep=licence)
+    for name, change in changes.items():
+        setattr(licence, name, change["to"])
+    licence.verified_by = None
+    licence.verified_at = None
+    session.flush()
+    return changes
+
+
+def verify_licence(session: Session, licence: Licence, *, verifier: User, at: datetime) -> Licence:
+    """Record that `verifier` checked the licence at `at`. Nobody verifies their own."""
+    if not verifier.has_role(*VERIFIER_ROLES):
+        raise PermissionDenied("Only a coordinator or an admin may verify a licence.")
+    if licence.profile.user_id == verifier.id:
+        raise PermissionDenied("Nobody may verify their own licence; ask another coordinator.")
+    if not ensure_utc(at) < licence.expires_at():
+        raise Conflict(f"This licence expired on {licence.expires_on.isoformat()}; record the "
+                       "renewed licence and verify that one.")
+    licence.verified_by = verifier
+    licence.verified_at = ensure_utc(at)
+    session.flush()
+    return licence
+
+
+def delete_licence(session: Session, licence: Licence) -> None:
+    licence.profile.licences.remove(licence)
+    session.flush()
+
+
+def licence_status(licence: Licence, at: datetime) -> str:
+    """'valid', 'unverified' or 'expired' (expiry wins: an expired licence never counts)."""
+    if not ensure_utc(at) < licence.expires_at():
+        return "expired"
+    if licence.verified_at is None:
+        return "unverified"
+    return "valid"
+
+
+# --- what the matching engine sees --------------------------------------------------------------
+
+
+def booked_intervals(session: Session, user_id: int, start: datetime,
+                     end: datetime) -> list[tuple[datetime, datetime]]:
+    """The user's bookings overlapping [start, end): invitations that hold their time
+    (BOOKING_STATES) to meetings not cancelled, as busy_from..busy_until (buffers included)."""
+    rows = session.execute(
+        select(Invitation.busy_from, Invitation.busy_until)
+        .join(Invitation.meeting)
+        .where(Invitation.user_id == user_id,
+               Invitation.status.in_(BOOKING_STATES),
+               Meeting.status != "cancelled",
+               Invitation.busy_until > ensure_utc(start),
+               Invitation.busy_from < ensure_utc(end))
+        .order_by(Invitation.busy_from)
+    ).all()
+    return [(ensure_utc(busy_from), ensure_utc(busy_until)) for busy_from, busy_until in rows]
+
+
+def engine_spec(profile: SpecialistProfile, *, busy=()) -> SpecialistSpec:
+    """The profile as the matching engine's `SpecialistSpec`.
+
+    id is str(user_id); weekly hours and date overrides are parsed by the engine's parser;
+    leave becomes busy time, followed by `busy` (aware datetimes, e.g. `booked_intervals`).
+    """
+    spec = _engine_rules(
+        specialist_id=str(profile.user_id),
+        timezone=profile.home_timezone,
+        disciplines=profile.discipline_codes,
+        weekly_hours=profile.weekly_hours or {},
+        date_overrides={override.local_date.isoformat(): override.ranges or []
+                        for override in profile.overrides},
+    )
+    intervals = [(ensure_utc(leave.starts_at), ensure_utc(leave.ends_at)) for leave in profile.leave]
+    intervals += [(ensure_utc(start), ensure_utc(end)) for start, end in busy]
+    return dataclasses.replace(spec, busy=tuple(intervals))
