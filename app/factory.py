@@ -19,6 +19,7 @@ AREA_MODULES = (
     "app.calendar.views",
     "app.cases.api",
     "app.boards.api",
+    "app.meetings.api",
     "app.live.events",
 )
 
