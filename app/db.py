@@ -49,11 +49,31 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+def _is_sqlite(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, connection_record):
-    """SQLite leaves foreign keys off and fails at once on a locked file; fix both."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
+    """SQLite leaves foreign keys off and fails at once on a locked file; fix both.
+
+    The driver's own transaction handling is switched off so that `_begin_immediate` decides how
+    transactions begin.
+    """
+    if _is_sqlite(dbapi_connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+        dbapi_connection.isolation_level = None
+
+
+@event.listens_for(Engine, "begin")
+def _begin_immediate(connection):
+    """Serialise SQLite transactions: each takes the write lock when it begins.
+
+    Rules that read then write (no double booking, one notification per key) are then safe
+    between threads and processes; PostgreSQL enforces the same rules with constraints.
+    """
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -7,7 +7,9 @@ from flask_wtf import CSRFProtect
 
 from app.db import Base
 
-db = SQLAlchemy(metadata=Base.metadata)
+# Objects stay readable after a commit without a new query (and, on SQLite, without taking the
+# write lock again); a request's session ends at teardown anyway.
+db = SQLAlchemy(metadata=Base.metadata, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
