@@ -86,12 +86,12 @@ class CaseTransition(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     from_state: Mapped[str | None] = mapped_column(String(30))
     to_state: Mapped[str] = mapped_column(String(30))
-    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the scheduler
     reason: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     case: Mapped[Case] = relationship(back_populates="transitions")
-    actor: Mapped[User] = relationship()
+    actor: Mapped[User | None] = relationship()
 
 
 class CaseComment(Base):
