@@ -335,3 +335,27 @@ def _describe_slot(ranked, everyone: dict[str, Candidate]) -> dict:
             "assignment": {code: [int(i) for i in ids] for code, ids in slot.assignment.items()},
             "participants": participants}
 
+
+
+def eligible_for_seat(session: Session, discipline: str, starts_at: datetime, ends_at: datetime, *,
+                      at: datetime, exclude_user_ids=()) -> list[int]:
+    """Specialists who could take a `discipline` seat at a fixed time, least loaded first.
+
+    The same rules as the search: a valid licence, working hours, leave, notice, bookings with
+    buffers and caps. Used when filling a meeting's seats after the on-call, core and deputies.
+    """
+    minutes = int((ends_at - starts_at).total_seconds() // 60)
+    criteria = SearchCriteria(requirements=(SeatRequirement(discipline),), duration_minutes=minutes,
+                              window_start=starts_at, window_end=ends_at, at=at)
+    bookings = _bookings(session, starts_at - timedelta(days=7), ends_at + timedelta(days=7))
+    profiles = session.scalars(
+        select(SpecialistProfile).join(User).join(SpecialistProfile.disciplines)
+        .where(User.is_active.is_(True), Discipline.code == discipline,
+               SpecialistProfile.user_id.not_in(list(exclude_user_ids) or [-1]))
+        .options(selectinload(SpecialistProfile.leave), selectinload(SpecialistProfile.overrides),
+                 selectinload(SpecialistProfile.licences), selectinload(SpecialistProfile.user))
+    ).all()
+    load = _recent_load(session, at)
+    eligible = [profile.user_id for profile in profiles
+                if _candidate(profile.user, profile, criteria, bookings.get(profile.user_id, [])).exclusion is None]
+    return sorted(eligible, key=lambda user_id: (load.get(str(user_id), 0), user_id))

@@ -23,6 +23,24 @@ class JobSpec:
 
 
 JOBS: tuple[JobSpec, ...] = (
+    JobSpec("create-meetings-ahead", "app.boards.jobs:create_meetings_ahead", timedelta(hours=1),
+            "Create each board's meetings for the coming weeks from its recurrence"),
+    JobSpec("finish-past-meetings", "app.meetings.agenda:finish_past_meetings", timedelta(minutes=5),
+            "Finish meetings whose time is over and roll undiscussed cases to the next meeting"),
+    JobSpec("fill-agendas", "app.meetings.agenda:fill_agendas", timedelta(minutes=10),
+            "Put triaged cases on the next meeting of their board with room"),
+    JobSpec("schedule-urgent-cases", "app.meetings.jobs:schedule_urgent_cases", timedelta(minutes=10),
+            "Book ad-hoc meetings for cases whose board meets too late for their target"),
+    JobSpec("send-invitations", "app.meetings.jobs:send_invitations", timedelta(minutes=10),
+            "Invite people for every seat not yet held in the coming three weeks"),
+    JobSpec("circulate-agendas", "app.meetings.jobs:circulate_agendas", timedelta(minutes=5),
+            "Send each meeting's agenda at its cut-off"),
+    JobSpec("send-reminders", "app.meetings.jobs:send_reminders", timedelta(minutes=1),
+            "Remind participants 24 hours and 15 minutes before a meeting, in their own time zone"),
+    JobSpec("alert-at-risk-quorum", "app.meetings.jobs:alert_at_risk_quorum", timedelta(minutes=15),
+            "Alert coordinators 48 hours before a meeting whose quorum is not met"),
+    JobSpec("alert-late-cases", "app.meetings.jobs:alert_late_cases", timedelta(hours=1),
+            "Tell coordinators about cases past their target date"),
     JobSpec("licence-expiry-warnings", "app.specialists.jobs:warn_expiring_licences", timedelta(hours=1),
             "Warn specialists and their coordinators 30 days before a licence expires"),
 )

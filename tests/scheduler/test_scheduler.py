@@ -46,3 +46,8 @@ def test_run_job_rejects_unknown_job_with_one_line(app):
     result = app.test_cli_runner().invoke(args=["run-job", "no-such-job"])
     assert result.exit_code == 1
     assert "no job 'no-such-job'" in result.output and "Traceback" not in result.output
+
+
+def test_every_job_target_exists():
+    for spec in JOBS:
+        assert callable(spec.load()), spec.id

@@ -1,0 +1,177 @@
+"""Meeting agendas: which triaged cases go to which meeting, in what order, and roll-over.
+
+Triaged cases go to the next meeting of their board that has room and whose agenda cut-off has
+not passed, urgent first, then oldest. After the cut-off only a coordinator may add. Cases not
+discussed roll to the top of the board's next meeting. Plain Python; callers commit.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.boards.models import Board
+from app.cases.models import Case
+from app.cases.workflow import transition
+from app.errors import Conflict, InvalidInput
+from app.meetings.models import AgendaItem, Meeting
+from app.timekeeping import ensure_utc, format_instant
+
+ON_AGENDA = ("listed", "discussed")
+# Disciplines that prepare images and slides before the meeting.
+PREPARING_DISCIPLINES = ("radiology", "pathology")
+
+
+def cutoff_of(meeting: Meeting, board: Board | None) -> datetime:
+    hours = board.agenda_cutoff_hours if board is not None else 0
+    return meeting.starts_at - timedelta(hours=hours)
+
+
+def items_on(meeting: Meeting) -> list[AgendaItem]:
+    return [item for item in meeting.agenda if item.status in ON_AGENDA]
+
+
+def room_on(meeting: Meeting, board: Board | None) -> int:
+    capacity = board.cases_per_meeting if board is not None else len(items_on(meeting)) + 1
+    return capacity - len(items_on(meeting))
+
+
+def add_case(session: Session, meeting: Meeting, case: Case, actor, *, at: datetime,
+             as_coordinator: bool, at_top: bool = False, rolled_from: Meeting | None = None) -> AgendaItem:
+    """Put a triaged case on a meeting's agenda and mark it scheduled."""
+    at = ensure_utc(at)
+    board = session.get(Board, meeting.board_id) if meeting.board_id else None
+    if meeting.status != "scheduled" or meeting.starts_at <= at:
+        raise Conflict(f"Meeting #{meeting.id} is not an upcoming scheduled meeting.")
+    if case.board_id is not None and meeting.board_id not in (None, case.board_id):
+        raise InvalidInput("case_id", f"case #{case.id} is referred to another board")
+    if at >= cutoff_of(meeting, board) and not as_coordinator:
+        raise Conflict(f"The agenda of meeting #{meeting.id} closed at "
+                       f"{format_instant(cutoff_of(meeting, board))}; only a coordinator may add now.")
+    if room_on(meeting, board) <= 0:
+        raise Conflict(f"Meeting #{meeting.id} is full ({board.cases_per_meeting} cases).")
+    existing = session.scalar(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id,
+                                                       AgendaItem.case_id == case.id))
+    if existing is not None and existing.status in ON_AGENDA:
+        raise Conflict(f"Case #{case.id} is already on meeting #{meeting.id}'s agenda.")
+    if case.state == "triaged":
+        transition(session, case, "scheduled", actor, at=at, reason=f"on the agenda of meeting #{meeting.id}")
+    elif not (case.state == "scheduled" and rolled_from is not None):
+        raise Conflict(f"Only a triaged case can be put on an agenda; case #{case.id} is {case.state}.",
+                       state=case.state)
+    listed = sorted(items_on(meeting), key=lambda item: item.position)
+    if at_top:
+        for item in listed:
+            item.position += 1
+        position = 0
+    else:
+        position = (listed[-1].position + 1) if listed else 0
+    item = existing or AgendaItem(meeting=meeting, case_id=case.id)
+    item.position, item.status = position, "listed"
+    item.added_by_id = getattr(actor, "id", None)
+    item.added_at = at
+    item.rolled_from_meeting_id = rolled_from.id if rolled_from else None
+    session.add(item)
+    session.flush()
+    return item
+
+
+def remove_case(session: Session, item: AgendaItem, actor, *, at: datetime, reason: str) -> None:
+    """Take a case off an agenda before discussion; it goes back to triaged."""
+    if item.status != "listed":
+        raise Conflict(f"Agenda item #{item.id} is {item.status}; only a listed case can be removed.")
+    item.status = "removed"
+    case = session.get(Case, item.case_id)
+    if case.state == "scheduled":
+        transition(session, case, "triaged", actor, at=at, reason=reason)
+    session.flush()
+
+
+def reorder(meeting: Meeting, case_ids: list[int]) -> None:
+    listed = {item.case_id: item for item in items_on(meeting)}
+    if sorted(case_ids) != sorted(listed):
+        raise InvalidInput("case_ids", "must list exactly the cases on the agenda, each once")
+    for position, case_id in enumerate(case_ids):
+        listed[case_id].position = position
+
+
+def next_meeting_with_room(session: Session, board: Board, *, at: datetime, before: datetime | None = None,
+                           as_coordinator: bool = False, exclude_id: int | None = None) -> Meeting | None:
+    statement = (select(Meeting).where(Meeting.board_id == board.id, Meeting.status == "scheduled",
+                                       Meeting.starts_at > at).order_by(Meeting.starts_at))
+    if before is not None:
+        statement = statement.where(Meeting.starts_at <= before)
+    if exclude_id is not None:
+        statement = statement.where(Meeting.id != exclude_id)
+    for meeting in session.scalars(statement):
+        if (as_coordinator or at < cutoff_of(meeting, board)) and room_on(meeting, board) > 0:
+            return meeting
+    return None
+
+
+def waiting_cases(session: Session) -> list[Case]:
+    """Triaged cases not yet on an agenda: urgent first, then oldest."""
+    urgent_first = func.coalesce(Case.urgency == "urgent", False).desc()
+    return list(session.scalars(select(Case).where(Case.state == "triaged", Case.board_id.is_not(None))
+                                .order_by(urgent_first, Case.submitted_at, Case.id)))
+
+
+def fill_agendas(session: Session, at: datetime) -> int:
+    """Job: place waiting cases on the next meeting of their board with room.
+
+    A case whose board has no meeting with room before its target date is left for the urgent
+    scheduler (which books an ad-hoc meeting) unless it is routine, which takes the next meeting
+    with room anyway and is reported late if that is after its target.
+    """
+    placed = 0
+    for case in waiting_cases(session):
+        board = session.get(Board, case.board_id)
+        meeting = next_meeting_with_room(session, board, at=at, before=case.target_at)
+        if meeting is None and case.urgency != "urgent":
+            meeting = next_meeting_with_room(session, board, at=at)
+        if meeting is not None:
+            add_case(session, meeting, case, None, at=at, as_coordinator=False)
+            placed += 1
+    return placed
+
+
+def roll_over(session: Session, meeting: Meeting, *, at: datetime) -> int:
+    """Cases a finished meeting did not discuss go to the top of the board's next meeting."""
+    board = session.get(Board, meeting.board_id) if meeting.board_id else None
+    undiscussed = [item for item in meeting.agenda if item.status == "listed"]
+    if not undiscussed:
+        return 0
+    rolled = 0
+    for item in sorted(undiscussed, key=lambda item: item.position, reverse=True):
+        item.status = "not_discussed"
+        case = session.get(Case, item.case_id)
+        target = (next_meeting_with_room(session, board, at=at, as_coordinator=True, exclude_id=meeting.id)
+                  if board is not None else None)
+        if target is None:
+            transition(session, case, "triaged", None, at=at,
+                       reason=f"not discussed at meeting #{meeting.id}; waiting for the next meeting")
+            continue
+        add_case(session, target, case, None, at=at, as_coordinator=True, at_top=True, rolled_from=meeting)
+        rolled += 1
+    session.flush()
+    return rolled
+
+
+def finish_past_meetings(session: Session, at: datetime) -> int:
+    """Job: meetings whose time is over are finished, and what they did not discuss rolls over."""
+    finished = 0
+    for meeting in session.scalars(select(Meeting).where(Meeting.status.in_(("scheduled", "in_progress")),
+                                                         Meeting.ends_at <= at)):
+        meeting.status = "finished"
+        meeting.finished_at = meeting.finished_at or meeting.ends_at
+        roll_over(session, meeting, at=at)
+        finished += 1
+    return finished
+
+
+def preparation_list(session: Session, meeting: Meeting, discipline: str) -> list[Case]:
+    """The cases on the agenda that need `discipline` (radiology and pathology prepare ahead)."""
+    return [case for item in sorted(items_on(meeting), key=lambda item: item.position)
+            if (case := session.get(Case, item.case_id)) is not None
+            and discipline in {d.code for d in case.disciplines}]

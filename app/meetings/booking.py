@@ -1,0 +1,209 @@
+"""Booking people into meetings: invitations, answers, replacements, cancellations.
+
+The one place where meetings are booked. Nobody is booked into overlapping meetings (their
+buffers included): the check below refuses it with the clashing meeting named, and the
+database backs it (a PostgreSQL exclusion constraint; on SQLite, transactions are serialised,
+so the check and the insert cannot interleave with another booking).
+Plain Python over a session; callers commit.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.boards.models import BoardMember
+from app.boards.quorum import QuorumStatus, board_requirement, quorum_status
+from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.meetings.models import BOOKING_STATES, AgendaItem, Invitation, Meeting
+from app.meetings.search import eligible_for_seat
+from app.notifications.operations import notify
+from app.rotas.operations import on_call_user_ids
+from app.specialists.models import SpecialistProfile
+from app.timekeeping import ensure_utc, format_instant, to_local
+
+ANSWERS = ("accepted", "tentative", "declined")
+
+
+def local_time_phrase(instant: datetime, zone: str) -> str:
+    local = to_local(instant, zone)
+    return f"{local:%a %d %b %Y %H:%M} ({zone})"
+
+
+def busy_range(meeting: Meeting, profile: SpecialistProfile | None) -> tuple[datetime, datetime]:
+    """The time a meeting takes from someone: the meeting widened by their buffers."""
+    before = timedelta(minutes=profile.buffer_before_minutes if profile else 0)
+    after = timedelta(minutes=profile.buffer_after_minutes if profile else 0)
+    return meeting.starts_at - before, meeting.ends_at + after
+
+
+def find_clash(session: Session, user_id: int, busy_from: datetime, busy_until: datetime,
+               *, except_meeting_id: int | None = None) -> Invitation | None:
+    statement = (select(Invitation).join(Meeting)
+                 .where(Invitation.user_id == user_id, Invitation.status.in_(BOOKING_STATES),
+                        Meeting.status != "cancelled",
+                        Invitation.busy_from < busy_until, Invitation.busy_until > busy_from)
+                 .order_by(Meeting.starts_at).limit(1))
+    if except_meeting_id is not None:
+        statement = statement.where(Invitation.meeting_id != except_meeting_id)
+    return session.scalar(statement)
+
+
+def _clash_error(user: User, clash: Invitation) -> Conflict:
+    other = clash.meeting
+    return Conflict(
+        f"{user.name} is already booked into meeting #{other.id} '{other.title}' "
+        f"({format_instant(other.starts_at)} to {format_instant(other.ends_at)}), which overlaps this one "
+        "(buffers included).",
+        clashing_meeting_id=other.id,
+    )
+
+
+def invite(session: Session, meeting: Meeting, user: User, *, role: str = "seat",
+           discipline_code: str | None = None, at: datetime) -> Invitation:
+    """Book `user` into `meeting`, or raise Conflict naming the meeting it would overlap."""
+    at = ensure_utc(at)
+    if meeting.status == "cancelled":
+        raise Conflict(f"Meeting #{meeting.id} is cancelled.")
+    if role == "seat" and discipline_code is None:
+        raise InvalidInput("discipline", "a seat invitation needs a discipline")
+    profile = session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == user.id))
+    busy_from, busy_until = busy_range(meeting, profile)
+    existing = session.scalar(select(Invitation).where(Invitation.meeting_id == meeting.id,
+                                                       Invitation.user_id == user.id))
+    if existing is not None and existing.status in BOOKING_STATES:
+        return existing
+    clash = find_clash(session, user.id, busy_from, busy_until, except_meeting_id=meeting.id)
+    if clash is not None:
+        raise _clash_error(user, clash)
+    invitation = existing or Invitation(meeting=meeting, user_id=user.id)
+    invitation.role, invitation.discipline_code = role, discipline_code
+    invitation.status, invitation.invited_at, invitation.responded_at = "pending", at, None
+    invitation.busy_from, invitation.busy_until = busy_from, busy_until
+    session.add(invitation)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as error:
+        if "invitations_no_double_booking" not in str(error.orig):
+            raise
+        clash = find_clash(session, user.id, busy_from, busy_until, except_meeting_id=meeting.id)
+        raise (_clash_error(user, clash) if clash else Conflict(
+            f"{user.name} was just booked into an overlapping meeting.")) from None
+    seat = f" for the {discipline_code} seat" if role == "seat" else ""
+    notify(session, user_id=user.id, kind="meeting.invitation",
+           dedupe_key=f"invitation:{invitation.id}:{format_instant(invitation.invited_at)}",
+           subject=f"Invitation{seat}: {meeting.title}, {local_time_phrase(meeting.starts_at, user.timezone)}",
+           body="Please accept, decline or answer tentative.", link=f"/meetings/{meeting.id}", at=at)
+    return invitation
+
+
+def required_seats(session: Session, meeting: Meeting) -> dict[str, int]:
+    """The board's quorum, plus one seat for any discipline a case on the agenda needs."""
+    required = dict(board_requirement(session, meeting.board_id))
+    from app.cases.models import Case  # cases build on meetings; imported here to keep that one-way
+
+    cases = session.scalars(select(Case).join(AgendaItem, AgendaItem.case_id == Case.id)
+                            .where(AgendaItem.meeting_id == meeting.id,
+                                   AgendaItem.status.in_(("listed", "discussed")))).all()
+    for case in cases:
+        for discipline in case.disciplines:
+            required.setdefault(discipline.code, 1)
+    return required
+
+
+def seat_invitations(meeting: Meeting) -> list[Invitation]:
+    return [i for i in meeting.invitations if i.role == "seat"]
+
+
+def status_of_quorum(session: Session, meeting: Meeting) -> QuorumStatus:
+    return quorum_status(required_seats(session, meeting),
+                         [(i.discipline_code, i.status) for i in seat_invitations(meeting)])
+
+
+def _members(session: Session, board_id: int | None, role: str, discipline: str) -> list[int]:
+    if board_id is None:
+        return []
+    return list(session.scalars(select(BoardMember.user_id).where(
+        BoardMember.board_id == board_id, BoardMember.role == role,
+        BoardMember.discipline_code == discipline).order_by(BoardMember.id)))
+
+
+def fill_seats(session: Session, meeting: Meeting, *, at: datetime) -> list[Invitation]:
+    """Invite people for every seat not yet held: on call first, then core members, then deputies,
+    then anyone eligible (least loaded first). Only people free, licensed and inside their working
+    hours at the meeting's time are invited; nobody who declined is asked again."""
+    if meeting.status != "scheduled" or meeting.starts_at <= at:
+        return []
+    added = []
+    for discipline, count in sorted(required_seats(session, meeting).items()):
+        holding = [i for i in seat_invitations(meeting)
+                   if i.discipline_code == discipline and i.status in BOOKING_STATES]
+        needed = count - len(holding)
+        if needed <= 0:
+            continue
+        asked = {i.user_id for i in meeting.invitations}
+        eligible = eligible_for_seat(session, discipline, meeting.starts_at, meeting.ends_at, at=at,
+                                     exclude_user_ids=asked)
+        preferred = (on_call_user_ids(session, discipline, meeting.starts_at)
+                     + _members(session, meeting.board_id, "core", discipline)
+                     + _members(session, meeting.board_id, "deputy", discipline))
+        order = list(dict.fromkeys([u for u in preferred if u in eligible] + eligible))
+        for user_id in order:
+            if needed == 0:
+                break
+            try:
+                added.append(invite(session, meeting, session.get(User, user_id), role="seat",
+                                    discipline_code=discipline, at=at))
+            except Conflict:
+                continue
+            needed -= 1
+    return added
+
+
+def respond(session: Session, invitation: Invitation, user: User, answer: str, *, at: datetime,
+            note: str | None = None) -> list[Invitation]:
+    """The invitee answers. A decline frees the seat and invites the next person at once."""
+    if invitation.user_id != user.id:
+        raise PermissionDenied("Only the person invited may answer this invitation.")
+    if answer not in ANSWERS:
+        raise InvalidInput("answer", f"must be one of {', '.join(ANSWERS)}")
+    meeting = invitation.meeting
+    if meeting.status != "scheduled" or meeting.starts_at <= ensure_utc(at):
+        raise Conflict(f"Meeting #{meeting.id} has already started, finished or been cancelled.")
+    if invitation.status == "withdrawn":
+        raise Conflict("This invitation was withdrawn.")
+    invitation.status, invitation.responded_at, invitation.note = answer, ensure_utc(at), note
+    session.flush()
+    if answer == "declined" and invitation.role == "seat":
+        return fill_seats(session, meeting, at=at)
+    return []
+
+
+def cancel_meeting(session: Session, meeting: Meeting, *, at: datetime, reason: str) -> None:
+    """Cancel: the meeting stays (calendars show it cancelled) and everyone's time is freed."""
+    if meeting.status == "cancelled":
+        return
+    if meeting.status != "scheduled":
+        raise Conflict(f"Meeting #{meeting.id} is {meeting.status}; only a scheduled meeting can be cancelled.")
+    meeting.status = "cancelled"
+    meeting.sequence += 1
+    meeting.updated_at = ensure_utc(at)
+    for invitation in meeting.invitations:
+        if invitation.status in BOOKING_STATES:
+            invitation.status = "withdrawn"
+            notify(session, user_id=invitation.user_id, kind="meeting.cancelled",
+                   dedupe_key=f"meeting-cancelled:{meeting.id}:{invitation.user_id}",
+                   subject=f"Cancelled: {meeting.title}, {local_time_phrase(meeting.starts_at, invitation.user.timezone)}",
+                   body=reason, link=f"/meetings/{meeting.id}", at=at)
+    session.flush()
+
+
+def get_meeting(session: Session, meeting_id: int) -> Meeting:
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound(f"No meeting with id {meeting_id}.")
+    return meeting
