@@ -79,13 +79,14 @@ def invite(session: Session, meeting: Meeting, user: User, *, role: str = "seat"
     clash = find_clash(session, user.id, busy_from, busy_until, except_meeting_id=meeting.id)
     if clash is not None:
         raise _clash_error(user, clash)
-    invitation = existing or Invitation(meeting=meeting, user_id=user.id)
-    invitation.role, invitation.discipline_code = role, discipline_code
-    invitation.status, invitation.invited_at, invitation.responded_at = "pending", at, None
-    invitation.busy_from, invitation.busy_until = busy_from, busy_until
-    session.add(invitation)
     try:
+        # The savepoint comes first: begin_nested() flushes, and the insert must be inside it.
         with session.begin_nested():
+            invitation = existing or Invitation(meeting=meeting, user_id=user.id)
+            invitation.role, invitation.discipline_code = role, discipline_code
+            invitation.status, invitation.invited_at, invitation.responded_at = "pending", at, None
+            invitation.busy_from, invitation.busy_until = busy_from, busy_until
+            session.add(invitation)
             session.flush()
     except IntegrityError as error:
         if "invitations_no_double_booking" not in str(error.orig):

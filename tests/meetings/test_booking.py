@@ -78,6 +78,9 @@ def test_concurrent_bookings_never_overlap(app, session, specialist, meeting_at)
             except Conflict:
                 db.session.rollback()
                 outcomes.append("conflict")
+            except Exception as error:  # reported by the assertion below
+                db.session.rollback()
+                outcomes.append(repr(error))
             finally:
                 db.session.remove()
 

@@ -1,0 +1,92 @@
+"""Agendas: triaged cases go to the next meeting with room before the cut-off; roll-over; preparation."""
+from datetime import timedelta
+
+from app.cases.models import Case, CaseTransition
+from app.meetings import agenda
+from app.meetings.models import AgendaItem
+from app.timekeeping import now_utc
+from tests.meetings.conftest import in_hours
+
+
+def listed(meeting):
+    return [item.case_id for item in sorted(agenda.items_on(meeting), key=lambda item: item.position)]
+
+
+def test_fill_puts_urgent_first_then_oldest_within_capacity(session, board, meeting_at, triaged_case):
+    soon = meeting_at(in_hours(72), board=board)           # cut-off in 48 h: still open
+    later = meeting_at(in_hours(72 + 7 * 24), board=board)
+    old_routine = triaged_case(board, submitted_ago=timedelta(days=5))
+    new_routine = triaged_case(board, submitted_ago=timedelta(days=1))
+    urgent = triaged_case(board, urgency="urgent", submitted_ago=timedelta(hours=2), target_in=timedelta(days=3, hours=2))
+    assert agenda.fill_agendas(session, now_utc()) == 3
+    session.commit()
+    assert listed(soon) == [urgent.id, old_routine.id]      # two cases per meeting
+    assert listed(later) == [new_routine.id]
+    assert {c.state for c in session.query(Case)} == {"scheduled"}
+    moves = session.query(CaseTransition).filter_by(case_id=urgent.id).all()
+    assert moves[-1].to_state == "scheduled" and moves[-1].actor_id is None
+
+
+def test_a_meeting_past_its_cutoff_is_skipped_but_a_coordinator_may_add(client, session, board, meeting_at,
+                                                                       triaged_case, api_auth):
+    closed = meeting_at(in_hours(10), board=board)          # cut-off (24 h) already passed
+    open_ = meeting_at(in_hours(10 + 7 * 24), board=board)
+    case = triaged_case(board)
+    agenda.fill_agendas(session, now_utc())
+    session.commit()
+    assert listed(closed) == [] and listed(open_) == [case.id]
+    late = triaged_case(board)
+    response = client.post(f"/api/v1/meetings/{closed.id}/agenda", headers=api_auth.headers(board.coordinator),
+                           json={"case_id": late.id})
+    assert response.status_code == 201
+    assert [row["case_id"] for row in response.get_json()] == [late.id]
+
+
+def test_full_meeting_refuses_more(client, session, board, meeting_at, triaged_case, api_auth):
+    meeting = meeting_at(in_hours(72), board=board)
+    for _ in range(2):
+        agenda.add_case(session, meeting, triaged_case(board), None, at=now_utc(), as_coordinator=False)
+    session.commit()
+    response = client.post(f"/api/v1/meetings/{meeting.id}/agenda", headers=api_auth.headers(board.coordinator),
+                           json={"case_id": triaged_case(board).id})
+    assert response.status_code == 409 and "full" in response.get_json()["detail"]
+
+
+def test_undiscussed_cases_roll_to_the_top_of_the_next_meeting(session, board, meeting_at, triaged_case):
+    past = meeting_at(in_hours(-3), board=board, minutes=120)
+    upcoming = meeting_at(in_hours(72), board=board)
+    waiting = triaged_case(board)
+    agenda.add_case(session, upcoming, waiting, None, at=now_utc(), as_coordinator=False)
+    rolled = triaged_case(board)
+    session.add(AgendaItem(meeting_id=past.id, case_id=rolled.id, position=0, status="listed"))
+    rolled.state = "scheduled"
+    session.commit()
+    assert agenda.finish_past_meetings(session, now_utc()) == 1
+    session.commit()
+    assert past.status == "finished"
+    assert listed(upcoming) == [rolled.id, waiting.id]
+    item = next(i for i in upcoming.agenda if i.case_id == rolled.id)
+    assert item.rolled_from_meeting_id == past.id
+    assert next(i for i in past.agenda if i.case_id == rolled.id).status == "not_discussed"
+
+
+def test_reorder_remove_and_preparation_list(client, session, board, meeting_at, triaged_case, specialist, api_auth):
+    meeting = meeting_at(in_hours(72), board=board)
+    first = triaged_case(board, disciplines=("radiology",))
+    second = triaged_case(board, disciplines=("pathology",))
+    for case in (first, second):
+        agenda.add_case(session, meeting, case, None, at=now_utc(), as_coordinator=False)
+    session.commit()
+    headers = api_auth.headers(board.coordinator)
+    order = client.put(f"/api/v1/meetings/{meeting.id}/agenda/order", headers=headers,
+                       json={"case_ids": [second.id, first.id]})
+    assert [row["case_id"] for row in order.get_json()] == [second.id, first.id]
+    bad = client.put(f"/api/v1/meetings/{meeting.id}/agenda/order", headers=headers, json={"case_ids": [first.id]})
+    assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "case_ids"
+    preparation = client.get(f"/api/v1/meetings/{meeting.id}/preparation?discipline=radiology", headers=headers)
+    assert [row["case_id"] for row in preparation.get_json()] == [first.id]
+    removed = client.post(f"/api/v1/meetings/{meeting.id}/agenda/{first.id}/remove", headers=headers,
+                          json={"reason": "more imaging needed first"})
+    assert [row["case_id"] for row in removed.get_json()] == [second.id]
+    session.expire_all()
+    assert session.get(Case, first.id).state == "triaged"
