@@ -113,14 +113,17 @@ def from_local(
             raise ValueError(
                 f"{wall_clock:%Y-%m-%d %H:%M} does not exist in {zone_name} (clocks skip it)"
             ) from None
-        # With is_dst=False the reading is taken at the pre-gap offset, which lands past the gap.
-        return zone.localize(wall_clock, is_dst=False).astimezone(UTC)
+        # Read at the pre-gap offset, which lands past the gap: the later of the two readings
+        # (asking for both keeps this right where the tz data inverts is_dst, as Europe/Dublin does).
+        return max(zone.localize(wall_clock, is_dst=flag).astimezone(UTC) for flag in (True, False))
     except pytz.AmbiguousTimeError:
         if ambiguous == "raise":
             raise ValueError(
                 f"{wall_clock:%Y-%m-%d %H:%M} happens twice in {zone_name} (clocks go back)"
             ) from None
-        return zone.localize(wall_clock, is_dst=(ambiguous == "earlier")).astimezone(UTC)
+        # Compare both readings: zones whose winter time is the "DST" one (Europe/Dublin) invert is_dst.
+        readings = [zone.localize(wall_clock, is_dst=flag).astimezone(UTC) for flag in (True, False)]
+        return min(readings) if ambiguous == "earlier" else max(readings)
 
 
 def local_midnight(day: date, zone_name: str) -> datetime:

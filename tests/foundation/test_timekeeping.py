@@ -101,3 +101,15 @@ def test_offset_label():
     instant = tk.parse_instant("2026-06-01T00:00:00Z")
     assert tk.utc_offset_label(instant, "Asia/Kathmandu") == "+05:45"
     assert tk.utc_offset_label(instant, "America/St_Johns") == "-02:30"
+
+
+def test_from_local_repeated_hour_where_winter_is_the_dst_reading():
+    # Europe/Dublin's tz data treats winter time as a negative DST; "earlier" must still be earlier.
+    wall = datetime(2026, 10, 25, 1, 30)
+    assert tk.from_local(wall, "Europe/Dublin", ambiguous="earlier") == tk.parse_instant("2026-10-25T00:30:00Z")
+    assert tk.from_local(wall, "Europe/Dublin", ambiguous="later") == tk.parse_instant("2026-10-25T01:30:00Z")
+
+
+def test_from_local_gap_shifts_forward_where_winter_is_the_dst_reading():
+    # Europe/Dublin jumps 01:00 -> 02:00 on 2026-03-29; 01:30 becomes 02:30 local (01:30Z).
+    assert tk.from_local(datetime(2026, 3, 29, 1, 30), "Europe/Dublin") == tk.parse_instant("2026-03-29T01:30:00Z")

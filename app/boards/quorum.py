@@ -1,0 +1,133 @@
+"""Quorum: does a meeting have the disciplines its board requires?
+
+`quorum_status` is pure: it takes the requirement and the seats' answers. `meeting_quorum`
+loads both for a meeting (plain SQLAlchemy; no Flask).
+
+A seat counts for its discipline:
+* accepted                     — counts now;
+* pending or tentative         — might still count;
+* declined or withdrawn        — never counts.
+
+Per discipline, and for the meeting as a whole (the worst discipline decides):
+* met      — at least `count` accepted;
+* at_risk  — fewer accepted, but enough if every pending and tentative seat accepts;
+* missing  — not enough even then.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.boards.models import QuorumRequirement
+from app.meetings.models import Invitation
+
+MET, AT_RISK, MISSING = "met", "at_risk", "missing"
+COUNTS_NOW = ("accepted",)
+MIGHT_COUNT = ("pending", "tentative")
+KNOWN_STATUSES = ("pending", "accepted", "tentative", "declined", "withdrawn")
+_SEVERITY = {MET: 0, AT_RISK: 1, MISSING: 2}
+
+
+@dataclass(frozen=True)
+class DisciplineQuorum:
+    discipline: str
+    required: int
+    accepted: int
+    pending: int
+    tentative: int
+    declined: int  # declined or withdrawn
+    state: str
+
+    @property
+    def possible(self) -> int:
+        """Seats that count if every pending and tentative invitee accepts."""
+        return self.accepted + self.pending + self.tentative
+
+    @property
+    def short_by(self) -> int:
+        """Accepted seats still needed."""
+        return max(0, self.required - self.accepted)
+
+
+@dataclass(frozen=True)
+class QuorumStatus:
+    state: str
+    disciplines: tuple[DisciplineQuorum, ...]
+
+    @property
+    def missing(self) -> list[str]:
+        return [item.discipline for item in self.disciplines if item.state == MISSING]
+
+    @property
+    def at_risk(self) -> list[str]:
+        return [item.discipline for item in self.disciplines if item.state == AT_RISK]
+
+    def as_dict(self) -> dict:
+        return {
+            "state": self.state,
+            "missing": self.missing,
+            "at_risk": self.at_risk,
+            "disciplines": [
+                {"discipline": item.discipline, "required": item.required, "accepted": item.accepted,
+                 "pending": item.pending, "tentative": item.tentative, "declined": item.declined,
+                 "short_by": item.short_by, "state": item.state}
+                for item in self.disciplines
+            ],
+        }
+
+
+def quorum_status(required: Mapping[str, int],
+                  seats: Iterable[tuple[str | None, str]]) -> QuorumStatus:
+    """The quorum state for `required` ({discipline: count}) given the seats' (discipline, status).
+
+    Seats for disciplines the board does not require are ignored; a board that requires nothing
+    is met. Disciplines are reported in alphabetical order.
+    """
+    tally: dict[str, Counter] = {discipline: Counter() for discipline in required}
+    for discipline, status in seats:
+        if status not in KNOWN_STATUSES:
+            raise ValueError(f"unknown invitation status {status!r}")
+        if discipline in tally:
+            tally[discipline][status] += 1
+    results = []
+    for discipline in sorted(required):
+        count = int(required[discipline])
+        if count < 1:
+            raise ValueError(f"the required count for {discipline} must be at least 1")
+        seen = tally[discipline]
+        accepted = sum(seen[status] for status in COUNTS_NOW)
+        possible = accepted + sum(seen[status] for status in MIGHT_COUNT)
+        if accepted >= count:
+            state = MET
+        elif possible >= count:
+            state = AT_RISK
+        else:
+            state = MISSING
+        results.append(DisciplineQuorum(
+            discipline=discipline, required=count, accepted=accepted, pending=seen["pending"],
+            tentative=seen["tentative"], declined=seen["declined"] + seen["withdrawn"], state=state))
+    overall = max((item.state for item in results), key=_SEVERITY.__getitem__, default=MET)
+    return QuorumStatus(state=overall, disciplines=tuple(results))
+
+
+def board_requirement(session: Session, board_id: int | None) -> dict[str, int]:
+    if board_id is None:
+        return {}
+    rows = session.execute(select(QuorumRequirement.discipline_code, QuorumRequirement.count)
+                           .where(QuorumRequirement.board_id == board_id)).all()
+    return {code: count for code, count in rows}
+
+
+def meeting_quorum(session: Session, meeting) -> QuorumStatus:
+    """The quorum of a meeting: its board's requirement against its seat invitations.
+
+    An ad-hoc meeting (no board) requires nothing, so it is met.
+    """
+    required = board_requirement(session, meeting.board_id)
+    seats = session.execute(select(Invitation.discipline_code, Invitation.status)
+                            .where(Invitation.meeting_id == meeting.id, Invitation.role == "seat")).all()
+    return quorum_status(required, [(discipline, status) for discipline, status in seats])
