@@ -452,13 +452,9 @@ def _shift_invitations(meeting: Meeting, starts_at: datetime, ends_at: datetime)
 
 
 def _cancel(session: Session, meeting: Meeting, at: datetime, reason: str) -> None:
-    meeting.status = "cancelled"
-    meeting.sequence = (meeting.sequence or 0) + 1
-    meeting.updated_at = at
-    for invitation in meeting.invitations:
-        if invitation.status in BOOKING_STATES:  # a cancelled meeting holds nobody's time
-            invitation.status = "withdrawn"
-            invitation.note = "The meeting was cancelled: " + reason
+    from app.meetings.booking import cancel_meeting  # booking builds on boards; imported here, one way
+
+    cancel_meeting(session, meeting, at=at, reason=reason)
     audit(session, "meeting.cancelled", target_type="meeting", target_id=meeting.id,
           detail={"by": CANCELLED_BY_SCHEDULE, "board_id": meeting.board_id, "reason": reason,
                   "occurrence_date": meeting.occurrence_date.isoformat(), "sequence": meeting.sequence})

@@ -122,12 +122,26 @@ def board_requirement(session: Session, board_id: int | None) -> dict[str, int]:
     return {code: count for code, count in rows}
 
 
-def meeting_quorum(session: Session, meeting) -> QuorumStatus:
-    """The quorum of a meeting: its board's requirement against its seat invitations.
+def required_seats(session: Session, meeting) -> dict[str, int]:
+    """A meeting's seats: its board's quorum, plus one for any discipline a case on its agenda needs
+    (an ad-hoc meeting has no board, so its agenda alone decides)."""
+    from app.cases.models import Case, case_disciplines
+    from app.meetings.models import AgendaItem
 
-    An ad-hoc meeting (no board) requires nothing, so it is met.
-    """
-    required = board_requirement(session, meeting.board_id)
+    required = dict(board_requirement(session, meeting.board_id))
+    needed = session.scalars(
+        select(case_disciplines.c.discipline_code)
+        .join(Case, Case.id == case_disciplines.c.case_id)
+        .join(AgendaItem, AgendaItem.case_id == Case.id)
+        .where(AgendaItem.meeting_id == meeting.id, AgendaItem.status.in_(("listed", "discussed")))
+    ).all()
+    for code in needed:
+        required.setdefault(code, 1)
+    return required
+
+
+def meeting_quorum(session: Session, meeting) -> QuorumStatus:
+    """The quorum of a meeting: its required seats against its seat invitations."""
     seats = session.execute(select(Invitation.discipline_code, Invitation.status)
                             .where(Invitation.meeting_id == meeting.id, Invitation.role == "seat")).all()
-    return quorum_status(required, [(discipline, status) for discipline, status in seats])
+    return quorum_status(required_seats(session, meeting), [(discipline, status) for discipline, status in seats])

@@ -14,6 +14,7 @@ from app.api.schema import Instant, OutputInstant, RequestBody, ResponseBody
 from app.audit.operations import record as audit
 from app.boards.models import Board
 from app.boards.operations import get_visible_meeting, may_manage_members
+from app.boards.quorum import meeting_quorum
 from app.cases.models import Case
 from app.cases.visibility import case_access
 from app.errors import InvalidInput, NotFound, PermissionDenied
@@ -173,7 +174,7 @@ class QuorumOut(ResponseBody):
           tags=("meetings",))
 def meeting_quorum_status(meeting_id: int):
     meeting = get_visible_meeting(db.session, current_actor(), meeting_id)
-    return booking.status_of_quorum(db.session, meeting).as_dict()
+    return meeting_quorum(db.session, meeting).as_dict()
 
 
 class AnswerIn(RequestBody):

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.boards.models import BoardMember
-from app.boards.quorum import QuorumStatus, board_requirement, quorum_status
+from app.boards.quorum import required_seats
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from app.meetings.models import BOOKING_STATES, AgendaItem, Invitation, Meeting
+from app.meetings.models import BOOKING_STATES, Invitation, Meeting
 from app.meetings.search import eligible_for_seat
 from app.notifications.operations import notify
 from app.rotas.operations import on_call_user_ids
@@ -102,27 +102,8 @@ def invite(session: Session, meeting: Meeting, user: User, *, role: str = "seat"
     return invitation
 
 
-def required_seats(session: Session, meeting: Meeting) -> dict[str, int]:
-    """The board's quorum, plus one seat for any discipline a case on the agenda needs."""
-    required = dict(board_requirement(session, meeting.board_id))
-    from app.cases.models import Case  # cases build on meetings; imported here to keep that one-way
-
-    cases = session.scalars(select(Case).join(AgendaItem, AgendaItem.case_id == Case.id)
-                            .where(AgendaItem.meeting_id == meeting.id,
-                                   AgendaItem.status.in_(("listed", "discussed")))).all()
-    for case in cases:
-        for discipline in case.disciplines:
-            required.setdefault(discipline.code, 1)
-    return required
-
-
 def seat_invitations(meeting: Meeting) -> list[Invitation]:
     return [i for i in meeting.invitations if i.role == "seat"]
-
-
-def status_of_quorum(session: Session, meeting: Meeting) -> QuorumStatus:
-    return quorum_status(required_seats(session, meeting),
-                         [(i.discipline_code, i.status) for i in seat_invitations(meeting)])
 
 
 def _members(session: Session, board_id: int | None, role: str, discipline: str) -> list[int]:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.boards.models import Board, BoardMember
+from app.boards.quorum import meeting_quorum
 from app.cases.models import Case
 from app.errors import Conflict
 from app.meetings import agenda, booking
@@ -150,7 +151,7 @@ def alert_at_risk_quorum(session: Session, at: datetime) -> int:
     """48 hours before a meeting whose quorum is not met, its coordinators are alerted."""
     alerted = 0
     for meeting in upcoming_meetings(session, at, at + QUORUM_ALERT_AHEAD):
-        status = booking.status_of_quorum(session, meeting)
+        status = meeting_quorum(session, meeting)
         if status.state == "met":
             continue
         short = ", ".join(d.discipline for d in status.disciplines if d.state != "met")
