@@ -1,0 +1,713 @@
+"""On-call rotas: members, generated shifts, cover requests, and who is on call.
+
+Plain Python over a SQLAlchemy session; callers commit. The current time is passed in (`at`).
+Who takes which period is decided by `app.rotas.generation` (no database); this module turns a
+rota into periods (handoff wall-clock time in the rota's zone, converted with the zone's real
+offsets), works out eligibility, and writes shifts. docs/rotas.md states the rules.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.accounts.models import User
+from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.notifications.operations import notify
+from app.rotas import generation
+from app.rotas.models import CoverRequest, OnCallShift, Rota, RotaMember
+from app.specialists.models import Discipline, SpecialistProfile
+from app.timekeeping import (ensure_utc, format_instant, from_local, parse_instant, to_local,
+                             utc_offset_label, validate_zone)
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MAX_WEEKS = 52
+# A handoff is sociable for a member when it falls between these wall-clock times (inclusive)
+# in the member's own home zone; anything earlier or later is unsocial.
+SOCIAL_FROM = time(8, 0)
+SOCIAL_UNTIL = time(20, 0)
+EDITOR_ROLES = ("coordinator", "admin")
+OPEN_COVER_STATES = ("open", "accepted")
+# What may happen next to a cover request in each state (the 409 answers list these).
+COVER_ACTIONS = {
+    "open": ("accept", "withdraw", "reject"),
+    "accepted": ("approve", "reject", "withdraw"),
+    "approved": (),
+    "rejected": (),
+    "withdrawn": (),
+}
+NOTIFICATION_KIND = "rota.cover"
+
+_HH_MM = re.compile(r"^(\d{2}):(\d{2})$")
+_LOCAL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+# --- rotas ----------------------------------------------------------------------------------
+
+
+def get_rota(session: Session, rota_id: int, *, for_update: bool = False) -> Rota:
+    statement = select(Rota).where(Rota.id == rota_id)
+    if for_update:
+        statement = statement.with_for_update()
+    rota = session.scalar(statement)
+    if rota is None:
+        raise NotFound(f"No rota with id {rota_id}.")
+    return rota
+
+
+def list_rotas(session: Session, *, discipline_code: str | None = None) -> list[Rota]:
+    statement = select(Rota).order_by(Rota.name, Rota.id)
+    if discipline_code is not None:
+        statement = statement.where(Rota.discipline_code == discipline_code)
+    return list(session.scalars(statement))
+
+
+def parse_handoff_time(text: str, field: str = "handoff_time") -> time:
+    match = _HH_MM.match(text.strip()) if isinstance(text, str) else None
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise InvalidInput(field, "must be a 24-hour wall-clock time HH:MM, e.g. 08:00")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def find_profile(session: Session, user_id: int) -> SpecialistProfile | None:
+    return session.scalar(
+        select(SpecialistProfile).where(SpecialistProfile.user_id == user_id)
+        .options(selectinload(SpecialistProfile.disciplines), selectinload(SpecialistProfile.leave),
+                 selectinload(SpecialistProfile.licences)))
+
+
+def _clean_name(name: str) -> str:
+    cleaned = (name or "").strip()
+    if not cleaned:
+        raise InvalidInput("name", "must not be blank")
+    return cleaned
+
+
+def _refuse_duplicate_name(session: Session, name: str, rota_id: int | None = None) -> None:
+    statement = select(Rota).where(func.lower(Rota.name) == name.lower())
+    if rota_id is not None:
+        statement = statement.where(Rota.id != rota_id)
+    existing = session.scalar(statement)
+    if existing is not None:
+        raise Conflict(f"A rota named {existing.name!r} already exists.", rota_id=existing.id)
+
+
+def check_members(session: Session, discipline_code: str, user_ids) -> list[User]:
+    """The users, in order; each must be an active specialist whose profile lists the discipline."""
+    users, seen = [], set()
+    for index, user_id in enumerate(user_ids):
+        where = f"members[{index}]"
+        if user_id in seen:
+            raise InvalidInput(where, f"user {user_id} is listed twice")
+        seen.add(user_id)
+        user = session.get(User, user_id)
+        if user is None:
+            raise InvalidInput(where, f"no user has id {user_id}")
+        if not user.is_active:
+            raise InvalidInput(where, f"{user.name} (user {user_id}) is deactivated")
+        if not user.has_role("specialist"):
+            raise InvalidInput(where, f"{user.name} (user {user_id}) does not have the specialist role")
+        profile = find_profile(session, user_id)
+        if profile is None:
+            raise InvalidInput(where, f"{user.name} (user {user_id}) has no specialist profile")
+        if discipline_code not in profile.discipline_codes:
+            raise InvalidInput(where, f"{user.name} (user {user_id})'s specialist profile does not "
+                                      f"list {discipline_code}")
+        users.append(user)
+    return users
+
+
+def create_rota(session: Session, *, name: str, discipline_code: str, handoff_weekday: int,
+                handoff_time: str | time, timezone: str, period_weeks: int = 1, members=(),
+                created_by: User | None = None, at: datetime | None = None) -> Rota:
+    name = _clean_name(name)
+    if session.get(Discipline, discipline_code) is None:
+        raise InvalidInput("discipline_code",
+                           f"{discipline_code!r} is not a known discipline (see GET /api/v1/disciplines)")
+    if not isinstance(handoff_weekday, int) or not 0 <= handoff_weekday <= 6:
+        raise InvalidInput("handoff_weekday", "must be 0 (Monday) to 6 (Sunday)")
+    if not isinstance(handoff_time, time):
+        handoff_time = parse_handoff_time(handoff_time)
+    try:
+        validate_zone(timezone)
+    except ValueError as exc:
+        raise InvalidInput("timezone", str(exc)) from None
+    if period_weeks not in (1, 2):
+        raise InvalidInput("period_weeks", "must be 1 (weekly) or 2 (fortnightly)")
+    users = check_members(session, discipline_code, members)
+    _refuse_duplicate_name(session, name)
+    rota = Rota(name=name, discipline_code=discipline_code, handoff_weekday=handoff_weekday,
+                handoff_time=handoff_time.replace(second=0, microsecond=0), timezone=timezone,
+                period_weeks=period_weeks, created_by_id=getattr(created_by, "id", None))
+    if at is not None:
+        rota.created_at = ensure_utc(at)
+    rota.members = [RotaMember(user_id=user.id, position=index) for index, user in enumerate(users)]
+    session.add(rota)
+    session.flush()
+    return rota
+
+
+def update_rota(session: Session, rota: Rota, *, name: str | None = None, members=None) -> Rota:
+    """Rename, or replace the member list (the new order is the rota order).
+
+    Existing shifts are left as they are; regenerate to apply a new membership."""
+    if name is not None:
+        name = _clean_name(name)
+        _refuse_duplicate_name(session, name, rota.id)
+        rota.name = name
+    if members is not None:
+        users = check_members(session, rota.discipline_code, members)
+        by_user = {member.user_id: member for member in rota.members}
+        kept = []
+        for index, user in enumerate(users):
+            member = by_user.get(user.id) or RotaMember(user_id=user.id)
+            member.position = index
+            kept.append(member)
+        rota.members = kept
+    session.flush()
+    return rota
+
+
+def member_ids(rota: Rota) -> list[int]:
+    return [member.user_id for member in sorted(rota.members, key=lambda m: m.position)]
+
+
+# --- periods --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    starts_at: datetime
+    ends_at: datetime
+    local_date: date  # the handoff date in the rota's zone
+
+
+def handoff_at(rota: Rota, day: date) -> datetime:
+    """The handoff instant on a local date. A handoff time that the clocks skip that day is
+    moved forward by the gap (02:30 in a 02:00-03:00 gap is 03:30); one that happens twice is
+    the first occurrence."""
+    wall_clock = datetime.combine(day, rota.handoff_time.replace(second=0, microsecond=0))
+    return from_local(wall_clock, rota.timezone, nonexistent="shift", ambiguous="earlier")
+
+
+def periods_from(rota: Rota, first_day: date, count: int) -> list[Period]:
+    """`count` contiguous periods: each ends exactly when the next begins."""
+    step = timedelta(weeks=rota.period_weeks)
+    days = [first_day + index * step for index in range(count + 1)]
+    bounds = [handoff_at(rota, day) for day in days]
+    return [Period(bounds[index], bounds[index + 1], days[index]) for index in range(count)]
+
+
+def _cycle_anchor(session: Session, rota: Rota) -> date | None:
+    """A handoff date of the rota's existing shifts, so a fortnightly rota keeps its rhythm."""
+    latest = session.scalar(select(OnCallShift.starts_at).where(OnCallShift.rota_id == rota.id)
+                            .order_by(OnCallShift.starts_at.desc()).limit(1))
+    return None if latest is None else to_local(latest, rota.timezone).date()
+
+
+def first_handoff_day(session: Session, rota: Rota, start: date | datetime) -> date:
+    """A local date must itself be a handoff day; an instant means the first handoff at or
+    after it (on a fortnightly rota, in step with the shifts it already has)."""
+    weekday = WEEKDAYS[rota.handoff_weekday]
+    if isinstance(start, datetime):
+        instant = ensure_utc(start)
+        day = to_local(instant, rota.timezone).date() - timedelta(days=1)
+        while day.weekday() != rota.handoff_weekday or handoff_at(rota, day) < instant:
+            day += timedelta(days=1)
+        anchor = _cycle_anchor(session, rota) if rota.period_weeks == 2 else None
+        if anchor is not None and (day - anchor).days % 14:
+            day += timedelta(weeks=1)
+        return day
+    if start.weekday() != rota.handoff_weekday:
+        back = (start.weekday() - rota.handoff_weekday) % 7
+        earlier, later = start - timedelta(days=back), start + timedelta(days=7 - back)
+        raise InvalidInput("start", f"{start.isoformat()} is a {WEEKDAYS[start.weekday()]}; this rota "
+                                    f"hands off on {weekday}s (e.g. {earlier.isoformat()} or "
+                                    f"{later.isoformat()})")
+    return start
+
+
+def parse_start(text: str) -> date | datetime:
+    """`YYYY-MM-DD` (a local handoff date) or an ISO 8601 instant with an offset."""
+    text = (text or "").strip()
+    if _LOCAL_DATE.match(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError as exc:
+            raise InvalidInput("start", f"is not a valid date ({exc})") from None
+    try:
+        return parse_instant(text)
+    except ValueError as exc:
+        raise InvalidInput("start", "must be the local date of the first handoff (YYYY-MM-DD) or "
+                                    f"an instant; as an instant it {exc}") from None
+
+
+# --- eligibility ----------------------------------------------------------------------------
+
+
+@dataclass
+class MemberFacts:
+    user: User
+    profile: SpecialistProfile | None
+
+    @property
+    def home_zone(self) -> str:
+        return self.profile.home_timezone if self.profile is not None else self.user.timezone
+
+
+def member_facts(session: Session, user_ids) -> dict[int, MemberFacts]:
+    facts = {}
+    for user_id in user_ids:
+        user = session.get(User, user_id)
+        if user is not None:
+            facts[user_id] = MemberFacts(user, find_profile(session, user_id))
+    return facts
+
+
+def why_not(facts: MemberFacts, discipline_code: str, starts_at: datetime,
+            ends_at: datetime) -> str | None:
+    """Why this member cannot be on call for [starts_at, ends_at), or None when they can."""
+    user, profile = facts.user, facts.profile
+    if not user.is_active:
+        return "the account is deactivated"
+    if not user.has_role("specialist"):
+        return "no longer has the specialist role"
+    if profile is None:
+        return "has no specialist profile"
+    if discipline_code not in profile.discipline_codes:
+        return f"the specialist profile no longer lists {discipline_code}"
+    for leave in profile.leave:
+        if leave.starts_at < ends_at and leave.ends_at > starts_at:
+            return (f"on leave from {format_instant(leave.starts_at)} to "
+                    f"{format_instant(leave.ends_at)}")
+    if not any(licence.is_valid_at(starts_at) for licence in profile.licences):
+        return f"holds no valid licence at {format_instant(starts_at)}"
+    return None
+
+
+def is_unsocial(instant: datetime, zone: str) -> bool:
+    """True when `instant` falls outside 08:00-20:00 (inclusive) on the wall clock of `zone`."""
+    reading = to_local(instant, zone).time().replace(tzinfo=None)
+    return reading < SOCIAL_FROM or reading > SOCIAL_UNTIL
+
+
+# --- generation -----------------------------------------------------------------------------
+
+
+@dataclass
+class GenerationResult:
+    rota: Rota
+    first_handoff: datetime
+    already_started: list[Period]
+    shifts: list[OnCallShift]  # scheduled shifts of the generated periods, in order
+    uncovered: list[dict]  # {"starts_at", "ends_at", "reasons": [{"user_id", "name", "reason"}]}
+    members: list[dict]  # {"user_id", "name", "periods", "unsocial_handoffs", "fair_share"}
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    cancelled: int = 0
+    withdrawn_cover_requests: list[int] = field(default_factory=list)
+
+
+def _raise_sequence(shift: OnCallShift, at: datetime) -> None:
+    shift.sequence = (shift.sequence or 0) + 1
+    shift.updated_at = at
+
+
+def generate(session: Session, rota: Rota, *, start: date | datetime, weeks: int,
+             at: datetime) -> GenerationResult:
+    """Generate (or regenerate) the shifts of `weeks` weeks from `start`.
+
+    Periods that have already begun at `at` are left exactly as they are. For the rest, future
+    scheduled shifts in the range are replaced: a shift whose period keeps its holder is left
+    untouched; one that changes holder, or comes back, has its sequence raised; one that no
+    longer has a period (or whose period is now uncovered) is cancelled, and kept as a row so
+    calendars see it cancelled. A shift covered through an approved cover request keeps its
+    holder. Open cover requests on shifts that change or go are withdrawn.
+    """
+    at = ensure_utc(at)
+    if not isinstance(weeks, int) or not 1 <= weeks <= MAX_WEEKS:
+        raise InvalidInput("weeks", f"must be a whole number of weeks from 1 to {MAX_WEEKS}")
+    if weeks % rota.period_weeks:
+        raise InvalidInput("weeks", "this rota's period is two weeks, so weeks must be even")
+    if not rota.members:
+        raise Conflict("This rota has no members; add members before generating shifts.")
+    first_day = first_handoff_day(session, rota, start)
+    periods = periods_from(rota, first_day, weeks // rota.period_weeks)
+    started = [period for period in periods if period.starts_at <= at]
+    future = [period for period in periods if period.starts_at > at]
+    if not future:
+        upcoming = periods_from(rota, periods[-1].local_date, 2)[1].starts_at
+        raise InvalidInput("start", "every period from this start has already begun; the next "
+                                    f"handoff is at {format_instant(upcoming)}")
+    range_start, range_end = future[0].starts_at, future[-1].ends_at
+
+    overlapping = session.scalars(
+        select(OnCallShift).where(OnCallShift.rota_id == rota.id,
+                                  OnCallShift.starts_at < range_end, OnCallShift.ends_at > range_start)
+        .order_by(OnCallShift.starts_at)).all()
+    straddling = [shift for shift in overlapping if shift.status == "scheduled"
+                  and (shift.starts_at < range_start or shift.ends_at > range_end)]
+    if straddling:
+        described = "; ".join(f"shift {s.id} runs {format_instant(s.starts_at)} to "
+                              f"{format_instant(s.ends_at)}" for s in straddling)
+        raise Conflict(f"Existing shifts cross the edge of the range to generate "
+                       f"({format_instant(range_start)} to {format_instant(range_end)}): {described}. "
+                       f"Choose a start and length whose handoffs match them.",
+                       shift_ids=[s.id for s in straddling])
+    rows = {shift.starts_at: shift for shift in overlapping if shift.starts_at >= range_start}
+    before = session.scalar(select(OnCallShift.user_id).where(
+        OnCallShift.rota_id == rota.id, OnCallShift.status == "scheduled",
+        OnCallShift.ends_at == range_start))
+    after = session.scalar(select(OnCallShift.user_id).where(
+        OnCallShift.rota_id == rota.id, OnCallShift.status == "scheduled",
+        OnCallShift.starts_at == range_end))
+    recent = session.execute(
+        select(OnCallShift.user_id, func.max(OnCallShift.starts_at).label("latest"))
+        .where(OnCallShift.rota_id == rota.id, OnCallShift.status == "scheduled",
+               OnCallShift.starts_at < range_start)
+        .group_by(OnCallShift.user_id).order_by("latest")).all()
+    pinned = _pinned_by_cover(session, [row for row in rows.values() if row.status == "scheduled"])
+
+    members = member_ids(rota)
+    facts = member_facts(session, set(members) | set(pinned.values()))
+    slots = []
+    for period in future:
+        row = rows.get(period.starts_at)
+        pin = pinned.get(row.id) if row is not None and row.ends_at == period.ends_at else None
+        ineligible = {}
+        for user_id in members:
+            reason = (why_not(facts[user_id], rota.discipline_code, period.starts_at, period.ends_at)
+                      if user_id in facts else "the user no longer exists")
+            if reason is not None:
+                ineligible[user_id] = reason
+        unsocial = frozenset(user_id for user_id in set(members) | ({pin} if pin else set())
+                             if user_id in facts and is_unsocial(period.starts_at, facts[user_id].home_zone))
+        slots.append(generation.Slot(ineligible=ineligible, unsocial=unsocial, pinned=pin))
+    outcome = generation.plan(members, slots, before=before, after=after,
+                              recent=[user_id for user_id, _ in recent])
+
+    result = GenerationResult(rota=rota, first_handoff=periods[0].starts_at, already_started=started,
+                              shifts=[], uncovered=[], members=[])
+    changed_shift_ids = []
+    wanted_starts = set()
+    for period, holder in zip(future, outcome.assignees):
+        wanted_starts.add(period.starts_at)
+        row = rows.get(period.starts_at)
+        if holder is None:
+            if row is not None and row.status == "scheduled":
+                row.status = "cancelled"
+                _raise_sequence(row, at)
+                result.cancelled += 1
+                changed_shift_ids.append(row.id)
+            continue
+        if row is None:
+            row = OnCallShift(rota=rota, user_id=holder, starts_at=period.starts_at,
+                              ends_at=period.ends_at, status="scheduled", sequence=0, updated_at=at)
+            session.add(row)
+            result.created += 1
+        elif row.status == "scheduled" and row.user_id == holder and row.ends_at == period.ends_at:
+            result.unchanged += 1
+        else:
+            if row.status == "scheduled" and row.user_id != holder:
+                changed_shift_ids.append(row.id)
+            row.user_id, row.ends_at, row.status = holder, period.ends_at, "scheduled"
+            _raise_sequence(row, at)
+            result.updated += 1
+        result.shifts.append(row)
+    for starts_at, row in rows.items():
+        if starts_at not in wanted_starts and row.status == "scheduled":
+            row.status = "cancelled"
+            _raise_sequence(row, at)
+            result.cancelled += 1
+            changed_shift_ids.append(row.id)
+    if changed_shift_ids:
+        for request in session.scalars(select(CoverRequest).where(
+                CoverRequest.shift_id.in_(changed_shift_ids),
+                CoverRequest.status.in_(OPEN_COVER_STATES))):
+            request.status, request.decided_at = "withdrawn", at
+            result.withdrawn_cover_requests.append(request.id)
+    session.flush()
+
+    def name_of(user_id):
+        return facts[user_id].user.name if user_id in facts else f"user {user_id}"
+
+    for item in outcome.uncovered:
+        period = future[item.index]
+        result.uncovered.append({
+            "starts_at": period.starts_at, "ends_at": period.ends_at,
+            "reasons": [{"user_id": user_id, "name": name_of(user_id), "reason": reason}
+                        for user_id, reason in item.reasons.items()],
+        })
+    for user_id in outcome.counts:
+        result.members.append({
+            "user_id": user_id, "name": name_of(user_id), "periods": outcome.counts[user_id],
+            "unsocial_handoffs": outcome.unsocial_counts[user_id],
+            "fair_share": float(outcome.shares[user_id]),
+        })
+    return result
+
+
+def _pinned_by_cover(session: Session, shifts) -> dict[int, int]:
+    """shift id -> holder, for shifts whose current holder took them over by approved cover."""
+    by_id = {shift.id: shift for shift in shifts}
+    if not by_id:
+        return {}
+    pinned = {}
+    for request in session.scalars(select(CoverRequest).where(
+            CoverRequest.shift_id.in_(list(by_id)), CoverRequest.status == "approved")):
+        if by_id[request.shift_id].user_id == request.covered_by_id:
+            pinned[request.shift_id] = request.covered_by_id
+    return pinned
+
+
+# --- reading shifts and who is on call ------------------------------------------------------
+
+
+def shifts_between(session: Session, rota: Rota, start: datetime, end: datetime, *,
+                   include_cancelled: bool = False) -> list[OnCallShift]:
+    """Shifts overlapping [start, end), in order."""
+    statement = (select(OnCallShift).where(OnCallShift.rota_id == rota.id,
+                                           OnCallShift.starts_at < ensure_utc(end),
+                                           OnCallShift.ends_at > ensure_utc(start))
+                 .order_by(OnCallShift.starts_at))
+    if not include_cancelled:
+        statement = statement.where(OnCallShift.status == "scheduled")
+    return list(session.scalars(statement))
+
+
+def on_call_shift(session: Session, rota_id: int, at: datetime) -> OnCallShift | None:
+    """The scheduled shift covering `at`. Shifts are [starts_at, ends_at): exactly at a
+    handoff the incoming member is on call."""
+    at = ensure_utc(at)
+    return session.scalar(
+        select(OnCallShift).where(OnCallShift.rota_id == rota_id, OnCallShift.status == "scheduled",
+                                  OnCallShift.starts_at <= at, OnCallShift.ends_at > at)
+        .order_by(OnCallShift.starts_at.desc()).limit(1))
+
+
+def on_call_user_ids(session: Session, discipline_code: str, at: datetime) -> list[int]:
+    """Users on call at `at` in any rota of the discipline (rota order by id, no repeats)."""
+    at = ensure_utc(at)
+    user_ids = session.scalars(
+        select(OnCallShift.user_id).join(Rota, Rota.id == OnCallShift.rota_id)
+        .where(Rota.discipline_code == discipline_code, OnCallShift.status == "scheduled",
+               OnCallShift.starts_at <= at, OnCallShift.ends_at > at)
+        .order_by(Rota.id, OnCallShift.starts_at))
+    return list(dict.fromkeys(user_ids))
+
+
+def why_nobody_on_call(session: Session, rota: Rota, at: datetime) -> str:
+    at = ensure_utc(at)
+    cancelled = session.scalar(
+        select(OnCallShift).where(OnCallShift.rota_id == rota.id, OnCallShift.status == "cancelled",
+                                  OnCallShift.starts_at <= at, OnCallShift.ends_at > at).limit(1))
+    later = session.scalar(
+        select(func.min(OnCallShift.starts_at)).where(OnCallShift.rota_id == rota.id,
+                                                      OnCallShift.status == "scheduled",
+                                                      OnCallShift.starts_at > at))
+    detail = f"Nobody is on call for rota {rota.name!r} at {format_instant(at)}: "
+    if cancelled is not None:
+        detail += "the shift for that time was cancelled (no eligible member, or regenerated)"
+    else:
+        detail += "no shift has been generated for that time"
+    if later is not None:
+        detail += f"; the next scheduled shift starts at {format_instant(later)}"
+    return detail + "."
+
+
+# --- cover requests -------------------------------------------------------------------------
+
+
+def get_shift(session: Session, shift_id: int, *, for_update: bool = False) -> OnCallShift:
+    statement = select(OnCallShift).where(OnCallShift.id == shift_id)
+    if for_update:
+        statement = statement.with_for_update()
+    shift = session.scalar(statement)
+    if shift is None:
+        raise NotFound(f"No on-call shift with id {shift_id}.")
+    return shift
+
+
+def get_cover_request(session: Session, request_id: int, *, for_update: bool = False) -> CoverRequest:
+    statement = select(CoverRequest).where(CoverRequest.id == request_id)
+    if for_update:
+        statement = statement.with_for_update()
+    request = session.scalar(statement)
+    if request is None:
+        raise NotFound(f"No cover request with id {request_id}.")
+    return request
+
+
+def cover_requests_of(session: Session, rota: Rota, *, status: str | None = None) -> list[CoverRequest]:
+    statement = (select(CoverRequest).join(OnCallShift, OnCallShift.id == CoverRequest.shift_id)
+                 .where(OnCallShift.rota_id == rota.id)
+                 .order_by(OnCallShift.starts_at, CoverRequest.id))
+    if status is not None:
+        statement = statement.where(CoverRequest.status == status)
+    return list(session.scalars(statement))
+
+
+def allowed_actions(request: CoverRequest) -> list[str]:
+    return list(COVER_ACTIONS.get(request.status, ()))
+
+
+def _refuse_transition(request: CoverRequest, action: str) -> None:
+    allowed = allowed_actions(request)
+    what_next = {
+        "open": "it is waiting for another member of the rota to accept it",
+        "accepted": "a member has accepted it and it is waiting for a coordinator",
+    }.get(request.status, "it is closed")
+    message = f"Cover request {request.id} is {request.status} ({what_next}), so it cannot be {action}. "
+    message += f"Allowed now: {', '.join(allowed)}." if allowed else "No further action is possible."
+    raise Conflict(message, cover_status=request.status, allowed=allowed)
+
+
+def _require_future(shift: OnCallShift, at: datetime) -> None:
+    if shift.starts_at <= at:
+        raise Conflict(f"This shift started at {format_instant(shift.starts_at)}; cover can only be "
+                       "arranged for shifts that have not started yet.",
+                       shift_id=shift.id, starts_at=format_instant(shift.starts_at), allowed=[])
+
+
+def _when(shift: OnCallShift, user: User) -> str:
+    zone = user.timezone
+    start, end = to_local(shift.starts_at, zone), to_local(shift.ends_at, zone)
+    return (f"{start:%a %d %b %Y %H:%M} to {end:%a %d %b %Y %H:%M} {zone} "
+            f"(UTC{utc_offset_label(shift.starts_at, zone)})")
+
+
+def _tell(session: Session, user: User, request: CoverRequest, event: str, subject: str,
+          body: str, at: datetime) -> None:
+    notify(session, user_id=user.id, kind=NOTIFICATION_KIND,
+           dedupe_key=f"cover-{event}:{request.id}:user:{user.id}", subject=subject, body=body,
+           link=f"/api/v1/cover-requests/{request.id}", at=at)
+
+
+def request_cover(session: Session, shift: OnCallShift, requester: User, *, reason: str,
+                  at: datetime) -> CoverRequest:
+    at = ensure_utc(at)
+    if shift.user_id != requester.id:
+        raise PermissionDenied("Only the member on call for this shift can ask for cover for it.")
+    if shift.status != "scheduled":
+        raise Conflict("This shift is cancelled; there is nothing to cover.", shift_id=shift.id,
+                       allowed=[])
+    _require_future(shift, at)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("reason", "say why you need cover")
+    existing = session.scalar(select(CoverRequest).where(
+        CoverRequest.shift_id == shift.id, CoverRequest.status.in_(OPEN_COVER_STATES)))
+    if existing is not None:
+        raise Conflict(f"Cover for this shift is already requested (request {existing.id}, "
+                       f"{existing.status}).", cover_request_id=existing.id,
+                       cover_status=existing.status, allowed=allowed_actions(existing))
+    request = CoverRequest(shift=shift, requested_by_id=requester.id, status="open", reason=reason,
+                           created_at=at)
+    session.add(request)
+    session.flush()
+    rota = shift.rota
+    for member in rota.members:
+        if member.user_id != requester.id and member.user.is_active:
+            _tell(session, member.user, request, "requested",
+                  f"{requester.name} asks for cover on the {rota.name} rota",
+                  f"{requester.name} needs someone to take their on-call shift "
+                  f"{_when(shift, member.user)}. Reason: {reason}", at)
+    return request
+
+
+def accept_cover(session: Session, request: CoverRequest, member: User, *, at: datetime) -> CoverRequest:
+    at = ensure_utc(at)
+    shift = request.shift
+    rota = shift.rota
+    if member.id not in member_ids(rota):
+        raise PermissionDenied(f"Only members of the rota {rota.name!r} can cover its shifts.")
+    if request.status != "open":
+        _refuse_transition(request, "accepted")
+    if member.id == request.requested_by_id:
+        raise Conflict("You asked for this cover yourself; another member of the rota has to accept "
+                       "it. Allowed for you: withdraw.", cover_status=request.status,
+                       allowed=["withdraw"])
+    _require_future(shift, at)
+    _refuse_if_ineligible(session, rota, member, shift, "You")
+    request.status, request.covered_by_id, request.accepted_at = "accepted", member.id, at
+    session.flush()
+    _tell(session, request.requested_by, request, "accepted",
+          f"{member.name} will cover your {rota.name} shift, pending approval",
+          f"{member.name} accepted your cover request for {_when(shift, request.requested_by)}. "
+          "A coordinator still has to approve it; until then the shift stays yours.", at)
+    return request
+
+
+def _refuse_if_ineligible(session: Session, rota: Rota, user: User, shift: OnCallShift,
+                          who: str) -> None:
+    facts = MemberFacts(user, find_profile(session, user.id))
+    reason = why_not(facts, rota.discipline_code, shift.starts_at, shift.ends_at)
+    if reason is not None:
+        raise Conflict(f"{who} cannot cover this shift: {reason}.", allowed=[])
+
+
+def approve_cover(session: Session, request: CoverRequest, coordinator: User, *,
+                  at: datetime) -> CoverRequest:
+    at = ensure_utc(at)
+    if request.status != "accepted":
+        _refuse_transition(request, "approved")
+    shift = request.shift
+    _require_future(shift, at)
+    if shift.status != "scheduled" or shift.user_id != request.requested_by_id:
+        raise Conflict("The shift has changed since cover was requested (it was regenerated or "
+                       "cancelled); reject this request.", cover_status=request.status,
+                       allowed=["reject"])
+    coverer = request.covered_by
+    _refuse_if_ineligible(session, shift.rota, coverer, shift, coverer.name)
+    shift.user_id = coverer.id
+    _raise_sequence(shift, at)
+    request.status, request.decided_by_id, request.decided_at = "approved", coordinator.id, at
+    session.flush()
+    rota = shift.rota
+    requester = request.requested_by
+    _tell(session, requester, request, "approved",
+          f"Cover approved: {coverer.name} takes your {rota.name} shift",
+          f"Your on-call shift {_when(shift, requester)} is now covered by {coverer.name}. "
+          "You are no longer on call for it.", at)
+    _tell(session, coverer, request, "approved",
+          f"You are now on call for {rota.name}",
+          f"You cover {requester.name}'s on-call shift {_when(shift, coverer)}.", at)
+    return request
+
+
+def reject_cover(session: Session, request: CoverRequest, coordinator: User, *,
+                 at: datetime) -> CoverRequest:
+    at = ensure_utc(at)
+    if request.status not in OPEN_COVER_STATES:
+        _refuse_transition(request, "rejected")
+    request.status, request.decided_by_id, request.decided_at = "rejected", coordinator.id, at
+    session.flush()
+    shift, rota = request.shift, request.shift.rota
+    for person in (request.requested_by, request.covered_by):
+        if person is not None:
+            _tell(session, person, request, "rejected",
+                  f"Cover on the {rota.name} rota was not approved",
+                  f"{coordinator.name} did not approve the cover for {request.requested_by.name}'s "
+                  f"shift {_when(shift, person)}; it stays with {request.requested_by.name}.", at)
+    return request
+
+
+def withdraw_cover(session: Session, request: CoverRequest, requester: User, *,
+                   at: datetime) -> CoverRequest:
+    at = ensure_utc(at)
+    if requester.id != request.requested_by_id:
+        raise PermissionDenied("Only the member who asked for cover can withdraw the request.")
+    if request.status not in OPEN_COVER_STATES:
+        _refuse_transition(request, "withdrawn")
+    request.status, request.decided_at = "withdrawn", at
+    session.flush()
+    if request.covered_by is not None:
+        _tell(session, request.covered_by, request, "withdrawn",
+              f"{requester.name} no longer needs cover",
+              f"{requester.name} withdrew the cover request for {_when(request.shift, request.covered_by)}"
+              " that you had accepted.", at)
+    return request
