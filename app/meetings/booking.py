@@ -130,7 +130,7 @@ def fill_seats(session: Session, meeting: Meeting, *, at: datetime) -> list[Invi
         asked = {i.user_id for i in meeting.invitations}
         eligible = eligible_for_seat(session, discipline, meeting.starts_at, meeting.ends_at, at=at,
                                      exclude_user_ids=asked)
-        preferred = (on_call_user_ids(session, discipline, meeting.starts_at)
+        preferred = (on_call_user_ids(session, discipline, meeting.starts_at, board_id=meeting.board_id)
                      + _members(session, meeting.board_id, "core", discipline)
                      + _members(session, meeting.board_id, "deputy", discipline))
         order = list(dict.fromkeys([u for u in preferred if u in eligible] + eligible))

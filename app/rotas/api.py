@@ -35,6 +35,7 @@ class RotaIn(RequestBody):
     timezone: str = Field(description="IANA zone the handoff is read in, e.g. Asia/Shanghai")
     period_weeks: Literal[1, 2] = Field(default=1, description="1 = weekly, 2 = fortnightly")
     members: list[int] = Field(min_length=1, description="User ids, in rota order")
+    board_id: int | None = Field(default=None, description="The board this rota serves, if only one")
 
 
 class RotaPatch(RequestBody):
@@ -59,6 +60,7 @@ class RotaOut(ResponseBody):
     handoff_time: str
     timezone: str
     period_weeks: int
+    board_id: int | None
     members: list[MemberOut]
     created_at: OutputInstant
 
@@ -185,7 +187,8 @@ def rota_out(rota: Rota) -> dict:
         "handoff_weekday": rota.handoff_weekday,
         "handoff_weekday_name": operations.WEEKDAYS[rota.handoff_weekday],
         "handoff_time": rota.handoff_time.strftime("%H:%M"), "timezone": rota.timezone,
-        "period_weeks": rota.period_weeks, "members": members, "created_at": rota.created_at,
+        "period_weeks": rota.period_weeks, "board_id": rota.board_id, "members": members,
+        "created_at": rota.created_at,
     }
 
 

@@ -25,6 +25,8 @@ class Rota(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     discipline_code: Mapped[str] = mapped_column(ForeignKey("disciplines.code"), index=True)
+    # A rota may serve one board; its on-call specialist is then preferred for that board's seats.
+    board_id: Mapped[int | None] = mapped_column(ForeignKey("boards.id"), index=True)
     handoff_weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
     handoff_time: Mapped[time] = mapped_column(Time)
     timezone: Mapped[str] = mapped_column(String(64))

@@ -11,10 +11,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
+from app.boards.models import Board
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.notifications.operations import notify
 from app.rotas import generation
@@ -122,8 +123,11 @@ def check_members(session: Session, discipline_code: str, user_ids) -> list[User
 
 def create_rota(session: Session, *, name: str, discipline_code: str, handoff_weekday: int,
                 handoff_time: str | time, timezone: str, period_weeks: int = 1, members=(),
-                created_by: User | None = None, at: datetime | None = None) -> Rota:
+                board_id: int | None = None, created_by: User | None = None,
+                at: datetime | None = None) -> Rota:
     name = _clean_name(name)
+    if board_id is not None and session.get(Board, board_id) is None:
+        raise InvalidInput("board_id", f"no board has id {board_id}")
     if session.get(Discipline, discipline_code) is None:
         raise InvalidInput("discipline_code",
                            f"{discipline_code!r} is not a known discipline (see GET /api/v1/disciplines)")
@@ -141,7 +145,7 @@ def create_rota(session: Session, *, name: str, discipline_code: str, handoff_we
     _refuse_duplicate_name(session, name)
     rota = Rota(name=name, discipline_code=discipline_code, handoff_weekday=handoff_weekday,
                 handoff_time=handoff_time.replace(second=0, microsecond=0), timezone=timezone,
-                period_weeks=period_weeks, created_by_id=getattr(created_by, "id", None))
+                period_weeks=period_weeks, board_id=board_id, created_by_id=getattr(created_by, "id", None))
     if at is not None:
         rota.created_at = ensure_utc(at)
     rota.members = [RotaMember(user_id=user.id, position=index) for index, user in enumerate(users)]
@@ -489,14 +493,18 @@ def on_call_shift(session: Session, rota_id: int, at: datetime) -> OnCallShift |
         .order_by(OnCallShift.starts_at.desc()).limit(1))
 
 
-def on_call_user_ids(session: Session, discipline_code: str, at: datetime) -> list[int]:
-    """Users on call at `at` in any rota of the discipline (rota order by id, no repeats)."""
+def on_call_user_ids(session: Session, discipline_code: str, at: datetime, *,
+                     board_id: int | None = None) -> list[int]:
+    """Users on call at `at` for the discipline (no repeats): the rotas of `board_id` first, then
+    rotas that serve no particular board; rotas of other boards are not asked."""
     at = ensure_utc(at)
+    serves = Rota.board_id.is_(None) if board_id is None else or_(Rota.board_id.is_(None),
+                                                                   Rota.board_id == board_id)
     user_ids = session.scalars(
         select(OnCallShift.user_id).join(Rota, Rota.id == OnCallShift.rota_id)
         .where(Rota.discipline_code == discipline_code, OnCallShift.status == "scheduled",
-               OnCallShift.starts_at <= at, OnCallShift.ends_at > at)
-        .order_by(Rota.id, OnCallShift.starts_at))
+               OnCallShift.starts_at <= at, OnCallShift.ends_at > at, serves)
+        .order_by(Rota.board_id.is_(None), Rota.id, OnCallShift.starts_at))
     return list(dict.fromkeys(user_ids))
 
 

@@ -234,3 +234,32 @@ def test_openapi_lists_the_rota_endpoints(client):
     assert {p["name"] for p in paths["/api/v1/rotas/{rota_id}/shifts"]["get"]["parameters"]} >= {
         "from", "to", "include_cancelled"}
     assert "/api/v1/cover-requests/{request_id}/approve" in paths
+
+
+
+def test_a_rota_may_serve_one_board_and_is_asked_first_for_it(client, session, organization, make_user, api_auth):
+    from datetime import date, time, timedelta
+
+    from app.boards.models import Board
+    from app.rotas.models import OnCallShift, Rota
+    from app.rotas.operations import on_call_user_ids
+    from app.timekeeping import now_utc
+
+    board = Board(name="Neuro MDT", host_organization_id=organization.id, timezone="UTC", weekday=0,
+                  start_time=time(9), anchor_date=date(2026, 1, 5))
+    session.add(board)
+    session.flush()
+    general_user, board_user = make_user("specialist"), make_user("specialist")
+    at = now_utc()
+    for user, board_id in ((general_user, None), (board_user, board.id)):
+        rota = Rota(name=f"Rota {user.id}", discipline_code="radiology", handoff_weekday=0, handoff_time=time(8),
+                    timezone="UTC", board_id=board_id)
+        session.add_all([rota, OnCallShift(rota=rota, user_id=user.id, starts_at=at - timedelta(days=1),
+                                           ends_at=at + timedelta(days=1))])
+    session.commit()
+    assert on_call_user_ids(session, "radiology", at, board_id=board.id) == [board_user.id, general_user.id]
+    assert on_call_user_ids(session, "radiology", at) == [general_user.id]
+    bad = client.post("/api/v1/rotas", headers=api_auth.headers(make_user("coordinator")),
+                      json={"name": "X", "discipline_code": "radiology", "handoff_weekday": 0, "handoff_time": "08:00",
+                            "timezone": "UTC", "members": [general_user.id], "board_id": 999})
+    assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "board_id"
