@@ -5,12 +5,17 @@ Plain Python over a session; the caller commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts import operations as accounts
-from app.accounts.models import Organization
+from app.accounts.models import Organization, User
+from app.demo.boards import seed_boards
+from app.demo.rotas import seed_rotas
+from app.demo.specialists import seed_specialists
+from app.timekeeping import now_utc
 
 EMAIL_DOMAIN = "demo.meridian.health"
 
@@ -58,7 +63,9 @@ def database_is_empty(session: Session) -> bool:
     return session.scalar(select(Organization.id).limit(1)) is None
 
 
-def seed_demo(session: Session, password: str) -> list[DemoLogin]:
+def seed_demo(session: Session, password: str, at: datetime | None = None) -> list[DemoLogin]:
+    """The whole demo: sites and people, then specialists, boards, rotas, cases and outcomes."""
+    at = at or now_utc()
     organizations = [
         accounts.create_organization(session, name=name, country=country, timezone=zone,
                                      residency_region=region)
@@ -73,6 +80,11 @@ def seed_demo(session: Session, password: str) -> list[DemoLogin]:
         )
         logins.append(DemoLogin(user.email, name, tuple(roles), organization.name,
                                 organization.timezone))
+    users_by_email = {user.email: user for user in session.scalars(select(User))}
+    seed_specialists(session, users_by_email, at, password=password)
+    users_by_email = {user.email: user for user in session.scalars(select(User))}
+    seed_boards(session, users_by_email, at)
+    seed_rotas(session, users_by_email, at)
     return logins
 
 

@@ -19,6 +19,15 @@ def test_seed_demo_creates_the_network(app, session, client):
     assert hub.timezone == "Asia/Shanghai"
     roles = set().union(*(u.roles for u in session.scalars(select(User))))
     assert roles == {"referrer", "specialist", "coordinator", "admin"}
+    # specialists with profiles and licences, boards with meetings ahead, rotas with shifts
+    from app.boards.models import Board
+    from app.meetings.models import Meeting
+    from app.rotas.models import OnCallShift, Rota
+    from app.specialists.models import SpecialistProfile
+
+    assert session.query(SpecialistProfile).count() >= 7
+    assert session.query(Board).count() >= 2 and session.query(Meeting).count() >= 6
+    assert session.query(Rota).count() >= 2 and session.query(OnCallShift).count() >= 8
     # the printed logins work
     response = client.post("/api/v1/auth/token", json={"email": f"coordinator@{EMAIL_DOMAIN}",
                                                        "password": "meridian-demo"})
