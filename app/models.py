@@ -5,6 +5,7 @@ from app.boards.models import Board, BoardMember, QuorumRequirement  # noqa: F40
 from app.calendar.models import CalendarFeed  # noqa: F401
 from app.cases.models import Attachment, Case, CaseComment, CaseTransition  # noqa: F401
 from app.db import Base  # noqa: F401
+from app.live.models import LiveEvent  # noqa: F401
 from app.meetings.models import AgendaItem, Attendance, Invitation, Meeting  # noqa: F401
 from app.notifications.models import Notification  # noqa: F401
 from app.outcomes.models import Outcome, OutcomeSignature  # noqa: F401
