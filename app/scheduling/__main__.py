@@ -34,7 +34,8 @@ def _decode(raw: bytes) -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise RequestError("request", f"malformed JSON at line {error.lineno} column {error.colno}: {error.msg}") from None
+        where = f"line {error.lineno} column {error.colno}"
+        raise RequestError("request", f"malformed JSON at {where}: {error.msg}") from None
     except RecursionError:
         raise RequestError("request", "JSON is nested too deeply") from None
     except ValueError as error:  # e.g. an integer literal with thousands of digits
@@ -53,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         if args[0] in ("-h", "--help"):
             print(__doc__.strip())
             return 0
-        print(_one_line(f"usage: python -m app.scheduling < request.json (unexpected argument {args[0]!r})"), file=sys.stderr)
+        usage = f"usage: python -m app.scheduling < request.json (unexpected argument {args[0]!r})"
+        print(_one_line(usage), file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
         output = run(sys.stdin.buffer.read())

@@ -76,7 +76,9 @@ def local_working_seconds(spec: SpecialistSpec, first_day: int, last_day: int) -
 def _local_seconds_by_date(spec: SpecialistSpec, first_day: int, last_day: int) -> list[SecondsInterval]:
     """As `local_working_seconds`, date by date, so per-date overrides can replace a day."""
     weekly = tuple(_range_seconds(spec.weekly_hours.get(weekday, ())) for weekday in range(7))
-    overrides = {day_number(local_date): _range_seconds(ranges) for local_date, ranges in spec.date_overrides.items()}
+    overrides = {
+        day_number(local_date): _range_seconds(ranges) for local_date, ranges in spec.date_overrides.items()
+    }
     intervals: list[SecondsInterval] = []
     for day in range(first_day, last_day + 1):
         ranges = overrides[day] if day in overrides else weekly[(day + _WEEK_START_OFFSET) % 7]
@@ -132,7 +134,9 @@ def busy_seconds(spec: SpecialistSpec) -> list[SecondsInterval]:
     return merged
 
 
-def subtract(intervals: Sequence[SecondsInterval], removed: Sequence[SecondsInterval]) -> list[SecondsInterval]:
+def subtract(
+    intervals: Sequence[SecondsInterval], removed: Sequence[SecondsInterval]
+) -> list[SecondsInterval]:
     """`intervals` minus `removed`; both sorted and merged, and so is the result.
 
     Busy intervals are few next to working intervals, so each one is located by bisection
@@ -166,7 +170,42 @@ def working_seconds(spec: SpecialistSpec, start: int, end: int) -> list[SecondsI
     # ranges can reach an instant of the window.
     first_day = (start + min(offsets)) // SECONDS_PER_DAY - 1
     last_day = (end - 1 + max(offsets)) // SECONDS_PER_DAY
+    if len(spans) == 1 and not spec.date_overrides:
+        return _weeks_at_one_offset(_week_template(spec), first_day, last_day, spans[0])
     return local_to_utc(local_working_seconds(spec, first_day, last_day), spans)
+
+
+def _weeks_at_one_offset(
+    template: Sequence[tuple[int, int]], first_day: int, last_day: int, span: OffsetSpan
+) -> list[SecondsInterval]:
+    """`local_to_utc(local_working_seconds(...), [span])` in one pass.
+
+    The common case (no offset change in the window, no overrides) is most of the
+    engine's work, so it skips the intermediate local list.
+    """
+    lowest, highest = first_day * SECONDS_PER_DAY, (last_day + 1) * SECONDS_PER_DAY
+    first_monday = first_day - (first_day + _WEEK_START_OFFSET) % 7
+    span_start, span_end = span.start, span.end
+    merged: list[SecondsInterval] = []
+    for week_start in range(first_monday * SECONDS_PER_DAY, highest, 7 * SECONDS_PER_DAY):
+        shift = week_start - span.offset
+        for local_start, local_end in template:
+            if not lowest <= local_start + week_start < highest:
+                continue
+            start = local_start + shift
+            end = local_end + shift
+            if start < span_start:
+                start = span_start
+            if end > span_end:
+                end = span_end
+            if start >= end:
+                continue
+            if merged and start <= merged[-1][1]:
+                if end > merged[-1][1]:
+                    merged[-1][1] = end
+            else:
+                merged.append([start, end])
+    return merged
 
 
 def available_seconds(spec: SpecialistSpec, start: int, end: int) -> list[SecondsInterval]:

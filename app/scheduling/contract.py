@@ -65,7 +65,9 @@ def parse_request(obj: Any) -> MatchRequest:
     return MatchRequest(
         window_start=window_start,
         window_end=window_end,
-        duration_minutes=_integer(_required(root, "duration_minutes", ""), "duration_minutes", 1, MAX_MINUTES),
+        duration_minutes=_integer(
+            _required(root, "duration_minutes", ""), "duration_minutes", 1, MAX_MINUTES
+        ),
         step_minutes=_integer(root.get("step_minutes", 15), "step_minutes", 1, MAX_MINUTES),
         limit=_integer(root.get("limit", 10), "limit", 1, MAX_LIMIT),
         requirements=_requirements(_required(root, "requirements", ""), known, set(attendees)),
@@ -217,17 +219,6 @@ def _clock_minute(value: Any, field: str, what: str, latest: int) -> int:
 _range_cache: dict[tuple[str, str], WallClockRange] = {}
 
 
-def _known_range(value: Any) -> WallClockRange | None:
-    """The already-validated range for this exact pair of strings, if seen before.
-
-    The same few strings recur across thousands of rows; this skips re-validation (and
-    building field names that only an error would need).
-    """
-    if type(value) is list and len(value) == 2 and type(value[0]) is str and type(value[1]) is str:
-        return _range_cache.get((value[0], value[1]))
-    return None
-
-
 def _wall_clock_range(value: Any, field: str) -> WallClockRange:
     if not isinstance(value, list) or len(value) != 2:
         raise RequestError(field, "must be a [start, end] pair of \"HH:MM\" times")
@@ -241,10 +232,22 @@ def _wall_clock_range(value: Any, field: str) -> WallClockRange:
     return wall_range
 
 
-def _ranges(value: Any, field: str) -> tuple[WallClockRange, ...]:
+def _ranges(value: Any, parent: str, key: str) -> tuple[WallClockRange, ...]:
+    """The ranges at `parent.key`. Field names are built only for errors, and pairs of
+    strings seen before are taken from a cache: the same few recur across thousands of
+    rows, so this loop is most of what parsing a large request costs."""
+    if type(value) is not list:
+        _array(value, _field(parent, key))
     ranges = []
-    for index, item in enumerate(_array(value, field)):
-        ranges.append(_known_range(item) or _wall_clock_range(item, f"{field}[{index}]"))
+    for index, item in enumerate(value):
+        if type(item) is list and len(item) == 2:
+            start, end = item
+            if type(start) is str and type(end) is str:
+                known = _range_cache.get((start, end))
+                if known is not None:
+                    ranges.append(known)
+                    continue
+        ranges.append(_wall_clock_range(item, f"{_field(parent, key)}[{index}]"))
     return tuple(ranges)
 
 
@@ -255,7 +258,7 @@ def _weekly_hours(value: Any, field: str) -> dict[int, tuple[WallClockRange, ...
     for key, ranges in value.items():
         if key not in _WEEKDAY_INDEX:
             raise RequestError(_join(field, key), f"is not a weekday key (use {', '.join(WEEKDAY_KEYS)})")
-        weekly[_WEEKDAY_INDEX[key]] = _ranges(ranges, _field(field, key))
+        weekly[_WEEKDAY_INDEX[key]] = _ranges(ranges, field, key)
     return weekly
 
 
@@ -270,7 +273,7 @@ def _date_overrides(value: Any, field: str) -> dict[date, tuple[WallClockRange, 
             local_date = date.fromisoformat(key)
         except ValueError:
             raise RequestError(_join(field, key), "is not a YYYY-MM-DD date") from None
-        overrides[local_date] = _ranges(ranges, _field(field, key))
+        overrides[local_date] = _ranges(ranges, field, key)
     return overrides
 
 
@@ -356,14 +359,17 @@ def _attendees(value: Any, known: dict[str, SpecialistSpec]) -> tuple[str, ...]:
     return tuple(attendees)
 
 
-def _requirements(value: Any, known: dict[str, SpecialistSpec], attendees: set[str]) -> tuple[Requirement, ...]:
+def _requirements(
+    value: Any, known: dict[str, SpecialistSpec], attendees: set[str]
+) -> tuple[Requirement, ...]:
     requirements: list[Requirement] = []
     for index, item in enumerate(_array(value, "requirements")):
         field = f"requirements[{index}]"
         entry = _object(item, field, _REQUIREMENT_KEYS)
         discipline = _name(_required(entry, "discipline", field), f"{field}.discipline")
         if any(existing.discipline == discipline for existing in requirements):
-            raise RequestError(f"{field}.discipline", f"{_describe(discipline)} is required twice; add up the counts")
+            message = f"{_describe(discipline)} is required twice; add up the counts"
+            raise RequestError(f"{field}.discipline", message)
         count = _integer(entry.get("count", 1), f"{field}.count", 1, 10_000)
         preferred = _preferred(entry.get("preferred", []), f"{field}.preferred", discipline, known, attendees)
         requirements.append(Requirement(discipline, count, preferred))

@@ -8,9 +8,10 @@ How it stays fast (linear in specialists x days, plus slots):
 2. A sweep over slot indices opens and closes those ranges, keeping per-discipline head
    counts. Only where the counts could suffice is a seat assignment attempted.
 3. The assignment is a function of who is present, so between arrivals and departures
-   the previous slot's answer is reused; after departures alone an infeasible slot stays
-   infeasible and a greedily found answer that lost nobody it seated stays the answer.
-   Every reused answer is exactly what solving that slot alone would give.
+   the previous slot's answer is reused, and often across them too: an infeasible slot
+   stays infeasible when people only leave, and a greedily found answer survives people
+   leaving whom it did not seat or arriving who rank after its picks. Every reused answer
+   is exactly what solving that slot alone would give (a property test checks this).
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class _Roles:
     attendees: list[int]
     seat_groups_of: dict[int, tuple[int, ...]]  # seat-eligible person -> discipline indices
     candidates: list[list[int]]  # per discipline, in preference order
+    rank: list[dict[int, int]]  # per discipline: person -> position in `candidates`
 
 
 def candidate_order(
@@ -108,6 +110,7 @@ def _plan_roles(request: MatchRequest, recent_bookings: Mapping[str, int] | None
         attendees=[index_of[attendee] for attendee in request.attendees],
         seat_groups_of={person: tuple(groups) for person, groups in seat_groups_of.items()},
         candidates=candidates,
+        rank=[{person: position for position, person in enumerate(people)} for people in candidates],
     )
 
 
@@ -115,8 +118,8 @@ def _presence_events(request: MatchRequest, grid: SlotGrid, people: Sequence[int
     """Who becomes available (`arrivals`) and who stops (`departures`), by slot index."""
     arrivals: Events = defaultdict(list)
     departures: Events = defaultdict(list)
-    window_start, window_end = grid.first_start, grid.first_start + (grid.count - 1) * grid.step + grid.duration
     first, step, duration, count = grid.first_start, grid.step, grid.duration, grid.count
+    window_start, window_end = first, first + (count - 1) * step + duration  # all the slots span
     for person in people:
         for start, end in available_seconds(request.specialists[person], window_start, window_end):
             # Slots k in [low, high) lie wholly inside [start, end): the first whose start
@@ -153,25 +156,37 @@ def iter_feasible_slots(
 
 @dataclass(slots=True)
 class _Solution:
-    """The current slot's answer and what is needed to tell whether it can be kept."""
+    """The current slot's answer and what is needed to tell whether it can be kept.
+
+    A greedy answer (every seat took the first free candidate in preference order) stays
+    the answer when people it did not seat leave, and when people arrive who rank after
+    every pick of each discipline they hold: each seat's pick is still the first free one.
+    """
 
     assignment: dict[str, list[str]]
     seated: frozenset[int]
     greedy: bool
+    last_pick_rank: list[int]  # per discipline: the worst rank among its picks
 
-    def survives_departures(self, leaving: Sequence[int], attendee_flags: bytearray) -> bool:
-        """Still the canonical answer after `leaving` became unavailable (nobody arrived)?
-
-        A greedy answer survives losing people it did not seat; losing an attendee or
-        someone seated means solving again.
-        """
+    def survives(
+        self, leaving: Sequence[int], arriving: Sequence[int], roles: _Roles, is_attendee: bytearray
+    ) -> bool:
         if not self.greedy:
             return False
         seated = self.seated
-        return not any(attendee_flags[person] or person in seated for person in leaving)
+        if any(is_attendee[person] or person in seated for person in leaving):
+            return False
+        last_pick_rank = self.last_pick_rank
+        for person in arriving:
+            for group in roles.seat_groups_of.get(person, ()):
+                if roles.rank[group][person] < last_pick_rank[group]:
+                    return False
+        return True
 
 
-def _sweep(request: MatchRequest, grid: SlotGrid, roles: _Roles, arrivals: Events, departures: Events) -> Iterator[Slot]:
+def _sweep(
+    request: MatchRequest, grid: SlotGrid, roles: _Roles, arrivals: Events, departures: Events
+) -> Iterator[Slot]:
     ids = [spec.id for spec in request.specialists]
     present = bytearray(len(ids))
     is_attendee = bytearray(len(ids))
@@ -213,20 +228,19 @@ def _sweep(request: MatchRequest, grid: SlotGrid, roles: _Roles, arrivals: Event
     for change, next_change in zip(changes, changes[1:] + [grid.count]):
         if change >= grid.count:
             break
-        leaving, arriving = departures.get(change), arrivals.get(change)
-        if leaving:
-            update(leaving, -1)
-        if arriving:
-            update(arriving, 1)
-            solution = solve()
-        elif leaving and solution is not None and not solution.survives_departures(leaving, is_attendee):
-            # Departures alone: an infeasible slot stays infeasible, and a greedy answer
-            # that lost nobody it seated stays the answer.
+        leaving, arriving = departures.get(change, ()), arrivals.get(change, ())
+        update(leaving, -1)
+        update(arriving, 1)
+        if solution is None:
+            if arriving:  # with departures alone an infeasible slot stays infeasible
+                solution = solve()
+        elif not solution.survives(leaving, arriving, roles, is_attendee):
             solution = solve()
         if solution is not None:
             for index in range(change, next_change):
                 start = first_start + step * index
-                yield Slot(start, start + duration, {name: list(seated) for name, seated in solution.assignment.items()})
+                assignment = {name: list(seated) for name, seated in solution.assignment.items()}
+                yield Slot(start, start + duration, assignment)
 
 
 def _solve(roles: _Roles, present: bytearray, ids: list[str]) -> _Solution | None:
@@ -237,7 +251,10 @@ def _solve(roles: _Roles, present: bytearray, ids: list[str]) -> _Solution | Non
     for group, person in zip(roles.seats, seat_people):
         by_discipline[roles.discipline_names[group]].append(ids[person])
     assignment = {name: sorted(people) for name, people in by_discipline.items()}
-    return _Solution(assignment, frozenset(seat_people), greedy)
+    last_pick_rank = [-1] * len(roles.discipline_names)
+    for group, person in zip(roles.seats, seat_people):
+        last_pick_rank[group] = max(last_pick_rank[group], roles.rank[group][person])
+    return _Solution(assignment, frozenset(seat_people), greedy, last_pick_rank)
 
 
 def find_slots(request: MatchRequest, *, recent_bookings: Mapping[str, int] | None = None) -> list[Slot]:

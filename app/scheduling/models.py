@@ -126,6 +126,9 @@ class MatchRequest:
     def __post_init__(self) -> None:
         require_utc(self.window_start, "window_start")
         require_utc(self.window_end, "window_end")
+        for name in ("duration_minutes", "step_minutes", "limit"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
 
     @property
     def duration(self) -> timedelta:

@@ -74,35 +74,47 @@ class _Calendars:
         return self._available[person]
 
 
+def _candidate_order(
+    discipline: str,
+    specialists: Sequence[SpecialistSpec],
+    bookings: Mapping[str, int],
+    attendees: set[str],
+    preferred: Mapping[str, Sequence[str]],
+) -> list[int]:
+    """Indices of the specialists who may sit for `discipline`: preferred first, then by
+    fewest bookings, then by id."""
+    first = {person: rank for rank, person in enumerate(preferred.get(discipline, ()))}
+    holders = [
+        index
+        for index, spec in enumerate(specialists)
+        if discipline in spec.disciplines and spec.id not in attendees
+    ]
+    ids = [spec.id for spec in specialists]
+    holders.sort(key=lambda index: (first.get(ids[index], len(first)), bookings.get(ids[index], 0), ids[index]))
+    return holders
+
+
 def _rebalanced(
     slot: Slot,
     specialists: Sequence[SpecialistSpec],
     calendars: _Calendars,
-    bookings: Mapping[str, int],
-    attendees: set[str],
-    preferred: Mapping[str, Sequence[str]],
+    orders: Mapping[str, list[int]],
 ) -> Slot:
-    """The same slot, seats re-filled preferring the least-booked (original kept if no
-    valid alternative is found, e.g. for a slot not built from these specialists)."""
+    """The same slot, seats re-filled in `orders` (original kept if no valid alternative is
+    found, e.g. for a slot not built from these specialists)."""
     start, end = to_epoch_seconds(slot.start), to_epoch_seconds(slot.end)
     disciplines = list(slot.assignment)
-    ids = [spec.id for spec in specialists]
-    present = [
-        spec.id not in attendees and _covers(calendars.available(spec.id), start, end) for spec in specialists
-    ]
-    candidates = []
-    for discipline in disciplines:
-        holders = [index for index, spec in enumerate(specialists) if discipline in spec.disciplines]
-        rank_first = {person: rank for rank, person in enumerate(preferred.get(discipline, ()))}
-        holders.sort(key=lambda index: (rank_first.get(ids[index], len(rank_first)), bookings.get(ids[index], 0), ids[index]))
-        candidates.append(holders)
+    candidates = [orders[discipline] for discipline in disciplines]
+    present = [False] * len(specialists)
+    for index in {index for people in candidates for index in people}:
+        present[index] = _covers(calendars.available(specialists[index].id), start, end)
     seats = [group for group, discipline in enumerate(disciplines) for _ in slot.assignment[discipline]]
     seat_people = assign_seats(seats, candidates, present)
     if seat_people is None:
         return slot
     assignment: dict[str, list[str]] = {discipline: [] for discipline in disciplines}
     for group, person in zip(seats, seat_people):
-        assignment[disciplines[group]].append(ids[person])
+        assignment[disciplines[group]].append(specialists[person].id)
     return Slot(slot.start, slot.end, {name: sorted(people) for name, people in assignment.items()})
 
 
@@ -136,17 +148,22 @@ def rank_slots(
     attendee_set = set(attendees)
     busiest = max(bookings.values(), default=0)
     ranked = []
+    orders: dict[str, list[int]] = {}
     for slot in slots:
         if rebalance:
-            slot = _rebalanced(slot, specialists, calendars, bookings, attendee_set, preferred or {})
+            for discipline in slot.assignment:
+                if discipline not in orders:
+                    orders[discipline] = _candidate_order(
+                        discipline, specialists, bookings, attendee_set, preferred or {}
+                    )
+            slot = _rebalanced(slot, specialists, calendars, orders)
         start, end = to_epoch_seconds(slot.start), to_epoch_seconds(slot.end)
         holders = slot.seat_holders
         participants = list(attendees) + holders
-        kindness = (
-            sum(centrality(start, end, calendars.working(person)) for person in participants) / len(participants)
-            if participants
-            else 1.0
-        )
+        kindness = 1.0
+        if participants:
+            scores = [centrality(start, end, calendars.working(person)) for person in participants]
+            kindness = sum(scores) / len(scores)
         load = sum(bookings.get(person, 0) for person in holders) / len(holders) if holders else 0.0
         score = kindness_weight * kindness - load_weight * load / (1 + busiest)
         ranked.append(RankedSlot(slot, kindness, load, score))
