@@ -66,6 +66,17 @@ def database_is_empty(session: Session) -> bool:
 def seed_demo(session: Session, password: str, at: datetime | None = None) -> list[DemoLogin]:
     """The whole demo: sites and people, then specialists, boards, rotas, cases and outcomes."""
     at = at or now_utc()
+    logins = seed_network(session, password)
+    users_by_email = {user.email: user for user in session.scalars(select(User))}
+    seed_specialists(session, users_by_email, at, password=password)
+    users_by_email = {user.email: user for user in session.scalars(select(User))}
+    seed_boards(session, users_by_email, at)
+    seed_rotas(session, users_by_email, at)
+    return logins
+
+
+def seed_network(session: Session, password: str) -> list[DemoLogin]:
+    """The demo's sites and people (every role), nothing else."""
     organizations = [
         accounts.create_organization(session, name=name, country=country, timezone=zone,
                                      residency_region=region)
@@ -80,11 +91,6 @@ def seed_demo(session: Session, password: str, at: datetime | None = None) -> li
         )
         logins.append(DemoLogin(user.email, name, tuple(roles), organization.name,
                                 organization.timezone))
-    users_by_email = {user.email: user for user in session.scalars(select(User))}
-    seed_specialists(session, users_by_email, at, password=password)
-    users_by_email = {user.email: user for user in session.scalars(select(User))}
-    seed_boards(session, users_by_email, at)
-    seed_rotas(session, users_by_email, at)
     return logins
 
 

@@ -5,7 +5,7 @@ from app.accounts.models import User
 from app.boards.models import Board
 from app.boards.quorum import meeting_quorum
 from app.demo.boards import seed_boards
-from app.demo.seed import EMAIL_DOMAIN, seed_demo
+from app.demo.seed import EMAIL_DOMAIN, seed_network
 from app.meetings.models import Meeting
 from app.timekeeping import now_utc, to_local
 
@@ -17,7 +17,7 @@ def users(session):
 def test_demo_boards_with_the_demo_specialists(session):
     from app.demo.specialists import seed_specialists
 
-    seed_demo(session, "meridian-demo")
+    seed_network(session, "meridian-demo")
     at = now_utc()
     seed_specialists(session, users(session), at, password="meridian-demo")
     boards = seed_boards(session, users(session), at)
@@ -42,7 +42,7 @@ def test_demo_boards_with_the_demo_specialists(session):
 
 
 def test_demo_boards_tolerate_missing_profiles(session):
-    seed_demo(session, "meridian-demo")
+    seed_network(session, "meridian-demo")
     boards = seed_boards(session, users(session), now_utc())
     session.commit()
     assert len(boards) == 2

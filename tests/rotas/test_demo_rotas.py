@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.demo.rotas import seed_rotas
-from app.demo.seed import EMAIL_DOMAIN, seed_demo
+from app.demo.seed import EMAIL_DOMAIN, seed_network
 from app.demo.specialists import seed_specialists
 from app.rotas import operations
 from app.rotas.models import CoverRequest, Rota
@@ -16,7 +16,7 @@ from app.timekeeping import now_utc, to_local
 
 
 def seed(session):
-    seed_demo(session, "meridian-demo")
+    seed_network(session, "meridian-demo")
     users = {user.email: user for user in session.scalars(select(User))}
     at = now_utc()
     seed_specialists(session, users, at, password="meridian-demo")

@@ -4,7 +4,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.demo.seed import seed_demo
+from app.demo.seed import seed_network
 from app.demo.specialists import seed_specialists
 from app.notifications.models import Notification
 from app.scheduling import available_intervals
@@ -16,7 +16,7 @@ CORE = ("radiology", "pathology", "medical-oncology", "clinical-oncology", "thor
 
 
 def seed(session):
-    seed_demo(session, "meridian-demo")
+    seed_network(session, "meridian-demo")
     users = {user.email: user for user in session.scalars(select(User))}
     at = now_utc()
     seed_specialists(session, users, at, password="meridian-demo")
