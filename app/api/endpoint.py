@@ -30,7 +30,10 @@ class ApiResponse:
 
 def endpoint(*, summary: str, roles=SIGNED_IN, body: type[BaseModel] | None = None,
              query: type[BaseModel] | None = None, response: type[BaseModel] | None = None,
-             many: bool = False, status: int = 200, tags: tuple[str, ...] = ()):
+             many: bool = False, status: int = 200, tags: tuple[str, ...] = (),
+             raw_body: str | None = None):
+    """`raw_body` names the media type of a body the view reads itself (a CSV file, an upload);
+    it is only described in the OpenAPI document."""
     access = roles if roles in (PUBLIC, SIGNED_IN) else frozenset(roles)
 
     def decorator(view):
@@ -84,7 +87,7 @@ def endpoint(*, summary: str, roles=SIGNED_IN, body: type[BaseModel] | None = No
 
         wrapper._api_spec = {
             "summary": summary, "access": access, "body": body, "query": query,
-            "response": response, "many": many, "status": status, "tags": tags,
+            "response": response, "many": many, "status": status, "tags": tags, "raw_body": raw_body,
         }
         return declare_access(wrapper, access)
 

@@ -95,6 +95,10 @@ def _operation(rule, method, spec, parameters, key_map):
             "required": True,
             "content": {"application/json": {"schema": _ref(spec["body"], key_map, "validation")}},
         }
+    elif spec.get("raw_body"):
+        schema = ({"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+                  if spec["raw_body"] == "multipart/form-data" else {"type": "string"})
+        operation["requestBody"] = {"required": True, "content": {spec["raw_body"]: {"schema": schema}}}
     success = {"description": "Success"}
     if spec["response"] is not None:
         schema = _ref(spec["response"], key_map, "validation")
@@ -106,8 +110,8 @@ def _operation(rule, method, spec, parameters, key_map):
     codes = {"400": "Malformed request", "422": "Invalid fields"}
     if access != PUBLIC:
         codes.update({"401": "Not signed in", "403": "Not allowed"})
-    if spec["body"] is not None:
-        codes.update({"413": "Body too large", "415": "Body is not JSON"})
+    if spec["body"] is not None or spec.get("raw_body"):
+        codes.update({"413": "Body too large", "415": "Body of the wrong type"})
     if parameters:
         codes["404"] = "Not found"
     for code, description in codes.items():

@@ -440,7 +440,8 @@ def delete_licence(licence_id: int):
 
 @api.post("/specialists/import")
 @endpoint(summary="Onboard specialists from a CSV file (text/csv); dry run unless apply=true",
-          roles={"coordinator", "admin"}, query=ImportQuery, response=ImportReportOut, tags=TAGS)
+          roles={"coordinator", "admin"}, query=ImportQuery, response=ImportReportOut, tags=TAGS,
+          raw_body="text/csv")
 def import_specialists(query: ImportQuery):
     limit = current_app.config.get("SPECIALIST_IMPORT_MAX_BYTES", DEFAULT_IMPORT_MAX_BYTES)
     if request.content_length is not None and request.content_length > limit:

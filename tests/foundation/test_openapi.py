@@ -35,3 +35,9 @@ def test_operations_carry_schemas_security_and_problem_responses(client):
     text = str(document)
     for name in re.findall(r"#/components/schemas/(\w+)", text):
         assert name in document["components"]["schemas"], name
+
+
+def test_bodies_read_by_the_view_are_described(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    csv_import = document["paths"]["/api/v1/specialists/import"]["post"]
+    assert "text/csv" in csv_import["requestBody"]["content"]
