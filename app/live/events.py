@@ -1,27 +1,274 @@
-"""Socket.IO handlers. A connection must prove who it is, or it is refused (deny by default)."""
+"""Socket.IO handlers. Deny by default: a connection must prove who it is, and every event is
+checked against who is asking (the token or session is re-checked on each event).
+
+Protocol (namespace "/"):
+- connect with `auth={"token": "<API token>"}` or the web session cookie; anything else is refused;
+- `subscribe` `{"room": "meeting:12", "since": 41}` -> ack `{"ok": true, "seq": <latest seq of the
+  room>}` or `{"ok": false, "error": ...}`. With `since`, every event of the room with seq > since
+  that the client may see is sent (event "event", in order) *before* the ack; live events follow.
+  The room is joined before the backlog is read, so an event committed meanwhile arrives live or in
+  the backlog or both: clients buffer a room's events until its ack, then deliver by seq and drop
+  seqs already delivered (app/static/js/live.js does this);
+- `unsubscribe` `{"room": ...}` -> `{"ok": true}`;
+- any other event -> `{"ok": false, "error": "unknown event"}`.
+Joining `meeting:<id>` as someone taking part records presence (presence.joined); unsubscribing or
+disconnecting records leaving (presence.left).
+"""
 from __future__ import annotations
 
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from flask import request
 from flask_login import current_user
+from flask_socketio import disconnect, join_room, leave_room
 
 from app.accounts import operations as accounts
+from app.accounts.models import User
 from app.extensions import db, socketio
+from app.live import publish as live_publish
+from app.live.rooms import REFUSED, room_access
 from app.timekeeping import now_utc
+
+log = logging.getLogger(__name__)
+
+# A client further behind than this is told to reload (`reset: true`) rather than replayed to.
+REPLAY_LIMIT = 5000
+
+
+@dataclass
+class Connection:
+    user_id: int
+    token: str | None
+    rooms: dict[str, str] = field(default_factory=dict)   # asked room -> joined Socket.IO room
+    meetings: set[int] = field(default_factory=set)         # meetings where this sid counts as present
+
+
+_connections: dict[str, Connection] = {}
+_presence: dict[tuple[int, int], set[str]] = {}   # (meeting id, user id) -> sids (in this process)
+_lock = threading.RLock()
 
 
 def authenticate_connection(auth):
     """The user behind a Socket.IO connection: `auth={"token": ...}`, else the session cookie."""
     if isinstance(auth, dict) and auth.get("token"):
         record = accounts.resolve_token(db.session, str(auth["token"]), at=now_utc())
-        return record.user if record else None
+        return record.user if record and record.user.is_active else None
+    if isinstance(auth, dict) and auth:
+        return None  # credentials were offered and they are not a token: refuse, do not fall back
     if current_user.is_authenticated and current_user.is_active:
         return current_user._get_current_object()
     return None
 
 
-@socketio.on("connect")
+def current_connection_user():
+    """Re-check the credentials of the current sid; None when they no longer hold."""
+    with _lock:
+        connection = _connections.get(request.sid)
+    if connection is None:
+        return None, None
+    if connection.token is not None:
+        record = accounts.resolve_token(db.session, connection.token, at=now_utc())
+        user = record.user if record is not None and record.user.id == connection.user_id else None
+    else:
+        user = db.session.get(User, connection.user_id)
+        if not (current_user.is_authenticated and current_user.get_id() == str(connection.user_id)):
+            user = None
+    if user is None or not user.is_active:
+        return None, connection
+    return user, connection
+
+
 def on_connect(auth=None):
-    user = authenticate_connection(auth)
-    db.session.commit()
-    if user is None:
+    try:
+        user = authenticate_connection(auth)
+        token = str(auth["token"]) if user is not None and isinstance(auth, dict) and auth.get("token") else None
+        user_id = user.id if user is not None else None
+        db.session.commit()
+    finally:
+        db.session.remove()
+    if user_id is None:
         raise ConnectionRefusedError("authentication required")
+    live_publish.mark_serving()
+    with _lock:
+        _connections[request.sid] = Connection(user_id=user_id, token=token)
     return True
+
+
+def _refuse(message: str) -> dict:
+    return {"ok": False, "error": message}
+
+
+def _guarded(handler):
+    """Run an event handler for an authenticated sid, in a session that is always closed."""
+    def run(*args):
+        try:
+            user, connection = current_connection_user()
+            if user is None:
+                db.session.rollback()
+                if connection is not None:
+                    disconnect()
+                return _refuse("authentication required")
+            return handler(user, connection, *args)
+        except Exception:
+            db.session.rollback()
+            log.exception("live: %s failed", handler.__name__)
+            return _refuse("internal error")
+        finally:
+            db.session.remove()
+    run.__name__ = handler.__name__
+    return run
+
+
+def _room_argument(data):
+    if not isinstance(data, dict) or not isinstance(data.get("room"), str):
+        return None
+    return data["room"]
+
+
+def on_subscribe(data=None):
+    return _guarded(_subscribe)(data)
+
+
+def _subscribe(user, connection, data):
+    room = _room_argument(data)
+    if room is None:
+        return _refuse("send {\"room\": \"meeting:<id>\", \"since\": <seq>} (since optional)")
+    since = data.get("since")
+    if since is not None and (isinstance(since, bool) or not isinstance(since, int) or since < 0):
+        return _refuse("since must be a whole number >= 0 (the last seq you saw in this room)")
+    access = room_access(db.session, user, room)
+    if access is None:
+        db.session.rollback()
+        return _refuse(REFUSED)
+    sid = request.sid
+    # Join first, then read: whatever commits after this read is emitted to the room (live);
+    # whatever committed before it is in the backlog. Overlap is removed by seq on the client.
+    join_room(access.socket_room)
+    with _lock:
+        connection.rooms[room] = access.socket_room
+    latest = live_publish.latest_seq(db.session, room)
+    answer = {"ok": True, "seq": latest, "room": room}
+    if access.summary:
+        answer["level"] = "summary"
+    if since is not None and since < latest:
+        events = live_publish.backlog(db.session, room, since, latest, summary=access.summary,
+                                      limit=REPLAY_LIMIT + 1)
+        if len(events) > REPLAY_LIMIT:
+            answer["reset"] = True   # too far behind: reload the state over the API
+        else:
+            for live_event in events:
+                socketio.emit(live_publish.SOCKET_EVENT, live_publish.payload_of(live_event, summary=access.summary),
+                              to=sid, namespace="/")
+            answer["replayed"] = len(events)
+    db.session.commit()   # end the read before writing presence
+    if access.kind == "meeting":
+        _presence_join(user, connection, access.object_id, sid)
+    return answer
+
+
+def on_unsubscribe(data=None):
+    return _guarded(_unsubscribe)(data)
+
+
+def _unsubscribe(user, connection, data):
+    room = _room_argument(data)
+    if room is None:
+        return _refuse("send {\"room\": ...}")
+    with _lock:
+        socket_room = connection.rooms.pop(room, None)
+    if socket_room is None:
+        return _refuse("not subscribed to " + room)
+    leave_room(socket_room)
+    if room.startswith("meeting:"):
+        _presence_leave(user.id, int(room.split(":")[1]), request.sid)
+    return {"ok": True, "room": room}
+
+
+def on_disconnect(*args):
+    sid = request.sid
+    with _lock:
+        connection = _connections.pop(sid, None)
+    if connection is None:
+        return
+    try:
+        for meeting_id in list(connection.meetings):
+            _presence_leave(connection.user_id, meeting_id, sid)
+    except Exception:
+        db.session.rollback()
+        log.exception("live: recording a departure failed")
+    finally:
+        db.session.remove()
+
+
+def on_unknown(event, *args):
+    return _refuse("unknown event")
+
+
+def _register(message: str, handler) -> None:
+    """Register on `socketio` so that every app initialised later gets the handler too.
+
+    Flask-SocketIO keeps a decorated handler for later `init_app` calls only when no server exists
+    yet; the factory imports this module after `init_app`, so a second app (tests, a CLI process
+    creating two apps) would otherwise have no handlers at all (and accept every connection).
+    """
+    server, socketio.server = socketio.server, None
+    try:
+        socketio.on(message)(handler)
+    finally:
+        socketio.server = server
+    if server is not None:
+        server.on(message, socketio.handlers[-1][1], namespace="/")
+
+
+for _message, _handler in (("connect", on_connect), ("subscribe", on_subscribe),
+                           ("unsubscribe", on_unsubscribe), ("disconnect", on_disconnect),
+                           ("*", on_unknown)):
+    _register(_message, _handler)
+
+
+# --- presence -------------------------------------------------------------------------------------
+
+
+def _presence_join(user, connection, meeting_id: int, sid: str) -> None:
+    from app.live import meeting as live_meeting
+    from app.meetings.models import Meeting
+
+    with _lock:
+        sids = _presence.setdefault((meeting_id, user.id), set())
+        first = not sids
+        sids.add(sid)
+        connection.meetings.add(meeting_id)
+    if not first:
+        return
+    meeting = db.session.get(Meeting, meeting_id)
+    try:
+        live_meeting.join(db.session, meeting, user, at=now_utc())
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("live: recording presence at meeting %s failed", meeting_id)
+
+
+def _presence_leave(user_id: int, meeting_id: int, sid: str) -> None:
+    from app.live import meeting as live_meeting
+    from app.meetings.models import Meeting
+
+    with _lock:
+        sids = _presence.get((meeting_id, user_id), set())
+        sids.discard(sid)
+        last = not sids
+        if last:
+            _presence.pop((meeting_id, user_id), None)
+        connection = _connections.get(sid)
+        if connection is not None:
+            connection.meetings.discard(meeting_id)
+    if not last:
+        return
+    meeting = db.session.get(Meeting, meeting_id)
+    user = db.session.get(User, user_id)
+    if meeting is None or user is None:
+        return
+    live_meeting.leave(db.session, meeting, user, at=now_utc())
+    db.session.commit()

@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from app.boards.models import Board
 from app.cases.models import Case
 from app.cases.workflow import transition
 from app.errors import Conflict, InvalidInput
+from app.live.publish import publish
 from app.meetings.models import AgendaItem, Meeting
 from app.timekeeping import ensure_utc, format_instant
 
@@ -74,6 +75,7 @@ def add_case(session: Session, meeting: Meeting, case: Case, actor, *, at: datet
     item.rolled_from_meeting_id = rolled_from.id if rolled_from else None
     session.add(item)
     session.flush()
+    publish(session, f"meeting:{meeting.id}", "agenda.changed", agenda_event(meeting))
     return item
 
 
@@ -86,6 +88,7 @@ def remove_case(session: Session, item: AgendaItem, actor, *, at: datetime, reas
     if case.state == "scheduled":
         transition(session, case, "triaged", actor, at=at, reason=reason)
     session.flush()
+    publish(session, f"meeting:{item.meeting_id}", "agenda.changed", agenda_event(item.meeting))
 
 
 def reorder(meeting: Meeting, case_ids: list[int]) -> None:
@@ -94,6 +97,13 @@ def reorder(meeting: Meeting, case_ids: list[int]) -> None:
         raise InvalidInput("case_ids", "must list exactly the cases on the agenda, each once")
     for position, case_id in enumerate(case_ids):
         listed[case_id].position = position
+    publish(object_session(meeting), f"meeting:{meeting.id}", "agenda.changed", agenda_event(meeting))
+
+
+def agenda_event(meeting: Meeting) -> dict:
+    """The agenda.changed event: case ids in order (no clinical content)."""
+    return {"meeting_id": meeting.id,
+            "case_ids": [item.case_id for item in sorted(items_on(meeting), key=lambda item: item.position)]}
 
 
 def next_meeting_with_room(session: Session, board: Board, *, at: datetime, before: datetime | None = None,

@@ -46,6 +46,11 @@ def _open_stretch(session: Session, meeting: Meeting, user_id: int) -> Attendanc
         .order_by(Attendance.joined_at.desc(), Attendance.id.desc()).limit(1))
 
 
+def open_stretch(session: Session, meeting: Meeting, user_id: int) -> Attendance | None:
+    """`user_id`'s stretch at the meeting that has not ended, if they are present."""
+    return _open_stretch(session, meeting, user_id)
+
+
 def present_user_ids(session: Session, meeting: Meeting, at: datetime | None = None) -> set[int]:
     """Who is present at `at` (a stretch covering it), or, with no `at`, who was ever present."""
     statement = select(Attendance.user_id).where(Attendance.meeting_id == meeting.id)

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.boards.models import BoardMember
-from app.boards.quorum import required_seats
+from app.boards.quorum import meeting_quorum, required_seats
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.live.publish import publish
 from app.meetings.models import BOOKING_STATES, Invitation, Meeting
 from app.meetings.search import eligible_for_seat
 from app.notifications.operations import notify
@@ -99,6 +100,9 @@ def invite(session: Session, meeting: Meeting, user: User, *, role: str = "seat"
            dedupe_key=f"invitation:{invitation.id}:{format_instant(invitation.invited_at)}",
            subject=f"Invitation{seat}: {meeting.title}, {local_time_phrase(meeting.starts_at, user.timezone)}",
            body="Please accept, decline or answer tentative.", link=f"/meetings/{meeting.id}", at=at)
+    publish(session, f"meeting:{meeting.id}", "invitation.created",
+            {"meeting_id": meeting.id, "invitation_id": invitation.id, "user_id": user.id, "role": role,
+             "discipline": discipline_code, "status": invitation.status})
     return invitation
 
 
@@ -160,6 +164,11 @@ def respond(session: Session, invitation: Invitation, user: User, answer: str, *
         raise Conflict("This invitation was withdrawn.")
     invitation.status, invitation.responded_at, invitation.note = answer, ensure_utc(at), note
     session.flush()
+    publish(session, f"meeting:{meeting.id}", "invitation.answered",
+            {"meeting_id": meeting.id, "invitation_id": invitation.id, "user_id": user.id, "answer": answer,
+             "discipline": invitation.discipline_code})
+    publish(session, f"meeting:{meeting.id}", "quorum.changed",
+            {"meeting_id": meeting.id, "state": meeting_quorum(session, meeting).state})
     if answer == "declined" and invitation.role == "seat":
         return fill_seats(session, meeting, at=at)
     return []
@@ -182,6 +191,7 @@ def cancel_meeting(session: Session, meeting: Meeting, *, at: datetime, reason: 
                    subject=f"Cancelled: {meeting.title}, {local_time_phrase(meeting.starts_at, invitation.user.timezone)}",
                    body=reason, link=f"/meetings/{meeting.id}", at=at)
     session.flush()
+    publish(session, f"meeting:{meeting.id}", "meeting.cancelled", {"meeting_id": meeting.id, "reason": reason})
 
 
 def get_meeting(session: Session, meeting_id: int) -> Meeting:

@@ -25,7 +25,15 @@ def notify(session: Session, *, user_id: int, kind: str, dedupe_key: str, subjec
         user_id=user_id, kind=kind, dedupe_key=dedupe_key, subject=subject[:300], body=body,
         link=link, created_at=ensure_utc(at or now_utc()),
     ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Notification.id)
-    return session.execute(statement).scalar() is not None
+    notification_id = session.execute(statement).scalar()
+    if notification_id is None:
+        return False
+    from app.live.publish import publish
+
+    publish(session, f"user:{user_id}", "notification.created",
+            {"id": notification_id, "kind": kind, "subject": subject[:300], "link": link,
+             "unread": unread_count(session, user_id)})
+    return True
 
 
 def inbox(session: Session, user_id: int, *, unread_only: bool = False, limit: int = 50):

@@ -1,0 +1,104 @@
+"""API: the live meeting (start, move through the agenda, shared notes, finish, state).
+
+Who may see the meeting is `get_visible_meeting` (404 otherwise); who may run it is the chair or a
+coordinator of its board (403); notes: seats, the chair and coordinators, with full case access.
+"""
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from app.api import api
+from app.api.endpoint import endpoint
+from app.api.schema import OutputInstant, RequestBody, ResponseBody
+from app.boards.operations import get_visible_meeting
+from app.extensions import db
+from app.live import meeting as live
+from app.security import current_actor
+from app.timekeeping import now_utc
+
+
+class CurrentCaseIn(RequestBody):
+    case_id: int = Field(ge=1)
+
+
+class NotesIn(RequestBody):
+    case_id: int = Field(ge=1)
+    notes: str = Field(max_length=live.NOTES_LIMIT)
+
+
+class PresentOut(BaseModel):
+    user_id: int
+    name: str
+    timezone: str
+    local_time: str
+    utc_offset: str
+
+
+class LiveAgendaItemOut(BaseModel):
+    case_id: int
+    position: int
+    status: str
+    notes: str | None = Field(description="Only for cases the caller has full access to")
+    access: str | None
+
+
+class LiveStateOut(ResponseBody):
+    meeting_id: int
+    status: str
+    started_at: OutputInstant | None
+    finished_at: OutputInstant | None
+    current_case_id: int | None
+    quorum_at_start: dict[str, list[int]] | None
+    present: list[PresentOut]
+    agenda: list[LiveAgendaItemOut]
+    may_run: bool
+    may_edit_notes: bool
+    seq: int = Field(description="Latest live event seq of meeting:<id>: subscribe with since=seq")
+
+
+def _state(meeting):
+    db.session.flush()
+    return live.live_state(db.session, meeting, current_actor(), at=now_utc())
+
+
+@api.get("/meetings/<int:meeting_id>/live")
+@endpoint(summary="The live meeting: current case, who is present (local times), notes you may read",
+          response=LiveStateOut, tags=("live",))
+def live_meeting_state(meeting_id: int):
+    return _state(get_visible_meeting(db.session, current_actor(), meeting_id))
+
+
+@api.post("/meetings/<int:meeting_id>/live/start")
+@endpoint(summary="Open the live meeting (chair or board coordinator); records the quorum at start",
+          response=LiveStateOut, tags=("live",))
+def live_meeting_start(meeting_id: int):
+    meeting = get_visible_meeting(db.session, current_actor(), meeting_id)
+    live.start(db.session, meeting, current_actor(), at=now_utc())
+    return _state(meeting)
+
+
+@api.post("/meetings/<int:meeting_id>/live/current-case")
+@endpoint(summary="Move the live meeting to a case on its agenda (chair or board coordinator)",
+          body=CurrentCaseIn, response=LiveStateOut, tags=("live",))
+def live_meeting_current_case(meeting_id: int, body: CurrentCaseIn):
+    meeting = get_visible_meeting(db.session, current_actor(), meeting_id)
+    live.set_current_case(db.session, meeting, current_actor(), body.case_id, at=now_utc())
+    return _state(meeting)
+
+
+@api.put("/meetings/<int:meeting_id>/live/notes")
+@endpoint(summary="Replace the shared notes of the case under discussion (seats, chair, coordinators)",
+          body=NotesIn, response=LiveStateOut, tags=("live",))
+def live_meeting_notes(meeting_id: int, body: NotesIn):
+    meeting = get_visible_meeting(db.session, current_actor(), meeting_id)
+    live.update_notes(db.session, meeting, current_actor(), body.case_id, body.notes, at=now_utc())
+    return _state(meeting)
+
+
+@api.post("/meetings/<int:meeting_id>/live/finish")
+@endpoint(summary="Finish the live meeting; what was not discussed rolls over (chair or board coordinator)",
+          response=LiveStateOut, tags=("live",))
+def live_meeting_finish(meeting_id: int):
+    meeting = get_visible_meeting(db.session, current_actor(), meeting_id)
+    live.finish(db.session, meeting, current_actor(), at=now_utc())
+    return _state(meeting)

@@ -1,0 +1,244 @@
+"""The live meeting: the chair opens it, moves through the agenda, everyone sees who is present (with
+their local time) and the shared notes of the case being discussed; the chair finishes it.
+
+Plain Python over a session; callers commit. Every change publishes a live event:
+`meeting:<id>` gets meeting.started / meeting.current_case / presence.joined / presence.left /
+notes.updated (which case, who; never the text) / meeting.finished. The notes themselves are
+clinical, so their text goes only to `case:<id>` (full-access viewers); summary viewers get that a
+note changed, without the text.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.boards.models import Board
+from app.boards.operations import is_board_coordinator, member_roles_of
+from app.cases.visibility import FULL, case_access
+from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.live.publish import publish
+from app.meetings import attendance
+from app.meetings.agenda import ON_AGENDA, items_on, roll_over
+from app.meetings.models import AgendaItem, Invitation, Meeting
+from app.timekeeping import ensure_utc, format_instant, to_local, utc_offset_label
+
+NOTES_LIMIT = 20000
+# Invitation states that give a place at the meeting (for presence).
+PRESENT_STATES = ("pending", "accepted", "tentative")
+
+
+def meeting_room(meeting: Meeting) -> str:
+    return f"meeting:{meeting.id}"
+
+
+def _board(session, meeting: Meeting) -> Board | None:
+    return session.get(Board, meeting.board_id) if meeting.board_id else None
+
+
+def is_chair(session, meeting: Meeting, user: User) -> bool:
+    """The meeting's chair, or a coordinator of its board: who runs the live meeting."""
+    if meeting.chair_id == user.id:
+        return True
+    board = _board(session, meeting)
+    return board is not None and is_board_coordinator(board, user)
+
+
+def require_chair(session, meeting: Meeting, user: User) -> None:
+    if not is_chair(session, meeting, user):
+        raise PermissionDenied("Only the meeting's chair or a coordinator of its board may run the live meeting.")
+
+
+def _invitation(session, meeting: Meeting, user: User) -> Invitation | None:
+    return session.scalar(select(Invitation).where(Invitation.meeting_id == meeting.id,
+                                                   Invitation.user_id == user.id))
+
+
+def may_edit_notes(session, meeting: Meeting, user: User) -> bool:
+    """Seats (invited for a discipline, not declined or withdrawn), the chair, the board's coordinators."""
+    if is_chair(session, meeting, user):
+        return True
+    invitation = _invitation(session, meeting, user)
+    return invitation is not None and invitation.role in ("seat", "chair") and invitation.status in PRESENT_STATES
+
+
+def takes_part(session, meeting: Meeting, user: User) -> bool:
+    """Whose presence the live board records: invitees still holding their place, the chair, members."""
+    if meeting.chair_id == user.id:
+        return True
+    invitation = _invitation(session, meeting, user)
+    if invitation is not None and invitation.status in PRESENT_STATES:
+        return True
+    board = _board(session, meeting)
+    return board is not None and bool(member_roles_of(board, user))
+
+
+def is_open_for_presence(meeting: Meeting, at: datetime) -> bool:
+    """Running, or scheduled and within EARLY_JOIN of its start and not yet over."""
+    at = ensure_utc(at)
+    if meeting.status == "in_progress":
+        return True
+    if meeting.status != "scheduled":
+        return False
+    return ensure_utc(meeting.starts_at) - attendance.EARLY_JOIN <= at < ensure_utc(meeting.ends_at)
+
+
+def person(user: User, at: datetime) -> dict:
+    zone = user.timezone
+    local = to_local(at, zone)
+    return {"user_id": user.id, "name": user.name, "timezone": zone, "local_time": local.strftime("%H:%M"),
+            "utc_offset": utc_offset_label(at, zone)}
+
+
+# --- presence (from the socket handlers) ----------------------------------------------------------
+
+
+def join(session, meeting: Meeting, user: User, *, at: datetime) -> bool:
+    """Record `user` present (if they take part and the meeting is open); True when it changed."""
+    if not takes_part(session, meeting, user) or not is_open_for_presence(meeting, at):
+        return False
+    before = getattr(attendance, "open_stretch", attendance._open_stretch)(session, meeting, user.id)
+    attendance.mark_joined(session, meeting, user, at=at)
+    if before is not None:
+        return False
+    publish(session, meeting_room(meeting), "presence.joined",
+            {"meeting_id": meeting.id, **person(user, at), "joined_at": format_instant(at)})
+    return True
+
+
+def leave(session, meeting: Meeting, user: User, *, at: datetime) -> bool:
+    closed = attendance.mark_left(session, meeting, user, at=at)
+    if closed is None:
+        return False
+    publish(session, meeting_room(meeting), "presence.left",
+            {"meeting_id": meeting.id, "user_id": user.id, "name": user.name, "left_at": format_instant(at)})
+    return True
+
+
+# --- the chair's moves ----------------------------------------------------------------------------
+
+
+def start(session, meeting: Meeting, actor: User, *, at: datetime) -> Meeting:
+    at = ensure_utc(at)
+    require_chair(session, meeting, actor)
+    if meeting.status == "in_progress":
+        return meeting
+    if meeting.status != "scheduled":
+        raise Conflict(f"Meeting #{meeting.id} is {meeting.status}; only a scheduled meeting can start.",
+                       status=meeting.status)
+    if at < ensure_utc(meeting.starts_at) - attendance.EARLY_JOIN:
+        raise Conflict("The meeting can be opened from "
+                       f"{int(attendance.EARLY_JOIN.total_seconds() // 60)} minutes before its start.")
+    meeting.status = "in_progress"
+    meeting.started_at = at
+    meeting.updated_at = at
+    quorum = None
+    if hasattr(attendance, "record_quorum_at_start"):
+        quorum = attendance.record_quorum_at_start(session, meeting, at=at)
+    listed = sorted(items_on(meeting), key=lambda item: item.position)
+    if meeting.current_case_id is None and listed:
+        meeting.current_case_id = listed[0].case_id
+    session.flush()
+    publish(session, meeting_room(meeting), "meeting.started",
+            {"meeting_id": meeting.id, "started_at": format_instant(at), "quorum_at_start": quorum,
+             "current_case_id": meeting.current_case_id})
+    return meeting
+
+
+def _require_running(meeting: Meeting) -> None:
+    if meeting.status != "in_progress":
+        raise Conflict(f"Meeting #{meeting.id} is not running (it is {meeting.status}).", status=meeting.status)
+
+
+def _agenda_item(session, meeting: Meeting, case_id: int) -> AgendaItem:
+    item = session.scalar(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id,
+                                                   AgendaItem.case_id == case_id))
+    if item is None or item.status not in ON_AGENDA:
+        raise InvalidInput("case_id", f"case #{case_id} is not on this meeting's agenda")
+    return item
+
+
+def set_current_case(session, meeting: Meeting, actor: User, case_id: int, *, at: datetime) -> AgendaItem:
+    require_chair(session, meeting, actor)
+    _require_running(meeting)
+    item = _agenda_item(session, meeting, case_id)
+    meeting.current_case_id = case_id
+    meeting.updated_at = ensure_utc(at)
+    session.flush()
+    publish(session, meeting_room(meeting), "meeting.current_case",
+            {"meeting_id": meeting.id, "case_id": case_id, "position": item.position})
+    return item
+
+
+def update_notes(session, meeting: Meeting, actor: User, case_id: int, notes: str, *, at: datetime) -> AgendaItem:
+    """Replace the shared notes of the case under discussion."""
+    _require_running(meeting)
+    if not may_edit_notes(session, meeting, actor):
+        raise PermissionDenied("Only the meeting's seats, its chair or the board's coordinators may edit notes.")
+    if meeting.current_case_id != case_id:
+        raise Conflict(f"Case #{case_id} is not the case under discussion.", current_case_id=meeting.current_case_id)
+    item = _agenda_item(session, meeting, case_id)
+    from app.cases.models import Case
+
+    if case_access(session, actor, session.get(Case, case_id)) != FULL:
+        raise PermissionDenied("Notes are clinical: only people with full access to the case may edit them.")
+    if not isinstance(notes, str) or len(notes) > NOTES_LIMIT:
+        raise InvalidInput("notes", f"must be text of at most {NOTES_LIMIT} characters")
+    item.notes = notes
+    session.flush()
+    stamp = {"meeting_id": meeting.id, "case_id": case_id, "updated_by": actor.id,
+             "updated_at": format_instant(ensure_utc(at))}
+    publish(session, meeting_room(meeting), "notes.updated", stamp)
+    publish(session, f"case:{case_id}", "notes.updated", {**stamp, "notes": notes}, summary_data=stamp)
+    return item
+
+
+def finish(session, meeting: Meeting, actor: User, *, at: datetime) -> Meeting:
+    at = ensure_utc(at)
+    require_chair(session, meeting, actor)
+    _require_running(meeting)
+    meeting.status = "finished"
+    meeting.finished_at = at
+    meeting.updated_at = at
+    for user_id in attendance.present_user_ids(session, meeting, at):
+        attendance.mark_left(session, meeting, session.get(User, user_id), at=at)
+    rolled = roll_over(session, meeting, at=at)
+    session.flush()
+    publish(session, meeting_room(meeting), "meeting.finished",
+            {"meeting_id": meeting.id, "finished_at": format_instant(at), "rolled_over": rolled})
+    return meeting
+
+
+# --- what the live page shows ---------------------------------------------------------------------
+
+
+def live_state(session, meeting: Meeting, viewer: User, *, at: datetime) -> dict:
+    """Current case, agenda, who is present (with local times), and the notes the viewer may read."""
+    from app.cases.models import Case
+    from app.live.publish import latest_seq
+
+    at = ensure_utc(at)
+    present_ids = attendance.present_user_ids(session, meeting, at) if meeting.status != "finished" else set()
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(present_ids)))} if present_ids else {}
+    agenda = []
+    for item in sorted(items_on(meeting), key=lambda item: item.position):
+        level = case_access(session, viewer, session.get(Case, item.case_id))
+        agenda.append({"case_id": item.case_id, "position": item.position, "status": item.status,
+                       "notes": item.notes if level == FULL else None, "access": level})
+    return {
+        "meeting_id": meeting.id, "status": meeting.status,
+        "started_at": meeting.started_at, "finished_at": meeting.finished_at,
+        "current_case_id": meeting.current_case_id, "quorum_at_start": meeting.quorum_at_start,
+        "present": [person(users[uid], at) for uid in sorted(users)],
+        "agenda": agenda, "may_run": is_chair(session, meeting, viewer),
+        "may_edit_notes": may_edit_notes(session, meeting, viewer),
+        "seq": latest_seq(session, meeting_room(meeting)),
+    }
+
+
+def get_meeting(session, meeting_id: int) -> Meeting:
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound(f"No meeting with id {meeting_id}.")
+    return meeting
