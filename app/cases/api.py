@@ -1,1 +1,434 @@
-"""API for app.cases (routes on the shared /api/v1 blueprint)."""
+"""API: cases (referrals) — the pro-forma, submission and the lifecycle, comments, attachments.
+
+Every view looks the case up through `visibility.case_access`: a stranger is told the case does
+not exist (404); a viewer with summary access gets the pseudonymised summary and nothing else
+(403 on comments and attachments). Every read of case data and every change is audited.
+"""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from flask import current_app, request, send_file
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+from app.api import api
+from app.api.endpoint import ApiResponse, endpoint
+from app.api.problems import problem, validation_problem
+from app.api.schema import OutputInstant, RequestBody, ResponseBody
+from app.audit.operations import record as audit
+from app.cases import operations, visibility, workflow
+from app.cases.attachments import AttachmentStore, AttachmentTooLarge, UnsupportedContent, clean_filename
+from app.cases.models import CASE_STATES, Attachment, Case
+from app.cases.visibility import FULL, SUMMARY
+from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.extensions import db
+from app.security import current_actor
+from app.timekeeping import now_utc
+
+TAGS = ("cases",)
+SCHEDULER_NAME = "Meridian scheduler"
+CaseState = Literal[CASE_STATES]
+
+
+# --- bodies -------------------------------------------------------------------------------------
+
+
+class CaseIn(RequestBody):
+    """The pro-forma. Every field is optional on a draft; submission needs the minimum dataset."""
+
+    patient_reference: str | None = Field(
+        default=None, max_length=64,
+        description="The site's pseudonym for the patient, never a name: 3-64 letters, digits, "
+                    "'-' or '_', with at least one digit")
+    year_of_birth: int | None = Field(default=None, description="1900 to the current year")
+    sex: Literal["female", "male", "other", "unknown"] | None = None
+    country_of_residence: str | None = Field(default=None, max_length=2, description="ISO 3166-1 alpha-2")
+    icd10_code: str | None = Field(default=None, max_length=8, description="e.g. C34.1, C18, D05.9")
+    diagnosis: str | None = Field(default=None, max_length=2000)
+    performance_status: int | None = Field(default=None, description="WHO performance status 0-4")
+    frailty_score: int | None = Field(default=None, description="Clinical Frailty Scale 1-9 (optional)")
+    clinical_summary: str | None = Field(default=None, max_length=20000)
+    question: str | None = Field(default=None, max_length=4000, description="The question for the MDT")
+    urgency: Literal["routine", "urgent"] | None = None
+    disciplines: list[str] | None = Field(default=None, max_length=20,
+                                          description="Discipline codes, e.g. ['radiology', 'pathology']")
+    language: str | None = Field(default=None, max_length=2,
+                                 description="ISO 639-1 language of the referring team")
+    board_id: int | None = None
+    cross_border_consent: bool | None = Field(
+        default=None, description="Consent to discuss the case outside its residency region: true "
+                                  "(given), false (refused), null (not asked). When and by whom is "
+                                  "recorded automatically whenever this field is sent.")
+
+
+class TransitionIn(RequestBody):
+    to: CaseState
+    reason: str | None = Field(default=None, max_length=2000,
+                               description="Required for returned, listed_not_discussed and withdrawn")
+
+
+class CommentIn(RequestBody):
+    body: str = Field(min_length=1, max_length=10000)
+
+
+class CaseQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    state: CaseState | None = None
+    board_id: int | None = None
+    urgency: Literal["routine", "urgent"] | None = None
+    organization_id: int | None = None
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+
+class CaseSummaryOut(ResponseBody):
+    """What a viewer across a residency border sees without the patient's consent."""
+
+    access: Literal["summary"]
+    id: int
+    state: str
+    urgency: str
+    icd10_code: str | None
+    disciplines: list[str]
+    board_id: int | None
+    target_at: OutputInstant | None
+
+
+class CaseOut(ResponseBody):
+    access: Literal["full"]
+    id: int
+    state: str
+    organization_id: int
+    referrer_id: int
+    board_id: int | None
+    residency_region: str
+    patient_reference: str | None
+    year_of_birth: int | None
+    sex: str | None
+    country_of_residence: str | None
+    icd10_code: str | None
+    diagnosis: str | None
+    performance_status: int | None
+    frailty_score: int | None
+    clinical_summary: str | None
+    question: str | None
+    urgency: str
+    disciplines: list[str]
+    language: str | None
+    cross_border_consent: bool | None
+    consent_recorded_at: OutputInstant | None
+    consent_recorded_by_id: int | None
+    triage_decision: str | None
+    submitted_at: OutputInstant | None
+    target_at: OutputInstant | None
+    created_at: OutputInstant
+    updated_at: OutputInstant
+    missing_for_submission: list[str]
+
+
+class TransitionOut(ResponseBody):
+    from_state: str | None
+    to_state: str
+    actor_id: int | None = Field(description="None when the scheduler made the move")
+    actor_name: str
+    reason: str | None
+    at: OutputInstant
+
+
+class CaseDetailOut(CaseOut):
+    history: list[TransitionOut]
+    available_transitions: list[str] = Field(
+        description="The states you may move this case to through POST /cases/{id}/transitions")
+
+
+class CaseRow(RootModel[Annotated[CaseOut | CaseSummaryOut, Field(discriminator="access")]]):
+    """A case at the viewer's access level: `access` says which shape this is."""
+
+
+class CaseDetail(RootModel[Annotated[CaseDetailOut | CaseSummaryOut, Field(discriminator="access")]]):
+    """A case at the viewer's access level, with its history when the access is full."""
+
+
+class CommentOut(ResponseBody):
+    id: int
+    case_id: int
+    author_id: int
+    author_name: str
+    body: str
+    created_at: OutputInstant
+
+
+class AttachmentOut(ResponseBody):
+    id: int
+    case_id: int
+    filename: str
+    media_type: str
+    size_bytes: int
+    sha256: str
+    uploaded_by_id: int
+    uploaded_at: OutputInstant
+    content_url: str
+
+
+def _summary(case: Case) -> dict:
+    return {"access": SUMMARY, "id": case.id, "state": case.state, "urgency": case.urgency,
+            "icd10_code": case.icd10_code, "disciplines": [d.code for d in case.disciplines],
+            "board_id": case.board_id, "target_at": case.target_at}
+
+
+def _full(case: Case) -> dict:
+    body = {name: getattr(case, name) for name in CaseOut.model_fields
+            if name not in ("access", "disciplines", "missing_for_submission")}
+    body.update(access=FULL, disciplines=[d.code for d in case.disciplines],
+                missing_for_submission=workflow.missing_for_submission(case))
+    return body
+
+
+def case_row(case: Case, level: str) -> dict:
+    return _full(case) if level == FULL else _summary(case)
+
+
+def case_detail(case: Case, level: str, actor) -> dict:
+    if level != FULL:
+        return _summary(case)
+    body = _full(case)
+    body["history"] = [
+        {"from_state": t.from_state, "to_state": t.to_state, "actor_id": t.actor_id,
+         "actor_name": t.actor.name if t.actor is not None else SCHEDULER_NAME, "reason": t.reason, "at": t.at}
+        for t in case.transitions
+    ]
+    held = workflow.capacities(db.session, case, actor)
+    body["available_transitions"] = workflow.targets_for(case.state, held)
+    return body
+
+
+def attachment_out(attachment: Attachment) -> dict:
+    return {"id": attachment.id, "case_id": attachment.case_id, "filename": attachment.filename,
+            "media_type": attachment.media_type, "size_bytes": attachment.size_bytes,
+            "sha256": attachment.sha256, "uploaded_by_id": attachment.uploaded_by_id,
+            "uploaded_at": attachment.uploaded_at,
+            "content_url": f"/api/v1/attachments/{attachment.id}/content"}
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _audit(action: str, *, target_type: str = "case", target_id=None, detail: dict | None = None):
+    audit(db.session, action, actor=current_actor(), target_type=target_type, target_id=target_id,
+          source_address=request.remote_addr, detail=detail)
+
+
+def _visible_case(case_id: int, *, need_full: bool = False) -> tuple[Case, str]:
+    """The case and the actor's access level; 404 when they may not know it exists."""
+    case = db.session.get(Case, case_id)
+    level = visibility.case_access(db.session, current_actor(), case)
+    if level is None:
+        raise NotFound(f"No case with id {case_id}.")
+    if need_full and level != FULL:
+        raise PermissionDenied(
+            "Only a pseudonymised summary of this case is available to you: cross-border consent "
+            "has not been recorded for it."
+        )
+    return case, level
+
+
+def _targets() -> dict:
+    config = current_app.config
+    return {"urgent_target": timedelta(hours=config["URGENT_TARGET_HOURS"]),
+            "routine_target": timedelta(days=config["ROUTINE_TARGET_DAYS"])}
+
+
+def _store() -> AttachmentStore:
+    return AttachmentStore(os.path.join(current_app.instance_path, "attachments"))
+
+
+def _submit(case: Case):
+    """Submit, answering 422 with every missing field when the minimum dataset is incomplete."""
+    try:
+        operations.submit_case(db.session, case, current_actor(), at=now_utc(),
+                               source_address=request.remote_addr, **_targets())
+    except workflow.IncompleteCase as incomplete:
+        db.session.rollback()
+        return validation_problem(incomplete.errors, detail=incomplete.message)
+    return None
+
+
+# --- cases --------------------------------------------------------------------------------------
+
+
+@api.post("/cases")
+@endpoint(summary="Start a referral: a draft for your own organisation (it may be incomplete)",
+          roles={"referrer"}, body=CaseIn, response=CaseDetail, status=201, tags=TAGS)
+def create_case(body: CaseIn):
+    actor = current_actor()
+    case = operations.create_case(db.session, actor, body.model_dump(exclude_unset=True), at=now_utc())
+    _audit("case.created", target_id=case.id, detail={"fields": sorted(body.model_fields_set)})
+    return case_detail(case, FULL, actor)
+
+
+@api.get("/cases")
+@endpoint(summary="Cases you may see, each at your access level", query=CaseQuery,
+          response=CaseRow, many=True, tags=TAGS)
+def list_cases(query: CaseQuery):
+    filters = [getattr(Case, name) == getattr(query, name)
+               for name in ("state", "board_id", "urgency", "organization_id")
+               if getattr(query, name) is not None]
+    rows = visibility.visible_cases(db.session, current_actor(), filters=filters)
+    for case, level in rows:
+        _audit("case.viewed", target_id=case.id, detail={"access": level, "via": "list"})
+    return [case_row(case, level) for case, level in rows]
+
+
+@api.get("/cases/<int:case_id>")
+@endpoint(summary="A case at your access level (full, or a pseudonymised summary)",
+          response=CaseDetail, tags=TAGS)
+def get_case(case_id: int):
+    case, level = _visible_case(case_id)
+    _audit("case.viewed", target_id=case.id, detail={"access": level, "via": "detail"})
+    return case_detail(case, level, current_actor())
+
+
+@api.patch("/cases/<int:case_id>")
+@endpoint(summary="Edit a draft or returned case (referrers of the referring site)", body=CaseIn,
+          response=CaseDetail, tags=TAGS)
+def update_case(case_id: int, body: CaseIn):
+    case, level = _visible_case(case_id)
+    actor = current_actor()
+    changed = operations.update_case(db.session, case, actor, body.model_dump(exclude_unset=True),
+                                     at=now_utc())
+    _audit("case.updated", target_id=case.id, detail={"fields": changed})
+    return case_detail(case, level, actor)
+
+
+@api.post("/cases/<int:case_id>/submit")
+@endpoint(summary="Submit (or resubmit) a case; 422 lists every missing field of the minimum dataset",
+          response=CaseDetail, tags=TAGS)
+def submit_case(case_id: int):
+    case, level = _visible_case(case_id)
+    refusal = _submit(case)
+    if refusal is not None:
+        return refusal
+    return case_detail(case, level, current_actor())
+
+
+@api.post("/cases/<int:case_id>/transitions")
+@endpoint(summary="Move a case through its lifecycle (submit, return, triage, list not discussed, "
+                  "withdraw, close); 409 with `allowed` for a move that is not possible",
+          body=TransitionIn, response=CaseDetail, tags=TAGS)
+def transition_case(case_id: int, body: TransitionIn):
+    case, level = _visible_case(case_id)
+    actor = current_actor()
+    source = case.state
+    if (source, body.to) not in workflow.MOVE_BY_STATES or workflow.is_system_only(source, body.to):
+        allowed = workflow.human_targets_from(source)
+        if workflow.is_system_only(source, body.to):
+            message = (f"A case becomes {body.to} through its meeting and outcome, not through this "
+                       f"endpoint.")
+        else:
+            message = f"A {source} case cannot become {body.to}."
+        raise Conflict(f"{message} From {source} it may become: "
+                       + (", ".join(allowed) if allowed else "nothing") + ".",
+                       allowed=allowed, state=source)
+    if body.to == "submitted":
+        refusal = _submit(case)
+        if refusal is not None:
+            return refusal
+    else:
+        workflow.transition(db.session, case, body.to, actor, at=now_utc(), reason=body.reason,
+                            source_address=request.remote_addr)
+    return case_detail(case, level, actor)
+
+
+# --- comments -----------------------------------------------------------------------------------
+
+
+def _comment_out(comment) -> dict:
+    return {"id": comment.id, "case_id": comment.case_id, "author_id": comment.author_id,
+            "author_name": comment.author.name, "body": comment.body, "created_at": comment.created_at}
+
+
+@api.get("/cases/<int:case_id>/comments")
+@endpoint(summary="The discussion on a case (full access only)", response=CommentOut, many=True,
+          tags=TAGS)
+def list_comments(case_id: int):
+    case, _ = _visible_case(case_id, need_full=True)
+    _audit("case.comments_viewed", target_id=case.id, detail={"count": len(case.comments)})
+    return [_comment_out(comment) for comment in case.comments]
+
+
+@api.post("/cases/<int:case_id>/comments")
+@endpoint(summary="Comment on a case (full access only)", body=CommentIn, response=CommentOut,
+          status=201, tags=TAGS)
+def add_comment(case_id: int, body: CommentIn):
+    case, _ = _visible_case(case_id, need_full=True)
+    comment = operations.add_comment(db.session, case, current_actor(), body.body, at=now_utc())
+    _audit("case.commented", target_id=case.id, detail={"comment_id": comment.id})
+    return _comment_out(comment)
+
+
+# --- attachments --------------------------------------------------------------------------------
+
+
+@api.get("/cases/<int:case_id>/attachments")
+@endpoint(summary="A case's attachments (full access only)", response=AttachmentOut, many=True,
+          tags=TAGS)
+def list_attachments(case_id: int):
+    case, _ = _visible_case(case_id, need_full=True)
+    _audit("case.attachments_viewed", target_id=case.id, detail={"count": len(case.attachments)})
+    return [attachment_out(attachment) for attachment in case.attachments]
+
+
+@api.post("/cases/<int:case_id>/attachments")
+@endpoint(summary="Attach a file (multipart/form-data, field `file`): PDF, PNG, JPEG, DICOM or "
+                  "UTF-8 text, judged by content; 415 otherwise, 413 over the size limit",
+          response=AttachmentOut, status=201, tags=TAGS, raw_body="multipart/form-data")
+def upload_attachment(case_id: int):
+    case, _ = _visible_case(case_id, need_full=True)
+    if case.state in operations.CLOSED_STATES:
+        raise Conflict(f"A {case.state} case takes no more attachments.", state=case.state)
+    upload = request.files.get("file")
+    if upload is None:
+        raise InvalidInput("file", "is required: send the file as multipart/form-data in the field 'file'")
+    limit = current_app.config["MAX_ATTACHMENT_BYTES"]
+    try:
+        stored = _store().save(upload.stream, limit=limit)
+    except AttachmentTooLarge as too_large:
+        return problem(413, too_large.message, errors=[{"field": "file", "message": too_large.message}])
+    except UnsupportedContent as unsupported:
+        return problem(415, f"file: {unsupported.message}.",
+                       errors=[{"field": "file", "message": unsupported.message}])
+    attachment, created = operations.add_attachment(
+        db.session, case, current_actor(), filename=clean_filename(upload.filename), stored=stored,
+        at=now_utc())
+    if created:
+        _audit("attachment.uploaded", target_type="attachment", target_id=attachment.id,
+               detail={"case_id": case.id, "media_type": stored.media_type, "size_bytes": stored.size_bytes})
+    return ApiResponse(attachment_out(attachment), status=201 if created else 200)
+
+
+@api.get("/attachments/<int:attachment_id>/content")
+@endpoint(summary="Download an attachment (full access only; every download is audited)", tags=TAGS)
+def download_attachment(attachment_id: int):
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None:
+        raise NotFound(f"No attachment with id {attachment_id}.")
+    try:
+        _visible_case(attachment.case_id, need_full=True)
+    except NotFound:
+        raise NotFound(f"No attachment with id {attachment_id}.") from None
+    path = _store().path_for(attachment.sha256)
+    if not path.is_file():
+        current_app.logger.error("attachment %s: content %s missing from storage",
+                                 attachment.id, attachment.sha256)
+        raise NotFound(f"The content of attachment {attachment_id} is missing from storage.")
+    _audit("attachment.downloaded", target_type="attachment", target_id=attachment.id,
+           detail={"case_id": attachment.case_id, "sha256": attachment.sha256})
+    # Flask adds "; charset=utf-8" to text types: only UTF-8 text is accepted as text.
+    response = send_file(path, mimetype=attachment.media_type, as_attachment=True,
+                         download_name=attachment.filename, conditional=False, etag=False, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -90,3 +90,14 @@ def test_reorder_remove_and_preparation_list(client, session, board, meeting_at,
     assert [row["case_id"] for row in removed.get_json()] == [second.id]
     session.expire_all()
     assert session.get(Case, first.id).state == "triaged"
+
+
+def test_a_withdrawn_case_leaves_the_agenda(session, board, meeting_at, triaged_case):
+    from app.cases.workflow import transition
+
+    meeting = meeting_at(in_hours(72), board=board)
+    case = triaged_case(board)
+    agenda.add_case(session, meeting, case, None, at=now_utc(), as_coordinator=False)
+    transition(session, case, "withdrawn", board.coordinator, at=now_utc(), reason="patient declined")
+    session.commit()
+    assert listed(meeting) == []

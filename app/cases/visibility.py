@@ -1,0 +1,136 @@
+"""Who sees a case, and how much. Deny by default.
+
+The rule is one plain function over plain facts (`access_level`), so it can be tested without a
+database; `viewer_facts` and `case_facts` gather the facts, and `visible_cases_query` turns the
+same facts into SQL for lists.
+
+A user is related to a case when they are
+- at the referring site: a user of the case's organisation holding a clinical role (referrer,
+  specialist or coordinator; an admin account alone gives no access to patient data);
+- a coordinator (BoardMember role "coordinator") of the board the case is referred to; or
+- invited to discuss it: an invitation in a booking state (pending, tentative, accepted) to a
+  meeting whose agenda lists the case (an agenda item not marked "removed").
+
+A related user whose organisation's residency region differs from the case's sees the clinical
+content only when cross-border consent is recorded as given (`cross_border_consent is True`);
+otherwise they see a pseudonymised summary (SUMMARY_FIELDS). Everyone else sees nothing, and is
+told the case does not exist.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import false, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.boards.models import BoardMember
+from app.cases.models import Case
+from app.meetings.models import BOOKING_STATES, AgendaItem, Invitation
+
+FULL = "full"
+SUMMARY = "summary"
+CLINICAL_ROLES = frozenset({"referrer", "specialist", "coordinator"})
+# What a summary shows: nothing that names, describes or documents the patient.
+SUMMARY_FIELDS = ("id", "state", "urgency", "icd10_code", "disciplines", "board_id", "target_at")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user_id: int
+    organization_id: int
+    residency_region: str
+    roles: frozenset[str]
+    coordinated_board_ids: frozenset[int] = frozenset()
+    invited_case_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    case_id: int
+    organization_id: int
+    board_id: int | None
+    residency_region: str
+    cross_border_consent: bool | None
+
+
+def is_related(viewer: Viewer, case: CaseFacts) -> bool:
+    at_site = viewer.organization_id == case.organization_id and bool(viewer.roles & CLINICAL_ROLES)
+    coordinates = case.board_id is not None and case.board_id in viewer.coordinated_board_ids
+    invited = case.case_id in viewer.invited_case_ids
+    return at_site or coordinates or invited
+
+
+def access_level(viewer: Viewer, case: CaseFacts) -> str | None:
+    """FULL, SUMMARY, or None (the viewer must not learn the case exists)."""
+    if not is_related(viewer, case):
+        return None
+    if viewer.residency_region != case.residency_region and case.cross_border_consent is not True:
+        return SUMMARY
+    return FULL
+
+
+# --- gathering the facts ----------------------------------------------------------------------
+
+
+def case_facts(case: Case) -> CaseFacts:
+    return CaseFacts(case_id=case.id, organization_id=case.organization_id, board_id=case.board_id,
+                     residency_region=case.residency_region,
+                     cross_border_consent=case.cross_border_consent)
+
+
+def viewer_facts(session: Session, user) -> Viewer:
+    boards = session.scalars(
+        select(BoardMember.board_id).where(BoardMember.user_id == user.id,
+                                           BoardMember.role == "coordinator")
+    ).all()
+    invited = session.scalars(invited_case_ids_query(user.id)).all()
+    return Viewer(user_id=user.id, organization_id=user.organization_id,
+                  residency_region=user.organization.residency_region, roles=frozenset(user.roles),
+                  coordinated_board_ids=frozenset(boards), invited_case_ids=frozenset(invited))
+
+
+def invited_case_ids_query(user_id: int):
+    """Ids of the cases on the agendas of meetings `user_id` holds a booking invitation to."""
+    return (
+        select(AgendaItem.case_id)
+        .join(Invitation, Invitation.meeting_id == AgendaItem.meeting_id)
+        .where(Invitation.user_id == user_id, Invitation.status.in_(BOOKING_STATES),
+               AgendaItem.status != "removed")
+        .distinct()
+    )
+
+
+def case_access(session: Session, user, case: Case) -> str | None:
+    """FULL, SUMMARY or None for `user` on `case` (None for no user)."""
+    if user is None or case is None:
+        return None
+    return access_level(viewer_facts(session, user), case_facts(case))
+
+
+def visible_cases_query(viewer: Viewer):
+    """`select(Case)` limited to the cases `viewer` is related to (at either access level).
+
+    Built from the same facts as `access_level`; compute each row's level with `access_level`.
+    """
+    conditions = []
+    if viewer.roles & CLINICAL_ROLES:
+        conditions.append(Case.organization_id == viewer.organization_id)
+    if viewer.coordinated_board_ids:
+        conditions.append(Case.board_id.in_(sorted(viewer.coordinated_board_ids)))
+    if viewer.invited_case_ids:
+        conditions.append(Case.id.in_(sorted(viewer.invited_case_ids)))
+    return select(Case).where(or_(*conditions) if conditions else false())
+
+
+def visible_cases(session: Session, user, *, filters=None) -> list[tuple[Case, str]]:
+    """The cases `user` may see, each with its access level; `filters` are extra WHERE clauses."""
+    viewer = viewer_facts(session, user)
+    statement = visible_cases_query(viewer).options(selectinload(Case.disciplines)).order_by(Case.id)
+    for condition in filters or ():
+        statement = statement.where(condition)
+    rows = []
+    for case in session.scalars(statement):
+        level = access_level(viewer, case_facts(case))
+        if level is not None:
+            rows.append((case, level))
+    return rows
