@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, event, inspect, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.db import Base, UTCDateTime
+from app.errors import Conflict
 from app.timekeeping import now_utc
 
 OUTCOME_CATEGORIES = ("surgery", "systemic_therapy", "radiotherapy", "chemoradiotherapy",
@@ -53,3 +54,42 @@ class OutcomeSignature(Base):
 
     outcome: Mapped[Outcome] = relationship(back_populates="signatures")
     user: Mapped[User] = relationship()
+
+
+class SignedOutcomeIsImmutable(Conflict):
+    """Raised by the ORM guard when something tries to change a signed outcome or its signatures."""
+
+
+# --- the ORM guard: a signed outcome never changes ------------------------------------------------
+
+
+def _stored_signed_at(connection, outcome_id) -> datetime | None:
+    if outcome_id is None:
+        return None
+    table = Outcome.__table__
+    return connection.execute(select(table.c.signed_at).where(table.c.id == outcome_id)).scalar()
+
+
+@event.listens_for(Outcome, "before_update")
+def _refuse_changes_to_signed_outcome(mapper, connection, target):
+    if _stored_signed_at(connection, target.id) is None:
+        return  # a draft (signing it sets signed_at, which is allowed)
+    state = inspect(target)
+    changed = [attr.key for attr in mapper.column_attrs if state.attrs[attr.key].history.has_changes()]
+    if changed:
+        raise SignedOutcomeIsImmutable(
+            f"Outcome {target.id} is signed and cannot be changed ({', '.join(changed)}); amend it instead.")
+
+
+@event.listens_for(Outcome, "before_delete")
+def _refuse_deleting_signed_outcome(mapper, connection, target):
+    if _stored_signed_at(connection, target.id) is not None:
+        raise SignedOutcomeIsImmutable(f"Outcome {target.id} is signed and cannot be deleted.")
+
+
+@event.listens_for(OutcomeSignature, "before_insert")
+@event.listens_for(OutcomeSignature, "before_update")
+@event.listens_for(OutcomeSignature, "before_delete")
+def _refuse_changing_signatures_of_signed_outcome(mapper, connection, target):
+    if _stored_signed_at(connection, target.outcome_id or getattr(target.outcome, "id", None)) is not None:
+        raise SignedOutcomeIsImmutable("The signatures of a signed outcome cannot be changed.")

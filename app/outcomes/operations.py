@@ -1,0 +1,468 @@
+"""MDT outcomes: drafting the recommendation for a discussed case, signing it, amending it.
+
+The rules, in short (docs/outcomes.md says them in full):
+* A case discussed at a meeting gets one outcome, drafted by the meeting's chair, a coordinator of
+  the board, or a specialist holding a seat invitation to that meeting. One unsigned draft per
+  case at a time.
+* The specialists who were present at the meeting (Attendance) and held a seat there for a
+  discipline the case requires (its own disciplines and the board's quorum disciplines) sign it.
+  Observers never sign. Once at least one present specialist of every required discipline has
+  signed, the outcome is complete: `signed_at` is set, the case moves to outcome_signed and the
+  referrer is told.
+* A signed outcome never changes (the ORM refuses it too). An amendment is a new version that
+  points at the one it replaces, and needs signing again.
+
+Plain Python over a SQLAlchemy session; callers commit. The current instant is passed in (`at`).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.audit.operations import record as audit
+from app.boards.models import BoardMember, QuorumRequirement
+from app.cases import visibility, workflow
+from app.cases.models import Case
+from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.meetings import attendance
+from app.meetings.models import AgendaItem, Invitation, Meeting
+from app.notifications.operations import notify
+from app.outcomes.models import OUTCOME_CATEGORIES, Outcome, OutcomeSignature
+from app.timekeeping import ensure_utc, format_instant, to_local
+
+FIELDS = ("recommendation", "category", "rationale", "dissent", "actions")
+TEXT_LIMIT = 20000
+ACTION_LIMIT = 2000
+MAX_ACTIONS = 50
+# Invitation states that no longer hold a place at the meeting.
+GONE = ("withdrawn",)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+DRAFT, SIGNED, SUPERSEDED = "draft", "signed", "superseded"
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def versions_of(session: Session, case: Case) -> list[Outcome]:
+    """Every version of the case's outcome, oldest first."""
+    return list(session.scalars(select(Outcome).where(Outcome.case_id == case.id)
+                                .order_by(Outcome.version)
+                                .execution_options(populate_existing=True)))
+
+
+def current_signed(versions: list[Outcome]) -> Outcome | None:
+    signed = [outcome for outcome in versions if outcome.signed_at is not None]
+    return signed[-1] if signed else None
+
+
+def unsigned_draft(versions: list[Outcome]) -> Outcome | None:
+    drafts = [outcome for outcome in versions if outcome.signed_at is None]
+    return drafts[-1] if drafts else None
+
+
+def status_of(outcome: Outcome, versions: list[Outcome]) -> str:
+    if outcome.signed_at is None:
+        return DRAFT
+    later_signed = any(other.supersedes_id == outcome.id and other.signed_at is not None
+                       for other in versions)
+    return SUPERSEDED if later_signed else SIGNED
+
+
+def get_outcome(session: Session, outcome_id: int) -> Outcome:
+    outcome = session.get(Outcome, outcome_id)
+    if outcome is None:
+        raise NotFound(f"No outcome with id {outcome_id}.")
+    return outcome
+
+
+def signers_at_meeting_query(meeting_id: int):
+    """Ids of the people who signed an outcome of this meeting (their presence is on record)."""
+    return (select(OutcomeSignature.user_id).join(Outcome, Outcome.id == OutcomeSignature.outcome_id)
+            .where(Outcome.meeting_id == meeting_id).distinct())
+
+
+def discussion_meeting(session: Session, case: Case) -> Meeting | None:
+    """The (latest) meeting at which the case's agenda item was marked discussed."""
+    return session.scalar(
+        select(Meeting).join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
+        .where(AgendaItem.case_id == case.id, AgendaItem.status == "discussed")
+        .order_by(Meeting.starts_at.desc(), Meeting.id.desc()).limit(1))
+
+
+def required_disciplines(session: Session, case: Case, meeting: Meeting | None) -> list[str]:
+    """The case's disciplines and the quorum disciplines of the board that discussed it."""
+    codes = {discipline.code for discipline in case.disciplines}
+    board_id = (meeting.board_id if meeting is not None else None) or case.board_id
+    if board_id is not None:
+        codes.update(session.scalars(select(QuorumRequirement.discipline_code)
+                                     .where(QuorumRequirement.board_id == board_id)))
+    return sorted(codes)
+
+
+def missing_disciplines(session: Session, outcome: Outcome, case: Case, meeting: Meeting | None) -> list[str]:
+    signed = {signature.discipline_code for signature in outcome.signatures}
+    return [code for code in required_disciplines(session, case, meeting) if code not in signed]
+
+
+# --- who may draft and sign -----------------------------------------------------------------------
+
+
+def seat_invitation(session: Session, meeting: Meeting, user: User) -> Invitation | None:
+    return session.scalar(select(Invitation).where(
+        Invitation.meeting_id == meeting.id, Invitation.user_id == user.id, Invitation.role == "seat",
+        Invitation.status.not_in(GONE)))
+
+
+def _coordinates(session: Session, user: User, *board_ids) -> bool:
+    board_ids = [board_id for board_id in board_ids if board_id is not None]
+    return bool(board_ids) and session.scalar(select(BoardMember.id).where(
+        BoardMember.board_id.in_(board_ids), BoardMember.user_id == user.id,
+        BoardMember.role == "coordinator").limit(1)) is not None
+
+
+def may_draft(session: Session, case: Case, meeting: Meeting, user: User) -> bool:
+    """The meeting's chair, a coordinator of the board, or a seat invitee of that meeting."""
+    return (attendance.is_chair(session, meeting, user)
+            or _coordinates(session, user, meeting.board_id, case.board_id)
+            or seat_invitation(session, meeting, user) is not None)
+
+
+def require_full_access(session: Session, case: Case, user: User, what: str = "case") -> None:
+    """NotFound for someone who may not know the case exists; PermissionDenied for a summary viewer."""
+    level = visibility.case_access(session, user, case)
+    if level is None:
+        raise NotFound(f"No {what} with that id.")
+    if level != visibility.FULL:
+        raise PermissionDenied(
+            "Only a pseudonymised summary of this case is available to you (cross-border consent has "
+            "not been recorded), so you cannot read or write its outcome.")
+
+
+def _require_drafter(session: Session, case: Case, meeting: Meeting, user: User) -> None:
+    if not may_draft(session, case, meeting, user):
+        raise PermissionDenied(
+            f"Only the chair of the meeting where case {case.id} was discussed ({meeting.title}), a "
+            "coordinator of its board, or a specialist seated at that meeting may draft its outcome.")
+
+
+def _board_role(session: Session, board_id: int | None, user: User) -> set[str]:
+    if board_id is None:
+        return set()
+    return set(session.scalars(select(BoardMember.role).where(BoardMember.board_id == board_id,
+                                                              BoardMember.user_id == user.id)))
+
+
+def signing_seat(session: Session, outcome: Outcome, case: Case, meeting: Meeting | None,
+                 user: User) -> Invitation:
+    """The seat invitation `user` signs with, or PermissionDenied saying why they may not sign."""
+    if meeting is None:
+        raise Conflict("This outcome is not linked to a meeting, so nobody can sign it.")
+    invitation = session.scalar(select(Invitation).where(Invitation.meeting_id == meeting.id,
+                                                         Invitation.user_id == user.id))
+    roles_on_board = _board_role(session, meeting.board_id or case.board_id, user)
+    if (invitation is not None and invitation.role == "observer") or (
+            (invitation is None or invitation.role != "seat") and "observer" in roles_on_board):
+        raise PermissionDenied("Observers do not sign outcomes: only specialists who held a seat at the "
+                               "meeting for a discipline the case requires may sign.")
+    if invitation is None or invitation.role != "seat" or invitation.status in GONE \
+            or not user.has_role("specialist"):
+        raise PermissionDenied(
+            f"Only specialists who held a seat at {meeting.title} may sign its outcomes; you did not "
+            "hold a seat there.")
+    required = required_disciplines(session, case, meeting)
+    if invitation.discipline_code not in required:
+        raise PermissionDenied(
+            f"Your seat at {meeting.title} was for {invitation.discipline_code or 'no discipline'}, which "
+            f"this case does not require; it needs {', '.join(required) or 'no disciplines'}.")
+    if not attendance.was_present(session, meeting, user.id):
+        raise PermissionDenied(
+            f"Only specialists who were present at {meeting.title} may sign its outcomes; no attendance "
+            "is recorded for you. Ask the board's coordinator to mark you present if you were there.")
+    return invitation
+
+
+# --- validating the content -----------------------------------------------------------------------
+
+
+def _text(field: str, value, *, required: bool, limit: int = TEXT_LIMIT) -> str | None:
+    if value is None:
+        if required:
+            raise InvalidInput(field, "is required")
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(field, "must be text")
+    text = value.strip()
+    if not text:
+        if required:
+            raise InvalidInput(field, "must not be empty")
+        return None
+    if len(text) > limit:
+        raise InvalidInput(field, f"must be at most {limit} characters")
+    return text
+
+
+def _category(value) -> str:
+    if value not in OUTCOME_CATEGORIES:
+        raise InvalidInput("category", f"{value!r} is not an outcome category; known: "
+                                       + ", ".join(OUTCOME_CATEGORIES))
+    return value
+
+
+def _due(field: str, value, meeting: Meeting | None) -> str:
+    if not isinstance(value, str) or not _ISO_DATE.match(value.strip()):
+        raise InvalidInput(field, "must be a date written YYYY-MM-DD")
+    try:
+        due = date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(field, f"{value!r} is not a real date") from None
+    if meeting is not None:
+        meeting_day = to_local(meeting.starts_at, meeting.host_timezone).date()
+        if due < meeting_day:
+            raise InvalidInput(field, f"must not be before the meeting ({meeting_day.isoformat()})")
+    return due.isoformat()
+
+
+def _actions(session: Session, case: Case, meeting: Meeting | None, value) -> list[dict]:
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple):
+        raise InvalidInput("actions", "must be a list of {action, owner_id, due}")
+    if len(value) > MAX_ACTIONS:
+        raise InvalidInput("actions", f"at most {MAX_ACTIONS} actions")
+    cleaned = []
+    for index, item in enumerate(value):
+        where = f"actions[{index}]"
+        if hasattr(item, "model_dump"):
+            item = item.model_dump()
+        if not isinstance(item, dict):
+            raise InvalidInput(where, "must be an object with action, owner_id and due")
+        unknown = sorted(set(item) - {"action", "owner_id", "due"})
+        if unknown:
+            raise InvalidInput(f"{where}.{unknown[0]}", "is not a known field")
+        text = _text(f"{where}.action", item.get("action"), required=True, limit=ACTION_LIMIT)
+        owner_id = item.get("owner_id")
+        if isinstance(owner_id, bool) or not isinstance(owner_id, int):
+            raise InvalidInput(f"{where}.owner_id", "must be a user id")
+        owner = session.get(User, owner_id)
+        if owner is None or not owner.is_active:
+            raise InvalidInput(f"{where}.owner_id", f"no active user has id {owner_id}")
+        if visibility.case_access(session, owner, case) != visibility.FULL:
+            raise InvalidInput(f"{where}.owner_id", f"{owner.name} cannot read this case's outcome; an "
+                                                    "action's owner must be someone who can")
+        cleaned.append({"action": text, "owner_id": owner.id,
+                        "due": _due(f"{where}.due", item.get("due"), meeting)})
+    return cleaned
+
+
+def clean_fields(session: Session, case: Case, meeting: Meeting | None, values: dict, *,
+                 partial: bool = False) -> dict:
+    """Validate outcome fields; with `partial`, only those given (an amendment's changes)."""
+    unknown = sorted(set(values) - set(FIELDS))
+    if unknown:
+        raise InvalidInput(unknown[0], "is not a field of an outcome")
+    cleaned = {}
+    for name in FIELDS:
+        if partial and name not in values:
+            continue
+        value = values.get(name)
+        if name == "recommendation":
+            cleaned[name] = _text(name, value, required=True)
+        elif name == "category":
+            cleaned[name] = _category(value)
+        elif name in ("rationale", "dissent"):
+            cleaned[name] = _text(name, value, required=False)
+        elif name == "actions":
+            cleaned[name] = _actions(session, case, meeting, value)
+    return cleaned
+
+
+# --- drafting and amending ------------------------------------------------------------------------
+
+
+def _lock_case(session: Session, case: Case) -> None:
+    """Serialise writers of one case's outcome (PostgreSQL row lock; SQLite serialises anyway)."""
+    session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
+
+
+def _flush_new_version(session: Session, outcome: Outcome) -> None:
+    session.add(outcome)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Conflict("Someone else saved a version of this outcome at the same moment; reload and "
+                       "try again.") from None
+
+
+def save_draft(session: Session, case: Case, drafter: User, values: dict, *,
+               at: datetime) -> tuple[Outcome, bool]:
+    """Create the case's draft outcome, or replace the content of its unsigned draft.
+
+    Returns (draft, created). A first draft needs the case `discussed` at a meeting; an unsigned
+    amendment may be edited the same way. Once the latest version is signed: Conflict (amend it).
+    """
+    at = ensure_utc(at)
+    require_full_access(session, case, drafter)
+    _lock_case(session, case)
+    versions = versions_of(session, case)
+    draft = unsigned_draft(versions)
+    latest = versions[-1] if versions else None
+    if draft is not None:
+        meeting = session.get(Meeting, draft.meeting_id) if draft.meeting_id else discussion_meeting(session, case)
+    else:
+        meeting = (session.get(Meeting, latest.meeting_id) if latest is not None and latest.meeting_id
+                   else discussion_meeting(session, case))
+    if meeting is None:
+        raise Conflict(f"Case {case.id} has not been discussed at a meeting (no agenda item is marked "
+                       "discussed), so it has no outcome to draft.", state=case.state)
+    _require_drafter(session, case, meeting, drafter)
+    if draft is None and latest is not None:
+        raise Conflict(f"Version {latest.version} of this outcome is signed and cannot be changed; "
+                       f"amend it with POST /api/v1/outcomes/{latest.id}/amend.",
+                       outcome_id=latest.id, version=latest.version)
+    expected_state = "discussed" if draft is None or draft.version == 1 else "outcome_signed"
+    if case.state != expected_state:
+        raise Conflict(f"A {case.state} case's outcome cannot be drafted; the case must be {expected_state}.",
+                       state=case.state)
+    cleaned = clean_fields(session, case, meeting, values)
+    if draft is not None:
+        for name, value in cleaned.items():
+            setattr(draft, name, value)
+        draft.drafted_by_id = drafter.id
+        session.flush()
+        _publish_drafted(session, case, draft, created=False)
+        return draft, False
+    outcome = Outcome(case_id=case.id, meeting_id=meeting.id, version=1, supersedes_id=None,
+                      drafted_by_id=drafter.id, created_at=at, signed_at=None, **cleaned)
+    _flush_new_version(session, outcome)
+    _publish_drafted(session, case, outcome, created=True)
+    return outcome, True
+
+
+def _publish_drafted(session: Session, case: Case, outcome: Outcome, *, created: bool) -> None:
+    from app.live.publish import publish
+
+    publish(session, f"case:{case.id}", "outcome.drafted",
+            {"case_id": case.id, "outcome_id": outcome.id, "version": outcome.version, "created": created,
+             "drafted_by_id": outcome.drafted_by_id})
+
+
+def amend(session: Session, outcome: Outcome, drafter: User, changes: dict, *, at: datetime) -> Outcome:
+    """A new unsigned version replacing the signed `outcome`, with `changes` applied to a copy of it."""
+    at = ensure_utc(at)
+    case = session.get(Case, outcome.case_id)
+    require_full_access(session, case, drafter, "outcome")
+    _lock_case(session, case)
+    versions = versions_of(session, case)
+    meeting = session.get(Meeting, outcome.meeting_id) if outcome.meeting_id else None
+    if meeting is None:
+        raise Conflict("This outcome is not linked to a meeting, so it cannot be amended.")
+    _require_drafter(session, case, meeting, drafter)
+    if outcome.signed_at is None:
+        raise Conflict(f"Version {outcome.version} is an unsigned draft; change it with PUT "
+                       f"/api/v1/cases/{case.id}/outcome instead of amending it.", outcome_id=outcome.id)
+    draft = unsigned_draft(versions)
+    if draft is not None:
+        raise Conflict(f"An amendment of this outcome (version {draft.version}) is already waiting for "
+                       "signatures; change that draft instead.", draft_id=draft.id)
+    latest = current_signed(versions)
+    if latest.id != outcome.id:
+        raise Conflict(f"Version {outcome.version} has been superseded by version {latest.version}; "
+                       "amend the current version.", current_id=latest.id)
+    if case.state != "outcome_signed":
+        raise Conflict(f"A {case.state} case's outcome cannot be amended.", state=case.state)
+    cleaned = clean_fields(session, case, meeting, changes, partial=True)
+    values = {name: getattr(outcome, name) for name in FIELDS}
+    values["actions"] = [dict(action) for action in (outcome.actions or [])]
+    if all(values[name] == value for name, value in cleaned.items()):
+        raise InvalidInput(None, "An amendment must change at least one field of the outcome.")
+    values.update(cleaned)
+    new = Outcome(case_id=case.id, meeting_id=meeting.id, version=versions[-1].version + 1,
+                  supersedes_id=outcome.id, drafted_by_id=drafter.id, created_at=at, signed_at=None,
+                  **values)
+    _flush_new_version(session, new)
+    return new
+
+
+# --- signing --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Signed:
+    outcome: Outcome
+    signature: OutcomeSignature
+    completed: bool
+    missing: list[str]
+
+
+def sign(session: Session, outcome: Outcome, signer: User, *, at: datetime,
+         source_address: str | None = None) -> Signed:
+    """Record `signer`'s signature; complete the outcome once every required discipline has signed.
+
+    On completion: `signed_at` is set, a first outcome moves the case to outcome_signed (a SYSTEM
+    move authorised here), the version it amends (if any) becomes superseded, and the referrer is
+    notified. Each signature is audited.
+    """
+    at = ensure_utc(at)
+    case = session.get(Case, outcome.case_id)
+    require_full_access(session, case, signer, "outcome")
+    _lock_case(session, case)
+    session.expire(outcome)  # read the signatures as they stand now that we hold the lock
+    meeting = session.get(Meeting, outcome.meeting_id) if outcome.meeting_id else None
+    if outcome.signed_at is not None:
+        raise Conflict(f"Version {outcome.version} of this outcome is already signed and cannot change.",
+                       outcome_id=outcome.id, signed_at=format_instant(outcome.signed_at))
+    seat = signing_seat(session, outcome, case, meeting, signer)
+    if any(signature.user_id == signer.id for signature in outcome.signatures):
+        raise Conflict("You have already signed this version of the outcome.", outcome_id=outcome.id)
+    expected_state = "discussed" if outcome.supersedes_id is None else "outcome_signed"
+    if case.state != expected_state:
+        raise Conflict(f"A {case.state} case's outcome cannot be signed.", state=case.state)
+    signature = OutcomeSignature(outcome=outcome, user_id=signer.id, discipline_code=seat.discipline_code,
+                                 signed_at=at)
+    session.add(signature)
+    session.flush()  # the signature is stored before the outcome is sealed
+    missing = missing_disciplines(session, outcome, case, meeting)
+    completed = not missing
+    audit(session, "outcome.signed", actor=signer, target_type="outcome", target_id=outcome.id,
+          source_address=source_address,
+          detail={"case_id": case.id, "version": outcome.version, "discipline": seat.discipline_code,
+                  "completed": completed, "missing": missing})
+    if completed:
+        outcome.signed_at = at
+        session.flush()
+        if case.state == "discussed":
+            workflow.transition(session, case, "outcome_signed", signer, at=at,
+                                reason=f"Outcome version {outcome.version} signed by every required discipline",
+                                source_address=source_address)
+        audit(session, "outcome.completed", actor=signer, target_type="outcome", target_id=outcome.id,
+              source_address=source_address,
+              detail={"case_id": case.id, "version": outcome.version, "supersedes_id": outcome.supersedes_id,
+                      "signers": [s.user_id for s in outcome.signatures]})
+        _notify_referrer(session, case, outcome, at=at)
+    from app.live.publish import publish
+
+    publish(session, f"case:{case.id}", "outcome.signed",
+            {"case_id": case.id, "outcome_id": outcome.id, "version": outcome.version, "signer_id": signer.id,
+             "discipline": seat.discipline_code, "completed": completed, "missing": missing},
+            summary_data={"case_id": case.id, "version": outcome.version, "completed": completed})
+    return Signed(outcome=outcome, signature=signature, completed=completed, missing=missing)
+
+
+def _notify_referrer(session: Session, case: Case, outcome: Outcome, *, at: datetime) -> None:
+    # No clinical content here: notifications may be e-mailed.
+    amended = outcome.supersedes_id is not None
+    subject = (f"Amended MDT outcome (version {outcome.version}) signed for case #{case.id}" if amended
+               else f"MDT outcome signed for case #{case.id}")
+    body = ("The board's recommendation for your referral has been signed by every required discipline. "
+            "Open the case to read it.")
+    notify(session, user_id=case.referrer_id, kind="outcome_signed",
+           dedupe_key=f"outcome-signed:{outcome.id}:user:{case.referrer_id}", subject=subject, body=body,
+           link=f"/api/v1/cases/{case.id}", at=at)
