@@ -1,0 +1,52 @@
+"""What every page's frame needs: navigation for the viewer's roles, their zone, the unread count."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import request, url_for
+
+from app.extensions import db
+from app.notifications.operations import unread_count
+from app.security import current_actor
+from app.web import web
+
+COORDINATING = ("coordinator", "admin")
+
+
+@dataclass(frozen=True)
+class NavLink:
+    endpoint: str
+    label: str
+
+    @property
+    def url(self) -> str:
+        return url_for(self.endpoint)
+
+    @property
+    def current(self) -> bool:
+        return request.endpoint == self.endpoint
+
+
+def nav_links(user) -> list[NavLink]:
+    """The pages a person's roles open to them, in the order they use them."""
+    links = [NavLink("web.home", "Home")]
+    if user.has_role("specialist"):
+        links += [NavLink("web.schedule", "My schedule"), NavLink("web.availability", "Working hours"),
+                  NavLink("web.licences", "Licences"), NavLink("web.calendar_feed_page", "Calendar feed")]
+    if user.has_role(*COORDINATING):
+        links += [NavLink("web.coordinator_dashboard", "Dashboard"), NavLink("web.time_search", "Time search"),
+                  NavLink("web.rota_grid", "Rotas")]
+    return links
+
+
+@web.app_context_processor
+def page_frame():
+    """Available to every template (also error pages); empty for someone not signed in."""
+    try:
+        user = current_actor()
+    except RuntimeError:  # outside a request
+        user = None
+    if user is None:
+        return {"nav": [], "viewer_zone": None, "unread": 0}
+    return {"nav": nav_links(user), "viewer_zone": user.timezone,
+            "unread": unread_count(db.session, user.id)}

@@ -1,0 +1,12 @@
+#!/bin/sh
+# Copy the pinned front-end packages (package-lock.json) from node_modules into app/static/vendor/.
+# Meridian serves them itself: no CDN at run time. Run `npm ci` first (the Makefile's `static` does).
+set -eu
+cd "$(dirname "$0")/.."
+if [ ! -d node_modules/htmx.org ]; then
+  echo "build_static.sh: node_modules/htmx.org is missing; run 'npm ci' first" >&2
+  exit 1
+fi
+mkdir -p app/static/vendor
+cp node_modules/htmx.org/dist/htmx.min.js app/static/vendor/htmx.min.js
+echo "build_static.sh: copied htmx $(node -p "require('./node_modules/htmx.org/package.json').version") into app/static/vendor/"

@@ -1,0 +1,126 @@
+"""A real server on loopback and Debian's Chromium driven by Playwright.
+
+Without Chromium or Playwright the tests skip with the reason, except when CI is set: then they fail.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("MERIDIAN_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PASSWORD = "browser-demo-password"
+DOMAIN = "demo.meridian.health"
+ROOT = Path(__file__).resolve().parents[3]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+TABLET = {"width": 1024, "height": 768}
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests cannot run in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    if not (os.path.exists(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        _unavailable(f"{CHROMIUM} is missing: install it with 'apt-get install -y chromium'")
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        _unavailable("Playwright for Python is not installed (see requirements-dev.txt)")
+    if not (ROOT / "app" / "static" / "vendor" / "htmx.min.js").exists():
+        _unavailable("app/static/vendor/htmx.min.js is missing: run 'npm ci && scripts/build_static.sh'")
+    return CHROMIUM
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(chromium_path, tmp_path_factory):
+    """run the app in a subprocess on a free loopback port; yields its base URL."""
+    port = _free_port()
+    db_path = tmp_path_factory.mktemp("browser-db") / "meridian.sqlite"
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("server.py")), str(db_path), str(port), PASSWORD],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 60
+    try:
+        for line in process.stdout:
+            if line.strip() == "ready":
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not start within 60 s")
+        else:
+            raise RuntimeError(f"the server exited with {process.wait()}")
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(viewport=TABLET, base_url=live_server, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+@pytest.fixture
+def sign_in(page):
+    def sign_in_as(local_part: str):
+        page.goto("/login")
+        page.get_by_label("E-mail").fill(f"{local_part}@{DOMAIN}")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/")
+        return page
+
+    return sign_in_as
+
+
+@pytest.fixture
+def screenshot(page):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(name: str, full_page: bool = True):
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+    return take
