@@ -20,6 +20,8 @@ AREA_MODULES = (
     "app.cases.api",
     "app.boards.api",
     "app.meetings.api",
+    "app.outcomes.api",
+    "app.live.api",
     "app.live.events",
 )
 

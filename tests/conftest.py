@@ -41,6 +41,14 @@ def pytest_configure(config):
             raise pytest.UsageError(f"TEST_REDIS_URL does not answer: {exc}") from None
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """Socket.IO's Redis listener threads outlive the tests; keep their shutdown noise out of the log."""
+    import logging
+
+    for name in ("socketio", "socketio.server", "engineio", "engineio.server"):
+        logging.getLogger(name).disabled = True
+
+
 def make_config(database_url: str, instance_path: str, **overrides):
     attributes = {"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": instance_path}
     attributes.update(overrides)
@@ -205,3 +213,65 @@ class ApiAuth:
 @pytest.fixture
 def api_auth(client):
     return ApiAuth(client)
+
+
+def check_problem(response, status):
+    """The response is an RFC 9457 problem with this status and no traceback; returns its body."""
+    assert response.status_code == status, (response.status_code, response.get_data(as_text=True))
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    assert "Traceback" not in response.get_data(as_text=True)
+    return body
+
+
+@pytest.fixture
+def assert_problem():
+    return check_problem
+
+
+@pytest.fixture
+def make_org(session):
+    from app.accounts.operations import create_organization
+
+    def make(name, country, timezone, region):
+        org = create_organization(session, name=name, country=country, timezone=timezone,
+                                  residency_region=region)
+        session.commit()
+        return org
+
+    return make
+
+
+@pytest.fixture
+def headers(api_auth):
+    """Bearer headers per user, one token each."""
+    cache = {}
+
+    def of(user):
+        if user.id not in cache:
+            cache[user.id] = api_auth.headers(user)
+        return cache[user.id]
+
+    return of
+
+
+NINE_TO_FIVE = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+
+
+@pytest.fixture
+def make_specialist(session, make_user):
+    """A user with the specialist role and a profile (weekly hours 09:00-17:00 Mon-Fri by default)."""
+    from app.specialists import operations
+
+    def make(*, zone="Europe/London", disciplines=("radiology",), weekly_hours=None,
+             languages=("en",), extra_roles=(), **profile):
+        user = make_user("specialist", *extra_roles, languages=list(languages),
+                         **{k: profile.pop(k) for k in ("email", "organization_", "name") if k in profile})
+        values = {"disciplines": list(disciplines), "home_timezone": zone,
+                  "weekly_hours": NINE_TO_FIVE if weekly_hours is None else weekly_hours, **profile}
+        operations.save_profile(session, user, values)
+        session.commit()
+        return user
+
+    return make

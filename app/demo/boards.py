@@ -102,7 +102,7 @@ def _invite_first_meeting(session: Session, board: Board, users: dict[str, User]
 def seed_boards(session: Session, users_by_email: dict[str, User], at: datetime) -> list[Board]:
     """Create the demo boards (if absent) and their meetings for the next six weeks from `at`;
     invite the core members to each new board's first meeting with a mix of answers."""
-    from app.demo.seed import EMAIL_DOMAIN
+    from app.demo.network import EMAIL_DOMAIN
 
     at = ensure_utc(at)
     users = dict(users_by_email)

@@ -66,7 +66,7 @@ def _current_handoff_day(rota: Rota, at: datetime):
 
 
 def seed_rotas(session: Session, users_by_email: dict[str, User], at: datetime) -> list[Rota]:
-    from app.demo.seed import EMAIL_DOMAIN
+    from app.demo.network import EMAIL_DOMAIN
 
     at = ensure_utc(at)
     session.flush()

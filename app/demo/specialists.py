@@ -136,7 +136,7 @@ def seed_specialists(session: Session, users_by_email: dict[str, User], at: date
     """Give the demo specialists profiles, licences, leave and overrides; add a few more
     specialists (with `password`, else one nobody knows) so each core discipline has two
     people in different zones. Runs the licence-expiry job once so its warning shows."""
-    from app.demo.seed import EMAIL_DOMAIN
+    from app.demo.network import EMAIL_DOMAIN
 
     at = ensure_utc(at)
     users = dict(users_by_email)

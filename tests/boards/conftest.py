@@ -1,43 +1,11 @@
-"""Fixtures for the boards tests: specialists with profiles, a board body, problem+json checks."""
+"""Fixtures for the boards tests: a board body and boards."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
 import pytest
 
-NINE_TO_FIVE = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
 UTC = timezone.utc
-
-
-def check_problem(response, status):
-    assert response.status_code == status, (response.status_code, response.get_data(as_text=True))
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    assert body["status"] == status and body["title"] and body["detail"]
-    assert "Traceback" not in response.get_data(as_text=True)
-    return body
-
-
-@pytest.fixture
-def assert_problem():
-    return check_problem
-
-
-@pytest.fixture
-def make_specialist(session, make_user):
-    """A user with the specialist role and a profile (weekly hours 09:00-17:00 Mon-Fri by default)."""
-    from app.specialists import operations
-
-    def make(*, zone="Europe/London", disciplines=("radiology",), weekly_hours=None, name="Dr Test",
-             extra_roles=()):
-        user = make_user("specialist", *extra_roles, name=name)
-        operations.save_profile(session, user, {
-            "disciplines": list(disciplines), "home_timezone": zone,
-            "weekly_hours": NINE_TO_FIVE if weekly_hours is None else weekly_hours})
-        session.commit()
-        return user
-
-    return make
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from app.accounts.models import User
 from app.boards.models import Board
 from app.boards.quorum import meeting_quorum
 from app.demo.boards import seed_boards
-from app.demo.seed import EMAIL_DOMAIN, seed_network
+from app.demo.network import EMAIL_DOMAIN, seed_network
 from app.meetings.models import Meeting
 from app.timekeeping import now_utc, to_local
 

@@ -28,6 +28,12 @@ def test_seed_demo_creates_the_network(app, session, client):
     assert session.query(SpecialistProfile).count() >= 7
     assert session.query(Board).count() >= 2 and session.query(Meeting).count() >= 6
     assert session.query(Rota).count() >= 2 and session.query(OnCallShift).count() >= 8
+    from app.cases.models import Case
+    from app.outcomes.models import Outcome
+
+    assert {"draft", "submitted", "returned", "triaged", "listed_not_discussed", "withdrawn",
+            "outcome_signed"} <= {case.state for case in session.query(Case)}
+    assert session.query(Outcome).filter(Outcome.signed_at.is_not(None)).count() >= 1
     # the printed logins work
     response = client.post("/api/v1/auth/token", json={"email": f"coordinator@{EMAIL_DOMAIN}",
                                                        "password": "meridian-demo"})

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.demo.rotas import seed_rotas
-from app.demo.seed import EMAIL_DOMAIN, seed_network
+from app.demo.network import EMAIL_DOMAIN, seed_network
 from app.demo.specialists import seed_specialists
 from app.rotas import operations
 from app.rotas.models import CoverRequest, Rota

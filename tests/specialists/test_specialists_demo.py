@@ -4,7 +4,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.demo.seed import seed_network
+from app.demo.network import seed_network
 from app.demo.specialists import seed_specialists
 from app.notifications.models import Notification
 from app.scheduling import available_intervals
