@@ -48,6 +48,15 @@ class Config:
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "meridian-demo")
     RUN_SCHEDULER_IN_PROCESS = False
 
+    # E-mail copies of notifications; without SMTP_HOST they are logged instead of sent.
+    SMTP_HOST = os.environ.get("SMTP_HOST") or None
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", 587))
+    SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "true").lower() in ("1", "true", "yes")
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME") or None
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Meridian <no-reply@meridian.invalid>")
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
 
 class DevelopmentConfig(Config):
     DEBUG = False  # the Werkzeug debugger would show tracebacks to users; keep it off

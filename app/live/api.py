@@ -86,6 +86,15 @@ def live_meeting_current_case(meeting_id: int, body: CurrentCaseIn):
     return _state(meeting)
 
 
+@api.post("/meetings/<int:meeting_id>/live/discussed")
+@endpoint(summary="Mark a case on the agenda as discussed (chair or board coordinator)",
+          body=CurrentCaseIn, response=LiveStateOut, tags=("live",))
+def live_meeting_discussed(meeting_id: int, body: CurrentCaseIn):
+    meeting = get_visible_meeting(db.session, current_actor(), meeting_id)
+    live.mark_discussed(db.session, meeting, current_actor(), body.case_id, at=now_utc())
+    return _state(meeting)
+
+
 @api.put("/meetings/<int:meeting_id>/live/notes")
 @endpoint(summary="Replace the shared notes of the case under discussion (seats, chair, coordinators)",
           body=NotesIn, response=LiveStateOut, tags=("live",))

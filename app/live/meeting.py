@@ -16,7 +16,9 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.boards.models import Board
 from app.boards.operations import is_board_coordinator, member_roles_of
+from app.cases.models import Case
 from app.cases.visibility import FULL, case_access
+from app.cases.workflow import transition
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.live.publish import publish
 from app.meetings import attendance
@@ -171,6 +173,25 @@ def set_current_case(session, meeting: Meeting, actor: User, case_id: int, *, at
     return item
 
 
+def mark_discussed(session, meeting: Meeting, actor: User, case_id: int, *, at: datetime) -> AgendaItem:
+    """The chair closes the discussion of a case: its agenda item and the case become discussed,
+    and the outcome can be drafted and signed."""
+    require_chair(session, meeting, actor)
+    _require_running(meeting)
+    item = _agenda_item(session, meeting, case_id)
+    if item.status == "discussed":
+        return item
+    item.status = "discussed"
+    transition(session, session.get(Case, case_id), "discussed", actor, at=at,
+               reason=f"discussed at meeting #{meeting.id}")
+    if meeting.current_case_id == case_id:
+        meeting.current_case_id = None
+    session.flush()
+    publish(session, meeting_room(meeting), "agenda.case_discussed",
+            {"meeting_id": meeting.id, "case_id": case_id, "position": item.position})
+    return item
+
+
 def update_notes(session, meeting: Meeting, actor: User, case_id: int, notes: str, *, at: datetime) -> AgendaItem:
     """Replace the shared notes of the case under discussion."""
     _require_running(meeting)
@@ -179,8 +200,6 @@ def update_notes(session, meeting: Meeting, actor: User, case_id: int, notes: st
     if meeting.current_case_id != case_id:
         raise Conflict(f"Case #{case_id} is not the case under discussion.", current_case_id=meeting.current_case_id)
     item = _agenda_item(session, meeting, case_id)
-    from app.cases.models import Case
-
     if case_access(session, actor, session.get(Case, case_id)) != FULL:
         raise PermissionDenied("Notes are clinical: only people with full access to the case may edit them.")
     if not isinstance(notes, str) or len(notes) > NOTES_LIMIT:

@@ -41,6 +41,8 @@ JOBS: tuple[JobSpec, ...] = (
             "Alert coordinators 48 hours before a meeting whose quorum is not met"),
     JobSpec("alert-late-cases", "app.meetings.jobs:alert_late_cases", timedelta(hours=1),
             "Tell coordinators about cases past their target date"),
+    JobSpec("send-emails", "app.scheduler.mail:send_emails", timedelta(minutes=1),
+            "E-mail each new notification once (logged when SMTP is not configured)"),
     JobSpec("licence-expiry-warnings", "app.specialists.jobs:warn_expiring_licences", timedelta(hours=1),
             "Warn specialists and their coordinators 30 days before a licence expires"),
 )
