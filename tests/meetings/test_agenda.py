@@ -90,6 +90,12 @@ def test_reorder_remove_and_preparation_list(client, session, board, meeting_at,
     assert [row["case_id"] for row in removed.get_json()] == [second.id]
     session.expire_all()
     assert session.get(Case, first.id).state == "triaged"
+    # Each change of the agenda reached the meeting's room: two additions, the new order, the removal.
+    from app.live.models import LiveEvent
+
+    changes = session.query(LiveEvent).filter_by(room=f"meeting:{meeting.id}", type="agenda.changed") \
+        .order_by(LiveEvent.seq).all()
+    assert [event.data["case_ids"] for event in changes][-2:] == [[second.id, first.id], [second.id]]
 
 
 def test_a_withdrawn_case_leaves_the_agenda(session, board, meeting_at, triaged_case):

@@ -1,6 +1,7 @@
 """The whole loop, through the API: a referral becomes a signed recommendation the referrer reads."""
 from datetime import timedelta
 
+from app.live.models import LiveEvent
 from app.meetings import agenda, jobs
 from app.meetings.models import Meeting
 from app.notifications.models import Notification
@@ -72,3 +73,19 @@ def test_from_draft_to_signed_outcome(client, session, make_user, specialist, bo
     assert ok(client.get(f"/api/v1/cases/{case_id}", headers=headers(referrer)))["state"] == "outcome_signed"
     session.expire_all()
     assert session.query(Notification).filter_by(user_id=referrer.id).count() >= 1
+
+    # Every step left a live event in the rooms that watch it, in order.
+    def types(room):
+        return [e.type for e in session.query(LiveEvent).filter_by(room=room).order_by(LiveEvent.seq)]
+
+    assert types(f"case:{case_id}")[:2] == ["case.created", "case.state_changed"]
+    assert {"outcome.drafted", "outcome.signed"} <= set(types(f"case:{case_id}"))
+    meeting_events = types(f"meeting:{meeting.id}")
+    for expected in ("agenda.changed", "invitation.created", "invitation.answered", "quorum.changed",
+                     "meeting.started", "agenda.case_discussed"):
+        assert expected in meeting_events
+    assert meeting_events.index("meeting.started") < meeting_events.index("agenda.case_discussed")
+    assert "notification.created" in types(f"user:{referrer.id}")
+    # The board room never carries clinical free text.
+    for event in session.query(LiveEvent).filter_by(room=f"board:{board.id}"):
+        assert "Surgery or SBRT" not in str(event.data) and "lobectomy" not in str(event.data)
