@@ -8,6 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.boards.models import BoardMember
+from app.cases.models import Case
+from app.cases.workflow import transition
 from app.demo.boards import seed_boards
 from app.demo.cases import seed_cases
 from app.demo.network import (EMAIL_DOMAIN, DemoLogin, database_is_empty, demo_logins,  # noqa: F401
@@ -15,6 +18,8 @@ from app.demo.network import (EMAIL_DOMAIN, DemoLogin, database_is_empty, demo_l
 from app.demo.outcomes import seed_outcomes
 from app.demo.rotas import seed_rotas
 from app.demo.specialists import seed_specialists
+from app.meetings.agenda import fill_agendas
+from app.meetings.jobs import send_invitations
 from app.timekeeping import now_utc
 
 
@@ -29,4 +34,23 @@ def seed_demo(session: Session, password: str, at: datetime | None = None) -> li
     seed_rotas(session, users_by_email, at)
     seed_cases(session, users_by_email, at)
     seed_outcomes(session, users_by_email, at)
+    # What the scheduler would do first: agendas filled and seats invited.
+    fill_agendas(session, at)
+    send_invitations(session, at)
+    _show_remaining_states(session, at)
     return logins
+
+
+def _show_remaining_states(session: Session, at: datetime) -> None:
+    """Two waiting referrals move on, so the demo shows a triaged and a closed case too."""
+    waiting = session.scalars(select(Case).where(Case.state == "submitted", Case.board_id.is_not(None))
+                              .order_by(Case.id)).all()
+    for case, moves in zip(waiting, (
+        [("triaged", None)],
+        [("listed_not_discussed", "Standard of care applies: adjuvant chemotherapy per guideline."),
+         ("closed", None)],
+    )):
+        coordinator = session.scalar(select(User).join(BoardMember, BoardMember.user_id == User.id).where(
+            BoardMember.board_id == case.board_id, BoardMember.role == "coordinator"))
+        for state, reason in moves:
+            transition(session, case, state, coordinator, at=at, reason=reason)

@@ -31,8 +31,11 @@ def test_seed_demo_creates_the_network(app, session, client):
     from app.cases.models import Case
     from app.outcomes.models import Outcome
 
-    assert {"draft", "submitted", "returned", "triaged", "listed_not_discussed", "withdrawn",
-            "outcome_signed"} <= {case.state for case in session.query(Case)}
+    assert {"draft", "submitted", "returned", "triaged", "listed_not_discussed", "scheduled", "withdrawn",
+            "outcome_signed", "closed"} <= {case.state for case in session.query(Case)}
+    from app.meetings.models import AgendaItem, Invitation
+
+    assert session.query(AgendaItem).count() >= 1 and session.query(Invitation).count() >= 10
     assert session.query(Outcome).filter(Outcome.signed_at.is_not(None)).count() >= 1
     # the printed logins work
     response = client.post("/api/v1/auth/token", json={"email": f"coordinator@{EMAIL_DOMAIN}",
