@@ -3,10 +3,15 @@
 # Meridian serves them itself: no CDN at run time. Run `npm ci` first (the Makefile's `static` does).
 set -eu
 cd "$(dirname "$0")/.."
-if [ ! -d node_modules/htmx.org ]; then
-  echo "build_static.sh: node_modules/htmx.org is missing; run 'npm ci' first" >&2
-  exit 1
-fi
+for package in htmx.org socket.io-client; do
+  if [ ! -d "node_modules/$package" ]; then
+    echo "build_static.sh: node_modules/$package is missing; run 'npm ci' first" >&2
+    exit 1
+  fi
+done
 mkdir -p app/static/vendor
 cp node_modules/htmx.org/dist/htmx.min.js app/static/vendor/htmx.min.js
-echo "build_static.sh: copied htmx $(node -p "require('./node_modules/htmx.org/package.json').version") into app/static/vendor/"
+cp node_modules/socket.io-client/dist/socket.io.min.js app/static/vendor/socket.io.min.js
+echo "build_static.sh: copied htmx $(node -p "require('./node_modules/htmx.org/package.json').version")" \
+     "and socket.io-client $(node -p "require('./node_modules/socket.io-client/package.json').version")" \
+     "into app/static/vendor/"

@@ -4,10 +4,12 @@ from flask import Blueprint
 web = Blueprint("web", __name__)
 
 from app.web import (  # noqa: E402,F401
+    case_board_views,
     coordinator_views,
     inbox_views,
     layout,
     meeting_views,
+    referrer_views,
     specialist_views,
     views,
 )

@@ -33,9 +33,11 @@ def nav_links(user) -> list[NavLink]:
     if user.has_role("specialist"):
         links += [NavLink("web.schedule", "My schedule"), NavLink("web.availability", "Working hours"),
                   NavLink("web.licences", "Licences"), NavLink("web.calendar_feed_page", "Calendar feed")]
+    if user.has_role("referrer"):
+        links += [NavLink("web.case_list", "My site's cases"), NavLink("web.new_case", "New referral")]
     if user.has_role(*COORDINATING):
-        links += [NavLink("web.coordinator_dashboard", "Dashboard"), NavLink("web.time_search", "Time search"),
-                  NavLink("web.rota_grid", "Rotas")]
+        links += [NavLink("web.coordinator_dashboard", "Dashboard"), NavLink("web.case_board", "Case board"),
+                  NavLink("web.time_search", "Time search"), NavLink("web.rota_grid", "Rotas")]
     return links
 
 

@@ -1,0 +1,41 @@
+/* Coordinator case board: live. Subscribes to the board:<id> rooms of the boards this coordinator runs
+ * (MeridianLive, which resumes with `since` on reconnect) and, when a case changes state, re-fetches the
+ * columns fragment with the page's filters. Without socket.io the board is still a plain page. */
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var board = document.querySelector("[data-case-board]");
+    var status = document.querySelector("[data-live-status]");
+    if (!board || !window.io || !window.MeridianLive) return;
+    var rooms = (board.dataset.rooms || "").split(" ").filter(Boolean);
+    if (!rooms.length) return;
+    var pending = null, inFlight = false, again = false;
+
+    function refresh() {
+      if (inFlight) { again = true; return; }
+      inFlight = true;
+      fetch(board.dataset.columnsUrl, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+        .then(function (response) { if (!response.ok) throw new Error(response.status); return response.text(); })
+        .then(function (html) {
+          board.innerHTML = html;
+          board.dispatchEvent(new CustomEvent("meridian:board-refreshed", { bubbles: true }));
+        })
+        .catch(function () { if (status) status.textContent = "Could not refresh the board; reload the page."; })
+        .then(function () { inFlight = false; if (again) { again = false; refresh(); } });
+    }
+    function soon() { clearTimeout(pending); pending = setTimeout(refresh, 150); }
+
+    var live = window.MeridianLive.connect({
+      onReset: soon,
+      onError: function (room, error) { if (status) status.textContent = "Live updates unavailable (" + (error || "error") + ")."; },
+    });
+    live.socket.on("connect", function () { if (status) status.textContent = "Live: updates as cases move."; soon(); });
+    live.socket.on("disconnect", function () { if (status) status.textContent = "Reconnecting…"; });
+    rooms.forEach(function (room) {
+      live.subscribe(room, function (event) {
+        if (event.type === "case.state_changed") soon();
+      });
+    });
+    window.MeridianCaseBoard = { live: live, refresh: refresh };
+  });
+})();

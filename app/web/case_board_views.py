@@ -1,0 +1,97 @@
+"""The coordinator's case board: the cases of the boards they may see, in columns by state.
+
+Filters come from the query string (`board`, `urgency`, `site`). The page subscribes to the
+`board:<id>` live rooms of the boards the coordinator runs; on `case.state_changed` it re-fetches
+the columns fragment (`/coordinator/cases/columns`, same query string). Reads go through
+`visible_cases` (so `case_access`) and are audited with the cases API's helper.
+"""
+from __future__ import annotations
+
+from flask import render_template, request
+from sqlalchemy import select
+
+from app.accounts.models import Organization
+from app.boards import operations as boards
+from app.boards.models import BoardMember
+from app.cases import api as cases_api
+from app.cases.models import Case
+from app.cases.visibility import visible_cases
+from app.extensions import db
+from app.security import current_actor, page
+from app.timekeeping import now_utc
+from app.web import web
+from app.web.coordinator_views import COORDINATING, describe_left
+
+# The columns, in the order a case moves through them (drafts are the referrer's own business).
+COLUMNS = (("submitted", "Submitted"), ("returned", "Returned to referrer"), ("triaged", "Triaged"),
+           ("scheduled", "Scheduled"), ("listed_not_discussed", "Listed, not discussed"),
+           ("discussed", "Discussed"), ("outcome_signed", "Outcome signed"))
+URGENCY_FILTERS = ("routine", "urgent")
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isdigit() else None
+
+
+def board_filters() -> dict:
+    urgency = request.args.get("urgency", "")
+    return {"board": _int_arg("board"), "urgency": urgency if urgency in URGENCY_FILTERS else None,
+            "site": _int_arg("site")}
+
+
+def run_board_ids(user) -> list[int]:
+    """The boards `user` coordinates (their live rooms are subscribed to)."""
+    return sorted(db.session.scalars(select(BoardMember.board_id).where(
+        BoardMember.user_id == user.id, BoardMember.role == "coordinator")).all())
+
+
+def board_columns(user, chosen: dict) -> list[dict]:
+    at = now_utc()
+    conditions = [Case.state.in_([state for state, _ in COLUMNS])]
+    if chosen["board"] is not None:
+        conditions.append(Case.board_id == chosen["board"])
+    if chosen["urgency"] is not None:
+        conditions.append(Case.urgency == chosen["urgency"])
+    if chosen["site"] is not None:
+        conditions.append(Case.organization_id == chosen["site"])
+    rows = visible_cases(db.session, user, filters=conditions)
+    for case, level in rows:
+        cases_api._audit("case.viewed", target_id=case.id, detail={"access": level, "via": "case board"})
+    db.session.commit()
+    columns = {state: {"state": state, "label": label, "cards": []} for state, label in COLUMNS}
+    for case, level in rows:
+        left = (case.target_at - at) if case.target_at else None
+        columns[case.state]["cards"].append({"case": case, "access": level, "left": left,
+                                             "overdue": left is not None and left.total_seconds() < 0})
+    for column in columns.values():
+        column["cards"].sort(key=lambda card: (card["case"].urgency != "urgent", card["case"].target_at is None,
+                                               card["case"].target_at or at))
+    return list(columns.values())
+
+
+def _context(user) -> dict:
+    chosen = board_filters()
+    return {"user": user, "zone": user.timezone, "columns": board_columns(user, chosen), "chosen": chosen,
+            "describe_left": describe_left}
+
+
+@web.get("/coordinator/cases")
+@page(COORDINATING)
+def case_board():
+    user = current_actor()
+    context = _context(user)
+    board_list = boards.list_boards(db.session)
+    sites = list(db.session.scalars(select(Organization).order_by(Organization.name)))
+    return render_template("cases/board.html", boards=board_list, sites=sites, urgencies=URGENCY_FILTERS,
+                           board_names={board.id: board.name for board in board_list},
+                           rooms=[f"board:{board_id}" for board_id in run_board_ids(user)], **context)
+
+
+@web.get("/coordinator/cases/columns")
+@page(COORDINATING)
+def case_board_columns():
+    """The columns alone (what the page re-fetches when a case moves)."""
+    user = current_actor()
+    board_names = {board.id: board.name for board in boards.list_boards(db.session)}
+    return render_template("cases/_columns.html", board_names=board_names, **_context(user))

@@ -1,0 +1,267 @@
+"""Pages for referrers: the pro-forma (new / edit, save draft or submit), my site's cases, a case's page.
+
+Views stay thin: parse the form, call `app.cases.operations`, render. Domain errors that name a field
+(`InvalidInput`, `IncompleteCase`) are shown beside that field. Reads go through `case_access` (via
+the cases API's `_visible_case`) and are audited with the API's own audit helpers, so a page view and
+an API read leave the same trail.
+"""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from app.boards import operations as boards
+from app.cases import api as cases_api
+from app.cases import operations, workflow
+from app.cases.models import Case
+from app.cases.operations import PROFORMA_FIELDS, SEXES, URGENCIES
+from app.cases.visibility import FULL, visible_cases
+from app.errors import DomainError, InvalidInput
+from app.extensions import db
+from app.outcomes import api as outcomes_api
+from app.outcomes import operations as outcomes
+from app.security import SIGNED_IN, current_actor, page
+from app.specialists.operations import list_disciplines
+from app.timekeeping import now_utc
+from app.web import web
+from app.web.coordinator_views import describe_left
+from app.web.forms import PlainForm
+
+REFERRER = ("referrer",)
+
+LABELS = {
+    "patient_reference": "Patient reference (the site's pseudonym, never a name)",
+    "year_of_birth": "Year of birth",
+    "sex": "Sex",
+    "country_of_residence": "Country of residence (ISO code, e.g. CN)",
+    "icd10_code": "ICD-10 code",
+    "diagnosis": "Diagnosis",
+    "performance_status": "WHO performance status (0-4)",
+    "frailty_score": "Clinical Frailty Scale (1-9, optional)",
+    "clinical_summary": "Clinical summary",
+    "question": "Question for the MDT",
+    "urgency": "Urgency",
+    "disciplines": "Disciplines needed",
+    "language": "Language of the referring team (ISO 639-1, e.g. en)",
+    "board_id": "Board",
+    "cross_border_consent": "Consent to discussion outside the residency region",
+}
+INTEGER_FIELDS = ("year_of_birth", "performance_status", "frailty_score")
+CONSENT_CHOICES = (("", "Not asked"), ("yes", "Given"), ("no", "Refused"))
+
+
+# --- the pro-forma ------------------------------------------------------------------------------
+
+
+def read_proforma(form) -> tuple[dict, dict, dict]:
+    """(values for the domain, raw text to show again, errors the page itself finds) from a POST."""
+    values, raw, errors = {}, {}, {}
+    for name in PROFORMA_FIELDS:
+        if name == "disciplines":
+            codes = [code for code in form.getlist("disciplines") if code]
+            raw[name], values[name] = codes, codes
+            continue
+        text = (form.get(name) or "").strip()
+        raw[name] = text
+        if name in INTEGER_FIELDS or name == "board_id":
+            if not text:
+                values[name] = None
+            elif text.lstrip("-").isdigit():
+                values[name] = int(text)
+            else:
+                errors[name] = "must be a whole number"
+        elif name == "cross_border_consent":
+            values[name] = {"yes": True, "no": False}.get(text)
+        elif name == "urgency":
+            if text:
+                values[name] = text
+        else:
+            values[name] = text or None
+    return values, raw, errors
+
+
+def raw_of(case: Case | None) -> dict:
+    """The case's pro-forma as the form shows it."""
+    if case is None:
+        return {"urgency": "routine", "disciplines": []}
+    raw = {}
+    for name in PROFORMA_FIELDS:
+        value = [d.code for d in case.disciplines] if name == "disciplines" else getattr(case, name)
+        if name == "cross_border_consent":
+            value = {True: "yes", False: "no"}.get(value, "")
+        raw[name] = value if isinstance(value, list) else ("" if value is None else str(value))
+    return raw
+
+
+def apply_collecting_errors(save, values: dict, errors: dict):
+    """Run `save(values)`; on InvalidInput note it beside its field, drop the field and try again, so
+    every bad field is reported at once. Returns the saved result, or None (and rolls back) on errors."""
+    values = {name: value for name, value in values.items() if name not in errors}
+    for _ in range(len(values) + 1):
+        try:
+            result = save(values)
+        except InvalidInput as error:
+            db.session.rollback()
+            field = error.field if error.field in PROFORMA_FIELDS else "_form"
+            errors[field] = error.message
+            if field not in values:
+                break
+            values.pop(field)
+            continue
+        if errors:
+            db.session.rollback()
+            return None
+        return result
+    return None
+
+
+def render_form(case, raw, errors, status=200):
+    user = current_actor()
+    return render_template(
+        "referrer/case_form.html", user=user, zone=user.timezone, case=case, raw=raw, errors=errors,
+        labels=LABELS, consent_choices=CONSENT_CHOICES,
+        sex_choices=[("", "—")] + [(sex, sex.capitalize()) for sex in SEXES],
+        urgency_choices=[(urgency, urgency.capitalize()) for urgency in URGENCIES],
+        board_choices=[("", "— choose a board —")] + [(board.id, board.name) for board in
+                                                     boards.list_boards(db.session, active=True)],
+        disciplines=list_disciplines(db.session),
+        form=PlainForm(), missing=errors.get("_missing", [])), status
+
+
+def submit(case: Case):
+    """Submit the (saved) case; on IncompleteCase every missing field is put beside its field."""
+    try:
+        operations.submit_case(db.session, case, current_actor(), at=now_utc(),
+                               source_address=request.remote_addr, **cases_api._targets())
+    except workflow.IncompleteCase as incomplete:
+        db.session.rollback()
+        errors = {name: "is required for submission" for name in incomplete.missing}
+        errors["_missing"] = incomplete.missing
+        return render_form(case, raw_of(case), errors, 422)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("web.case_page", case_id=case.id))
+    db.session.commit()
+    flash(f"Case #{case.id} submitted.")
+    return redirect(url_for("web.case_page", case_id=case.id))
+
+
+@web.route("/cases/new", methods=["GET", "POST"])
+@page(REFERRER)
+def new_case():
+    if request.method == "GET":
+        return render_form(None, raw_of(None), {})
+    if not PlainForm().validate_on_submit():
+        abort(400)
+    user = current_actor()
+    values, raw, errors = read_proforma(request.form)
+    if values.get("cross_border_consent") is None:
+        values.pop("cross_border_consent")  # not asked: nothing to record
+    case = apply_collecting_errors(
+        lambda v: operations.create_case(db.session, user, v, at=now_utc()), values, errors)
+    if case is None:
+        return render_form(None, raw, errors, 422)
+    cases_api._audit("case.created", target_id=case.id, detail={"fields": sorted(values), "via": "page"})
+    db.session.commit()
+    if request.form.get("action") == "submit":
+        return submit(case)
+    flash(f"Draft #{case.id} saved.")
+    return redirect(url_for("web.edit_case", case_id=case.id))
+
+
+@web.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
+@page(REFERRER)
+def edit_case(case_id: int):
+    case, _ = cases_api._visible_case(case_id, need_full=True)
+    user = current_actor()
+    operations.require_referrer(db.session, case, user)
+    if case.state not in workflow.EDITABLE_STATES:
+        flash(f"A {case.state} case cannot be edited; only a draft or a returned case can.", "error")
+        return redirect(url_for("web.case_page", case_id=case.id))
+    if request.method == "GET":
+        cases_api._audit("case.viewed", target_id=case.id, detail={"access": FULL, "via": "edit page"})
+        db.session.commit()
+        return render_form(case, raw_of(case), {})
+    if not PlainForm().validate_on_submit():
+        abort(400)
+    values, raw, errors = read_proforma(request.form)
+    if values.get("cross_border_consent") == case.cross_border_consent:
+        values.pop("cross_border_consent")  # unchanged: do not record it again
+    changed = apply_collecting_errors(
+        lambda v: operations.update_case(db.session, case, user, v, at=now_utc()), values, errors)
+    if changed is None:
+        return render_form(case, raw, errors, 422)
+    cases_api._audit("case.updated", target_id=case.id, detail={"fields": changed, "via": "page"})
+    db.session.commit()
+    if request.form.get("action") == "submit":
+        return submit(case)
+    flash(f"Draft #{case.id} saved.")
+    return redirect(url_for("web.edit_case", case_id=case.id))
+
+
+# --- my site's cases ----------------------------------------------------------------------------
+
+
+@web.get("/cases")
+@page(REFERRER)
+def case_list():
+    user, at = current_actor(), now_utc()
+    rows = visible_cases(db.session, user, filters=[Case.organization_id == user.organization_id])
+    for case, level in rows:
+        cases_api._audit("case.viewed", target_id=case.id, detail={"access": level, "via": "list page"})
+    db.session.commit()
+    rows = sorted(rows, key=lambda row: row[0].updated_at, reverse=True)
+    return render_template("referrer/case_list.html", user=user, zone=user.timezone, now=at, rows=rows,
+                           describe_left=describe_left)
+
+
+# --- a case -------------------------------------------------------------------------------------
+
+
+@web.get("/cases/<int:case_id>")
+@page(SIGNED_IN)
+def case_page(case_id: int):
+    user, at = current_actor(), now_utc()
+    case, level = cases_api._visible_case(case_id)  # NotFound -> 404 page
+    cases_api._audit("case.viewed", target_id=case.id, detail={"access": level, "via": "page"})
+    detail = cases_api.case_detail(case, level, user)
+    comments = attachments = outcome = None
+    versions = outcomes.versions_of(db.session, case)
+    signed = outcomes.current_signed(versions)
+    if level == FULL:
+        comments = list(case.comments)
+        attachments = list(case.attachments)
+        cases_api._audit("case.comments_viewed", target_id=case.id, detail={"count": len(comments)})
+        cases_api._audit("case.attachments_viewed", target_id=case.id, detail={"count": len(attachments)})
+        if signed is not None:
+            outcome = outcomes_api.version_out(signed, versions, case, outcomes_api._names(versions))
+    outcomes_api._audit("outcome.viewed", target_type="case", target_id=case.id,
+                        detail={"access": level, "versions": [o.id for o in versions] if level == FULL else []})
+    db.session.commit()
+    board = db.session.get(boards.Board, case.board_id) if case.board_id else None
+    return render_template(
+        "referrer/case_detail.html", user=user, zone=user.timezone, now=at, case=case, level=level,
+        detail=detail, comments=comments, attachments=attachments, outcome=outcome,
+        outcome_signed=signed is not None, board=board, labels=LABELS, describe_left=describe_left,
+        editable=(level == FULL and case.state in workflow.EDITABLE_STATES
+                  and workflow.REFERRER in workflow.capacities(db.session, case, user)),
+        closed=case.state in operations.CLOSED_STATES, form=PlainForm())
+
+
+@web.post("/cases/<int:case_id>/comments")
+@page(SIGNED_IN)
+def comment_on_case(case_id: int):
+    case, _ = cases_api._visible_case(case_id, need_full=True)
+    if not PlainForm().validate_on_submit():
+        abort(400)
+    try:
+        comment = operations.add_comment(db.session, case, current_actor(), request.form.get("body", ""),
+                                         at=now_utc())
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(f"Comment {error.message}.", "error")
+    else:
+        cases_api._audit("case.commented", target_id=case.id, detail={"comment_id": comment.id})
+        db.session.commit()
+        flash("Comment added.")
+    return redirect(url_for("web.case_page", case_id=case.id) + "#comments")

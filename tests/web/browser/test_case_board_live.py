@@ -1,0 +1,65 @@
+"""Live case board in Chromium: a referrer submits a case in one browser; the coordinator's case board,
+open in another, shows it in the Submitted column without a reload (Socket.IO `board:<id>` room)."""
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+from tests.web.browser.conftest import DOMAIN, PASSWORD, TABLET
+
+try:
+    from playwright.sync_api import expect
+except ImportError:
+    if os.environ.get("CI"):
+        raise
+    pytest.skip("Playwright for Python is not installed (see requirements-dev.txt)", allow_module_level=True)
+
+
+def test_coordinator_board_shows_a_newly_submitted_case_without_reload(sign_in, page, browser, live_server,
+                                                                     screenshot):
+    sign_in("coordinator")
+    page.goto("/coordinator/cases")
+    expect(page.locator("[data-live-status]")).to_contain_text("Live", timeout=15_000)
+    page.evaluate("window.__notReloaded = true")
+    submitted = page.locator('[data-state="submitted"]')
+    before = submitted.locator("[data-case-id]").count()
+
+    context = browser.new_context(viewport=TABLET, base_url=live_server, locale="en-GB")
+    referrer = context.new_page()
+    referrer.set_default_timeout(10_000)
+    try:
+        referrer.goto("/login")
+        referrer.get_by_label("E-mail").fill(f"referrer@{DOMAIN}")
+        referrer.get_by_label("Password").fill(PASSWORD)
+        referrer.get_by_role("button", name="Sign in").click()
+        referrer.wait_for_url("**/")
+        referrer.goto("/cases/new")
+        referrer.get_by_label(re.compile("^Patient reference")).fill("FCG-2026-7777")
+        referrer.get_by_label("Year of birth").fill("1955")
+        referrer.get_by_label("Sex").select_option("male")
+        referrer.get_by_label(re.compile("^Country of residence")).fill("CN")
+        referrer.get_by_label("ICD-10 code").fill("C34.2")
+        referrer.get_by_label("Diagnosis").fill("Adenocarcinoma, right middle lobe")
+        referrer.get_by_label(re.compile("^WHO performance status")).fill("1")
+        referrer.get_by_label("Clinical summary").fill("Incidental finding on CT.")
+        referrer.get_by_label("Question for the MDT").fill("Surgery or SBRT?")
+        referrer.get_by_label("Urgency").select_option("urgent")
+        referrer.get_by_label("Radiology", exact=True).check()
+        referrer.get_by_label(re.compile("^Language")).fill("zh")
+        referrer.get_by_label("Board").select_option(label="Thoracic Oncology MDT")
+        referrer.get_by_label(re.compile("^Consent")).select_option("yes")
+        referrer.get_by_role("button", name="Submit").click()
+        referrer.wait_for_url(re.compile(r"/cases/\d+$"))
+        case_id = int(referrer.url.rsplit("/", 1)[1])
+    finally:
+        context.close()
+
+    card = submitted.locator(f'[data-case-id="{case_id}"]')
+    expect(card).to_be_visible(timeout=15_000)
+    expect(card).to_contain_text("urgent")
+    expect(card).to_contain_text(re.compile(r"\d+ h \d\d min left"))
+    assert submitted.locator("[data-case-id]").count() == before + 1
+    assert page.evaluate("window.__notReloaded") is True
+    screenshot("coordinator-case-board")
