@@ -46,7 +46,7 @@ class Connection:
 
 
 _connections: dict[str, Connection] = {}
-_presence: dict[tuple[int, int], set[str]] = {}   # (meeting id, user id) -> sids (in this process)
+_presence_counters: dict[str, object] = {}        # per Redis URL (or local), created on first use
 _lock = threading.RLock()
 
 
@@ -231,17 +231,27 @@ for _message, _handler in (("connect", on_connect), ("subscribe", on_subscribe),
 # --- presence -------------------------------------------------------------------------------------
 
 
+def _presence_counter():
+    """Connections counted across processes when Redis is the message queue, else in this process."""
+    from flask import current_app
+
+    from app.live.presence import presence_for
+
+    key = current_app.config.get("REDIS_URL") or "local"
+    with _lock:
+        if key not in _presence_counters:
+            _presence_counters[key] = presence_for(current_app.config)
+        return _presence_counters[key]
+
+
 def _presence_join(user, connection, meeting_id: int, sid: str) -> None:
     from app.live import meeting as live_meeting
     from app.meetings.models import Meeting
 
     with _lock:
-        sids = _presence.setdefault((meeting_id, user.id), set())
-        first = not sids
-        sids.add(sid)
         connection.meetings.add(meeting_id)
-    if not first:
-        return
+    if not _presence_counter().add(meeting_id, user.id, sid):
+        return  # already present through another connection (here or in another process)
     meeting = db.session.get(Meeting, meeting_id)
     try:
         live_meeting.join(db.session, meeting, user, at=now_utc())
@@ -256,16 +266,11 @@ def _presence_leave(user_id: int, meeting_id: int, sid: str) -> None:
     from app.meetings.models import Meeting
 
     with _lock:
-        sids = _presence.get((meeting_id, user_id), set())
-        sids.discard(sid)
-        last = not sids
-        if last:
-            _presence.pop((meeting_id, user_id), None)
         connection = _connections.get(sid)
         if connection is not None:
             connection.meetings.discard(meeting_id)
-    if not last:
-        return
+    if not _presence_counter().remove(meeting_id, user_id, sid):
+        return  # still connected elsewhere
     meeting = db.session.get(Meeting, meeting_id)
     user = db.session.get(User, user_id)
     if meeting is None or user is None:
