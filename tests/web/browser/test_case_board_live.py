@@ -63,3 +63,36 @@ def test_coordinator_board_shows_a_newly_submitted_case_without_reload(sign_in, 
     assert submitted.locator("[data-case-id]").count() == before + 1
     assert page.evaluate("window.__notReloaded") is True
     screenshot("coordinator-case-board")
+
+
+def test_board_resumes_after_a_dropped_connection_without_missing_an_update(sign_in, page, live_server):
+    """live.js keeps the last seq per room and, on reconnect, asks for everything after it."""
+    import requests
+
+    sign_in("coordinator")
+    page.goto("/coordinator/cases")
+    expect(page.locator("[data-live-status]")).to_contain_text("Live", timeout=15_000)
+    room = page.locator("[data-case-board]").get_attribute("data-rooms").split()[0]
+    page.evaluate("""room => {
+        window.__seen = [];
+        window.MeridianCaseBoard.live.subscribe(room, e => window.__seen.push(e.data.case_id + ':' + e.data.to));
+    }""", room)
+    page.evaluate("window.MeridianCaseBoard.live.socket.disconnect()")
+    expect(page.locator("[data-live-status]")).to_contain_text("Reconnecting")
+
+    # While the page is offline, the coordinator triages a case through the API.
+    token = requests.post(f"{live_server}/api/v1/auth/token", timeout=10,
+                          json={"email": f"coordinator@{DOMAIN}", "password": PASSWORD}).json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    board_id = int(room.split(":")[1])
+    waiting = requests.get(f"{live_server}/api/v1/cases?state=submitted&board_id={board_id}", headers=auth,
+                           timeout=10).json()
+    case_id = waiting[0]["id"]
+    moved = requests.post(f"{live_server}/api/v1/cases/{case_id}/transitions", headers=auth, timeout=10,
+                          json={"to": "triaged"})
+    assert moved.status_code == 200, moved.text
+
+    page.evaluate("window.MeridianCaseBoard.live.socket.connect()")
+    page.wait_for_function("id => window.__seen.includes(id + ':triaged')", arg=case_id, timeout=15_000)
+    assert page.evaluate("window.__seen").count(f"{case_id}:triaged") == 1  # once, not twice
+    expect(page.locator(f'[data-state="triaged"] [data-case-id="{case_id}"]')).to_be_visible(timeout=15_000)
