@@ -77,8 +77,11 @@ def test_board_resumes_after_a_dropped_connection_without_missing_an_update(sign
         window.__seen = [];
         window.MeridianCaseBoard.live.subscribe(room, e => window.__seen.push(e.data.case_id + ':' + e.data.to));
     }""", room)
+    # Only drop the connection once the board's subscription is acknowledged (it knows the room's seq).
+    page.wait_for_function("room => window.MeridianCaseBoard.live.lastSeq(room) !== undefined", arg=room,
+                           timeout=15_000)
     page.evaluate("window.MeridianCaseBoard.live.socket.disconnect()")
-    expect(page.locator("[data-live-status]")).to_contain_text("Reconnecting")
+    page.wait_for_function("!window.MeridianCaseBoard.live.socket.connected")
 
     # While the page is offline, the coordinator triages a case through the API.
     token = requests.post(f"{live_server}/api/v1/auth/token", timeout=10,
