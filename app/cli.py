@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask import current_app
 
-from app.demo import seed
+from app.demo import network, seed
 from app.extensions import db
 from app.scheduler.jobs import JOBS, job_by_id
 
@@ -12,7 +12,7 @@ from app.scheduler.jobs import JOBS, job_by_id
 def print_demo_logins() -> None:
     password = current_app.config["DEMO_PASSWORD"]
     click.echo(f"Demo logins (password for all: {password}):")
-    for login in seed.demo_logins():
+    for login in network.demo_logins():
         click.echo(f"  {login.email:<44} {', '.join(login.roles):<22} {login.organization} "
                    f"({login.timezone})")
 
@@ -22,7 +22,7 @@ def register_cli(app):
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database has data.")
     def seed_demo_command(if_empty: bool):
         """Create the demo network (organisations and users of every role)."""
-        if not seed.database_is_empty(db.session):
+        if not network.database_is_empty(db.session):
             if if_empty:
                 click.echo("Database already has data; demo not seeded.")
                 print_demo_logins()

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from app.errors import NotFound
 from app.timekeeping import UTC, ensure_utc
 
 # Deterministic constraint names, so migrations can refer to them on SQLite (batch mode) and PostgreSQL.
@@ -77,3 +78,15 @@ def _begin_immediate(connection):
     """
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def get_or_not_found(session, model, ident, what: str, *, for_update: bool = False):
+    """The row of `model` with primary key `ident`, or NotFound("No <what> with id <ident>.").
+
+    `for_update` locks the row (SELECT ... FOR UPDATE on PostgreSQL; SQLite transactions are
+    serialised anyway).
+    """
+    row = session.get(model, ident, with_for_update=for_update or None)
+    if row is None:
+        raise NotFound(f"No {what} with id {ident}.")
+    return row

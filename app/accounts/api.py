@@ -12,11 +12,11 @@ from app.accounts import operations
 from app.accounts.models import Organization, User
 from app.api import api
 from app.api.endpoint import ApiResponse, endpoint
-from app.api.schema import Instant, OutputInstant, RequestBody, ResponseBody
+from app.api.schema import OutputInstant, RequestBody, ResponseBody
 from app.audit.operations import record as audit
 from app.errors import DomainError, InvalidInput, NotAuthenticated, NotFound, TooManyAttempts
 from app.extensions import db
-from app.security import PUBLIC, SIGNED_IN, current_actor
+from app.security import PUBLIC, current_actor
 from app.timekeeping import format_instant, now_utc
 
 RoleName = Literal["referrer", "specialist", "coordinator", "admin"]

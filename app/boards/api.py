@@ -227,7 +227,7 @@ def board_out(board: Board, at: datetime) -> dict:
     }
 
 
-class _Profiles:
+class InviteeProfiles:
     """Specialist profiles (and their engine specs) of invitees, loaded once per request."""
 
     def __init__(self):
@@ -255,7 +255,7 @@ class _Profiles:
         return any(start <= starts_at and end >= ends_at for start, end in working)
 
 
-def meeting_out(meeting: Meeting, profiles: _Profiles) -> dict:
+def meeting_out(meeting: Meeting, profiles: InviteeProfiles) -> dict:
     board = db.session.get(Board, meeting.board_id) if meeting.board_id is not None else None
     starts_at, ends_at = meeting.starts_at, meeting.ends_at
     profiles.load(invitation.user_id for invitation in meeting.invitations)
@@ -367,7 +367,7 @@ def board_meetings(board_id: int, query: MeetingsQuery):
         raise InvalidInput("to", f"the window may be at most {MAX_MEETING_WINDOW.days} days long")
     board = operations.get_board(db.session, board_id)
     meetings = operations.board_meetings_for(db.session, current_actor(), board, start, end)
-    profiles = _Profiles()
+    profiles = InviteeProfiles()
     return [meeting_out(meeting, profiles) for meeting in meetings]
 
 
@@ -376,4 +376,4 @@ def board_meetings(board_id: int, query: MeetingsQuery):
           response=MeetingOut, tags=("meetings",))
 def get_meeting(meeting_id: int):
     meeting = operations.get_visible_meeting(db.session, current_actor(), meeting_id)
-    return meeting_out(meeting, _Profiles())
+    return meeting_out(meeting, InviteeProfiles())

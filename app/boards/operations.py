@@ -18,8 +18,9 @@ from app.audit.models import AuditEvent
 from app.audit.operations import record as audit
 from app.boards import recurrence
 from app.boards.models import MEMBER_ROLES, Board, BoardMember, QuorumRequirement
+from app.db import get_or_not_found
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from app.meetings.models import BOOKING_STATES, Invitation, Meeting
+from app.meetings.models import Invitation, Meeting
 from app.specialists.operations import discipline_codes, find_profile
 from app.timekeeping import ensure_utc, to_local
 
@@ -46,10 +47,7 @@ CANCELLED_BY_SCHEDULE = "board_schedule"
 
 
 def get_board(session: Session, board_id: int) -> Board:
-    board = session.get(Board, board_id)
-    if board is None:
-        raise NotFound(f"No board with id {board_id}.")
-    return board
+    return get_or_not_found(session, Board, board_id, "board")
 
 
 def list_boards(session: Session, *, active: bool | None = None) -> list[Board]:

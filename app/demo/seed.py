@@ -13,8 +13,7 @@ from app.cases.models import Case
 from app.cases.workflow import transition
 from app.demo.boards import seed_boards
 from app.demo.cases import seed_cases
-from app.demo.network import (EMAIL_DOMAIN, DemoLogin, database_is_empty, demo_logins,  # noqa: F401
-                              seed_network)
+from app.demo.network import DemoLogin, seed_network
 from app.demo.outcomes import seed_outcomes
 from app.demo.rotas import seed_rotas
 from app.demo.specialists import seed_specialists

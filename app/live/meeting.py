@@ -19,7 +19,7 @@ from app.boards.operations import is_board_coordinator, member_roles_of
 from app.cases.models import Case
 from app.cases.visibility import FULL, case_access
 from app.cases.workflow import transition
-from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.live.publish import publish
 from app.meetings import attendance
 from app.meetings.agenda import ON_AGENDA, items_on, roll_over
@@ -255,9 +255,3 @@ def live_state(session, meeting: Meeting, viewer: User, *, at: datetime) -> dict
         "seq": latest_seq(session, meeting_room(meeting)),
     }
 
-
-def get_meeting(session, meeting_id: int) -> Meeting:
-    meeting = session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFound(f"No meeting with id {meeting_id}.")
-    return meeting

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.boards.models import BoardMember
 from app.boards.quorum import meeting_quorum, required_seats
-from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.live.publish import publish
 from app.meetings.models import BOOKING_STATES, Invitation, Meeting
 from app.meetings.search import eligible_for_seat
@@ -193,9 +193,3 @@ def cancel_meeting(session: Session, meeting: Meeting, *, at: datetime, reason: 
     session.flush()
     publish(session, f"meeting:{meeting.id}", "meeting.cancelled", {"meeting_id": meeting.id, "reason": reason})
 
-
-def get_meeting(session: Session, meeting_id: int) -> Meeting:
-    meeting = session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFound(f"No meeting with id {meeting_id}.")
-    return meeting

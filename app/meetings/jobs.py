@@ -18,7 +18,7 @@ from app.boards.quorum import meeting_quorum
 from app.cases.models import Case
 from app.errors import Conflict
 from app.meetings import agenda, booking
-from app.meetings.models import BOOKING_STATES, AgendaItem, Invitation, Meeting
+from app.meetings.models import BOOKING_STATES, Invitation, Meeting
 from app.meetings.search import SearchCriteria, SeatRequirement, search_meeting_times
 from app.notifications.operations import notify
 from app.timekeeping import format_instant

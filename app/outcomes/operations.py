@@ -29,6 +29,7 @@ from app.audit.operations import record as audit
 from app.boards.models import BoardMember, QuorumRequirement
 from app.cases import visibility, workflow
 from app.cases.models import Case
+from app.db import get_or_not_found
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.meetings import attendance
 from app.meetings.models import AgendaItem, Invitation, Meeting
@@ -76,10 +77,7 @@ def status_of(outcome: Outcome, versions: list[Outcome]) -> str:
 
 
 def get_outcome(session: Session, outcome_id: int) -> Outcome:
-    outcome = session.get(Outcome, outcome_id)
-    if outcome is None:
-        raise NotFound(f"No outcome with id {outcome_id}.")
-    return outcome
+    return get_or_not_found(session, Outcome, outcome_id, "outcome")
 
 
 def signers_at_meeting_query(meeting_id: int):

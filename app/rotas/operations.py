@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
 from app.boards.models import Board
-from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.db import get_or_not_found
+from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.notifications.operations import notify
 from app.rotas import generation
 from app.rotas.models import CoverRequest, OnCallShift, Rota, RotaMember
@@ -50,13 +51,7 @@ _LOCAL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def get_rota(session: Session, rota_id: int, *, for_update: bool = False) -> Rota:
-    statement = select(Rota).where(Rota.id == rota_id)
-    if for_update:
-        statement = statement.with_for_update()
-    rota = session.scalar(statement)
-    if rota is None:
-        raise NotFound(f"No rota with id {rota_id}.")
-    return rota
+    return get_or_not_found(session, Rota, rota_id, "rota", for_update=for_update)
 
 
 def list_rotas(session: Session, *, discipline_code: str | None = None) -> list[Rota]:
@@ -531,23 +526,11 @@ def why_nobody_on_call(session: Session, rota: Rota, at: datetime) -> str:
 
 
 def get_shift(session: Session, shift_id: int, *, for_update: bool = False) -> OnCallShift:
-    statement = select(OnCallShift).where(OnCallShift.id == shift_id)
-    if for_update:
-        statement = statement.with_for_update()
-    shift = session.scalar(statement)
-    if shift is None:
-        raise NotFound(f"No on-call shift with id {shift_id}.")
-    return shift
+    return get_or_not_found(session, OnCallShift, shift_id, "on-call shift", for_update=for_update)
 
 
 def get_cover_request(session: Session, request_id: int, *, for_update: bool = False) -> CoverRequest:
-    statement = select(CoverRequest).where(CoverRequest.id == request_id)
-    if for_update:
-        statement = statement.with_for_update()
-    request = session.scalar(statement)
-    if request is None:
-        raise NotFound(f"No cover request with id {request_id}.")
-    return request
+    return get_or_not_found(session, CoverRequest, request_id, "cover request", for_update=for_update)
 
 
 def cover_requests_of(session: Session, rota: Rota, *, status: str | None = None) -> list[CoverRequest]:

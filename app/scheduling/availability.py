@@ -87,6 +87,19 @@ def _local_seconds_by_date(spec: SpecialistSpec, first_day: int, last_day: int) 
     return intervals
 
 
+def _add_clipped(merged: list[SecondsInterval], start: int, end: int, lowest: int, highest: int) -> None:
+    """Clip [start, end) to [lowest, highest) and add it to `merged` (sorted input; touching or
+    overlapping intervals are joined)."""
+    start, end = max(start, lowest), min(end, highest)
+    if start >= end:
+        return
+    if merged and start <= merged[-1][1]:
+        if end > merged[-1][1]:
+            merged[-1][1] = end
+    else:
+        merged.append([start, end])
+
+
 def local_to_utc(local: Sequence[SecondsInterval], spans: Sequence[OffsetSpan]) -> list[SecondsInterval]:
     """UTC intervals of the instants whose wall clock lies in `local`, within the spans.
 
@@ -101,17 +114,7 @@ def local_to_utc(local: Sequence[SecondsInterval], spans: Sequence[OffsetSpan]) 
         for local_start, local_end in local:
             start = local_start - offset
             end = local_end - offset
-            if start < span_start:
-                start = span_start
-            if end > span_end:
-                end = span_end
-            if start >= end:
-                continue
-            if merged and start <= merged[-1][1]:
-                if end > merged[-1][1]:
-                    merged[-1][1] = end
-            else:
-                merged.append([start, end])
+            _add_clipped(merged, start, end, span_start, span_end)
     return merged
 
 
@@ -194,17 +197,7 @@ def _weeks_at_one_offset(
                 continue
             start = local_start + shift
             end = local_end + shift
-            if start < span_start:
-                start = span_start
-            if end > span_end:
-                end = span_end
-            if start >= end:
-                continue
-            if merged and start <= merged[-1][1]:
-                if end > merged[-1][1]:
-                    merged[-1][1] = end
-            else:
-                merged.append([start, end])
+            _add_clipped(merged, start, end, span_start, span_end)
     return merged
 
 

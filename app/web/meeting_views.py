@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import render_template, request
 
 from app.audit.operations import record as audit
-from app.boards.api import _Profiles, meeting_out
+from app.boards.api import InviteeProfiles, meeting_out
 from app.boards.operations import get_visible_meeting
 from app.extensions import db
 from app.meetings import agenda
@@ -40,7 +40,7 @@ def agenda_rows(meeting, actor) -> list[dict]:
 def meeting_page(meeting_id: int):
     user = current_actor()
     meeting = get_visible_meeting(db.session, user, meeting_id)  # NotFound -> 404 page
-    detail = meeting_out(meeting, _Profiles())
+    detail = meeting_out(meeting, InviteeProfiles())
     mine = next((i for i in meeting.invitations if i.user_id == user.id), None)
     return render_template("meeting.html", user=user, zone=user.timezone, meeting=meeting, detail=detail,
                            invitation=mine, answer_form=AnswerForm(formdata=None),

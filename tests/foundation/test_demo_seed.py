@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from app.accounts.models import Organization, User
-from app.demo.seed import EMAIL_DOMAIN
+from app.demo.network import EMAIL_DOMAIN
 
 REQUIRED_ZONES = {"Asia/Shanghai", "Asia/Almaty", "Asia/Tashkent", "Asia/Karachi", "Asia/Kolkata",
                   "Asia/Kathmandu", "Europe/Moscow", "Asia/Dubai", "Africa/Nairobi"}
