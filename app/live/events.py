@@ -20,7 +20,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
-from flask import request
+from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import disconnect, join_room, leave_room
 
@@ -28,7 +28,9 @@ from app.accounts import operations as accounts
 from app.accounts.models import User
 from app.extensions import db, socketio
 from app.live import publish as live_publish
+from app.live.presence import presence_counter
 from app.live.rooms import REFUSED, room_access
+from app.live.subscriptions import subscriptions_for
 from app.timekeeping import now_utc
 
 log = logging.getLogger(__name__)
@@ -46,7 +48,6 @@ class Connection:
 
 
 _connections: dict[str, Connection] = {}
-_presence_counters: dict[str, object] = {}        # per Redis URL (or local), created on first use
 _lock = threading.RLock()
 
 
@@ -148,6 +149,20 @@ def _subscribe(user, connection, data):
     join_room(access.socket_room)
     with _lock:
         connection.rooms[room] = access.socket_room
+    registry = subscriptions_for(current_app.config)
+    registry.add(room, sid, user.id, access.socket_room)
+    # Check again in a new transaction: a change that narrowed access between the first check and
+    # the registration above was rechecked without this sid (app/live/subscriptions.py).
+    db.session.commit()
+    db.session.expire_all()
+    again = room_access(db.session, db.session.get(User, user.id), room)
+    if again is None or again.socket_room != access.socket_room:
+        leave_room(access.socket_room)
+        registry.remove(room, sid)
+        with _lock:
+            connection.rooms.pop(room, None)
+        db.session.rollback()
+        return _refuse(REFUSED)
     latest = live_publish.latest_seq(db.session, room)
     answer = {"ok": True, "seq": latest, "room": room}
     if access.summary:
@@ -181,6 +196,7 @@ def _unsubscribe(user, connection, data):
     if socket_room is None:
         return _refuse("not subscribed to " + room)
     leave_room(socket_room)
+    subscriptions_for(current_app.config).remove(room, request.sid)
     if room.startswith("meeting:"):
         _presence_leave(user.id, int(room.split(":")[1]), request.sid)
     return {"ok": True, "room": room}
@@ -193,11 +209,14 @@ def on_disconnect(*args):
     if connection is None:
         return
     try:
+        registry = subscriptions_for(current_app.config)
+        for room in list(connection.rooms):
+            registry.remove(room, sid)
         for meeting_id in list(connection.meetings):
             _presence_leave(connection.user_id, meeting_id, sid)
     except Exception:
         db.session.rollback()
-        log.exception("live: recording a departure failed")
+        log.exception("live: recording a departure or forgetting subscriptions failed")
     finally:
         db.session.remove()
 
@@ -231,26 +250,13 @@ for _message, _handler in (("connect", on_connect), ("subscribe", on_subscribe),
 # --- presence -------------------------------------------------------------------------------------
 
 
-def _presence_counter():
-    """Connections counted across processes when Redis is the message queue, else in this process."""
-    from flask import current_app
-
-    from app.live.presence import presence_for
-
-    key = current_app.config.get("REDIS_URL") or "local"
-    with _lock:
-        if key not in _presence_counters:
-            _presence_counters[key] = presence_for(current_app.config)
-        return _presence_counters[key]
-
-
 def _presence_join(user, connection, meeting_id: int, sid: str) -> None:
     from app.live import meeting as live_meeting
     from app.meetings.models import Meeting
 
     with _lock:
         connection.meetings.add(meeting_id)
-    if not _presence_counter().add(meeting_id, user.id, sid):
+    if not presence_counter(current_app.config).add(meeting_id, user.id, sid):
         return  # already present through another connection (here or in another process)
     meeting = db.session.get(Meeting, meeting_id)
     try:
@@ -269,7 +275,7 @@ def _presence_leave(user_id: int, meeting_id: int, sid: str) -> None:
         connection = _connections.get(sid)
         if connection is not None:
             connection.meetings.discard(meeting_id)
-    if not _presence_counter().remove(meeting_id, user_id, sid):
+    if not presence_counter(current_app.config).remove(meeting_id, user_id, sid):
         return  # still connected elsewhere
     meeting = db.session.get(Meeting, meeting_id)
     user = db.session.get(User, user_id)

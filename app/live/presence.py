@@ -68,3 +68,17 @@ def presence_for(config) -> LocalPresence | RedisPresence:
 
         return RedisPresence(redis.Redis.from_url(config["REDIS_URL"]), config["SOCKETIO_CHANNEL"])
     return LocalPresence()
+
+
+_counters: dict[str, LocalPresence | RedisPresence] = {}
+_counters_lock = threading.Lock()
+
+
+def presence_counter(config) -> LocalPresence | RedisPresence:
+    """The counter this process uses: one per message queue, or one local one without Redis."""
+    url = config.get("REDIS_URL")
+    key = f"{url}#{config.get('SOCKETIO_CHANNEL')}" if url else "local"
+    with _counters_lock:
+        if key not in _counters:
+            _counters[key] = presence_for(config)
+        return _counters[key]

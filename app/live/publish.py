@@ -110,6 +110,10 @@ def _before_commit(session: Session) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    from app.live.subscriptions import after_commit as recheck_access
+
+    # Whoever this change took out of a room must not receive the change's own events.
+    recheck_access(session)
     ready = session.info.pop(_READY, None)
     if ready:
         emit_payloads(ready)
@@ -164,7 +168,8 @@ def external_emitter(config):
         return emitter
 
 
-def _emitter():
+def current_emitter():
+    """This process's Socket.IO server, the write-only emitter on the message queue, or None."""
     from flask import current_app, has_app_context
 
     from app.extensions import socketio
@@ -179,7 +184,7 @@ def _emitter():
 def emit_payloads(ready) -> None:
     """Emit (room, full payload, summary payload or None) triples; never raises (already committed)."""
     try:
-        emitter = _emitter()
+        emitter = current_emitter()
     except Exception:
         log.exception("live: no emitter; %d event(s) not emitted (clients catch up by replay)", len(ready))
         return

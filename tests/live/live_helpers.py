@@ -45,7 +45,9 @@ class LiveClient:
         self.seen: dict[str, set[int]] = {}
         self.pending: dict[str, list[dict]] = {}
         self.raw: list[dict] = []
+        self.revoked: list[dict] = []
         self.sio.on("event", self._on_event)
+        self.sio.on("unsubscribed", self._on_unsubscribed)
 
     def connect(self):
         auth = self.auth if self.auth is not None else ({"token": self.token} if self.token else None)
@@ -62,6 +64,22 @@ class LiveClient:
             else:
                 self._deliver(payload)
             self.lock.notify_all()
+
+    def _on_unsubscribed(self, notice):
+        with self.lock:
+            self.revoked.append(notice)
+            self.lock.notify_all()
+
+    def wait_revoked(self, room: str, timeout: float = WAIT) -> dict:
+        """Wait for the server to take this client out of `room` (its access was withdrawn)."""
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while not any(n["room"] == room for n in self.revoked):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"not taken out of {room}; notices: {self.revoked}")
+                self.lock.wait(remaining)
+            return next(n for n in self.revoked if n["room"] == room)
 
     def _deliver(self, payload):
         room, seq = payload["room"], payload["seq"]

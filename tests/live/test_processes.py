@@ -128,3 +128,27 @@ def test_an_emit_from_the_scheduler_process_reaches_a_subscriber(two_web_process
             late.close()
     finally:
         subscriber.close()
+
+
+def test_access_withdrawn_through_one_process_ends_a_subscription_held_by_the_other(two_web_processes, world):
+    web1, web2 = two_web_processes
+    room = f"case:{world.case.id}"
+    abroad = LiveClient(web1, world.token["seat_de"]).connect()      # summary viewer, invited
+    watcher = LiveClient(web1, world.token["chair"]).connect()
+    try:
+        assert abroad.subscribe(room)["ok"] is True and watcher.subscribe(room)["ok"] is True
+        response = requests.post(f"{web2}/api/v1/meetings/{world.meeting.id}/agenda/{world.case.id}/remove",
+                                 json={"reason": "needs a repeat biopsy first"}, headers=world.headers["chair"],
+                                 timeout=10)
+        assert response.status_code in (200, 204), response.text
+        assert abroad.wait_revoked(room)["reason"] == "access withdrawn"
+        response = requests.post(f"{web2}/api/v1/cases/{world.case.id}/comments", json={"body": "Biopsy booked."},
+                                 headers=world.headers["chair"], timeout=10)
+        assert response.status_code == 201, response.text
+        watcher.wait_type(room, "case.comment_added")
+        assert [e for e in abroad.raw if e["room"] == room and e["seq"] > 0
+                and e["type"] == "case.comment_added"] == []
+        assert abroad.subscribe(room)["ok"] is False
+    finally:
+        abroad.close()
+        watcher.close()

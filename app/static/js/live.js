@@ -8,6 +8,9 @@
  * Events of a room that arrive before its subscribe ack are buffered and delivered by seq after it;
  * a seq already delivered is dropped (the server may send an event both in the backlog and live).
  * An ack with `reset: true` means too much was missed: `onReset(room)` should reload over the API.
+ * When the server takes the viewer out of a room (their access was withdrawn, or narrowed to a case's
+ * summary) the room is forgotten and `onRevoked(room, reason)` is called; subscribing again gives
+ * whatever access is left.
  */
 (function (global) {
   "use strict";
@@ -60,6 +63,8 @@
         state.floor = since === undefined || ack.reset ? ack.seq : since;
         buffered.forEach(function (event) { deliver(room, event); });
         if (!lastSeq[room] || ack.seq > lastSeq[room]) { lastSeq[room] = ack.seq; saveSeqs(lastSeq); }
+        // The page may reload its state now: whatever happened since it rendered is in that state.
+        if (options.onSubscribed) options.onSubscribed(room, ack);
       });
     }
 
@@ -67,6 +72,12 @@
       var state = rooms[event.room];
       if (!state) return;
       if (state.pending) state.pending.push(event); else deliver(event.room, event);
+    });
+
+    socket.on("unsubscribed", function (notice) {
+      if (!notice || !rooms[notice.room]) return;
+      delete rooms[notice.room];
+      if (options.onRevoked) options.onRevoked(notice.room, notice.reason);
     });
 
     // Fires on the first connection and after every reconnection: resume each room.
