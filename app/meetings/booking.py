@@ -9,6 +9,7 @@ Plain Python over a session; callers commit.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -193,3 +194,56 @@ def cancel_meeting(session: Session, meeting: Meeting, *, at: datetime, reason: 
     session.flush()
     publish(session, f"meeting:{meeting.id}", "meeting.cancelled", {"meeting_id": meeting.id, "reason": reason})
 
+
+def book_meeting(session: Session, *, title: str, starts_at: datetime, ends_at: datetime, host_timezone: str,
+                 seats: dict[str, list[int]], at: datetime, board_id: int | None = None,
+                 created_by: User | None = None, chair: User | None = None) -> Meeting:
+    """Book an ad-hoc meeting at a time found by the search: create it and invite every seat.
+
+    `seats` is the search's assignment (`{discipline: [user ids]}`). Each person must still be able
+    to take their seat at that time (the search's rules: licence, working hours, leave, notice,
+    bookings with buffers, caps); someone booked meanwhile raises Conflict naming the clashing
+    meeting, anyone else no longer free raises Conflict naming them. `chair` (the person booking)
+    is invited to chair when free. Nothing is committed here: on any error the caller rolls back
+    and nothing of the meeting remains.
+    """
+    at, starts_at, ends_at = ensure_utc(at), ensure_utc(starts_at), ensure_utc(ends_at)
+    if ends_at <= starts_at:
+        raise InvalidInput("end", "must be after the start")
+    if starts_at <= at:
+        raise Conflict("This time has already begun; search again for a later time.")
+    if not any(seats.values()):
+        raise InvalidInput("seats", "a meeting needs at least one seat")
+    people = {}
+    for discipline, user_ids in sorted(seats.items()):
+        eligible = set(eligible_for_seat(session, discipline, starts_at, ends_at, at=at))
+        for user_id in user_ids:
+            user = session.get(User, user_id)
+            if user is None or not user.is_active:
+                raise InvalidInput("seats", f"no active user has id {user_id}")
+            if user_id in people:
+                raise InvalidInput("seats", f"{user.name} is given more than one seat")
+            if user_id not in eligible:
+                profile = session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == user_id))
+                clash = find_clash(session, user_id, *busy_range(
+                    SimpleNamespace(starts_at=starts_at, ends_at=ends_at), profile))
+                if clash is not None:
+                    raise _clash_error(user, clash)
+                raise Conflict(f"{user.name} can no longer take the {discipline} seat at this time "
+                               "(working hours, leave, notice, licence or meeting cap); search again.",
+                               user_id=user_id)
+            people[user_id] = (user, discipline)
+    meeting = Meeting(title=title, kind="adhoc", board_id=board_id, starts_at=starts_at, ends_at=ends_at,
+                      host_timezone=host_timezone, status="scheduled", sequence=0,
+                      created_by_id=getattr(created_by, "id", None), chair_id=getattr(chair, "id", None),
+                      created_at=at, updated_at=at)
+    session.add(meeting)
+    session.flush()
+    for user, discipline in people.values():
+        invite(session, meeting, user, role="seat", discipline_code=discipline, at=at)
+    if chair is not None and chair.id not in people:
+        try:
+            invite(session, meeting, chair, role="chair", at=at)
+        except Conflict:  # a busy coordinator does not stop the booking
+            pass
+    return meeting

@@ -1,4 +1,5 @@
-"""Pages for coordinators (and admins): dashboard, time search with its explanation, rota grid."""
+"""Pages for coordinators (and admins): dashboard, meetings, time search with its explanation and booking a
+slot it found, rota grid."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -10,16 +11,19 @@ from app.accounts.models import User
 from app.audit.operations import record as audit
 from app.boards import operations as boards
 from app.boards.quorum import meeting_quorum
-from app.errors import DomainError, InvalidInput
+from app.boards.models import Board
+from app.errors import Conflict, DomainError, InvalidInput
 from app.extensions import db
+from app.meetings import agenda as agendas
+from app.meetings import booking
 from app.meetings.models import Meeting
 from app.meetings.search import SearchCriteria, SeatRequirement, search_meeting_times
 from app.rotas import operations as rotas
 from app.security import current_actor, page
 from app.specialists.operations import list_disciplines
-from app.timekeeping import local_midnight, now_utc, to_local
+from app.timekeeping import format_instant, local_midnight, now_utc, parse_instant, to_local
 from app.web import web
-from app.web.forms import CoverDecisionForm, TimeSearchForm
+from app.web.forms import CoverDecisionForm, TimeSearchForm, choice
 from app.web.specialist_views import parse_week
 
 COORDINATING = ("coordinator", "admin")
@@ -65,7 +69,7 @@ def coordinator_dashboard():
         meeting = db.session.scalar(select(Meeting).where(Meeting.board_id == board.id, Meeting.status == "scheduled",
                                                           Meeting.starts_at > at)
                                     .order_by(Meeting.starts_at).limit(1))
-        board_rows.append({"board": board, "meeting": meeting,
+        board_rows.append({"board": board, "meeting": meeting, "runs": boards.may_manage_members(user, board),
                            "quorum": meeting_quorum(db.session, meeting) if meeting else None})
     open_cover = [(rota, request_) for rota in rotas.list_rotas(db.session)
                   for request_ in rotas.cover_requests_of(db.session, rota)
@@ -93,47 +97,157 @@ def _seat_counts(disciplines) -> tuple[dict[str, int], dict[str, str]]:
 FIELD_OF_ERROR = {"window_end": "to_date", "window_start": "from_date", "duration_minutes": "duration_minutes"}
 
 
+def board_choices(user) -> list[tuple[str, str]]:
+    """Boards a booked meeting may be for: those the user runs (an admin: every active board)."""
+    return [choice("", "None (a stand-alone ad-hoc meeting)")] + [
+        choice(str(board.id), board.name) for board in boards.list_boards(db.session, active=True)
+        if boards.may_manage_members(user, board)]
+
+
+def run_search(form: TimeSearchForm, disciplines, zone: str, at) -> dict:
+    """Validate the posted search and run it (as the API does); what the page shows."""
+    seats, seat_errors = _seat_counts(disciplines)
+    valid = form.validate_on_submit()
+    seats_error, result = None, None
+    if not seats and not seat_errors:
+        seats_error = "Ask for at least one seat in one discipline."
+    if valid and not seats_error and not seat_errors:
+        criteria = SearchCriteria(
+            requirements=tuple(SeatRequirement(code, count) for code, count in sorted(seats.items())),
+            duration_minutes=form.duration_minutes.data,
+            window_start=local_midnight(form.from_date.data, zone),
+            window_end=local_midnight(form.to_date.data + timedelta(days=1), zone),
+            at=at, licensed_in=(form.licensed_in.data or "").upper() or None,
+            language=(form.language.data or "").lower() or None, urgent=form.urgent.data)
+        try:
+            result = search_meeting_times(db.session, criteria)
+        except InvalidInput as error:
+            target = form._fields.get(FIELD_OF_ERROR.get(error.field or ""))
+            if target is not None:
+                target.errors = list(target.errors or []) + [error.message]
+            else:
+                seats_error = error.message
+    return {"seats": seats, "seat_errors": seat_errors, "seats_error": seats_error, "result": result}
+
+
+def render_search(user, form, disciplines, found: dict, status: int = 200, **extra):
+    result = found["result"]
+    names = {user_.id: user_.name for user_ in db.session.scalars(select(User))} if result else {}
+    return render_template("coordinator/search.html", user=user, zone=user.timezone, form=form,
+                           disciplines=disciplines, names=names, raw_seats=request.form, instant=format_instant,
+                           **found, **extra), status
+
+
+def _search_form(user) -> TimeSearchForm:
+    form = TimeSearchForm()
+    form.board_id.choices = board_choices(user)
+    return form
+
+
 @web.route("/coordinator/search", methods=["GET", "POST"])
 @page(COORDINATING)
 def time_search():
     user, at = current_actor(), now_utc()
     zone = user.timezone
     disciplines = list_disciplines(db.session)
-    form = TimeSearchForm()
+    form = _search_form(user)
     if request.method == "GET":
         today = to_local(at, zone).date()
         form.from_date.data = form.from_date.data or today + timedelta(days=1)
         form.to_date.data = form.to_date.data or today + timedelta(days=7)
-    seats, seat_errors, seats_error, result, status = {}, {}, None, None, 200
-    if request.method == "POST":
-        seats, seat_errors = _seat_counts(disciplines)
-        valid = form.validate_on_submit()
-        if not seats and not seat_errors:
-            seats_error = "Ask for at least one seat in one discipline."
-        if valid and not seats_error and not seat_errors:
-            criteria = SearchCriteria(
-                requirements=tuple(SeatRequirement(code, count) for code, count in sorted(seats.items())),
-                duration_minutes=form.duration_minutes.data,
-                window_start=local_midnight(form.from_date.data, zone),
-                window_end=local_midnight(form.to_date.data + timedelta(days=1), zone),
-                at=at, licensed_in=(form.licensed_in.data or "").upper() or None,
-                language=(form.language.data or "").lower() or None, urgent=form.urgent.data)
-            try:
-                result = search_meeting_times(db.session, criteria)
-            except InvalidInput as error:
-                target = form._fields.get(FIELD_OF_ERROR.get(error.field or ""))
-                if target is not None:
-                    target.errors = list(target.errors or []) + [error.message]
-                else:
-                    seats_error = error.message
-        if result is None:
-            status = 422
-    else:
-        seats = {"radiology": 1, "pathology": 1}
-    names = {user_.id: user_.name for user_ in db.session.scalars(select(User))} if result else {}
-    return render_template("coordinator/search.html", user=user, zone=zone, form=form, disciplines=disciplines,
-                           seats=seats, seat_errors=seat_errors, seats_error=seats_error, result=result,
-                           names=names, raw_seats=request.form), status
+        found = {"seats": {"radiology": 1, "pathology": 1}, "seat_errors": {}, "seats_error": None, "result": None}
+        return render_search(user, form, disciplines, found)
+    found = run_search(form, disciplines, zone, at)
+    return render_search(user, form, disciplines, found, 200 if found["result"] is not None else 422)
+
+
+# --- booking a slot the search found -----------------------------------------------------------------
+
+
+def posted_seats() -> dict[str, list[int]]:
+    """The slot's assignment from its `seat` inputs ("discipline:user id"); InvalidInput if unreadable."""
+    seats: dict[str, list[int]] = {}
+    for value in request.form.getlist("seat"):
+        code, _, user_id = value.partition(":")
+        if not code or not user_id.isdigit():
+            raise InvalidInput("seats", "the slot's seats could not be read; search again")
+        seats.setdefault(code, []).append(int(user_id))
+    if not seats:
+        raise InvalidInput("seats", "the slot has no seats; search again")
+    return seats
+
+
+@web.post("/coordinator/search/book")
+@page(COORDINATING)
+def book_slot():
+    """Book the meeting at a slot the search proposed (through `app.meetings.booking`), then show it.
+
+    The search is posted again with the slot, so a refusal shows the same results with the reason
+    beside the slot's Book button (409 when the time was taken meanwhile)."""
+    user, at = current_actor(), now_utc()
+    zone = user.timezone
+    disciplines = list_disciplines(db.session)
+    form = _search_form(user)
+    raw_start = request.form.get("slot_start", "")
+    found = run_search(form, disciplines, zone, at)
+    if found["result"] is None:
+        return render_search(user, form, disciplines, found, 422)
+    try:
+        starts_at = parse_instant(raw_start)
+    except ValueError:
+        return render_search(user, form, disciplines, found, 422, booking_error="That slot could not be read; "
+                             "choose a time from the list.", booking_start=None)
+    board = db.session.get(Board, int(form.board_id.data)) if form.board_id.data else None
+    title = f"Ad-hoc {board.name}" if board else "Ad-hoc MDT meeting"
+    try:
+        meeting = booking.book_meeting(
+            db.session, title=title, starts_at=starts_at,
+            ends_at=starts_at + timedelta(minutes=form.duration_minutes.data),
+            host_timezone=board.timezone if board else zone, seats=posted_seats(), at=at,
+            board_id=board.id if board else None, created_by=user, chair=user)
+    except (Conflict, InvalidInput) as error:
+        db.session.rollback()
+        found = run_search(form, disciplines, zone, at)  # what is free now
+        return render_search(user, form, disciplines, found, 409 if isinstance(error, Conflict) else 422,
+                             booking_error=f"Not booked: {error.message}", booking_start=format_instant(starts_at))
+    invited = [invitation for invitation in meeting.invitations]
+    audit(db.session, "meeting.booked", actor=user, target_type="meeting", target_id=meeting.id,
+          source_address=request.remote_addr,
+          detail={"via": "time search", "starts_at": format_instant(meeting.starts_at),
+                  "invited": [invitation.user_id for invitation in invited], "board_id": meeting.board_id})
+    db.session.commit()
+    flash(f"Booked {meeting.title}, {to_local(meeting.starts_at, zone):%a %d %b %Y %H:%M} ({zone}): "
+          f"{len(invited)} invitation{'s' if len(invited) != 1 else ''} sent.")
+    return redirect(url_for("web.meeting_page", meeting_id=meeting.id))
+
+
+# --- meetings ------------------------------------------------------------------------------------------
+
+MEETINGS_AHEAD = timedelta(days=35)
+MEETINGS_BEHIND = timedelta(days=35)
+
+
+@web.get("/coordinator/meetings")
+@page(COORDINATING)
+def meetings_list():
+    """Upcoming and recent meetings, each with its page, its agenda editor and its attendance."""
+    user, at = current_actor(), now_utc()
+    board_by_id = {board.id: board for board in boards.list_boards(db.session)}
+
+    def rows(statement):
+        found = []
+        for meeting in db.session.scalars(statement):
+            board = board_by_id.get(meeting.board_id)
+            found.append({"meeting": meeting, "board": board, "cases": len(agendas.items_on(meeting)),
+                          "runs": boards.may_manage_members(user, board) if board else user.has_role(*COORDINATING)})
+        return found
+
+    upcoming = rows(select(Meeting).where(Meeting.ends_at > at, Meeting.starts_at < at + MEETINGS_AHEAD)
+                    .order_by(Meeting.starts_at, Meeting.id))
+    recent = rows(select(Meeting).where(Meeting.ends_at <= at, Meeting.starts_at >= at - MEETINGS_BEHIND)
+                  .order_by(Meeting.starts_at.desc(), Meeting.id))
+    return render_template("coordinator/meetings.html", user=user, zone=user.timezone, upcoming=upcoming,
+                           recent=recent)
 
 
 # --- rota grid and cover requests --------------------------------------------------------------------

@@ -2,11 +2,21 @@ import re
 
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, PasswordField,
-                     StringField, TextAreaField)
+                     SelectField, StringField, TextAreaField)
 from wtforms.validators import (DataRequired, Email, InputRequired, Length, NumberRange, Optional,
                                 Regexp, ValidationError)
 
 from app.scheduling import WEEKDAY_KEYS
+
+try:  # WTForms 3.3 deprecates (value, label) tuples as select choices
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms
+    SelectChoice = None
+
+
+def choice(value: str, label: str):
+    """One option of a SelectField, in the form this WTForms wants."""
+    return SelectChoice(value, label) if SelectChoice is not None else (value, label)
 
 WEEKDAY_LABELS = dict(zip(WEEKDAY_KEYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
                                          "Saturday", "Sunday")))
@@ -117,6 +127,9 @@ class TimeSearchForm(FlaskForm):
     language = StringField("Shared language (ISO 639-1, optional)",
                            validators=[Optional(), Regexp("^[A-Za-z]{2}$", message="Use a two-letter language code, e.g. en.")])
     urgent = BooleanField("Urgent: only specialists who take urgent requests")
+    # Choices (the boards the coordinator runs) are set by the view; used when a slot is booked.
+    board_id = SelectField("Board a booked meeting is for (optional)", choices=[choice("", "None")], default="",
+                           validate_choice=True)
 
     def validate_to_date(self, field):
         if self.from_date.data and field.data and field.data < self.from_date.data:

@@ -37,7 +37,8 @@ def nav_links(user) -> list[NavLink]:
         links += [NavLink("web.case_list", "My site's cases"), NavLink("web.new_case", "New referral")]
     if user.has_role(*COORDINATING):
         links += [NavLink("web.coordinator_dashboard", "Dashboard"), NavLink("web.case_board", "Case board"),
-                  NavLink("web.time_search", "Time search"), NavLink("web.rota_grid", "Rotas")]
+                  NavLink("web.meetings_list", "Meetings"), NavLink("web.time_search", "Time search"),
+                  NavLink("web.rota_grid", "Rotas")]
     return links
 
 

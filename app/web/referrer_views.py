@@ -1,4 +1,5 @@
-"""Pages for referrers: the pro-forma (new / edit, save draft or submit), my site's cases, a case's page.
+"""Pages for referrers: the pro-forma (new / edit, save draft or submit), my site's cases, a case's page
+(with the moves a coordinator of the case's board may make now: triage, return, schedule, ...).
 
 Views stay thin: parse the form, call `app.cases.operations`, render. Domain errors that name a field
 (`InvalidInput`, `IncompleteCase`) are shown beside that field. Reads go through `case_access` (via
@@ -8,6 +9,7 @@ an API read leave the same trail.
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from app.boards import operations as boards
 from app.cases import api as cases_api
@@ -15,13 +17,15 @@ from app.cases import operations, workflow
 from app.cases.models import Case
 from app.cases.operations import PROFORMA_FIELDS, SEXES, URGENCIES
 from app.cases.visibility import FULL, visible_cases
-from app.errors import DomainError, InvalidInput
+from app.errors import Conflict, DomainError, InvalidInput, PermissionDenied
 from app.extensions import db
+from app.meetings import agenda
+from app.meetings.models import AgendaItem, Meeting
 from app.outcomes import api as outcomes_api
 from app.outcomes import operations as outcomes
 from app.security import SIGNED_IN, current_actor, page
 from app.specialists.operations import list_disciplines
-from app.timekeeping import now_utc
+from app.timekeeping import now_utc, to_local
 from app.web import web
 from app.web.coordinator_views import describe_left
 from app.web.forms import PlainForm
@@ -218,9 +222,8 @@ def case_list():
 # --- a case -------------------------------------------------------------------------------------
 
 
-@web.get("/cases/<int:case_id>")
-@page(SIGNED_IN)
-def case_page(case_id: int):
+def render_case(case_id: int, *, action_errors: dict | None = None, action_raw: dict | None = None,
+                status: int = 200):
     user, at = current_actor(), now_utc()
     case, level = cases_api._visible_case(case_id)  # NotFound -> 404 page
     cases_api._audit("case.viewed", target_id=case.id, detail={"access": level, "via": "page"})
@@ -237,6 +240,7 @@ def case_page(case_id: int):
             outcome = outcomes_api.version_out(signed, versions, case, outcomes_api._names(versions))
     outcomes_api._audit("outcome.viewed", target_type="case", target_id=case.id,
                         detail={"access": level, "versions": [o.id for o in versions] if level == FULL else []})
+    actions = coordinator_actions(case, user, at)
     db.session.commit()
     board = db.session.get(boards.Board, case.board_id) if case.board_id else None
     return render_template(
@@ -245,7 +249,146 @@ def case_page(case_id: int):
         outcome_signed=signed is not None, board=board, labels=LABELS, describe_left=describe_left,
         editable=(level == FULL and case.state in workflow.EDITABLE_STATES
                   and workflow.REFERRER in workflow.capacities(db.session, case, user)),
-        closed=case.state in operations.CLOSED_STATES, form=PlainForm())
+        closed=case.state in operations.CLOSED_STATES, form=PlainForm(), actions=actions,
+        action_errors=action_errors or {}, action_raw=action_raw or {}), status
+
+
+@web.get("/cases/<int:case_id>")
+@page(SIGNED_IN)
+def case_page(case_id: int):
+    return render_case(case_id)
+
+
+# --- triage and the rest of a coordinator's moves ------------------------------------------------
+
+# What each move a coordinator makes is called on its button.
+MOVE_LABELS = {
+    "triaged": "Accept for discussion (triage)",
+    "returned": "Return to the referrer",
+    "listed_not_discussed": "List, not discussed: standard of care",
+    "withdrawn": "Withdraw the case",
+    "closed": "Close the case",
+}
+MEETINGS_OFFERED = 8
+REASON_MIN, REASON_MAX = 3, 2000
+
+
+def coordinator_actions(case: Case, user, at) -> dict | None:
+    """The moves the viewer may make on the case now, as a coordinator of its board (None: not one)."""
+    if workflow.COORDINATOR not in workflow.capacities(db.session, case, user):
+        return None
+    moves = [workflow.MOVE_BY_STATES[(case.state, target)]
+             for target in workflow.targets_for(case.state, {workflow.COORDINATOR})]
+    board = db.session.get(boards.Board, case.board_id) if case.board_id else None
+    meetings, suggested, listed = [], None, []
+    if case.state == "triaged" and board is not None:
+        for meeting in db.session.scalars(select(Meeting).where(
+                Meeting.board_id == board.id, Meeting.status == "scheduled", Meeting.starts_at > at)
+                .order_by(Meeting.starts_at).limit(MEETINGS_OFFERED)):
+            meetings.append({"meeting": meeting, "room": agenda.room_on(meeting, board),
+                             "closed": at >= agenda.cutoff_of(meeting, board)})
+        found = agenda.next_meeting_with_room(db.session, board, at=at, as_coordinator=True)
+        suggested = found.id if found else None
+    if case.state == "scheduled":
+        listed = list(db.session.scalars(select(AgendaItem).where(AgendaItem.case_id == case.id,
+                                                                  AgendaItem.status == "listed")))
+    return {"moves": moves, "labels": MOVE_LABELS, "meetings": meetings, "suggested": suggested,
+            "listed": listed, "board": board}
+
+
+def _coordinating_case(case_id: int) -> Case:
+    case, _ = cases_api._visible_case(case_id)
+    if not PlainForm().validate_on_submit():
+        abort(400)
+    if workflow.COORDINATOR not in workflow.capacities(db.session, case, current_actor()):
+        raise PermissionDenied("Only a coordinator of the case's board may do this.")
+    return case
+
+
+@web.post("/cases/<int:case_id>/transition")
+@page(SIGNED_IN)
+def move_case(case_id: int):
+    """A coordinator's move (triage, return, list not discussed, withdraw, close), as the API makes it."""
+    case = _coordinating_case(case_id)
+    target = request.form.get("to", "")
+    reason = (request.form.get("reason") or "").strip()
+    raw = {f"reason-{target}": reason}
+    allowed = workflow.targets_for(case.state, {workflow.COORDINATOR})
+    if target not in allowed:
+        db.session.rollback()
+        message = (f"A {case.state.replace('_', ' ')} case cannot become {target.replace('_', ' ') or 'that'} now"
+                   + (f"; it may become: {', '.join(t.replace('_', ' ') for t in allowed)}." if allowed else "."))
+        return render_case(case.id, action_errors={"_actions": message}, action_raw=raw, status=409)
+    if len(reason) > REASON_MAX:
+        return render_case(case.id, action_errors={f"reason-{target}": f"At most {REASON_MAX} characters."},
+                           action_raw=raw, status=422)
+    source = case.state
+    try:
+        workflow.transition(db.session, case, target, current_actor(), at=now_utc(), reason=reason or None,
+                            source_address=request.remote_addr)
+    except InvalidInput as error:
+        db.session.rollback()
+        field = f"reason-{target}" if error.field == "reason" else target
+        message = "Say why (the referrer and the case history see it)." if error.field == "reason" else error.message
+        return render_case(case.id, action_errors={field: message}, action_raw=raw, status=422)
+    except Conflict as error:
+        db.session.rollback()
+        return render_case(case.id, action_errors={target: error.message}, action_raw=raw, status=409)
+    db.session.commit()
+    flash(f"Case #{case.id}: {source.replace('_', ' ')} → {target.replace('_', ' ')}.")
+    return redirect(url_for("web.case_page", case_id=case.id))
+
+
+@web.post("/cases/<int:case_id>/schedule")
+@page(SIGNED_IN)
+def schedule_case(case_id: int):
+    """Put a triaged case on one of its board's upcoming meetings (the agenda's own operation)."""
+    case = _coordinating_case(case_id)
+    raw_id = (request.form.get("meeting_id") or "").strip()
+    raw = {"meeting_id": raw_id}
+    if case.state != "triaged":
+        return render_case(case.id, action_errors={"_actions": f"Only a triaged case can be scheduled; case "
+                                                               f"#{case.id} is {case.state.replace('_', ' ')}."},
+                           action_raw=raw, status=409)
+    meeting = db.session.get(Meeting, int(raw_id)) if raw_id.isdigit() else None
+    if meeting is None or meeting.board_id != case.board_id:
+        return render_case(case.id, action_errors={"meeting_id": "Choose one of the board's upcoming meetings."},
+                           action_raw=raw, status=422)
+    try:
+        agenda.add_case(db.session, meeting, case, current_actor(), at=now_utc(), as_coordinator=True,
+                        at_top=bool(request.form.get("at_top")))
+    except (InvalidInput, Conflict) as error:
+        db.session.rollback()
+        return render_case(case.id, action_errors={"meeting_id": error.message}, action_raw=raw,
+                           status=422 if isinstance(error, InvalidInput) else 409)
+    db.session.commit()
+    flash(f"Case #{case.id} is on the agenda of {meeting.title}, "
+          f"{to_local(meeting.starts_at, current_actor().timezone):%a %d %b %H:%M} ({current_actor().timezone}).")
+    return redirect(url_for("web.case_page", case_id=case.id))
+
+
+@web.post("/cases/<int:case_id>/unschedule")
+@page(SIGNED_IN)
+def unschedule_case(case_id: int):
+    """Take a scheduled case off its meeting's agenda, with a reason; it is triaged again."""
+    case = _coordinating_case(case_id)
+    reason = (request.form.get("reason") or "").strip()
+    raw = {"reason-unschedule": reason}
+    if not REASON_MIN <= len(reason) <= 500:
+        return render_case(case.id, action_errors={"reason-unschedule": "Say why, in 3 to 500 characters."},
+                           action_raw=raw, status=422)
+    item = db.session.scalar(select(AgendaItem).where(AgendaItem.case_id == case.id, AgendaItem.status == "listed"))
+    if item is None:
+        return render_case(case.id, action_errors={"_actions": "The case is on no agenda now."}, action_raw=raw,
+                           status=409)
+    try:
+        agenda.remove_case(db.session, item, current_actor(), at=now_utc(), reason=reason)
+    except Conflict as error:
+        db.session.rollback()
+        return render_case(case.id, action_errors={"reason-unschedule": error.message}, action_raw=raw, status=409)
+    db.session.commit()
+    flash(f"Case #{case.id} taken off the agenda; it is triaged again.")
+    return redirect(url_for("web.case_page", case_id=case.id))
 
 
 @web.post("/cases/<int:case_id>/comments")

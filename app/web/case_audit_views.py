@@ -1,0 +1,119 @@
+"""A case's audit trail (`/cases/<id>/audit`): who did what to the case, when and from where, newest first.
+
+For admins (who read the whole trail through `GET /api/v1/audit-events`) and the coordinators of the
+case's board. Anyone else who may see the case is refused (403); anyone who may not is told it does not
+exist (404), as everywhere else. The trail holds no clinical content (actions, actors, states, field
+names), so an admin without access to the patient's data may read it. Reading it is itself audited
+(`case.audit_viewed`), before the page is read, so the viewer sees their own visit at the top.
+"""
+from __future__ import annotations
+
+from flask import abort, render_template, request
+from sqlalchemy import and_, func, or_, select
+
+from app.accounts.models import User
+from app.audit.models import AuditEvent
+from app.cases import api as cases_api
+from app.cases import workflow
+from app.cases.models import Attachment, Case
+from app.errors import NotFound, PermissionDenied
+from app.extensions import db
+from app.outcomes.models import Outcome
+from app.security import current_actor, page
+from app.web import web
+from app.web.coordinator_views import COORDINATING
+
+PER_PAGE = 50
+SCHEDULER = "Meridian (system)"
+
+
+def audit_case(case_id: int) -> Case:
+    """The case, if the actor may read its trail: an admin, or a coordinator of its board."""
+    actor = current_actor()
+    if actor.has_role("admin"):
+        case = db.session.get(Case, case_id)
+        if case is None:
+            raise NotFound(f"No case with id {case_id}.")
+        return case
+    case, _ = cases_api._visible_case(case_id)  # 404 for a case one may not know
+    if workflow.COORDINATOR not in workflow.capacities(db.session, case, actor):
+        raise PermissionDenied("Only the coordinators of the case's board or an admin may read its audit trail.")
+    return case
+
+
+def trail_condition(case: Case):
+    """Audit events about the case itself, its attachments and its outcomes."""
+    attachment_ids = [str(i) for i in db.session.scalars(select(Attachment.id).where(Attachment.case_id == case.id))]
+    outcome_ids = [str(i) for i in db.session.scalars(select(Outcome.id).where(Outcome.case_id == case.id))]
+    conditions = [and_(AuditEvent.target_type == "case", AuditEvent.target_id == str(case.id))]
+    if attachment_ids:
+        conditions.append(and_(AuditEvent.target_type == "attachment", AuditEvent.target_id.in_(attachment_ids)))
+    if outcome_ids:
+        conditions.append(and_(AuditEvent.target_type == "outcome", AuditEvent.target_id.in_(outcome_ids)))
+    return or_(*conditions)
+
+
+def describe(event: AuditEvent) -> str:
+    """The event's detail in a line a person can read (no clinical content is ever in it)."""
+    detail = event.detail or {}
+    if event.action == "case.transitioned":
+        return f"{(detail.get('from') or '—').replace('_', ' ')} → {(detail.get('to') or '').replace('_', ' ')}"
+    parts = []
+    for key, value in sorted(detail.items()):
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value) if value else "none"
+        elif isinstance(value, dict):
+            value = ", ".join(f"{k}: {v}" for k, v in sorted(value.items()))
+        parts.append(f"{key.replace('_', ' ')}: {value}")
+    if event.target_type not in (None, "case"):
+        parts.insert(0, f"{event.target_type} #{event.target_id}")
+    return "; ".join(parts)
+
+
+def _cursor() -> int | None:
+    """`?before=<event id>`: the page of events older than that one (None: the newest page)."""
+    raw = request.args.get("before")
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        abort(404)
+    return int(raw)
+
+
+@web.get("/cases/<int:case_id>/audit")
+@page(COORDINATING)
+def case_audit_trail(case_id: int):
+    """Newest first, PER_PAGE at a time. Pages are cut by event id (`?before=`), not by offset, so the
+    events written while someone pages (their own visits, to begin with) never shift a page."""
+    user = current_actor()
+    case = audit_case(case_id)
+    before = _cursor()
+    cases_api._audit("case.audit_viewed", target_id=case.id, detail={"before": before} if before else {})
+    db.session.flush()
+    condition = trail_condition(case)
+    total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(condition))
+    statement = select(AuditEvent).where(condition)
+    if before is not None:
+        statement = statement.where(AuditEvent.id < before)
+    events = list(db.session.scalars(statement.order_by(AuditEvent.id.desc()).limit(PER_PAGE + 1)))
+    older = events[PER_PAGE - 1].id if len(events) > PER_PAGE else None
+    events = events[:PER_PAGE]
+    if before is not None and not events:
+        db.session.rollback()
+        abort(404)
+    newer = None
+    skipped = 0
+    if before is not None:
+        skipped = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            condition, AuditEvent.id >= before))
+        newer_ids = list(db.session.scalars(select(AuditEvent.id).where(condition, AuditEvent.id >= before)
+                                            .order_by(AuditEvent.id).limit(PER_PAGE)))
+        newer = {"before": newer_ids[-1] + 1} if skipped > PER_PAGE else {}
+    actor_ids = {event.actor_id for event in events if event.actor_id is not None}
+    names = ({u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))}
+             if actor_ids else {})
+    rows = [{"event": event, "actor": names.get(event.actor_id, f"user #{event.actor_id}")
+             if event.actor_id is not None else SCHEDULER, "detail": describe(event)} for event in events]
+    db.session.commit()
+    return render_template("coordinator/case_audit.html", user=user, zone=user.timezone, case=case, rows=rows,
+                           total=total, first=skipped + 1, last=skipped + len(rows), older=older, newer=newer)
