@@ -12,15 +12,19 @@ ROOT = Path(__file__).resolve().parents[3]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
-# Who signs in, and the pages they use: a path, or (a page, a link on it to follow) for pages whose
-# address depends on the demo's data.
+# Who signs in, and the pages they use: a path, or (a page, links to follow from it in turn) for
+# pages whose address depends on the demo's data.
 PAGES = {
     None: ["/login"],
     "referrer": ["/", "/inbox", "/cases", "/cases/new", ("/cases", "tbody th a")],
     "surgeon.dubai": ["/", "/schedule", "/me/availability", "/me/licences", "/me/calendar",
                       ("/schedule", "a[href^='/meetings/']")],
     "coordinator": ["/coordinator", "/coordinator/cases", "/coordinator/search", "/coordinator/rotas",
-                    ("/coordinator", "a[href^='/meetings/']")],
+                    "/coordinator/meetings", ("/coordinator", "a[href^='/meetings/']"),
+                    ("/coordinator/meetings", "a[href$='/agenda']"),
+                    ("/coordinator/meetings", "a[href$='/attendance']"),
+                    ("/coordinator/cases", "a[href^='/cases/']"),
+                    ("/coordinator/cases", "a[href^='/cases/']", "a[href$='/audit']")],
 }
 
 
@@ -52,10 +56,11 @@ def test_pages_meet_wcag_aa(who, page, sign_in, axe_source):
     problems = []
     for path in PAGES[who]:
         if isinstance(path, tuple):
-            start, link = path
+            start, *links = path
             page.goto(start)
-            page.locator(link).first.click()
-            page.wait_for_load_state()
+            for link in links:
+                page.locator(link).first.click()
+                page.wait_for_load_state()
         else:
             page.goto(path)
         problems += violations_on(page, axe_source)
