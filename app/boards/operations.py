@@ -75,6 +75,13 @@ def require_member_manager(actor: User, board: Board) -> None:
         raise PermissionDenied(f"Only the coordinators of {board.name} or an admin may change its members.")
 
 
+def may_manage_meeting(session: Session, actor: User, meeting: Meeting) -> bool:
+    """Who edits a meeting's agenda, invitations and attendance: its board's coordinators and admins
+    (for a meeting of no board, any coordinator or admin)."""
+    board = session.get(Board, meeting.board_id) if meeting.board_id else None
+    return may_manage_members(actor, board) if board else actor.has_role("admin", "coordinator")
+
+
 def sees_all_meetings(actor: User, board: Board) -> bool:
     """Admins, coordinators and every member of the board (core, deputy, coordinator, observer)."""
     return actor.has_role(*EDITOR_ROLES) or bool(member_roles_of(board, actor))

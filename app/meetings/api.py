@@ -12,8 +12,7 @@ from app.api import api
 from app.api.endpoint import ApiResponse, endpoint
 from app.api.schema import Instant, OutputInstant, RequestBody, ResponseBody
 from app.audit.operations import record as audit
-from app.boards.models import Board
-from app.boards.operations import get_visible_meeting, may_manage_members
+from app.boards.operations import get_visible_meeting, may_manage_meeting
 from app.boards.quorum import meeting_quorum
 from app.cases.models import Case
 from app.cases.visibility import case_access
@@ -108,9 +107,7 @@ def coordinated_meeting(meeting_id: int) -> Meeting:
     """The meeting, if the current user may run it (an admin, or a coordinator of its board)."""
     actor = current_actor()
     meeting = get_visible_meeting(db.session, actor, meeting_id)
-    board = db.session.get(Board, meeting.board_id) if meeting.board_id else None
-    allowed = may_manage_members(actor, board) if board else actor.has_role("admin", "coordinator")
-    if not allowed:
+    if not may_manage_meeting(db.session, actor, meeting):
         raise PermissionDenied("Only the board's coordinators or an admin may do this.")
     return meeting
 

@@ -1,14 +1,25 @@
-"""A meeting's page (anyone who may see the meeting): times in every participant's zone, quorum, agenda."""
+"""A meeting's pages (anyone who may see the meeting, else 404): the meeting itself (times in every
+participant's zone, quorum, agenda) and the live meeting (`/meetings/<id>/live`: the agenda with the
+case under discussion, who is present in their local time, the shared notes, the outcome and, for the
+chair, the controls). The live page is rendered from `app.live.meeting.live_state` and kept current by
+`js/pages/meeting_live.js`, which subscribes to `meeting:<id>` and calls the live and outcomes APIs."""
 from __future__ import annotations
 
 from flask import render_template, request
 
 from app.audit.operations import record as audit
 from app.boards.api import InviteeProfiles, meeting_out
-from app.boards.operations import get_visible_meeting
+from app.boards.operations import get_visible_meeting, may_manage_meeting
+from app.cases import api as cases_api
+from app.cases.models import Case
+from app.cases.visibility import FULL, SUMMARY
 from app.extensions import db
+from app.live import meeting as live
 from app.meetings import agenda
+from app.outcomes.models import OUTCOME_CATEGORIES
+from app.outcomes.operations import seat_invitation
 from app.security import SIGNED_IN, current_actor, page
+from app.timekeeping import now_utc
 from app.web import web
 from app.web.forms import AnswerForm
 
@@ -44,4 +55,50 @@ def meeting_page(meeting_id: int):
     mine = next((i for i in meeting.invitations if i.user_id == user.id), None)
     return render_template("meeting.html", user=user, zone=user.timezone, meeting=meeting, detail=detail,
                            invitation=mine, answer_form=AnswerForm(formdata=None),
-                           rows=agenda_rows(meeting, user))
+                           rows=agenda_rows(meeting, user),
+                           manages=may_manage_meeting(db.session, user, meeting))
+
+
+# --- the live meeting -----------------------------------------------------------------------------
+
+
+def live_agenda_rows(meeting, actor, state: dict) -> list[dict]:
+    """The live agenda (in the order `live_state` gives) with each case at the viewer's access level:
+    full: ICD-10, diagnosis and question; summary: ICD-10, urgency and disciplines only; none: the id.
+    Every case shown is audited as a case read (`case.viewed`, via "live meeting")."""
+    rows = []
+    for item in state["agenda"]:
+        case = db.session.get(Case, item["case_id"])
+        level = item["access"]
+        row = {**item, "number": item["position"] + 1, "current": item["case_id"] == state["current_case_id"]}
+        if level in (FULL, SUMMARY):
+            row.update(urgency=case.urgency, icd10_code=case.icd10_code,
+                       disciplines=[d.code for d in case.disciplines])
+            cases_api._audit("case.viewed", target_id=case.id, detail={"access": level, "via": "live meeting"})
+        if level == FULL:
+            row.update(diagnosis=case.diagnosis, question=case.question)
+        rows.append(row)
+    db.session.commit()
+    return rows
+
+
+def _focus_case_id(state: dict) -> int | None:
+    """Whose notes and outcome the page opens on: the case under discussion, else the last discussed."""
+    if state["current_case_id"] is not None:
+        return state["current_case_id"]
+    discussed = [item["case_id"] for item in state["agenda"] if item["status"] == "discussed"]
+    return discussed[-1] if discussed else None
+
+
+@web.get("/meetings/<int:meeting_id>/live")
+@page(SIGNED_IN)
+def meeting_live_page(meeting_id: int):
+    user = current_actor()
+    meeting = get_visible_meeting(db.session, user, meeting_id)  # NotFound -> 404 page
+    state = live.live_state(db.session, meeting, user, at=now_utc())
+    seated = seat_invitation(db.session, meeting, user) is not None
+    return render_template(
+        "meeting_live.html", user=user, zone=user.timezone, meeting=meeting, state=state,
+        rows=live_agenda_rows(meeting, user, state), focus_case_id=_focus_case_id(state),
+        may_draft=state["may_run"] or seated, may_sign=seated and user.has_role("specialist"),
+        categories=OUTCOME_CATEGORIES)

@@ -193,3 +193,16 @@ def test_roll_over_moves_undiscussed_cases_to_the_top_of_the_next_meeting(demo, 
     html = text(client.get(response.headers["Location"]))
     assert "2 cases rolled over" in html
     assert "rolled over from" in text(client.get(f"/meetings/{later.id}/agenda"))
+
+
+def test_the_meeting_page_links_its_coordinators_to_the_agenda_editor_and_attendance(demo, sign_in, client,
+                                                                                   thoracic):
+    meeting = thoracic["meeting"]
+    sign_in(demo["coordinator"])
+    html = text(client.get(f"/meetings/{meeting.id}"))
+    assert f'href="/meetings/{meeting.id}/agenda"' in html
+    assert f'href="/meetings/{meeting.id}/attendance"' in html
+    sign_in(demo["surgeon.dubai"])   # invited to it, runs nothing
+    html = text(client.get(f"/meetings/{meeting.id}"))
+    assert f'href="/meetings/{meeting.id}/live"' in html
+    assert f'/meetings/{meeting.id}/agenda"' not in html and f'/meetings/{meeting.id}/attendance"' not in html

@@ -27,6 +27,7 @@
 
     var live = window.MeridianLive.connect({
       onReset: soon,
+      onRevoked: function () { if (status) status.textContent = "Live updates stopped: your access to a board changed. Reload the page."; },
       onError: function (room, error) { if (status) status.textContent = "Live updates unavailable (" + (error || "error") + ")."; },
     });
     live.socket.on("connect", function () { if (status) status.textContent = "Live: updates as cases move."; soon(); });

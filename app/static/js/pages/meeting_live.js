@@ -1,0 +1,370 @@
+/* The live meeting page (/meetings/<id>/live). Subscribes to meeting:<id> (which records presence) and to
+ * case:<id> for each agenda case the viewer may see (outcome events). On any event it re-reads
+ * GET /api/v1/meetings/<id>/live (and GET /api/v1/cases/<id>/outcome for the case in focus) and updates
+ * the page: current case (aria-current), item statuses, who is present, the notes, the outcome. Buttons
+ * call the live and outcomes APIs; a problem+json answer is shown beside the control. */
+(function () {
+  "use strict";
+  var root, ui = {}, state = null, focus = null, outcomeBody = null, outcomeFor = null;
+  var notesDirty = false, notesFor, notesHint = "", formDirty = false, live = null, subscribed = {}, timers = {};
+
+  function $(sel, ctx) { return (ctx || root).querySelector(sel); }
+  function $$(sel, ctx) { return Array.prototype.slice.call((ctx || root).querySelectorAll(sel)); }
+  function later(name, fn, ms) { clearTimeout(timers[name]); timers[name] = setTimeout(fn, ms || 120); }
+  function el(tag, text, className) {
+    var node = document.createElement(tag);
+    if (text) node.textContent = text;
+    if (className) node.className = className;
+    return node;
+  }
+
+  function call(method, url, body) {
+    var headers = { "Accept": "application/json" };
+    if (method !== "GET") headers["X-CSRFToken"] = window.Meridian ? window.Meridian.csrf : "";
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    return fetch(url, { method: method, headers: headers, credentials: "same-origin",
+                        body: body === undefined ? undefined : JSON.stringify(body) })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; })
+          .then(function (json) { return { ok: response.ok, status: response.status, body: json }; });
+      })
+      .catch(function () { return { ok: false, status: 0, body: { detail: "No connection: check it and try again." } }; });
+  }
+
+  // An error beside its control (or cleared with message null).
+  function say(node, message) {
+    if (!node) return;
+    node.textContent = message || "";
+    node.hidden = !message;
+  }
+  function problem(result) { return result.body.detail || result.body.title || ("Failed (HTTP " + result.status + ")."); }
+
+  // "14:05 (Asia/Kolkata, UTC+05:30)": an instant in the viewer's zone, naming it.
+  function local(iso) {
+    var zone = root.dataset.zone, date = new Date(iso);
+    var time = date.toLocaleTimeString("en-GB", { timeZone: zone, hour: "2-digit", minute: "2-digit" });
+    var offset = "";
+    try {
+      offset = new Intl.DateTimeFormat("en-GB", { timeZone: zone, timeZoneName: "longOffset" })
+        .formatToParts(date).filter(function (p) { return p.type === "timeZoneName"; })[0].value;
+    } catch (e) { /* older browsers: zone only */ }
+    offset = offset === "GMT" ? "UTC+00:00" : offset.replace("GMT", "UTC");
+    return time + " (" + zone + (offset ? ", " + offset : "") + ")";
+  }
+
+  function item(caseId) {
+    return state ? state.agenda.filter(function (i) { return i.case_id === caseId; })[0] : null;
+  }
+
+  // --- the meeting's state -------------------------------------------------------------------------
+
+  function refresh() {
+    call("GET", root.dataset.stateUrl).then(function (result) {
+      if (!result.ok) { say(ui.status, "Could not refresh: " + problem(result)); return; }
+      apply(result.body);
+    });
+  }
+
+  function apply(next) {
+    var previousCurrent = state ? state.current_case_id : undefined;
+    state = next;
+    var running = state.status === "in_progress";
+    ui.meetingStatus.textContent = state.status.replace("_", " ");
+    ui.meetingStatus.className = "status status-" + state.status;
+    if (state.started_at && ui.started) ui.started.textContent = "· started " + local(state.started_at);
+    var start = $('[data-action="start"]'), finish = $('[data-action="finish"]');
+    if (start) start.disabled = state.status !== "scheduled";
+    if (finish) finish.disabled = !running;
+
+    var shown = $$("[data-agenda] > li[data-case-id]").map(function (li) { return Number(li.dataset.caseId); });
+    var listed = state.agenda.map(function (i) { return i.case_id; });
+    if (shown.join() !== listed.join()) later("agenda", reloadAgenda, 50);
+    $$("[data-agenda] > li[data-case-id]").forEach(function (li) {
+      var it = item(Number(li.dataset.caseId));
+      if (!it) return;
+      var current = it.case_id === state.current_case_id;
+      li.dataset.status = it.status;
+      $("[data-item-status]", li).textContent = it.status.replace("_", " ");
+      $("[data-item-status]", li).className = "status status-item-" + it.status;
+      if (current) li.setAttribute("aria-current", "true"); else li.removeAttribute("aria-current");
+      $("[data-current-label]", li).hidden = !current;
+      var makeCurrent = $('[data-action="current"]', li), discussed = $('[data-action="discussed"]', li);
+      if (makeCurrent) makeCurrent.disabled = !running || current || it.status !== "listed";
+      if (discussed) discussed.disabled = !running || it.status !== "listed";
+    });
+
+    ui.presence.textContent = "";
+    state.present.forEach(function (person) {
+      var li = el("li");
+      li.dataset.userId = person.user_id;
+      li.appendChild(el("strong", person.name));
+      li.appendChild(document.createTextNode(" — " + person.local_time + " (" + person.timezone + ", UTC" +
+                                             person.utc_offset + ")"));
+      ui.presence.appendChild(li);
+    });
+    if (!state.present.length) {
+      ui.presence.appendChild(el("li", state.status === "finished" ? "The meeting has finished." : "Nobody is present yet.", "muted"));
+    }
+
+    // The outcome panel follows the case made current; otherwise it stays where it is (or the last discussed).
+    var wanted = focus;
+    if (state.current_case_id && state.current_case_id !== previousCurrent) wanted = state.current_case_id;
+    if (!item(wanted)) wanted = state.current_case_id || lastDiscussed();
+    setFocus(wanted, false);
+  }
+
+  function lastDiscussed() {
+    var done = state.agenda.filter(function (i) { return i.status === "discussed"; });
+    return done.length ? done[done.length - 1].case_id : null;
+  }
+
+  // The notes of the case under discussion (editable for those allowed), else those of the case in focus.
+  function renderNotes() {
+    if (!state) return;
+    var current = item(state.current_case_id), shown = current || item(focus);
+    var editable = !!(state.may_edit_notes && state.status === "in_progress" && current && current.access === "full");
+    ui.notesCase.textContent = current ? "Case #" + current.case_id + " is under discussion."
+      : "No case is under discussion." + (shown ? " Notes of case #" + shown.case_id + ", read only." : "");
+    ui.notes.readOnly = !editable;
+    if (ui.saveNotes) ui.saveNotes.disabled = !editable;
+    var text = shown && shown.access === "full" && shown.notes ? shown.notes : "";
+    var id = shown ? shown.case_id : null;
+    if (id !== notesFor) ui.notesHint.textContent = notesHint;
+    if (id !== notesFor || !notesDirty || !editable) {
+      ui.notes.value = text; notesDirty = false; notesFor = id;
+    } else if (ui.notes.value !== text) {
+      ui.notesHint.textContent = "Someone else changed these notes; saving replaces their version.";
+    }
+  }
+
+  function saveNotes() {
+    var error = $("#live-notes-error");
+    if (!state || !state.current_case_id) { say(error, "No case is under discussion."); return; }
+    ui.saveNotes.disabled = true;
+    call("PUT", root.dataset.stateUrl + "/notes", { case_id: state.current_case_id, notes: ui.notes.value })
+      .then(function (result) {
+        ui.saveNotes.disabled = false;
+        if (!result.ok) { say(error, problem(result)); ui.notes.setAttribute("aria-invalid", "true"); return; }
+        say(error, null);
+        ui.notes.removeAttribute("aria-invalid");
+        notesDirty = false;
+        apply(result.body);
+        ui.notesHint.textContent = "Saved. Everyone at the meeting sees these notes.";
+      });
+  }
+
+  function reloadAgenda() {
+    fetch(root.dataset.pageUrl, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-agenda]");
+        if (fresh) { $("[data-agenda]").innerHTML = fresh.innerHTML; subscribeCases(); if (state) apply(state); }
+      })
+      .catch(function () { say(ui.status, "The agenda changed; reload the page to see it."); });
+  }
+
+  // --- chair controls --------------------------------------------------------------------------------
+
+  function chair(button) {
+    var action = button.dataset.action, caseId = Number(button.dataset.caseId);
+    var paths = { start: "/start", finish: "/finish", current: "/current-case", discussed: "/discussed" };
+    var error = document.getElementById(button.getAttribute("aria-describedby"));
+    if (action === "finish" && !window.confirm("Finish the meeting? Cases not discussed roll over.")) return;
+    button.disabled = true;
+    call("POST", root.dataset.stateUrl + paths[action], caseId ? { case_id: caseId } : undefined)
+      .then(function (result) {
+        if (!result.ok) { button.disabled = false; say(error, problem(result)); return; }
+        say(error, null);
+        if (action === "discussed") focus = caseId;
+        apply(result.body);
+        // Keep keyboard focus on the page when the pressed button is now disabled.
+        if (button.disabled) (caseId ? button.closest("li") : $("#chair-heading")).focus();
+      });
+  }
+
+  // --- the outcome of the case in focus --------------------------------------------------------------
+
+  function setFocus(caseId, reload) {
+    caseId = caseId || null;
+    if (caseId !== focus) { focus = caseId; formDirty = false; }
+    ui.outcomeCase.textContent = focus ? "of case #" + focus : "";
+    renderNotes();
+    if (reload || outcomeFor !== focus) loadOutcome(); else renderOutcome(outcomeBody);
+  }
+
+  function loadOutcome() {
+    var wanted = focus, it = item(wanted);
+    if (!wanted || (it && !it.access)) {
+      outcomeFor = wanted; outcomeBody = null; renderOutcome(null);
+      if (wanted) ui.outcomeStatus.textContent = "You have no access to case #" + wanted + ".";
+      return;
+    }
+    call("GET", "/api/v1/cases/" + wanted + "/outcome").then(function (result) {
+      if (wanted !== focus) return;
+      outcomeFor = wanted;
+      outcomeBody = result.ok ? result.body : null;
+      renderOutcome(outcomeBody);
+      if (!result.ok) ui.outcomeStatus.textContent = problem(result);
+    });
+  }
+
+  function hideOutcome() {
+    ui.version.hidden = true;
+    if (ui.signBox) ui.signBox.hidden = true;
+    if (ui.form) ui.form.hidden = true;
+  }
+
+  function renderOutcome(body) {
+    hideOutcome();
+    if (!body) { ui.outcomeStatus.textContent = "No case discussed yet."; return; }
+    if (body.access === "summary") {
+      ui.outcomeStatus.textContent = body.signed ? "Signed (summary access: the content is not shown)."
+        : (body.exists ? "Drafted, not yet signed." : "No outcome yet.");
+      return;
+    }
+    var it = item(focus), shown = body.draft || body.current;
+    if (!shown) {
+      ui.outcomeStatus.textContent = it && it.status === "discussed" ? "No outcome drafted yet."
+        : "The outcome can be drafted once the chair marks case #" + focus + " discussed.";
+    } else if (!body.draft) {
+      ui.outcomeStatus.textContent = "Signed: version " + shown.version + ", complete at " + local(shown.signed_at) + ".";
+    } else {
+      ui.outcomeStatus.textContent = "Draft version " + shown.version + ", waiting for signatures" +
+        (shown.missing_disciplines.length ? " from: " + shown.missing_disciplines.join(", ") : "") + ".";
+    }
+    ui.outcomeStatus.dataset.signed = body.draft ? "no" : (body.signed ? "yes" : "no");
+    if (shown) {
+      ui.version.hidden = false;
+      $('[data-outcome-field="recommendation"]').textContent = shown.recommendation;
+      $('[data-outcome-field="category"]').textContent = shown.category.replace(/_/g, " ");
+      ui.signatures.textContent = "";
+      shown.signatures.forEach(function (s) {
+        ui.signatures.appendChild(el("li", s.name + " (" + s.discipline + ") signed at " + local(s.signed_at)));
+      });
+      if (!shown.signatures.length) ui.signatures.appendChild(el("li", "No signatures yet.", "muted"));
+    }
+    var me = Number(root.dataset.userId);
+    if (ui.signBox && body.draft) {
+      ui.signBox.hidden = body.draft.signatures.some(function (s) { return s.user_id === me; });
+    }
+    if (ui.form && it && it.status === "discussed" && (body.draft || !body.current)) {
+      ui.form.hidden = false;
+      ui.form.querySelector('button[type="submit"]').textContent = body.draft ? "Update draft" : "Save draft";
+      if (!formDirty) {
+        ["recommendation", "category", "rationale", "dissent"].forEach(function (name) {
+          var value = body.draft ? body.draft[name] : null;
+          ui.form.elements[name].value = value || (name === "category" ? ui.form.elements[name].options[0].value : "");
+        });
+      }
+    }
+  }
+
+  function fieldErrors(errors) {
+    $$("[data-error-for]", ui.form).forEach(function (node) { say(node, null); });
+    $$("[aria-invalid]", ui.form).forEach(function (node) { node.removeAttribute("aria-invalid"); });
+    (errors || []).forEach(function (error) {
+      var name = (error.field || "").split(/[.[]/)[0];
+      var node = ui.form.querySelector('[data-error-for="' + name + '"]') || ui.form.querySelector('[data-error-for=""]');
+      say(node, (node.dataset.errorFor ? "" : (error.field ? error.field + ": " : "")) + error.message);
+      if (ui.form.elements[name]) ui.form.elements[name].setAttribute("aria-invalid", "true");
+    });
+  }
+
+  function saveDraft(event) {
+    event.preventDefault();
+    var caseId = focus, form = ui.form, general = form.querySelector('[data-error-for=""]');
+    var body = { recommendation: form.elements.recommendation.value, category: form.elements.category.value,
+                 rationale: form.elements.rationale.value || null, dissent: form.elements.dissent.value || null };
+    var draft = outcomeBody && outcomeBody.draft;
+    if (draft) body.actions = draft.actions.map(function (a) { return { action: a.action, owner_id: a.owner_id, due: a.due }; });
+    fieldErrors([]);
+    call("PUT", "/api/v1/cases/" + caseId + "/outcome", body).then(function (result) {
+      if (!result.ok) {
+        if (result.body.errors && result.body.errors.length) fieldErrors(result.body.errors); else say(general, problem(result));
+        return;
+      }
+      formDirty = false;
+      loadOutcome();
+    });
+  }
+
+  function sign(button) {
+    var draft = outcomeBody && outcomeBody.draft, error = $("#sign-error");
+    if (!draft) return;
+    button.disabled = true;
+    call("POST", "/api/v1/outcomes/" + draft.id + "/sign").then(function (result) {
+      button.disabled = false;
+      if (!result.ok) { say(error, problem(result)); return; }
+      say(error, null);
+      loadOutcome();
+    });
+  }
+
+  // --- live ------------------------------------------------------------------------------------------
+
+  function subscribeCases() {
+    if (!live) return;
+    $$("[data-agenda] > li[data-case-id]").forEach(function (li) {
+      var caseId = Number(li.dataset.caseId), room = "case:" + caseId;
+      if (li.dataset.access === "none" || subscribed[room]) return;
+      subscribed[room] = true;
+      live.subscribe(room, function (event) {
+        if (caseId !== focus) return;
+        if (event.type.indexOf("outcome.") === 0 || event.type === "case.state_changed") later("outcome", loadOutcome);
+      });
+    });
+  }
+
+  function connect() {
+    var room = "meeting:" + root.dataset.meetingId;
+    live = window.MeridianLive.connect({
+      onSubscribed: function (subscribedRoom) {
+        if (subscribedRoom === room) { say(ui.status, "Live: updates as the meeting moves."); later("state", refresh); }
+        else if (focus && subscribedRoom === "case:" + focus) later("outcome", loadOutcome);
+      },
+      onReset: function () { later("state", refresh); later("outcome", loadOutcome); },
+      onRevoked: function () { later("state", refresh); },
+      onError: function (where, error) {
+        if (!where || where === room) say(ui.status, "Live updates unavailable (" + (error || "error") + ").");
+      },
+    });
+    live.socket.on("disconnect", function () { say(ui.status, "Reconnecting…"); });
+    live.subscribe(room, function (event) {
+      if (event.type === "agenda.case_discussed") focus = event.data.case_id;
+      if (event.type === "agenda.changed") later("agenda", reloadAgenda);
+      later("state", refresh);
+    });
+    subscribeCases();
+    window.MeridianMeetingLive = { live: live, refresh: refresh };
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    root = document.querySelector("[data-meeting-live]");
+    if (!root) return;
+    ui = { status: $("[data-live-status]"), meetingStatus: $("[data-meeting-status]"), started: $("[data-started]"),
+           presence: $("[data-presence]"), notes: $("[data-notes-text]"), notesCase: $("[data-notes-case]"),
+           notesHint: $("[data-notes-hint]"), saveNotes: $('[data-action="save-notes"]'),
+           outcomeCase: $("[data-outcome-case]"), outcomeStatus: $("[data-outcome-status]"),
+           version: $("[data-outcome-version]"), signatures: $("[data-signatures]"), signBox: $("[data-sign-box]"),
+           form: $("[data-outcome-form]") };
+    focus = Number(root.dataset.focusCase) || null;
+    notesHint = ui.notesHint.textContent;
+    root.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-action]");
+      if (!button || button.disabled) return;
+      var action = button.dataset.action;
+      if (action === "save-notes") saveNotes();
+      else if (action === "sign") sign(button);
+      else if (action === "focus") setFocus(Number(button.dataset.caseId), true);
+      else chair(button);
+    });
+    ui.notes.addEventListener("input", function () { notesDirty = true; });
+    if (ui.form) {
+      ui.form.addEventListener("input", function () { formDirty = true; });
+      ui.form.addEventListener("submit", saveDraft);
+    }
+    loadOutcome();
+    if (window.io && window.MeridianLive) connect(); else say(ui.status, "Live updates unavailable: reload to see changes.");
+    setInterval(function () { if (!document.hidden) refresh(); }, 60000);  // local times move on
+  });
+})();

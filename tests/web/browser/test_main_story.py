@@ -1,0 +1,202 @@
+"""The main story, end to end, in Chromium, with four people in their own browsers:
+
+1. a referrer in Fangchenggang submits a case through the pro-forma;
+2. the coordinator's case board, already open, shows it without a reload;
+3. the coordinator triages it and puts it on the board's meeting from the case page;
+4. a specialist in another time zone sees the meeting at his own local time and accepts;
+5. the live meeting runs with the chair and the specialist seeing the same current case;
+6. the outcome is drafted and signed there;
+7. the referrer opens the case and reads the signed recommendation.
+
+Set up through the API beforehand, as a coordinator would configure it: a board whose weekly meeting
+starts a few minutes from now (the live meeting opens 30 minutes before its start) and the
+specialist's seat on it (the scheduler's seat filling needs the specialist inside working hours,
+which depends on when the test runs). A specialist already booked at that hour is passed over for
+the next candidate in another zone.
+"""
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.web.browser.conftest import DOMAIN, PASSWORD, SCREENSHOTS, TABLET
+
+try:
+    from playwright.sync_api import expect
+except ImportError:
+    if os.environ.get("CI"):
+        raise
+    pytest.skip("Playwright for Python is not installed (see requirements-dev.txt)", allow_module_level=True)
+
+HOST_ZONE = "Asia/Shanghai"
+# Specialists outside the host's zone, each with the discipline the case will need.
+CANDIDATES = (("pathologist.kathmandu", "pathology"), ("oncologist.moscow", "medical-oncology"),
+              ("surgeon.dubai", "thoracic-surgery"))
+
+
+def _api(live_server, local_part):
+    import requests
+
+    session = requests.Session()
+    answer = session.post(f"{live_server}/api/v1/auth/token", timeout=10,
+                          json={"email": f"{local_part}@{DOMAIN}", "password": PASSWORD})
+    assert answer.status_code == 201, answer.text
+    session.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+    return session
+
+
+def _ok(response, *codes):
+    assert response.status_code in (codes or (200, 201)), (response.status_code, response.text)
+    return response.json()
+
+
+@pytest.fixture
+def planned_board(live_server):
+    """A board meeting starting in 12 minutes, with a seat for a specialist in another zone."""
+    url = live_server + "/api/v1"
+    coordinator = _api(live_server, "coordinator")
+    me = _ok(coordinator.get(f"{url}/me"))
+    names = {d["code"]: d["name"] for d in _ok(coordinator.get(f"{url}/disciplines"))}
+    starts = (datetime.now(UTC) + timedelta(minutes=12)).replace(second=0, microsecond=0)
+    local = starts.astimezone(ZoneInfo(HOST_ZONE))
+    for local_part, discipline in CANDIDATES:
+        board = _ok(coordinator.post(f"{url}/boards", json={
+            "name": f"Story MDT {local:%H%M} {discipline}", "timezone": HOST_ZONE, "weekday": local.weekday(),
+            "start_time": local.strftime("%H:%M"), "duration_minutes": 60, "cases_per_meeting": 4,
+            "minutes_per_case": 15, "agenda_cutoff_hours": 0, "quorum": [{"discipline": discipline, "count": 1}],
+            "members": [{"user_id": me["id"], "role": "coordinator"}]}))
+        meeting = _ok(coordinator.get(f"{url}/boards/{board['id']}/meetings"))[0]
+        specialist = _ok(_api(live_server, local_part).get(f"{url}/me"))
+        invited = coordinator.post(f"{url}/meetings/{meeting['id']}/invitations",
+                                   json={"user_id": specialist["id"], "role": "seat", "discipline": discipline})
+        if invited.status_code == 409:
+            continue   # booked elsewhere at this hour
+        _ok(invited)
+        return {"board": board, "meeting_id": meeting["id"], "starts": starts, "discipline": names[discipline],
+                "specialist": (local_part, specialist["name"], specialist["timezone"])}
+    pytest.fail("no candidate specialist is free at the test meeting's time")
+
+
+def _browser_of(browser, live_server, local_part, errors):
+    context = browser.new_context(viewport=TABLET, base_url=live_server, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.on("pageerror", lambda error: errors.append(f"{local_part}: {error}"))
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(f"{local_part}@{DOMAIN}")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/")
+    return context, page
+
+
+def _local(instant: datetime, zone: str) -> str:
+    """As the pages print it: 'Mon 23 Nov 2026 20:57 (Asia/Kathmandu, UTC+05:45)'."""
+    local = instant.astimezone(ZoneInfo(zone))
+    minutes = int(local.utcoffset().total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{local:%a %d %b %Y %H:%M} ({zone}, UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d})"
+
+
+def test_a_case_goes_from_referral_to_signed_outcome_across_roles_and_zones(
+        page, sign_in, browser, live_server, planned_board):
+    board, meeting_id, starts = planned_board["board"], planned_board["meeting_id"], planned_board["starts"]
+    specialist_login, specialist_name, specialist_zone = planned_board["specialist"]
+    errors: list[str] = []
+    contexts = []
+    try:
+        # The coordinator keeps the case board open.
+        coordinator = sign_in("coordinator")
+        coordinator.goto(f"/coordinator/cases?board={board['id']}")
+        expect(coordinator.locator("[data-live-status]")).to_contain_text("Live", timeout=15_000)
+        coordinator.evaluate("window.__notReloaded = true")
+
+        # 1. The referrer submits a case for the board.
+        context, referrer = _browser_of(browser, live_server, "referrer", errors)
+        contexts.append(context)
+        referrer.goto("/cases/new")
+        referrer.get_by_label(re.compile("^Patient reference")).fill("FCG-2026-STORY")
+        referrer.get_by_label("Year of birth").fill("1961")
+        referrer.get_by_label("Sex").select_option("female")
+        referrer.get_by_label(re.compile("^Country of residence")).fill("CN")
+        referrer.get_by_label("ICD-10 code").fill("C34.1")
+        referrer.get_by_label("Diagnosis").fill("Adenocarcinoma, left upper lobe, cT2a N0")
+        referrer.get_by_label(re.compile("^WHO performance status")).fill("0")
+        referrer.get_by_label("Clinical summary").fill("3.1 cm LUL mass on CT; PET-avid; no nodal uptake.")
+        referrer.get_by_label("Question for the MDT").fill("Lobectomy, or neoadjuvant treatment first?")
+        referrer.get_by_label("Urgency").select_option("routine")
+        referrer.get_by_label(planned_board["discipline"], exact=True).check()
+        referrer.get_by_label(re.compile("^Language")).fill("en")
+        referrer.get_by_label("Board").select_option(label=board["name"])
+        referrer.get_by_label(re.compile("^Consent")).select_option("yes")
+        screenshot_page(referrer, "referrer-new-case")
+        referrer.get_by_role("button", name="Submit").click()
+        referrer.wait_for_url(re.compile(r"/cases/\d+$"))
+        case_id = int(referrer.url.rsplit("/", 1)[1])
+
+        # 2. The case board shows it without a reload.
+        card = coordinator.locator(f'[data-state="submitted"] [data-case-id="{case_id}"]')
+        expect(card).to_be_visible(timeout=15_000)
+        assert coordinator.evaluate("window.__notReloaded") is True
+
+        # 3. The coordinator triages it and puts it on the meeting's agenda from the case page.
+        coordinator.goto(f"/cases/{case_id}")
+        coordinator.locator("#move-triaged").click()
+        expect(coordinator.locator("#meeting_id")).to_be_visible()
+        coordinator.locator("#meeting_id").select_option(str(meeting_id))
+        coordinator.locator("#move-scheduled").click()
+        expect(coordinator.locator("#case-actions")).to_contain_text("scheduled")
+
+        # 4. The specialist, in another zone, sees the meeting at his local time and accepts.
+        context, specialist = _browser_of(browser, live_server, specialist_login, errors)
+        contexts.append(context)
+        expect(specialist.locator("[data-viewer-zone]")).to_have_text(specialist_zone)
+        specialist.goto("/schedule")
+        invitation = specialist.locator(".invitations .invitation", has_text=board["name"])
+        expect(invitation).to_contain_text(_local(starts, specialist_zone))
+        invitation.get_by_role("button", name="Accept").click()
+        expect(invitation.locator("[data-answer]")).to_have_text("accepted")
+
+        # 5. The live meeting: the chair starts it and both see the same current case.
+        coordinator.goto(f"/meetings/{meeting_id}/live")
+        expect(coordinator.locator("[data-live-status]")).to_contain_text("Live", timeout=15_000)
+        specialist.goto(f"/meetings/{meeting_id}/live")
+        expect(specialist.locator("[data-live-status]")).to_contain_text("Live", timeout=15_000)
+        expect(coordinator.locator("[data-presence]")).to_contain_text(specialist_name, timeout=15_000)
+        coordinator.get_by_role("button", name="Start meeting").click()
+        for participant in (coordinator, specialist):
+            expect(participant.locator(f'li[data-case-id="{case_id}"]')).to_have_attribute(
+                "aria-current", "true", timeout=15_000)
+
+        # 6. Discussed; the chair drafts the outcome and the specialist signs it.
+        coordinator.get_by_role("button", name=f"Mark case #{case_id} discussed").click()
+        expect(specialist.locator(f'li[data-case-id="{case_id}"]')).to_have_attribute(
+            "data-status", "discussed", timeout=15_000)
+        recommendation = "Neoadjuvant chemo-immunotherapy, then left upper lobectomy."
+        coordinator.get_by_label("Recommendation").fill(recommendation)
+        coordinator.get_by_label("Category").select_option("systemic_therapy")
+        coordinator.get_by_role("button", name="Save draft").click()
+        expect(specialist.locator("[data-outcome-version]")).to_contain_text(recommendation, timeout=15_000)
+        specialist.get_by_role("button", name="Sign outcome").click()
+        expect(coordinator.locator("[data-outcome-status]")).to_contain_text("Signed", timeout=15_000)
+
+        # 7. The referrer reads the signed outcome on the case page.
+        referrer.goto(f"/cases/{case_id}")
+        outcome = referrer.locator("article.outcome")
+        expect(outcome).to_contain_text(recommendation)
+        expect(outcome).to_contain_text(f"Signed by {specialist_name}")
+        expect(outcome).to_contain_text("(Asia/Shanghai, UTC+08:00)")
+        screenshot_page(referrer, "referrer-case-outcome")
+    finally:
+        for context in contexts:
+            context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+def screenshot_page(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -1,0 +1,195 @@
+"""The live meeting page in Chromium, two people at once: the chair (Li Na, coordinator, Asia/Shanghai) and a
+radiologist in Kolkata (Asia/Kolkata, UTC+05:30) who accepted a seat. Nothing is reloaded: everything the
+other one does arrives over Socket.IO (`meeting:<id>`, `case:<id>`).
+
+Setup through the API: a board meeting starting ten minutes from now (the live meeting opens 30 minutes
+before its start), two radiology cases on its agenda, and the radiologist's seat. Radiology is the only
+discipline the cases and the board's quorum need, so her signature completes the outcome."""
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.web.browser.conftest import DOMAIN, PASSWORD, SCREENSHOTS, TABLET
+from tests.web.browser.test_accessibility import AXE, violations_on
+
+try:
+    from playwright.sync_api import expect
+except ImportError:
+    if os.environ.get("CI"):
+        raise
+    pytest.skip("Playwright for Python is not installed (see requirements-dev.txt)", allow_module_level=True)
+
+HOST_ZONE = "Asia/Shanghai"
+# Who takes the radiology seat: the first without a clashing booking (the demo books people weekly).
+RADIOLOGISTS = ("radiologist.kolkata", "radiologist.almaty")
+PROFORMA = {
+    "year_of_birth": 1957, "sex": "male", "country_of_residence": "CN", "icd10_code": "C34.1",
+    "performance_status": 1, "clinical_summary": "Solitary 2.4 cm RUL nodule, PET-avid, no nodes.",
+    "question": "Surgery or SBRT?", "urgency": "routine", "disciplines": ["radiology"], "language": "zh",
+    "cross_border_consent": True,
+}
+
+
+def _client(live_server, local_part):
+    import requests
+
+    session = requests.Session()
+    answer = session.post(f"{live_server}/api/v1/auth/token", timeout=10,
+                          json={"email": f"{local_part}@{DOMAIN}", "password": PASSWORD})
+    assert answer.status_code == 201, answer.text
+    session.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+    return session
+
+
+def _ok(response, *codes):
+    assert response.status_code in (codes or (200, 201)), (response.status_code, response.text)
+    return response.json()
+
+
+@pytest.fixture
+def live_meeting(live_server):
+    """{meeting_id, case_ids, specialist: (local part, name, zone)} for a meeting about to start."""
+    url = live_server + "/api/v1"
+    coordinator, referrer = _client(live_server, "coordinator"), _client(live_server, "referrer")
+    me = _ok(coordinator.get(f"{url}/me"))
+    starts = (datetime.now(UTC) + timedelta(minutes=11)).replace(second=0, microsecond=0)
+    local = starts.astimezone(ZoneInfo(HOST_ZONE))
+    board = _ok(coordinator.post(f"{url}/boards", json={
+        "name": f"Lung Nodule Live MDT {local:%H%M}", "timezone": HOST_ZONE, "weekday": local.weekday(),
+        "start_time": local.strftime("%H:%M"), "duration_minutes": 60, "cases_per_meeting": 4,
+        "minutes_per_case": 10, "agenda_cutoff_hours": 0, "quorum": [{"discipline": "radiology", "count": 1}],
+        "members": [{"user_id": me["id"], "role": "coordinator"}]}))
+    meetings = _ok(coordinator.get(f"{url}/boards/{board['id']}/meetings"))
+    meeting_id = meetings[0]["id"]
+
+    case_ids = []
+    for number in (1, 2):
+        case = _ok(referrer.post(f"{url}/cases", json={
+            **PROFORMA, "patient_reference": f"FCG-LIVE-{local:%H%M}-{number}", "board_id": board["id"],
+            "diagnosis": f"Adenocarcinoma, right upper lobe (nodule {number})"}))
+        _ok(referrer.post(f"{url}/cases/{case['id']}/submit"))
+        _ok(coordinator.post(f"{url}/cases/{case['id']}/transitions", json={"to": "triaged"}))
+        _ok(coordinator.post(f"{url}/meetings/{meeting_id}/agenda", json={"case_id": case["id"]}))
+        case_ids.append(case["id"])
+
+    for local_part in RADIOLOGISTS:
+        specialist = _client(live_server, local_part)
+        profile = _ok(specialist.get(f"{url}/me"))
+        invited = coordinator.post(f"{url}/meetings/{meeting_id}/invitations",
+                                   json={"user_id": profile["id"], "role": "seat", "discipline": "radiology"})
+        if invited.status_code == 409:
+            continue   # booked elsewhere at this hour: the next radiologist
+        invitation = _ok(invited)
+        _ok(specialist.post(f"{url}/invitations/{invitation['id']}/answer", json={"answer": "accepted"}))
+        return {"meeting_id": meeting_id, "case_ids": case_ids,
+                "specialist": (local_part, profile["name"], profile["timezone"])}
+    pytest.fail("no radiologist is free for the test meeting")
+
+
+def _signed_in_page(browser, live_server, local_part, errors):
+    context = browser.new_context(viewport=TABLET, base_url=live_server, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(f"{local_part}@{DOMAIN}")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/")
+    return context, page
+
+
+def _offset(zone: str) -> str:
+    offset = datetime.now(ZoneInfo(zone)).utcoffset()
+    minutes = int(offset.total_seconds() // 60)
+    return f"UTC{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def test_chair_and_specialist_run_a_meeting_live(sign_in, page, browser, live_server, live_meeting, screenshot):
+    meeting_id, (first, second) = live_meeting["meeting_id"], live_meeting["case_ids"]
+    local_part, specialist_name, specialist_zone = live_meeting["specialist"]
+    chair = sign_in("coordinator")
+    chair.goto(f"/meetings/{meeting_id}")
+    chair.get_by_role("link", name="Live meeting page").click()
+    chair.wait_for_url(f"**/meetings/{meeting_id}/live")
+    expect(chair.locator("[data-live-status]")).to_contain_text("Live", timeout=15_000)
+
+    errors: list[str] = []
+    context, specialist = _signed_in_page(browser, live_server, local_part, errors)
+    try:
+        specialist.goto(f"/meetings/{meeting_id}/live")
+        expect(specialist.locator("[data-live-status]")).to_contain_text("Live", timeout=15_000)
+        specialist.evaluate("window.__notReloaded = true")
+        assert specialist.locator("[data-chair-controls]").count() == 0   # controls are the chair's only
+
+        # The specialist's page opened in presence: the chair sees her, in her own local time and zone.
+        presence = chair.locator("[data-presence]")
+        expect(presence).to_contain_text(specialist_name, timeout=15_000)
+        expect(presence).to_contain_text(re.compile(
+            rf"{re.escape(specialist_name)} — \d\d:\d\d \({re.escape(specialist_zone)}, "
+            rf"{re.escape(_offset(specialist_zone))}\)"))
+
+        # The chair starts: the first case is current on both pages.
+        chair.get_by_role("button", name="Start meeting").click()
+        expect(specialist.locator("[data-meeting-status]")).to_have_text("in progress", timeout=15_000)
+        expect(specialist.locator(f'li[data-case-id="{first}"]')).to_have_attribute("aria-current", "true")
+
+        # ... and moves to the second case (by keyboard).
+        chair.get_by_role("button", name=f"Make case #{second} current").focus()
+        chair.keyboard.press("Enter")
+        current = specialist.locator(f'li[data-case-id="{second}"]')
+        expect(current).to_have_attribute("aria-current", "true", timeout=15_000)
+        expect(current.locator("[data-current-label]")).to_be_visible()
+        expect(specialist.locator(f'li[data-case-id="{first}"]')).not_to_have_attribute("aria-current", "true")
+        expect(specialist.locator(f'li[data-case-id="{first}"] [data-current-label]')).to_be_hidden()
+
+        # Notes saved by the specialist (keyboard only) appear on the chair's page.
+        notes = "Nodule enlarged from 1.9 to 2.4 cm over 6 months; solid component, spiculated."
+        specialist.get_by_label("Shared notes for the case under discussion").fill(notes)
+        specialist.keyboard.press("Tab")
+        expect(specialist.get_by_role("button", name="Save notes")).to_be_focused()
+        specialist.keyboard.press("Enter")
+        expect(chair.get_by_label("Shared notes for the case under discussion")).to_have_value(notes, timeout=15_000)
+
+        # The chair closes the discussion and drafts the outcome; the specialist signs it.
+        chair.get_by_role("button", name=f"Mark case #{second} discussed").click()
+        expect(specialist.locator(f'li[data-case-id="{second}"]')).to_have_attribute("data-status", "discussed",
+                                                                                      timeout=15_000)
+        discussed_notes = specialist.get_by_label("Shared notes for the case under discussion")
+        expect(discussed_notes).to_have_value(notes)       # the discussed case's notes stay, read only
+        expect(discussed_notes).not_to_be_editable()
+        chair.get_by_role("button", name="Save draft").click()     # empty: the API's error sits beside the field
+        expect(chair.locator("#outcome-recommendation-error")).to_be_visible()
+        expect(chair.get_by_label("Recommendation")).to_have_attribute("aria-invalid", "true")
+        chair.get_by_label("Recommendation").fill("Right upper lobectomy with systematic nodal dissection.")
+        chair.get_by_label("Category").select_option("surgery")
+        chair.get_by_label("Rationale (optional)").fill("Fit for surgery; growing solid nodule.")
+        chair.get_by_role("button", name="Save draft").click()
+        expect(specialist.locator("[data-outcome-status]")).to_contain_text("waiting for signatures from: radiology",
+                                                                            timeout=15_000)
+        expect(specialist.locator("[data-outcome-version]")).to_contain_text("Right upper lobectomy")
+        specialist.get_by_role("button", name="Sign outcome").click()
+        expect(specialist.locator("[data-outcome-status]")).to_contain_text("Signed", timeout=15_000)
+        expect(chair.locator("[data-outcome-status]")).to_contain_text("Signed", timeout=15_000)
+        expect(chair.locator("[data-signatures]")).to_contain_text(f"{specialist_name} (radiology) signed at")
+        expect(chair.locator("[data-signatures]")).to_contain_text("(Asia/Shanghai, UTC+08:00)")
+
+        screenshot("meeting-live-chair")
+        specialist.screenshot(path=str(SCREENSHOTS / "meeting-live-specialist.png"), full_page=True)
+        if AXE.exists():   # WCAG 2.1 AA, as tests/web/browser/test_accessibility.py checks the other pages
+            problems = violations_on(chair, AXE.read_text()) + violations_on(specialist, AXE.read_text())
+            assert not problems, "\n".join(problems)
+
+        # The chair finishes; the specialist's page follows.
+        chair.once("dialog", lambda dialog: dialog.accept())
+        chair.get_by_role("button", name="Finish meeting").click()
+        expect(specialist.locator("[data-meeting-status]")).to_have_text("finished", timeout=15_000)
+        assert specialist.evaluate("window.__notReloaded") is True
+    finally:
+        context.close()
+    assert not errors, f"JavaScript errors on the specialist's page: {errors}"
