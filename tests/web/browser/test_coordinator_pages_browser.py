@@ -42,6 +42,9 @@ def test_coordinator_reorders_an_agenda_with_the_keyboard(sign_in, page, screens
     order = agenda_order(page)
     added = order[-1]
     assert order[:-1] == before
+    # htmx moves the focus to the swapped-in autofocus control as it settles; let it finish first.
+    page.wait_for_function("() => { const a = document.querySelector('[autofocus]');"
+                           " return !a || document.activeElement === a; }")
 
     # Keyboard only: Tab from the case's heading link to its "Move up" button, then Enter.
     page.locator(f"#item-{added} a").first.focus()
