@@ -94,6 +94,11 @@ def to_local(value: datetime, zone_name: str) -> datetime:
     return ensure_utc(value).astimezone(get_zone(zone_name))
 
 
+def format_local(value: datetime, zone_name: str) -> str:
+    """The wall-clock time in `zone_name` as ISO 8601 with its offset, to the second."""
+    return to_local(value, zone_name).replace(microsecond=0).isoformat()
+
+
 def from_local(
     wall_clock: datetime, zone_name: str, *, nonexistent: str = "shift", ambiguous: str = "earlier"
 ) -> datetime:

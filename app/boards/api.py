@@ -7,8 +7,6 @@ from typing import Literal
 
 from flask import request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from app.api import api
 from app.api.endpoint import endpoint
@@ -16,16 +14,12 @@ from app.api.schema import Instant, OutputInstant, RequestBody, ResponseBody
 from app.audit.operations import record as audit
 from app.boards import operations
 from app.boards.models import Board
-from app.boards.quorum import meeting_quorum
+from app.boards.presentation import InviteeProfiles, meeting_out
 from app.boards.recurrence import WEEKDAY_NAMES, describe
 from app.errors import InvalidInput
 from app.extensions import db
-from app.meetings.models import Meeting
-from app.scheduling import WEEKDAY_KEYS, working_intervals
 from app.security import current_actor
-from app.specialists.models import SpecialistProfile
-from app.specialists.operations import engine_spec
-from app.timekeeping import now_utc, to_local, utc_offset_label
+from app.timekeeping import now_utc, utc_offset_label
 
 TAGS = ("boards",)
 EDITORS = set(operations.EDITOR_ROLES)
@@ -195,16 +189,6 @@ class MeetingOut(ResponseBody):
 # --- shaping answers ------------------------------------------------------------------------------
 
 
-def _local_text(instant: datetime, zone: str) -> str:
-    return to_local(instant, zone).replace(microsecond=0).isoformat()
-
-
-def _local_time(starts_at: datetime, ends_at: datetime, zone: str) -> dict:
-    return {"timezone": zone, "local_start": _local_text(starts_at, zone), "local_end": _local_text(ends_at, zone),
-            "local_weekday": WEEKDAY_KEYS[to_local(starts_at, zone).weekday()],
-            "utc_offset": utc_offset_label(starts_at, zone)}
-
-
 def board_out(board: Board, at: datetime) -> dict:
     upcoming = operations.next_meeting_time(board, at)
     return {
@@ -224,59 +208,6 @@ def board_out(board: Board, at: datetime) -> dict:
                      "discipline": member.discipline_code, "timezone": member.user.timezone}
                     for member in board.members],
         "next_meeting": None if upcoming is None else upcoming._asdict(),
-    }
-
-
-class InviteeProfiles:
-    """Specialist profiles (and their engine specs) of invitees, loaded once per request."""
-
-    def __init__(self):
-        self.profiles: dict[int, SpecialistProfile | None] = {}
-        self.specs = {}
-
-    def load(self, user_ids) -> None:
-        missing = [user_id for user_id in set(user_ids) if user_id not in self.profiles]
-        if not missing:
-            return
-        found = db.session.scalars(
-            select(SpecialistProfile).where(SpecialistProfile.user_id.in_(missing))
-            .options(selectinload(SpecialistProfile.disciplines), selectinload(SpecialistProfile.overrides),
-                     selectinload(SpecialistProfile.leave))).all()
-        self.profiles.update({user_id: None for user_id in missing})
-        self.profiles.update({profile.user_id: profile for profile in found})
-
-    def within_working_hours(self, user_id: int, starts_at: datetime, ends_at: datetime) -> bool | None:
-        profile = self.profiles.get(user_id)
-        if profile is None:
-            return None
-        if user_id not in self.specs:
-            self.specs[user_id] = engine_spec(profile)
-        working = working_intervals(self.specs[user_id], starts_at, ends_at)
-        return any(start <= starts_at and end >= ends_at for start, end in working)
-
-
-def meeting_out(meeting: Meeting, profiles: InviteeProfiles) -> dict:
-    board = db.session.get(Board, meeting.board_id) if meeting.board_id is not None else None
-    starts_at, ends_at = meeting.starts_at, meeting.ends_at
-    profiles.load(invitation.user_id for invitation in meeting.invitations)
-    invitees = []
-    for invitation in meeting.invitations:
-        profile = profiles.profiles.get(invitation.user_id)
-        zone = profile.home_timezone if profile is not None else invitation.user.timezone
-        invitees.append({
-            "user_id": invitation.user_id, "name": invitation.user.name, "role": invitation.role,
-            "discipline": invitation.discipline_code, "status": invitation.status,
-            **_local_time(starts_at, ends_at, zone),
-            "within_working_hours": profiles.within_working_hours(invitation.user_id, starts_at, ends_at),
-        })
-    return {
-        "id": meeting.id, "board_id": meeting.board_id, "title": meeting.title, "kind": meeting.kind,
-        "status": meeting.status, "sequence": meeting.sequence or 0, "occurrence_date": meeting.occurrence_date,
-        "starts_at": starts_at, "ends_at": ends_at,
-        "agenda_cutoff_at": None if board is None else starts_at - timedelta(hours=board.agenda_cutoff_hours),
-        "host": _local_time(starts_at, ends_at, meeting.host_timezone),
-        "invitees": invitees,
-        "quorum": meeting_quorum(db.session, meeting).as_dict(),
     }
 
 
@@ -367,8 +298,8 @@ def board_meetings(board_id: int, query: MeetingsQuery):
         raise InvalidInput("to", f"the window may be at most {MAX_MEETING_WINDOW.days} days long")
     board = operations.get_board(db.session, board_id)
     meetings = operations.board_meetings_for(db.session, current_actor(), board, start, end)
-    profiles = InviteeProfiles()
-    return [meeting_out(meeting, profiles) for meeting in meetings]
+    profiles = InviteeProfiles(db.session)
+    return [meeting_out(db.session, meeting, profiles) for meeting in meetings]
 
 
 @api.get("/meetings/<int:meeting_id>")
@@ -376,4 +307,4 @@ def board_meetings(board_id: int, query: MeetingsQuery):
           response=MeetingOut, tags=("meetings",))
 def get_meeting(meeting_id: int):
     meeting = operations.get_visible_meeting(db.session, current_actor(), meeting_id)
-    return meeting_out(meeting, InviteeProfiles())
+    return meeting_out(db.session, meeting, InviteeProfiles(db.session))

@@ -19,7 +19,7 @@ from app.scheduling import WEEKDAY_KEYS, available_intervals
 from app.security import current_actor
 from app.specialists import csv_import, operations
 from app.specialists.models import DateOverride, Leave, Licence, SpecialistProfile
-from app.timekeeping import now_utc, to_local
+from app.timekeeping import format_local, now_utc, to_local
 
 MAX_PREVIEW = timedelta(days=31)
 DEFAULT_IMPORT_MAX_BYTES = 2 * 1024 * 1024
@@ -196,10 +196,6 @@ class ImportReportOut(ResponseBody):
 # --- shaping answers ------------------------------------------------------------------------
 
 
-def _local_text(instant: datetime, zone: str) -> str:
-    return to_local(instant, zone).replace(microsecond=0).isoformat()
-
-
 def licence_out(licence: Licence, at: datetime) -> dict:
     return {
         "id": licence.id, "jurisdiction": licence.jurisdiction,
@@ -234,8 +230,8 @@ def specialist_out(profile: SpecialistProfile, at: datetime) -> dict:
 def leave_out(leave: Leave) -> dict:
     zone = leave.profile.home_timezone
     return {"id": leave.id, "starts_at": leave.starts_at, "ends_at": leave.ends_at,
-            "local_start": _local_text(leave.starts_at, zone),
-            "local_end": _local_text(leave.ends_at, zone), "timezone": zone, "reason": leave.reason}
+            "local_start": format_local(leave.starts_at, zone),
+            "local_end": format_local(leave.ends_at, zone), "timezone": zone, "reason": leave.reason}
 
 
 def override_out(override: DateOverride) -> dict:
@@ -371,7 +367,7 @@ def availability(user_id: int, query: AvailabilityQuery):
         local_start = to_local(start, zone)
         intervals.append({
             "start": start, "end": end,
-            "local_start": _local_text(start, zone), "local_end": _local_text(end, zone),
+            "local_start": format_local(start, zone), "local_end": format_local(end, zone),
             "local_weekday": WEEKDAY_KEYS[local_start.weekday()],
         })
     return {"user_id": user_id, "timezone": zone, "window_start": query.start,

@@ -11,7 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from app.audit.operations import record as audit
-from app.boards.api import InviteeProfiles, meeting_out
+from app.boards.presentation import InviteeProfiles, meeting_out
 from app.calendar.models import CalendarFeed
 from app.errors import DomainError, InvalidInput
 from app.extensions import db
@@ -78,8 +78,8 @@ def schedule():
     week_start, week_end = local_midnight(monday, zone), local_midnight(monday + timedelta(days=7), zone)
     upcoming = my_invitations(user, at, at + AGENDA_AHEAD)
     in_week = my_invitations(user, week_start, week_end)
-    profiles = InviteeProfiles()
-    details = {i.meeting_id: meeting_out(i.meeting, profiles) for i in {*upcoming, *in_week}}
+    profiles = InviteeProfiles(db.session)
+    details = {i.meeting_id: meeting_out(db.session, i.meeting, profiles) for i in {*upcoming, *in_week}}
     days = [{"date": monday + timedelta(days=n), "items": []} for n in range(7)]
     for invitation in in_week:
         local_day = to_local(invitation.meeting.starts_at, zone).date()

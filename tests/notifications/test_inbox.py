@@ -1,5 +1,4 @@
 from app.notifications.operations import notify
-from app.timekeeping import now_utc
 
 
 def test_notify_is_idempotent_by_key(session, make_user):

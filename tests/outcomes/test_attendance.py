@@ -7,7 +7,6 @@ from sqlalchemy import select
 from app.meetings import attendance
 from app.meetings.models import Attendance, Meeting
 from app.timekeeping import UTC, now_utc
-from tests.outcomes.conftest import MEETING_END, MEETING_START
 
 
 def minutes(n):

@@ -5,7 +5,6 @@ Without Chromium or Playwright the tests skip with the reason, except when CI is
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys

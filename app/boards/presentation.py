@@ -1,0 +1,78 @@
+"""How a meeting is shown, to the API and the pages alike: its times in the host's and in every
+invitee's zone, whether each invitee is inside their working hours, and its quorum. Plain Python
+over a session."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.boards.models import Board
+from app.boards.quorum import meeting_quorum
+from app.meetings.models import Meeting
+from app.scheduling import WEEKDAY_KEYS, working_intervals
+from app.specialists.models import SpecialistProfile
+from app.specialists.operations import engine_spec
+from app.timekeeping import format_local, to_local, utc_offset_label
+
+
+def local_time_fields(starts_at: datetime, ends_at: datetime, zone: str) -> dict:
+    return {"timezone": zone, "local_start": format_local(starts_at, zone), "local_end": format_local(ends_at, zone),
+            "local_weekday": WEEKDAY_KEYS[to_local(starts_at, zone).weekday()],
+            "utc_offset": utc_offset_label(starts_at, zone)}
+
+
+class InviteeProfiles:
+    """Specialist profiles (and their engine specs) of invitees, loaded once per request."""
+
+    def __init__(self, session):
+        self.session = session
+        self.profiles: dict[int, SpecialistProfile | None] = {}
+        self.specs = {}
+
+    def load(self, user_ids) -> None:
+        missing = [user_id for user_id in set(user_ids) if user_id not in self.profiles]
+        if not missing:
+            return
+        found = self.session.scalars(
+            select(SpecialistProfile).where(SpecialistProfile.user_id.in_(missing))
+            .options(selectinload(SpecialistProfile.disciplines), selectinload(SpecialistProfile.overrides),
+                     selectinload(SpecialistProfile.leave))).all()
+        self.profiles.update({user_id: None for user_id in missing})
+        self.profiles.update({profile.user_id: profile for profile in found})
+
+    def within_working_hours(self, user_id: int, starts_at: datetime, ends_at: datetime) -> bool | None:
+        profile = self.profiles.get(user_id)
+        if profile is None:
+            return None
+        if user_id not in self.specs:
+            self.specs[user_id] = engine_spec(profile)
+        working = working_intervals(self.specs[user_id], starts_at, ends_at)
+        return any(start <= starts_at and end >= ends_at for start, end in working)
+
+
+def meeting_out(session, meeting: Meeting, profiles: InviteeProfiles) -> dict:
+    """A meeting as the API and the pages show it: each invitee's local time and working hours, quorum."""
+    board = session.get(Board, meeting.board_id) if meeting.board_id is not None else None
+    starts_at, ends_at = meeting.starts_at, meeting.ends_at
+    profiles.load(invitation.user_id for invitation in meeting.invitations)
+    invitees = []
+    for invitation in meeting.invitations:
+        profile = profiles.profiles.get(invitation.user_id)
+        zone = profile.home_timezone if profile is not None else invitation.user.timezone
+        invitees.append({
+            "user_id": invitation.user_id, "name": invitation.user.name, "role": invitation.role,
+            "discipline": invitation.discipline_code, "status": invitation.status,
+            **local_time_fields(starts_at, ends_at, zone),
+            "within_working_hours": profiles.within_working_hours(invitation.user_id, starts_at, ends_at),
+        })
+    return {
+        "id": meeting.id, "board_id": meeting.board_id, "title": meeting.title, "kind": meeting.kind,
+        "status": meeting.status, "sequence": meeting.sequence or 0, "occurrence_date": meeting.occurrence_date,
+        "starts_at": starts_at, "ends_at": ends_at,
+        "agenda_cutoff_at": None if board is None else starts_at - timedelta(hours=board.agenda_cutoff_hours),
+        "host": local_time_fields(starts_at, ends_at, meeting.host_timezone),
+        "invitees": invitees,
+        "quorum": meeting_quorum(session, meeting).as_dict(),
+    }
