@@ -76,10 +76,14 @@ def require_member_manager(actor: User, board: Board) -> None:
 
 
 def may_manage_meeting(session: Session, actor: User, meeting: Meeting) -> bool:
-    """Who edits a meeting's agenda, invitations and attendance: its board's coordinators and admins
-    (for a meeting of no board, any coordinator or admin)."""
+    """Who edits a meeting's agenda, invitations and attendance: its board's coordinators and admins;
+    for a meeting of no board, admins and the coordinator who booked or chairs it."""
     board = session.get(Board, meeting.board_id) if meeting.board_id else None
-    return may_manage_members(actor, board) if board else actor.has_role("admin", "coordinator")
+    if board is not None:
+        return may_manage_members(actor, board)
+    # A meeting of no board (booked from the time search) is run by whoever booked or chairs it.
+    return actor.has_role("admin") or (actor.has_role("coordinator")
+                                       and actor.id in (meeting.created_by_id, meeting.chair_id))
 
 
 def sees_all_meetings(actor: User, board: Board) -> bool:

@@ -216,12 +216,12 @@ def attachment_out(attachment: Attachment) -> dict:
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _audit(action: str, *, target_type: str = "case", target_id=None, detail: dict | None = None):
+def audit_case(action: str, *, target_type: str = "case", target_id=None, detail: dict | None = None):
     audit(db.session, action, actor=current_actor(), target_type=target_type, target_id=target_id,
           source_address=request.remote_addr, detail=detail)
 
 
-def _visible_case(case_id: int, *, need_full: bool = False) -> tuple[Case, str]:
+def visible_case(case_id: int, *, need_full: bool = False) -> tuple[Case, str]:
     """The case and the actor's access level; 404 when they may not know it exists."""
     case = db.session.get(Case, case_id)
     level = visibility.case_access(db.session, current_actor(), case)
@@ -235,7 +235,7 @@ def _visible_case(case_id: int, *, need_full: bool = False) -> tuple[Case, str]:
     return case, level
 
 
-def _targets() -> dict:
+def urgency_targets() -> dict:
     config = current_app.config
     return {"urgent_target": timedelta(hours=config["URGENT_TARGET_HOURS"]),
             "routine_target": timedelta(days=config["ROUTINE_TARGET_DAYS"])}
@@ -249,7 +249,7 @@ def _submit(case: Case):
     """Submit, answering 422 with every missing field when the minimum dataset is incomplete."""
     try:
         operations.submit_case(db.session, case, current_actor(), at=now_utc(),
-                               source_address=request.remote_addr, **_targets())
+                               source_address=request.remote_addr, **urgency_targets())
     except workflow.IncompleteCase as incomplete:
         db.session.rollback()
         return validation_problem(incomplete.errors, detail=incomplete.message)
@@ -265,7 +265,7 @@ def _submit(case: Case):
 def create_case(body: CaseIn):
     actor = current_actor()
     case = operations.create_case(db.session, actor, body.model_dump(exclude_unset=True), at=now_utc())
-    _audit("case.created", target_id=case.id, detail={"fields": sorted(body.model_fields_set)})
+    audit_case("case.created", target_id=case.id, detail={"fields": sorted(body.model_fields_set)})
     return case_detail(case, FULL, actor)
 
 
@@ -278,7 +278,7 @@ def list_cases(query: CaseQuery):
                if getattr(query, name) is not None]
     rows = visibility.visible_cases(db.session, current_actor(), filters=filters)
     for case, level in rows:
-        _audit("case.viewed", target_id=case.id, detail={"access": level, "via": "list"})
+        audit_case("case.viewed", target_id=case.id, detail={"access": level, "via": "list"})
     return [case_row(case, level) for case, level in rows]
 
 
@@ -286,8 +286,8 @@ def list_cases(query: CaseQuery):
 @endpoint(summary="A case at your access level (full, or a pseudonymised summary)",
           response=CaseDetail, tags=TAGS)
 def get_case(case_id: int):
-    case, level = _visible_case(case_id)
-    _audit("case.viewed", target_id=case.id, detail={"access": level, "via": "detail"})
+    case, level = visible_case(case_id)
+    audit_case("case.viewed", target_id=case.id, detail={"access": level, "via": "detail"})
     return case_detail(case, level, current_actor())
 
 
@@ -295,11 +295,11 @@ def get_case(case_id: int):
 @endpoint(summary="Edit a draft or returned case (referrers of the referring site)", body=CaseIn,
           response=CaseDetail, tags=TAGS)
 def update_case(case_id: int, body: CaseIn):
-    case, level = _visible_case(case_id)
+    case, level = visible_case(case_id)
     actor = current_actor()
     changed = operations.update_case(db.session, case, actor, body.model_dump(exclude_unset=True),
                                      at=now_utc())
-    _audit("case.updated", target_id=case.id, detail={"fields": changed})
+    audit_case("case.updated", target_id=case.id, detail={"fields": changed})
     return case_detail(case, level, actor)
 
 
@@ -307,7 +307,7 @@ def update_case(case_id: int, body: CaseIn):
 @endpoint(summary="Submit (or resubmit) a case; 422 lists every missing field of the minimum dataset",
           response=CaseDetail, tags=TAGS)
 def submit_case(case_id: int):
-    case, level = _visible_case(case_id)
+    case, level = visible_case(case_id)
     refusal = _submit(case)
     if refusal is not None:
         return refusal
@@ -319,7 +319,7 @@ def submit_case(case_id: int):
                   "withdraw, close); 409 with `allowed` for a move that is not possible",
           body=TransitionIn, response=CaseDetail, tags=TAGS)
 def transition_case(case_id: int, body: TransitionIn):
-    case, level = _visible_case(case_id)
+    case, level = visible_case(case_id)
     actor = current_actor()
     source = case.state
     if (source, body.to) not in workflow.MOVE_BY_STATES or workflow.is_system_only(source, body.to):
@@ -354,8 +354,8 @@ def _comment_out(comment) -> dict:
 @endpoint(summary="The discussion on a case (full access only)", response=CommentOut, many=True,
           tags=TAGS)
 def list_comments(case_id: int):
-    case, _ = _visible_case(case_id, need_full=True)
-    _audit("case.comments_viewed", target_id=case.id, detail={"count": len(case.comments)})
+    case, _ = visible_case(case_id, need_full=True)
+    audit_case("case.comments_viewed", target_id=case.id, detail={"count": len(case.comments)})
     return [_comment_out(comment) for comment in case.comments]
 
 
@@ -363,9 +363,9 @@ def list_comments(case_id: int):
 @endpoint(summary="Comment on a case (full access only)", body=CommentIn, response=CommentOut,
           status=201, tags=TAGS)
 def add_comment(case_id: int, body: CommentIn):
-    case, _ = _visible_case(case_id, need_full=True)
+    case, _ = visible_case(case_id, need_full=True)
     comment = operations.add_comment(db.session, case, current_actor(), body.body, at=now_utc())
-    _audit("case.commented", target_id=case.id, detail={"comment_id": comment.id})
+    audit_case("case.commented", target_id=case.id, detail={"comment_id": comment.id})
     return _comment_out(comment)
 
 
@@ -376,8 +376,8 @@ def add_comment(case_id: int, body: CommentIn):
 @endpoint(summary="A case's attachments (full access only)", response=AttachmentOut, many=True,
           tags=TAGS)
 def list_attachments(case_id: int):
-    case, _ = _visible_case(case_id, need_full=True)
-    _audit("case.attachments_viewed", target_id=case.id, detail={"count": len(case.attachments)})
+    case, _ = visible_case(case_id, need_full=True)
+    audit_case("case.attachments_viewed", target_id=case.id, detail={"count": len(case.attachments)})
     return [attachment_out(attachment) for attachment in case.attachments]
 
 
@@ -386,7 +386,7 @@ def list_attachments(case_id: int):
                   "UTF-8 text, judged by content; 415 otherwise, 413 over the size limit",
           response=AttachmentOut, status=201, tags=TAGS, raw_body="multipart/form-data")
 def upload_attachment(case_id: int):
-    case, _ = _visible_case(case_id, need_full=True)
+    case, _ = visible_case(case_id, need_full=True)
     if case.state in operations.CLOSED_STATES:
         raise Conflict(f"A {case.state} case takes no more attachments.", state=case.state)
     upload = request.files.get("file")
@@ -404,7 +404,7 @@ def upload_attachment(case_id: int):
         db.session, case, current_actor(), filename=clean_filename(upload.filename), stored=stored,
         at=now_utc())
     if created:
-        _audit("attachment.uploaded", target_type="attachment", target_id=attachment.id,
+        audit_case("attachment.uploaded", target_type="attachment", target_id=attachment.id,
                detail={"case_id": case.id, "media_type": stored.media_type, "size_bytes": stored.size_bytes})
     return ApiResponse(attachment_out(attachment), status=201 if created else 200)
 
@@ -416,7 +416,7 @@ def download_attachment(attachment_id: int):
     if attachment is None:
         raise NotFound(f"No attachment with id {attachment_id}.")
     try:
-        _visible_case(attachment.case_id, need_full=True)
+        visible_case(attachment.case_id, need_full=True)
     except NotFound:
         raise NotFound(f"No attachment with id {attachment_id}.") from None
     path = _store().path_for(attachment.sha256)
@@ -424,7 +424,7 @@ def download_attachment(attachment_id: int):
         current_app.logger.error("attachment %s: content %s missing from storage",
                                  attachment.id, attachment.sha256)
         raise NotFound(f"The content of attachment {attachment_id} is missing from storage.")
-    _audit("attachment.downloaded", target_type="attachment", target_id=attachment.id,
+    audit_case("attachment.downloaded", target_type="attachment", target_id=attachment.id,
            detail={"case_id": attachment.case_id, "sha256": attachment.sha256})
     # Flask adds "; charset=utf-8" to text types: only UTF-8 text is accepted as text.
     response = send_file(path, mimetype=attachment.media_type, as_attachment=True,

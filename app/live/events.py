@@ -146,13 +146,20 @@ def _subscribe(user, connection, data):
     sid = request.sid
     # Join first, then read: whatever commits after this read is emitted to the room (live);
     # whatever committed before it is in the backlog. Overlap is removed by seq on the client.
-    join_room(access.socket_room)
-    with _lock:
-        connection.rooms[room] = access.socket_room
+    # Registered before joining, so a change that narrows access from here on finds this sid when it
+    # is rechecked (app/live/subscriptions.py).
     registry = subscriptions_for(current_app.config)
     registry.add(room, sid, user.id, access.socket_room)
+    try:
+        join_room(access.socket_room)
+    except KeyError:   # the client went away while this was handled (a page left at once)
+        registry.remove(room, sid)
+        db.session.rollback()
+        return _refuse("not connected")
+    with _lock:
+        connection.rooms[room] = access.socket_room
     # Check again in a new transaction: a change that narrowed access between the first check and
-    # the registration above was rechecked without this sid (app/live/subscriptions.py).
+    # the registration was rechecked without this sid.
     db.session.commit()
     db.session.expire_all()
     again = room_access(db.session, db.session.get(User, user.id), room)

@@ -1,7 +1,7 @@
 """Publishing live events: a row in the caller's transaction, an emit after it commits.
 
 `publish(session, room, type, data, summary_data=...)` queues an event on the session. When the
-session commits, the events are inserted just before the commit (on PostgreSQL under
+session's outermost transaction commits (releasing a savepoint does not count), the events are inserted just before the commit (on PostgreSQL under
 `pg_advisory_xact_lock(LIVE_EVENT_LOCK)`, so `seq` follows commit order and replay has no holes;
 SQLite serialises writers already), and emitted to their rooms once the commit has succeeded.
 A rollback drops them: nobody hears about a change that did not happen.
@@ -94,6 +94,8 @@ def _install_hooks(real: Session) -> None:
 
 
 def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return   # a savepoint released: its events wait for the real commit
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
@@ -112,6 +114,9 @@ def _before_commit(session: Session) -> None:
 def _after_commit(session: Session) -> None:
     from app.live.subscriptions import after_commit as recheck_access
 
+    if session.in_nested_transaction():
+        return   # only a savepoint was released; nothing is committed yet
+
     # Whoever this change took out of a room must not receive the change's own events.
     recheck_access(session)
     ready = session.info.pop(_READY, None)
@@ -120,6 +125,8 @@ def _after_commit(session: Session) -> None:
 
 
 def _after_rollback(session: Session) -> None:
+    if session.in_nested_transaction():
+        return   # a savepoint: _after_soft_rollback drops only the events queued inside it
     session.info.pop(_PENDING, None)
     session.info.pop(_READY, None)
 

@@ -3,7 +3,7 @@
 Access to a room is checked when a client subscribes (app/live/events.py). A change that can narrow
 it — an invitation withdrawn or declined, a case taken off an agenda, a case's consent, site or board
 changed, a board membership or a role removed, an account deactivated — is noticed when the session
-flushes (`rooms_to_recheck`). Once that transaction commits, and before its own events are emitted,
+flushes (`ACCESS_COLUMNS`, `rooms_to_recheck`). Once that transaction commits, and before its own events are emitted,
 every subscriber of the affected rooms, and every room of the affected people, is checked again with
 `room_access` (`revoke_lost_access`). Whoever may no longer see a room is taken out of it and told
 with the Socket.IO event `unsubscribed` `{"room": ..., "reason": ...}`; someone who now sees only a
@@ -21,10 +21,11 @@ import threading
 from dataclasses import dataclass
 
 from sqlalchemy import event as sa_event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User, UserRole
-from app.boards.models import Board, BoardMember
+from app.boards.models import BoardMember
 from app.cases.models import Case
 from app.live.rooms import room_access
 from app.meetings.models import AgendaItem, Invitation, Meeting
@@ -33,8 +34,10 @@ log = logging.getLogger(__name__)
 
 REVOKED_EVENT = "unsubscribed"
 REVOKED_REASON = "access withdrawn"
-# A process that dies leaves its subscriptions behind; they expire after this long without activity.
-REDIS_TTL_SECONDS = 12 * 3600
+# A process that dies leaves its subscriptions behind (checking them again costs a little, harms
+# nobody); a room's entries expire this long after its last new subscriber. Longer than any page
+# stays open without reconnecting, and so resubscribing.
+REDIS_TTL_SECONDS = 7 * 24 * 3600
 
 _WATCH = "live_access_watch"   # session.info: {"rooms": set, "users": set} noted at flush
 
@@ -85,7 +88,7 @@ class LocalSubscriptions:
 
 class RedisSubscriptions:
     """The same, shared by every process: a hash per room (sid -> [user, socket room]) and a set of
-    rooms per person (which may name a room they have since left; `members` is the truth)."""
+    rooms per person (`members` is the truth; a room leaves the set with the person's last sid)."""
 
     def __init__(self, client, prefix: str):
         self.client, self.prefix = client, prefix
@@ -104,7 +107,14 @@ class RedisSubscriptions:
         pipe.execute()
 
     def remove(self, room: str, sid: str) -> None:
-        self.client.hdel(self._room_key(room), sid)
+        key = self._room_key(room)
+        value = self.client.hget(key, sid)
+        if value is None:
+            return
+        self.client.hdel(key, sid)
+        user_id = json.loads(value)[0]
+        if not any(json.loads(other)[0] == user_id for other in self.client.hvals(key)):
+            self.client.srem(self._user_key(user_id), room)
 
     def members(self, room: str) -> list[Subscriber]:
         found = []
@@ -140,25 +150,42 @@ def subscriptions_for(config) -> LocalSubscriptions | RedisSubscriptions:
 # --- which changes can narrow access --------------------------------------------------------------
 
 
+# The columns that decide who sees what (app.cases.visibility, app.boards.operations,
+# app.live.rooms). A change to any other column (a login time, the meeting's current case) narrows
+# nobody's access and costs no recheck. Deleting such a row always counts.
+ACCESS_COLUMNS = {
+    Invitation: {"status", "user_id", "meeting_id"},
+    AgendaItem: {"status", "case_id", "meeting_id"},
+    Case: {"cross_border_consent", "organization_id", "residency_region", "board_id"},
+    Meeting: {"board_id", "chair_id", "created_by_id"},
+    BoardMember: {"board_id", "user_id", "role"},
+    UserRole: {"user_id", "role"},
+    User: {"is_active", "organization_id"},
+}
+
+
 def rooms_to_recheck(changed) -> tuple[set[str], set[int]]:
-    """Rooms whose subscribers, and people whose rooms, must be checked again after these rows
-    changed or were deleted. New rows only ever widen access, so they are not passed here."""
+    """Rooms whose subscribers, and people whose rooms, must be checked again.
+
+    `changed`: (row, names of its changed columns, or None for a deleted row). New rows only ever
+    widen access, so they are not passed here."""
     rooms: set[str] = set()
     users: set[int] = set()
-    for row in changed:
-        if isinstance(row, Invitation) and row.user_id is not None:
+    for row, columns in changed:
+        relevant = ACCESS_COLUMNS.get(type(row))
+        if relevant is None or (columns is not None and not columns & relevant):
+            continue
+        if isinstance(row, Invitation):
             users.add(row.user_id)          # the meeting's room and the cases on its agenda
-        elif isinstance(row, AgendaItem) and row.case_id is not None:
+        elif isinstance(row, AgendaItem):
             rooms.add(f"case:{row.case_id}")
-        elif isinstance(row, Case) and row.id is not None:
+        elif isinstance(row, Case):
             rooms.add(f"case:{row.id}")
-        elif isinstance(row, Meeting) and row.id is not None:
+        elif isinstance(row, Meeting):
             rooms.add(f"meeting:{row.id}")
-        elif isinstance(row, Board) and row.id is not None:
-            rooms.add(f"board:{row.id}")
-        elif isinstance(row, (BoardMember, UserRole)) and row.user_id is not None:
+        elif isinstance(row, (BoardMember, UserRole)):
             users.add(row.user_id)
-        elif isinstance(row, User) and row.id is not None:
+        elif isinstance(row, User):
             users.add(row.id)
     return rooms, users
 
@@ -193,8 +220,15 @@ def revoke_lost_access(session, registry, server, rooms, users, *, on_left_meeti
 # --- the session hooks (installed once for every session) -----------------------------------------
 
 
+def _changed_columns(row) -> set[str]:
+    state = sa_inspect(row)
+    return {attr.key for attr in state.attrs if attr.history.has_changes()}
+
+
 def _after_flush(session, flush_context) -> None:
-    changed = [row for row in session.dirty if session.is_modified(row)] + list(session.deleted)
+    # Still the pre-flush view here: session.dirty / deleted and each attribute's history.
+    changed = [(row, _changed_columns(row)) for row in session.dirty if type(row) in ACCESS_COLUMNS]
+    changed += [(row, None) for row in session.deleted if type(row) in ACCESS_COLUMNS]
     if not changed:
         return
     rooms, users = rooms_to_recheck(changed)
@@ -205,12 +239,16 @@ def _after_flush(session, flush_context) -> None:
 
 
 def _after_rollback(session) -> None:
-    session.info.pop(_WATCH, None)
+    if not session.in_nested_transaction():   # a rolled-back savepoint leaves the rest to commit
+        session.info.pop(_WATCH, None)
 
 
 def after_commit(session) -> None:
     """Recheck what the committed transaction may have narrowed. Runs before its events are emitted
-    (app.live.publish calls this first); never raises: the change itself has committed."""
+    (app.live.publish calls this first); never raises: the change itself has committed. Releasing a
+    savepoint commits nothing, so it waits for the outermost commit."""
+    if session.in_nested_transaction():
+        return
     watch = session.info.pop(_WATCH, None)
     if not watch:
         return

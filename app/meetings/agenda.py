@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
 from app.boards.models import Board
+from app.boards.operations import is_board_coordinator
 from app.cases.models import Case
+from app.cases.visibility import case_access
 from app.cases.workflow import transition
 from app.errors import Conflict, InvalidInput
 from app.live.publish import publish
@@ -38,10 +40,24 @@ def room_on(meeting: Meeting, board: Board | None) -> int:
     return capacity - len(items_on(meeting))
 
 
+def may_schedule_case(session: Session, actor, case: Case) -> bool:
+    """Who may put a case on an agenda: the scheduler (no actor), an admin, a coordinator of the case's
+    board; a case referred to no board, whoever may see it. Putting a case on a meeting shows it to
+    the meeting's invitees, so nobody may do it for a case they do not run."""
+    if actor is None or actor.has_role("admin"):
+        return True
+    if case.board_id is not None:
+        return is_board_coordinator(session.get(Board, case.board_id), actor)
+    return case_access(session, actor, case) is not None
+
+
 def add_case(session: Session, meeting: Meeting, case: Case, actor, *, at: datetime,
              as_coordinator: bool, at_top: bool = False, rolled_from: Meeting | None = None) -> AgendaItem:
     """Put a triaged case on a meeting's agenda and mark it scheduled."""
     at = ensure_utc(at)
+    if not may_schedule_case(session, actor, case):
+        # The same answer as for a case that does not exist: nothing is told about it.
+        raise InvalidInput("case_id", f"no case has id {case.id}")
     board = session.get(Board, meeting.board_id) if meeting.board_id else None
     if meeting.status != "scheduled" or meeting.starts_at <= at:
         raise Conflict(f"Meeting #{meeting.id} is not an upcoming scheduled meeting.")

@@ -19,6 +19,7 @@ from app.api.schema import Instant, OutputInstant, RequestBody, ResponseBody
 from app.audit.operations import record as audit
 from app.boards import operations as boards
 from app.cases import visibility
+from app.cases.api import visible_case
 from app.cases.models import Case
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
@@ -253,14 +254,6 @@ def _visible_outcome(outcome_id: int) -> Outcome:
     return outcome
 
 
-def _visible_case(case_id: int) -> tuple[Case, str]:
-    case = db.session.get(Case, case_id)
-    level = visibility.case_access(db.session, current_actor(), case)
-    if level is None:
-        raise NotFound(f"No case with id {case_id}.")
-    return case, level
-
-
 # --- attendance ---------------------------------------------------------------------------------
 
 
@@ -312,7 +305,7 @@ def attendance_report(query: AttendanceReportQuery):
 @endpoint(summary="A case's outcome at your access level: the signed version, any draft, every version",
           response=CaseOutcome, tags=TAGS)
 def get_outcome(case_id: int):
-    case, level = _visible_case(case_id)
+    case, level = visible_case(case_id)
     versions = operations.versions_of(db.session, case)
     current = operations.current_signed(versions)
     exists, signed = bool(versions), current is not None
@@ -337,7 +330,7 @@ def get_outcome(case_id: int):
                   "coordinator or a seated specialist); 409 once signed (amend it instead)",
           body=OutcomeDraftIn, response=OutcomeVersionOut, tags=TAGS)
 def put_outcome(case_id: int, body: OutcomeDraftIn):
-    case, _ = _visible_case(case_id)
+    case, _ = visible_case(case_id)
     values = body.model_dump()
     outcome, created = operations.save_draft(db.session, case, current_actor(), values, at=now_utc())
     _audit("outcome.drafted" if created else "outcome.draft_updated", target_type="outcome",

@@ -35,7 +35,7 @@ def audit_case(case_id: int) -> Case:
         if case is None:
             raise NotFound(f"No case with id {case_id}.")
         return case
-    case, _ = cases_api._visible_case(case_id)  # 404 for a case one may not know
+    case, _ = cases_api.visible_case(case_id)  # 404 for a case one may not know
     if workflow.COORDINATOR not in workflow.capacities(db.session, case, actor):
         raise PermissionDenied("Only the coordinators of the case's board or an admin may read its audit trail.")
     return case
@@ -88,7 +88,7 @@ def case_audit_trail(case_id: int):
     user = current_actor()
     case = audit_case(case_id)
     before = _cursor()
-    cases_api._audit("case.audit_viewed", target_id=case.id, detail={"before": before} if before else {})
+    cases_api.audit_case("case.audit_viewed", target_id=case.id, detail={"before": before} if before else {})
     db.session.flush()
     condition = trail_condition(case)
     total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(condition))

@@ -57,7 +57,7 @@ def board_columns(user, chosen: dict) -> list[dict]:
         conditions.append(Case.organization_id == chosen["site"])
     rows = visible_cases(db.session, user, filters=conditions)
     for case, level in rows:
-        cases_api._audit("case.viewed", target_id=case.id, detail={"access": level, "via": "case board"})
+        cases_api.audit_case("case.viewed", target_id=case.id, detail={"access": level, "via": "case board"})
     db.session.commit()
     columns = {state: {"state": state, "label": label, "cards": []} for state, label in COLUMNS}
     for case, level in rows:

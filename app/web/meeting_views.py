@@ -74,7 +74,7 @@ def live_agenda_rows(meeting, actor, state: dict) -> list[dict]:
         if level in (FULL, SUMMARY):
             row.update(urgency=case.urgency, icd10_code=case.icd10_code,
                        disciplines=[d.code for d in case.disciplines])
-            cases_api._audit("case.viewed", target_id=case.id, detail={"access": level, "via": "live meeting"})
+            cases_api.audit_case("case.viewed", target_id=case.id, detail={"access": level, "via": "live meeting"})
         if level == FULL:
             row.update(diagnosis=case.diagnosis, question=case.question)
         rows.append(row)

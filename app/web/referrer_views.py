@@ -3,7 +3,7 @@
 
 Views stay thin: parse the form, call `app.cases.operations`, render. Domain errors that name a field
 (`InvalidInput`, `IncompleteCase`) are shown beside that field. Reads go through `case_access` (via
-the cases API's `_visible_case`) and are audited with the API's own audit helpers, so a page view and
+the cases API's `visible_case`) and are audited with the API's own audit helpers, so a page view and
 an API read leave the same trail.
 """
 from __future__ import annotations
@@ -135,7 +135,7 @@ def submit(case: Case):
     """Submit the (saved) case; on IncompleteCase every missing field is put beside its field."""
     try:
         operations.submit_case(db.session, case, current_actor(), at=now_utc(),
-                               source_address=request.remote_addr, **cases_api._targets())
+                               source_address=request.remote_addr, **cases_api.urgency_targets())
     except workflow.IncompleteCase as incomplete:
         db.session.rollback()
         errors = {name: "is required for submission" for name in incomplete.missing}
@@ -165,7 +165,7 @@ def new_case():
         lambda v: operations.create_case(db.session, user, v, at=now_utc()), values, errors)
     if case is None:
         return render_form(None, raw, errors, 422)
-    cases_api._audit("case.created", target_id=case.id, detail={"fields": sorted(values), "via": "page"})
+    cases_api.audit_case("case.created", target_id=case.id, detail={"fields": sorted(values), "via": "page"})
     db.session.commit()
     if request.form.get("action") == "submit":
         return submit(case)
@@ -176,14 +176,14 @@ def new_case():
 @web.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
 @page(REFERRER)
 def edit_case(case_id: int):
-    case, _ = cases_api._visible_case(case_id, need_full=True)
+    case, _ = cases_api.visible_case(case_id, need_full=True)
     user = current_actor()
     operations.require_referrer(db.session, case, user)
     if case.state not in workflow.EDITABLE_STATES:
         flash(f"A {case.state} case cannot be edited; only a draft or a returned case can.", "error")
         return redirect(url_for("web.case_page", case_id=case.id))
     if request.method == "GET":
-        cases_api._audit("case.viewed", target_id=case.id, detail={"access": FULL, "via": "edit page"})
+        cases_api.audit_case("case.viewed", target_id=case.id, detail={"access": FULL, "via": "edit page"})
         db.session.commit()
         return render_form(case, raw_of(case), {})
     if not PlainForm().validate_on_submit():
@@ -195,7 +195,7 @@ def edit_case(case_id: int):
         lambda v: operations.update_case(db.session, case, user, v, at=now_utc()), values, errors)
     if changed is None:
         return render_form(case, raw, errors, 422)
-    cases_api._audit("case.updated", target_id=case.id, detail={"fields": changed, "via": "page"})
+    cases_api.audit_case("case.updated", target_id=case.id, detail={"fields": changed, "via": "page"})
     db.session.commit()
     if request.form.get("action") == "submit":
         return submit(case)
@@ -212,7 +212,7 @@ def case_list():
     user, at = current_actor(), now_utc()
     rows = visible_cases(db.session, user, filters=[Case.organization_id == user.organization_id])
     for case, level in rows:
-        cases_api._audit("case.viewed", target_id=case.id, detail={"access": level, "via": "list page"})
+        cases_api.audit_case("case.viewed", target_id=case.id, detail={"access": level, "via": "list page"})
     db.session.commit()
     rows = sorted(rows, key=lambda row: row[0].updated_at, reverse=True)
     return render_template("referrer/case_list.html", user=user, zone=user.timezone, now=at, rows=rows,
@@ -225,8 +225,8 @@ def case_list():
 def render_case(case_id: int, *, action_errors: dict | None = None, action_raw: dict | None = None,
                 status: int = 200):
     user, at = current_actor(), now_utc()
-    case, level = cases_api._visible_case(case_id)  # NotFound -> 404 page
-    cases_api._audit("case.viewed", target_id=case.id, detail={"access": level, "via": "page"})
+    case, level = cases_api.visible_case(case_id)  # NotFound -> 404 page
+    cases_api.audit_case("case.viewed", target_id=case.id, detail={"access": level, "via": "page"})
     detail = cases_api.case_detail(case, level, user)
     comments = attachments = outcome = None
     versions = outcomes.versions_of(db.session, case)
@@ -234,8 +234,8 @@ def render_case(case_id: int, *, action_errors: dict | None = None, action_raw: 
     if level == FULL:
         comments = list(case.comments)
         attachments = list(case.attachments)
-        cases_api._audit("case.comments_viewed", target_id=case.id, detail={"count": len(comments)})
-        cases_api._audit("case.attachments_viewed", target_id=case.id, detail={"count": len(attachments)})
+        cases_api.audit_case("case.comments_viewed", target_id=case.id, detail={"count": len(comments)})
+        cases_api.audit_case("case.attachments_viewed", target_id=case.id, detail={"count": len(attachments)})
         if signed is not None:
             outcome = outcomes_api.version_out(signed, versions, case, outcomes_api._names(versions))
     outcomes_api._audit("outcome.viewed", target_type="case", target_id=case.id,
@@ -297,7 +297,7 @@ def coordinator_actions(case: Case, user, at) -> dict | None:
 
 
 def _coordinating_case(case_id: int) -> Case:
-    case, _ = cases_api._visible_case(case_id)
+    case, _ = cases_api.visible_case(case_id)
     if not PlainForm().validate_on_submit():
         abort(400)
     if workflow.COORDINATOR not in workflow.capacities(db.session, case, current_actor()):
@@ -394,7 +394,7 @@ def unschedule_case(case_id: int):
 @web.post("/cases/<int:case_id>/comments")
 @page(SIGNED_IN)
 def comment_on_case(case_id: int):
-    case, _ = cases_api._visible_case(case_id, need_full=True)
+    case, _ = cases_api.visible_case(case_id, need_full=True)
     if not PlainForm().validate_on_submit():
         abort(400)
     try:
@@ -404,7 +404,7 @@ def comment_on_case(case_id: int):
         db.session.rollback()
         flash(f"Comment {error.message}.", "error")
     else:
-        cases_api._audit("case.commented", target_id=case.id, detail={"comment_id": comment.id})
+        cases_api.audit_case("case.commented", target_id=case.id, detail={"comment_id": comment.id})
         db.session.commit()
         flash("Comment added.")
     return redirect(url_for("web.case_page", case_id=case.id) + "#comments")

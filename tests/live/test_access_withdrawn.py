@@ -4,6 +4,8 @@ Chinese cases only as an invited summary viewer) is taken out of the room at onc
 again at that level."""
 from __future__ import annotations
 
+import time
+
 from app.accounts.models import User
 from app.boards.models import BoardMember
 from app.cases.models import Case
@@ -126,3 +128,19 @@ def test_a_deactivated_account_is_taken_out_of_every_room_and_leaves_the_meeting
     left = chair.wait_type(meeting_room, "presence.left")
     assert left["data"]["user_id"] == world.seat_cn.id
     _still_receives(chair, seat, meeting_room, 5)
+
+
+def test_access_is_rechecked_at_the_real_commit_not_at_a_savepoint(live_server, world, clients):
+    """Declining an invitation books the next person inside a savepoint; that must not use up the recheck."""
+    seat = clients(live_server.url, world.token["seat_de"])
+    room = f"case:{world.case.id}"
+    assert seat.subscribe(room)["ok"] is True
+    db.session.query(Invitation).filter_by(user_id=world.seat_de.id).one().status = "declined"
+    with db.session.begin_nested():
+        db.session.flush()
+    savepoint = db.session.begin_nested()
+    savepoint.rollback()
+    time.sleep(0.3)
+    assert seat.revoked == []            # nothing is committed yet
+    db.session.commit()
+    seat.wait_revoked(room)

@@ -1,6 +1,8 @@
 """The Socket.IO contract: who may connect, who may join which room, each event type arriving."""
 from __future__ import annotations
 
+import time
+
 import pytest
 import socketio
 
@@ -128,3 +130,24 @@ def test_summary_viewer_never_receives_clinical_data(live_server, world, clients
     late.subscribe(room, since=0)
     late.wait_for(room, lambda evs: len(evs) == 1)
     assert all("clinical" not in str(p) and "Suspicious" not in str(p) for p in summary.raw + late.raw)
+
+
+def test_savepoints_neither_emit_early_nor_drop_the_outer_transactions_events(live_server, world, clients):
+    from app.live.models import LiveEvent
+
+    client = clients(live_server.url, world.token["seat_cn"])
+    room = f"user:{world.seat_cn.id}"
+    client.subscribe(room)
+    publish(db.session, room, "before-savepoint", {})
+    with db.session.begin_nested():            # released: nothing is committed yet
+        publish(db.session, room, "inside-released-savepoint", {})
+    savepoint = db.session.begin_nested()
+    publish(db.session, room, "inside-rolled-back-savepoint", {})
+    savepoint.rollback()
+    time.sleep(0.3)
+    assert client.raw == []
+    db.session.commit()
+    client.wait_for(room, lambda evs: len(evs) == 2)
+    assert client.types(room) == ["before-savepoint", "inside-released-savepoint"]
+    assert [e.type for e in db.session.query(LiveEvent).filter_by(room=room).order_by(LiveEvent.seq)] == [
+        "before-savepoint", "inside-released-savepoint"]

@@ -44,8 +44,9 @@ def board(session, organization, make_user):
 
 @pytest.fixture
 def meeting_at(session):
-    def make(start, *, board=None, minutes=60, title="MDT"):
+    def make(start, *, board=None, minutes=60, title="MDT", booked_by=None):
         meeting = Meeting(title=title, kind="board" if board else "adhoc", board_id=board.id if board else None,
+                          created_by_id=booked_by.id if booked_by else None,
                           occurrence_date=start.date() if board else None, starts_at=start,
                           ends_at=start + timedelta(minutes=minutes),
                           host_timezone=board.timezone if board else "UTC", status="scheduled", sequence=0)

@@ -16,7 +16,7 @@ from tests.meetings.conftest import in_hours
 def test_overlapping_booking_is_409_naming_the_meeting(client, session, specialist, board, meeting_at, api_auth):
     radiologist = specialist("Dr Sen", ["radiology"])
     first = meeting_at(in_hours(48), board=board, title="Thoracic MDT")
-    second = meeting_at(in_hours(48) + timedelta(minutes=30), title="Another MDT")
+    second = meeting_at(in_hours(48) + timedelta(minutes=30), title="Another MDT", booked_by=board.coordinator)
     headers = api_auth.headers(board.coordinator)
     ok = client.post(f"/api/v1/meetings/{first.id}/invitations", headers=headers,
                      json={"user_id": radiologist.id, "discipline": "radiology"})

@@ -7,6 +7,8 @@
  * with `since` = that seq, so events missed while away arrive first, in order, then live ones.
  * Events of a room that arrive before its subscribe ack are buffered and delivered by seq after it;
  * a seq already delivered is dropped (the server may send an event both in the backlog and live).
+ * `MeridianLive.shared()` gives the page's first connection (or opens one), so the inbox badge and a
+ * page's own rooms share one socket.
  * An ack with `reset: true` means too much was missed: `onReset(room)` should reload over the API.
  * When the server takes the viewer out of a room (their access was withdrawn, or narrowed to a case's
  * summary) the room is forgotten and `onRevoked(room, reason)` is called; subscribing again gives
@@ -16,6 +18,7 @@
   "use strict";
 
   var STORE = "meridian.live.lastSeq";
+  var connections = [];
   var SEEN_LIMIT = 1000;
 
   function loadSeqs() {
@@ -84,7 +87,7 @@
     socket.on("connect", function () { Object.keys(rooms).forEach(join); });
     socket.on("connect_error", function (err) { if (options.onError) options.onError(null, err.message); });
 
-    return {
+    var connection = {
       socket: socket,
       subscribe: function (room, handler) {
         if (!rooms[room]) {
@@ -100,7 +103,11 @@
       lastSeq: function (room) { return lastSeq[room]; },
       close: function () { socket.close(); },
     };
+    connections.push(connection);
+    return connection;
   }
 
-  global.MeridianLive = { connect: connect };
+  function shared() { return connections[0] || connect(); }
+
+  global.MeridianLive = { connect: connect, shared: shared };
 })(window);

@@ -127,4 +127,14 @@
     if (feed) wireFeed(feed);
     window.setInterval(pollUnread, 60000);
   });
+
+  // The unread count follows the person's own room live; after the pages' scripts have connected, so
+  // it shares their socket. The 60 s poll stays as a fallback (and catches reads in other tabs).
+  window.addEventListener("load", function () {
+    var badge = document.querySelector("[data-unread-count][data-user-room]");
+    if (!badge || !window.MeridianLive || !window.io) return;
+    window.MeridianLive.shared().subscribe(badge.dataset.userRoom, function (event) {
+      if (event.type === "notification.created" && typeof event.data.unread === "number") setUnread(event.data.unread);
+    });
+  });
 })();

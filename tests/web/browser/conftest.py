@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -48,11 +49,19 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _copy_lines(stream, path: Path) -> None:
+    with open(path, "a", encoding="utf-8") as log:
+        for line in stream:
+            log.write(line)
+            log.flush()
+
+
 @pytest.fixture(scope="session")
 def live_server(chromium_path, tmp_path_factory):
     """run the app in a subprocess on a free loopback port; yields its base URL."""
     port = _free_port()
-    db_path = tmp_path_factory.mktemp("browser-db") / "meridian.sqlite"
+    folder = tmp_path_factory.mktemp("browser-db")
+    db_path = folder / "meridian.sqlite"
     process = subprocess.Popen(
         [sys.executable, str(Path(__file__).with_name("server.py")), str(db_path), str(port), PASSWORD],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -65,6 +74,9 @@ def live_server(chromium_path, tmp_path_factory):
                 raise RuntimeError("the server did not start within 60 s")
         else:
             raise RuntimeError(f"the server exited with {process.wait()}")
+        # Keep reading what the server prints (into server.log beside its database): a pipe nobody
+        # reads fills up and blocks the server on its next log line.
+        threading.Thread(target=_copy_lines, args=(process.stdout, folder / "server.log"), daemon=True).start()
         while time.monotonic() < deadline:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.5).close()

@@ -6,7 +6,7 @@
 4. a specialist in another time zone sees the meeting at his own local time and accepts;
 5. the live meeting runs with the chair and the specialist seeing the same current case;
 6. the outcome is drafted and signed there;
-7. the referrer opens the case and reads the signed recommendation.
+7. the referrer's inbox count goes up live; she opens the case and reads the signed recommendation.
 
 Set up through the API beforehand, as a coordinator would configure it: a board whose weekly meeting
 starts a few minutes from now (the live meeting opens 30 minutes before its start) and the
@@ -181,10 +181,13 @@ def test_a_case_goes_from_referral_to_signed_outcome_across_roles_and_zones(
         coordinator.get_by_label("Category").select_option("systemic_therapy")
         coordinator.get_by_role("button", name="Save draft").click()
         expect(specialist.locator("[data-outcome-version]")).to_contain_text(recommendation, timeout=15_000)
+        badge = referrer.locator("[data-unread-count]")   # the referrer's page has stayed open since step 1
+        unread = int(badge.inner_text())
         specialist.get_by_role("button", name="Sign outcome").click()
         expect(coordinator.locator("[data-outcome-status]")).to_contain_text("Signed", timeout=15_000)
 
-        # 7. The referrer reads the signed outcome on the case page.
+        # 7. The referrer's inbox count goes up without a reload; she reads the signed outcome.
+        expect(badge).to_have_text(str(unread + 1), timeout=15_000)
         referrer.goto(f"/cases/{case_id}")
         outcome = referrer.locator("article.outcome")
         expect(outcome).to_contain_text(recommendation)

@@ -323,7 +323,13 @@
         else if (focus && subscribedRoom === "case:" + focus) later("outcome", loadOutcome);
       },
       onReset: function () { later("state", refresh); later("outcome", loadOutcome); },
-      onRevoked: function () { later("state", refresh); },
+      // Access narrowed (e.g. consent withdrawn): forget the room, re-render the agenda at the access
+      // now held (which subscribes again where anything is left to see) and re-read the state.
+      onRevoked: function (revokedRoom) {
+        delete subscribed[revokedRoom];
+        later("agenda", reloadAgenda);
+        later("state", refresh);
+      },
       onError: function (where, error) {
         if (!where || where === room) say(ui.status, "Live updates unavailable (" + (error || "error") + ").");
       },
