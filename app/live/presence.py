@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import threading
 
+from app.live.queue import PerMessageQueue
+
 # A process that dies leaves its connections behind; they expire after this long without activity.
 REDIS_TTL_SECONDS = 12 * 3600
 
@@ -62,23 +64,5 @@ class RedisPresence:
         return bool(removed) and count == 0
 
 
-def presence_for(config) -> LocalPresence | RedisPresence:
-    if config.get("REDIS_URL"):
-        import redis
-
-        return RedisPresence(redis.Redis.from_url(config["REDIS_URL"]), config["SOCKETIO_CHANNEL"])
-    return LocalPresence()
-
-
-_counters: dict[str, LocalPresence | RedisPresence] = {}
-_counters_lock = threading.Lock()
-
-
-def presence_counter(config) -> LocalPresence | RedisPresence:
-    """The counter this process uses: one per message queue, or one local one without Redis."""
-    url = config.get("REDIS_URL")
-    key = f"{url}#{config.get('SOCKETIO_CHANNEL')}" if url else "local"
-    with _counters_lock:
-        if key not in _counters:
-            _counters[key] = presence_for(config)
-        return _counters[key]
+# The counter this process uses: one per message queue, or one local one without Redis.
+presence_counter = PerMessageQueue(LocalPresence, RedisPresence)

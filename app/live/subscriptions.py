@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User, UserRole
 from app.boards.models import BoardMember
 from app.cases.models import Case
+from app.live.queue import PerMessageQueue
 from app.live.rooms import room_access
 from app.meetings.models import AgendaItem, Invitation, Meeting
 
@@ -128,23 +129,8 @@ class RedisSubscriptions:
                 for room in self.client.smembers(self._user_key(user_id))}
 
 
-_registries: dict[str, LocalSubscriptions | RedisSubscriptions] = {}
-_registries_lock = threading.Lock()
-
-
-def subscriptions_for(config) -> LocalSubscriptions | RedisSubscriptions:
-    """One registry per message queue (or one for this process without Redis)."""
-    url = config.get("REDIS_URL")
-    key = f"{url}#{config.get('SOCKETIO_CHANNEL')}" if url else "local"
-    with _registries_lock:
-        if key not in _registries:
-            if url:
-                import redis
-
-                _registries[key] = RedisSubscriptions(redis.Redis.from_url(url), config["SOCKETIO_CHANNEL"])
-            else:
-                _registries[key] = LocalSubscriptions()
-        return _registries[key]
+# One registry per message queue (or one for this process without Redis).
+subscriptions_for = PerMessageQueue(LocalSubscriptions, RedisSubscriptions)
 
 
 # --- which changes can narrow access --------------------------------------------------------------

@@ -22,6 +22,8 @@ from app.meetings.models import AgendaItem, Meeting
 from app.timekeeping import ensure_utc, format_instant
 
 ON_AGENDA = ("listed", "discussed")
+# Why a case is taken off an agenda: the referrer and the board read it in the case's history.
+REMOVAL_REASON_MIN, REMOVAL_REASON_MAX = 3, 500
 # Disciplines that prepare images and slides before the meeting.
 PREPARING_DISCIPLINES = ("radiology", "pathology")
 
@@ -97,6 +99,9 @@ def add_case(session: Session, meeting: Meeting, case: Case, actor, *, at: datet
 
 def remove_case(session: Session, item: AgendaItem, actor, *, at: datetime, reason: str) -> None:
     """Take a case off an agenda before discussion; it goes back to triaged."""
+    reason = (reason or "").strip()
+    if not REMOVAL_REASON_MIN <= len(reason) <= REMOVAL_REASON_MAX:
+        raise InvalidInput("reason", f"say why, in {REMOVAL_REASON_MIN} to {REMOVAL_REASON_MAX} characters")
     if item.status != "listed":
         raise Conflict(f"Agenda item #{item.id} is {item.status}; only a listed case can be removed.")
     item.status = "removed"

@@ -286,7 +286,7 @@ def reorder_agenda(meeting_id: int, body: AgendaOrderIn):
 
 
 class AgendaRemoveIn(RequestBody):
-    reason: str = Field(min_length=3, max_length=500)
+    reason: str = Field(min_length=agenda.REMOVAL_REASON_MIN, max_length=agenda.REMOVAL_REASON_MAX)
 
 
 @api.post("/meetings/<int:meeting_id>/agenda/<int:case_id>/remove")

@@ -9,7 +9,6 @@ Plain Python over a session; callers commit.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -37,9 +36,14 @@ def local_time_phrase(instant: datetime, zone: str) -> str:
 
 def busy_range(meeting: Meeting, profile: SpecialistProfile | None) -> tuple[datetime, datetime]:
     """The time a meeting takes from someone: the meeting widened by their buffers."""
+    return busy_between(meeting.starts_at, meeting.ends_at, profile)
+
+
+def busy_between(starts_at: datetime, ends_at: datetime,
+                 profile: SpecialistProfile | None) -> tuple[datetime, datetime]:
     before = timedelta(minutes=profile.buffer_before_minutes if profile else 0)
     after = timedelta(minutes=profile.buffer_after_minutes if profile else 0)
-    return meeting.starts_at - before, meeting.ends_at + after
+    return starts_at - before, ends_at + after
 
 
 def find_clash(session: Session, user_id: int, busy_from: datetime, busy_until: datetime,
@@ -225,8 +229,7 @@ def book_meeting(session: Session, *, title: str, starts_at: datetime, ends_at: 
                 raise InvalidInput("seats", f"{user.name} is given more than one seat")
             if user_id not in eligible:
                 profile = session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == user_id))
-                clash = find_clash(session, user_id, *busy_range(
-                    SimpleNamespace(starts_at=starts_at, ends_at=ends_at), profile))
+                clash = find_clash(session, user_id, *busy_between(starts_at, ends_at, profile))
                 if clash is not None:
                     raise _clash_error(user, clash)
                 raise Conflict(f"{user.name} can no longer take the {discipline} seat at this time "

@@ -34,9 +34,6 @@ from app.web import web
 from app.web.coordinator_views import COORDINATING
 from app.web.forms import PlainForm
 
-REASON_MIN, REASON_MAX = 3, 500
-
-
 # --- reading --------------------------------------------------------------------------------------
 
 
@@ -209,9 +206,6 @@ def remove_agenda_item(meeting_id: int):
         return render_editor(meeting, 404, message="That case is not on the agenda.")
     reason = (request.form.get("reason") or "").strip()
     field = f"reason-{case_id}"
-    if not REASON_MIN <= len(reason) <= REASON_MAX:
-        return render_editor(meeting, 422, errors={field: f"Say why, in {REASON_MIN} to {REASON_MAX} characters."},
-                             raw={field: reason})
     if not is_editable(meeting, now_utc()):
         return render_editor(meeting, 409, raw={field: reason},
                              errors={field: "The meeting has begun; its agenda can no longer be changed."})
@@ -219,6 +213,8 @@ def remove_agenda_item(meeting_id: int):
         agenda.remove_case(db.session, item, current_actor(), at=now_utc(), reason=reason)
     except DomainError as error:
         db.session.rollback()
+        if isinstance(error, InvalidInput):
+            return render_editor(meeting, 422, errors={field: error.message.capitalize() + "."}, raw={field: reason})
         return render_editor(meeting, 409, errors={field: error.message}, raw={field: reason})
     return _after_change(meeting, f"Case #{case_id} taken off the agenda; it is triaged again.")
 

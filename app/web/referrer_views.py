@@ -374,18 +374,18 @@ def unschedule_case(case_id: int):
     case = _coordinating_case(case_id)
     reason = (request.form.get("reason") or "").strip()
     raw = {"reason-unschedule": reason}
-    if not REASON_MIN <= len(reason) <= 500:
-        return render_case(case.id, action_errors={"reason-unschedule": "Say why, in 3 to 500 characters."},
-                           action_raw=raw, status=422)
     item = db.session.scalar(select(AgendaItem).where(AgendaItem.case_id == case.id, AgendaItem.status == "listed"))
     if item is None:
         return render_case(case.id, action_errors={"_actions": "The case is on no agenda now."}, action_raw=raw,
                            status=409)
     try:
         agenda.remove_case(db.session, item, current_actor(), at=now_utc(), reason=reason)
-    except Conflict as error:
+    except (Conflict, InvalidInput) as error:
         db.session.rollback()
-        return render_case(case.id, action_errors={"reason-unschedule": error.message}, action_raw=raw, status=409)
+        invalid = isinstance(error, InvalidInput)
+        return render_case(case.id, action_errors={"reason-unschedule": error.message.capitalize() + "."
+                                                   if invalid else error.message},
+                           action_raw=raw, status=422 if invalid else 409)
     db.session.commit()
     flash(f"Case #{case.id} taken off the agenda; it is triaged again.")
     return redirect(url_for("web.case_page", case_id=case.id))

@@ -43,6 +43,24 @@ def chromium_path():
     return CHROMIUM
 
 
+def api_session(base_url: str, local_part: str):
+    """A requests session signed in over the API as a demo person (for setting up what a test needs)."""
+    import requests
+
+    session = requests.Session()
+    answer = session.post(f"{base_url}/api/v1/auth/token", timeout=10,
+                          json={"email": f"{local_part}@{DOMAIN}", "password": PASSWORD})
+    assert answer.status_code == 201, answer.text
+    session.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+    return session
+
+
+def ok(response, *codes):
+    """The JSON of a response with one of `codes` (default 200 or 201)."""
+    assert response.status_code in (codes or (200, 201)), (response.status_code, response.text)
+    return response.json()
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.web.browser.conftest import DOMAIN, PASSWORD, SCREENSHOTS, TABLET
+from tests.web.browser.conftest import DOMAIN, PASSWORD, SCREENSHOTS, TABLET, api_session, ok
 
 try:
     from playwright.sync_api import expect
@@ -38,44 +38,28 @@ CANDIDATES = (("pathologist.kathmandu", "pathology"), ("oncologist.moscow", "med
               ("surgeon.dubai", "thoracic-surgery"))
 
 
-def _api(live_server, local_part):
-    import requests
-
-    session = requests.Session()
-    answer = session.post(f"{live_server}/api/v1/auth/token", timeout=10,
-                          json={"email": f"{local_part}@{DOMAIN}", "password": PASSWORD})
-    assert answer.status_code == 201, answer.text
-    session.headers["Authorization"] = f"Bearer {answer.json()['token']}"
-    return session
-
-
-def _ok(response, *codes):
-    assert response.status_code in (codes or (200, 201)), (response.status_code, response.text)
-    return response.json()
-
-
 @pytest.fixture
 def planned_board(live_server):
     """A board meeting starting in 12 minutes, with a seat for a specialist in another zone."""
     url = live_server + "/api/v1"
-    coordinator = _api(live_server, "coordinator")
-    me = _ok(coordinator.get(f"{url}/me"))
-    names = {d["code"]: d["name"] for d in _ok(coordinator.get(f"{url}/disciplines"))}
+    coordinator = api_session(live_server, "coordinator")
+    me = ok(coordinator.get(f"{url}/me"))
+    names = {d["code"]: d["name"] for d in ok(coordinator.get(f"{url}/disciplines"))}
     starts = (datetime.now(UTC) + timedelta(minutes=12)).replace(second=0, microsecond=0)
     local = starts.astimezone(ZoneInfo(HOST_ZONE))
     for local_part, discipline in CANDIDATES:
-        board = _ok(coordinator.post(f"{url}/boards", json={
+        board = ok(coordinator.post(f"{url}/boards", json={
             "name": f"Story MDT {local:%H%M} {discipline}", "timezone": HOST_ZONE, "weekday": local.weekday(),
             "start_time": local.strftime("%H:%M"), "duration_minutes": 60, "cases_per_meeting": 4,
             "minutes_per_case": 15, "agenda_cutoff_hours": 0, "quorum": [{"discipline": discipline, "count": 1}],
             "members": [{"user_id": me["id"], "role": "coordinator"}]}))
-        meeting = _ok(coordinator.get(f"{url}/boards/{board['id']}/meetings"))[0]
-        specialist = _ok(_api(live_server, local_part).get(f"{url}/me"))
+        meeting = ok(coordinator.get(f"{url}/boards/{board['id']}/meetings"))[0]
+        specialist = ok(api_session(live_server, local_part).get(f"{url}/me"))
         invited = coordinator.post(f"{url}/meetings/{meeting['id']}/invitations",
                                    json={"user_id": specialist["id"], "role": "seat", "discipline": discipline})
         if invited.status_code == 409:
             continue   # booked elsewhere at this hour
-        _ok(invited)
+        ok(invited)
         return {"board": board, "meeting_id": meeting["id"], "starts": starts, "discipline": names[discipline],
                 "specialist": (local_part, specialist["name"], specialist["timezone"])}
     pytest.fail("no candidate specialist is free at the test meeting's time")

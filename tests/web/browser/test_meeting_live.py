@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.web.browser.conftest import DOMAIN, PASSWORD, SCREENSHOTS, TABLET
+from tests.web.browser.conftest import DOMAIN, PASSWORD, SCREENSHOTS, TABLET, api_session, ok
 from tests.web.browser.test_accessibility import AXE, violations_on
 
 try:
@@ -35,57 +35,41 @@ PROFORMA = {
 }
 
 
-def _client(live_server, local_part):
-    import requests
-
-    session = requests.Session()
-    answer = session.post(f"{live_server}/api/v1/auth/token", timeout=10,
-                          json={"email": f"{local_part}@{DOMAIN}", "password": PASSWORD})
-    assert answer.status_code == 201, answer.text
-    session.headers["Authorization"] = f"Bearer {answer.json()['token']}"
-    return session
-
-
-def _ok(response, *codes):
-    assert response.status_code in (codes or (200, 201)), (response.status_code, response.text)
-    return response.json()
-
-
 @pytest.fixture
 def live_meeting(live_server):
     """{meeting_id, case_ids, specialist: (local part, name, zone)} for a meeting about to start."""
     url = live_server + "/api/v1"
-    coordinator, referrer = _client(live_server, "coordinator"), _client(live_server, "referrer")
-    me = _ok(coordinator.get(f"{url}/me"))
+    coordinator, referrer = api_session(live_server, "coordinator"), api_session(live_server, "referrer")
+    me = ok(coordinator.get(f"{url}/me"))
     starts = (datetime.now(UTC) + timedelta(minutes=11)).replace(second=0, microsecond=0)
     local = starts.astimezone(ZoneInfo(HOST_ZONE))
-    board = _ok(coordinator.post(f"{url}/boards", json={
+    board = ok(coordinator.post(f"{url}/boards", json={
         "name": f"Lung Nodule Live MDT {local:%H%M}", "timezone": HOST_ZONE, "weekday": local.weekday(),
         "start_time": local.strftime("%H:%M"), "duration_minutes": 60, "cases_per_meeting": 4,
         "minutes_per_case": 10, "agenda_cutoff_hours": 0, "quorum": [{"discipline": "radiology", "count": 1}],
         "members": [{"user_id": me["id"], "role": "coordinator"}]}))
-    meetings = _ok(coordinator.get(f"{url}/boards/{board['id']}/meetings"))
+    meetings = ok(coordinator.get(f"{url}/boards/{board['id']}/meetings"))
     meeting_id = meetings[0]["id"]
 
     case_ids = []
     for number in (1, 2):
-        case = _ok(referrer.post(f"{url}/cases", json={
+        case = ok(referrer.post(f"{url}/cases", json={
             **PROFORMA, "patient_reference": f"FCG-LIVE-{local:%H%M}-{number}", "board_id": board["id"],
             "diagnosis": f"Adenocarcinoma, right upper lobe (nodule {number})"}))
-        _ok(referrer.post(f"{url}/cases/{case['id']}/submit"))
-        _ok(coordinator.post(f"{url}/cases/{case['id']}/transitions", json={"to": "triaged"}))
-        _ok(coordinator.post(f"{url}/meetings/{meeting_id}/agenda", json={"case_id": case["id"]}))
+        ok(referrer.post(f"{url}/cases/{case['id']}/submit"))
+        ok(coordinator.post(f"{url}/cases/{case['id']}/transitions", json={"to": "triaged"}))
+        ok(coordinator.post(f"{url}/meetings/{meeting_id}/agenda", json={"case_id": case["id"]}))
         case_ids.append(case["id"])
 
     for local_part in RADIOLOGISTS:
-        specialist = _client(live_server, local_part)
-        profile = _ok(specialist.get(f"{url}/me"))
+        specialist = api_session(live_server, local_part)
+        profile = ok(specialist.get(f"{url}/me"))
         invited = coordinator.post(f"{url}/meetings/{meeting_id}/invitations",
                                    json={"user_id": profile["id"], "role": "seat", "discipline": "radiology"})
         if invited.status_code == 409:
             continue   # booked elsewhere at this hour: the next radiologist
-        invitation = _ok(invited)
-        _ok(specialist.post(f"{url}/invitations/{invitation['id']}/answer", json={"answer": "accepted"}))
+        invitation = ok(invited)
+        ok(specialist.post(f"{url}/invitations/{invitation['id']}/answer", json={"answer": "accepted"}))
         return {"meeting_id": meeting_id, "case_ids": case_ids,
                 "specialist": (local_part, profile["name"], profile["timezone"])}
     pytest.fail("no radiologist is free for the test meeting")
