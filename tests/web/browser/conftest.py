@@ -5,6 +5,7 @@ Without Chromium or Playwright the tests skip with the reason, except when CI is
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -59,6 +60,26 @@ def ok(response, *codes):
     """The JSON of a response with one of `codes` (default 200 or 201)."""
     assert response.status_code in (codes or (200, 201)), (response.status_code, response.text)
     return response.json()
+
+
+def fill_referral(page, *, reference: str, diagnosis: str, question: str, urgency: str, discipline: str,
+                  board: str, sex: str = "female", born: int = 1961, icd10: str = "C34.1",
+                  summary: str = "Mass on CT; PET-avid.", language: str = "en") -> None:
+    """Fill the referral pro-forma (/cases/new) the way a referrer does, by its labels."""
+    page.get_by_label(re.compile("^Patient reference")).fill(reference)
+    page.get_by_label("Year of birth").fill(str(born))
+    page.get_by_label("Sex").select_option(sex)
+    page.get_by_label(re.compile("^Country of residence")).fill("CN")
+    page.get_by_label("ICD-10 code").fill(icd10)
+    page.get_by_label("Diagnosis").fill(diagnosis)
+    page.get_by_label(re.compile("^WHO performance status")).fill("1")
+    page.get_by_label("Clinical summary").fill(summary)
+    page.get_by_label("Question for the MDT").fill(question)
+    page.get_by_label("Urgency").select_option(urgency)
+    page.get_by_label(discipline, exact=True).check()
+    page.get_by_label(re.compile("^Language")).fill(language)
+    page.get_by_label("Board").select_option(label=board)
+    page.get_by_label(re.compile("^Consent")).select_option("yes")
 
 
 def _free_port() -> int:

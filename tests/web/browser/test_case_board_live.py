@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.web.browser.conftest import DOMAIN, PASSWORD, TABLET
+from tests.web.browser.conftest import DOMAIN, PASSWORD, TABLET, fill_referral
 
 try:
     from playwright.sync_api import expect
@@ -36,20 +36,10 @@ def test_coordinator_board_shows_a_newly_submitted_case_without_reload(sign_in, 
         referrer.get_by_role("button", name="Sign in").click()
         referrer.wait_for_url("**/")
         referrer.goto("/cases/new")
-        referrer.get_by_label(re.compile("^Patient reference")).fill("FCG-2026-7777")
-        referrer.get_by_label("Year of birth").fill("1955")
-        referrer.get_by_label("Sex").select_option("male")
-        referrer.get_by_label(re.compile("^Country of residence")).fill("CN")
-        referrer.get_by_label("ICD-10 code").fill("C34.2")
-        referrer.get_by_label("Diagnosis").fill("Adenocarcinoma, right middle lobe")
-        referrer.get_by_label(re.compile("^WHO performance status")).fill("1")
-        referrer.get_by_label("Clinical summary").fill("Incidental finding on CT.")
-        referrer.get_by_label("Question for the MDT").fill("Surgery or SBRT?")
-        referrer.get_by_label("Urgency").select_option("urgent")
-        referrer.get_by_label("Radiology", exact=True).check()
-        referrer.get_by_label(re.compile("^Language")).fill("zh")
-        referrer.get_by_label("Board").select_option(label="Thoracic Oncology MDT")
-        referrer.get_by_label(re.compile("^Consent")).select_option("yes")
+        fill_referral(referrer, reference="FCG-2026-7777", diagnosis="Adenocarcinoma, right middle lobe",
+                      question="Surgery or SBRT?", urgency="urgent", discipline="Radiology", sex="male",
+                      born=1955, icd10="C34.2", summary="Incidental finding on CT.", language="zh",
+                      board="Thoracic Oncology MDT")
         referrer.get_by_role("button", name="Submit").click()
         referrer.wait_for_url(re.compile(r"/cases/\d+$"))
         case_id = int(referrer.url.rsplit("/", 1)[1])

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.web.browser.conftest import DOMAIN, PASSWORD, SCREENSHOTS, TABLET, api_session, ok
+from tests.web.browser.conftest import DOMAIN, PASSWORD, SCREENSHOTS, TABLET, api_session, fill_referral, ok
 
 try:
     from playwright.sync_api import expect
@@ -103,20 +103,10 @@ def test_a_case_goes_from_referral_to_signed_outcome_across_roles_and_zones(
         context, referrer = _browser_of(browser, live_server, "referrer", errors)
         contexts.append(context)
         referrer.goto("/cases/new")
-        referrer.get_by_label(re.compile("^Patient reference")).fill("FCG-2026-STORY")
-        referrer.get_by_label("Year of birth").fill("1961")
-        referrer.get_by_label("Sex").select_option("female")
-        referrer.get_by_label(re.compile("^Country of residence")).fill("CN")
-        referrer.get_by_label("ICD-10 code").fill("C34.1")
-        referrer.get_by_label("Diagnosis").fill("Adenocarcinoma, left upper lobe, cT2a N0")
-        referrer.get_by_label(re.compile("^WHO performance status")).fill("0")
-        referrer.get_by_label("Clinical summary").fill("3.1 cm LUL mass on CT; PET-avid; no nodal uptake.")
-        referrer.get_by_label("Question for the MDT").fill("Lobectomy, or neoadjuvant treatment first?")
-        referrer.get_by_label("Urgency").select_option("routine")
-        referrer.get_by_label(planned_board["discipline"], exact=True).check()
-        referrer.get_by_label(re.compile("^Language")).fill("en")
-        referrer.get_by_label("Board").select_option(label=board["name"])
-        referrer.get_by_label(re.compile("^Consent")).select_option("yes")
+        fill_referral(referrer, reference="FCG-2026-STORY", diagnosis="Adenocarcinoma, left upper lobe, cT2a N0",
+                      summary="3.1 cm LUL mass on CT; PET-avid; no nodal uptake.", urgency="routine",
+                      question="Lobectomy, or neoadjuvant treatment first?",
+                      discipline=planned_board["discipline"], board=board["name"])
         screenshot_page(referrer, "referrer-new-case")
         referrer.get_by_role("button", name="Submit").click()
         referrer.wait_for_url(re.compile(r"/cases/\d+$"))
