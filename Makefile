@@ -53,8 +53,9 @@ run: seed static
 stack: install static
 	scripts/stack.sh
 
+# One worker per core; a file's tests stay on one worker (they share its fixtures and servers).
 test: install static chromium $(JS_DEPS)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 test-browser: install static chromium
 	$(PY) -m pytest tests/web/browser
