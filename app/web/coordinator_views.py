@@ -10,8 +10,9 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.audit.operations import record as audit
 from app.boards import operations as boards
-from app.boards.quorum import meeting_quorum
 from app.boards.models import Board
+from app.boards.quorum import meeting_quorum
+from app.cases.api import audit_case
 from app.errors import Conflict, DomainError, InvalidInput
 from app.extensions import db
 from app.meetings import agenda as agendas
@@ -50,6 +51,23 @@ def urgent_cases(user, at):
     return sorted(rows, key=lambda row: (row["case"].target_at is None, row["case"].target_at or at))
 
 
+def cases_waiting_for_triage(user, at):
+    """Submitted cases the coordinator may see, oldest submission first, with how long they have waited."""
+    from app.cases.models import Case
+    from app.cases.visibility import visible_cases
+
+    rows = [{"case": case, "access": access, "waited": at - case.submitted_at if case.submitted_at else None}
+            for case, access in visible_cases(db.session, user, filters=[Case.state == "submitted"])]
+    return sorted(rows, key=lambda row: (row["case"].submitted_at is None, row["case"].submitted_at or at))
+
+
+def describe_waited(waited: timedelta | None) -> str:
+    if waited is None:
+        return "—"
+    hours = int(waited.total_seconds() // 3600)
+    return f"{hours // 24} d {hours % 24} h" if hours >= 24 else f"{hours} h"
+
+
 def describe_left(left: timedelta | None) -> str:
     if left is None:
         return "no target set"
@@ -74,9 +92,13 @@ def coordinator_dashboard():
     open_cover = [(rota, request_) for rota in rotas.list_rotas(db.session)
                   for request_ in rotas.cover_requests_of(db.session, rota)
                   if request_.status in rotas.OPEN_COVER_STATES]
+    urgent, waiting = urgent_cases(user, at), cases_waiting_for_triage(user, at)
+    for row in (urgent or []) + waiting:   # the dashboard shows case data: each case's trail says so
+        audit_case("case.viewed", target_id=row["case"].id, detail={"access": row["access"], "via": "dashboard"})
+    db.session.commit()
     return render_template("coordinator/dashboard.html", user=user, zone=user.timezone, now=at,
-                           board_rows=board_rows, cases=urgent_cases(user, at), describe_left=describe_left,
-                           open_cover=open_cover)
+                           board_rows=board_rows, cases=urgent, describe_left=describe_left,
+                           waiting=waiting, describe_waited=describe_waited, open_cover=open_cover)
 
 
 # --- time search -----------------------------------------------------------------------------------

@@ -218,6 +218,26 @@ def test_coordinator_dashboard_lists_boards_with_quorum(demo, sign_in, client):
     assert "Urgent cases" in html
 
 
+def test_coordinator_dashboard_lists_cases_waiting_for_triage_oldest_first(demo, sign_in, client, session):
+    from sqlalchemy import select
+
+    from app.cases.models import Case
+
+    sign_in(demo["coordinator"])
+    html = text(client.get("/coordinator"))
+    waiting = session.scalars(select(Case).where(Case.state == "submitted").order_by(Case.submitted_at)).all()
+    assert waiting, "the demo has submitted cases"
+    section = html.split('id="triage-heading"', 1)[1].split("</section>", 1)[0]
+    assert f"Waiting for triage ({len(waiting)})" in section
+    assert re.findall(r'href="/cases/(\d+)"', section) == [str(case.id) for case in waiting]
+    assert "(Asia/Shanghai, UTC+08:00)" in section
+    from app.audit.models import AuditEvent
+
+    seen = {event.target_id for event in session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "case.viewed")) if (event.detail or {}).get("via") == "dashboard"}
+    assert {str(case.id) for case in waiting} <= seen
+
+
 def test_time_search_shows_slots_and_the_explanation(demo, sign_in, client):
     sign_in(demo["coordinator"])
     response = client.post("/coordinator/search", data={
