@@ -23,7 +23,7 @@ from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.live.publish import publish
 from app.meetings import attendance
 from app.meetings.agenda import ON_AGENDA, items_on, roll_over
-from app.meetings.models import AgendaItem, Invitation, Meeting
+from app.meetings.models import AgendaItem, Meeting
 from app.timekeeping import ensure_utc, format_instant, to_local, utc_offset_label
 
 NOTES_LIMIT = 20000
@@ -39,7 +39,7 @@ def _board(session, meeting: Meeting) -> Board | None:
     return session.get(Board, meeting.board_id) if meeting.board_id else None
 
 
-def is_chair(session, meeting: Meeting, user: User) -> bool:
+def may_run(session, meeting: Meeting, user: User) -> bool:
     """The meeting's chair, or a coordinator of its board: who runs the live meeting."""
     if meeting.chair_id == user.id:
         return True
@@ -47,21 +47,16 @@ def is_chair(session, meeting: Meeting, user: User) -> bool:
     return board is not None and is_board_coordinator(board, user)
 
 
-def require_chair(session, meeting: Meeting, user: User) -> None:
-    if not is_chair(session, meeting, user):
+def require_may_run(session, meeting: Meeting, user: User) -> None:
+    if not may_run(session, meeting, user):
         raise PermissionDenied("Only the meeting's chair or a coordinator of its board may run the live meeting.")
-
-
-def _invitation(session, meeting: Meeting, user: User) -> Invitation | None:
-    return session.scalar(select(Invitation).where(Invitation.meeting_id == meeting.id,
-                                                   Invitation.user_id == user.id))
 
 
 def may_edit_notes(session, meeting: Meeting, user: User) -> bool:
     """Seats (invited for a discipline, not declined or withdrawn), the chair, the board's coordinators."""
-    if is_chair(session, meeting, user):
+    if may_run(session, meeting, user):
         return True
-    invitation = _invitation(session, meeting, user)
+    invitation = attendance.invitation_of(session, meeting, user.id)
     return invitation is not None and invitation.role in ("seat", "chair") and invitation.status in PRESENT_STATES
 
 
@@ -69,7 +64,7 @@ def takes_part(session, meeting: Meeting, user: User) -> bool:
     """Whose presence the live board records: invitees still holding their place, the chair, members."""
     if meeting.chair_id == user.id:
         return True
-    invitation = _invitation(session, meeting, user)
+    invitation = attendance.invitation_of(session, meeting, user.id)
     if invitation is not None and invitation.status in PRESENT_STATES:
         return True
     board = _board(session, meeting)
@@ -100,7 +95,7 @@ def join(session, meeting: Meeting, user: User, *, at: datetime) -> bool:
     """Record `user` present (if they take part and the meeting is open); True when it changed."""
     if not takes_part(session, meeting, user) or not is_open_for_presence(meeting, at):
         return False
-    before = getattr(attendance, "open_stretch", attendance._open_stretch)(session, meeting, user.id)
+    before = attendance.open_stretch(session, meeting, user.id)
     attendance.mark_joined(session, meeting, user, at=at)
     if before is not None:
         return False
@@ -123,7 +118,7 @@ def leave(session, meeting: Meeting, user: User, *, at: datetime) -> bool:
 
 def start(session, meeting: Meeting, actor: User, *, at: datetime) -> Meeting:
     at = ensure_utc(at)
-    require_chair(session, meeting, actor)
+    require_may_run(session, meeting, actor)
     if meeting.status == "in_progress":
         return meeting
     if meeting.status != "scheduled":
@@ -135,9 +130,7 @@ def start(session, meeting: Meeting, actor: User, *, at: datetime) -> Meeting:
     meeting.status = "in_progress"
     meeting.started_at = at
     meeting.updated_at = at
-    quorum = None
-    if hasattr(attendance, "record_quorum_at_start"):
-        quorum = attendance.record_quorum_at_start(session, meeting, at=at)
+    quorum = attendance.record_quorum_at_start(session, meeting, at=at)
     listed = sorted(items_on(meeting), key=lambda item: item.position)
     if meeting.current_case_id is None and listed:
         meeting.current_case_id = listed[0].case_id
@@ -162,7 +155,7 @@ def _agenda_item(session, meeting: Meeting, case_id: int) -> AgendaItem:
 
 
 def set_current_case(session, meeting: Meeting, actor: User, case_id: int, *, at: datetime) -> AgendaItem:
-    require_chair(session, meeting, actor)
+    require_may_run(session, meeting, actor)
     _require_running(meeting)
     item = _agenda_item(session, meeting, case_id)
     meeting.current_case_id = case_id
@@ -176,7 +169,7 @@ def set_current_case(session, meeting: Meeting, actor: User, case_id: int, *, at
 def mark_discussed(session, meeting: Meeting, actor: User, case_id: int, *, at: datetime) -> AgendaItem:
     """The chair closes the discussion of a case: its agenda item and the case become discussed,
     and the outcome can be drafted and signed."""
-    require_chair(session, meeting, actor)
+    require_may_run(session, meeting, actor)
     _require_running(meeting)
     item = _agenda_item(session, meeting, case_id)
     if item.status == "discussed":
@@ -215,7 +208,7 @@ def update_notes(session, meeting: Meeting, actor: User, case_id: int, notes: st
 
 def finish(session, meeting: Meeting, actor: User, *, at: datetime) -> Meeting:
     at = ensure_utc(at)
-    require_chair(session, meeting, actor)
+    require_may_run(session, meeting, actor)
     _require_running(meeting)
     meeting.status = "finished"
     meeting.finished_at = at
@@ -250,7 +243,7 @@ def live_state(session, meeting: Meeting, viewer: User, *, at: datetime) -> dict
         "started_at": meeting.started_at, "finished_at": meeting.finished_at,
         "current_case_id": meeting.current_case_id, "quorum_at_start": meeting.quorum_at_start,
         "present": [person(users[uid], at) for uid in sorted(users)],
-        "agenda": agenda, "may_run": is_chair(session, meeting, viewer),
+        "agenda": agenda, "may_run": may_run(session, meeting, viewer),
         "may_edit_notes": may_edit_notes(session, meeting, viewer),
         "seq": latest_seq(session, meeting_room(meeting)),
     }

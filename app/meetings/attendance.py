@@ -39,16 +39,12 @@ def stretches(session: Session, meeting: Meeting, user_id: int | None = None) ->
     return list(session.scalars(statement.order_by(Attendance.joined_at, Attendance.id)))
 
 
-def _open_stretch(session: Session, meeting: Meeting, user_id: int) -> Attendance | None:
+def open_stretch(session: Session, meeting: Meeting, user_id: int) -> Attendance | None:
+    """`user_id`'s stretch at the meeting that has not ended, if they are present."""
     return session.scalar(
         select(Attendance).where(Attendance.meeting_id == meeting.id, Attendance.user_id == user_id,
                                  Attendance.left_at.is_(None))
         .order_by(Attendance.joined_at.desc(), Attendance.id.desc()).limit(1))
-
-
-def open_stretch(session: Session, meeting: Meeting, user_id: int) -> Attendance | None:
-    """`user_id`'s stretch at the meeting that has not ended, if they are present."""
-    return _open_stretch(session, meeting, user_id)
 
 
 def present_user_ids(session: Session, meeting: Meeting, at: datetime | None = None) -> set[int]:
@@ -122,7 +118,7 @@ def mark_joined(session: Session, meeting: Meeting, user: User, *, at: datetime,
     _check_source(source)
     _check_not_cancelled(meeting)
     at = ensure_utc(at)
-    current = _open_stretch(session, meeting, user.id)
+    current = open_stretch(session, meeting, user.id)
     if current is not None:
         return current
     row = Attendance(meeting_id=meeting.id, user_id=user.id, joined_at=at, left_at=None, source=source)
@@ -136,7 +132,7 @@ def mark_left(session: Session, meeting: Meeting, user: User, *, at: datetime,
     """End `user`'s open stretch at `at`; None (and nothing changes) when they are not present."""
     _check_source(source)
     at = ensure_utc(at)
-    current = _open_stretch(session, meeting, user.id)
+    current = open_stretch(session, meeting, user.id)
     if current is None:
         return None
     current.left_at = max(at, ensure_utc(current.joined_at))
@@ -236,7 +232,7 @@ def set_presence(session: Session, meeting: Meeting, user: User, present: bool, 
                        f"{int(EARLY_JOIN.total_seconds() // 60)} minutes before its start.")
     if not is_over(meeting, at):
         if present:
-            before = _open_stretch(session, meeting, user.id)
+            before = open_stretch(session, meeting, user.id)
             mark_joined(session, meeting, user, at=at, source="coordinator")
             return Marked(changed=before is None, present_now=True)
         closed = mark_left(session, meeting, user, at=at, source="coordinator")

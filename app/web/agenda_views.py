@@ -95,15 +95,15 @@ def next_meeting(meeting: Meeting, at) -> Meeting | None:
 def _context(meeting: Meeting, *, errors=None, raw=None, message=None, focus=None) -> dict:
     user, at = current_actor(), now_utc()
     board = db.session.get(Board, meeting.board_id) if meeting.board_id else None
-    editable = is_editable(meeting, at)
+    editable, roll_over = is_editable(meeting, at), may_roll_over(meeting, at)
     return {
         "user": user, "zone": user.timezone, "now": at, "meeting": meeting, "board": board,
         "items": agenda_items(meeting, user), "editable": editable,
         "addable": addable_cases(meeting, user) if editable else [],
         "cutoff": agenda.cutoff_of(meeting, board) if board else None,
         "room": agenda.room_on(meeting, board) if board else None,
-        "roll_over": may_roll_over(meeting, at), "not_discussed": not_discussed(meeting),
-        "next_meeting": next_meeting(meeting, at) if may_roll_over(meeting, at) else None,
+        "roll_over": roll_over, "not_discussed": not_discussed(meeting),
+        "next_meeting": next_meeting(meeting, at) if roll_over else None,
         "errors": errors or {}, "raw": raw or {}, "message": message, "focus": focus, "form": PlainForm(),
     }
 

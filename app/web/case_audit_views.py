@@ -27,7 +27,7 @@ PER_PAGE = 50
 SCHEDULER = "Meridian (system)"
 
 
-def audit_case(case_id: int) -> Case:
+def case_with_readable_trail(case_id: int) -> Case:
     """The case, if the actor may read its trail: an admin, or a coordinator of its board."""
     actor = current_actor()
     if actor.has_role("admin"):
@@ -86,7 +86,7 @@ def case_audit_trail(case_id: int):
     """Newest first, PER_PAGE at a time. Pages are cut by event id (`?before=`), not by offset, so the
     events written while someone pages (their own visits, to begin with) never shift a page."""
     user = current_actor()
-    case = audit_case(case_id)
+    case = case_with_readable_trail(case_id)
     before = _cursor()
     cases_api.audit_case("case.audit_viewed", target_id=case.id, detail={"before": before} if before else {})
     db.session.flush()

@@ -13,6 +13,8 @@ from app.boards import operations as boards
 from app.boards.models import Board
 from app.boards.quorum import meeting_quorum
 from app.cases.api import audit_case
+from app.cases.models import Case
+from app.cases.visibility import visible_cases
 from app.errors import Conflict, DomainError, InvalidInput
 from app.extensions import db
 from app.meetings import agenda as agendas
@@ -24,10 +26,10 @@ from app.security import current_actor, page
 from app.specialists.operations import list_disciplines
 from app.timekeeping import format_instant, local_midnight, now_utc, parse_instant, to_local
 from app.web import web
-from app.web.forms import CoverDecisionForm, TimeSearchForm, choice
+from app.web.forms import PlainForm, TimeSearchForm, choice
+from app.web.layout import COORDINATING
 from app.web.specialist_views import parse_week
 
-COORDINATING = ("coordinator", "admin")
 ROTA_WEEKS = 6
 MAX_SEATS = 10
 OPEN_CASE_STATES = ("submitted", "triaged", "scheduled", "listed_not_discussed", "returned")
@@ -37,12 +39,7 @@ OPEN_CASE_STATES = ("submitted", "triaged", "scheduled", "listed_not_discussed",
 
 
 def urgent_cases(user, at):
-    """Urgent cases not yet discussed, soonest target first, with the time left (None: cases area absent)."""
-    try:
-        from app.cases.models import Case
-        from app.cases.visibility import visible_cases
-    except ImportError:  # the cases area is still being built
-        return None
+    """Urgent cases not yet discussed, soonest target first, with the time left."""
     rows = []
     for case, access in visible_cases(db.session, user, filters=[Case.urgency == "urgent",
                                                                  Case.state.in_(OPEN_CASE_STATES)]):
@@ -53,9 +50,6 @@ def urgent_cases(user, at):
 
 def cases_waiting_for_triage(user, at):
     """Submitted cases the coordinator may see, oldest submission first, with how long they have waited."""
-    from app.cases.models import Case
-    from app.cases.visibility import visible_cases
-
     rows = [{"case": case, "access": access, "waited": at - case.submitted_at if case.submitted_at else None}
             for case, access in visible_cases(db.session, user, filters=[Case.state == "submitted"])]
     return sorted(rows, key=lambda row: (row["case"].submitted_at is None, row["case"].submitted_at or at))
@@ -93,7 +87,7 @@ def coordinator_dashboard():
                   for request_ in rotas.cover_requests_of(db.session, rota)
                   if request_.status in rotas.OPEN_COVER_STATES]
     urgent, waiting = urgent_cases(user, at), cases_waiting_for_triage(user, at)
-    for row in (urgent or []) + waiting:   # the dashboard shows case data: each case's trail says so
+    for row in urgent + waiting:   # the dashboard shows case data: each case's trail says so
         audit_case("case.viewed", target_id=row["case"].id, detail={"access": row["access"], "via": "dashboard"})
     db.session.commit()
     return render_template("coordinator/dashboard.html", user=user, zone=user.timezone, now=at,
@@ -292,7 +286,7 @@ def rota_grid():
                  if request_.status in rotas.OPEN_COVER_STATES]
         grid.append({"rota": rota, "cells": cells, "cover": cover})
     return render_template("coordinator/rotas.html", user=user, zone=zone, weeks=weeks, grid=grid,
-                           form=CoverDecisionForm(), allowed=rotas.allowed_actions,
+                           form=PlainForm(), allowed=rotas.allowed_actions,
                            prev_week=(monday - timedelta(weeks=ROTA_WEEKS)).isoformat(),
                            next_week=(monday + timedelta(weeks=ROTA_WEEKS)).isoformat())
 
@@ -301,7 +295,7 @@ def rota_grid():
 @page(COORDINATING)
 def decide_cover(request_id: int, action: str):
     operation = {"approve": rotas.approve_cover, "reject": rotas.reject_cover}.get(action)
-    if operation is None or not CoverDecisionForm().validate_on_submit():
+    if operation is None or not PlainForm().validate_on_submit():
         abort(400)
     user = current_actor()
     cover = rotas.get_cover_request(db.session, request_id, for_update=True)

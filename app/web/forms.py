@@ -2,7 +2,7 @@ import re
 
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, PasswordField,
-                     SelectField, StringField, TextAreaField)
+                     SelectField, StringField)
 from wtforms.validators import (DataRequired, Email, InputRequired, Length, NumberRange, Optional,
                                 Regexp, ValidationError)
 
@@ -136,9 +136,3 @@ class TimeSearchForm(FlaskForm):
             raise ValidationError("The last day must be on or after the first day.")
 
 
-class CoverDecisionForm(FlaskForm):
-    pass
-
-
-class NoteForm(FlaskForm):
-    text = TextAreaField("Note", validators=[Optional(), Length(max=500)])

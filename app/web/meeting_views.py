@@ -12,7 +12,7 @@ from app.boards.presentation import InviteeProfiles, meeting_out
 from app.boards.operations import get_visible_meeting, may_manage_meeting
 from app.cases import api as cases_api
 from app.cases.models import Case
-from app.cases.visibility import FULL, SUMMARY
+from app.cases.visibility import FULL, SUMMARY, case_access
 from app.extensions import db
 from app.live import meeting as live
 from app.meetings import agenda
@@ -25,12 +25,7 @@ from app.web.forms import AnswerForm
 
 
 def agenda_rows(meeting, actor) -> list[dict]:
-    """The agenda in order; what each case shows depends on the viewer's access (cases area, if present)."""
-    try:
-        from app.cases.models import Case
-        from app.cases.visibility import case_access
-    except ImportError:  # the cases area is still being built
-        return []
+    """The agenda in order; what each case shows depends on the viewer's access."""
     rows = []
     for item in sorted(agenda.items_on(meeting), key=lambda item: item.position):
         case = db.session.get(Case, item.case_id)

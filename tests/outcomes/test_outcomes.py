@@ -63,7 +63,10 @@ def test_others_may_not_draft(client, world, headers, draft_body, assert_problem
 def test_a_stranger_is_told_the_case_does_not_exist(client, world, headers, draft_body, assert_problem):
     assert_problem(put(client, world, world.stranger, headers, draft_body(world)), 404)
     assert_problem(client.get(f"/api/v1/cases/{world.case.id}/outcome", headers=headers(world.stranger)), 404)
-    assert_problem(sign(client, 12345, world.stranger, headers), 404)
+    existing = draft(client, world, headers, draft_body)
+    missing = assert_problem(sign(client, existing["id"] + 1000, world.stranger, headers), 404)
+    assert assert_problem(sign(client, existing["id"], world.stranger, headers), 404) == {
+        **missing, "detail": missing["detail"].replace(str(existing["id"] + 1000), str(existing["id"]))}
 
 
 def test_only_a_discussed_case_gets_a_draft(client, world, headers, draft_body, assert_problem):

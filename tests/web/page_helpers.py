@@ -1,4 +1,4 @@
-"""Helpers for the coordinator page tests: page text, the error beside a control, a form's inputs."""
+"""Helpers for the page tests: page text, the error beside a control, a form's inputs."""
 from __future__ import annotations
 
 import html as html_lib
@@ -12,10 +12,13 @@ def text(response) -> str:
 
 
 def error_beside(html: str, field_id: str) -> str:
-    """The message in the error paragraph tied to a control (aria-describedby), or ''."""
-    control = re.search(rf'<(?:input|select|textarea|button)[^>]*id="{re.escape(field_id)}"[^>]*>', html, re.S)
+    """The message in the error paragraph tied to a control (aria-describedby), or ''. A field (not a
+    button) with an error must also be marked aria-invalid."""
+    control = re.search(rf'<(input|select|textarea|fieldset|button)[^>]*id="{re.escape(field_id)}"[^>]*>', html, re.S)
     assert control, f"no control with id {field_id}"
     assert f"{field_id}-error" in control.group(0), control.group(0)
+    if control.group(1) != "button":
+        assert 'aria-invalid="true"' in control.group(0), control.group(0)
     match = re.search(rf'<p class="error" id="{re.escape(field_id)}-error"[^>]*>([^<]*)</p>', html)
     return html_lib.unescape(match.group(1)) if match else ""
 

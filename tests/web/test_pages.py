@@ -7,22 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from app.meetings.models import Invitation
+from tests.web.page_helpers import error_beside, text
 
 SPECIALIST_PAGES = ["/schedule", "/me/availability", "/me/licences", "/me/calendar"]
 COORDINATOR_PAGES = ["/coordinator", "/coordinator/search", "/coordinator/rotas"]
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def error_beside(html: str, field_id: str) -> str:
-    """The message in the error paragraph tied to a field (aria-describedby), or ''."""
-    control = re.search(rf'<(?:input|select|textarea)[^>]*id="{re.escape(field_id)}"[^>]*>', html)
-    assert control, f"no control with id {field_id}"
-    assert 'aria-invalid="true"' in control.group(0)
-    match = re.search(rf'<p class="error" id="{re.escape(field_id)}-error">([^<]*)</p>', html)
-    return match.group(1) if match else ""
 
 
 @pytest.mark.parametrize("path", ["/", "/inbox", "/schedule", "/coordinator", "/meetings/1"])

@@ -8,20 +8,7 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.cases.models import Case
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def error_beside(html: str, field_id: str) -> str:
-    """The message in the error paragraph tied to a control (aria-describedby), or ''."""
-    control = re.search(rf'<(?:input|select|textarea|fieldset)[^>]*id="{re.escape(field_id)}"[^>]*>', html)
-    assert control, f"no control with id {field_id}"
-    assert 'aria-invalid="true"' in control.group(0)
-    assert f"{field_id}-error" in control.group(0)
-    match = re.search(rf'<p class="error" id="{re.escape(field_id)}-error">([^<]*)</p>', html)
-    return match.group(1) if match else ""
+from tests.web.page_helpers import error_beside, text
 
 
 def case_of(session, reference):
