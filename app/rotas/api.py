@@ -6,6 +6,7 @@ from typing import Literal
 
 from flask import request
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
 from app.api import api
 from app.api.endpoint import endpoint
@@ -14,6 +15,7 @@ from app.audit.operations import record as audit
 from app.extensions import db
 from app.rotas import operations
 from app.rotas.models import CoverRequest, OnCallShift, Rota
+from app.specialists.models import SpecialistProfile
 from app.errors import InvalidInput, NotFound
 from app.security import current_actor
 from app.timekeeping import now_utc, to_local
@@ -176,12 +178,12 @@ class CoverOut(ResponseBody):
 
 
 def rota_out(rota: Rota) -> dict:
-    members = []
-    for member in sorted(rota.members, key=lambda m: m.position):
-        profile = operations.find_profile(db.session, member.user_id)
-        members.append({"user_id": member.user_id, "name": member.user.name,
-                        "position": member.position,
-                        "home_timezone": profile.home_timezone if profile else None})
+    user_ids = [member.user_id for member in rota.members]
+    zones = dict(db.session.execute(select(SpecialistProfile.user_id, SpecialistProfile.home_timezone)
+                                    .where(SpecialistProfile.user_id.in_(user_ids))).all()) if user_ids else {}
+    members = [{"user_id": member.user_id, "name": member.user.name, "position": member.position,
+                "home_timezone": zones.get(member.user_id)}
+               for member in sorted(rota.members, key=lambda m: m.position)]
     return {
         "id": rota.id, "name": rota.name, "discipline_code": rota.discipline_code,
         "handoff_weekday": rota.handoff_weekday,
