@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -32,6 +32,21 @@ ANSWERS = ("accepted", "tentative", "declined")
 def local_time_phrase(instant: datetime, zone: str) -> str:
     local = to_local(instant, zone)
     return f"{local:%a %d %b %Y %H:%M} ({zone})"
+
+
+# pg_advisory_xact_lock(BOOKING_LOCK, user id): one person's bookings, one transaction at a time ("MBOO").
+BOOKING_LOCK = 0x4D424F4F
+DEADLOCK_DETECTED = "40P01"
+
+
+def _wait_for_other_bookings_of(session: Session, user_id: int) -> bool:
+    """On PostgreSQL, wait until no other transaction is booking this person, so the clash check that
+    follows sees their bookings (concurrent inserts checked only by the exclusion constraint can
+    deadlock). True when it waited; SQLite serialises writers already."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    session.execute(text("SELECT pg_advisory_xact_lock(:key, :user_id)"), {"key": BOOKING_LOCK, "user_id": user_id})
+    return True
 
 
 def busy_range(meeting: Meeting, profile: SpecialistProfile | None) -> tuple[datetime, datetime]:
@@ -88,12 +103,22 @@ def invite(session: Session, meeting: Meeting, user: User, *, role: str = "seat"
     try:
         # The savepoint comes first: begin_nested() flushes, and the insert must be inside it.
         with session.begin_nested():
+            if _wait_for_other_bookings_of(session, user.id):
+                clash = find_clash(session, user.id, busy_from, busy_until, except_meeting_id=meeting.id)
+                if clash is not None:
+                    raise _clash_error(user, clash)
             invitation = existing or Invitation(meeting=meeting, user_id=user.id)
             invitation.role, invitation.discipline_code = role, discipline_code
             invitation.status, invitation.invited_at, invitation.responded_at = "pending", at, None
             invitation.busy_from, invitation.busy_until = busy_from, busy_until
             session.add(invitation)
             session.flush()
+    except OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) != DEADLOCK_DETECTED:
+            raise
+        # Two bookings took the same people in opposite order; PostgreSQL stopped this one.
+        raise Conflict(f"{user.name} was being booked into another meeting at the same moment; "
+                       "try again.") from None
     except IntegrityError as error:
         if "invitations_no_double_booking" not in str(error.orig):
             raise
