@@ -10,6 +10,7 @@ import os
 import shutil
 import uuid
 
+import clock
 import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
@@ -23,7 +24,10 @@ RUN_ID = uuid.uuid4().hex[:10]
 
 
 def pytest_configure(config):
-    """A service named in the environment must answer: CI fails rather than skips."""
+    """The run's clock first (every test, fixture and subprocess reads it; see tests/clock.py), then:
+    a service named in the environment must answer: CI fails rather than skips."""
+    config._meridian_clock = clock.fix_for_run()
+    config._meridian_traveller = clock.follow()
     if TEST_DATABASE_URL:
         try:
             engine = create_engine(_database_url(TEST_DATABASE_URL))
@@ -39,6 +43,35 @@ def pytest_configure(config):
             redis.Redis.from_url(TEST_REDIS_URL, socket_timeout=5).ping()
         except Exception as exc:
             raise pytest.UsageError(f"TEST_REDIS_URL does not answer: {exc}") from None
+
+
+# Tests whose results could hang on the time of day, week or year (demo data seeded around "now", agendas
+# and cut-offs, reminders, live meetings, rotas, calendars). scripts/test_clocks.py runs them again under
+# fixed clocks (`make test-clocks`).
+CLOCK_SENSITIVE = ("boards", "calendar", "live", "meetings", "notifications", "outcomes", "rotas", "scheduler",
+                   "web")
+
+
+def pytest_collection_modifyitems(config, items):
+    tests_folder = os.path.dirname(os.path.abspath(__file__))
+    for item in items:
+        parts = os.path.relpath(str(item.path), tests_folder).split(os.sep)
+        if parts[0] in CLOCK_SENSITIVE or "demo" in parts[-1] or "demo" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.clock)
+
+
+def pytest_report_header(config):
+    instant, chosen = config._meridian_clock
+    shown = instant.isoformat().replace("+00:00", "Z")
+    if chosen:
+        return f"clock: {shown} (from {clock.CLOCK})"
+    return f"clock: {shown}, the real time at start; {clock.CLOCK}={shown} repeats this run's clock"
+
+
+def pytest_unconfigure(config):
+    traveller = getattr(config, "_meridian_traveller", None)
+    if traveller is not None:
+        traveller.stop()
 
 
 def pytest_sessionfinish(session, exitstatus):

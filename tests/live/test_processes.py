@@ -46,7 +46,8 @@ def process_env(database_url, redis_checked, tmp_path):
     env = dict(os.environ)
     env.update({"MERIDIAN_CONFIG": "testing", "DATABASE_URL": database_url, "REDIS_URL": redis_checked,
                 "SOCKETIO_CHANNEL": f"meridian-test-{uuid.uuid4().hex[:12]}",
-                "MERIDIAN_INSTANCE_PATH": str(tmp_path / "instance"), "PYTHONPATH": ROOT})
+                "MERIDIAN_INSTANCE_PATH": str(tmp_path / "instance"),
+                "PYTHONPATH": os.pathsep.join(filter(None, (ROOT, os.environ.get("PYTHONPATH"))))})
     return env
 
 
