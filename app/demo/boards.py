@@ -16,7 +16,8 @@ from app.accounts.models import Organization, User
 from app.boards import operations
 from app.boards.jobs import create_meetings_ahead
 from app.boards.models import Board
-from app.meetings.models import Invitation, Meeting
+from app.meetings.agenda import next_meeting_with_room
+from app.meetings.models import Invitation
 from app.specialists.operations import booked_intervals, find_profile
 from app.timekeeping import ensure_utc, to_local
 
@@ -79,8 +80,8 @@ def _usable(session: Session, user: User | None, role: str, discipline: str | No
 
 def _invite_first_meeting(session: Session, board: Board, users: dict[str, User], demo: DemoBoard,
                           domain: str, at: datetime) -> None:
-    meeting = session.scalar(select(Meeting).where(Meeting.board_id == board.id, Meeting.starts_at > at)
-                             .order_by(Meeting.starts_at).limit(1))
+    # The meeting whose agenda is still open: the one the demo's cases are put on, whatever the time of week.
+    meeting = next_meeting_with_room(session, board, at=at)
     if meeting is None:
         return
     seats = {(member.user_id): member.discipline_code for member in board.members if member.role == "core"}

@@ -171,14 +171,14 @@ def test_roll_over_moves_undiscussed_cases_to_the_top_of_the_next_meeting(demo, 
     assert "not over yet" in error_beside(text(response), "roll-over")
     assert order_in_db(session, meeting) == [listed.id, triaged.id]
 
-    # The meeting took place yesterday and discussed nothing.
-    later = session.scalar(select(Meeting).where(Meeting.board_id == meeting.board_id, Meeting.id != meeting.id,
-                                                 Meeting.status == "scheduled", Meeting.starts_at > meeting.starts_at)
-                           .order_by(Meeting.starts_at))
+    # The meeting took place yesterday and discussed nothing; the board's next meeting is the next to come.
     length = meeting.ends_at - meeting.starts_at
     meeting.starts_at = now_utc() - timedelta(days=1)
     meeting.ends_at = meeting.starts_at + length
     session.commit()
+    later = session.scalar(select(Meeting).where(Meeting.board_id == meeting.board_id, Meeting.id != meeting.id,
+                                                 Meeting.status == "scheduled", Meeting.starts_at > now_utc())
+                           .order_by(Meeting.starts_at))
     html = text(client.get(f"/meetings/{meeting.id}/agenda"))
     assert "Roll over to the next meeting" in html and "were not discussed" in html
     response = client.post(f"/meetings/{meeting.id}/agenda/roll-over")

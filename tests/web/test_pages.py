@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from app.meetings.models import Invitation
+from tests.web.conftest import demo_meeting
 from tests.web.page_helpers import error_beside, text
 
 SPECIALIST_PAGES = ["/schedule", "/me/availability", "/me/licences", "/me/calendar"]
@@ -186,9 +187,9 @@ def test_inbox_lists_notifications_and_marks_them_read(demo, sign_in, client, se
     assert 'aria-label="0 unread">0</span>' in text(client.get("/"))
 
 
-def test_meeting_page_shows_quorum_and_each_invitees_zone(demo, sign_in, client):
+def test_meeting_page_shows_quorum_and_each_invitees_zone(demo, sign_in, client, session):
     sign_in(demo["coordinator"])
-    html = text(client.get("/meetings/1"))
+    html = text(client.get(f"/meetings/{demo_meeting(session).id}"))
     assert "Quorum" in html and "(Asia/Shanghai, UTC+08:00)" in html
     assert "Europe/Moscow" in html
 
