@@ -23,6 +23,9 @@ DOMAIN = "demo.meridian.health"
 ROOT = Path(__file__).resolve().parents[3]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 TABLET = {"width": 1024, "height": 768}
+# How long something a person waits for may take to appear on a busy 2-core machine. Every wait ends as
+# soon as what it waits for is there; this only bounds a wait for something that never comes.
+PATIENCE_MS = 60_000
 
 
 def _unavailable(reason: str):
@@ -141,11 +144,21 @@ def browser(chromium_path):
         browser.close()
 
 
+def new_page(browser, base_url: str, **context_options):
+    """A page in a context of its own (its own cookies), patient as a person is (PATIENCE_MS)."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=PATIENCE_MS)
+    context = browser.new_context(**{"viewport": TABLET, "base_url": base_url, "locale": "en-GB", **context_options})
+    page = context.new_page()
+    page.set_default_timeout(PATIENCE_MS)
+    return page
+
+
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(viewport=TABLET, base_url=live_server, locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    page = new_page(browser, live_server)
+    context = page.context
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page

@@ -52,8 +52,7 @@ def test_specialist_sees_schedule_in_own_zone_and_accepts_an_invitation(sign_in,
     nav(page, "Calendar feed").click()
     page.wait_for_load_state("networkidle")  # the page's script has wired the button
     page.get_by_role("button", name="Create link").click()
-    expect(page.get_by_label(re.compile("Your feed link"))).to_have_value(re.compile(r"/calendar/.+\.ics$"),
-                                                                         timeout=15_000)
+    expect(page.get_by_label(re.compile("Your feed link"))).to_have_value(re.compile(r"/calendar/.+\.ics$"))
 
 
 def test_coordinator_runs_a_time_search_and_reads_the_explanation(sign_in, page, screenshot):

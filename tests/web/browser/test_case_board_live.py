@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.web.browser.conftest import DOMAIN, PASSWORD, TABLET, fill_referral
+from tests.web.browser.conftest import DOMAIN, PASSWORD, fill_referral, new_page
 
 try:
     from playwright.sync_api import expect
@@ -21,14 +21,13 @@ def test_coordinator_board_shows_a_newly_submitted_case_without_reload(sign_in, 
                                                                      screenshot):
     sign_in("coordinator")
     page.goto("/coordinator/cases")
-    expect(page.locator("[data-live-status]")).to_contain_text("Live", timeout=15_000)
+    expect(page.locator("[data-live-status]")).to_contain_text("Live")
     page.evaluate("window.__notReloaded = true")
     submitted = page.locator('[data-state="submitted"]')
     before = submitted.locator("[data-case-id]").count()
 
-    context = browser.new_context(viewport=TABLET, base_url=live_server, locale="en-GB")
-    referrer = context.new_page()
-    referrer.set_default_timeout(10_000)
+    referrer = new_page(browser, live_server)
+    context = referrer.context
     try:
         referrer.goto("/login")
         referrer.get_by_label("E-mail").fill(f"referrer@{DOMAIN}")
@@ -47,7 +46,7 @@ def test_coordinator_board_shows_a_newly_submitted_case_without_reload(sign_in, 
         context.close()
 
     card = submitted.locator(f'[data-case-id="{case_id}"]')
-    expect(card).to_be_visible(timeout=15_000)
+    expect(card).to_be_visible()
     expect(card).to_contain_text("urgent")
     expect(card).to_contain_text(re.compile(r"\d+ h \d\d min left"))
     assert submitted.locator("[data-case-id]").count() == before + 1
@@ -61,15 +60,14 @@ def test_board_resumes_after_a_dropped_connection_without_missing_an_update(sign
 
     sign_in("coordinator")
     page.goto("/coordinator/cases")
-    expect(page.locator("[data-live-status]")).to_contain_text("Live", timeout=15_000)
+    expect(page.locator("[data-live-status]")).to_contain_text("Live")
     room = page.locator("[data-case-board]").get_attribute("data-rooms").split()[0]
     page.evaluate("""room => {
         window.__seen = [];
         window.MeridianCaseBoard.live.subscribe(room, e => window.__seen.push(e.data.case_id + ':' + e.data.to));
     }""", room)
     # Only drop the connection once the board's subscription is acknowledged (it knows the room's seq).
-    page.wait_for_function("room => window.MeridianCaseBoard.live.lastSeq(room) !== undefined", arg=room,
-                           timeout=15_000)
+    page.wait_for_function("room => window.MeridianCaseBoard.live.lastSeq(room) !== undefined", arg=room)
     page.evaluate("window.MeridianCaseBoard.live.socket.disconnect()")
     page.wait_for_function("!window.MeridianCaseBoard.live.socket.connected")
 
@@ -86,6 +84,6 @@ def test_board_resumes_after_a_dropped_connection_without_missing_an_update(sign
     assert moved.status_code == 200, moved.text
 
     page.evaluate("window.MeridianCaseBoard.live.socket.connect()")
-    page.wait_for_function("id => window.__seen.includes(id + ':triaged')", arg=case_id, timeout=15_000)
+    page.wait_for_function("id => window.__seen.includes(id + ':triaged')", arg=case_id)
     assert page.evaluate("window.__seen").count(f"{case_id}:triaged") == 1  # once, not twice
-    expect(page.locator(f'[data-state="triaged"] [data-case-id="{case_id}"]')).to_be_visible(timeout=15_000)
+    expect(page.locator(f'[data-state="triaged"] [data-case-id="{case_id}"]')).to_be_visible()

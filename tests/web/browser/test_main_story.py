@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.web.browser.conftest import DOMAIN, PASSWORD, SCREENSHOTS, TABLET, api_session, fill_referral, ok
+from tests.web.browser.conftest import DOMAIN, PASSWORD, SCREENSHOTS, api_session, fill_referral, new_page, ok
 
 try:
     from playwright.sync_api import expect
@@ -66,16 +66,14 @@ def planned_board(live_server):
 
 
 def _browser_of(browser, live_server, local_part, errors):
-    context = browser.new_context(viewport=TABLET, base_url=live_server, locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    page = new_page(browser, live_server)
     page.on("pageerror", lambda error: errors.append(f"{local_part}: {error}"))
     page.goto("/login")
     page.get_by_label("E-mail").fill(f"{local_part}@{DOMAIN}")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/")
-    return context, page
+    return page.context, page
 
 
 def _local(instant: datetime, zone: str) -> str:
@@ -96,7 +94,7 @@ def test_a_case_goes_from_referral_to_signed_outcome_across_roles_and_zones(
         # The coordinator keeps the case board open.
         coordinator = sign_in("coordinator")
         coordinator.goto(f"/coordinator/cases?board={board['id']}")
-        expect(coordinator.locator("[data-live-status]")).to_contain_text("Live", timeout=15_000)
+        expect(coordinator.locator("[data-live-status]")).to_contain_text("Live")
         coordinator.evaluate("window.__notReloaded = true")
 
         # 1. The referrer submits a case for the board.
@@ -114,7 +112,7 @@ def test_a_case_goes_from_referral_to_signed_outcome_across_roles_and_zones(
 
         # 2. The case board shows it without a reload.
         card = coordinator.locator(f'[data-state="submitted"] [data-case-id="{case_id}"]')
-        expect(card).to_be_visible(timeout=15_000)
+        expect(card).to_be_visible()
         assert coordinator.evaluate("window.__notReloaded") is True
 
         # 3. The coordinator triages it and puts it on the meeting's agenda from the case page.
@@ -137,31 +135,31 @@ def test_a_case_goes_from_referral_to_signed_outcome_across_roles_and_zones(
 
         # 5. The live meeting: the chair starts it and both see the same current case.
         coordinator.goto(f"/meetings/{meeting_id}/live")
-        expect(coordinator.locator("[data-live-status]")).to_contain_text("Live", timeout=15_000)
+        expect(coordinator.locator("[data-live-status]")).to_contain_text("Live")
         specialist.goto(f"/meetings/{meeting_id}/live")
-        expect(specialist.locator("[data-live-status]")).to_contain_text("Live", timeout=15_000)
-        expect(coordinator.locator("[data-presence]")).to_contain_text(specialist_name, timeout=15_000)
+        expect(specialist.locator("[data-live-status]")).to_contain_text("Live")
+        expect(coordinator.locator("[data-presence]")).to_contain_text(specialist_name)
         coordinator.get_by_role("button", name="Start meeting").click()
         for participant in (coordinator, specialist):
             expect(participant.locator(f'li[data-case-id="{case_id}"]')).to_have_attribute(
-                "aria-current", "true", timeout=15_000)
+                "aria-current", "true")
 
         # 6. Discussed; the chair drafts the outcome and the specialist signs it.
         coordinator.get_by_role("button", name=f"Mark case #{case_id} discussed").click()
         expect(specialist.locator(f'li[data-case-id="{case_id}"]')).to_have_attribute(
-            "data-status", "discussed", timeout=15_000)
+            "data-status", "discussed")
         recommendation = "Neoadjuvant chemo-immunotherapy, then left upper lobectomy."
         coordinator.get_by_label("Recommendation").fill(recommendation)
         coordinator.get_by_label("Category").select_option("systemic_therapy")
         coordinator.get_by_role("button", name="Save draft").click()
-        expect(specialist.locator("[data-outcome-version]")).to_contain_text(recommendation, timeout=15_000)
+        expect(specialist.locator("[data-outcome-version]")).to_contain_text(recommendation)
         badge = referrer.locator("[data-unread-count]")   # the referrer's page has stayed open since step 1
         unread = int(badge.inner_text())
         specialist.get_by_role("button", name="Sign outcome").click()
-        expect(coordinator.locator("[data-outcome-status]")).to_contain_text("Signed", timeout=15_000)
+        expect(coordinator.locator("[data-outcome-status]")).to_contain_text("Signed")
 
         # 7. The referrer's inbox count goes up without a reload; she reads the signed outcome.
-        expect(badge).to_have_text(str(unread + 1), timeout=15_000)
+        expect(badge).to_have_text(str(unread + 1))
         referrer.goto(f"/cases/{case_id}")
         outcome = referrer.locator("article.outcome")
         expect(outcome).to_contain_text(recommendation)

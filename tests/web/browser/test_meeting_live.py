@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.web.browser.conftest import DOMAIN, PASSWORD, SCREENSHOTS, TABLET, api_session, ok
+from tests.web.browser.conftest import DOMAIN, PASSWORD, SCREENSHOTS, api_session, new_page, ok
 from tests.web.browser.test_accessibility import AXE, violations_on
 
 try:
@@ -76,16 +76,14 @@ def live_meeting(live_server):
 
 
 def _signed_in_page(browser, live_server, local_part, errors):
-    context = browser.new_context(viewport=TABLET, base_url=live_server, locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    page = new_page(browser, live_server)
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto("/login")
     page.get_by_label("E-mail").fill(f"{local_part}@{DOMAIN}")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/")
-    return context, page
+    return page.context, page
 
 
 def _offset(zone: str) -> str:
@@ -101,33 +99,33 @@ def test_chair_and_specialist_run_a_meeting_live(sign_in, page, browser, live_se
     chair.goto(f"/meetings/{meeting_id}")
     chair.get_by_role("link", name="Live meeting page").click()
     chair.wait_for_url(f"**/meetings/{meeting_id}/live")
-    expect(chair.locator("[data-live-status]")).to_contain_text("Live", timeout=15_000)
+    expect(chair.locator("[data-live-status]")).to_contain_text("Live")
 
     errors: list[str] = []
     context, specialist = _signed_in_page(browser, live_server, local_part, errors)
     try:
         specialist.goto(f"/meetings/{meeting_id}/live")
-        expect(specialist.locator("[data-live-status]")).to_contain_text("Live", timeout=15_000)
+        expect(specialist.locator("[data-live-status]")).to_contain_text("Live")
         specialist.evaluate("window.__notReloaded = true")
         assert specialist.locator("[data-chair-controls]").count() == 0   # controls are the chair's only
 
         # The specialist's page opened in presence: the chair sees her, in her own local time and zone.
         presence = chair.locator("[data-presence]")
-        expect(presence).to_contain_text(specialist_name, timeout=15_000)
+        expect(presence).to_contain_text(specialist_name)
         expect(presence).to_contain_text(re.compile(
             rf"{re.escape(specialist_name)} — \d\d:\d\d \({re.escape(specialist_zone)}, "
             rf"{re.escape(_offset(specialist_zone))}\)"))
 
         # The chair starts: the first case is current on both pages.
         chair.get_by_role("button", name="Start meeting").click()
-        expect(specialist.locator("[data-meeting-status]")).to_have_text("in progress", timeout=15_000)
+        expect(specialist.locator("[data-meeting-status]")).to_have_text("in progress")
         expect(specialist.locator(f'li[data-case-id="{first}"]')).to_have_attribute("aria-current", "true")
 
         # ... and moves to the second case (by keyboard).
         chair.get_by_role("button", name=f"Make case #{second} current").focus()
         chair.keyboard.press("Enter")
         current = specialist.locator(f'li[data-case-id="{second}"]')
-        expect(current).to_have_attribute("aria-current", "true", timeout=15_000)
+        expect(current).to_have_attribute("aria-current", "true")
         expect(current.locator("[data-current-label]")).to_be_visible()
         expect(specialist.locator(f'li[data-case-id="{first}"]')).not_to_have_attribute("aria-current", "true")
         expect(specialist.locator(f'li[data-case-id="{first}"] [data-current-label]')).to_be_hidden()
@@ -138,12 +136,11 @@ def test_chair_and_specialist_run_a_meeting_live(sign_in, page, browser, live_se
         specialist.keyboard.press("Tab")
         expect(specialist.get_by_role("button", name="Save notes")).to_be_focused()
         specialist.keyboard.press("Enter")
-        expect(chair.get_by_label("Shared notes for the case under discussion")).to_have_value(notes, timeout=15_000)
+        expect(chair.get_by_label("Shared notes for the case under discussion")).to_have_value(notes)
 
         # The chair closes the discussion and drafts the outcome; the specialist signs it.
         chair.get_by_role("button", name=f"Mark case #{second} discussed").click()
-        expect(specialist.locator(f'li[data-case-id="{second}"]')).to_have_attribute("data-status", "discussed",
-                                                                                      timeout=15_000)
+        expect(specialist.locator(f'li[data-case-id="{second}"]')).to_have_attribute("data-status", "discussed")
         discussed_notes = specialist.get_by_label("Shared notes for the case under discussion")
         expect(discussed_notes).to_have_value(notes)       # the discussed case's notes stay, read only
         expect(discussed_notes).not_to_be_editable()
@@ -154,12 +151,11 @@ def test_chair_and_specialist_run_a_meeting_live(sign_in, page, browser, live_se
         chair.get_by_label("Category").select_option("surgery")
         chair.get_by_label("Rationale (optional)").fill("Fit for surgery; growing solid nodule.")
         chair.get_by_role("button", name="Save draft").click()
-        expect(specialist.locator("[data-outcome-status]")).to_contain_text("waiting for signatures from: radiology",
-                                                                            timeout=15_000)
+        expect(specialist.locator("[data-outcome-status]")).to_contain_text("waiting for signatures from: radiology")
         expect(specialist.locator("[data-outcome-version]")).to_contain_text("Right upper lobectomy")
         specialist.get_by_role("button", name="Sign outcome").click()
-        expect(specialist.locator("[data-outcome-status]")).to_contain_text("Signed", timeout=15_000)
-        expect(chair.locator("[data-outcome-status]")).to_contain_text("Signed", timeout=15_000)
+        expect(specialist.locator("[data-outcome-status]")).to_contain_text("Signed")
+        expect(chair.locator("[data-outcome-status]")).to_contain_text("Signed")
         expect(chair.locator("[data-signatures]")).to_contain_text(f"{specialist_name} (radiology) signed at")
         expect(chair.locator("[data-signatures]")).to_contain_text("(Asia/Shanghai, UTC+08:00)")
 
@@ -172,7 +168,7 @@ def test_chair_and_specialist_run_a_meeting_live(sign_in, page, browser, live_se
         # The chair finishes; the specialist's page follows.
         chair.once("dialog", lambda dialog: dialog.accept())
         chair.get_by_role("button", name="Finish meeting").click()
-        expect(specialist.locator("[data-meeting-status]")).to_have_text("finished", timeout=15_000)
+        expect(specialist.locator("[data-meeting-status]")).to_have_text("finished")
         assert specialist.evaluate("window.__notReloaded") is True
     finally:
         context.close()
