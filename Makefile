@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 STATIC  := app/static/vendor/.built
 JS_DEPS := tests/live/js/node_modules/.installed
 
-.PHONY: install static chromium migrate seed run stack test test-browser bench bench-fanout clean
+.PHONY: install static chromium migrate seed run stack test test-suite test-clocks test-browser bench bench-fanout clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -53,9 +53,18 @@ run: seed static
 stack: install static
 	scripts/stack.sh
 
+# Everything: the whole suite under the run's clock, then the time-sensitive part under fixed clocks.
+test: test-suite test-clocks
+
 # One worker per core; a file's tests stay on one worker (they share its fixtures and servers).
-test: install static chromium $(JS_DEPS)
+# The run's clock is the real time unless MERIDIAN_TEST_CLOCK names one (tests/clock.py).
+test-suite: install static chromium $(JS_DEPS)
 	$(PY) -m pytest -n auto --dist loadfile
+
+# The tests marked `clock` again under each clock of scripts/test_clocks.py, on SQLite; fails if any
+# result differs between clocks.
+test-clocks: install static chromium $(JS_DEPS)
+	TEST_DATABASE_URL= $(PY) scripts/test_clocks.py -n auto --dist loadfile -m clock
 
 test-browser: install static chromium
 	$(PY) -m pytest tests/web/browser
