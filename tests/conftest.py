@@ -45,11 +45,11 @@ def pytest_configure(config):
             raise pytest.UsageError(f"TEST_REDIS_URL does not answer: {exc}") from None
 
 
-# Tests whose results could hang on the time of day, week or year (demo data seeded around "now", agendas
-# and cut-offs, reminders, live meetings, rotas, calendars). scripts/test_clocks.py runs them again under
-# fixed clocks (`make test-clocks`).
-CLOCK_SENSITIVE = ("boards", "calendar", "live", "meetings", "notifications", "outcomes", "rotas", "scheduler",
-                   "web")
+# Tests whose results could hang on the time of day, week or year: the pages and browser tests over the
+# demo seeded around "now" (live meeting pages included), every demo test, agendas and cut-offs, reminders
+# and the scheduler, rotas, calendars. scripts/test_clocks.py runs them again under fixed clocks
+# (`make test-clocks`).
+CLOCK_SENSITIVE = ("boards", "calendar", "meetings", "rotas", "scheduler", "web")
 
 
 def pytest_collection_modifyitems(config, items):

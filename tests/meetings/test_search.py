@@ -1,7 +1,8 @@
 """POST /api/v1/scheduling/search: slots with everyone's local time, ranking, and why nothing fits."""
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 
 from app.accounts.operations import create_organization
 from app.meetings.models import Invitation, Meeting
@@ -12,6 +13,13 @@ from app.timekeeping import now_utc, parse_instant
 WEEKDAYS = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
 # Monday 2027-03-22 .. Saturday 2027-03-27 (UTC); London changes its clocks on 2027-03-28.
 WINDOW = {"window_start": "2027-03-22T00:00:00Z", "window_end": "2027-03-27T00:00:00Z"}
+
+
+@pytest.fixture(autouse=True)
+def clock_before_the_window():
+    """The searches look at fixed weeks of March 2027, so the clock stands three weeks before them."""
+    with time_machine.travel(datetime(2027, 3, 1, 8, tzinfo=UTC), tick=True):
+        yield
 
 
 @pytest.fixture
