@@ -121,9 +121,23 @@ def _json_body():
         body = json.loads(raw)
     except (ValueError, RecursionError) as exc:
         raise FhirError(400, f"The body is not valid JSON: {exc}.", code="structure") from None
-    if "\x00" in json.dumps(body, ensure_ascii=False):
+    try:
+        has_nul = _contains_nul(body)
+    except RecursionError:
+        raise FhirError(400, "The body is nested too deeply.", code="structure") from None
+    if has_nul:
         raise FhirError(400, "The body contains a NUL character.", code="structure")
     return body
+
+
+def _contains_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(key) or _contains_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(item) for item in value)
+    return False
 
 
 # --- routes -------------------------------------------------------------------------------------
