@@ -143,3 +143,18 @@ def test_the_referrer_submits_the_fhir_draft_in_the_pages(fhir, network, session
     case = session.get(Case, case_id)
     assert case.state == "submitted" and case.target_at is not None
     assert fhir.get(f"ServiceRequest/{case_id}", network.referrer)["status"] == "active"
+
+
+def test_the_referrals_in_the_docs_are_accepted(fhir, network, session):
+    import json
+    import pathlib
+    import re
+
+    text = (pathlib.Path(__file__).parents[2] / "docs" / "fhir.md").read_text()
+    bodies = re.findall(r"(\$BASE/fhir/R4(?:/ServiceRequest)?) -d '(\{.*?\})'\n", text, re.S)
+    assert len(bodies) == 2
+    for url, body in bodies:
+        body = body.replace("HealthcareService/3", f"HealthcareService/{network.board.id}")
+        path = "ServiceRequest" if url.endswith("ServiceRequest") else ""
+        fhir.post(path, network.referrer, json.loads(body), status=201 if path else 200)
+    assert session.scalar(select(Case).where(Case.patient_reference == "FCG-2026-7002")).cross_border_consent is True
