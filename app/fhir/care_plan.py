@@ -13,10 +13,12 @@ from fhir.resources.R4B.provenance import Provenance
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.accounts.models import User
 from app.cases.models import Case
 from app.cases.visibility import FULL, access_level, case_facts, full_access_condition, visible_cases_query
 from app.errors import NotFound
-from app.fhir.codes import OUTCOME_CATEGORY_SYSTEM, PROVENANCE_AGENT_TYPE_SYSTEM, patient_reference_system
+from app.fhir.codes import (OUTCOME_CATEGORY_SYSTEM, PRACTITIONER_ID_SYSTEM, PROVENANCE_AGENT_TYPE_SYSTEM,
+                            patient_reference_system)
 from app.fhir.common import build, discipline_concept, instant, reference
 from app.fhir.context import Context
 from app.fhir.search import Page, Query, SearchParam, id_conditions, page_rows, parse_id
@@ -40,11 +42,24 @@ def _subject(case: Case) -> dict:
     return {"identifier": {"system": patient_reference_system(case.organization_id), "value": case.patient_reference}}
 
 
-def care_plan(outcome: Outcome, case: Case, superseded: bool) -> CarePlan:
+def _owner(owner_id, names: dict[int, str]) -> dict:
+    """A logical reference: the API names an action's owner, which does not make them readable."""
+    return {"type": "Practitioner", "identifier": {"system": PRACTITIONER_ID_SYSTEM, "value": str(owner_id)},
+            "display": names.get(owner_id)}
+
+
+def owner_names(ctx: Context, outcomes_) -> dict[int, str]:
+    ids = {action["owner_id"] for outcome in outcomes_ for action in (outcome.actions or []) if action.get("owner_id")}
+    if not ids:
+        return {}
+    return dict(ctx.session.execute(select(User.id, User.name).where(User.id.in_(sorted(ids)))).all())
+
+
+def care_plan(outcome: Outcome, case: Case, superseded: bool, names: dict[int, str]) -> CarePlan:
     activities = [{"detail": {
         "status": "not-started",
         "description": action.get("action"),
-        "performer": [reference("Practitioner", action["owner_id"])] if action.get("owner_id") else [],
+        "performer": [_owner(action["owner_id"], names)] if action.get("owner_id") else [],
         "scheduledString": f"Due {action['due']}" if action.get("due") else None,
     }} for action in (outcome.actions or [])]
     notes = []
@@ -112,7 +127,7 @@ def read_care_plan(ctx: Context, resource_id: str) -> CarePlan:
     if case is None:
         raise NotFound(f"No CarePlan with id {resource_id}.")
     _audit(ctx, case.id, [outcome.id], "CarePlan")
-    return care_plan(outcome, case, outcome.id in _superseded_ids(ctx, [case.id]))
+    return care_plan(outcome, case, outcome.id in _superseded_ids(ctx, [case.id]), owner_names(ctx, [outcome]))
 
 
 def _visible_case_ids(ctx: Context):
@@ -133,7 +148,8 @@ def search_care_plans(ctx: Context, query: Query) -> Page:
         superseded = _superseded_ids(ctx, cases)
         for case_id in sorted(cases):
             _audit(ctx, case_id, [r.id for r in rows if r.case_id == case_id], "CarePlan")
-        return [care_plan(row, cases[row.case_id], row.id in superseded) for row in rows]
+        names = owner_names(ctx, rows)
+        return [care_plan(row, cases[row.case_id], row.id in superseded, names) for row in rows]
 
     if status_groups:
         # Whether a version is superseded depends on its siblings: decided over the case's versions.

@@ -1,9 +1,11 @@
 """Practitioner (a person of the network) and PractitionerRole (a specialist's disciplines at
 their organisation).
 
-Who may be read is what the API shows the actor: themselves; every specialist (GET /specialists)
-and board member (GET /boards); the referrer of a case they see in full; the invitees of a meeting
-they may see; and everyone, for coordinators and admins (GET /users).
+Who may be read is whom the API shows the actor: themselves; every specialist (GET /specialists)
+and board member (GET /boards); the people the API names on a case they see in full (referrer,
+who moved it, recorded its consent, commented, drafted or signed its outcome); the invitees of a
+meeting they may see; and everyone, for coordinators and admins (GET /users). The owner of an
+outcome's action is named by a logical reference (identifier and name), as the API names them.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import User
 from app.boards.models import BoardMember
 from app.boards.operations import EDITOR_ROLES, visible_meetings_query
-from app.cases.models import Case
+from app.cases.models import Case, CaseComment, CaseTransition
 from app.cases.visibility import full_access_condition, visible_cases_query
 from app.errors import NotFound
 from app.fhir.codes import (DISCIPLINE_SYSTEM, EXT_TIMEZONE, ISO_COUNTRY_SYSTEM, LANGUAGE_SYSTEM,
@@ -23,7 +25,8 @@ from app.fhir.codes import (DISCIPLINE_SYSTEM, EXT_TIMEZONE, ISO_COUNTRY_SYSTEM,
 from app.fhir.common import build, discipline_concept, instant, reference, starts_with
 from app.fhir.context import Context
 from app.fhir.search import Page, Query, SearchParam, id_conditions, page_rows, parse_id
-from app.meetings.models import Invitation, Meeting
+from app.meetings.models import AgendaItem, Invitation, Meeting
+from app.outcomes.models import Outcome, OutcomeSignature
 from app.specialists.models import SpecialistProfile, specialist_disciplines
 
 PRACTITIONER_PARAMS = (
@@ -44,14 +47,21 @@ def visible_condition(ctx: Context):
     if actor.has_role(*EDITOR_ROLES):
         return true()
     viewer = ctx.viewer
-    referrers = visible_cases_query(viewer).where(full_access_condition(viewer)).with_only_columns(
-        Case.referrer_id)
+    case_ids = visible_cases_query(viewer).where(full_access_condition(viewer)).with_only_columns(Case.id)
     meetings = visible_meetings_query(actor).with_only_columns(Meeting.id)
     return or_(
         User.id == actor.id,
         User.id.in_(select(SpecialistProfile.user_id)),
         User.id.in_(select(BoardMember.user_id)),
-        User.id.in_(referrers),
+        # The people the API names on a case seen in full: its referrer, who moved it, who recorded
+        # the consent, who commented, who drafted and who signed its outcome.
+        User.id.in_(select(Case.referrer_id).where(Case.id.in_(case_ids))),
+        User.id.in_(select(Case.consent_recorded_by_id).where(Case.id.in_(case_ids))),
+        User.id.in_(select(CaseTransition.actor_id).where(CaseTransition.case_id.in_(case_ids))),
+        User.id.in_(select(CaseComment.author_id).where(CaseComment.case_id.in_(case_ids))),
+        User.id.in_(select(Outcome.drafted_by_id).where(Outcome.case_id.in_(case_ids))),
+        User.id.in_(select(OutcomeSignature.user_id).join(Outcome, Outcome.id == OutcomeSignature.outcome_id)
+                    .where(Outcome.case_id.in_(case_ids))),
         User.id.in_(select(Invitation.user_id).where(Invitation.meeting_id.in_(meetings))),
     )
 

@@ -71,7 +71,7 @@ def signed(session, network, make_case):
     def version(number, supersedes=None):
         outcome = Outcome(case_id=case.id, version=number, supersedes_id=supersedes, recommendation=f"Plan {number}",
                           category="surgery", rationale="Resectable.", drafted_by_id=network.coordinator.id,
-                          actions=[{"action": "Book surgery", "owner_id": network.referrer.id, "due": "2026-03-20"}])
+                          actions=[{"action": "Book surgery", "owner_id": network.colleague.id, "due": "2026-03-20"}])
         session.add(outcome)
         session.flush()
         session.add(OutcomeSignature(outcome_id=outcome.id, user_id=network.radiologist.id,
@@ -97,7 +97,8 @@ def test_signed_outcomes_are_care_plans_and_an_amendment_replaces_the_first(fhir
     assert current["activity"][0]["detail"]["description"] == "Book surgery"
     assert fhir.resolve(current["replaces"][0], network.referrer)["id"] == str(first.id)
     assert fhir.resolve(current["basedOn"][0], network.referrer)["id"] == str(case.id)
-    assert fhir.resolve(current["activity"][0]["detail"]["performer"][0], network.referrer)
+    owner = current["activity"][0]["detail"]["performer"][0]
+    assert owner["identifier"]["value"] == str(network.colleague.id) and owner["display"] == "Dr Liang"
     assert ids(fhir.get("CarePlan", network.referrer, params={"status": "active"})) == [str(second.id)]
 
 
@@ -123,3 +124,31 @@ def test_outcomes_are_for_full_access_only(fhir, network, signed, make_meeting):
     fhir.get(f"Provenance/{second.signatures[0].id}", network.radiologist, status=404)
     assert fhir.get("CarePlan", network.radiologist)["total"] == 0
     assert fhir.get("Provenance", network.other_site_referrer)["total"] == 0
+
+
+def test_every_reference_in_every_resource_resolves_for_its_reader(fhir, network, signed, meetings, make_meeting,
+                                                                   make_case):
+    case, first, second = signed
+    make_meeting(NOW + timedelta(days=5), cases=[case, make_case("triaged", patient_reference="FCG-2026-0600")],
+                 invitees={network.radiologist: "accepted"}, board=False)
+    searchable = ["Organization", "Practitioner", "PractitionerRole", "HealthcareService", "Schedule",
+                  "Appointment", "ServiceRequest", "Consent", "CarePlan", "Provenance"]
+    for reader in (network.referrer, network.radiologist, network.coordinator, network.other_site_referrer):
+        references = set()
+
+        def collect(value):
+            if isinstance(value, dict):
+                target = value.get("reference")
+                if isinstance(target, str) and not target.startswith("#"):
+                    references.add(target)
+                for item in value.values():
+                    collect(item)
+            elif isinstance(value, list):
+                for item in value:
+                    collect(item)
+
+        for name in searchable:
+            collect(fhir.search_all(name, reader, params={"_count": 100})[0])
+        assert references
+        for target in sorted(references):
+            assert fhir.get(target, reader)["id"] == target.split("/")[1], (reader.name, target)
