@@ -15,7 +15,7 @@ from app.fhir.common import build, discipline_concept, instant, reference
 from app.fhir.context import Context
 from app.fhir.errors import FhirError
 from app.fhir.healthcare_service import board_concept
-from app.fhir.search import Page, Query, SearchParam, id_conditions, page_rows, parse_id, reference_id
+from app.fhir.search import Page, Query, SearchParam, codes_in, id_conditions, page_rows, parse_id, reference_id
 from app.meetings.models import Invitation, Meeting
 
 PARAMS = (
@@ -105,11 +105,7 @@ def search(ctx: Context, query: Query) -> Page:
             raise FhirError(400, f"status: {', '.join(sorted(unknown))} is not an Appointment status.",
                             expression="status")
         statement = statement.where(Meeting.status.in_(statuses_to_states(MEETING_STATUS, group)))
-    for group in query.tokens("service-type"):
-        boards = set()
-        for token in group:
-            system, bar, code = token.rpartition("|")
-            if (not bar or system in ("", BOARD_SYSTEM)) and parse_id(code) is not None:
-                boards.add(parse_id(code))
+    for codes in codes_in(query, "service-type", BOARD_SYSTEM):
+        boards = {parse_id(code) for code in codes} - {None}
         statement = statement.where(Meeting.board_id.in_(sorted(boards)))
     return page_rows(ctx.session, statement, Meeting.id, query, lambda rows: _convert(ctx, rows))

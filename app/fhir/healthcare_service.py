@@ -10,11 +10,10 @@ from sqlalchemy.orm import selectinload
 
 from app.boards.models import Board, QuorumRequirement
 from app.errors import NotFound
-from app.fhir.codes import BOARD_SYSTEM, EXT_TIMEZONE, SERVICE_CATEGORY_SYSTEM
+from app.fhir.codes import BOARD_SYSTEM, DISCIPLINE_SYSTEM, EXT_TIMEZONE, SERVICE_CATEGORY_SYSTEM
 from app.fhir.common import build, discipline_concept, reference, starts_with
 from app.fhir.context import Context
-from app.fhir.practitioner import discipline_codes
-from app.fhir.search import Page, Query, SearchParam, id_conditions, page_rows, parse_id
+from app.fhir.search import Page, Query, SearchParam, codes_in, id_conditions, page_rows, parse_id
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PARAMS = (
@@ -79,7 +78,7 @@ def search(ctx: Context, query: Query) -> Page:
         statement = statement.where(condition)
     for name in query.strings("name"):
         statement = statement.where(Board.name.ilike(starts_with(name), escape="\\"))
-    for codes in discipline_codes(query, "specialty"):
+    for codes in codes_in(query, "specialty", DISCIPLINE_SYSTEM):
         statement = statement.where(Board.id.in_(
             select(QuorumRequirement.board_id).where(QuorumRequirement.discipline_code.in_(sorted(codes)))))
     for group in query.tokens("active"):

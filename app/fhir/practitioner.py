@@ -24,8 +24,8 @@ from app.fhir.codes import (DISCIPLINE_SYSTEM, EXT_TIMEZONE, ISO_COUNTRY_SYSTEM,
                             LICENCE_SYSTEM, PRACTITIONER_ID_SYSTEM)
 from app.fhir.common import build, discipline_concept, instant, reference, starts_with
 from app.fhir.context import Context
-from app.fhir.search import Page, Query, SearchParam, id_conditions, page_rows, parse_id
-from app.meetings.models import AgendaItem, Invitation, Meeting
+from app.fhir.search import Page, Query, SearchParam, codes_in, id_conditions, page_rows, parse_id
+from app.meetings.models import Invitation, Meeting
 from app.outcomes.models import Outcome, OutcomeSignature
 from app.specialists.models import SpecialistProfile, specialist_disciplines
 
@@ -148,19 +148,6 @@ def read_role(ctx: Context, resource_id: str) -> PractitionerRole:
     return practitioner_role(profile)
 
 
-def discipline_codes(query: Query, name: str) -> list[set[str]]:
-    """Per repeat, the discipline codes a token parameter names (`code` or `system|code`)."""
-    groups = []
-    for group in query.tokens(name):
-        codes = set()
-        for token in group:
-            system, bar, code = token.rpartition("|")
-            if not bar or system in ("", DISCIPLINE_SYSTEM):
-                codes.add(code)
-        groups.append(codes)
-    return groups
-
-
 def search_roles(ctx: Context, query: Query) -> Page:
     statement = select(SpecialistProfile).join(User, User.id == SpecialistProfile.user_id)
     for condition in id_conditions(query, "_id", SpecialistProfile.user_id):
@@ -169,7 +156,7 @@ def search_roles(ctx: Context, query: Query) -> Page:
         statement = statement.where(condition)
     for condition in id_conditions(query, "organization", User.organization_id):
         statement = statement.where(condition)
-    for codes in discipline_codes(query, "specialty"):
+    for codes in codes_in(query, "specialty", DISCIPLINE_SYSTEM):
         statement = statement.where(SpecialistProfile.id.in_(
             select(specialist_disciplines.c.profile_id)
             .where(specialist_disciplines.c.discipline_code.in_(sorted(codes)))))

@@ -188,6 +188,19 @@ def parse_query(pairs: list[tuple[str, str]], params: tuple[SearchParam, ...], *
     return query
 
 
+def codes_in(query: Query, name: str, system: str) -> list[set[str]]:
+    """Per repeat, the codes a token parameter names as `code` or `system|code` in `system`."""
+    groups = []
+    for group in query.tokens(name):
+        codes = set()
+        for token in group:
+            given_system, bar, code = token.rpartition("|")
+            if not bar or given_system in ("", system):
+                codes.add(code)
+        groups.append(codes)
+    return groups
+
+
 def id_conditions(query: Query, name: str, column) -> list:
     """WHERE clauses for an id or reference parameter: each repeat ANDs, its values OR."""
     conditions = []

@@ -10,26 +10,25 @@ import json
 from functools import wraps
 from urllib.parse import urlencode
 
+from fhir.resources.R4B.servicerequest import ServiceRequest
 from flask import current_app, g, request
 from werkzeug.exceptions import HTTPException
 
+from app.cases.visibility import FULL
 from app.errors import DomainError
 from app.extensions import csrf, db
 from app.fhir import fhir
 from app.fhir.capability import capability_statement
 from app.fhir.codes import MEDIA_TYPE
+from app.fhir.consent import to_fhir as consent_of
 from app.fhir.context import Context
 from app.fhir.errors import FhirError, from_domain, operation_outcome
 from app.fhir.referral import create_referral, parse_resource, parse_transaction
 from app.fhir.registry import RESOURCE_TYPES
 from app.fhir.search import Page, parse_query
 from app.fhir.service_request import to_fhir as service_request_of
-from app.fhir.consent import to_fhir as consent_of
-from app.cases.visibility import FULL
 from app.security import PUBLIC, SIGNED_IN, current_actor, declare_access, is_allowed
 from app.timekeeping import now_utc
-
-from fhir.resources.R4B.servicerequest import ServiceRequest
 
 ACCEPTED_BODY_TYPES = ("application/fhir+json", "application/json")
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -64,7 +63,8 @@ def searchset(resource_type: str, page: Page, pairs, cursor, issues: list[dict])
                 "resource": json.loads(resource.model_dump_json()), "search": {"mode": "match"}}
                for resource in page.resources]
     if issues:
-        entries.append({"resource": json.loads(operation_outcome(issues).model_dump_json()), "search": {"mode": "outcome"}})
+        outcome = json.loads(operation_outcome(issues).model_dump_json())
+        entries.append({"resource": outcome, "search": {"mode": "outcome"}})
     bundle = {"resourceType": "Bundle", "type": "searchset", "total": page.total, "link": links}
     if entries:
         bundle["entry"] = entries

@@ -86,7 +86,8 @@ def test_searches_filter_by_status_requester_authored_and_performer(fhir, networ
     assert set(ids(fhir.get("ServiceRequest", referrer, params={"authored": "2026-03-02"}))) == {
         str(cases.consented.id), str(cases.refused.id), str(cases.draft.id), str(colleague_case.id)}
     assert ids(fhir.get("ServiceRequest", referrer, params={"authored": "lt2026-03-02"})) == []
-    assert len(ids(fhir.get("ServiceRequest", referrer, params={"performer": f"HealthcareService/{network.board.id}"}))) == 4
+    board = f"HealthcareService/{network.board.id}"
+    assert len(ids(fhir.get("ServiceRequest", referrer, params={"performer": board}))) == 4
     assert ids(fhir.get("ServiceRequest", referrer, params={"performer": "HealthcareService/999"})) == []
     assert ids(fhir.get("ServiceRequest", referrer, params={"_id": f"{cases.draft.id},{cases.elsewhere.id}"})) == [
         str(cases.draft.id)]
