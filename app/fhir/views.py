@@ -145,8 +145,9 @@ def _contains_nul(value) -> bool:
 
 @fhir.before_request
 def refuse_nul_characters():
-    if "\x00" in request.path or any("\x00" in key or "\x00" in value
-                                     for key, value in request.args.items(multi=True)):
+    form = request.form.items(multi=True) if request.mimetype == "application/x-www-form-urlencoded" else ()
+    pairs = list(request.args.items(multi=True)) + list(form)
+    if "\x00" in request.path or any("\x00" in key or "\x00" in value for key, value in pairs):
         raise FhirError(400, "The request contains a NUL character.", code="structure")
 
 

@@ -110,3 +110,41 @@ def test_write_methods_other_than_creating_a_referral_are_not_supported(fhir, ne
         response = getattr(client, method)(path, headers=headers(network.referrer), json={})
         assert response.status_code == 405, (method, path, response.status_code)
         assert response.get_json()["resourceType"] == "OperationOutcome"
+
+
+def test_search_by_post_takes_form_parameters(fhir, network, client, headers):
+    response = client.post("/fhir/R4/Organization/_search", data={"name": "Nairobi"},
+                           headers=headers(network.referrer))
+    assert response.status_code == 200 and response.get_json()["total"] == 1
+    refused = client.post("/fhir/R4/Organization/_search", data={"name": "a\x00"}, headers=headers(network.referrer))
+    assert refused.status_code == 400 and refused.get_json()["resourceType"] == "OperationOutcome"
+
+
+def test_odd_referrals_never_get_a_server_error(fhir, network, client, headers):
+    base = {"resourceType": "ServiceRequest", "status": "draft", "intent": "order",
+            "subject": {"identifier": {"value": "FCG-2026-9100"}}}
+    variants = [
+        {"contained": [{"resourceType": "Patient", "id": "p", "birthDate": "1700"}], "subject": {"reference": "#p"}},
+        {"contained": [{"resourceType": "Patient", "id": "p", "birthDate": "abcd"}], "subject": {"reference": "#p"}},
+        {"contained": [{"resourceType": "Patient", "id": "p", "address": [{"country": "Narnia"}]}],
+         "subject": {"reference": "#p"}},
+        {"subject": {"reference": "#nobody"}}, {"subject": {"reference": "Patient/12"}}, {"subject": {}},
+        {"extension": [{"url": "https://meridian.health/fhir/StructureDefinition/who-performance-status",
+                        "valueInteger": 99}]},
+        {"extension": [{"url": "https://meridian.health/fhir/StructureDefinition/mdt-question",
+                        "valueString": "x" * 50000}]},
+        {"language": "zzzzzzzz"}, {"language": "中文"}, {"priority": None}, {"priority": 7},
+        {"performer": [{"reference": "HealthcareService/99999999999"}]},
+        {"performer": [{"reference": "Practitioner/1"}]},
+        {"performer": [{"display": "the thoracic board"}]},
+        {"orderDetail": [{"coding": [{"system": "https://meridian.health/fhir/CodeSystem/discipline"}]}]},
+        {"reasonCode": [{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "C" * 500}]}]},
+        {"requester": {"reference": "Practitioner/abc"}}, {"status": None}, {"intent": 5},
+        {"note": [{"text": ""}]}, {"note": "text"}, {"id": "1" * 100}, {"contained": "x"},
+    ]
+    for variant in variants:
+        response = client.post("/fhir/R4/ServiceRequest", json={**base, **variant},
+                               headers=headers(network.referrer))
+        assert 400 <= response.status_code < 500 or response.status_code == 201, (variant, response.status_code)
+        assert response.status_code < 500 and response.get_json()["resourceType"] in ("OperationOutcome",
+                                                                                      "ServiceRequest")
