@@ -6,7 +6,7 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 from app.errors import Conflict, DomainError, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 
 # FHIR issue type codes for each status the facade answers with.
-ISSUE_CODE = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported",
+ISSUE_CODE = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported", 406: "not-supported",
               409: "conflict", 413: "too-costly", 415: "not-supported", 422: "processing",
               500: "exception"}
 

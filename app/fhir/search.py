@@ -175,7 +175,7 @@ def parse_query(pairs: list[tuple[str, str]], params: tuple[SearchParam, ...], *
             query.cursor = cursor
         elif key == "_format":
             if value not in ("json", "application/json", "application/fhir+json"):
-                raise FhirError(415, "Only JSON is served: _format=json.", expression="_format")
+                raise FhirError(406, "Only JSON is served: _format=json.", expression="_format")
         elif key in declared:
             if value == "":
                 continue  # FHIR: an empty parameter value is ignored

@@ -151,6 +151,14 @@ def refuse_nul_characters():
         raise FhirError(400, "The request contains a NUL character.", code="structure")
 
 
+@fhir.before_request
+def refuse_formats_not_served():
+    """Only JSON is served: a client that accepts nothing like it is told so (406)."""
+    accepted = request.accept_mimetypes
+    if request.headers.get("Accept") and not accepted.best_match([MEDIA_TYPE, "application/json"]):
+        raise FhirError(406, "Only FHIR JSON is served: accept application/fhir+json.", code="not-supported")
+
+
 @fhir.get("/metadata")
 @fhir_view(PUBLIC)
 def metadata(ctx: Context):
@@ -209,9 +217,11 @@ def transaction(ctx: Context):
     return fhir_response({"resourceType": "Bundle", "type": "transaction-response", "entry": entries})
 
 
+@fhir.route("", methods=["GET", "PUT", "PATCH", "DELETE"])
+@fhir.route("/", methods=["GET", "PUT", "PATCH", "DELETE"])
 @fhir.route("/<path:rest>", methods=ALL_METHODS)
 @fhir_view(PUBLIC)
-def unsupported(ctx: Context, rest: str):
+def unsupported(ctx: Context, rest: str = ""):
     if request.method not in ("GET", "POST") or rest in RESOURCE_TYPES:
         raise FhirError(405, f"{request.method} is not supported: this facade reads, searches and "
                              "creates referrals only.", code="not-supported")

@@ -59,7 +59,7 @@ def test_a_signed_in_browser_session_is_not_a_token(fhir, network, client):
     ("ServiceRequest?_count=-1", 400),
     ("ServiceRequest?_count=lots", 400),
     ("ServiceRequest?_cursor=xyz", 400),
-    ("ServiceRequest?_format=xml", 415),
+    ("ServiceRequest?_format=xml", 406),
     ("Slot?schedule=Schedule/1", 400),                     # no window
     ("Slot?start=ge2026-03-02&start=lt2026-03-03", 400),   # no schedule
     ("Slot?schedule=Schedule/1&start=ge2026-03-02&start=lt2026-06-03", 400),  # too long
@@ -148,3 +148,14 @@ def test_odd_referrals_never_get_a_server_error(fhir, network, client, headers):
         assert 400 <= response.status_code < 500 or response.status_code == 201, (variant, response.status_code)
         assert response.status_code < 500 and response.get_json()["resourceType"] in ("OperationOutcome",
                                                                                       "ServiceRequest")
+
+
+def test_only_json_is_served_and_the_base_alone_is_no_search(fhir, network, client, headers):
+    response = client.get("/fhir/R4/Organization", headers={**headers(network.referrer),
+                                                            "Accept": "application/fhir+xml"})
+    assert response.status_code == 406 and response.get_json()["resourceType"] == "OperationOutcome"
+    for accept in ("application/fhir+json", "application/json", "*/*", "application/fhir+json;q=0.9, text/html"):
+        assert client.get("/fhir/R4/metadata", headers={"Accept": accept}).status_code == 200, accept
+    for path in ("/fhir/R4", "/fhir/R4/"):
+        response = client.get(path, headers=headers(network.referrer))
+        assert response.status_code == 404 and response.get_json()["resourceType"] == "OperationOutcome"
