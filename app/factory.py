@@ -79,6 +79,14 @@ def _init_extensions(app: Flask) -> None:
         return db.session.get(User, int(user_id)) if user_id.isdigit() else None
 
 
+def _register_fhir(app: Flask) -> None:
+    """The FHIR R4 facade: its own blueprint at /fhir/R4 (see app/fhir)."""
+    importlib.import_module("app.fhir.views")
+    from app.fhir import fhir
+
+    app.register_blueprint(fhir)
+
+
 def _register_areas(app: Flask) -> None:
     from app.api import api
     from app.calendar.views import calendar_feed
@@ -98,6 +106,7 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(web)
     app.register_blueprint(health)
     app.register_blueprint(calendar_feed)
+    _register_fhir(app)
     app.before_request(enforce_declared_access)
     register_error_handlers(app)
     register_filters(app)

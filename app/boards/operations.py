@@ -106,6 +106,18 @@ def may_view_meeting(session: Session, actor: User, meeting: Meeting) -> bool:
     return is_invited(session, actor, meeting)
 
 
+def visible_meetings_query(actor: User):
+    """`select(Meeting)` limited to the meetings `may_view_meeting` lets `actor` see, for lists."""
+    if actor.has_role(*EDITOR_ROLES):
+        return select(Meeting)
+    return select(Meeting).where(or_(
+        Meeting.board_id.in_(select(BoardMember.board_id).where(BoardMember.user_id == actor.id)),
+        Meeting.created_by_id == actor.id,
+        Meeting.chair_id == actor.id,
+        Meeting.id.in_(select(Invitation.meeting_id).where(Invitation.user_id == actor.id)),
+    ))
+
+
 def get_visible_meeting(session: Session, actor: User, meeting_id: int) -> Meeting:
     """The meeting, if `actor` may see it; otherwise 404 (whether or not it exists)."""
     meeting = session.get(Meeting, meeting_id)

@@ -122,6 +122,12 @@ def visible_cases_query(viewer: Viewer):
     return select(Case).where(or_(*conditions) if conditions else false())
 
 
+def full_access_condition(viewer: Viewer):
+    """SQL for the cases among `visible_cases_query(viewer)` that `viewer` sees in full: the same
+    rule as `access_level` (same residency region, or cross-border consent given)."""
+    return or_(Case.residency_region == viewer.residency_region, Case.cross_border_consent.is_(True))
+
+
 def visible_cases(session: Session, user, *, filters=None) -> list[tuple[Case, str]]:
     """The cases `user` may see, each with its access level; `filters` are extra WHERE clauses."""
     viewer = viewer_facts(session, user)

@@ -181,13 +181,17 @@ def _on_call_during(session: Session, codes, start: datetime, end: datetime) -> 
     return on_call
 
 
-def _bookings(session: Session, start: datetime, end: datetime) -> dict[int, list[_Booking]]:
-    rows = session.execute(
+def _bookings(session: Session, start: datetime, end: datetime,
+              user_ids=None) -> dict[int, list[_Booking]]:
+    statement = (
         select(Invitation.user_id, Invitation.busy_from, Invitation.busy_until, Meeting.starts_at)
         .join(Meeting)
         .where(Invitation.status.in_(BOOKING_STATES), Meeting.status != "cancelled",
                Invitation.busy_until > start, Invitation.busy_from < end)
-    ).all()
+    )
+    if user_ids is not None:
+        statement = statement.where(Invitation.user_id.in_(list(user_ids)))
+    rows = session.execute(statement).all()
     by_user: dict[int, list[_Booking]] = defaultdict(list)
     for user_id, busy_from, busy_until, starts_at in rows:
         by_user[user_id].append(_Booking(busy_from, busy_until, starts_at))
@@ -359,3 +363,16 @@ def eligible_for_seat(session: Session, discipline: str, starts_at: datetime, en
     eligible = [profile.user_id for profile in profiles
                 if _candidate(profile.user, profile, criteria, bookings.get(profile.user_id, [])).exclusion is None]
     return sorted(eligible, key=lambda user_id: (load.get(str(user_id), 0), user_id))
+
+
+def free_time(session: Session, profile: SpecialistProfile, start: datetime, end: datetime, *,
+              at: datetime) -> list[tuple[datetime, datetime]]:
+    """When `profile`'s specialist could take a new meeting inside [start, end), by the same rules
+    as the search: working hours and overrides, leave, minimum notice, bookings widened by the
+    buffers, and days or weeks already at their meeting cap. Licences and languages decide who may
+    sit a seat, not when, so they are not applied here."""
+    start, end = ensure_utc(start), ensure_utc(end)
+    criteria = SearchCriteria(requirements=(), duration_minutes=1, window_start=start, window_end=end, at=at)
+    bookings = _bookings(session, start - timedelta(days=7), end + timedelta(days=7), user_ids=[profile.user_id])
+    candidate = _candidate(profile.user, profile, criteria, bookings.get(profile.user_id, []))
+    return list(available_intervals(candidate.spec, start, end))
