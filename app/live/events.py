@@ -23,12 +23,15 @@ from dataclasses import dataclass, field
 from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import disconnect, join_room, leave_room
+from redis.exceptions import RedisError
 
 from app.accounts import operations as accounts
 from app.accounts.models import User
 from app.extensions import db, socketio
+from app.live import heartbeat
 from app.live import publish as live_publish
 from app.live.presence import presence_counter
+from app.live.queue import message_queue_health
 from app.live.rooms import REFUSED, room_access
 from app.live.subscriptions import subscriptions_for
 from app.timekeeping import now_utc
@@ -94,6 +97,7 @@ def on_connect(auth=None):
     live_publish.mark_serving()
     with _lock:
         _connections[request.sid] = Connection(user_id=user_id, token=token)
+    heartbeat.ensure_running(current_app._get_current_object())
     return True
 
 
@@ -149,11 +153,13 @@ def _subscribe(user, connection, data):
     # Registered before joining, so a change that narrows access from here on finds this sid when it
     # is rechecked (app/live/subscriptions.py).
     registry = subscriptions_for(current_app.config)
-    registry.add(room, sid, user.id, access.socket_room)
+    registered = _registry_call("registering a subscription", registry.add, room, sid, user.id,
+                                access.socket_room)
     try:
         join_room(access.socket_room)
     except KeyError:   # the client went away while this was handled (a page left at once)
-        registry.remove(room, sid)
+        if registered:
+            _registry_call("forgetting a subscription", registry.remove, room, sid)
         db.session.rollback()
         return _refuse("not connected")
     with _lock:
@@ -165,7 +171,7 @@ def _subscribe(user, connection, data):
     again = room_access(db.session, db.session.get(User, user.id), room)
     if again is None or again.socket_room != access.socket_room:
         leave_room(access.socket_room)
-        registry.remove(room, sid)
+        _registry_call("forgetting a subscription", registry.remove, room, sid)
         with _lock:
             connection.rooms.pop(room, None)
         db.session.rollback()
@@ -181,12 +187,17 @@ def _subscribe(user, connection, data):
             answer["reset"] = True   # too far behind: reload the state over the API
         else:
             for live_event in events:
+                # Straight to this connection (it is ours), not over the message queue: the backlog
+                # arrives before the ack and in order, with or without Redis.
                 socketio.emit(live_publish.SOCKET_EVENT, live_publish.payload_of(live_event, summary=access.summary),
-                              to=sid, namespace="/")
+                              to=sid, namespace="/", ignore_queue=True)
             answer["replayed"] = len(events)
     db.session.commit()   # end the read before writing presence
     if access.kind == "meeting":
-        _presence_join(user, connection, access.object_id, sid)
+        try:
+            _presence_join(user, connection, access.object_id, sid)
+        except RedisError as exc:   # presence waits for Redis; the subscription itself stands
+            message_queue_health.failed(f"recording presence: {exc}")
     return answer
 
 
@@ -203,9 +214,12 @@ def _unsubscribe(user, connection, data):
     if socket_room is None:
         return _refuse("not subscribed to " + room)
     leave_room(socket_room)
-    subscriptions_for(current_app.config).remove(room, request.sid)
+    _registry_call("forgetting a subscription", subscriptions_for(current_app.config).remove, room, request.sid)
     if room.startswith("meeting:"):
-        _presence_leave(user.id, int(room.split(":")[1]), request.sid)
+        try:
+            _presence_leave(user.id, int(room.split(":")[1]), request.sid)
+        except RedisError as exc:   # the presence entry expires with this process's heartbeat
+            message_queue_health.failed(f"recording a departure: {exc}")
     return {"ok": True, "room": room}
 
 
@@ -226,6 +240,19 @@ def on_disconnect(*args):
         log.exception("live: recording a departure or forgetting subscriptions failed")
     finally:
         db.session.remove()
+
+
+def _registry_call(what: str, method, *args) -> bool:
+    """Use the shared subscription registry; during a Redis outage say so and go on without it.
+
+    A subscription not registered is not rechecked when access narrows until it subscribes again
+    (every reconnect does); answering from the database matters more than that bookkeeping."""
+    try:
+        method(*args)
+        return True
+    except RedisError as exc:
+        message_queue_health.failed(f"{what}: {exc}")
+        return False
 
 
 def on_unknown(event, *args):

@@ -1,0 +1,76 @@
+"""A web process's live heartbeat: a background task that, every LIVE_HEARTBEAT_SECONDS and as soon
+as Redis answers again after an outage, tells each connection the latest seq of every room it holds
+(Socket.IO event `heads` `{"rooms": {"meeting:12": 845, ...}}`). A client further behind than that
+replays from its last contiguous seq, so an event lost in transit (a dropped Redis message, a
+Redis restart) is caught up without a reconnect.
+
+Cost: one grouped query for all rooms this process serves (app.live.publish.room_heads), then one
+message per connection, sent straight to it (never through Redis, so it works during an outage).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from app.extensions import db, socketio
+from app.live.publish import room_heads
+from app.live.queue import message_queue_health
+
+log = logging.getLogger(__name__)
+
+HEADS_EVENT = "heads"
+TICK_SECONDS = 1.0   # how often Redis is pinged to notice it is back
+
+_started = threading.Lock()
+_state = {"app": None, "thread": None}
+
+
+def ensure_running(app) -> None:
+    """Start this process's heartbeat (once); it serves the app of the latest connection."""
+    _state["app"] = app
+    with _started:
+        if _state["thread"] is None:
+            _state["thread"] = socketio.start_background_task(_run)
+
+
+def _run() -> None:
+    next_heads = 0.0
+    while True:
+        socketio.sleep(TICK_SECONDS)
+        app = _state["app"]
+        if app is None:
+            continue
+        try:
+            recovered = bool(app.config.get("REDIS_URL")) and message_queue_health.check(app.config["REDIS_URL"])
+            if recovered or time.monotonic() >= next_heads:
+                next_heads = time.monotonic() + app.config["LIVE_HEARTBEAT_SECONDS"]
+                send_heads(app)
+        except Exception:
+            log.exception("live: heartbeat failed; trying again")
+
+
+def held_rooms() -> dict[str, dict[str, bool]]:
+    """{sid: {room: summary level?}} for the connections this process serves."""
+    from app.live.events import _connections, _lock
+
+    with _lock:
+        return {sid: {room: socket_room != room for room, socket_room in connection.rooms.items()}
+                for sid, connection in _connections.items() if connection.rooms}
+
+
+def send_heads(app) -> int:
+    """Send every connection of this process its rooms' latest seqs; returns how many were sent."""
+    held = held_rooms()
+    if not held:
+        return 0
+    with app.app_context():
+        try:
+            heads = room_heads(db.session, {room for rooms in held.values() for room in rooms})
+            db.session.commit()
+        finally:
+            db.session.remove()
+    for sid, rooms in held.items():
+        payload = {room: heads.get(room, (0, 0))[1 if summary else 0] for room, summary in rooms.items()}
+        socketio.emit(HEADS_EVENT, {"rooms": payload}, to=sid, namespace="/", ignore_queue=True)
+    return len(held)
