@@ -1,0 +1,62 @@
+"""Redis stopped and started again (a redis-server of the test's own, never the machine's) while
+changes are made through two web processes: readiness says so, subscribing still works, and every
+client ends with every event without a reload or a reconnect."""
+from __future__ import annotations
+
+import random
+
+import pytest
+import requests
+
+from live_helpers import LiveClient, PrivateRedis
+from process_fixtures import database_url, process_env, start_web_process  # noqa: F401
+from test_delivery_processes import _comment, _connect_all, _more_cases, _room_seqs, _wait_converged
+from tests.conftest import TEST_DATABASE_URL
+
+pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs PostgreSQL (TEST_DATABASE_URL)")
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    server = PrivateRedis(tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(private_redis):
+    """The web processes of this module use the private Redis."""
+    return private_redis.url
+
+
+def test_redis_stopped_and_started_while_changes_are_made_loses_no_event(
+        start_web_process, world, session, database_url, private_redis):
+    web1 = start_web_process("web1")[1]
+    web2 = start_web_process("web2")[1]
+    case_ids = _more_cases(session, world, 1)
+    rooms = [f"case:{case_id}" for case_id in case_ids]
+    clients = _connect_all([web1, web2], world, rooms, 12, random.Random(3))
+    headers = world.headers["chair"]
+    try:
+        for n in range(10):
+            _comment(web1 if n % 2 else web2, headers, case_ids[n % 3], n)
+        assert requests.get(f"{web1}/readyz", timeout=10).status_code == 200
+        private_redis.stop()
+        for n in range(10, 30):
+            _comment(web1 if n % 2 else web2, headers, case_ids[n % 3], n)
+        ready = requests.get(f"{web2}/readyz", timeout=10)
+        assert ready.status_code == 503 and ready.json()["redis"] == "unreachable"
+        # Subscribing during the outage still answers from the database.
+        late = LiveClient(web1, world.token["chair"]).connect()
+        clients.append((late, [rooms[0]]))
+        answer = late.subscribe(rooms[0], since=0)
+        assert answer["ok"] is True and answer["replayed"] >= 1
+        private_redis.start()
+        for n in range(30, 40):
+            _comment(web1 if n % 2 else web2, headers, case_ids[n % 3], n)
+        assert requests.get(f"{web1}/readyz", timeout=10).status_code == 200
+        expected = _room_seqs(database_url, rooms)
+        _wait_converged(clients, expected)
+    finally:
+        for client, _ in clients:
+            client.close()
