@@ -28,6 +28,8 @@ class Config:
     # Every web process tells its live subscribers each room's latest seq this often (seconds), and
     # as soon as Redis answers again after an outage (docs/live.md, "Delivery protocol").
     LIVE_HEARTBEAT_SECONDS = float(os.environ.get("LIVE_HEARTBEAT_SECONDS", 15))
+    # A web process that has not beaten for this long is dead: its connections leave presence.
+    LIVE_PRESENCE_EXPIRY_SECONDS = float(os.environ.get("LIVE_PRESENCE_EXPIRY_SECONDS", 30))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

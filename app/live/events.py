@@ -30,7 +30,7 @@ from app.accounts.models import User
 from app.extensions import db, socketio
 from app.live import heartbeat
 from app.live import publish as live_publish
-from app.live.presence import presence_counter
+from app.live.presence import presence_for
 from app.live.queue import message_queue_health
 from app.live.rooms import REFUSED, room_access
 from app.live.subscriptions import subscriptions_for
@@ -290,7 +290,7 @@ def _presence_join(user, connection, meeting_id: int, sid: str) -> None:
 
     with _lock:
         connection.meetings.add(meeting_id)
-    if not presence_counter(current_app.config).add(meeting_id, user.id, sid):
+    if not presence_for(current_app.config).add(meeting_id, user.id, sid):
         return  # already present through another connection (here or in another process)
     meeting = db.session.get(Meeting, meeting_id)
     try:
@@ -309,7 +309,7 @@ def _presence_leave(user_id: int, meeting_id: int, sid: str) -> None:
         connection = _connections.get(sid)
         if connection is not None:
             connection.meetings.discard(meeting_id)
-    if not presence_counter(current_app.config).remove(meeting_id, user_id, sid):
+    if not presence_for(current_app.config).remove(meeting_id, user_id, sid):
         return  # still connected elsewhere
     meeting = db.session.get(Meeting, meeting_id)
     user = db.session.get(User, user_id)

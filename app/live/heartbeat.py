@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import datetime
 
 from app.extensions import db, socketio
 from app.live.publish import room_heads
 from app.live.queue import message_queue_health
+from app.timekeeping import UTC
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,7 @@ def ensure_running(app) -> None:
 
 
 def _run() -> None:
-    next_heads = 0.0
+    next_heads = next_beat = 0.0
     while True:
         socketio.sleep(TICK_SECONDS)
         app = _state["app"]
@@ -46,8 +48,36 @@ def _run() -> None:
             if recovered or time.monotonic() >= next_heads:
                 next_heads = time.monotonic() + app.config["LIVE_HEARTBEAT_SECONDS"]
                 send_heads(app)
+            if app.config.get("REDIS_URL") and not message_queue_health.down and time.monotonic() >= next_beat:
+                next_beat = time.monotonic() + app.config["LIVE_PRESENCE_EXPIRY_SECONDS"] / 3
+                keep_presence(app)
         except Exception:
             log.exception("live: heartbeat failed; trying again")
+
+
+def keep_presence(app) -> int:
+    """Beat for this process's connections; record the departure of whoever was present only
+    through a process that stopped beating. Returns how many departures were recorded."""
+    from app.accounts.models import User
+    from app.live import meeting as live_meeting
+    from app.live.presence import presence_for
+    from app.meetings.models import Meeting
+
+    counter = presence_for(app.config)
+    counter.beat()
+    gone = counter.sweep()
+    with app.app_context():
+        try:
+            for meeting_id, user_id, last_seen in gone:
+                meeting, user = db.session.get(Meeting, meeting_id), db.session.get(User, user_id)
+                if meeting is not None and user is not None:
+                    live_meeting.leave(db.session, meeting, user,
+                                       at=datetime.fromtimestamp(last_seen, UTC))
+                    db.session.commit()
+                log.info("live: user %s left meeting %s with a web process that stopped", user_id, meeting_id)
+        finally:
+            db.session.remove()
+    return len(gone)
 
 
 def held_rooms() -> dict[str, dict[str, bool]]:

@@ -44,7 +44,7 @@ def process_env(database_url, redis_url, tmp_path):
     env.update({"MERIDIAN_CONFIG": "testing", "DATABASE_URL": database_url, "REDIS_URL": redis_url,
                 "SOCKETIO_CHANNEL": f"meridian-test-{uuid.uuid4().hex[:12]}",
                 "MERIDIAN_INSTANCE_PATH": str(tmp_path / "instance"), "PYTHONPATH": ROOT,
-                "LIVE_HEARTBEAT_SECONDS": "1"})
+                "LIVE_HEARTBEAT_SECONDS": "1", "LIVE_PRESENCE_EXPIRY_SECONDS": "3"})
     return env
 
 

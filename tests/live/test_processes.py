@@ -82,3 +82,28 @@ def test_access_withdrawn_through_one_process_ends_a_subscription_held_by_the_ot
     finally:
         abroad.close()
         watcher.close()
+
+
+def test_people_connected_through_a_killed_process_leave_presence_on_the_other(start_web_process, world):
+    web1_process, web1 = start_web_process("web1")
+    _, web2 = start_web_process("web2")
+    room = f"meeting:{world.meeting.id}"
+    watcher = LiveClient(web2, world.token["chair"]).connect()
+    doomed = LiveClient(web1, world.token["seat_cn"]).connect()
+    try:
+        assert watcher.subscribe(room)["ok"] is True
+        assert doomed.subscribe(room)["ok"] is True
+        watcher.wait_for(room, lambda evs: any(e["type"] == "presence.joined" and e["data"]["user_id"] == world.seat_cn.id
+                                               for e in evs))
+        web1_process.kill()           # SIGKILL: no disconnect handler runs
+        web1_process.wait(timeout=10)
+        left = watcher.wait_for(room, lambda evs: any(e["type"] == "presence.left"
+                                                      and e["data"]["user_id"] == world.seat_cn.id for e in evs),
+                                timeout=60)
+        assert [e["type"] for e in left if e["data"].get("user_id") == world.seat_cn.id][-1] == "presence.left"
+        live = requests.get(f"{web2}/api/v1/meetings/{world.meeting.id}/live", headers=world.headers["chair"],
+                            timeout=10).json()
+        assert world.seat_cn.id not in [p["user_id"] for p in live["present"]]
+    finally:
+        doomed.sio.eio.disconnect(abort=True) if doomed.sio.connected else None
+        watcher.close()
