@@ -281,6 +281,35 @@ for _message, _handler in (("connect", on_connect), ("subscribe", on_subscribe),
     _register(_message, _handler)
 
 
+# --- log noise ------------------------------------------------------------------------------------
+
+
+class WebsocketCloseNoise(logging.Filter):
+    """Werkzeug's development server (`run.py`) reads the client's last websocket frames (its close
+    frame, the Socket.IO disconnect packet) as the next HTTP request on the connection, and logs
+    "code 400, message Bad request syntax ('\\x88…')" (or "Bad request version", "Bad HTTP/0.9
+    request type") at ERROR plus a 400 access line, on every close. Neither is an error. A request
+    line that is not HTTP at all is dropped from the log; every real request is still logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:
+            return True
+        if "code 400, message Bad request" in message or "code 400, message Bad HTTP/0.9" in message:
+            return False
+        return not (" HTTP/0.9" in message and '" 400 ' in message)
+
+
+def quiet_websocket_closes() -> None:
+    logger = logging.getLogger("werkzeug")
+    if not any(isinstance(f, WebsocketCloseNoise) for f in logger.filters):
+        logger.addFilter(WebsocketCloseNoise())
+
+
+quiet_websocket_closes()
+
+
 # --- presence -------------------------------------------------------------------------------------
 
 

@@ -95,3 +95,31 @@ def test_replay_is_limited_in_the_database(live_server, world, clients, monkeypa
     client = clients(live_server.url, world.token["seat_cn"])
     answer = client.subscribe(room, since=0)
     assert answer["reset"] is True and client.events(room) == []
+
+
+def test_closing_a_websocket_logs_no_error(live_server, world, clients, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        for _ in range(3):
+            client = clients(live_server.url, world.token["seat_cn"])
+            client.subscribe(f"user:{world.seat_cn.id}")
+            client.close()
+        # The server has handled the closes once a new connection is answered.
+        clients(live_server.url, world.token["seat_cn"]).subscribe(f"user:{world.seat_cn.id}")
+    assert [r.getMessage() for r in caplog.records if r.name == "werkzeug" and r.levelno >= logging.ERROR] == []
+    assert not any("code 400" in r.getMessage() for r in caplog.records)
+
+
+def test_a_publish_that_fails_is_noticed(monkeypatch):
+    from app.live.queue import MessageQueueHealth, client_manager
+    import app.live.queue as queue
+
+    health = MessageQueueHealth()
+    monkeypatch.setattr(queue, "message_queue_health", health)
+    from live_helpers import free_port
+
+    manager = client_manager(f"redis://127.0.0.1:{free_port()}/0", "meridian-test", write_only=True)
+    manager._publish({"method": "emit", "event": "event", "data": {}})   # nothing listens on that port
+    assert health.down
+    assert health.succeeded() is True and not health.down

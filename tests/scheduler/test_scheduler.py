@@ -51,3 +51,15 @@ def test_run_job_rejects_unknown_job_with_one_line(app):
 def test_every_job_target_exists():
     for spec in JOBS:
         assert callable(spec.load()), spec.id
+
+
+def test_each_job_run_is_logged_at_info_with_what_it_did_and_how_long(app, caplog):
+    import logging
+
+    from app.scheduler.jobs import job_by_id
+    from app.scheduler.runner import run_job
+
+    with caplog.at_level(logging.INFO, logger="app.scheduler.runner"):
+        run_job(app, job_by_id("send-emails"))
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "app.scheduler.runner"]
+    assert line.startswith("job send-emails done in ") and " s: 0 (" in line
