@@ -216,10 +216,7 @@ def _unsubscribe(user, connection, data):
     leave_room(socket_room)
     _registry_call("forgetting a subscription", subscriptions_for(current_app.config).remove, room, request.sid)
     if room.startswith("meeting:"):
-        try:
-            _presence_leave(user.id, int(room.split(":")[1]), request.sid)
-        except RedisError as exc:   # the presence entry expires with this process's heartbeat
-            message_queue_health.failed(f"recording a departure: {exc}")
+        _presence_leave_or_later(user.id, int(room.split(":")[1]), request.sid)
     return {"ok": True, "room": room}
 
 
@@ -232,9 +229,9 @@ def on_disconnect(*args):
     try:
         registry = subscriptions_for(current_app.config)
         for room in list(connection.rooms):
-            registry.remove(room, sid)
+            _registry_call("forgetting a subscription", registry.remove, room, sid)
         for meeting_id in list(connection.meetings):
-            _presence_leave(connection.user_id, meeting_id, sid)
+            _presence_leave_or_later(connection.user_id, meeting_id, sid)
     except Exception:
         db.session.rollback()
         log.exception("live: recording a departure or forgetting subscriptions failed")
@@ -328,6 +325,54 @@ def _presence_join(user, connection, meeting_id: int, sid: str) -> None:
     except Exception:
         db.session.rollback()
         log.exception("live: recording presence at meeting %s failed", meeting_id)
+
+
+# Departures Redis could not record (it was down): recorded by the heartbeat once it answers again,
+# or this live process's connections would count as present for as long as it lives.
+_departures_waiting: list[tuple[int, int, str]] = []
+
+
+def _presence_leave_or_later(user_id: int, meeting_id: int, sid: str) -> None:
+    try:
+        _presence_leave(user_id, meeting_id, sid)
+    except RedisError as exc:
+        db.session.rollback()
+        message_queue_health.failed(f"recording a departure: {exc}")
+        with _lock:
+            _departures_waiting.append((user_id, meeting_id, sid))
+
+
+def record_waiting_departures() -> int:
+    """Record the departures Redis missed (in an app context, Redis reachable); returns how many.
+
+    Each connection is recorded again first: a Redis that restarted empty has forgotten it, and
+    only then does removing it tell whether it was the person's last."""
+    with _lock:
+        waiting = list(_departures_waiting)
+        _departures_waiting.clear()
+    counter = presence_for(current_app.config)
+    for index, (user_id, meeting_id, sid) in enumerate(waiting):
+        try:
+            counter.add(meeting_id, user_id, sid)
+            _presence_leave(user_id, meeting_id, sid)
+        except RedisError:
+            db.session.rollback()
+            with _lock:
+                _departures_waiting.extend(waiting[index:])
+            return index
+    return len(waiting)
+
+
+def reassert_presence() -> int:
+    """Record this process's present connections in Redis again (after an outage: a Redis that
+    restarted empty has forgotten them). Nobody is announced; returns how many were recorded."""
+    with _lock:
+        present = [(connection.user_id, meeting_id, sid) for sid, connection in _connections.items()
+                   for meeting_id in connection.meetings]
+    counter = presence_for(current_app.config)
+    for user_id, meeting_id, sid in present:
+        counter.add(meeting_id, user_id, sid)
+    return len(present)
 
 
 def _presence_leave(user_id: int, meeting_id: int, sid: str) -> None:

@@ -37,37 +37,55 @@ def ensure_running(app) -> None:
 
 
 def _run() -> None:
-    next_heads = next_beat = 0.0
+    next_heads = next_beat = sweep_from = 0.0
+    after_outage = False
     while True:
         socketio.sleep(TICK_SECONDS)
         app = _state["app"]
         if app is None:
             continue
         try:
-            recovered = bool(app.config.get("REDIS_URL")) and message_queue_health.check(app.config["REDIS_URL"])
+            redis_url = app.config.get("REDIS_URL")
+            recovered = bool(redis_url) and message_queue_health.check(redis_url)
             if recovered or time.monotonic() >= next_heads:
                 next_heads = time.monotonic() + app.config["LIVE_HEARTBEAT_SECONDS"]
                 send_heads(app)
-            if app.config.get("REDIS_URL") and not message_queue_health.down and time.monotonic() >= next_beat:
-                next_beat = time.monotonic() + app.config["LIVE_PRESENCE_EXPIRY_SECONDS"] / 3
-                keep_presence(app)
+            if not redis_url:
+                continue
+            expiry = app.config["LIVE_PRESENCE_EXPIRY_SECONDS"]
+            if message_queue_health.down or recovered:
+                # Nobody could beat during the outage: judge no process dead (and record no missed
+                # departure) until every live one has had an expiry's time to beat and re-record.
+                sweep_from = time.monotonic() + expiry
+                after_outage = True
+            if not message_queue_health.down and time.monotonic() >= next_beat:
+                next_beat = time.monotonic() + expiry / 3
+                keep_presence(app, sweep=time.monotonic() >= sweep_from, reassert=after_outage)
+                after_outage = False
         except Exception:
             log.exception("live: heartbeat failed; trying again")
 
 
-def keep_presence(app) -> int:
-    """Beat for this process's connections; record the departure of whoever was present only
-    through a process that stopped beating. Returns how many departures were recorded."""
+def keep_presence(app, *, sweep: bool = True, reassert: bool = False) -> int:
+    """Beat for this process's connections (`reassert`: record them again, after an outage); with
+    `sweep`, record the departures Redis missed during an outage and those of whoever was present
+    only through a process that stopped beating. Returns how many people a dead process took."""
     from app.accounts.models import User
     from app.live import meeting as live_meeting
     from app.live.presence import presence_for
     from app.meetings.models import Meeting
 
+    from app.live.events import reassert_presence, record_waiting_departures
+
     counter = presence_for(app.config)
     counter.beat()
-    gone = counter.sweep()
+    gone = counter.sweep() if sweep else []
     with app.app_context():
         try:
+            if reassert:
+                reassert_presence()
+            if sweep:
+                record_waiting_departures()
             for meeting_id, user_id, last_seen in gone:
                 meeting, user = db.session.get(Meeting, meeting_id), db.session.get(User, user_id)
                 if meeting is not None and user is not None:

@@ -140,7 +140,7 @@ class RedisPresence:
         self._sweep = client.register_script(_SWEEP)
 
     def _key(self, meeting_id: int, user_id: int) -> str:
-        return f"{self.prefix}:presence:{meeting_id}:{user_id}"
+        return f"{self.prefix}:present:{meeting_id}:{user_id}"
 
     def add(self, meeting_id: int, user_id: int, sid: str) -> bool:
         keys = [self._key(meeting_id, user_id), self._processes, self._keys]

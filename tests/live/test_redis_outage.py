@@ -37,11 +37,18 @@ def test_redis_stopped_and_started_while_changes_are_made_loses_no_event(
     rooms = [f"case:{case_id}" for case_id in case_ids]
     clients = _connect_all([web1, web2], world, rooms, 12, random.Random(3))
     headers = world.headers["chair"]
+    meeting_room = f"meeting:{world.meeting.id}"
+    watcher = LiveClient(web2, world.token["chair"], gap_wait=0.5).connect()
+    present = LiveClient(web1, world.token["seat_cn"]).connect()
     try:
+        assert watcher.subscribe(meeting_room)["ok"] and present.subscribe(meeting_room)["ok"]
+        joined = watcher.wait_for(meeting_room, lambda evs: any(
+            e["type"] == "presence.joined" and e["data"]["user_id"] == world.seat_cn.id for e in evs))
         for n in range(10):
             _comment(web1 if n % 2 else web2, headers, case_ids[n % 3], n)
         assert requests.get(f"{web1}/readyz", timeout=10).status_code == 200
         private_redis.stop()
+        present.close()       # leaves while Redis is down: recorded once it is back
         for n in range(10, 30):
             _comment(web1 if n % 2 else web2, headers, case_ids[n % 3], n)
         ready = requests.get(f"{web2}/readyz", timeout=10)
@@ -55,8 +62,16 @@ def test_redis_stopped_and_started_while_changes_are_made_loses_no_event(
         for n in range(30, 40):
             _comment(web1 if n % 2 else web2, headers, case_ids[n % 3], n)
         assert requests.get(f"{web1}/readyz", timeout=10).status_code == 200
+        watcher.wait_for(meeting_room, lambda evs: any(
+            e["type"] == "presence.left" and e["data"]["user_id"] == world.seat_cn.id for e in evs), timeout=30)
         expected = _room_seqs(database_url, rooms)
         _wait_converged(clients, expected)
+        # Nobody else left: the processes were not taken for dead after the outage.
+        assert [e["data"]["user_id"] for e in watcher.events(meeting_room) if e["type"] == "presence.left"] \
+            == [world.seat_cn.id]
+        assert len(joined) >= 1
     finally:
+        present.close()
+        watcher.close()
         for client, _ in clients:
             client.close()
