@@ -135,3 +135,39 @@ def test_board_applies_updates_in_order_when_they_arrive_out_of_order_and_one_is
     submitted = page.locator('[data-state="submitted"]')
     for case_id in case_ids:
         expect(submitted.locator(f'[data-case-id="{case_id}"]')).to_be_visible(timeout=15_000)
+
+
+def test_board_fetches_a_lost_last_update_after_the_heartbeat(sign_in, page, live_server):
+    """The last event of a room is lost and nothing follows it: the server's heartbeat says the room
+    is further on, and live.js fetches it without a reload or a reconnect."""
+    sign_in("coordinator")
+    page.goto("/coordinator/cases")
+    expect(page.locator("[data-live-status]")).to_contain_text("Live", timeout=15_000)
+    room = page.locator("[data-case-board]").get_attribute("data-rooms").split()[0]
+    page.wait_for_function("room => window.MeridianCaseBoard.live.lastSeq(room) !== undefined", arg=room,
+                           timeout=15_000)
+    page.evaluate("""room => {
+        const live = window.MeridianCaseBoard.live, socket = live.socket;
+        const deliver = socket.listeners("event")[0];
+        window.__seen = []; window.__dropped = [];
+        live.subscribe(room, e => window.__seen.push(e.seq));
+        socket.off("event", deliver);
+        socket.on("event", e => {
+            if (e.room === room && window.__dropped.length < 1) window.__dropped.push(e); else deliver(e);
+        });
+        window.__connects = 0;
+        socket.on("connect", () => { window.__connects += 1; });
+    }""", room)
+    referrer = api_session(live_server, "referrer")
+    case = ok(referrer.post(f"{live_server}/api/v1/cases", timeout=10, json={
+        "patient_reference": "FCG-2026-8199", "year_of_birth": 1958, "sex": "male",
+        "country_of_residence": "CN", "icd10_code": "C34.1", "diagnosis": "Adenocarcinoma",
+        "performance_status": 1, "clinical_summary": "Mass on CT.", "question": "Surgery?",
+        "urgency": "routine", "disciplines": ["radiology"], "language": "zh",
+        "board_id": int(room.split(":")[1]), "cross_border_consent": True}))
+    ok(referrer.post(f"{live_server}/api/v1/cases/{case['id']}/transitions", json={"to": "submitted"}, timeout=10))
+    page.wait_for_function("window.__dropped.length === 1", timeout=15_000)
+    lost = page.evaluate("window.__dropped[0].seq")
+    page.wait_for_function("seq => window.__seen.includes(seq)", arg=lost, timeout=15_000)
+    assert page.evaluate("window.__seen") == [lost] and page.evaluate("window.__connects") == 0
+    expect(page.locator(f'[data-state="submitted"] [data-case-id="{case["id"]}"]')).to_be_visible(timeout=15_000)
