@@ -5,10 +5,13 @@ Protocol (namespace "/"):
 - connect with `auth={"token": "<API token>"}` or the web session cookie; anything else is refused;
 - `subscribe` `{"room": "meeting:12", "since": 41}` -> ack `{"ok": true, "seq": <latest seq of the
   room>}` or `{"ok": false, "error": ...}`. With `since`, every event of the room with seq > since
-  that the client may see is sent (event "event", in order) *before* the ack; live events follow.
-  The room is joined before the backlog is read, so an event committed meanwhile arrives live or in
-  the backlog or both: clients buffer a room's events until its ack, then deliver by seq and drop
-  seqs already delivered (app/static/js/live.js does this);
+  that the client may see is sent (event "event", in order, straight over this connection) *before*
+  the ack; live events follow. The room is joined before the backlog is read, so an event committed
+  meanwhile arrives live or in the backlog or both;
+- every event names `prev`, the room's previous event: clients apply a room's events strictly in
+  seq order and, on a gap, subscribe again with `since` = their last contiguous seq; the heartbeat
+  (`heads`, app/live/heartbeat.py) reveals a lost last event (docs/live.md, "Delivery protocol";
+  app/static/js/live.js);
 - `unsubscribe` `{"room": ...}` -> `{"ok": true}`;
 - any other event -> `{"ok": false, "error": "unknown event"}`.
 Joining `meeting:<id>` as someone taking part records presence (presence.joined); unsubscribing or
