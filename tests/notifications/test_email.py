@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from app.notifications import delivery
@@ -54,9 +55,10 @@ def test_sent_once_by_smtp_with_a_link_and_a_stable_message_id(app, session, mak
 
 def test_logged_when_smtp_is_not_configured(app, session, make_user, caplog):
     user = make_user(email="dr.zhou@example.org")
-    notify(session, user_id=user.id, kind="test", dedupe_key="mail-2", subject="Licence expires soon")
+    notify(session, user_id=user.id, kind="test", dedupe_key="mail-2", subject="Licence expires soon", at=T)
     session.commit()
-    with caplog.at_level(logging.INFO, logger="app.scheduler.mail"):
+    with time_machine.travel(T + timedelta(minutes=1), tick=False), \
+            caplog.at_level(logging.INFO, logger="app.scheduler.mail"):
         assert run_job(app, job_by_id("send-emails")) == 1
     assert "dr.zhou@example.org" in caplog.text and "not configured" in caplog.text
     assert "1 sent" in caplog.text

@@ -59,7 +59,14 @@ def test_each_job_run_is_logged_at_info_with_what_it_did_and_how_long(app, caplo
     from app.scheduler.jobs import job_by_id
     from app.scheduler.runner import run_job
 
-    with caplog.at_level(logging.INFO, logger="app.scheduler.runner"):
+    from datetime import datetime
+
+    import time_machine
+
+    from app.timekeeping import UTC
+
+    with time_machine.travel(datetime(2026, 11, 26, 1, 43, tzinfo=UTC), tick=False), \
+            caplog.at_level(logging.INFO, logger="app.scheduler.runner"):
         run_job(app, job_by_id("send-emails"))
     (line,) = [r.getMessage() for r in caplog.records if r.name == "app.scheduler.runner"]
     assert line.startswith("job send-emails done in ") and " s: 0 (" in line
