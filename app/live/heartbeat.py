@@ -4,8 +4,9 @@ as Redis answers again after an outage, tells each connection the latest seq of 
 replays from its last contiguous seq, so an event lost in transit (a dropped Redis message, a
 Redis restart) is caught up without a reconnect.
 
-Cost: one grouped query for all rooms this process serves (app.live.publish.room_heads), then one
-message per connection, sent straight to it (never through Redis, so it works during an outage).
+Cost: one primary-key query on `live_rooms` per 500 rooms this process serves
+(app.live.publish.room_heads), then one message per connection, sent straight to it (never through
+Redis, so it works during an outage).
 """
 from __future__ import annotations
 

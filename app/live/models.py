@@ -35,3 +35,16 @@ class LiveEvent(Base):
     prev_seq: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     summary_prev_seq: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+class LiveRoom(Base):
+    """Each room's latest seq, and the latest seq summary viewers get: written with the room's events
+    (under the same lock), so the heartbeat and `prev` read one row per room, however long the
+    room's history."""
+
+    __tablename__ = "live_rooms"
+
+    room: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    summary_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0,
+                                             server_default="0")

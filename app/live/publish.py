@@ -21,10 +21,11 @@ import re
 import threading
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import case, func, select, text
+from sqlalchemy import select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, scoped_session
 
-from app.live.models import LiveEvent
+from app.live.models import LiveEvent, LiveRoom
 from app.timekeeping import format_instant, now_utc
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,7 @@ def _before_commit(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LIVE_EVENT_LOCK})
     events = [live_event for _, live_event in pending]
     # Chain each event to its room's previous one (under the lock above, so the chain is the commit
-    # order): one query for the batch's rooms, then one insert per event.
+    # order): one read of the batch's rooms, one insert per event, one upsert per room.
     heads = room_heads(session, {live_event.room for live_event in events})
     for live_event in events:
         full, summary = heads.get(live_event.room, (0, 0))
@@ -116,6 +117,7 @@ def _before_commit(session: Session) -> None:
         session.add(live_event)
         session.flush()
         heads[live_event.room] = (live_event.seq, live_event.seq if live_event.has_summary else summary)
+    _store_heads(session, {live_event.room: heads[live_event.room] for live_event in events})
     ready = session.info.setdefault(_READY, [])
     for live_event in events:
         ready.append((live_event.room, payload_of(live_event),
@@ -229,23 +231,31 @@ def latest_seq(session, room: str, *, summary: bool = False) -> int:
 
 # Rooms per heads query: a heartbeat for thousands of rooms is a few queries, not one per room.
 HEADS_CHUNK = 500
+_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def room_heads(session, rooms) -> dict[str, tuple[int, int]]:
     """Each room's latest seq, and latest seq summary viewers get: {room: (full, summary)}.
 
-    One grouped query per HEADS_CHUNK rooms, answered from the (room, seq) index; rooms without
-    events are left out."""
+    Read from `live_rooms` (one row per room, by primary key), one query per HEADS_CHUNK rooms;
+    rooms without events are left out."""
     rooms = sorted(set(rooms))
     heads: dict[str, tuple[int, int]] = {}
     for start in range(0, len(rooms), HEADS_CHUNK):
         chunk = rooms[start:start + HEADS_CHUNK]
-        statement = (select(LiveEvent.room, func.max(LiveEvent.seq),
-                            func.max(case((LiveEvent.has_summary, LiveEvent.seq))))
-                     .where(LiveEvent.room.in_(chunk)).group_by(LiveEvent.room))
+        statement = select(LiveRoom.room, LiveRoom.seq, LiveRoom.summary_seq).where(LiveRoom.room.in_(chunk))
         for room, full, summary in session.execute(statement):
             heads[room] = (full or 0, summary or 0)
     return heads
+
+
+def _store_heads(session, heads: dict[str, tuple[int, int]]) -> None:
+    insert = _INSERT[session.get_bind().dialect.name]
+    for room, (full, summary) in sorted(heads.items()):
+        statement = insert(LiveRoom).values(room=room, seq=full, summary_seq=summary)
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["room"], set_={"seq": statement.excluded.seq,
+                                           "summary_seq": statement.excluded.summary_seq}))
 
 
 def backlog(session, room: str, since: int, until: int, *, summary: bool = False,
