@@ -3,7 +3,9 @@ changes are made through two web processes: readiness says so, subscribing still
 client ends with every event without a reload or a reconnect."""
 from __future__ import annotations
 
+import os
 import random
+import shutil
 
 import pytest
 import requests
@@ -18,6 +20,9 @@ pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs PostgreSQL 
 
 @pytest.fixture
 def private_redis(tmp_path):
+    if shutil.which("redis-server") is None:
+        reason = "redis-server is not installed (apt-get install redis-server)"
+        pytest.fail(reason) if os.environ.get("CI") else pytest.skip(reason)
     server = PrivateRedis(tmp_path).start()
     yield server
     server.stop()
