@@ -63,6 +63,9 @@ def test_redis_stopped_and_started_while_changes_are_made_loses_no_event(
         clients.append((late, [rooms[0]]))
         answer = late.subscribe(rooms[0], since=0)
         assert answer["ok"] is True and answer["replayed"] >= 1
+        abroad = LiveClient(web1, world.token["seat_de"]).connect()     # a meeting room: presence waits
+        clients.append((abroad, []))
+        assert abroad.subscribe(meeting_room, since=0)["ok"] is True
         private_redis.start()
         for n in range(30, 40):
             _comment(web1 if n % 2 else web2, headers, case_ids[n % 3], n)
