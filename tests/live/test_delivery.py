@@ -68,7 +68,7 @@ def test_a_lost_last_event_is_fetched_after_the_heartbeat(live_server, world, cl
     db.session.commit()
     monkeypatch.undo()
     assert full.events(room) == []
-    assert heartbeat.send_heads(current_app._get_current_object()) == 2
+    assert heartbeat.send_heads(current_app._get_current_object()) >= 2   # connections told
     full.wait_for(room, lambda evs: len(evs) == 2)
     assert [e["type"] for e in full.events(room)] == ["case.updated", "case.comment_added"]
     summary.wait_for(room, lambda evs: len(evs) == 1)
