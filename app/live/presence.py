@@ -22,7 +22,8 @@ from app.live.queue import PerMessageQueue
 PROCESS_ID = uuid.uuid4().hex
 # A process silent this long is dead: its connections no longer count (seconds; under a minute).
 PRESENCE_EXPIRY_SECONDS = 30
-# Keys of people nobody has touched for this long go (a meeting's presence is short-lived).
+# Presence keys nobody has touched for this long go (a meeting's presence is short-lived; a
+# deployment whose web processes all stopped leaves nothing behind for long).
 REDIS_TTL_SECONDS = 12 * 3600
 
 
@@ -88,6 +89,8 @@ prune(KEYS[1], KEYS[2], tonumber(ARGV[3]), at)
 local added = redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
 redis.call('SADD', KEYS[3], KEYS[1])
+redis.call('EXPIRE', KEYS[3], tonumber(ARGV[4]))
+redis.call('EXPIRE', KEYS[2], tonumber(ARGV[4]))
 if added == 1 and redis.call('HLEN', KEYS[1]) == 1 then return 1 end
 return 0
 """
@@ -153,8 +156,9 @@ class RedisPresence:
     def beat(self) -> None:
         """This process is alive: its connections keep counting."""
         self.client.eval("local t = redis.call('TIME') "
-                         "redis.call('HSET', KEYS[1], ARGV[1], tonumber(t[1]) + tonumber(t[2]) / 1000000)",
-                         1, self._processes, self.process_id)
+                         "redis.call('HSET', KEYS[1], ARGV[1], tonumber(t[1]) + tonumber(t[2]) / 1000000) "
+                         "redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))",
+                         1, self._processes, self.process_id, REDIS_TTL_SECONDS)
 
     def sweep(self, expiry: float | None = None) -> list[tuple[int, int, float]]:
         """(meeting, user, when their process was last seen) for each person whose last connection
