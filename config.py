@@ -25,6 +25,11 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL") or None
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "meridian-socketio")
     SOCKETIO_ASYNC_MODE = "threading"
+    # Every web process tells its live subscribers each room's latest seq this often (seconds), and
+    # as soon as Redis answers again after an outage (docs/live.md, "Delivery protocol").
+    LIVE_HEARTBEAT_SECONDS = float(os.environ.get("LIVE_HEARTBEAT_SECONDS", 15))
+    # A web process that has not beaten for this long is dead: its connections leave presence.
+    LIVE_PRESENCE_EXPIRY_SECONDS = float(os.environ.get("LIVE_PRESENCE_EXPIRY_SECONDS", 30))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

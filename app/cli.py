@@ -36,8 +36,9 @@ def register_cli(app):
     @app.cli.command("scheduler")
     def scheduler_command():
         """Run the scheduler process (only one may run per deployment)."""
-        from app.scheduler.runner import build_scheduler, scheduler_lock
+        from app.scheduler.runner import build_scheduler, configure_logging, scheduler_lock
 
+        configure_logging()
         lock = scheduler_lock(current_app._get_current_object())
         if not lock.acquire():
             raise click.ClickException("another scheduler is already running for this database")
@@ -53,8 +54,9 @@ def register_cli(app):
     @click.argument("job_id")
     def run_job_command(job_id: str):
         """Run one scheduler job once, now."""
-        from app.scheduler.runner import run_job
+        from app.scheduler.runner import configure_logging, run_job
 
+        configure_logging()
         try:
             spec = job_by_id(job_id)
         except KeyError:

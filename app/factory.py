@@ -64,12 +64,20 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "web.login"
     login_manager.login_message = "Please sign in to continue."
     csrf.init_app(app)
+    queue = {}
+    if app.config.get("REDIS_URL"):
+        from app.live.queue import client_manager
+
+        # Publishing failures reach Meridian (app.live.queue), not only python-socketio's log.
+        queue["client_manager"] = client_manager(app.config["REDIS_URL"], app.config["SOCKETIO_CHANNEL"],
+                                                 write_only=False)
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config.get("REDIS_URL"),
         channel=app.config["SOCKETIO_CHANNEL"],
         manage_session=False,  # Socket.IO handlers read the Flask session, never write it
+        **queue,
     )
 
     @login_manager.user_loader

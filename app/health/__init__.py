@@ -31,11 +31,21 @@ def readyz():
     except Exception as exc:  # any failure to reach the database means "not ready"
         current_app.logger.warning("readiness: database unreachable: %s", exc)
         return jsonify(status="unavailable", database="unreachable"), 503
+    redis_url = current_app.config.get("REDIS_URL")
+    if redis_url:
+        from app.live.queue import redis_client
+
+        try:
+            redis_client(redis_url).ping()
+        except Exception as exc:   # live events between processes stop without Redis
+            current_app.logger.warning("readiness: Redis unreachable: %s", exc)
+            return jsonify(status="unavailable", database="reachable", redis="unreachable"), 503
     heads = migration_heads()
     if current != heads:
         return jsonify(status="unavailable", database="reachable",
                        migrations={"current": sorted(current), "head": sorted(heads)}), 503
-    return jsonify(status="ok", database="reachable", migrations={"current": sorted(current)})
+    extra = {"redis": "reachable"} if redis_url else {}
+    return jsonify(status="ok", database="reachable", migrations={"current": sorted(current)}, **extra)
 
 
 declare_access(healthz, PUBLIC)

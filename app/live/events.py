@@ -5,10 +5,13 @@ Protocol (namespace "/"):
 - connect with `auth={"token": "<API token>"}` or the web session cookie; anything else is refused;
 - `subscribe` `{"room": "meeting:12", "since": 41}` -> ack `{"ok": true, "seq": <latest seq of the
   room>}` or `{"ok": false, "error": ...}`. With `since`, every event of the room with seq > since
-  that the client may see is sent (event "event", in order) *before* the ack; live events follow.
-  The room is joined before the backlog is read, so an event committed meanwhile arrives live or in
-  the backlog or both: clients buffer a room's events until its ack, then deliver by seq and drop
-  seqs already delivered (app/static/js/live.js does this);
+  that the client may see is sent (event "event", in order, straight over this connection) *before*
+  the ack; live events follow. The room is joined before the backlog is read, so an event committed
+  meanwhile arrives live or in the backlog or both;
+- every event names `prev`, the room's previous event: clients apply a room's events strictly in
+  seq order and, on a gap, subscribe again with `since` = their last contiguous seq; the heartbeat
+  (`heads`, app/live/heartbeat.py) reveals a lost last event (docs/live.md, "Delivery protocol";
+  app/static/js/live.js);
 - `unsubscribe` `{"room": ...}` -> `{"ok": true}`;
 - any other event -> `{"ok": false, "error": "unknown event"}`.
 Joining `meeting:<id>` as someone taking part records presence (presence.joined); unsubscribing or
@@ -23,12 +26,15 @@ from dataclasses import dataclass, field
 from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import disconnect, join_room, leave_room
+from redis.exceptions import RedisError
 
 from app.accounts import operations as accounts
 from app.accounts.models import User
 from app.extensions import db, socketio
+from app.live import heartbeat
 from app.live import publish as live_publish
-from app.live.presence import presence_counter
+from app.live.presence import presence_for
+from app.live.queue import message_queue_health
 from app.live.rooms import REFUSED, room_access
 from app.live.subscriptions import subscriptions_for
 from app.timekeeping import now_utc
@@ -94,6 +100,7 @@ def on_connect(auth=None):
     live_publish.mark_serving()
     with _lock:
         _connections[request.sid] = Connection(user_id=user_id, token=token)
+    heartbeat.ensure_running(current_app._get_current_object())
     return True
 
 
@@ -149,11 +156,13 @@ def _subscribe(user, connection, data):
     # Registered before joining, so a change that narrows access from here on finds this sid when it
     # is rechecked (app/live/subscriptions.py).
     registry = subscriptions_for(current_app.config)
-    registry.add(room, sid, user.id, access.socket_room)
+    registered = _registry_call("registering a subscription", registry.add, room, sid, user.id,
+                                access.socket_room)
     try:
         join_room(access.socket_room)
     except KeyError:   # the client went away while this was handled (a page left at once)
-        registry.remove(room, sid)
+        if registered:
+            _registry_call("forgetting a subscription", registry.remove, room, sid)
         db.session.rollback()
         return _refuse("not connected")
     with _lock:
@@ -165,7 +174,7 @@ def _subscribe(user, connection, data):
     again = room_access(db.session, db.session.get(User, user.id), room)
     if again is None or again.socket_room != access.socket_room:
         leave_room(access.socket_room)
-        registry.remove(room, sid)
+        _registry_call("forgetting a subscription", registry.remove, room, sid)
         with _lock:
             connection.rooms.pop(room, None)
         db.session.rollback()
@@ -181,12 +190,17 @@ def _subscribe(user, connection, data):
             answer["reset"] = True   # too far behind: reload the state over the API
         else:
             for live_event in events:
+                # Straight to this connection (it is ours), not over the message queue: the backlog
+                # arrives before the ack and in order, with or without Redis.
                 socketio.emit(live_publish.SOCKET_EVENT, live_publish.payload_of(live_event, summary=access.summary),
-                              to=sid, namespace="/")
+                              to=sid, namespace="/", ignore_queue=True)
             answer["replayed"] = len(events)
     db.session.commit()   # end the read before writing presence
     if access.kind == "meeting":
-        _presence_join(user, connection, access.object_id, sid)
+        try:
+            _presence_join(user, connection, access.object_id, sid)
+        except RedisError as exc:   # presence waits for Redis; the subscription itself stands
+            message_queue_health.failed(f"recording presence: {exc}")
     return answer
 
 
@@ -203,9 +217,9 @@ def _unsubscribe(user, connection, data):
     if socket_room is None:
         return _refuse("not subscribed to " + room)
     leave_room(socket_room)
-    subscriptions_for(current_app.config).remove(room, request.sid)
+    _registry_call("forgetting a subscription", subscriptions_for(current_app.config).remove, room, request.sid)
     if room.startswith("meeting:"):
-        _presence_leave(user.id, int(room.split(":")[1]), request.sid)
+        _presence_leave_or_later(user.id, int(room.split(":")[1]), request.sid)
     return {"ok": True, "room": room}
 
 
@@ -218,14 +232,27 @@ def on_disconnect(*args):
     try:
         registry = subscriptions_for(current_app.config)
         for room in list(connection.rooms):
-            registry.remove(room, sid)
+            _registry_call("forgetting a subscription", registry.remove, room, sid)
         for meeting_id in list(connection.meetings):
-            _presence_leave(connection.user_id, meeting_id, sid)
+            _presence_leave_or_later(connection.user_id, meeting_id, sid)
     except Exception:
         db.session.rollback()
         log.exception("live: recording a departure or forgetting subscriptions failed")
     finally:
         db.session.remove()
+
+
+def _registry_call(what: str, method, *args) -> bool:
+    """Use the shared subscription registry; during a Redis outage say so and go on without it.
+
+    A subscription not registered is not rechecked when access narrows until it subscribes again
+    (every reconnect does); answering from the database matters more than that bookkeeping."""
+    try:
+        method(*args)
+        return True
+    except RedisError as exc:
+        message_queue_health.failed(f"{what}: {exc}")
+        return False
 
 
 def on_unknown(event, *args):
@@ -254,6 +281,35 @@ for _message, _handler in (("connect", on_connect), ("subscribe", on_subscribe),
     _register(_message, _handler)
 
 
+# --- log noise ------------------------------------------------------------------------------------
+
+
+class WebsocketCloseNoise(logging.Filter):
+    """Werkzeug's development server (`run.py`) reads the client's last websocket frames (its close
+    frame, the Socket.IO disconnect packet) as the next HTTP request on the connection, and logs
+    "code 400, message Bad request syntax ('\\x88…')" (or "Bad request version", "Bad HTTP/0.9
+    request type") at ERROR plus a 400 access line, on every close. Neither is an error. A request
+    line that is not HTTP at all is dropped from the log; every real request is still logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:
+            return True
+        if "code 400, message Bad request" in message or "code 400, message Bad HTTP/0.9" in message:
+            return False
+        return not (" HTTP/0.9" in message and '" 400 ' in message)
+
+
+def quiet_websocket_closes() -> None:
+    logger = logging.getLogger("werkzeug")
+    if not any(isinstance(f, WebsocketCloseNoise) for f in logger.filters):
+        logger.addFilter(WebsocketCloseNoise())
+
+
+quiet_websocket_closes()
+
+
 # --- presence -------------------------------------------------------------------------------------
 
 
@@ -263,7 +319,7 @@ def _presence_join(user, connection, meeting_id: int, sid: str) -> None:
 
     with _lock:
         connection.meetings.add(meeting_id)
-    if not presence_counter(current_app.config).add(meeting_id, user.id, sid):
+    if not presence_for(current_app.config).add(meeting_id, user.id, sid):
         return  # already present through another connection (here or in another process)
     meeting = db.session.get(Meeting, meeting_id)
     try:
@@ -274,6 +330,54 @@ def _presence_join(user, connection, meeting_id: int, sid: str) -> None:
         log.exception("live: recording presence at meeting %s failed", meeting_id)
 
 
+# Departures Redis could not record (it was down): recorded by the heartbeat once it answers again,
+# or this live process's connections would count as present for as long as it lives.
+_departures_waiting: list[tuple[int, int, str]] = []
+
+
+def _presence_leave_or_later(user_id: int, meeting_id: int, sid: str) -> None:
+    try:
+        _presence_leave(user_id, meeting_id, sid)
+    except RedisError as exc:
+        db.session.rollback()
+        message_queue_health.failed(f"recording a departure: {exc}")
+        with _lock:
+            _departures_waiting.append((user_id, meeting_id, sid))
+
+
+def record_waiting_departures() -> int:
+    """Record the departures Redis missed (in an app context, Redis reachable); returns how many.
+
+    Each connection is recorded again first: a Redis that restarted empty has forgotten it, and
+    only then does removing it tell whether it was the person's last."""
+    with _lock:
+        waiting = list(_departures_waiting)
+        _departures_waiting.clear()
+    counter = presence_for(current_app.config)
+    for index, (user_id, meeting_id, sid) in enumerate(waiting):
+        try:
+            counter.add(meeting_id, user_id, sid)
+            _presence_leave(user_id, meeting_id, sid)
+        except RedisError:
+            db.session.rollback()
+            with _lock:
+                _departures_waiting.extend(waiting[index:])
+            return index
+    return len(waiting)
+
+
+def reassert_presence() -> int:
+    """Record this process's present connections in Redis again (after an outage: a Redis that
+    restarted empty has forgotten them). Nobody is announced; returns how many were recorded."""
+    with _lock:
+        present = [(connection.user_id, meeting_id, sid) for sid, connection in _connections.items()
+                   for meeting_id in connection.meetings]
+    counter = presence_for(current_app.config)
+    for user_id, meeting_id, sid in present:
+        counter.add(meeting_id, user_id, sid)
+    return len(present)
+
+
 def _presence_leave(user_id: int, meeting_id: int, sid: str) -> None:
     from app.live import meeting as live_meeting
     from app.meetings.models import Meeting
@@ -282,7 +386,7 @@ def _presence_leave(user_id: int, meeting_id: int, sid: str) -> None:
         connection = _connections.get(sid)
         if connection is not None:
             connection.meetings.discard(meeting_id)
-    if not presence_counter(current_app.config).remove(meeting_id, user_id, sid):
+    if not presence_for(current_app.config).remove(meeting_id, user_id, sid):
         return  # still connected elsewhere
     meeting = db.session.get(Meeting, meeting_id)
     user = db.session.get(User, user_id)

@@ -3,18 +3,33 @@
 A person may have several connections (tabs, devices, processes). They join a meeting when their
 first connection subscribes and leave when their last one goes. With Redis (several processes)
 the connections are counted in Redis; otherwise in this process.
+
+A process can die without saying goodbye (kill -9, a lost machine). In Redis each connection is
+recorded with the process holding it, and each process beats (`beat`, from its live heartbeat)
+every PRESENCE_EXPIRY / 3 seconds. A connection whose process has not beaten for PRESENCE_EXPIRY
+no longer counts: `sweep` (run by every live process's heartbeat; exactly one of them wins each
+departure) returns the people whose last connection that was, with the time their process was last
+seen, and the caller records their departure (`presence.left`, attendance closed at that time).
 """
 from __future__ import annotations
 
 import threading
+import uuid
 
 from app.live.queue import PerMessageQueue
 
-# A process that dies leaves its connections behind; they expire after this long without activity.
+# Which process holds a connection (one per web process).
+PROCESS_ID = uuid.uuid4().hex
+# A process silent this long is dead: its connections no longer count (seconds; under a minute).
+PRESENCE_EXPIRY_SECONDS = 30
+# Presence keys nobody has touched for this long go (a meeting's presence is short-lived; a
+# deployment whose web processes all stopped leaves nothing behind for long).
 REDIS_TTL_SECONDS = 12 * 3600
 
 
 class LocalPresence:
+    expiry = PRESENCE_EXPIRY_SECONDS
+
     def __init__(self):
         self._sids: dict[tuple[int, int], set[str]] = {}
         self._lock = threading.Lock()
@@ -39,30 +54,130 @@ class LocalPresence:
             del self._sids[(meeting_id, user_id)]
             return True
 
+    def beat(self) -> None:
+        """One process holds every connection: nothing outlives it."""
+
+    def sweep(self, expiry: float = PRESENCE_EXPIRY_SECONDS) -> list[tuple[int, int, float]]:
+        return []
+
+
+# Shared by the scripts: drop the connections of `key` whose process is dead; now = Redis time.
+_PRUNE = """
+local function now()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) + tonumber(t[2]) / 1000000
+end
+local function prune(key, processes, expiry, at)
+  local members = redis.call('HGETALL', key)
+  local latest = nil
+  for i = 1, #members, 2 do
+    local beat = tonumber(redis.call('HGET', processes, members[i + 1]) or '0')
+    if at - beat > expiry then
+      redis.call('HDEL', key, members[i])
+      if latest == nil or beat > latest then latest = beat end
+    end
+  end
+  return latest
+end
+"""
+
+# KEYS: presence key, processes hash, set of presence keys. ARGV: sid, process, expiry, ttl.
+_ADD = _PRUNE + """
+local at = now()
+redis.call('HSET', KEYS[2], ARGV[2], at)
+prune(KEYS[1], KEYS[2], tonumber(ARGV[3]), at)
+local added = redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
+redis.call('SADD', KEYS[3], KEYS[1])
+redis.call('EXPIRE', KEYS[3], tonumber(ARGV[4]))
+redis.call('EXPIRE', KEYS[2], tonumber(ARGV[4]))
+if added == 1 and redis.call('HLEN', KEYS[1]) == 1 then return 1 end
+return 0
+"""
+
+# KEYS: presence key, processes hash, set of presence keys. ARGV: sid, expiry.
+_REMOVE = _PRUNE + """
+local removed = redis.call('HDEL', KEYS[1], ARGV[1])
+prune(KEYS[1], KEYS[2], tonumber(ARGV[2]), now())
+if redis.call('HLEN', KEYS[1]) == 0 then
+  redis.call('SREM', KEYS[3], KEYS[1])
+  if removed == 1 then return 1 end
+end
+return 0
+"""
+
+# KEYS: processes hash, set of presence keys. ARGV: expiry.
+# Returns {key, last beat as a string, ...} for each person whose last connection was in a dead process.
+_SWEEP = _PRUNE + """
+local at = now()
+local expiry = tonumber(ARGV[1])
+local gone = {}
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  local latest = prune(key, KEYS[1], expiry, at)
+  if redis.call('HLEN', key) == 0 then
+    redis.call('SREM', KEYS[2], key)
+    if latest ~= nil then
+      table.insert(gone, key)
+      table.insert(gone, tostring(latest))
+    end
+  end
+end
+for i, process in ipairs(redis.call('HKEYS', KEYS[1])) do
+  local beat = tonumber(redis.call('HGET', KEYS[1], process))
+  if at - beat > 100 * expiry then redis.call('HDEL', KEYS[1], process) end
+end
+return gone
+"""
+
 
 class RedisPresence:
-    """The same, in Redis: each add/remove and its count is one atomic transaction."""
+    """The same, in Redis: a hash per person and meeting (sid -> process), each change one script."""
 
-    def __init__(self, client, prefix: str):
-        self.client, self.prefix = client, prefix
+    def __init__(self, client, prefix: str, process_id: str = PROCESS_ID,
+                 expiry: float = PRESENCE_EXPIRY_SECONDS):
+        self.client, self.prefix, self.process_id, self.expiry = client, prefix, process_id, expiry
+        self._processes = f"{prefix}:presence-processes"
+        self._keys = f"{prefix}:presence-keys"
+        self._add = client.register_script(_ADD)
+        self._remove = client.register_script(_REMOVE)
+        self._sweep = client.register_script(_SWEEP)
 
     def _key(self, meeting_id: int, user_id: int) -> str:
-        return f"{self.prefix}:presence:{meeting_id}:{user_id}"
+        return f"{self.prefix}:present:{meeting_id}:{user_id}"
 
     def add(self, meeting_id: int, user_id: int, sid: str) -> bool:
-        key = self._key(meeting_id, user_id)
-        pipe = self.client.pipeline()
-        pipe.sadd(key, sid).scard(key).expire(key, REDIS_TTL_SECONDS)
-        added, count, _ = pipe.execute()
-        return bool(added) and count == 1
+        keys = [self._key(meeting_id, user_id), self._processes, self._keys]
+        return bool(self._add(keys=keys, args=[sid, self.process_id, self.expiry, REDIS_TTL_SECONDS]))
 
     def remove(self, meeting_id: int, user_id: int, sid: str) -> bool:
-        key = self._key(meeting_id, user_id)
-        pipe = self.client.pipeline()
-        pipe.srem(key, sid).scard(key)
-        removed, count = pipe.execute()
-        return bool(removed) and count == 0
+        keys = [self._key(meeting_id, user_id), self._processes, self._keys]
+        return bool(self._remove(keys=keys, args=[sid, self.expiry]))
+
+    def beat(self) -> None:
+        """This process is alive: its connections keep counting."""
+        self.client.eval("local t = redis.call('TIME') "
+                         "redis.call('HSET', KEYS[1], ARGV[1], tonumber(t[1]) + tonumber(t[2]) / 1000000) "
+                         "redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))",
+                         1, self._processes, self.process_id, REDIS_TTL_SECONDS)
+
+    def sweep(self, expiry: float | None = None) -> list[tuple[int, int, float]]:
+        """(meeting, user, when their process was last seen) for each person whose last connection
+        was held by a dead process; each is returned to exactly one caller."""
+        found = self._sweep(keys=[self._processes, self._keys], args=[expiry or self.expiry])
+        gone = []
+        for key, last_seen in zip(found[::2], found[1::2]):
+            key = key.decode() if isinstance(key, bytes) else key
+            meeting_id, user_id = key.rsplit(":", 2)[-2:]
+            gone.append((int(meeting_id), int(user_id), float(last_seen)))
+        return gone
 
 
 # The counter this process uses: one per message queue, or one local one without Redis.
 presence_counter = PerMessageQueue(LocalPresence, RedisPresence)
+
+
+def presence_for(config):
+    """This process's presence counter, with the configured expiry."""
+    counter = presence_counter(config)
+    counter.expiry = float(config.get("LIVE_PRESENCE_EXPIRY_SECONDS") or PRESENCE_EXPIRY_SECONDS)
+    return counter

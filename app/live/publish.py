@@ -21,10 +21,11 @@ import re
 import threading
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, scoped_session
 
-from app.live.models import LiveEvent
+from app.live.models import LiveEvent, LiveRoom
 from app.timekeeping import format_instant, now_utc
 
 log = logging.getLogger(__name__)
@@ -74,8 +75,11 @@ def publish(session, room: str, type: str, data: dict, *, summary_data: dict | N
 
 
 def payload_of(live_event: LiveEvent, *, summary: bool = False) -> dict:
-    """What a client receives: full `data`, or for summary viewers `summary_data` as `data`."""
-    return {"seq": live_event.seq, "room": live_event.room, "type": live_event.type,
+    """What a client receives: full `data`, or for summary viewers `summary_data` as `data`.
+
+    `prev` is the seq of the room's previous event at this level (0: none, or not recorded)."""
+    prev = live_event.summary_prev_seq if summary else live_event.prev_seq
+    return {"seq": live_event.seq, "prev": prev or 0, "room": live_event.room, "type": live_event.type,
             "data": live_event.summary_data if summary else live_event.data,
             "at": format_instant(live_event.at)}
 
@@ -103,12 +107,21 @@ def _before_commit(session: Session) -> None:
         # Held until this commit ends: events commit in the order their seq was drawn.
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LIVE_EVENT_LOCK})
     events = [live_event for _, live_event in pending]
-    session.add_all(events)
-    session.flush()
+    # Chain each event to its room's previous one (under the lock above, so the chain is the commit
+    # order): one read of the batch's rooms, one insert per event, one upsert per room.
+    heads = room_heads(session, {live_event.room for live_event in events})
+    for live_event in events:
+        full, summary = heads.get(live_event.room, (0, 0))
+        live_event.has_summary = live_event.summary_data is not None
+        live_event.prev_seq, live_event.summary_prev_seq = full, summary
+        session.add(live_event)
+        session.flush()
+        heads[live_event.room] = (live_event.seq, live_event.seq if live_event.has_summary else summary)
+    _store_heads(session, {live_event.room: heads[live_event.room] for live_event in events})
     ready = session.info.setdefault(_READY, [])
     for live_event in events:
         ready.append((live_event.room, payload_of(live_event),
-                      payload_of(live_event, summary=True) if live_event.summary_data is not None else None))
+                      payload_of(live_event, summary=True) if live_event.has_summary else None))
 
 
 def _after_commit(session: Session) -> None:
@@ -170,7 +183,10 @@ def external_emitter(config):
         if emitter is None:
             from flask_socketio import SocketIO
 
-            emitter = SocketIO(message_queue=url, channel=channel)
+            from app.live.queue import client_manager
+
+            emitter = SocketIO(message_queue=url, channel=channel,
+                               client_manager=client_manager(url, channel, write_only=True))
             _emitters[(url, channel)] = emitter
         return emitter
 
@@ -209,8 +225,37 @@ def emit_payloads(ready) -> None:
 # --- reading the log ------------------------------------------------------------------------------
 
 
-def latest_seq(session, room: str) -> int:
-    return session.scalar(select(func.max(LiveEvent.seq)).where(LiveEvent.room == room)) or 0
+def latest_seq(session, room: str, *, summary: bool = False) -> int:
+    return room_heads(session, [room]).get(room, (0, 0))[1 if summary else 0]
+
+
+# Rooms per heads query: a heartbeat for thousands of rooms is a few queries, not one per room.
+HEADS_CHUNK = 500
+_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def room_heads(session, rooms) -> dict[str, tuple[int, int]]:
+    """Each room's latest seq, and latest seq summary viewers get: {room: (full, summary)}.
+
+    Read from `live_rooms` (one row per room, by primary key), one query per HEADS_CHUNK rooms;
+    rooms without events are left out."""
+    rooms = sorted(set(rooms))
+    heads: dict[str, tuple[int, int]] = {}
+    for start in range(0, len(rooms), HEADS_CHUNK):
+        chunk = rooms[start:start + HEADS_CHUNK]
+        statement = select(LiveRoom.room, LiveRoom.seq, LiveRoom.summary_seq).where(LiveRoom.room.in_(chunk))
+        for room, full, summary in session.execute(statement):
+            heads[room] = (full or 0, summary or 0)
+    return heads
+
+
+def _store_heads(session, heads: dict[str, tuple[int, int]]) -> None:
+    insert = _INSERT[session.get_bind().dialect.name]
+    for room, (full, summary) in sorted(heads.items()):
+        statement = insert(LiveRoom).values(room=room, seq=full, summary_seq=summary)
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["room"], set_={"seq": statement.excluded.seq,
+                                           "summary_seq": statement.excluded.summary_seq}))
 
 
 def backlog(session, room: str, since: int, until: int, *, summary: bool = False,
@@ -218,6 +263,8 @@ def backlog(session, room: str, since: int, until: int, *, summary: bool = False
     """Events of `room` with since < seq <= until, in order (summary viewers: only those with summary_data)."""
     statement = (select(LiveEvent).where(LiveEvent.room == room, LiveEvent.seq > since,
                                          LiveEvent.seq <= until).order_by(LiveEvent.seq))
-    # Filtered here, not in SQL: a JSON column may hold JSON null rather than SQL NULL.
-    events = [e for e in session.scalars(statement) if not summary or e.summary_data is not None]
-    return events if limit is None else events[:limit]
+    if summary:
+        statement = statement.where(LiveEvent.has_summary.is_(True))
+    if limit is not None:
+        statement = statement.limit(limit)
+    return list(session.scalars(statement))

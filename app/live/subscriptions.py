@@ -265,10 +265,10 @@ def _recheck_in_app(bind, rooms, users) -> None:
 def _left_meeting(session, config, meeting_id: int, subscriber: Subscriber) -> None:
     """Someone taken out of a meeting's room is no longer present through that connection."""
     from app.live import meeting as live_meeting
-    from app.live.presence import presence_counter
+    from app.live.presence import presence_for
     from app.timekeeping import now_utc
 
-    if not presence_counter(config).remove(meeting_id, subscriber.user_id, subscriber.sid):
+    if not presence_for(config).remove(meeting_id, subscriber.user_id, subscriber.sid):
         return   # still connected to it another way (or never counted)
     meeting, user = session.get(Meeting, meeting_id), session.get(User, subscriber.user_id)
     if meeting is not None and user is not None:

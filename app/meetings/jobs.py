@@ -111,10 +111,11 @@ def _participants(meeting: Meeting) -> list[Invitation]:
 def send_reminders(session: Session, at: datetime) -> int:
     """24 hours and 15 minutes before a meeting, each participant is reminded in their own zone."""
     sent = 0
-    for meeting in upcoming_meetings(session, at, at + REMINDERS[0][1]):
-        for label, lead in REMINDERS:
-            if at < meeting.starts_at - lead:
-                continue
+    for meeting in upcoming_meetings(session, at, at + max(lead for _, lead in REMINDERS)):
+        due = [(label, lead) for label, lead in REMINDERS if at >= meeting.starts_at - lead]
+        # Only the nearest horizon whose time has come: a meeting booked 13 minutes ahead gets the
+        # 15-minute reminder, not the 24-hour one as well.
+        for label, lead in sorted(due, key=lambda horizon: horizon[1])[:1]:
             for invitation in _participants(meeting):
                 user = invitation.user
                 sent += notify(

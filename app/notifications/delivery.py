@@ -1,10 +1,21 @@
-"""E-mail copies of notifications: which are due, and what the message says (plain Python)."""
+"""E-mail copies of notifications: which are due, claiming one before sending it, recording how it
+went, and what the message says (plain Python).
+
+The outbox guarantees (docs/meetings.md): a message is claimed (a conditional UPDATE, committed)
+before it is sent, so two senders, or a restart, never send it twice in the normal case. A sender
+that dies between sending and recording it leaves its claim to expire (CLAIM_EXPIRES) and the
+message is sent once more, with the same Message-ID, which mail clients de-duplicate on: at most
+one duplicate. A permanent refusal (5xx) marks only that message failed, with the reason; a
+temporary one (4xx, no connection) is retried later with back-off.
+"""
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.utils import parseaddr
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -15,11 +26,72 @@ from app.timekeeping import ensure_utc
 EMAIL_WITHIN = timedelta(days=2)
 
 
+# A claim older than this was left by a sender that died: the message may be sent again.
+CLAIM_EXPIRES = timedelta(minutes=10)
+# Temporary failures are retried after 1, 2, 4 ... minutes, at most an hour apart, this many times.
+MAX_ATTEMPTS = 8
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_RETRY = timedelta(hours=1)
+
+
+def _due(at: datetime):
+    at = ensure_utc(at)
+    return (Notification.emailed_at.is_(None), Notification.email_failed_at.is_(None),
+            Notification.created_at >= at - EMAIL_WITHIN,
+            or_(Notification.email_retry_at.is_(None), Notification.email_retry_at <= at),
+            or_(Notification.email_claimed_at.is_(None), Notification.email_claimed_at < at - CLAIM_EXPIRES))
+
+
 def pending_emails(session: Session, at: datetime, *, limit: int = 200) -> list[Notification]:
-    return list(session.scalars(
-        select(Notification).where(Notification.emailed_at.is_(None),
-                                   Notification.created_at >= ensure_utc(at) - EMAIL_WITHIN)
-        .order_by(Notification.id).limit(limit)))
+    """Messages to send now: not sent, not failed, not waiting for a retry, not claimed by a sender."""
+    return list(session.scalars(select(Notification).where(*_due(at)).order_by(Notification.id).limit(limit)))
+
+
+def claim_email(session: Session, notification: Notification, sender: str, at: datetime) -> bool:
+    """Claim `notification` for `sender`; False when another sender has it (or it is done). The
+    caller commits before sending."""
+    claimed = session.execute(
+        update(Notification).where(Notification.id == notification.id, *_due(at))
+        .values(email_claimed_at=ensure_utc(at), email_claimed_by=sender)
+        .execution_options(synchronize_session=False)).rowcount == 1
+    if claimed:
+        notification.email_claimed_at, notification.email_claimed_by = ensure_utc(at), sender
+    return claimed
+
+
+def mark_emailed(notification: Notification, at: datetime) -> None:
+    notification.emailed_at = ensure_utc(at)
+    notification.email_claimed_at = notification.email_claimed_by = None
+    notification.email_attempts = (notification.email_attempts or 0) + 1
+
+
+def mark_email_failed(notification: Notification, at: datetime, reason: str) -> None:
+    """A permanent failure: this message is never tried again."""
+    notification.email_failed_at = ensure_utc(at)
+    notification.email_error = reason[:500]
+    notification.email_claimed_at = notification.email_claimed_by = None
+    notification.email_attempts = (notification.email_attempts or 0) + 1
+
+
+def retry_email_later(notification: Notification, at: datetime, reason: str) -> bool:
+    """A temporary failure: try again after a back-off; after MAX_ATTEMPTS it fails for good.
+    True when it will be retried."""
+    attempts = (notification.email_attempts or 0) + 1
+    if attempts >= MAX_ATTEMPTS:
+        mark_email_failed(notification, at, f"gave up after {attempts} attempts: {reason}")
+        return False
+    notification.email_attempts = attempts
+    notification.email_error = reason[:500]
+    notification.email_retry_at = ensure_utc(at) + min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_RETRY)
+    notification.email_claimed_at = notification.email_claimed_by = None
+    return True
+
+
+def message_id(notification: Notification, sender: str) -> str:
+    """The same for every attempt at this notification, so a duplicate is recognised as one."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "meridian.invalid"
+    digest = hashlib.sha256(notification.dedupe_key.encode()).hexdigest()[:16]
+    return f"<notification-{notification.id}.{digest}@{domain}>"
 
 
 def email_for(notification: Notification, user: User, *, base_url: str, sender: str) -> EmailMessage:

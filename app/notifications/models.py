@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
@@ -23,3 +23,12 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The e-mail outbox (app.scheduler.mail): a sender claims a message before sending it, so two
+    # senders never send it both; a claim left by a sender that died expires.
+    email_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_claimed_by: Mapped[str | None] = mapped_column(String(64))
+    email_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    email_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A permanent failure (5xx, or too many temporary ones): never tried again; the reason says why.
+    email_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_error: Mapped[str | None] = mapped_column(String(500))

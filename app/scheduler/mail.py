@@ -1,39 +1,121 @@
 """The e-mail job: send each notification once by SMTP when SMTP is configured, log it otherwise.
 
-It lives beside the scheduler because it reads the app's configuration; what is due and what a
-message says are plain Python in `app.notifications.delivery`.
+It lives beside the scheduler because it reads the app's configuration; what is due, claiming and
+recording, and what a message says are plain Python in `app.notifications.delivery`.
 """
 from __future__ import annotations
 
 import logging
 import smtplib
+import uuid
 from datetime import datetime
 
 from flask import current_app
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.notifications.delivery import email_for, pending_emails
+from app.notifications.delivery import (claim_email, email_for, mark_email_failed, mark_emailed, message_id,
+                                        pending_emails, retry_email_later)
 
 log = logging.getLogger(__name__)
 
 
-def send_emails(session: Session, at: datetime) -> int:
-    config = current_app.config
-    sent = 0
-    for notification in pending_emails(session, at):
-        user = session.get(User, notification.user_id)
-        message = email_for(notification, user, base_url=config["PUBLIC_BASE_URL"], sender=config["MAIL_FROM"])
-        if config.get("SMTP_HOST"):
-            with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=30) as smtp:
-                if config.get("SMTP_STARTTLS"):
+class SMTPUnavailable(Exception):
+    """No connection to the SMTP server: every message would fail the same way."""
+
+
+def _refusal(exc: Exception) -> tuple[int | None, str]:
+    """(SMTP code, reason) of a failed send; code None when there was no answer at all."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, text = next(iter(exc.recipients.values()))
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        code, text = exc.smtp_code, exc.smtp_error
+    else:
+        return None, f"{type(exc).__name__}: {exc}"
+    text = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+    return code, f"{code} {text}"
+
+
+class _Outbox:
+    """One SMTP connection for a run, opened when the first message is claimed."""
+
+    def __init__(self, config):
+        self.config, self.smtp = config, None
+
+    def send(self, message) -> None:
+        if self.smtp is None:
+            try:
+                smtp = smtplib.SMTP(self.config["SMTP_HOST"], self.config["SMTP_PORT"], timeout=30)
+                if self.config.get("SMTP_STARTTLS"):
                     smtp.starttls()
-                if config.get("SMTP_USERNAME"):
-                    smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
-                smtp.send_message(message)
-        else:
-            log.info("e-mail not sent (SMTP is not configured) to %s: %s", message["To"], message["Subject"])
-        notification.emailed_at = at
-        session.commit()  # one message at a time: a failure later never re-sends this one
-        sent += 1
-    return sent
+                if self.config.get("SMTP_USERNAME"):
+                    smtp.login(self.config["SMTP_USERNAME"], self.config["SMTP_PASSWORD"])
+            except (OSError, smtplib.SMTPException) as exc:
+                raise SMTPUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            self.smtp = smtp
+        try:
+            self.smtp.send_message(message)
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException):
+            raise   # this message was refused; the connection is fine for the next
+        except OSError as exc:   # disconnected, timed out (SMTPException is an OSError too)
+            self.close()
+            raise SMTPUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+            self.smtp = None
+
+
+def send_emails(session: Session, at: datetime) -> int:
+    """Send what is due, one message at a time (claim, commit, send, record, commit); returns how
+    many were sent or logged. A refused message does not stop the others."""
+    config = current_app.config
+    sender = f"sender-{uuid.uuid4().hex[:12]}"
+    counts = {"sent": 0, "failed": 0, "retrying": 0, "claimed elsewhere": 0}
+    outbox = _Outbox(config) if config.get("SMTP_HOST") else None
+    try:
+        for notification in pending_emails(session, at):
+            if not claim_email(session, notification, sender, at):
+                session.rollback()
+                counts["claimed elsewhere"] += 1
+                continue
+            session.commit()   # the claim is visible to every other sender before anything is sent
+            user = session.get(User, notification.user_id)
+            message = email_for(notification, user, base_url=config["PUBLIC_BASE_URL"], sender=config["MAIL_FROM"])
+            message["Message-ID"] = message_id(notification, config["MAIL_FROM"])
+            if outbox is None:
+                log.info("e-mail not sent (SMTP is not configured) to %s: %s", message["To"], message["Subject"])
+            else:
+                try:
+                    outbox.send(message)
+                except SMTPUnavailable as exc:
+                    retry_email_later(notification, at, str(exc))
+                    session.commit()
+                    counts["retrying"] += 1
+                    log.warning("e-mail: SMTP server unavailable (%s); the rest waits for the next run", exc)
+                    break
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
+                    code, reason = _refusal(exc)
+                    if code is not None and code >= 500:
+                        mark_email_failed(notification, at, reason)
+                        counts["failed"] += 1
+                        log.warning("e-mail: notification %s refused for good: %s", notification.id, reason)
+                    else:
+                        retried = retry_email_later(notification, at, reason)
+                        counts["retrying" if retried else "failed"] += 1
+                        log.warning("e-mail: notification %s refused for now: %s", notification.id, reason)
+                    session.commit()
+                    continue
+            mark_emailed(notification, at)
+            session.commit()
+            counts["sent"] += 1
+    finally:
+        if outbox is not None:
+            outbox.close()
+    if any(counts.values()):
+        log.info("e-mail: %s", ", ".join(f"{n} {what}" for what, n in counts.items() if n))
+    return counts["sent"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -19,15 +20,18 @@ def run_job(app, spec: JobSpec, at=None):
     """Run one job now in its own app context and transaction; return what the job returned."""
     from app.extensions import db
 
+    started = time.monotonic()
     with app.app_context():
         try:
             result = spec.load()(db.session, at or now_utc())
             db.session.commit()
-            log.info("job %s done: %s", spec.id, result)
+            log.info("job %s done in %.2f s: %s (%s)", spec.id, time.monotonic() - started, result,
+                     spec.description)
             return result
         except Exception:
             db.session.rollback()
-            log.exception("job %s failed; it will run again at its next interval", spec.id)
+            log.exception("job %s failed after %.2f s; it will run again at its next interval", spec.id,
+                          time.monotonic() - started)
             raise
         finally:
             db.session.remove()
@@ -38,6 +42,14 @@ def _safe_run(app, spec: JobSpec):
         run_job(app, spec)
     except Exception:  # logged in run_job; the scheduler keeps going
         pass
+
+
+def configure_logging() -> None:
+    """INFO to stderr for the scheduler process (unless logging is configured already), so an
+    operator sees each job run; APScheduler's own per-run lines stay out (ours say more)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def build_scheduler(app, *, blocking: bool):

@@ -1,7 +1,10 @@
 """Helpers for the live tests: a server thread on loopback and a client that behaves like live.js."""
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -9,12 +12,78 @@ import socketio
 from werkzeug.serving import make_server
 
 WAIT = 10.0
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def start_web(env, tmp_path, name):
+    """A `run.py` web process (tests/live/serve.py) on a free port; returns (process, url) once it answers."""
+    import requests
+
+    port = free_port()
+    log = open(tmp_path / f"{name}.log", "w")
+    process = subprocess.Popen([sys.executable, os.path.join(HERE, "serve.py"), "--port", str(port)],
+                               env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"{name} exited: " + (tmp_path / f"{name}.log").read_text())
+        try:
+            if requests.get(url + "/healthz", timeout=1).status_code == 200:
+                return process, url
+        except requests.RequestException:
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError(f"{name} did not start: " + (tmp_path / f"{name}.log").read_text())
+
+
+def stop_processes(processes) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on a free loopback port (never the machine's), stoppable."""
+
+    def __init__(self, tmp_path):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.tmp_path = tmp_path
+        self.process = None
+
+    def start(self):
+        import redis
+
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                redis.Redis(port=self.port, socket_connect_timeout=0.2).ping()
+                return self
+            except redis.RedisError:
+                time.sleep(0.05)
+        raise AssertionError("the private redis-server did not start")
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
 
 
 class ServerThread:
@@ -33,21 +102,39 @@ class ServerThread:
 
 
 class LiveClient:
-    """What a browser client does (see app/static/js/live.js): events of a room arriving before its
-    subscribe ack are buffered, then everything is delivered by seq, each seq once."""
+    """A client of the delivery protocol (docs/live.md), as app/static/js/live.js implements it:
+    per room, events are applied strictly in seq order, each once. An event whose `prev` has not been
+    applied waits; if the gap is not filled within `gap_wait` seconds (or a `heads` heartbeat says the
+    room is further on), the client subscribes again with `since` = its last contiguous seq."""
 
-    def __init__(self, url: str, token: str | None = None, *, auth=None, headers=None, transports=("websocket",)):
-        self.sio = socketio.Client(reconnection=False)
+    def __init__(self, url: str, token: str | None = None, *, auth=None, headers=None, transports=("websocket",),
+                 gap_wait: float = 1.0):
         self.url, self.token, self.auth, self.headers, self.transports = url, token, auth, headers, transports
+        self.gap_wait = gap_wait
         self.lock = threading.Condition()
         self.delivered: dict[str, list[dict]] = {}
-        self.last: dict[str, int] = {}
-        self.seen: dict[str, set[int]] = {}
-        self.pending: dict[str, list[dict]] = {}
+        self.contiguous: dict[str, int] = {}     # room -> every event up to this seq is applied
+        self.pending: dict[str, list[dict]] = {}  # room -> events arriving while a subscribe is answered
+        self.ahead: dict[str, dict[int, dict]] = {}   # room -> seq -> event waiting for its prev
+        self.heads: dict[str, int] = {}
+        self.levels: dict[str, str] = {}
+        self.timers: dict[str, threading.Timer] = {}
+        self.replays = 0          # resubscriptions made to fill a gap
         self.raw: list[dict] = []
         self.revoked: list[dict] = []
-        self.sio.on("event", self._on_event)
-        self.sio.on("unsubscribed", self._on_unsubscribed)
+        self.closed = False
+        self.sio = self._new_socket()
+
+    def _new_socket(self):
+        sio = socketio.Client(reconnection=False)
+        sio.on("event", self._on_event)
+        sio.on("heads", self._on_heads)
+        sio.on("unsubscribed", self._on_unsubscribed)
+        return sio
+
+    @property
+    def last(self) -> dict[str, int]:
+        return self.contiguous
 
     def connect(self):
         auth = self.auth if self.auth is not None else ({"token": self.token} if self.token else None)
@@ -55,15 +142,83 @@ class LiveClient:
                          wait_timeout=WAIT)
         return self
 
+    def reconnect(self, url: str | None = None):
+        """Drop the connection and connect again (to `url`, e.g. another web process); every room is
+        subscribed again with `since` = its last contiguous seq."""
+        self.close()
+        self.closed = False
+        self.url = url or self.url
+        self.sio = self._new_socket()
+        self.connect()
+        for room in list(self.contiguous):
+            self.subscribe(room, resume=True)
+        return self
+
+    # --- receiving -------------------------------------------------------------------------------
+
     def _on_event(self, payload):
         with self.lock:
             self.raw.append(payload)
             room = payload["room"]
             if room in self.pending:
                 self.pending[room].append(payload)
-            else:
-                self._deliver(payload)
+            elif room in self.contiguous:
+                self._offer(payload)
             self.lock.notify_all()
+
+    def _on_heads(self, message):
+        with self.lock:
+            for room, head in (message.get("rooms") or {}).items():
+                self.heads[room] = max(self.heads.get(room, 0), head)
+                if room in self.contiguous and room not in self.pending and head > self.contiguous[room]:
+                    self._arm(room)
+
+    def _offer(self, payload):
+        room, seq = payload["room"], payload["seq"]
+        ahead = self.ahead.setdefault(room, {})
+        if seq <= self.contiguous[room] or seq in ahead:
+            return
+        ahead[seq] = payload
+        self._drain(room)
+
+    def _drain(self, room):
+        ahead = self.ahead.setdefault(room, {})
+        while True:
+            for seq in [s for s in ahead if s <= self.contiguous[room]]:
+                del ahead[seq]
+            ready = [p for p in ahead.values() if p.get("prev", 0) <= self.contiguous[room]]
+            if not ready:
+                break
+            payload = min(ready, key=lambda p: p["seq"])
+            del ahead[payload["seq"]]
+            self.contiguous[room] = payload["seq"]
+            self.delivered.setdefault(room, []).append(payload)
+        if ahead or self.heads.get(room, 0) > self.contiguous[room]:
+            self._arm(room)
+
+    def _arm(self, room):
+        """A gap: wait `gap_wait` for the missing events, then ask for them."""
+        if room in self.timers or self.closed:
+            return
+        timer = threading.Timer(self.gap_wait, self._fill_gap, args=(room,))
+        timer.daemon = True
+        self.timers[room] = timer
+        timer.start()
+
+    def _fill_gap(self, room):
+        with self.lock:
+            self.timers.pop(room, None)
+            if self.closed or room not in self.contiguous or room in self.pending:
+                return
+            behind = self.ahead.get(room) or self.heads.get(room, 0) > self.contiguous[room]
+            if not behind:
+                return
+            self.replays += 1
+        try:
+            self.subscribe(room, resume=True)
+        except Exception:
+            with self.lock:
+                self._arm(room)   # not connected right now: try again
 
     def _on_unsubscribed(self, notice):
         with self.lock:
@@ -81,34 +236,42 @@ class LiveClient:
                 self.lock.wait(remaining)
             return next(n for n in self.revoked if n["room"] == room)
 
-    def _deliver(self, payload):
-        room, seq = payload["room"], payload["seq"]
-        seen = self.seen.setdefault(room, set())
-        if seq in seen or seq <= self.last.get(room + "#floor", 0):
-            return
-        seen.add(seq)
-        self.last[room] = max(self.last.get(room, 0), seq)
-        self.delivered.setdefault(room, []).append(payload)
+    # --- asking ----------------------------------------------------------------------------------
 
     def subscribe(self, room: str, since: int | None = None, *, resume: bool = False) -> dict:
-        if resume:
-            since = self.last.get(room, 0)
         with self.lock:
+            if resume:
+                since = self.contiguous.get(room, 0)
             self.pending[room] = []
         data = {"room": room} if since is None else {"room": room, "since": since}
-        answer = self.sio.call("subscribe", data, timeout=WAIT)
+        try:
+            answer = self.sio.call("subscribe", data, timeout=WAIT)
+        except Exception:
+            with self.lock:
+                self.ahead.setdefault(room, {}).update({p["seq"]: p for p in self.pending.pop(room, [])})
+            raise
         with self.lock:
-            buffered = sorted(self.pending.pop(room), key=lambda p: p["seq"])
+            buffered = self.pending.pop(room)
             if answer.get("ok"):
-                floor = since if since is not None else answer["seq"]
-                self.last[room + "#floor"] = max(self.last.get(room + "#floor", 0), floor)
+                if since is None or answer.get("reset"):
+                    self.contiguous[room] = answer["seq"]
+                elif room not in self.contiguous or resume:
+                    self.contiguous[room] = max(self.contiguous.get(room, 0), since) if resume else since
+                self.levels[room] = answer.get("level", "full")
+                ahead = self.ahead.setdefault(room, {})
                 for payload in buffered:
-                    self._deliver(payload)
-                self.last[room] = max(self.last.get(room, 0), answer["seq"])
+                    ahead.setdefault(payload["seq"], payload)
+                self._drain(room)
+                # The backlog up to the ack's seq came before the ack: nothing up to it is missing.
+                self.contiguous[room] = max(self.contiguous[room], answer["seq"])
+                self._drain(room)
             self.lock.notify_all()
         return answer
 
     def unsubscribe(self, room: str) -> dict:
+        with self.lock:
+            self.contiguous.pop(room, None)
+            self.ahead.pop(room, None)
         return self.sio.call("unsubscribe", {"room": room}, timeout=WAIT)
 
     def events(self, room: str) -> list[dict]:
@@ -133,6 +296,11 @@ class LiveClient:
         return next(e for e in events if e["type"] == type_)
 
     def close(self):
+        with self.lock:
+            self.closed = True
+            for timer in self.timers.values():
+                timer.cancel()
+            self.timers.clear()
         if self.sio.connected:
             fast_close(self.sio)
             self.sio.disconnect()

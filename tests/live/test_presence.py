@@ -33,3 +33,31 @@ def test_redis_presence_is_shared_between_processes():
     finally:
         for key in client.scan_iter(f"{prefix}:*"):
             client.delete(key)
+
+
+@pytest.mark.skipif(not TEST_REDIS_URL, reason="TEST_REDIS_URL is not set")
+def test_a_dead_process_connections_drop_out_and_its_people_leave_once():
+    import redis
+
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    prefix = f"meridian-test-{uuid.uuid4().hex}"
+    alive = RedisPresence(redis.Redis.from_url(TEST_REDIS_URL), prefix, process_id="alive", expiry=30)
+    dying = RedisPresence(redis.Redis.from_url(TEST_REDIS_URL), prefix, process_id="dying", expiry=30)
+    try:
+        assert dying.add(7, 3, "sid-dead") is True
+        assert dying.add(7, 4, "sid-dead-2") is True
+        assert alive.add(7, 4, "sid-live") is False         # person 4 is also present through a live process
+        assert alive.sweep() == []                           # everybody's process beats
+        # The dying process stops beating; 31 s later (as Redis tells time) it counts as dead.
+        client.hset(f"{prefix}:presence-processes", "dying", 1000.0)
+        gone = alive.sweep()
+        assert [(meeting, user) for meeting, user, _ in gone] == [(7, 3)]   # 4 is still here
+        assert gone[0][2] == 1000.0                          # when its process was last seen
+        assert dying.sweep() == [] and alive.sweep() == []   # told once
+        # A later join of person 3 elsewhere is a first connection again, and leaving is a departure.
+        assert alive.add(7, 3, "sid-new") is True
+        assert alive.remove(7, 3, "sid-new") is True
+        assert alive.remove(7, 4, "sid-live") is True        # the dead process's sid no longer counts
+    finally:
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)

@@ -5,86 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-import uuid
 
 import pytest
 import requests
 
-from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, migrate_to_head
-from live_helpers import LiveClient, free_port
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
+from tests.conftest import TEST_REDIS_URL
+from live_helpers import HERE, ROOT, LiveClient
+from process_fixtures import database_url, process_env, redis_url, start_web_process, two_web_processes  # noqa: F401
 
 pytestmark = pytest.mark.skipif(not TEST_REDIS_URL, reason="TEST_REDIS_URL is not set")
-
-
-@pytest.fixture
-def database_url(request, tmp_path):
-    """One database every process shares: a fresh PostgreSQL database when TEST_DATABASE_URL is set,
-    else a SQLite file."""
-    if TEST_DATABASE_URL:
-        url = request.getfixturevalue("fresh_postgres_database")("live")
-    else:
-        url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
-    migrate_to_head(url, str(tmp_path / "migrate"))
-    return url
-
-
-@pytest.fixture
-def redis_checked():
-    import redis
-
-    # Set but unreachable is a failure, never a skip.
-    assert redis.Redis.from_url(TEST_REDIS_URL, socket_timeout=5).ping()
-    return TEST_REDIS_URL
-
-
-@pytest.fixture
-def process_env(database_url, redis_checked, tmp_path):
-    env = dict(os.environ)
-    env.update({"MERIDIAN_CONFIG": "testing", "DATABASE_URL": database_url, "REDIS_URL": redis_checked,
-                "SOCKETIO_CHANNEL": f"meridian-test-{uuid.uuid4().hex[:12]}",
-                "MERIDIAN_INSTANCE_PATH": str(tmp_path / "instance"),
-                "PYTHONPATH": os.pathsep.join(filter(None, (ROOT, os.environ.get("PYTHONPATH"))))})
-    return env
-
-
-def _start_web(env, tmp_path, name):
-    port = free_port()
-    log = open(tmp_path / f"{name}.log", "w")
-    process = subprocess.Popen([sys.executable, os.path.join(HERE, "serve.py"), "--port", str(port)],
-                               env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"{name} exited: " + (tmp_path / f"{name}.log").read_text())
-        try:
-            if requests.get(url + "/healthz", timeout=1).status_code == 200:
-                return process, url
-        except requests.RequestException:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError(f"{name} did not start: " + (tmp_path / f"{name}.log").read_text())
-
-
-@pytest.fixture
-def two_web_processes(process_env, tmp_path, world):
-    started = []
-    try:
-        for name in ("web1", "web2"):
-            started.append(_start_web(process_env, tmp_path, name))
-        yield [url for _, url in started]
-    finally:
-        for process, _ in started:
-            process.terminate()
-        for process, _ in started:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 def test_a_request_to_one_process_reaches_a_subscriber_on_the_other(two_web_processes, world):
@@ -152,4 +81,29 @@ def test_access_withdrawn_through_one_process_ends_a_subscription_held_by_the_ot
         assert abroad.subscribe(room)["ok"] is False
     finally:
         abroad.close()
+        watcher.close()
+
+
+def test_people_connected_through_a_killed_process_leave_presence_on_the_other(start_web_process, world):
+    web1_process, web1 = start_web_process("web1")
+    _, web2 = start_web_process("web2")
+    room = f"meeting:{world.meeting.id}"
+    watcher = LiveClient(web2, world.token["chair"]).connect()
+    doomed = LiveClient(web1, world.token["seat_cn"]).connect()
+    try:
+        assert watcher.subscribe(room)["ok"] is True
+        assert doomed.subscribe(room)["ok"] is True
+        watcher.wait_for(room, lambda evs: any(e["type"] == "presence.joined" and e["data"]["user_id"] == world.seat_cn.id
+                                               for e in evs))
+        web1_process.kill()           # SIGKILL: no disconnect handler runs
+        web1_process.wait(timeout=10)
+        left = watcher.wait_for(room, lambda evs: any(e["type"] == "presence.left"
+                                                      and e["data"]["user_id"] == world.seat_cn.id for e in evs),
+                                timeout=60)
+        assert [e["type"] for e in left if e["data"].get("user_id") == world.seat_cn.id][-1] == "presence.left"
+        live = requests.get(f"{web2}/api/v1/meetings/{world.meeting.id}/live", headers=world.headers["chair"],
+                            timeout=10).json()
+        assert world.seat_cn.id not in [p["user_id"] for p in live["present"]]
+    finally:
+        doomed.sio.eio.disconnect(abort=True) if doomed.sio.connected else None
         watcher.close()

@@ -22,7 +22,8 @@ def test_events_arrive_in_order(live_server, world, clients):
     ticks = [e for e in events if e["type"] == "tick"]
     assert [e["data"]["n"] for e in ticks] == list(range(20))
     assert [e["seq"] for e in ticks] == sorted(e["seq"] for e in ticks)
-    assert set(ticks[0]) == {"seq", "room", "type", "data", "at"}
+    assert set(ticks[0]) == {"seq", "prev", "room", "type", "data", "at"}
+    assert [e["prev"] for e in ticks[1:]] == [e["seq"] for e in ticks[:-1]]   # each names the one before
 
 
 def test_replay_after_a_disconnect_delivers_everything_once_in_order(live_server, world, clients):

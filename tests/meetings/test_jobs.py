@@ -34,6 +34,19 @@ def test_reminders_are_sent_once_in_each_recipients_zone_even_across_restarts(ap
     assert len(notes(session, "meeting.reminder.15m")) == 1
 
 
+def test_a_meeting_booked_13_minutes_ahead_gets_only_the_15_minute_reminder(session, specialist, meeting_at):
+    user = specialist("Dr Sen", ["radiology"])
+    meeting = meeting_at(in_hours(2), title="Thoracic MDT")
+    booking.invite(session, meeting, user, discipline_code="radiology", at=now_utc())
+    session.commit()
+    at = meeting.starts_at - timedelta(minutes=13)
+    assert jobs.send_reminders(session, at) == 1
+    assert jobs.send_reminders(session, at + timedelta(minutes=1)) == 0
+    session.commit()
+    assert notes(session, "meeting.reminder.24h") == []
+    assert [n.user_id for n in notes(session, "meeting.reminder.15m")] == [user.id]
+
+
 def test_urgent_case_gets_an_adhoc_meeting_with_the_referrer(session, specialist, board, meeting_at, triaged_case):
     meeting_at(in_hours(24 * 6), board=board)  # the board's next meeting is after the case's target
     radiologist = specialist("Rad", ["radiology"])

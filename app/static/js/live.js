@@ -1,12 +1,15 @@
 /* Meridian live updates (browser). Needs the socket.io client (`io`) loaded first.
+ * The delivery protocol is in docs/live.md; this file carries no words a person reads.
  *
  *   const live = MeridianLive.connect();            // session cookie; or connect({token})
- *   live.subscribe("meeting:12", (event) => ...);   // event: {seq, room, type, data, at}
+ *   live.subscribe("meeting:12", (event) => ...);   // event: {seq, prev, room, type, data, at}
  *
- * Each room's last seq is kept in sessionStorage. On (re)connect every room is subscribed again
- * with `since` = that seq, so events missed while away arrive first, in order, then live ones.
- * Events of a room that arrive before its subscribe ack are buffered and delivered by seq after it;
- * a seq already delivered is dropped (the server may send an event both in the backlog and live).
+ * Per room, events are applied strictly in seq order, each once. Every event names `prev`, the
+ * room's previous event; one whose `prev` is not applied yet waits in a buffer. If the gap is not
+ * filled within `gapWait` ms (the missing event may still be in flight), or the server's `heads`
+ * heartbeat says the room is further on, the room is subscribed again with `since` = the last
+ * contiguous seq and the backlog fills the gap. Each room's last contiguous seq is kept in
+ * sessionStorage; on (re)connect every room is subscribed again with it.
  * `MeridianLive.shared()` gives the page's first connection (or opens one), so the inbox badge and a
  * page's own rooms share one socket.
  * An ack with `reset: true` means too much was missed: `onReset(room)` should reload over the API.
@@ -18,8 +21,8 @@
   "use strict";
 
   var STORE = "meridian.live.lastSeq";
+  var GAP_WAIT_MS = 1500;
   var connections = [];
-  var SEEN_LIMIT = 1000;
 
   function loadSeqs() {
     try { return JSON.parse(global.sessionStorage.getItem(STORE)) || {}; } catch (e) { return {}; }
@@ -31,41 +34,88 @@
 
   function connect(options) {
     options = options || {};
+    var gapWait = options.gapWait || GAP_WAIT_MS;
     var socket = global.io(options.url || "/", {
       auth: options.token ? { token: options.token } : undefined,
       transports: ["websocket"],          // no sticky sessions needed across web processes
       withCredentials: true,
     });
-    var rooms = {};      // room -> {handlers, pending (array|null), seen (array of seqs)}
-    var lastSeq = loadSeqs();
+    // room -> {handlers, pending (array while a subscribe is answered, else null),
+    //          ahead ({seq: event} waiting for their prev), head (latest seq the server told), timer}
+    var rooms = {};
+    var lastSeq = loadSeqs();   // room -> last contiguous seq: every event up to it is applied
 
-    function deliver(room, event) {
-      var state = rooms[room];
-      if (!state || state.seen.indexOf(event.seq) !== -1 || event.seq <= (state.floor || 0)) return;
-      state.seen.push(event.seq);
-      if (state.seen.length > SEEN_LIMIT) state.seen.shift();
-      if (!lastSeq[room] || event.seq > lastSeq[room]) { lastSeq[room] = event.seq; saveSeqs(lastSeq); }
-      state.handlers.forEach(function (handler) {
+    function apply(room, event) {
+      lastSeq[room] = event.seq;
+      rooms[room].handlers.forEach(function (handler) {
         try { handler(event); } catch (e) { if (global.console) console.error(e); }
       });
     }
 
+    // Apply whatever in `ahead` is next in line, in seq order; arm the gap timer if anything is missing.
+    function drain(room) {
+      var state = rooms[room];
+      if (!state) return;
+      var applied = false;
+      for (;;) {
+        var last = lastSeq[room] || 0, next = null;
+        Object.keys(state.ahead).forEach(function (key) {
+          var event = state.ahead[key];
+          if (event.seq <= last) { delete state.ahead[key]; return; }
+          if ((event.prev || 0) <= last && (next === null || event.seq < next.seq)) next = event;
+        });
+        if (next === null) break;
+        delete state.ahead[next.seq];
+        apply(room, next);
+        applied = true;
+        if (!rooms[room]) return;   // a handler unsubscribed
+      }
+      if (applied) saveSeqs(lastSeq);
+      if (Object.keys(state.ahead).length || state.head > (lastSeq[room] || 0)) arm(room);
+    }
+
+    function arm(room) {
+      var state = rooms[room];
+      if (!state || state.timer || state.pending) return;
+      state.timer = global.setTimeout(function () {
+        state.timer = null;
+        if (rooms[room] !== state || state.pending || !socket.connected) return;
+        if (Object.keys(state.ahead).length || state.head > (lastSeq[room] || 0)) join(room);
+      }, gapWait);
+    }
+
+    function offer(room, event) {
+      var state = rooms[room];
+      if (event.seq <= (lastSeq[room] || 0) || state.ahead[event.seq]) return;
+      state.ahead[event.seq] = event;
+      drain(room);
+    }
+
     function join(room) {
       var state = rooms[room];
-      state.pending = [];
+      state.pending = state.pending || [];
+      if (state.timer) { global.clearTimeout(state.timer); state.timer = null; }
       var since = lastSeq[room];
       var request = since === undefined ? { room: room } : { room: room, since: since };
       socket.timeout(10000).emit("subscribe", request, function (err, ack) {
-        var buffered = (state.pending || []).sort(function (a, b) { return a.seq - b.seq; });
+        if (rooms[room] !== state) return;
+        var buffered = state.pending || [];
         state.pending = null;
         if (err || !ack || !ack.ok) {
+          buffered.forEach(function (event) { state.ahead[event.seq] = event; });
           if (options.onError) options.onError(room, err || (ack && ack.error));
+          if (err) arm(room);   // no answer in time: ask again
           return;
         }
+        if (since === undefined || ack.reset) lastSeq[room] = ack.seq;
         if (ack.reset && options.onReset) options.onReset(room);
-        state.floor = since === undefined || ack.reset ? ack.seq : since;
-        buffered.forEach(function (event) { deliver(room, event); });
-        if (!lastSeq[room] || ack.seq > lastSeq[room]) { lastSeq[room] = ack.seq; saveSeqs(lastSeq); }
+        buffered.forEach(function (event) { if (!state.ahead[event.seq]) state.ahead[event.seq] = event; });
+        drain(room);
+        if (!rooms[room]) return;
+        // The backlog up to ack.seq came before the ack: nothing up to it is missing.
+        if (!lastSeq[room] || ack.seq > lastSeq[room]) lastSeq[room] = ack.seq;
+        saveSeqs(lastSeq);
+        drain(room);
         // The page may reload its state now: whatever happened since it rendered is in that state.
         if (options.onSubscribed) options.onSubscribed(room, ack);
       });
@@ -74,14 +124,31 @@
     socket.on("event", function (event) {
       var state = rooms[event.room];
       if (!state) return;
-      if (state.pending) state.pending.push(event); else deliver(event.room, event);
+      if (state.pending) state.pending.push(event); else offer(event.room, event);
+    });
+
+    // The server's heartbeat: each room's latest seq. Behind it, wait for what is in flight, then replay.
+    socket.on("heads", function (message) {
+      var heads = (message && message.rooms) || {};
+      Object.keys(heads).forEach(function (room) {
+        var state = rooms[room];
+        if (!state) return;
+        state.head = Math.max(state.head || 0, heads[room]);
+        if (state.head > (lastSeq[room] || 0)) arm(room);
+      });
     });
 
     socket.on("unsubscribed", function (notice) {
       if (!notice || !rooms[notice.room]) return;
-      delete rooms[notice.room];
+      forget(notice.room);
       if (options.onRevoked) options.onRevoked(notice.room, notice.reason);
     });
+
+    function forget(room) {
+      var state = rooms[room];
+      if (state && state.timer) global.clearTimeout(state.timer);
+      delete rooms[room];
+    }
 
     // Fires on the first connection and after every reconnection: resume each room.
     socket.on("connect", function () { Object.keys(rooms).forEach(join); });
@@ -91,13 +158,13 @@
       socket: socket,
       subscribe: function (room, handler) {
         if (!rooms[room]) {
-          rooms[room] = { handlers: [], pending: null, seen: [] };
+          rooms[room] = { handlers: [], pending: null, ahead: {}, head: 0, timer: null };
           if (socket.connected) join(room);
         }
         rooms[room].handlers.push(handler);
       },
       unsubscribe: function (room) {
-        delete rooms[room];
+        forget(room);
         socket.emit("unsubscribe", { room: room });
       },
       lastSeq: function (room) { return lastSeq[room]; },

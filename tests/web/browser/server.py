@@ -23,6 +23,7 @@ def main(db_path: str, port: int, password: str) -> None:
         "INSTANCE_PATH": os.path.dirname(db_path),
         "WTF_CSRF_ENABLED": True,
         "TESTING": False,
+        "LIVE_HEARTBEAT_SECONDS": 1,   # live pages learn of a lost last event within a second
     })
     app = create_app(config)
     with app.app_context():

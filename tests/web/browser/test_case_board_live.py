@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.web.browser.conftest import DOMAIN, PASSWORD, fill_referral, new_page
+from tests.web.browser.conftest import DOMAIN, PASSWORD, api_session, fill_referral, new_page, ok
 
 try:
     from playwright.sync_api import expect
@@ -87,3 +87,83 @@ def test_board_resumes_after_a_dropped_connection_without_missing_an_update(sign
     page.wait_for_function("id => window.__seen.includes(id + ':triaged')", arg=case_id)
     assert page.evaluate("window.__seen").count(f"{case_id}:triaged") == 1  # once, not twice
     expect(page.locator(f'[data-state="triaged"] [data-case-id="{case_id}"]')).to_be_visible()
+
+
+def test_board_applies_updates_in_order_when_they_arrive_out_of_order_and_one_is_lost(sign_in, page, live_server):
+    """Three submissions reach the page swapped and one never arrives: live.js applies them in seq
+    order and fetches the lost one from the server, and the board shows all three cases."""
+    sign_in("coordinator")
+    page.goto("/coordinator/cases")
+    expect(page.locator("[data-live-status]")).to_contain_text("Live")
+    room = page.locator("[data-case-board]").get_attribute("data-rooms").split()[0]
+    page.wait_for_function("room => window.MeridianCaseBoard.live.lastSeq(room) !== undefined", arg=room)
+    # Stand between the socket and live.js: hold this room's next three events ("in transit").
+    page.evaluate("""room => {
+        const live = window.MeridianCaseBoard.live, socket = live.socket;
+        const deliver = socket.listeners("event")[0];
+        window.__seen = []; window.__held = []; window.__deliver = deliver;
+        live.subscribe(room, e => window.__seen.push(e.seq));
+        socket.off("event", deliver);
+        socket.on("event", e => {
+            if (e.room === room && window.__held.length < 3) window.__held.push(e); else deliver(e);
+        });
+    }""", room)
+
+    referrer = api_session(live_server, "referrer")
+    board_id = int(room.split(":")[1])
+    case_ids = []
+    for n in range(3):
+        case = ok(referrer.post(f"{live_server}/api/v1/cases", timeout=10, json={
+            "patient_reference": f"FCG-2026-81{n}", "year_of_birth": 1960, "sex": "female",
+            "country_of_residence": "CN", "icd10_code": "C34.1", "diagnosis": "Adenocarcinoma",
+            "performance_status": 1, "clinical_summary": "Mass on CT.", "question": "Surgery?",
+            "urgency": "routine", "disciplines": ["radiology"], "language": "zh", "board_id": board_id,
+            "cross_border_consent": True}))
+        ok(referrer.post(f"{live_server}/api/v1/cases/{case['id']}/transitions", json={"to": "submitted"},
+                         timeout=10))
+        case_ids.append(case["id"])
+    page.wait_for_function("window.__held.length === 3")
+    seqs = page.evaluate("window.__held.map(e => e.seq)")
+    assert seqs == sorted(seqs)
+    # The third arrives first, then the first; the second is lost.
+    page.evaluate("window.__deliver(window.__held[2]); window.__deliver(window.__held[0]);")
+    page.wait_for_function("seqs => window.__seen.length >= 3", arg=seqs)
+    assert page.evaluate("window.__seen") == seqs
+    submitted = page.locator('[data-state="submitted"]')
+    for case_id in case_ids:
+        expect(submitted.locator(f'[data-case-id="{case_id}"]')).to_be_visible()
+
+
+def test_board_fetches_a_lost_last_update_after_the_heartbeat(sign_in, page, live_server):
+    """The last event of a room is lost and nothing follows it: the server's heartbeat says the room
+    is further on, and live.js fetches it without a reload or a reconnect."""
+    sign_in("coordinator")
+    page.goto("/coordinator/cases")
+    expect(page.locator("[data-live-status]")).to_contain_text("Live")
+    room = page.locator("[data-case-board]").get_attribute("data-rooms").split()[0]
+    page.wait_for_function("room => window.MeridianCaseBoard.live.lastSeq(room) !== undefined", arg=room)
+    page.evaluate("""room => {
+        const live = window.MeridianCaseBoard.live, socket = live.socket;
+        const deliver = socket.listeners("event")[0];
+        window.__seen = []; window.__dropped = [];
+        live.subscribe(room, e => window.__seen.push(e.seq));
+        socket.off("event", deliver);
+        socket.on("event", e => {
+            if (e.room === room && window.__dropped.length < 1) window.__dropped.push(e); else deliver(e);
+        });
+        window.__connects = 0;
+        socket.on("connect", () => { window.__connects += 1; });
+    }""", room)
+    referrer = api_session(live_server, "referrer")
+    case = ok(referrer.post(f"{live_server}/api/v1/cases", timeout=10, json={
+        "patient_reference": "FCG-2026-8199", "year_of_birth": 1958, "sex": "male",
+        "country_of_residence": "CN", "icd10_code": "C34.1", "diagnosis": "Adenocarcinoma",
+        "performance_status": 1, "clinical_summary": "Mass on CT.", "question": "Surgery?",
+        "urgency": "routine", "disciplines": ["radiology"], "language": "zh",
+        "board_id": int(room.split(":")[1]), "cross_border_consent": True}))
+    ok(referrer.post(f"{live_server}/api/v1/cases/{case['id']}/transitions", json={"to": "submitted"}, timeout=10))
+    page.wait_for_function("window.__dropped.length === 1")
+    lost = page.evaluate("window.__dropped[0].seq")
+    page.wait_for_function("seq => window.__seen.includes(seq)", arg=lost)
+    assert page.evaluate("window.__seen") == [lost] and page.evaluate("window.__connects") == 0
+    expect(page.locator(f'[data-state="submitted"] [data-case-id="{case["id"]}"]')).to_be_visible()

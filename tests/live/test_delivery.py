@@ -1,0 +1,125 @@
+"""The delivery protocol (docs/live.md): events delivered out of order, lost in transit, or lost at
+the tail are applied in seq order, each once, with the missing ones fetched by replay."""
+from __future__ import annotations
+
+from flask import current_app
+
+from app.extensions import db
+from app.live import heartbeat
+from app.live import publish as live_publish
+
+
+def _publish_held(monkeypatch, room, count):
+    """Commit `count` events without emitting them; returns the (room, full, summary) triples."""
+    held = []
+    monkeypatch.setattr(live_publish, "emit_payloads", held.extend)
+    for n in range(count):
+        live_publish.publish(db.session, room, "tick", {"n": n})
+        db.session.commit()
+    monkeypatch.undo()
+    return held
+
+
+def _ticks(client, room):
+    return [e["data"]["n"] for e in client.events(room) if e["type"] == "tick"]
+
+
+def test_events_out_of_order_with_one_lost_are_applied_in_order_and_the_lost_one_is_fetched(
+        live_server, world, clients, monkeypatch):
+    room = f"meeting:{world.meeting.id}"
+    client = clients(live_server.url, world.token["seat_cn"], gap_wait=0.2)
+    client.subscribe(room)
+    first, lost, third, fourth = _publish_held(monkeypatch, room, 4)
+    live_publish.emit_payloads([fourth, first, third])    # the second never arrives
+    try:
+        client.wait_for(room, lambda evs: len([e for e in evs if e["type"] == "tick"]) == 4)
+    except AssertionError:
+        raise AssertionError((client.raw, client.replays, client.contiguous, client.ahead))
+    assert _ticks(client, room) == [0, 1, 2, 3]
+    seqs = [e["seq"] for e in client.events(room)]
+    assert seqs == sorted(set(seqs))
+    assert client.replays >= 1
+
+
+def test_events_swapped_in_transit_are_applied_in_order_without_a_replay(live_server, world, clients,
+                                                                          monkeypatch):
+    room = f"meeting:{world.meeting.id}"
+    client = clients(live_server.url, world.token["seat_cn"], gap_wait=5)
+    client.subscribe(room)
+    first, second = _publish_held(monkeypatch, room, 2)
+    live_publish.emit_payloads([second])
+    assert _ticks(client, room) == []          # waits for the first
+    live_publish.emit_payloads([first])
+    client.wait_for(room, lambda evs: len([e for e in evs if e["type"] == "tick"]) == 2)
+    assert _ticks(client, room) == [0, 1] and client.replays == 0
+
+
+def test_a_lost_last_event_is_fetched_after_the_heartbeat(live_server, world, clients, monkeypatch):
+    room = f"case:{world.case.id}"
+    full = clients(live_server.url, world.token["chair"], gap_wait=0.2)
+    full.subscribe(room)
+    summary = clients(live_server.url, world.token["seat_de"], gap_wait=0.2)
+    assert summary.subscribe(room)["level"] == "summary"
+    held = []
+    monkeypatch.setattr(live_publish, "emit_payloads", held.extend)
+    live_publish.publish(db.session, room, "case.updated", {"fields": ["question"]}, summary_data={})
+    db.session.commit()
+    live_publish.publish(db.session, room, "case.comment_added", {"body": "Seen."})
+    db.session.commit()
+    monkeypatch.undo()
+    assert full.events(room) == []
+    assert heartbeat.send_heads(current_app._get_current_object()) >= 2   # connections told
+    full.wait_for(room, lambda evs: len(evs) == 2)
+    assert [e["type"] for e in full.events(room)] == ["case.updated", "case.comment_added"]
+    summary.wait_for(room, lambda evs: len(evs) == 1)
+    # The summary viewer's head is the last event it may see: it is not behind, and replays no more.
+    assert summary.heads[room] == summary.events(room)[0]["seq"]
+    assert [e["type"] for e in summary.events(room)] == ["case.updated"]
+    replays = summary.replays
+    heartbeat.send_heads(current_app._get_current_object())
+    full.wait_for(room, lambda evs: True)
+    assert summary.replays == replays
+
+
+def test_replay_is_limited_in_the_database(live_server, world, clients, monkeypatch):
+    """A client too far behind gets `reset: true` and no backlog; the query reads at most the limit."""
+    from app.live import events
+
+    monkeypatch.setattr(events, "REPLAY_LIMIT", 3)
+    room = f"user:{world.seat_cn.id}"
+    for n in range(5):
+        live_publish.publish(db.session, room, "tick", {"n": n})
+    db.session.commit()
+    assert len(live_publish.backlog(db.session, room, 0, 10 ** 9, limit=2)) == 2
+    db.session.commit()
+    client = clients(live_server.url, world.token["seat_cn"])
+    answer = client.subscribe(room, since=0)
+    assert answer["reset"] is True and client.events(room) == []
+
+
+def test_closing_a_websocket_logs_no_error(live_server, world, clients, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        for _ in range(3):
+            client = clients(live_server.url, world.token["seat_cn"])
+            client.subscribe(f"user:{world.seat_cn.id}")
+            client.close()
+        # The server has handled the closes once a new connection is answered.
+        clients(live_server.url, world.token["seat_cn"]).subscribe(f"user:{world.seat_cn.id}")
+    assert [r.getMessage() for r in caplog.records if r.name == "werkzeug" and r.levelno >= logging.ERROR] == []
+    assert not any("code 400" in r.getMessage() for r in caplog.records)
+
+
+def test_a_publish_that_fails_is_noticed(monkeypatch):
+    from app.live.queue import MessageQueueHealth, client_manager
+    import app.live.queue as queue
+
+    health = MessageQueueHealth()
+    monkeypatch.setattr(queue, "message_queue_health", health)
+    from live_helpers import free_port
+
+    manager = client_manager(f"redis://127.0.0.1:{free_port()}/0", "meridian-test", write_only=True)
+    manager._publish({"method": "emit", "event": "event", "data": {}})   # nothing listens on that port
+    assert health.down
+    assert health.succeeded() is True and not health.down
