@@ -1,12 +1,21 @@
 """The private iCalendar feed: meetings and on-call shifts, correct times, stable UIDs, no patient data."""
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import icalendar
 import pytest
+import time_machine
 
 from app.meetings.models import Invitation, Meeting
 from app.rotas.models import CoverRequest, OnCallShift, Rota
 from app.timekeeping import parse_instant
+
+
+@pytest.fixture(autouse=True)
+def clock_before_the_events():
+    """The events below sit at fixed dates around Europe's 2027 clock change; the feed shows a window around
+    now, so the clock stands four weeks before them."""
+    with time_machine.travel(datetime(2027, 3, 1, 8, tzinfo=UTC), tick=True):
+        yield
 
 
 @pytest.fixture
