@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import os
 
-from flask import Flask
+from flask import Flask, request
 
 from app.accounts import passwords
 
@@ -89,6 +89,9 @@ def _register_areas(app: Flask) -> None:
     from app.web import web
     from app.web.filters import register_filters
 
+    from app.inputs import IdConverter, refuse_nul_characters
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     # Each area's API module adds its routes to the shared blueprint when imported.
     for module in AREA_MODULES:
         importlib.import_module(module)
@@ -99,6 +102,7 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(health)
     app.register_blueprint(calendar_feed)
     app.before_request(enforce_declared_access)
+    app.before_request(lambda: refuse_nul_characters(request))
     register_error_handlers(app)
     register_filters(app)
 

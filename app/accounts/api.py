@@ -103,7 +103,8 @@ def lockout_policy() -> operations.LockoutPolicy:
 
 @api.post("/auth/token")
 @endpoint(summary="Exchange e-mail and password for a bearer token", roles=PUBLIC,
-          body=TokenRequest, response=TokenResponse, status=201, tags=("auth",))
+          body=TokenRequest, response=TokenResponse, status=201, tags=("auth",),
+          errors={401: "Wrong e-mail or password"})
 def create_token(body: TokenRequest):
     at = now_utc()
     try:

@@ -18,6 +18,7 @@ from app.cases import workflow
 from app.cases.models import Attachment, Case
 from app.errors import NotFound, PermissionDenied
 from app.extensions import db
+from app.inputs import parse_id
 from app.outcomes.models import Outcome
 from app.security import current_actor, page
 from app.web import web
@@ -75,9 +76,10 @@ def _cursor() -> int | None:
     raw = request.args.get("before")
     if raw is None:
         return None
-    if not raw.isdigit():
+    before = parse_id(raw)
+    if before is None:
         abort(404)
-    return int(raw)
+    return before
 
 
 @web.get("/cases/<int:case_id>/audit")
