@@ -75,6 +75,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    SECURITY_HSTS = True  # served over HTTPS only: browsers must never fall back to HTTP
 
     @classmethod
     def check(cls):

@@ -104,6 +104,9 @@ def _register_areas(app: Flask) -> None:
     app.before_request(enforce_declared_access)
     app.before_request(lambda: refuse_nul_characters(request))
     register_error_handlers(app)
+    from app.headers import secure_headers
+
+    secure_headers(app)
     register_filters(app)
 
     from app.cli import register_cli
