@@ -38,8 +38,16 @@ class Config:
     ROUTINE_TARGET_DAYS = int(os.environ.get("ROUTINE_TARGET_DAYS", 14))
 
     API_TOKEN_LIFETIME_HOURS = int(os.environ.get("API_TOKEN_LIFETIME_HOURS", 24 * 14))
-    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", 5))
-    LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", 15))
+    # Rate limits (Flask-Limiter notation), kept in Redis when REDIS_URL is set. Failed sign-ins never
+    # lock an account: after SIGN_IN_FREE_FAILURES from one address for one account, that pair waits
+    # 1, 2, 4... seconds (at most SIGN_IN_MAX_DELAY_SECONDS) before its next try.
+    SIGN_IN_LIMIT_PER_ADDRESS = os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "20 per minute;200 per hour")
+    FAILED_SIGN_IN_LIMIT_PER_ACCOUNT = os.environ.get("FAILED_SIGN_IN_LIMIT_PER_ACCOUNT", "30 per 10 minutes")
+    SIGN_IN_FREE_FAILURES = int(os.environ.get("SIGN_IN_FREE_FAILURES", 3))
+    SIGN_IN_MAX_DELAY_SECONDS = int(os.environ.get("SIGN_IN_MAX_DELAY_SECONDS", 300))
+    API_LIMIT_PER_TOKEN = os.environ.get("API_LIMIT_PER_TOKEN", "600 per minute")
+    # argon2 needs PASSWORD_HASH_MEMORY_KIB per hash: at most this many run at once per process.
+    PASSWORD_HASH_CONCURRENCY = int(os.environ.get("PASSWORD_HASH_CONCURRENCY", 4))
 
     # argon2id cost; the defaults follow the argon2-cffi recommendation (RFC 9106 low-memory profile).
     PASSWORD_HASH_TIME_COST = 3
@@ -70,6 +78,11 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     PASSWORD_HASH_TIME_COST = 1
     PASSWORD_HASH_MEMORY_KIB = 64
+    # Tests sign many people in from one address; tests of the limits set their own.
+    SIGN_IN_LIMIT_PER_ADDRESS = "10000 per minute"
+    FAILED_SIGN_IN_LIMIT_PER_ACCOUNT = "10000 per minute"
+    API_LIMIT_PER_TOKEN = "10000 per minute"
+    SIGN_IN_FREE_FAILURES = 1000
     SQLALCHEMY_ENGINE_OPTIONS = {}
 
 

@@ -45,7 +45,8 @@ def build_app(config_class=None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
             app.instance_path, "meridian.sqlite"
         )
-    passwords.configure(app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_KIB"])
+    passwords.configure(app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_KIB"],
+                        app.config["PASSWORD_HASH_CONCURRENCY"])
 
     _init_extensions(app)
     _register_areas(app)
@@ -107,6 +108,9 @@ def _register_areas(app: Flask) -> None:
     from app.headers import secure_headers
 
     secure_headers(app)
+    from app.ratelimit import init_rate_limits
+
+    init_rate_limits(app)
     register_filters(app)
 
     from app.cli import register_cli

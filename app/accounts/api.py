@@ -16,8 +16,9 @@ from app.api.schema import OutputInstant, RequestBody, ResponseBody
 from app.audit.operations import record as audit
 from app.errors import DomainError, InvalidInput, NotAuthenticated, NotFound, TooManyAttempts
 from app.extensions import db
+from app.ratelimit import sign_in, sign_in_limits
 from app.security import PUBLIC, current_actor
-from app.timekeeping import format_instant, now_utc
+from app.timekeeping import now_utc
 
 RoleName = Literal["referrer", "specialist", "coordinator", "admin"]
 
@@ -93,32 +94,21 @@ def user_out(user: User) -> dict:
     }
 
 
-def lockout_policy() -> operations.LockoutPolicy:
-    config = current_app.config
-    return operations.LockoutPolicy(
-        max_failures=config["LOGIN_MAX_FAILURES"],
-        lockout=timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"]),
-    )
-
-
 @api.post("/auth/token")
+@sign_in_limits
 @endpoint(summary="Exchange e-mail and password for a bearer token", roles=PUBLIC,
           body=TokenRequest, response=TokenResponse, status=201, tags=("auth",),
           errors={401: "Wrong e-mail or password"})
 def create_token(body: TokenRequest):
     at = now_utc()
     try:
-        user = operations.authenticate(db.session, body.email, body.password, at=at,
-                                       policy=lockout_policy())
+        user = sign_in(db.session, body.email, body.password, at=at)
     except operations.SignInRefused as refusal:
         audit(db.session, "auth.token_refused", source_address=request.remote_addr,
               detail={"email": operations.normalize_email(body.email), "reason": refusal.message})
         db.session.commit()  # keep the failure count and the audit row
-        if refusal.locked_until is not None:
-            raise TooManyAttempts(
-                f"{refusal.message} Try again after {format_instant(refusal.locked_until)}.",
-                retry_after=max(1, int((refusal.locked_until - at).total_seconds())),
-            ) from None
+        if refusal.retry_after is not None:
+            raise TooManyAttempts(refusal.message, retry_after=refusal.retry_after) from None
         raise NotAuthenticated(refusal.message) from None
     lifetime = timedelta(hours=current_app.config["API_TOKEN_LIFETIME_HOURS"])
     secret, record = operations.issue_token(db.session, user, at=at, lifetime=lifetime,

@@ -1,4 +1,4 @@
-"""Account operations: sign-in with lockout, API tokens, creating people and organisations.
+"""Account operations: sign-in, API tokens, creating people and organisations.
 
 Plain Python over a SQLAlchemy session; callers commit. Times are passed in (`at`) so the
 rules can be tested without waiting.
@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytz
@@ -30,18 +29,12 @@ _REGION = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
 
 
 class SignInRefused(Exception):
-    """Wrong credentials, an inactive account, or a locked one (then `locked_until` is set)."""
+    """Wrong credentials, an inactive account, or tried again too soon (then `retry_after` is set)."""
 
-    def __init__(self, message: str, locked_until: datetime | None = None):
+    def __init__(self, message: str, retry_after: int | None = None):
         super().__init__(message)
         self.message = message
-        self.locked_until = locked_until
-
-
-@dataclass(frozen=True)
-class LockoutPolicy:
-    max_failures: int = 5
-    lockout: timedelta = timedelta(minutes=15)
+        self.retry_after = retry_after
 
 
 def normalize_email(email: str) -> str:
@@ -52,13 +45,12 @@ def find_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
-def authenticate(
-    session: Session, email: str, password: str, *, at: datetime, policy: LockoutPolicy
-) -> User:
+def authenticate(session: Session, email: str, password: str, *, at: datetime) -> User:
     """Return the user whose credentials these are, or raise SignInRefused.
 
-    After `policy.max_failures` consecutive failures the account is locked for `policy.lockout`;
-    while locked even the right password is refused, which stops online guessing.
+    Failures are counted on the account (for its owner and the audit) but never lock it: anyone who
+    knows an e-mail address could otherwise keep a clinician out. Guessing is slowed at the edge
+    instead (`app.ratelimit`: a growing delay per address and account, and rate limits).
     """
     global _TIMING_DUMMY_HASH
     at = ensure_utc(at)
@@ -68,20 +60,8 @@ def authenticate(
             _TIMING_DUMMY_HASH = passwords.hash_password(secrets.token_hex(8))
         passwords.verify_password(_TIMING_DUMMY_HASH, password)
         raise SignInRefused("The e-mail address or password is wrong.")
-    if user.locked_until is not None and user.locked_until > at:
-        raise SignInRefused(
-            "Too many failed sign-in attempts; this account is locked for a while.",
-            locked_until=user.locked_until,
-        )
     if not passwords.verify_password(user.password_hash, password):
         user.failed_login_count = (user.failed_login_count or 0) + 1
-        if user.failed_login_count >= policy.max_failures:
-            user.locked_until = at + policy.lockout
-            user.failed_login_count = 0
-            raise SignInRefused(
-                "Too many failed sign-in attempts; this account is locked for a while.",
-                locked_until=user.locked_until,
-            )
         raise SignInRefused("The e-mail address or password is wrong.")
     if not user.is_active:
         raise SignInRefused("This account has been deactivated.")

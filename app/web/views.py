@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
 
 from app.accounts import operations as accounts
 from app.audit.operations import record as audit
 from app.extensions import db
+from app.ratelimit import sign_in, sign_in_limits
 from app.security import PUBLIC, SIGNED_IN, current_actor, page
 from app.timekeeping import now_utc
 from app.web import web
@@ -23,25 +23,21 @@ def _safe_next(target: str | None) -> str:
 
 
 @web.route("/login", methods=["GET", "POST"])
+@sign_in_limits
 @page(PUBLIC)
 def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        policy = accounts.LockoutPolicy(
-            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-            lockout=timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"]),
-        )
         try:
-            user = accounts.authenticate(db.session, form.email.data, form.password.data,
-                                         at=now_utc(), policy=policy)
+            user = sign_in(db.session, form.email.data, form.password.data, at=now_utc())
         except accounts.SignInRefused as refusal:
             audit(db.session, "auth.sign_in_refused", source_address=request.remote_addr,
                   detail={"email": accounts.normalize_email(form.email.data),
                           "reason": refusal.message})
             db.session.commit()
             form.password.errors.append(refusal.message)
-            status = 429 if refusal.locked_until else 401
+            status = 429 if refusal.retry_after else 401
         else:
             login_user(user)
             audit(db.session, "auth.sign_in", actor=user, source_address=request.remote_addr)
