@@ -54,6 +54,7 @@ class Config:
     PASSWORD_HASH_MEMORY_KIB = 64 * 1024
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "meridian-demo")
+    DEMO_SEED_ALLOWED = True  # the demo's people share a published password
     RUN_SCHEDULER_IN_PROCESS = False
 
     # E-mail copies of notifications; without SMTP_HOST they are logged instead of sent.
@@ -89,6 +90,7 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     SECURITY_HSTS = True  # served over HTTPS only: browsers must never fall back to HTTP
+    DEMO_SEED_ALLOWED = False
 
     @classmethod
     def check(cls):

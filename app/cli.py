@@ -22,6 +22,9 @@ def register_cli(app):
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database has data.")
     def seed_demo_command(if_empty: bool):
         """Create the demo network (organisations and users of every role)."""
+        if not current_app.config.get("DEMO_SEED_ALLOWED"):
+            raise click.ClickException("seed-demo refuses to run under the production configuration: "
+                                       "every demo account shares a published password")
         if not network.database_is_empty(db.session):
             if if_empty:
                 click.echo("Database already has data; demo not seeded.")

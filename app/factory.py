@@ -74,10 +74,16 @@ def _init_extensions(app: Flask) -> None:
     )
 
     @login_manager.user_loader
-    def load_user(user_id: str):
+    def load_user(session_id: str):
+        """`<user id>.<session generation>`: a cookie from an earlier generation signs nobody in."""
         from app.accounts.models import User
+        from app.inputs import parse_id
 
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        user_id, _, generation = session_id.partition(".")
+        user = db.session.get(User, parse_id(user_id)) if parse_id(user_id) else None
+        if user is None or not generation.isdecimal() or int(generation) != (user.session_generation or 0):
+            return None
+        return user
 
 
 def _register_areas(app: Flask) -> None:

@@ -145,6 +145,22 @@ def update_me(body: ProfilePatch):
     return user_out(user)
 
 
+class PasswordChange(RequestBody):
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024)
+
+
+@api.post("/me/password")
+@endpoint(summary="Change my password: every session and API token of mine ends, this one included",
+          body=PasswordChange, status=204, tags=("users",))
+def change_my_password(body: PasswordChange):
+    user = current_actor()
+    operations.change_password(db.session, user, body.current_password, body.new_password, at=now_utc())
+    audit(db.session, "auth.password_changed", actor=user, target_type="user", target_id=user.id,
+          source_address=request.remote_addr)
+    return None
+
+
 def _apply_profile(user: User, body) -> None:
     fields = body.model_fields_set
     if "name" in fields and body.name is not None:
