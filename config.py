@@ -53,6 +53,9 @@ class Config:
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_KIB = 64 * 1024
 
+    # Keys the audit trail's hash chain; keep it out of the database and never change it (without it the
+    # chain is keyed by SECRET_KEY, which must then never change either).
+    AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY") or None
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "meridian-demo")
     DEMO_SEED_ALLOWED = True  # the demo's people share a published password
     RUN_SCHEDULER_IN_PROCESS = False

@@ -48,6 +48,9 @@ def build_app(config_class=None) -> Flask:
     passwords.configure(app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_KIB"],
                         app.config["PASSWORD_HASH_CONCURRENCY"])
 
+    from app.audit import chain
+
+    chain.configure(app.config.get("AUDIT_CHAIN_KEY") or "audit-chain:" + app.config["SECRET_KEY"])
     _init_extensions(app)
     _register_areas(app)
     return app

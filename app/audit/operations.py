@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from app.audit import chain  # noqa: F401 - chains every event as it is written
 from app.audit.models import AuditEvent
 from app.timekeeping import now_utc
 
