@@ -21,7 +21,8 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", _INSECURE_DEV_KEY)
     # None means "SQLite file in the instance folder"; the factory fills in the path.
     SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("DATABASE_URL"))
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: a database error must not log the values bound to it (patient data).
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "meridian-socketio")
     SOCKETIO_ASYNC_MODE = "threading"
@@ -87,7 +88,7 @@ class TestingConfig(Config):
     FAILED_SIGN_IN_LIMIT_PER_ACCOUNT = "10000 per minute"
     API_LIMIT_PER_TOKEN = "10000 per minute"
     SIGN_IN_FREE_FAILURES = 1000
-    SQLALCHEMY_ENGINE_OPTIONS = {}
+    SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True}
 
 
 class ProductionConfig(Config):

@@ -7,6 +7,9 @@ HSTS is sent only by the production configuration, which is served over HTTPS.
 """
 from __future__ import annotations
 
+import logging
+import re
+
 from flask_talisman import Talisman
 
 SELF = "'self'"
@@ -43,6 +46,7 @@ def secure_headers(app) -> None:
         permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
     )
     hide_server_version()
+    redact_access_log()
 
 
 def hide_server_version() -> None:
@@ -50,3 +54,25 @@ def hide_server_version() -> None:
     from werkzeug.serving import WSGIRequestHandler
 
     WSGIRequestHandler.version_string = lambda handler: "Meridian"
+
+
+# A calendar feed's URL is its only credential: whoever reads the access log could subscribe.
+_FEED_SECRET = re.compile(r"(/calendar/)[^/?\s\"]+(\.ics)")
+
+
+class RedactFeedSecrets(logging.Filter):
+    """Rewrites the request line Werkzeug logs for each request (`"GET /calendar/<secret>.ics ..."`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_FEED_SECRET.sub(r"\1[redacted]\2", arg) if isinstance(arg, str) else arg
+                                for arg in record.args)
+        if isinstance(record.msg, str):
+            record.msg = _FEED_SECRET.sub(r"\1[redacted]\2", record.msg)
+        return True
+
+
+def redact_access_log() -> None:
+    access_log = logging.getLogger("werkzeug")
+    if not any(isinstance(existing, RedactFeedSecrets) for existing in access_log.filters):
+        access_log.addFilter(RedactFeedSecrets())

@@ -218,12 +218,14 @@ def update_user(user_id: int, body: UserPatch):
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound(f"No user with id {user_id}.")
-    _apply_profile(user, body)
+    detail = {"fields": sorted(body.model_fields_set)}
     if body.roles is not None:
-        operations.set_roles(user, body.roles)
+        before, after = operations.change_roles(user, body.roles, by=current_actor())
+        if before != after:
+            detail["roles"] = {"before": before, "after": after}
+    _apply_profile(user, body)
     if body.is_active is not None:
         user.is_active = body.is_active
     audit(db.session, "user.updated", actor=current_actor(), target_type="user",
-          target_id=user.id, source_address=request.remote_addr,
-          detail={"fields": sorted(body.model_fields_set)})
+          target_id=user.id, source_address=request.remote_addr, detail=detail)
     return ApiResponse(user_out(user))

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts import passwords
 from app.accounts.models import ROLE_VALUES, ApiToken, Organization, User, UserRole
-from app.errors import Conflict, InvalidInput
+from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.timekeeping import ensure_utc, validate_zone
 
 # A dummy hash to verify against when the e-mail is unknown, so both paths take the same time.
@@ -207,6 +207,18 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def change_roles(user: User, roles, *, by: User) -> tuple[list[str], list[str]]:
+    """Set `user`'s roles as admin `by`; returns (before, after). Nobody grants themself a role: an
+    admin who could would read patient data at the next request with no second person involved."""
+    before = sorted(user.roles)
+    gained = set(roles) - set(before)
+    if by.id == user.id and gained:
+        raise PermissionDenied(f"You cannot grant yourself the role(s) {', '.join(sorted(gained))}; "
+                               "another admin must.")
+    set_roles(user, roles)
+    return before, sorted(user.roles)
 
 
 def set_roles(user: User, roles) -> None:
