@@ -34,6 +34,9 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", 25 * 1024 * 1024)) + 64 * 1024
     API_MAX_JSON_BYTES = 1024 * 1024
     MAX_ATTACHMENT_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", 25 * 1024 * 1024))
+    # Attachments are encrypted at rest with these Fernet keys (comma-separated, newest first; see
+    # docs/security.md for rotation). Without them they are stored as uploaded (development only).
+    ATTACHMENT_KEYS = os.environ.get("ATTACHMENT_KEYS") or None
     # How soon a case should be discussed after submission.
     URGENT_TARGET_HOURS = int(os.environ.get("URGENT_TARGET_HOURS", 72))
     ROUTINE_TARGET_DAYS = int(os.environ.get("ROUTINE_TARGET_DAYS", 14))

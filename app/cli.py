@@ -72,6 +72,22 @@ def register_cli(app):
         """Print the demo logins."""
         print_demo_logins()
 
+    attachments_group = click.Group("attachments", help="Stored attachments.")
+    app.cli.add_command(attachments_group)
+
+    @attachments_group.command("rotate-keys")
+    @with_appcontext
+    def rotate_attachment_keys_command():
+        """Re-encrypt every attachment with the first of ATTACHMENT_KEYS (then drop the old key)."""
+        from app.cases.attachments import attachment_store
+
+        store = attachment_store(current_app)
+        if store.cipher is None:
+            raise click.ClickException("ATTACHMENT_KEYS is not set; generate a key with "
+                                       "python -c 'from cryptography.fernet import Fernet; "
+                                       "print(Fernet.generate_key().decode())'")
+        click.echo(f"attachments re-encrypted with the newest key: {store.rotate()}")
+
     audit_group = click.Group("audit", help="The audit trail.")
     app.cli.add_command(audit_group)
 
