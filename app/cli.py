@@ -88,6 +88,21 @@ def register_cli(app):
                                        "print(Fernet.generate_key().decode())'")
         click.echo(f"attachments re-encrypted with the newest key: {store.rotate()}")
 
+    retention_group = click.Group("retention", help="Retention of patient data per site.")
+    app.cli.add_command(retention_group)
+
+    @retention_group.command("purge")
+    @with_appcontext
+    def retention_purge_command():
+        """Erase finished cases whose site's retention period has passed (run daily)."""
+        from app.cases.attachments import attachment_store
+        from app.dataprotection.operations import purge_expired
+        from app.timekeeping import now_utc
+
+        erased = purge_expired(db.session, attachment_store(current_app), at=now_utc())
+        db.session.commit()
+        click.echo(f"retention: {erased.cases} case(s) erased, {erased.files} file(s) deleted")
+
     audit_group = click.Group("audit", help="The audit trail.")
     app.cli.add_command(audit_group)
 

@@ -23,6 +23,7 @@ AREA_MODULES = (
     "app.outcomes.api",
     "app.live.api",
     "app.live.events",
+    "app.dataprotection.api",
 )
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

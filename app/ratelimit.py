@@ -24,6 +24,8 @@ limiter = Limiter(key_func=lambda: request.remote_addr or "unknown", key_prefix=
 def init_rate_limits(app) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Said every time: the limiter is shared, and an earlier app (a test) may have switched it off.
+    app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
 
 

@@ -30,6 +30,8 @@ class Organization(Base):
     country: Mapped[str] = mapped_column(String(2))  # ISO 3166-1 alpha-2
     timezone: Mapped[str] = mapped_column(String(64))  # IANA name
     residency_region: Mapped[str] = mapped_column(String(32))
+    # Finished cases are erased this many years after they finished (None: kept; app.dataprotection).
+    retention_years: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     users: Mapped[list["User"]] = relationship(back_populates="organization")
