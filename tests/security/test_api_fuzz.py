@@ -17,25 +17,30 @@ from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.checks import response_schema_conformance, status_code_conformance
 
-from tests.conftest import make_config
+from tests.conftest import BACKENDS, make_config, migrate_to_head
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 25))
 DEMO_PASSWORD = "meridian-demo-fuzz-Passphrase"
 SEEDED_AT = datetime.fromisoformat("2026-11-26T01:43:00+00:00")
 
 
-@pytest.fixture(scope="module")
-def seeded_app(sqlite_template, tmp_path_factory):
-    """One demo network for the whole run (seeding it per operation would dominate the budget)."""
+@pytest.fixture(scope="module", params=BACKENDS)
+def seeded_app(request, sqlite_template, tmp_path_factory):
+    """One demo network per backend for the whole run (seeding it per operation would dominate the
+    budget). PostgreSQL matters here: its `integer` columns are where huge ids used to overflow."""
     from app import create_app
     from app.demo.seed import seed_demo
     from app.extensions import db
 
     directory = tmp_path_factory.mktemp("fuzz")
-    path = directory / "meridian.sqlite"
-    shutil.copyfile(sqlite_template, path)
-    application = create_app(make_config(f"sqlite:///{path}", str(directory / "instance"),
-                                         RATELIMIT_ENABLED=False))
+    if request.param == "sqlite":
+        path = directory / "meridian.sqlite"
+        shutil.copyfile(sqlite_template, path)
+        url = f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("fresh_postgres_database")("fuzz")
+        migrate_to_head(url, str(directory))
+    application = create_app(make_config(url, str(directory / "instance"), RATELIMIT_ENABLED=False))
     with application.app_context():
         seed_demo(db.session, DEMO_PASSWORD, at=SEEDED_AT)
         db.session.commit()
