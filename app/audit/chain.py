@@ -14,7 +14,7 @@ import hmac
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -43,9 +43,25 @@ def entry_hash(previous: str, row) -> str:
     return hmac.new(_key, previous.encode() + b"\n" + canonical(row), hashlib.sha256).hexdigest()
 
 
+# pg_advisory_xact_lock keys, one per partition ("MAUD" + partition).
+AUDIT_LOCK_BASE = 0x4D415544_00
+_PENDING = "audit_pending"
+
+
+def queue(session: Session, item: AuditEvent) -> None:
+    """Hold `item` until the transaction commits, then chain and write it (see `_write_queued`).
+
+    Writing at commit keeps the partition lock to the commit itself, taken in the same place by
+    every transaction (like the live-event lock), so locks are never taken in opposite orders."""
+    real = session() if callable(session) and not isinstance(session, Session) else session
+    real.info.setdefault(_PENDING, []).append(item)
+
+
 def _locked_head(session: Session, partition: int) -> AuditChainHead:
     """The partition's head, locked until commit (created at its first event)."""
     dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_BASE + partition})
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
     if insert is not None:
         session.execute(insert(AuditChainHead).values(partition=partition, position=0, entry_hash=GENESIS)
@@ -56,6 +72,15 @@ def _locked_head(session: Session, partition: int) -> AuditChainHead:
         head = AuditChainHead(partition=partition, position=0, entry_hash=GENESIS)
         session.add(head)
     return head
+
+
+@event.listens_for(Session, "before_commit")
+def write_queued(session: Session) -> None:
+    """Chain and write the events queued in this transaction (at commit, or before reading the trail)."""
+    queued = session.info.pop(_PENDING, None)
+    if queued:
+        session.add_all(queued)
+        session.flush()
 
 
 @event.listens_for(Session, "before_flush")
@@ -78,6 +103,7 @@ def _chain_new_events(session: Session, flush_context, instances) -> None:
 def _forget_partition(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop("audit_partition", None)
+        session.info.pop(_PENDING, None)
 
 
 # --- verification --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from sqlalchemy import and_, func, or_, select
 
 from app.accounts.models import User
 from app.audit.models import AuditEvent
+from app.audit.operations import write_now
 from app.cases import api as cases_api
 from app.cases import workflow
 from app.cases.models import Attachment, Case
@@ -91,7 +92,7 @@ def case_audit_trail(case_id: int):
     case = case_with_readable_trail(case_id)
     before = _cursor()
     cases_api.audit_case("case.audit_viewed", target_id=case.id, detail={"before": before} if before else {})
-    db.session.flush()
+    write_now(db.session)
     condition = trail_condition(case)
     total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(condition))
     statement = select(AuditEvent).where(condition)

@@ -21,6 +21,7 @@ def test_every_response_carries_the_security_headers(client, path):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert "Strict-Transport-Security" not in response.headers  # not over plain HTTP in development
+    response.close()
 
 
 def test_production_sends_hsts(database_url, tmp_path):
