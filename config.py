@@ -37,6 +37,8 @@ class Config:
     # Attachments are encrypted at rest with these Fernet keys (comma-separated, newest first; see
     # docs/security.md for rotation). Without them they are stored as uploaded (development only).
     ATTACHMENT_KEYS = os.environ.get("ATTACHMENT_KEYS") or None
+    # Live events exist for replay to clients that reconnect; `flask retention purge` drops older ones.
+    LIVE_EVENT_RETENTION_DAYS = int(os.environ.get("LIVE_EVENT_RETENTION_DAYS", 30))
     # How soon a case should be discussed after submission.
     URGENT_TARGET_HOURS = int(os.environ.get("URGENT_TARGET_HOURS", 72))
     ROUTINE_TARGET_DAYS = int(os.environ.get("ROUTINE_TARGET_DAYS", 14))

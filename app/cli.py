@@ -99,9 +99,11 @@ def register_cli(app):
         from app.dataprotection.operations import purge_expired
         from app.timekeeping import now_utc
 
-        erased = purge_expired(db.session, attachment_store(current_app), at=now_utc())
+        erased = purge_expired(db.session, attachment_store(current_app), at=now_utc(),
+                               live_event_days=current_app.config["LIVE_EVENT_RETENTION_DAYS"])
         db.session.commit()
-        click.echo(f"retention: {erased.cases} case(s) erased, {erased.files} file(s) deleted")
+        click.echo(f"retention: {erased.cases} case(s) erased, {erased.files} file(s) deleted, "
+                   f"{erased.live_events} live event(s) deleted")
 
     audit_group = click.Group("audit", help="The audit trail.")
     app.cli.add_command(audit_group)

@@ -12,7 +12,7 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -170,10 +170,14 @@ def set_retention(organization: Organization, years: int | None) -> None:
     organization.retention_years = years
 
 
-def purge_expired(session: Session, store, *, at: datetime) -> Erased:
-    """Erase the finished cases of each site whose retention period has passed since they finished."""
+def purge_expired(session: Session, store, *, at: datetime, live_event_days: int = 30) -> Erased:
+    """Erase the finished cases of each site whose retention period has passed since they finished,
+    and live events older than `live_event_days` (they exist for replay to reconnecting clients;
+    the notes and comments they repeat stay with their case)."""
     at = ensure_utc(at)
     erased = Erased()
+    stale = session.execute(delete(LiveEvent).where(LiveEvent.at < at - timedelta(days=live_event_days)))
+    erased.live_events += stale.rowcount or 0
     for organization in session.scalars(select(Organization).where(Organization.retention_years.is_not(None))):
         cutoff = at.replace(year=at.year - organization.retention_years)
         expired = session.scalars(select(Case).where(Case.organization_id == organization.id,

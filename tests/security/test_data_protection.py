@@ -99,9 +99,13 @@ def test_retention_erases_cases_finished_longer_ago_than_the_site_keeps_them(app
     recent.updated_at = datetime(2023, 1, 1, tzinfo=timezone.utc)
     session.add(recent)
     session.commit()
-    erased = purge_expired(session, attachment_store(app), at=DURING_THE_MEETING)
+    session.add(LiveEvent(room="board:1", type="board.updated", data={"board_id": 1},
+                          at=datetime(2026, 9, 1, tzinfo=timezone.utc)))
+    session.commit()
+    erased = purge_expired(session, attachment_store(app), at=DURING_THE_MEETING, live_event_days=30)
     session.commit()
     assert erased.cases == 1 and erased.files == 1
+    assert session.scalars(select(LiveEvent).where(LiveEvent.room == "board:1")).all() == []
     session.expire_all()
     assert session.get(Case, old.id) is None and session.get(Case, recent.id) is not None
     [tombstone] = session.scalars(select(AuditEvent).where(AuditEvent.action == "case.erased")).all()
