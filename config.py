@@ -21,7 +21,8 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", _INSECURE_DEV_KEY)
     # None means "SQLite file in the instance folder"; the factory fills in the path.
     SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("DATABASE_URL"))
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: a database error must not log the values bound to it (patient data).
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "meridian-socketio")
     SOCKETIO_ASYNC_MODE = "threading"
@@ -38,19 +39,36 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", 25 * 1024 * 1024)) + 64 * 1024
     API_MAX_JSON_BYTES = 1024 * 1024
     MAX_ATTACHMENT_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", 25 * 1024 * 1024))
+    # Attachments are encrypted at rest with these Fernet keys (comma-separated, newest first; see
+    # docs/security.md for rotation). Without them they are stored as uploaded (development only).
+    ATTACHMENT_KEYS = os.environ.get("ATTACHMENT_KEYS") or None
+    # Live events exist for replay to clients that reconnect; `flask retention purge` drops older ones.
+    LIVE_EVENT_RETENTION_DAYS = int(os.environ.get("LIVE_EVENT_RETENTION_DAYS", 30))
     # How soon a case should be discussed after submission.
     URGENT_TARGET_HOURS = int(os.environ.get("URGENT_TARGET_HOURS", 72))
     ROUTINE_TARGET_DAYS = int(os.environ.get("ROUTINE_TARGET_DAYS", 14))
 
     API_TOKEN_LIFETIME_HOURS = int(os.environ.get("API_TOKEN_LIFETIME_HOURS", 24 * 14))
-    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", 5))
-    LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", 15))
+    # Rate limits (Flask-Limiter notation), kept in Redis when REDIS_URL is set. Failed sign-ins never
+    # lock an account: after SIGN_IN_FREE_FAILURES from one address for one account, that pair waits
+    # 1, 2, 4... seconds (at most SIGN_IN_MAX_DELAY_SECONDS) before its next try.
+    SIGN_IN_LIMIT_PER_ADDRESS = os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "20 per minute;200 per hour")
+    FAILED_SIGN_IN_LIMIT_PER_ACCOUNT = os.environ.get("FAILED_SIGN_IN_LIMIT_PER_ACCOUNT", "30 per 10 minutes")
+    SIGN_IN_FREE_FAILURES = int(os.environ.get("SIGN_IN_FREE_FAILURES", 3))
+    SIGN_IN_MAX_DELAY_SECONDS = int(os.environ.get("SIGN_IN_MAX_DELAY_SECONDS", 300))
+    API_LIMIT_PER_TOKEN = os.environ.get("API_LIMIT_PER_TOKEN", "600 per minute")
+    # argon2 needs PASSWORD_HASH_MEMORY_KIB per hash: at most this many run at once per process.
+    PASSWORD_HASH_CONCURRENCY = int(os.environ.get("PASSWORD_HASH_CONCURRENCY", 4))
 
     # argon2id cost; the defaults follow the argon2-cffi recommendation (RFC 9106 low-memory profile).
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_KIB = 64 * 1024
 
+    # Keys the audit trail's hash chain; keep it out of the database and never change it (without it the
+    # chain is keyed by SECRET_KEY, which must then never change either).
+    AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY") or None
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "meridian-demo")
+    DEMO_SEED_ALLOWED = True  # the demo's people share a published password
     RUN_SCHEDULER_IN_PROCESS = False
 
     # E-mail copies of notifications; without SMTP_HOST they are logged instead of sent.
@@ -75,11 +93,18 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     PASSWORD_HASH_TIME_COST = 1
     PASSWORD_HASH_MEMORY_KIB = 64
-    SQLALCHEMY_ENGINE_OPTIONS = {}
+    # Tests sign many people in from one address; tests of the limits set their own.
+    SIGN_IN_LIMIT_PER_ADDRESS = "10000 per minute"
+    FAILED_SIGN_IN_LIMIT_PER_ACCOUNT = "10000 per minute"
+    API_LIMIT_PER_TOKEN = "10000 per minute"
+    SIGN_IN_FREE_FAILURES = 1000
+    SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True}
 
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    SECURITY_HSTS = True  # served over HTTPS only: browsers must never fall back to HTTP
+    DEMO_SEED_ALLOWED = False
 
     @classmethod
     def check(cls):

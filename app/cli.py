@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from app.demo import network, seed
 from app.extensions import db
@@ -22,6 +23,9 @@ def register_cli(app):
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database has data.")
     def seed_demo_command(if_empty: bool):
         """Create the demo network (organisations and users of every role)."""
+        if not current_app.config.get("DEMO_SEED_ALLOWED"):
+            raise click.ClickException("seed-demo refuses to run under the production configuration: "
+                                       "every demo account shares a published password")
         if not network.database_is_empty(db.session):
             if if_empty:
                 click.echo("Database already has data; demo not seeded.")
@@ -69,3 +73,52 @@ def register_cli(app):
     def demo_logins_command():
         """Print the demo logins."""
         print_demo_logins()
+
+    attachments_group = click.Group("attachments", help="Stored attachments.")
+    app.cli.add_command(attachments_group)
+
+    @attachments_group.command("rotate-keys")
+    @with_appcontext
+    def rotate_attachment_keys_command():
+        """Re-encrypt every attachment with the first of ATTACHMENT_KEYS (then drop the old key)."""
+        from app.cases.attachments import attachment_store
+
+        store = attachment_store(current_app)
+        if store.cipher is None:
+            raise click.ClickException("ATTACHMENT_KEYS is not set; generate a key with "
+                                       "python -c 'from cryptography.fernet import Fernet; "
+                                       "print(Fernet.generate_key().decode())'")
+        click.echo(f"attachments re-encrypted with the newest key: {store.rotate()}")
+
+    retention_group = click.Group("retention", help="Retention of patient data per site.")
+    app.cli.add_command(retention_group)
+
+    @retention_group.command("purge")
+    @with_appcontext
+    def retention_purge_command():
+        """Erase finished cases whose site's retention period has passed (run daily)."""
+        from app.cases.attachments import attachment_store
+        from app.dataprotection.operations import purge_expired
+        from app.timekeeping import now_utc
+
+        erased = purge_expired(db.session, attachment_store(current_app), at=now_utc(),
+                               live_event_days=current_app.config["LIVE_EVENT_RETENTION_DAYS"])
+        db.session.commit()
+        click.echo(f"retention: {erased.cases} case(s) erased, {erased.files} file(s) deleted, "
+                   f"{erased.live_events} live event(s) deleted")
+
+    audit_group = click.Group("audit", help="The audit trail.")
+    app.cli.add_command(audit_group)
+
+    @audit_group.command("verify")
+    @with_appcontext
+    def audit_verify_command():
+        """Check the audit trail's hash chain; one line, exit 1 naming where it is broken."""
+        from app.audit.chain import verify
+
+        checked, breaks = verify(db.session)
+        if breaks:
+            shown = "; ".join(str(b) for b in breaks[:5])
+            more = f" (and {len(breaks) - 5} more)" if len(breaks) > 5 else ""
+            raise click.ClickException(f"audit trail broken: {shown}{more}")
+        click.echo(f"audit trail intact: {checked} events checked")

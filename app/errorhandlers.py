@@ -9,10 +9,10 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.api.problems import problem, validation_problem
-from app.errors import (Conflict, DomainError, InvalidInput, NotAuthenticated, NotFound,
+from app.errors import (Conflict, DomainError, InvalidInput, MalformedInput, NotAuthenticated, NotFound,
                         PermissionDenied, TooManyAttempts)
 
-_DOMAIN_STATUS = ((InvalidInput, 422), (NotFound, 404), (Conflict, 409), (PermissionDenied, 403),
+_DOMAIN_STATUS = ((MalformedInput, 400), (InvalidInput, 422), (NotFound, 404), (Conflict, 409), (PermissionDenied, 403),
                   (NotAuthenticated, 401), (TooManyAttempts, 429))
 
 
@@ -27,6 +27,12 @@ def _status_of(error: DomainError) -> int:
     return 400
 
 
+def _allow_header(error: HTTPException) -> dict:
+    """A 405 says which methods the URL does take (RFC 9110 requires `Allow`)."""
+    methods = getattr(error, "valid_methods", None)
+    return {"Allow": ", ".join(sorted(methods))} if methods else {}
+
+
 def register_error_handlers(app):
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
@@ -35,6 +41,9 @@ def register_error_handlers(app):
         db.session.rollback()
         status = _status_of(error)
         if _wants_problem():
+            if isinstance(error, MalformedInput):
+                return problem(400, f"{error.field}: {error.message}",
+                               errors=[{"field": error.field, "message": error.message}])
             if isinstance(error, InvalidInput):
                 return validation_problem([{"field": error.field, "message": error.message}])
             headers = {}
@@ -43,7 +52,10 @@ def register_error_handlers(app):
             if isinstance(error, NotAuthenticated):
                 headers["WWW-Authenticate"] = 'Bearer realm="meridian"'
             return problem(status, error.message, headers=headers, **getattr(error, "extra", {}))
-        return render_template("error.html", status=status, message=error.message), status
+        message = error.message
+        if isinstance(error, MalformedInput):
+            message = f"{error.field}: {error.message}"
+        return render_template("error.html", status=status, message=message), status
 
     @app.errorhandler(RequestEntityTooLarge)
     def handle_too_large(error):
@@ -68,8 +80,9 @@ def register_error_handlers(app):
                 detail = f"Nothing at {request.path}."
             elif error.code == 405:
                 detail = f"{request.method} is not allowed on {request.path}."
-            return problem(error.code or 500, detail)
-        return render_template("error.html", status=error.code, message=error.description), error.code
+            return problem(error.code or 500, detail, headers=_allow_header(error))
+        return (render_template("error.html", status=error.code, message=error.description), error.code,
+                _allow_header(error))
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

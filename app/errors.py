@@ -16,6 +16,10 @@ class InvalidInput(DomainError):
         self.field = field
 
 
+class MalformedInput(InvalidInput):
+    """Input that cannot be read at all (e.g. text holding a NUL character): 400, naming the field."""
+
+
 class NotFound(DomainError):
     pass
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import os
 
-from flask import Flask
+from flask import Flask, request
 
 from app.accounts import passwords
 
@@ -23,6 +23,7 @@ AREA_MODULES = (
     "app.outcomes.api",
     "app.live.api",
     "app.live.events",
+    "app.dataprotection.api",
 )
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -45,8 +46,12 @@ def build_app(config_class=None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
             app.instance_path, "meridian.sqlite"
         )
-    passwords.configure(app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_KIB"])
+    passwords.configure(app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_KIB"],
+                        app.config["PASSWORD_HASH_CONCURRENCY"])
 
+    from app.audit import chain
+
+    chain.configure(app.config.get("AUDIT_CHAIN_KEY") or "audit-chain:" + app.config["SECRET_KEY"])
     _init_extensions(app)
     _register_areas(app)
     return app
@@ -81,10 +86,16 @@ def _init_extensions(app: Flask) -> None:
     )
 
     @login_manager.user_loader
-    def load_user(user_id: str):
+    def load_user(session_id: str):
+        """`<user id>.<session generation>`: a cookie from an earlier generation signs nobody in."""
         from app.accounts.models import User
+        from app.inputs import parse_id
 
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        user_id, _, generation = session_id.partition(".")
+        user = db.session.get(User, parse_id(user_id)) if parse_id(user_id) else None
+        if user is None or not generation.isdecimal() or int(generation) != (user.session_generation or 0):
+            return None
+        return user
 
 
 def _register_fhir(app: Flask) -> None:
@@ -105,6 +116,9 @@ def _register_areas(app: Flask) -> None:
     from app.web import web
     from app.web.filters import register_filters
 
+    from app.inputs import IdConverter, refuse_nul_characters
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     # Each area's API module adds its routes to the shared blueprint when imported.
     for module in AREA_MODULES:
         importlib.import_module(module)
@@ -116,7 +130,14 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(calendar_feed)
     _register_fhir(app)
     app.before_request(enforce_declared_access)
+    app.before_request(lambda: refuse_nul_characters(request))
     register_error_handlers(app)
+    from app.headers import secure_headers
+
+    secure_headers(app)
+    from app.ratelimit import init_rate_limits
+
+    init_rate_limits(app)
     register_filters(app)
 
     from app.cli import register_cli

@@ -87,7 +87,7 @@ def page(roles=SIGNED_IN):
 def enforce_declared_access():
     """before_request hook: refuse any view that does not say who may use it."""
     # `g` lives as long as the app context, which tests and CLI commands share across requests.
-    for name in ("actor", "auth_method", "api_token"):
+    for name in ("actor", "auth_method", "api_token", "_login_user"):  # _login_user: Flask-Login's
         g.pop(name, None)
     if request.endpoint is None or request.endpoint == "static":
         return None

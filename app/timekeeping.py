@@ -20,6 +20,18 @@ _ISO_INSTANT = re.compile(
 )
 
 
+# The years Meridian handles: far enough either side for any clinical record, and away from the
+# ends of `datetime`, where converting zones or adding a week would overflow.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
+
+
+def check_supported_year(value):
+    """Return `value` (a date or datetime) unchanged, or raise ValueError fit to show a person."""
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"must be between the years {EARLIEST_YEAR} and {LATEST_YEAR}")
+    return value
+
+
 class NaiveDatetimeError(ValueError):
     """A datetime without a time zone reached code that needs an instant."""
 
@@ -57,6 +69,7 @@ def parse_instant(text: str) -> datetime:
         )
     except ValueError as exc:
         raise ValueError(f"is not a valid date-time ({exc})") from None
+    check_supported_year(local)
     if offset.upper() == "Z":
         delta = timedelta(0)
     else:

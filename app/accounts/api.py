@@ -16,8 +16,9 @@ from app.api.schema import OutputInstant, RequestBody, ResponseBody
 from app.audit.operations import record as audit
 from app.errors import DomainError, InvalidInput, NotAuthenticated, NotFound, TooManyAttempts
 from app.extensions import db
+from app.ratelimit import sign_in, sign_in_limits
 from app.security import PUBLIC, current_actor
-from app.timekeeping import format_instant, now_utc
+from app.timekeeping import now_utc
 
 RoleName = Literal["referrer", "specialist", "coordinator", "admin"]
 
@@ -93,31 +94,21 @@ def user_out(user: User) -> dict:
     }
 
 
-def lockout_policy() -> operations.LockoutPolicy:
-    config = current_app.config
-    return operations.LockoutPolicy(
-        max_failures=config["LOGIN_MAX_FAILURES"],
-        lockout=timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"]),
-    )
-
-
 @api.post("/auth/token")
+@sign_in_limits
 @endpoint(summary="Exchange e-mail and password for a bearer token", roles=PUBLIC,
-          body=TokenRequest, response=TokenResponse, status=201, tags=("auth",))
+          body=TokenRequest, response=TokenResponse, status=201, tags=("auth",),
+          errors={401: "Wrong e-mail or password"})
 def create_token(body: TokenRequest):
     at = now_utc()
     try:
-        user = operations.authenticate(db.session, body.email, body.password, at=at,
-                                       policy=lockout_policy())
+        user = sign_in(db.session, body.email, body.password, at=at)
     except operations.SignInRefused as refusal:
         audit(db.session, "auth.token_refused", source_address=request.remote_addr,
               detail={"email": operations.normalize_email(body.email), "reason": refusal.message})
         db.session.commit()  # keep the failure count and the audit row
-        if refusal.locked_until is not None:
-            raise TooManyAttempts(
-                f"{refusal.message} Try again after {format_instant(refusal.locked_until)}.",
-                retry_after=max(1, int((refusal.locked_until - at).total_seconds())),
-            ) from None
+        if refusal.retry_after is not None:
+            raise TooManyAttempts(refusal.message, retry_after=refusal.retry_after) from None
         raise NotAuthenticated(refusal.message) from None
     lifetime = timedelta(hours=current_app.config["API_TOKEN_LIFETIME_HOURS"])
     secret, record = operations.issue_token(db.session, user, at=at, lifetime=lifetime,
@@ -152,6 +143,22 @@ def update_me(body: ProfilePatch):
     user = current_actor()
     _apply_profile(user, body)
     return user_out(user)
+
+
+class PasswordChange(RequestBody):
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024)
+
+
+@api.post("/me/password")
+@endpoint(summary="Change my password: every session and API token of mine ends, this one included",
+          body=PasswordChange, status=204, tags=("users",))
+def change_my_password(body: PasswordChange):
+    user = current_actor()
+    operations.change_password(db.session, user, body.current_password, body.new_password, at=now_utc())
+    audit(db.session, "auth.password_changed", actor=user, target_type="user", target_id=user.id,
+          source_address=request.remote_addr)
+    return None
 
 
 def _apply_profile(user: User, body) -> None:
@@ -211,12 +218,14 @@ def update_user(user_id: int, body: UserPatch):
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound(f"No user with id {user_id}.")
-    _apply_profile(user, body)
+    detail = {"fields": sorted(body.model_fields_set)}
     if body.roles is not None:
-        operations.set_roles(user, body.roles)
+        before, after = operations.change_roles(user, body.roles, by=current_actor())
+        if before != after:
+            detail["roles"] = {"before": before, "after": after}
+    _apply_profile(user, body)
     if body.is_active is not None:
         user.is_active = body.is_active
     audit(db.session, "user.updated", actor=current_actor(), target_type="user",
-          target_id=user.id, source_address=request.remote_addr,
-          detail={"fields": sorted(body.model_fields_set)})
+          target_id=user.id, source_address=request.remote_addr, detail=detail)
     return ApiResponse(user_out(user))

@@ -30,6 +30,8 @@ class Organization(Base):
     country: Mapped[str] = mapped_column(String(2))  # ISO 3166-1 alpha-2
     timezone: Mapped[str] = mapped_column(String(64))  # IANA name
     residency_region: Mapped[str] = mapped_column(String(32))
+    # Finished cases are erased this many years after they finished (None: kept; app.dataprotection).
+    retention_years: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     users: Mapped[list["User"]] = relationship(back_populates="organization")
@@ -50,6 +52,8 @@ class User(Base):
     failed_login_count: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session cookie's user id: raising it ends every session (sign-out, new password).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     organization: Mapped[Organization] = relationship(back_populates="users")
@@ -79,7 +83,7 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}.{self.session_generation or 0}"
 
 
 class UserRole(Base):

@@ -1,4 +1,4 @@
-"""Account operations: sign-in with lockout, API tokens, creating people and organisations.
+"""Account operations: sign-in, API tokens, creating people and organisations.
 
 Plain Python over a SQLAlchemy session; callers commit. Times are passed in (`at`) so the
 rules can be tested without waiting.
@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytz
@@ -17,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts import passwords
 from app.accounts.models import ROLE_VALUES, ApiToken, Organization, User, UserRole
-from app.errors import Conflict, InvalidInput
+from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.timekeeping import ensure_utc, validate_zone
 
 # A dummy hash to verify against when the e-mail is unknown, so both paths take the same time.
@@ -30,18 +29,12 @@ _REGION = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
 
 
 class SignInRefused(Exception):
-    """Wrong credentials, an inactive account, or a locked one (then `locked_until` is set)."""
+    """Wrong credentials, an inactive account, or tried again too soon (then `retry_after` is set)."""
 
-    def __init__(self, message: str, locked_until: datetime | None = None):
+    def __init__(self, message: str, retry_after: int | None = None):
         super().__init__(message)
         self.message = message
-        self.locked_until = locked_until
-
-
-@dataclass(frozen=True)
-class LockoutPolicy:
-    max_failures: int = 5
-    lockout: timedelta = timedelta(minutes=15)
+        self.retry_after = retry_after
 
 
 def normalize_email(email: str) -> str:
@@ -52,13 +45,12 @@ def find_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
-def authenticate(
-    session: Session, email: str, password: str, *, at: datetime, policy: LockoutPolicy
-) -> User:
+def authenticate(session: Session, email: str, password: str, *, at: datetime) -> User:
     """Return the user whose credentials these are, or raise SignInRefused.
 
-    After `policy.max_failures` consecutive failures the account is locked for `policy.lockout`;
-    while locked even the right password is refused, which stops online guessing.
+    Failures are counted on the account (for its owner and the audit) but never lock it: anyone who
+    knows an e-mail address could otherwise keep a clinician out. Guessing is slowed at the edge
+    instead (`app.ratelimit`: a growing delay per address and account, and rate limits).
     """
     global _TIMING_DUMMY_HASH
     at = ensure_utc(at)
@@ -68,20 +60,8 @@ def authenticate(
             _TIMING_DUMMY_HASH = passwords.hash_password(secrets.token_hex(8))
         passwords.verify_password(_TIMING_DUMMY_HASH, password)
         raise SignInRefused("The e-mail address or password is wrong.")
-    if user.locked_until is not None and user.locked_until > at:
-        raise SignInRefused(
-            "Too many failed sign-in attempts; this account is locked for a while.",
-            locked_until=user.locked_until,
-        )
     if not passwords.verify_password(user.password_hash, password):
         user.failed_login_count = (user.failed_login_count or 0) + 1
-        if user.failed_login_count >= policy.max_failures:
-            user.locked_until = at + policy.lockout
-            user.failed_login_count = 0
-            raise SignInRefused(
-                "Too many failed sign-in attempts; this account is locked for a while.",
-                locked_until=user.locked_until,
-            )
         raise SignInRefused("The e-mail address or password is wrong.")
     if not user.is_active:
         raise SignInRefused("This account has been deactivated.")
@@ -91,6 +71,27 @@ def authenticate(
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     return user
+
+
+def end_every_session(user: User) -> None:
+    """Every browser session of `user` stops working at its next request (cookies are client-side)."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
+def change_password(session: Session, user: User, current: str, new: str, *, at: datetime) -> None:
+    """Check the current password and the new one's strength, then end every session and API token
+    (a thief holding either loses it); the caller signs the person's own browser in again."""
+    at = ensure_utc(at)
+    if not passwords.verify_password(user.password_hash, current):
+        raise InvalidInput("current_password", "is not your current password")
+    if new == current:
+        raise InvalidInput("new_password", "must differ from the current password")
+    passwords.check_strength(new, email=user.email, name=user.name, field="new_password")
+    user.password_hash = passwords.hash_password(new)
+    end_every_session(user)
+    for record in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                         ApiToken.revoked_at.is_(None))):
+        revoke_token(record, at=at)
 
 
 def _token_digest(token: str) -> str:
@@ -183,12 +184,14 @@ def create_user(
     roles,
     languages=(),
     display_timezone: str | None = None,
+    check_strength: bool = True,
 ) -> User:
+    """`check_strength=False` only for passwords nobody chose (random ones, the demo's published one)."""
     email = normalize_email(email)
     if find_user_by_email(session, email) is not None:
         raise Conflict(f"A user with e-mail {email} already exists.")
-    if len(password) < 10:
-        raise InvalidInput("password", "must be at least 10 characters long")
+    if check_strength:
+        passwords.check_strength(password, email=email, name=name)
     checked_zone("display_timezone", display_timezone)
     user = User(
         email=email,
@@ -204,6 +207,18 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def change_roles(user: User, roles, *, by: User) -> tuple[list[str], list[str]]:
+    """Set `user`'s roles as admin `by`; returns (before, after). Nobody grants themself a role: an
+    admin who could would read patient data at the next request with no second person involved."""
+    before = sorted(user.roles)
+    gained = set(roles) - set(before)
+    if by.id == user.id and gained:
+        raise PermissionDenied(f"You cannot grant yourself the role(s) {', '.join(sorted(gained))}; "
+                               "another admin must.")
+    set_roles(user, roles)
+    return before, sorted(user.roles)
 
 
 def set_roles(user: User, roles) -> None:

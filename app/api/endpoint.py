@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from app.api.problems import problem, validation_problem
 from app.api.schema import describe_errors
 from app.extensions import db
+from app.inputs import out_of_range
 from app.security import PUBLIC, SIGNED_IN, current_actor, declare_access, is_allowed
 
 _UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -31,9 +32,10 @@ class ApiResponse:
 def endpoint(*, summary: str, roles=SIGNED_IN, body: type[BaseModel] | None = None,
              query: type[BaseModel] | None = None, response: type[BaseModel] | None = None,
              many: bool = False, status: int = 200, tags: tuple[str, ...] = (),
-             raw_body: str | None = None):
+             raw_body: str | None = None, errors: dict[int, str] | None = None):
     """`raw_body` names the media type of a body the view reads itself (a CSV file, an upload);
-    it is only described in the OpenAPI document."""
+    it is only described in the OpenAPI document. `errors` documents statuses beyond the ones
+    every operation of its kind may return (see `app.api.openapi`)."""
     access = roles if roles in (PUBLIC, SIGNED_IN) else frozenset(roles)
 
     def decorator(view):
@@ -51,16 +53,16 @@ def endpoint(*, summary: str, roles=SIGNED_IN, body: type[BaseModel] | None = No
                 refusal = _check_csrf_for_cookie_auth()
                 if refusal is not None:
                     return refusal
-            if body is not None:
-                parsed = _parse_body(body)
+            for name, model, parse in (("body", body, _parse_body), ("query", query, _parse_query)):
+                if model is None:
+                    continue
+                parsed = parse(model)
                 if not isinstance(parsed, BaseModel):
                     return parsed
-                kwargs["body"] = parsed
-            if query is not None:
-                parsed = _parse_query(query)
-                if not isinstance(parsed, BaseModel):
-                    return parsed
-                kwargs["query"] = parsed
+                beyond = out_of_range(parsed)
+                if beyond:
+                    return validation_problem(beyond)
+                kwargs[name] = parsed
             result = view(*args, **kwargs)
             db.session.commit()
             return _serialise(result)
@@ -88,6 +90,7 @@ def endpoint(*, summary: str, roles=SIGNED_IN, body: type[BaseModel] | None = No
         wrapper._api_spec = {
             "summary": summary, "access": access, "body": body, "query": query,
             "response": response, "many": many, "status": status, "tags": tags, "raw_body": raw_body,
+            "errors": errors or {},
         }
         return declare_access(wrapper, access)
 

@@ -107,13 +107,17 @@ def _operation(rule, method, spec, parameters, key_map):
         success["content"] = {"application/json": {"schema": schema}}
     operation["responses"][str(spec["status"])] = success
     problem_ref = {"content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
-    codes = {"400": "Malformed request", "422": "Invalid fields"}
+    codes = {"400": "Malformed request (e.g. text holding a NUL character)", "422": "Invalid fields",
+             "429": "Too many requests; retry after the number of seconds in `Retry-After`"}
     if access != PUBLIC:
         codes.update({"401": "Not signed in", "403": "Not allowed"})
     if spec["body"] is not None or spec.get("raw_body"):
         codes.update({"413": "Body too large", "415": "Body of the wrong type"})
     if parameters:
-        codes["404"] = "Not found"
+        codes["404"] = "Not found (also any id beyond 2147483647)"
+    if method in ("POST", "PUT", "PATCH", "DELETE"):
+        codes["409"] = "Conflicts with the current state (e.g. a meeting that is not running)"
+    codes.update({str(code): text for code, text in spec.get("errors", {}).items()})
     for code, description in codes.items():
         operation["responses"][code] = {"description": description, **problem_ref}
     return operation

@@ -7,7 +7,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
-def problem(status: int, detail: str, *, type_: str = "about:blank", title: str | None = None,
+def problem(status: int, detail: str, /, *, type_: str = "about:blank", title: str | None = None,
             errors: list[dict] | None = None, headers: dict | None = None, **extra):
     body = {
         "type": type_,
@@ -17,7 +17,8 @@ def problem(status: int, detail: str, *, type_: str = "about:blank", title: str 
     }
     if errors:
         body["errors"] = errors
-    body.update(extra)
+    # Extra members never replace the standard ones (a conflict's `status` must not hide the code).
+    body.update({name: value for name, value in extra.items() if name not in body and name != "errors"})
     response = jsonify(body)
     response.status_code = status
     response.mimetype = PROBLEM_MEDIA_TYPE

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, PlainSerializer
 
-from app.timekeeping import ensure_utc, format_instant
+from app.inputs import field_path
+from app.timekeeping import check_supported_year, ensure_utc, format_instant
 
 
 class RequestBody(BaseModel):
@@ -20,23 +21,13 @@ class ResponseBody(BaseModel):
 
 
 # An instant: offset required on input, UTC with a trailing Z on output.
+# Years outside the supported range are refused before conversion (which could overflow).
 Instant = Annotated[
     AwareDatetime,
-    AfterValidator(ensure_utc),
+    AfterValidator(lambda value: ensure_utc(check_supported_year(value))),
     PlainSerializer(lambda value: format_instant(value), return_type=str),
 ]
 OutputInstant = Annotated[datetime, PlainSerializer(format_instant, return_type=str)]
-
-
-def field_path(location) -> str:
-    """pydantic's location tuple as `a.b[0].c`."""
-    path = ""
-    for part in location:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += ("." if path else "") + str(part)
-    return path
 
 
 def describe_errors(validation_error) -> list[dict]:

@@ -8,6 +8,7 @@ from app.api import api
 from app.api.endpoint import endpoint
 from app.api.schema import Instant, OutputInstant, ResponseBody
 from app.audit.models import AuditEvent
+from app.audit.operations import write_now
 from app.extensions import db
 
 
@@ -36,6 +37,7 @@ class AuditEventOut(ResponseBody):
 @endpoint(summary="The audit trail, newest first", roles={"admin"}, query=AuditQuery,
           response=AuditEventOut, many=True, tags=("audit",))
 def list_audit_events(query: AuditQuery):
+    write_now(db.session)
     statement = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(query.limit)
     for column in ("action", "actor_id", "target_type", "target_id"):
         value = getattr(query, column)

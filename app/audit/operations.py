@@ -1,10 +1,17 @@
-"""Writing the audit trail. Operations add to the session; the caller commits."""
+"""Writing the audit trail. Operations queue events on the session; the caller commits, and the
+events are written (chained, app/audit/chain.py) as it does: a rollback discards them."""
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from app.audit import chain  # noqa: F401 - chains every event as it is written
 from app.audit.models import AuditEvent
 from app.timekeeping import now_utc
+
+
+def write_now(session: Session) -> None:
+    """Write this transaction's queued events now, so a read of the trail in it includes them."""
+    chain.write_queued(session() if callable(session) and not isinstance(session, Session) else session)
 
 
 def record(
@@ -26,5 +33,5 @@ def record(
         source_address=source_address,
         detail=detail or {},
     )
-    session.add(audit_event)
+    chain.queue(session, audit_event)  # written, chained, when the transaction commits
     return audit_event

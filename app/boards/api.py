@@ -256,6 +256,7 @@ def get_board(board_id: int):
 def update_board(board_id: int, body: BoardPatch):
     at = now_utc()
     board = operations.get_board(db.session, board_id)
+    operations.require_board_manager(current_actor(), board)
     changes = {name: getattr(body, name) for name in body.model_fields_set}
     for name in changes:
         if changes[name] is None and name not in ("timezone", "quorum", "anchor_date"):

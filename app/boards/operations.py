@@ -75,6 +75,12 @@ def require_member_manager(actor: User, board: Board) -> None:
         raise PermissionDenied(f"Only the coordinators of {board.name} or an admin may change its members.")
 
 
+def require_board_manager(actor: User, board: Board) -> None:
+    """Who changes a board's settings: the same people who manage its members."""
+    if not may_manage_members(actor, board):
+        raise PermissionDenied(f"Only the coordinators of {board.name} or an admin may change it.")
+
+
 def may_manage_meeting(session: Session, actor: User, meeting: Meeting) -> bool:
     """Who edits a meeting's agenda, invitations and attendance: its board's coordinators and admins;
     for a meeting of no board, admins and the coordinator who booked or chairs it."""

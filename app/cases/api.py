@@ -6,7 +6,6 @@ not exist (404); a viewer with summary access gets the pseudonymised summary and
 """
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from typing import Annotated, Literal
 
@@ -19,7 +18,8 @@ from app.api.problems import problem, validation_problem
 from app.api.schema import OutputInstant, RequestBody, ResponseBody
 from app.audit.operations import record as audit
 from app.cases import operations, visibility, workflow
-from app.cases.attachments import AttachmentStore, AttachmentTooLarge, UnsupportedContent, clean_filename
+from app.cases.attachments import (AttachmentStore, AttachmentTooLarge, UnsupportedContent, attachment_store,
+                                   clean_filename)
 from app.cases.models import CASE_STATES, Attachment, Case
 from app.cases.visibility import FULL, SUMMARY
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -242,7 +242,7 @@ def urgency_targets() -> dict:
 
 
 def _store() -> AttachmentStore:
-    return AttachmentStore(os.path.join(current_app.instance_path, "attachments"))
+    return attachment_store(current_app)
 
 
 def _submit(case: Case):
@@ -427,8 +427,9 @@ def download_attachment(attachment_id: int):
     audit_case("attachment.downloaded", target_type="attachment", target_id=attachment.id,
            detail={"case_id": attachment.case_id, "sha256": attachment.sha256})
     # Flask adds "; charset=utf-8" to text types: only UTF-8 text is accepted as text.
-    response = send_file(path, mimetype=attachment.media_type, as_attachment=True,
-                         download_name=attachment.filename, conditional=False, etag=False, max_age=0)
+    response = send_file(_store().open(attachment.sha256), mimetype=attachment.media_type,
+                         as_attachment=True, download_name=attachment.filename, conditional=False, etag=False,
+                         max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import io
 import os
 import re
 import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
+from cryptography.fernet import Fernet, MultiFernet
 
 from app.errors import DomainError, InvalidInput
 
@@ -121,9 +124,29 @@ class StoredContent:
     newly_written: bool  # False when the same content was already stored
 
 
+def cipher_from(keys: str | None) -> MultiFernet | None:
+    """ATTACHMENT_KEYS: comma-separated Fernet keys, the newest first (it encrypts; all decrypt)."""
+    names = [key.strip() for key in (keys or "").split(",") if key.strip()]
+    return MultiFernet([Fernet(key) for key in names]) if names else None
+
+
+def attachment_store(app) -> "AttachmentStore":
+    """The app's store: `<instance>/attachments`, encrypted with ATTACHMENT_KEYS when set."""
+    return AttachmentStore(os.path.join(app.instance_path, "attachments"),
+                           cipher_from(app.config.get("ATTACHMENT_KEYS")))
+
+
+# Every Fernet token starts with its version byte 0x80, which is "gA" in URL-safe base64.
+_FERNET_PREFIX = b"gAAAAA"
+
+
 class AttachmentStore:
-    def __init__(self, root):
+    """Content-addressed files (by the SHA-256 of their plain content), encrypted at rest when a
+    cipher is given (Fernet: AES-128-CBC with HMAC-SHA256)."""
+
+    def __init__(self, root, cipher: MultiFernet | None = None):
         self.root = Path(root)
+        self.cipher = cipher
 
     def path_for(self, sha256: str) -> Path:
         if not _SHA256.match(sha256 or ""):
@@ -143,6 +166,7 @@ class AttachmentStore:
         sniffer = ContentSniffer()
         handle = tempfile.NamedTemporaryFile(dir=self.root, prefix=".upload-", delete=False)
         temporary = Path(handle.name)
+        plain = bytearray() if self.cipher is not None else None  # never written unencrypted
         try:
             with handle:
                 while True:
@@ -153,7 +177,12 @@ class AttachmentStore:
                         raise AttachmentTooLarge(limit)
                     sniffer.feed(chunk)
                     digest.update(chunk)
-                    handle.write(chunk)
+                    if plain is None:
+                        handle.write(chunk)
+                    else:
+                        plain += chunk
+                if plain:
+                    handle.write(self.cipher.encrypt(bytes(plain)))
                 handle.flush()
                 os.fsync(handle.fileno())
             if sniffer.size == 0:
@@ -173,5 +202,26 @@ class AttachmentStore:
             temporary.unlink(missing_ok=True)
             raise
 
+    def read(self, sha256: str) -> bytes:
+        """The plain content (files stored before encryption was switched on are read as they are)."""
+        data = self.path_for(sha256).read_bytes()
+        if self.cipher is not None and data.startswith(_FERNET_PREFIX):
+            return self.cipher.decrypt(data)
+        return data
+
     def open(self, sha256: str):
-        return open(self.path_for(sha256), "rb")
+        return io.BytesIO(self.read(sha256))
+
+    def rotate(self) -> int:
+        """Re-encrypt every file with the newest key (and encrypt any plain one); returns how many."""
+        if self.cipher is None:
+            raise ValueError("set ATTACHMENT_KEYS first")
+        count = 0
+        for path in sorted(self.root.glob("??/*")):
+            data = path.read_bytes()
+            token = self.cipher.rotate(data) if data.startswith(_FERNET_PREFIX) else self.cipher.encrypt(data)
+            temporary = path.with_name("." + path.name + ".rotating")
+            temporary.write_bytes(token)
+            os.replace(temporary, path)
+            count += 1
+        return count

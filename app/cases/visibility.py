@@ -29,6 +29,8 @@ from app.meetings.models import BOOKING_STATES, AgendaItem, Invitation
 
 FULL = "full"
 SUMMARY = "summary"
+# What an agenda shows in place of a case the viewer may not know exists (no id, urgency or disciplines).
+HIDDEN_CASE_LABEL = "A case you cannot see"
 CLINICAL_ROLES = frozenset({"referrer", "specialist", "coordinator"})
 # What a summary shows: nothing that names, describes or documents the patient.
 SUMMARY_FIELDS = ("id", "state", "urgency", "icd10_code", "disciplines", "board_id", "target_at")

@@ -72,6 +72,7 @@ def seed_network(session: Session, password: str) -> list[DemoLogin]:
         user = accounts.create_user(
             session, email=f"{local_part}@{EMAIL_DOMAIN}", name=name, password=password,
             organization=organization, roles=roles, languages=languages,
+            check_strength=False,  # the demo's password is published; production refuses seed-demo
         )
         logins.append(DemoLogin(user.email, name, tuple(roles), organization.name,
                                 organization.timezone))

@@ -11,6 +11,7 @@ from app.api import api
 from app.api.endpoint import endpoint
 from app.api.schema import OutputInstant, RequestBody, ResponseBody
 from app.boards.operations import get_visible_meeting
+from app.cases.api import audit_case
 from app.extensions import db
 from app.live import meeting as live
 from app.security import current_actor
@@ -65,7 +66,12 @@ def _state(meeting):
 @endpoint(summary="The live meeting: current case, who is present (local times), notes you may read",
           response=LiveStateOut, tags=("live",))
 def live_meeting_state(meeting_id: int):
-    return _state(get_visible_meeting(db.session, current_actor(), meeting_id))
+    state = _state(get_visible_meeting(db.session, current_actor(), meeting_id))
+    for item in state["agenda"]:  # the notes of each case read are patient data
+        if item["access"] is not None:
+            audit_case("case.viewed", target_id=item["case_id"],
+                       detail={"access": item["access"], "via": "live meeting API"})
+    return state
 
 
 @api.post("/meetings/<int:meeting_id>/live/start")

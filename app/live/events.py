@@ -30,6 +30,7 @@ from redis.exceptions import RedisError
 
 from app.accounts import operations as accounts
 from app.accounts.models import User
+from app.audit.operations import record as audit
 from app.extensions import db, socketio
 from app.live import heartbeat
 from app.live import publish as live_publish
@@ -80,7 +81,7 @@ def current_connection_user():
         user = record.user if record is not None and record.user.id == connection.user_id else None
     else:
         user = db.session.get(User, connection.user_id)
-        if not (current_user.is_authenticated and current_user.get_id() == str(connection.user_id)):
+        if not (current_user.is_authenticated and current_user.id == connection.user_id):
             user = None
     if user is None or not user.is_active:
         return None, connection
@@ -195,6 +196,11 @@ def _subscribe(user, connection, data):
                 socketio.emit(live_publish.SOCKET_EVENT, live_publish.payload_of(live_event, summary=access.summary),
                               to=sid, namespace="/", ignore_queue=True)
             answer["replayed"] = len(events)
+            # Replayed comments and notes are patient data read by this person.
+            audit(db.session, "live.replayed", actor=user, target_type=access.kind, target_id=access.object_id,
+                  source_address=request.remote_addr,
+                  detail={"room": room, "since": since, "events": len(events),
+                          "access": "summary" if access.summary else "full"})
     db.session.commit()   # end the read before writing presence
     if access.kind == "meeting":
         try:

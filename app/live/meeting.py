@@ -123,7 +123,7 @@ def start(session, meeting: Meeting, actor: User, *, at: datetime) -> Meeting:
         return meeting
     if meeting.status != "scheduled":
         raise Conflict(f"Meeting #{meeting.id} is {meeting.status}; only a scheduled meeting can start.",
-                       status=meeting.status)
+                       meeting_status=meeting.status)
     if at < ensure_utc(meeting.starts_at) - attendance.EARLY_JOIN:
         raise Conflict("The meeting can be opened from "
                        f"{int(attendance.EARLY_JOIN.total_seconds() // 60)} minutes before its start.")
@@ -143,7 +143,7 @@ def start(session, meeting: Meeting, actor: User, *, at: datetime) -> Meeting:
 
 def _require_running(meeting: Meeting) -> None:
     if meeting.status != "in_progress":
-        raise Conflict(f"Meeting #{meeting.id} is not running (it is {meeting.status}).", status=meeting.status)
+        raise Conflict(f"Meeting #{meeting.id} is not running (it is {meeting.status}).", meeting_status=meeting.status)
 
 
 def _agenda_item(session, meeting: Meeting, case_id: int) -> AgendaItem:

@@ -25,6 +25,7 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, scoped_session
 
+from app.inputs import MAX_ID
 from app.live.models import LiveEvent, LiveRoom
 from app.timekeeping import format_instant, now_utc
 
@@ -32,7 +33,8 @@ log = logging.getLogger(__name__)
 
 # pg_advisory_xact_lock key serialising the transactions that write live events ("MLIVE").
 LIVE_EVENT_LOCK = 0x4D4C495645
-ROOM_PATTERN = re.compile(r"^(board|meeting|case|user):([1-9][0-9]{0,17})$")
+# \Z, not $: "$" also matches before a trailing newline. Ids stay within PostgreSQL's integer.
+ROOM_PATTERN = re.compile(r"\A(board|meeting|case|user):([1-9][0-9]{0,9})\Z")
 SOCKET_EVENT = "event"
 SUMMARY_SUFFIX = ":summary"
 
@@ -52,7 +54,7 @@ def summary_room(room: str) -> str:
 
 def check_room(room: str) -> tuple[str, int]:
     match = ROOM_PATTERN.match(room or "")
-    if match is None:
+    if match is None or int(match.group(2)) > MAX_ID:
         raise ValueError(f"not a live room: {room!r} (board:<id>, meeting:<id>, case:<id>, user:<id>)")
     return match.group(1), int(match.group(2))
 

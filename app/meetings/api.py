@@ -15,7 +15,7 @@ from app.audit.operations import record as audit
 from app.boards.operations import get_visible_meeting, may_manage_meeting
 from app.boards.quorum import meeting_quorum
 from app.cases.models import Case
-from app.cases.visibility import case_access
+from app.cases.visibility import HIDDEN_CASE_LABEL, case_access
 from app.errors import InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.meetings import agenda, booking
@@ -224,23 +224,30 @@ def cancel(meeting_id: int, body: CancelIn):
 
 
 class AgendaItemOut(ResponseBody):
-    case_id: int
+    case_id: int | None = Field(description="None for a case you may not see")
     position: int
     status: str
-    urgency: str
+    urgency: str | None
     disciplines: list[str]
     rolled_from_meeting_id: int | None
+    hidden: bool = Field(default=False, description="A case you cannot see: no id, urgency or disciplines")
+    label: str | None = None
 
 
 def agenda_out(meeting: Meeting) -> list[dict]:
     rows = []
     for item in sorted(agenda.items_on(meeting), key=lambda item: item.position):
         case = db.session.get(Case, item.case_id)
+        if case_access(db.session, current_actor(), case) is None:
+            rows.append({"case_id": None, "position": item.position, "status": item.status, "urgency": None,
+                         "disciplines": [], "rolled_from_meeting_id": None, "hidden": True,
+                         "label": HIDDEN_CASE_LABEL})
+            continue
         rows.append({"case_id": case.id, "position": item.position, "status": item.status,
                      "urgency": case.urgency, "disciplines": [d.code for d in case.disciplines],
-                     "rolled_from_meeting_id": item.rolled_from_meeting_id})
+                     "rolled_from_meeting_id": item.rolled_from_meeting_id, "hidden": False})
     audit(db.session, "meeting.agenda_viewed", actor=current_actor(), target_type="meeting",
-          target_id=meeting.id, source_address=request.remote_addr, detail={"case_ids": [r["case_id"] for r in rows]})
+          target_id=meeting.id, source_address=request.remote_addr, detail={"case_ids": [r["case_id"] for r in rows if not r["hidden"]]})
     return rows
 
 

@@ -23,7 +23,7 @@ from app.meetings.models import BOOKING_STATES, Invitation, Meeting
 from app.meetings.search import eligible_for_seat
 from app.notifications.operations import notify
 from app.rotas.operations import on_call_user_ids
-from app.specialists.models import SpecialistProfile
+from app.specialists.models import Discipline, SpecialistProfile
 from app.timekeeping import ensure_utc, format_instant, to_local
 
 ANSWERS = ("accepted", "tentative", "declined")
@@ -91,6 +91,9 @@ def invite(session: Session, meeting: Meeting, user: User, *, role: str = "seat"
         raise Conflict(f"Meeting #{meeting.id} is cancelled.")
     if role == "seat" and discipline_code is None:
         raise InvalidInput("discipline", "a seat invitation needs a discipline")
+    if discipline_code is not None and session.get(Discipline, discipline_code) is None:
+        raise InvalidInput("discipline", f"{discipline_code!r} is not a discipline code; "
+                                         "see GET /api/v1/disciplines")
     profile = session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == user.id))
     busy_from, busy_until = busy_range(meeting, profile)
     existing = session.scalar(select(Invitation).where(Invitation.meeting_id == meeting.id,

@@ -25,6 +25,7 @@ from app.cases.models import Case
 from app.cases.visibility import FULL, case_access
 from app.errors import Conflict, DomainError, InvalidInput
 from app.extensions import db
+from app.inputs import parse_id
 from app.meetings import agenda, attendance
 from app.meetings.api import coordinated_meeting
 from app.meetings.models import Meeting
@@ -137,7 +138,7 @@ def _checked_meeting(meeting_id: int) -> Meeting:
 
 def _case_id_field(name: str = "case_id") -> int | None:
     raw = (request.form.get(name) or "").strip()
-    return int(raw) if raw.isdigit() else None
+    return parse_id(raw)
 
 
 def _after_change(meeting: Meeting, message: str, focus: str | None = None):

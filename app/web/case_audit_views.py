@@ -13,11 +13,13 @@ from sqlalchemy import and_, func, or_, select
 
 from app.accounts.models import User
 from app.audit.models import AuditEvent
+from app.audit.operations import write_now
 from app.cases import api as cases_api
 from app.cases import workflow
 from app.cases.models import Attachment, Case
 from app.errors import NotFound, PermissionDenied
 from app.extensions import db
+from app.inputs import parse_id
 from app.outcomes.models import Outcome
 from app.security import current_actor, page
 from app.web import web
@@ -75,9 +77,10 @@ def _cursor() -> int | None:
     raw = request.args.get("before")
     if raw is None:
         return None
-    if not raw.isdigit():
+    before = parse_id(raw)
+    if before is None:
         abort(404)
-    return int(raw)
+    return before
 
 
 @web.get("/cases/<int:case_id>/audit")
@@ -89,7 +92,7 @@ def case_audit_trail(case_id: int):
     case = case_with_readable_trail(case_id)
     before = _cursor()
     cases_api.audit_case("case.audit_viewed", target_id=case.id, detail={"before": before} if before else {})
-    db.session.flush()
+    write_now(db.session)
     condition = trail_condition(case)
     total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(condition))
     statement = select(AuditEvent).where(condition)

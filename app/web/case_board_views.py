@@ -17,6 +17,7 @@ from app.cases import api as cases_api
 from app.cases.models import Case
 from app.cases.visibility import visible_cases
 from app.extensions import db
+from app.inputs import parse_id
 from app.security import current_actor, page
 from app.timekeeping import now_utc
 from app.web import web
@@ -30,8 +31,7 @@ URGENCY_FILTERS = ("routine", "urgent")
 
 
 def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() else None
+    return parse_id(request.args.get(name))
 
 
 def board_filters() -> dict:

@@ -17,6 +17,7 @@ from app.cases.models import Case
 from app.cases.visibility import visible_cases
 from app.errors import Conflict, DomainError, InvalidInput
 from app.extensions import db
+from app.inputs import parse_id, parse_integer
 from app.meetings import agenda as agendas
 from app.meetings import booking
 from app.meetings.models import Meeting
@@ -103,7 +104,7 @@ def _seat_counts(disciplines) -> tuple[dict[str, int], dict[str, str]]:
     counts, errors = {}, {}
     for discipline in disciplines:
         raw = request.form.get(f"seats-{discipline.code}", "").strip() or "0"
-        if not raw.isdigit() or not 0 <= int(raw) <= MAX_SEATS:
+        if parse_integer(raw) is None or not 0 <= int(raw) <= MAX_SEATS:
             errors[discipline.code] = f"Enter a whole number from 0 to {MAX_SEATS}."
         elif int(raw):
             counts[discipline.code] = int(raw)
@@ -185,9 +186,9 @@ def posted_seats() -> dict[str, list[int]]:
     seats: dict[str, list[int]] = {}
     for value in request.form.getlist("seat"):
         code, _, user_id = value.partition(":")
-        if not code or not user_id.isdigit():
+        if not code or parse_id(user_id) is None:
             raise InvalidInput("seats", "the slot's seats could not be read; search again")
-        seats.setdefault(code, []).append(int(user_id))
+        seats.setdefault(code, []).append(parse_id(user_id))
     if not seats:
         raise InvalidInput("seats", "the slot has no seats; search again")
     return seats

@@ -7,11 +7,23 @@ from wtforms.validators import (DataRequired, Email, InputRequired, Length, Numb
                                 Regexp, ValidationError)
 
 from app.scheduling import WEEKDAY_KEYS
+from app.timekeeping import check_supported_year
 
 try:  # WTForms 3.3 deprecates (value, label) tuples as select choices
     from wtforms.fields.choices import SelectChoice
 except ImportError:  # pragma: no cover - older WTForms
     SelectChoice = None
+
+
+class DayField(DateField):
+    """A date within the years Meridian supports (the ends of the calendar would overflow later)."""
+
+    def post_validate(self, form, validation_stopped):
+        if self.data is not None and not self.errors:
+            try:
+                check_supported_year(self.data)
+            except ValueError as error:
+                self.errors.append(f"The date {error}.")
 
 
 def choice(value: str, label: str):
@@ -61,6 +73,17 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
 
 
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=1024)])
+    new_password = PasswordField("New password (at least 12 characters; a few unrelated words work well)",
+                                 validators=[DataRequired(), Length(max=1024)])
+    confirm = PasswordField("New password again", validators=[DataRequired(), Length(max=1024)])
+
+    def validate_confirm(self, field):
+        if field.data != self.new_password.data:
+            raise ValidationError("The two new passwords differ.")
+
+
 class LogoutForm(FlaskForm):
     pass
 
@@ -90,8 +113,8 @@ class WeeklyHoursForm(FlaskForm):
 
 
 class LeaveForm(FlaskForm):
-    from_date = DateField("First day of leave", validators=[InputRequired("Enter the first day.")])
-    to_date = DateField("Last day of leave", validators=[InputRequired("Enter the last day.")])
+    from_date = DayField("First day of leave", validators=[InputRequired("Enter the first day.")])
+    to_date = DayField("Last day of leave", validators=[InputRequired("Enter the last day.")])
     reason = StringField("Reason (optional)", validators=[Optional(), Length(max=500)])
 
     def validate_to_date(self, field):
@@ -100,7 +123,7 @@ class LeaveForm(FlaskForm):
 
 
 class OverrideForm(FlaskForm):
-    date = DateField("Date", validators=[InputRequired("Enter the date.")])
+    date = DayField("Date", validators=[InputRequired("Enter the date.")])
     hours = RangesField("Working hours that day")
     note = StringField("Note (optional)", validators=[Optional(), Length(max=500)])
 
@@ -111,7 +134,7 @@ class LicenceForm(FlaskForm):
                                            Regexp("^[A-Za-z]{2}$", message="Use the two-letter country code, e.g. CN.")])
     registration_number = StringField("Registration number",
                                       validators=[InputRequired("Enter the registration number."), Length(max=64)])
-    expires_on = DateField("Expires on", validators=[InputRequired("Enter the expiry date.")])
+    expires_on = DayField("Expires on", validators=[InputRequired("Enter the expiry date.")])
 
 
 class TimeSearchForm(FlaskForm):
@@ -120,8 +143,8 @@ class TimeSearchForm(FlaskForm):
     duration_minutes = IntegerField("Duration (minutes)", default=60,
                                     validators=[InputRequired("Enter the duration."),
                                                 NumberRange(15, 480, "Between 15 and 480 minutes.")])
-    from_date = DateField("From (first day)", validators=[InputRequired("Enter the first day.")])
-    to_date = DateField("To (last day)", validators=[InputRequired("Enter the last day.")])
+    from_date = DayField("From (first day)", validators=[InputRequired("Enter the first day.")])
+    to_date = DayField("To (last day)", validators=[InputRequired("Enter the last day.")])
     licensed_in = StringField("Licensed in (country code, optional)",
                               validators=[Optional(), Regexp("^[A-Za-z]{2}$", message="Use a two-letter country code.")])
     language = StringField("Shared language (ISO 639-1, optional)",

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from app.extensions import db
+from app.inputs import parse_id
 from app.notifications import operations as notifications
 from app.security import SIGNED_IN, current_actor, page
 from app.timekeeping import now_utc
@@ -30,7 +31,7 @@ def mark_read():
     user = current_actor()
     if PlainForm().validate_on_submit():
         raw = request.form.get("id", "")
-        ids = [int(raw)] if raw.isdigit() else None
+        ids = [parse_id(raw)] if parse_id(raw) else None
         marked = notifications.mark_read(db.session, user.id, ids, at=now_utc())
         db.session.commit()
         if ids is None:

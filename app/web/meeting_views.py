@@ -12,7 +12,7 @@ from app.boards.presentation import InviteeProfiles, meeting_out
 from app.boards.operations import get_visible_meeting, may_manage_meeting
 from app.cases import api as cases_api
 from app.cases.models import Case
-from app.cases.visibility import FULL, SUMMARY, case_access
+from app.cases.visibility import FULL, HIDDEN_CASE_LABEL, SUMMARY, case_access
 from app.extensions import db
 from app.live import meeting as live
 from app.meetings import agenda
@@ -30,13 +30,17 @@ def agenda_rows(meeting, actor) -> list[dict]:
     for item in sorted(agenda.items_on(meeting), key=lambda item: item.position):
         case = db.session.get(Case, item.case_id)
         access = case_access(db.session, actor, case)
+        if access is None:
+            rows.append({"position": item.position + 1, "hidden": True, "label": HIDDEN_CASE_LABEL,
+                         "status": item.status, "case_id": None, "disciplines": [], "access": None})
+            continue
         rows.append({"position": item.position + 1, "case_id": case.id, "status": item.status,
                      "urgency": case.urgency, "disciplines": [d.code for d in case.disciplines],
                      "access": access, "rolled": item.rolled_from_meeting_id is not None,
                      "diagnosis": case.diagnosis if access == "full" else None})
     if rows:
         audit(db.session, "meeting.agenda_viewed", actor=actor, target_type="meeting", target_id=meeting.id,
-              source_address=request.remote_addr, detail={"case_ids": [row["case_id"] for row in rows]})
+              source_address=request.remote_addr, detail={"case_ids": [row["case_id"] for row in rows if row["case_id"]]})
         db.session.commit()
     return rows
 

@@ -19,6 +19,7 @@ from app.cases.operations import PROFORMA_FIELDS, SEXES, URGENCIES
 from app.cases.visibility import FULL, visible_cases
 from app.errors import Conflict, DomainError, InvalidInput, PermissionDenied
 from app.extensions import db
+from app.inputs import parse_id, parse_integer
 from app.meetings import agenda
 from app.meetings.models import AgendaItem, Meeting
 from app.outcomes import api as outcomes_api
@@ -69,8 +70,8 @@ def read_proforma(form) -> tuple[dict, dict, dict]:
         if name in INTEGER_FIELDS or name == "board_id":
             if not text:
                 values[name] = None
-            elif text.lstrip("-").isdigit():
-                values[name] = int(text)
+            elif parse_integer(text) is not None:
+                values[name] = parse_integer(text)
             else:
                 errors[name] = "must be a whole number"
         elif name == "cross_border_consent":
@@ -350,7 +351,7 @@ def schedule_case(case_id: int):
         return render_case(case.id, action_errors={"_actions": f"Only a triaged case can be scheduled; case "
                                                                f"#{case.id} is {case.state.replace('_', ' ')}."},
                            action_raw=raw, status=409)
-    meeting = db.session.get(Meeting, int(raw_id)) if raw_id.isdigit() else None
+    meeting = db.session.get(Meeting, parse_id(raw_id)) if parse_id(raw_id) else None
     if meeting is None or meeting.board_id != case.board_id:
         return render_case(case.id, action_errors={"meeting_id": "Choose one of the board's upcoming meetings."},
                            action_raw=raw, status=422)

@@ -20,7 +20,7 @@ from app.meetings.models import Invitation, Meeting
 from app.scheduling import WEEKDAY_KEYS
 from app.security import SIGNED_IN, current_actor, page
 from app.specialists import operations as specialists
-from app.timekeeping import local_midnight, now_utc, to_local
+from app.timekeeping import check_supported_year, local_midnight, now_utc, to_local
 from app.web import web
 from app.web.forms import (RANGES_HINT, AnswerForm, LeaveForm, LicenceForm, OverrideForm, PlainForm,
                            WeeklyHoursForm, format_ranges)
@@ -55,6 +55,10 @@ def parse_week(text: str | None, zone: str, at: datetime) -> date:
         day = date.fromisoformat(text) if text else to_local(at, zone).date()
     except ValueError:
         day = to_local(at, zone).date()
+    try:
+        check_supported_year(day)
+    except ValueError:
+        abort(404)
     return day - timedelta(days=day.weekday())
 
 

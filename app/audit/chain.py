@@ -1,0 +1,161 @@
+"""The audit trail's hash chain: each event carries an HMAC of its content and of the event before it.
+
+Events are chained per partition (a transaction's audit events all join one partition, chosen by its
+first actor), so concurrent writers wait only for others in the same partition. Each partition's
+head (its last position and hash) is kept in `audit_chain_heads`, updated in the same transaction:
+an edited, deleted, inserted or truncated range no longer matches the chain or its head, and
+`verify` names where. The key (AUDIT_CHAIN_KEY) lives outside the database, so someone who can
+write to the database alone cannot forge a consistent chain.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import event, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.audit.models import AuditChainHead, AuditEvent
+from app.timekeeping import ensure_utc
+
+PARTITIONS = 8
+GENESIS = "0" * 64
+_key = b"meridian-audit-chain-unconfigured"
+
+
+def configure(key: str) -> None:
+    global _key
+    _key = key.encode()
+
+
+def canonical(row) -> bytes:
+    """The content an event's hash covers (everything but its database id and its own hash)."""
+    return json.dumps([
+        row.chain_partition, row.chain_position, ensure_utc(row.occurred_at).isoformat(timespec="microseconds"),
+        row.actor_id, row.action, row.target_type, row.target_id, row.source_address, row.detail or {},
+    ], sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+
+
+def entry_hash(previous: str, row) -> str:
+    return hmac.new(_key, previous.encode() + b"\n" + canonical(row), hashlib.sha256).hexdigest()
+
+
+# pg_advisory_xact_lock keys, one per partition ("MAUD" + partition).
+AUDIT_LOCK_BASE = 0x4D415544_00
+_PENDING = "audit_pending"
+
+
+def queue(session: Session, item: AuditEvent) -> None:
+    """Hold `item` until the transaction commits, then chain and write it (see `_write_queued`).
+
+    Writing at commit keeps the partition lock to the commit itself, taken in the same place by
+    every transaction (like the live-event lock), so locks are never taken in opposite orders."""
+    real = session() if callable(session) and not isinstance(session, Session) else session
+    real.info.setdefault(_PENDING, []).append(item)
+
+
+def _locked_head(session: Session, partition: int) -> AuditChainHead:
+    """The partition's head, locked until commit (created at its first event)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_BASE + partition})
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if insert is not None:
+        session.execute(insert(AuditChainHead).values(partition=partition, position=0, entry_hash=GENESIS)
+                        .on_conflict_do_nothing(index_elements=["partition"]))
+    head = session.scalar(select(AuditChainHead).where(AuditChainHead.partition == partition)
+                          .with_for_update().execution_options(populate_existing=True))
+    if head is None:  # another dialect: no upsert
+        head = AuditChainHead(partition=partition, position=0, entry_hash=GENESIS)
+        session.add(head)
+    return head
+
+
+@event.listens_for(Session, "before_commit")
+def write_queued(session: Session) -> None:
+    """Chain and write the events queued in this transaction (at commit, or before reading the trail)."""
+    queued = session.info.pop(_PENDING, None)
+    if queued:
+        session.add_all(queued)
+        session.flush()
+
+
+@event.listens_for(Session, "before_flush")
+def _chain_new_events(session: Session, flush_context, instances) -> None:
+    new_events = [item for item in session.new if isinstance(item, AuditEvent)]
+    if not new_events:
+        return
+    new_events.sort(key=lambda item: ensure_utc(item.occurred_at))
+    partition = session.info.setdefault("audit_partition", (new_events[0].actor_id or 0) % PARTITIONS)
+    head = _locked_head(session, partition)
+    for item in new_events:
+        item.detail = json.loads(json.dumps(item.detail or {}, default=str))  # as it will read back
+        item.chain_partition, item.chain_position = partition, head.position + 1
+        item.previous_hash = head.entry_hash
+        item.entry_hash = entry_hash(head.entry_hash, item)
+        head.position, head.entry_hash = item.chain_position, item.entry_hash
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_partition(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop("audit_partition", None)
+        session.info.pop(_PENDING, None)
+
+
+# --- verification --------------------------------------------------------------------------------
+
+
+@dataclass
+class Break:
+    partition: int
+    where: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"partition {self.partition} {self.where}: {self.what}"
+
+
+def verify(session: Session, batch: int = 1000) -> tuple[int, list[Break]]:
+    """(events checked, breaks found): every partition walked in position order against its head."""
+    breaks: list[Break] = []
+    checked = 0
+    unchained = session.scalars(select(AuditEvent.id).where(AuditEvent.entry_hash.is_(None))
+                                .order_by(AuditEvent.id).limit(20)).all()
+    if unchained:
+        breaks.append(Break(-1, f"event id {', '.join(map(str, unchained))}",
+                            "inserted outside the chain (no hash)"))
+    heads = {head.partition: head for head in session.scalars(
+        select(AuditChainHead).execution_options(populate_existing=True))}
+    partitions = sorted(set(heads) | set(session.scalars(
+        select(AuditEvent.chain_partition).where(AuditEvent.chain_partition.is_not(None)).distinct())))
+    for partition in partitions:
+        expected, previous = 1, GENESIS
+        rows = session.execute(select(AuditEvent).where(AuditEvent.chain_partition == partition)
+                               .order_by(AuditEvent.chain_position)
+                               .execution_options(yield_per=batch, populate_existing=True)).scalars()
+        for row in rows:
+            checked += 1
+            where = f"position {row.chain_position} (event id {row.id})"
+            if row.entry_hash != entry_hash(row.previous_hash or "", row):
+                breaks.append(Break(partition, where, "edited"))
+            if row.chain_position > expected:
+                breaks.append(Break(partition, f"positions {expected}-{row.chain_position - 1}", "deleted"))
+            elif row.previous_hash != previous:
+                breaks.append(Break(partition, where, "does not follow the event before it (the chain was "
+                                                     "rewritten)"))
+            expected, previous = row.chain_position + 1, row.entry_hash
+        head = heads.get(partition)
+        last = expected - 1
+        if head is None:
+            breaks.append(Break(partition, f"positions 1-{last}", "have no head (inserted)"))
+        elif head.position > last:
+            breaks.append(Break(partition, f"positions {last + 1}-{head.position}", "truncated (missing at the end)"))
+        elif head.position < last:
+            breaks.append(Break(partition, f"positions {head.position + 1}-{last}", "inserted after the head"))
+        elif head.entry_hash != previous:
+            breaks.append(Break(partition, f"position {last}", "does not match the head"))
+    return checked, breaks

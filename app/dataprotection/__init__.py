@@ -1,0 +1,1 @@
+"""Data protection: export, erasure and retention of patient data (see operations.py)."""

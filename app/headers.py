@@ -1,0 +1,78 @@
+"""Security headers on every response (Flask-Talisman) and no server version banner.
+
+The Content-Security-Policy allows scripts, styles, images and connections from Meridian itself only:
+pages carry no inline script or style (htmx's own indicator style is switched off in base.html), so
+an injected `<script>` or `style=` never runs. Nothing may frame a page (clinical data, clickjacking).
+HSTS is sent only by the production configuration, which is served over HTTPS.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+from flask_talisman import Talisman
+
+SELF = "'self'"
+CONTENT_SECURITY_POLICY = {
+    "default-src": SELF,
+    "script-src": SELF,
+    "style-src": SELF,
+    "img-src": [SELF, "data:"],
+    "font-src": SELF,
+    "connect-src": SELF,  # Socket.IO (same origin, ws/wss included)
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": SELF,
+    "frame-ancestors": "'none'",
+}
+
+talisman = Talisman()
+
+
+def secure_headers(app) -> None:
+    production = bool(app.config.get("SECURITY_HSTS"))
+    talisman.init_app(
+        app,
+        force_https=False,  # TLS ends at the proxy; HSTS tells browsers to use it
+        strict_transport_security=production,
+        strict_transport_security_max_age=365 * 24 * 3600,
+        strict_transport_security_include_subdomains=True,
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        content_security_policy_nonce_in=None,
+        frame_options="DENY",
+        referrer_policy="same-origin",
+        session_cookie_secure=bool(app.config.get("SESSION_COOKIE_SECURE")),
+        session_cookie_http_only=True,
+        permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
+    )
+    hide_server_version()
+    redact_access_log()
+
+
+def hide_server_version() -> None:
+    """Werkzeug's server (run.py) names itself and the Python version in `Server:`; say only 'Meridian'."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    WSGIRequestHandler.version_string = lambda handler: "Meridian"
+
+
+# A calendar feed's URL is its only credential: whoever reads the access log could subscribe.
+_FEED_SECRET = re.compile(r"(/calendar/)[^/?\s\"]+(\.ics)")
+
+
+class RedactFeedSecrets(logging.Filter):
+    """Rewrites the request line Werkzeug logs for each request (`"GET /calendar/<secret>.ics ..."`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_FEED_SECRET.sub(r"\1[redacted]\2", arg) if isinstance(arg, str) else arg
+                                for arg in record.args)
+        if isinstance(record.msg, str):
+            record.msg = _FEED_SECRET.sub(r"\1[redacted]\2", record.msg)
+        return True
+
+
+def redact_access_log() -> None:
+    access_log = logging.getLogger("werkzeug")
+    if not any(isinstance(existing, RedactFeedSecrets) for existing in access_log.filters):
+        access_log.addFilter(RedactFeedSecrets())

@@ -1,0 +1,136 @@
+"""Rate limits (Flask-Limiter) and the progressive sign-in delay.
+
+Storage is Redis when REDIS_URL is set (limits hold across processes), memory otherwise. Limits:
+- sign-in (page and token exchange) per address, and failed sign-ins per account;
+- the API per bearer token (per address when there is none).
+Wrong passwords never lock an account: each failure from one address for one account makes that
+pair wait a little longer (doubling, capped), so a guesser slows down while the clinician, signing
+in from anywhere else, is not held up.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+
+from flask import current_app, request
+from flask_limiter import Limiter
+
+from app.accounts.operations import normalize_email
+from app.api import api
+
+limiter = Limiter(key_func=lambda: request.remote_addr or "unknown", key_prefix="meridian")
+
+
+def init_rate_limits(app) -> None:
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Said every time: the limiter is shared, and an earlier app (a test) may have switched it off.
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    limiter.init_app(app)
+
+
+def _digest(text: str) -> str:
+    """Keys in the shared store never hold an e-mail address or a token in clear."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def account_named() -> str:
+    """The account a sign-in names (JSON body or form), hashed."""
+    body = request.get_json(silent=True) if request.is_json else None
+    email = body.get("email") if isinstance(body, dict) else request.form.get("email")
+    return "account:" + _digest(normalize_email(email) if isinstance(email, str) else "")
+
+
+def api_client() -> str:
+    """The bearer token of an API call (hashed), else its address."""
+    from app.security import bearer_token
+
+    secret = bearer_token()
+    return "token:" + _digest(secret) if secret else "address:" + client_address()
+
+
+def sign_in_per_address() -> str:
+    return current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"]
+
+
+def failed_sign_ins_per_account() -> str:
+    return current_app.config["FAILED_SIGN_IN_LIMIT_PER_ACCOUNT"]
+
+
+def api_per_client() -> str:
+    return current_app.config["API_LIMIT_PER_TOKEN"]
+
+
+def refused_sign_in(response) -> bool:
+    return response.status_code in (401, 422)
+
+
+def sign_in_limits(view):
+    """The limits every way of signing in shares (the page and the token exchange)."""
+    view = limiter.limit(failed_sign_ins_per_account, key_func=account_named, deduct_when=refused_sign_in,
+                         methods=["POST"], scope="sign-in-account", override_defaults=False)(view)
+    return limiter.limit(sign_in_per_address, key_func=client_address, methods=["POST"],
+                         scope="sign-in-address", override_defaults=False)(view)
+
+
+# Every API call counts against its token (its address without one); declared once, for every app.
+limiter.limit(api_per_client, key_func=api_client, scope="api-client")(api)
+
+
+# --- progressive delay per address and account -------------------------------------------------
+
+
+class SignInDelay:
+    """How long this address must wait before trying this account again (0: go ahead)."""
+
+    def __init__(self, email: str):
+        pair = _digest(f"{client_address()}|{normalize_email(email or '')}")
+        self.failures_key, self.wait_key = f"meridian/sign-in-failures/{pair}", f"meridian/sign-in-wait/{pair}"
+
+    @property
+    def _store(self):
+        return limiter.storage
+
+    def seconds_left(self) -> int:
+        if not limiter.enabled or not self._store.get(self.wait_key):
+            return 0
+        return max(1, int(self._store.get_expiry(self.wait_key) - time.time()) + 1)
+
+    def failed(self) -> None:
+        if not limiter.enabled:
+            return
+        config = current_app.config
+        failures = self._store.incr(self.failures_key, 24 * 3600)
+        free = config["SIGN_IN_FREE_FAILURES"]
+        if failures >= free:
+            delay = min(2 ** (failures - free), config["SIGN_IN_MAX_DELAY_SECONDS"])
+            self._store.clear(self.wait_key)
+            self._store.incr(self.wait_key, delay)
+
+    def succeeded(self) -> None:
+        if limiter.enabled:
+            self._store.clear(self.failures_key)
+            self._store.clear(self.wait_key)
+
+
+
+def sign_in(session, email: str, password: str, *, at):
+    """`accounts.authenticate` behind the progressive delay; SignInRefused carries `retry_after`."""
+    from app.accounts.operations import SignInRefused, authenticate
+
+    delay = SignInDelay(email)
+    wait = delay.seconds_left()
+    if wait:
+        raise SignInRefused(f"Too many failed attempts from here; try again in {wait} seconds.",
+                            retry_after=wait)
+    try:
+        user = authenticate(session, email, password, at=at)
+    except SignInRefused:
+        delay.failed()
+        raise
+    delay.succeeded()
+    return user
