@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 STATIC  := app/static/vendor/.built
 JS_DEPS := tests/live/js/node_modules/.installed
 
-.PHONY: install static chromium migrate seed run stack test test-browser bench bench-fanout clean
+.PHONY: install static chromium migrate seed run stack test test-browser bench bench-fanout clean translations
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,15 @@ chromium:
 		(apt-get install -y -qq chromium >/dev/null 2>&1 || \
 		 (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)); \
 	else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; fi
+
+# Catalogues: extract every marked string, merge it into each language's .po, compile the .mo files
+# and the JavaScript catalogues. Translators edit app/translations/<lang>/LC_MESSAGES/messages.po.
+translations: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_ngettext:1,2 \
+		--sort-output --project=Meridian -o app/translations/messages.pot app
+	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+	$(VENV)/bin/pybabel compile -d app/translations
+	$(PY) -m app.i18n_catalogues
 
 migrate: install
 	$(FLASK) db upgrade

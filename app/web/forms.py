@@ -1,5 +1,6 @@
 import re
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, PasswordField,
                      SelectField, StringField)
@@ -59,6 +60,15 @@ class RangesField(StringField):
 class LoginForm(FlaskForm):
     email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+
+
+class ProfileForm(FlaskForm):
+    # Choices (the languages Meridian has catalogues for) are set by the view.
+    locale = SelectField(_l("Interface language"), default="", validate_choice=True)
+
+
+class LanguageForm(FlaskForm):
+    locale = HiddenField(validators=[DataRequired()])
 
 
 class LogoutForm(FlaskForm):

@@ -3,16 +3,18 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _, refresh
 from flask_login import login_user, logout_user
 
+from app import i18n
 from app.accounts import operations as accounts
 from app.audit.operations import record as audit
 from app.extensions import db
 from app.security import PUBLIC, SIGNED_IN, current_actor, page
 from app.timekeeping import now_utc
 from app.web import web
-from app.web.forms import LoginForm, LogoutForm
+from app.web.forms import LanguageForm, LoginForm, LogoutForm, ProfileForm, choice
 
 
 def _safe_next(target: str | None) -> str:
@@ -60,7 +62,7 @@ def logout():
         audit(db.session, "auth.sign_out", actor=current_actor(), source_address=request.remote_addr)
         db.session.commit()
         logout_user()
-        flash("You are signed out.")
+        flash(_("You are signed out."))
     return redirect(url_for("web.login"))
 
 
@@ -68,3 +70,43 @@ def logout():
 @page(SIGNED_IN)
 def home():
     return render_template("home.html", user=current_actor(), now=now_utc())
+
+
+@web.post("/language")
+@page(PUBLIC)
+def choose_language():
+    """The navigation's language switcher: this browser session follows the choice, and a signed-in
+    person's profile keeps it."""
+    form = LanguageForm()
+    if form.validate_on_submit() and form.locale.data in i18n.LOCALES:
+        session[i18n.SESSION_KEY] = form.locale.data
+        user = current_actor()
+        if user is not None:
+            user.locale = form.locale.data
+            audit(db.session, "user.locale_changed", actor=user, target_type="user", target_id=user.id,
+                  source_address=request.remote_addr, detail={"locale": user.locale})
+            db.session.commit()
+        refresh()
+    return redirect(_safe_next(request.args.get("next")))
+
+
+@web.route("/profile", methods=["GET", "POST"])
+@page(SIGNED_IN)
+def profile():
+    user = current_actor()
+    form = ProfileForm(data={"locale": user.locale or ""})
+    form.locale.choices = [choice("", _("Follow my browser"))] + [
+        choice(code, name) for code, name in i18n.LOCALES.items()]
+    status = 200
+    if form.validate_on_submit():
+        user.locale = accounts.checked_interface_locale(form.locale.data or None)
+        session.pop(i18n.SESSION_KEY, None)
+        audit(db.session, "user.locale_changed", actor=user, target_type="user", target_id=user.id,
+              source_address=request.remote_addr, detail={"locale": user.locale})
+        db.session.commit()
+        refresh()
+        flash(_("Your profile is saved."))
+        return redirect(url_for("web.profile"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("profile.html", user=user, form=form), status
