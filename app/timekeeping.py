@@ -161,6 +161,7 @@ _STYLES = {
     "date": ("yMMMd", None),           # 26 Nov 2026
     "weekday_date": ("yMMMEd", None),  # Thu, 26 Nov 2026
     "day": ("MMMd", None),             # 26 Nov
+    "weekday": ("EEEE", None),         # Thursday / 星期四 / четверг
     "weekday_day": ("MMMEd", None),    # Thu 26 Nov
 }
 
@@ -191,8 +192,16 @@ def zone_name_for_reader(zone_name: str, locale_code: str | None) -> str:
         return zone_name
 
 
+def _format_part(skeleton: str, value: datetime, zone, locale) -> str:
+    from babel.dates import format_datetime, format_skeleton
+
+    if skeleton == "EEEE":  # a bare weekday: the pattern itself (skeleton matching would abbreviate it)
+        return format_datetime(value, "EEEE", tzinfo=zone, locale=locale)
+    return format_skeleton(skeleton, value, tzinfo=zone, locale=locale)
+
+
 def format_for_reader(value: datetime, zone_name: str, locale_code: str | None, style: str = "long",
-                      *, name_zone: bool = True) -> str:
+                      *, name_zone: bool = True, keep_offset: bool = False) -> str:
     """An instant as the reader writes it, in their zone, with the zone and its UTC offset named.
 
     E.g. 'Thu, 26 Nov 2026, 09:43 (Asia/Shanghai, UTC+08:00)' or
@@ -203,10 +212,12 @@ def format_for_reader(value: datetime, zone_name: str, locale_code: str | None, 
     locale = reader_locale(locale_code)
     zone = get_zone(zone_name)
     instant = ensure_utc(value)
+    if keep_offset:  # a reading already in its own zone (an aware local time from the API): show it as is
+        zone, instant = value.tzinfo, value
     date_skeleton, time_skeleton = _STYLES[style]
     text = _join(locale,
-                 format_skeleton(date_skeleton, instant, tzinfo=zone, locale=locale) if date_skeleton else None,
-                 format_skeleton(time_skeleton, instant, tzinfo=zone, locale=locale) if time_skeleton else None)
+                 _format_part(date_skeleton, instant, zone, locale) if date_skeleton else None,
+                 _format_part(time_skeleton, instant, zone, locale) if time_skeleton else None)
     if name_zone:
         text += f" ({zone_name_for_reader(zone_name, locale_code)}, UTC{utc_offset_label(instant, zone_name)})"
     return text
@@ -214,10 +225,8 @@ def format_for_reader(value: datetime, zone_name: str, locale_code: str | None, 
 
 def format_day_for_reader(day: date, locale_code: str | None, style: str = "date") -> str:
     """A calendar date (no instant, no zone) as the reader writes it."""
-    from babel.dates import format_skeleton
-
     date_skeleton, _ = _STYLES[style]
-    return format_skeleton(date_skeleton, datetime.combine(day, time(12)), locale=reader_locale(locale_code))
+    return _format_part(date_skeleton, datetime.combine(day, time(12), tzinfo=UTC), UTC, reader_locale(locale_code))
 
 
 def weekday_for_reader(index: int, locale_code: str | None, width: str = "wide") -> str:

@@ -9,7 +9,9 @@ from app.timekeeping import (
     format_for_reader,
     format_relative_for_reader,
     format_time_of_day_for_reader,
+    reader_locale,
     weekday_for_reader,
+    zone_name_for_reader,
 )
 
 # Patterns templates used before dates followed the reader's language, read as the matching style.
@@ -47,10 +49,49 @@ def duration(delta) -> str:
     return format_duration_for_reader(delta, current_locale_code())
 
 
+def zone_name(zone: str) -> str:
+    """An IANA zone as the reader's language names it (its city), the IANA name in English."""
+    return zone_name_for_reader(zone, current_locale_code()) if zone else ""
+
+
+def wall_clock(iso_local: str, style: str = "time") -> str:
+    """A local reading the API gives as ISO 8601 with its offset ('2026-11-26T09:43:00+08:00'), shown in
+    the reader's language without moving it to another zone."""
+    from datetime import datetime
+
+    if not iso_local:
+        return ""
+    reading = datetime.fromisoformat(str(iso_local))
+    return format_for_reader(reading, "UTC", current_locale_code(), style, name_zone=False, keep_offset=True)
+
+
+def iso_day(text, style: str = "date") -> str:
+    """A date the domain keeps as 'YYYY-MM-DD' text, as the reader writes it."""
+    from datetime import date
+
+    try:
+        return local_day(date.fromisoformat(str(text)), style)
+    except ValueError:
+        return str(text or "")
+
+
+def number(value) -> str:
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, locale=reader_locale(current_locale_code()))
+
+
 def register_filters(app):
+    from app.web.vocabulary import register_vocabulary
+
+    register_vocabulary(app)
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(local_day, "local_day")
     app.add_template_filter(weekday_name, "weekday_name")
     app.add_template_filter(time_of_day, "time_of_day")
     app.add_template_filter(relative, "relative")
     app.add_template_filter(duration, "duration")
+    app.add_template_filter(zone_name, "zone_name")
+    app.add_template_filter(wall_clock, "wall_clock")
+    app.add_template_filter(iso_day, "iso_day")
+    app.add_template_filter(number, "number")

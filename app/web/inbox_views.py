@@ -1,6 +1,7 @@
 """The notification inbox (everyone signed in). The header shows the unread count on every page."""
 from __future__ import annotations
 
+from flask_babel import gettext, lazy_gettext as _l, ngettext
 from flask import flash, redirect, render_template, request, url_for
 
 from app.extensions import db
@@ -34,5 +35,5 @@ def mark_read():
         marked = notifications.mark_read(db.session, user.id, ids, at=now_utc())
         db.session.commit()
         if ids is None:
-            flash(f"{marked} notification{'s' if marked != 1 else ''} marked read.")
+            flash(ngettext("%(num)s notification marked read.", "%(num)s notifications marked read.", marked))
     return redirect(url_for("web.inbox"))
