@@ -110,7 +110,15 @@ def init_app(app) -> None:
     def language_of_page():
         code = current_locale_code()
         return {"page_lang": html_lang(code), "page_dir": text_direction(code), "html_lang": html_lang,
-                "locale_code": code, "language_choices": LOCALES, "js_catalogue": js_catalogue(code)}
+                "locale_code": code, "language_choices": LOCALES,
+                "js_catalogue": {"messages": js_catalogue(code), "labels": code_labels()}}
+
+
+def code_labels() -> dict[str, str]:
+    """States, roles and disciplines in the request's language, for the page scripts."""
+    from app.web.vocabulary import DISCIPLINE_NAMES, LABELS
+
+    return {code: str(text) for code, text in {**LABELS, **DISCIPLINE_NAMES}.items()}
 
 
 _JS_CATALOGUES: dict[str, dict] = {}
