@@ -116,9 +116,11 @@ def init_app(app) -> None:
 
 def code_labels() -> dict[str, str]:
     """States, roles and disciplines in the request's language, for the page scripts."""
-    from app.web.vocabulary import DISCIPLINE_NAMES, LABELS
+    from flask_babel import gettext
 
-    return {code: str(text) for code, text in {**LABELS, **DISCIPLINE_NAMES}.items()}
+    from app.vocabulary import DISCIPLINE_NAMES, LABELS
+
+    return {code: gettext(text) for code, text in {**LABELS, **DISCIPLINE_NAMES}.items()}
 
 
 _JS_CATALOGUES: dict[str, dict] = {}

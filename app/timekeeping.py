@@ -207,8 +207,6 @@ def format_for_reader(value: datetime, zone_name: str, locale_code: str | None, 
     E.g. 'Thu, 26 Nov 2026, 09:43 (Asia/Shanghai, UTC+08:00)' or
     'чт, 26 нояб. 2026 г., 04:43 (Москва, UTC+03:00)'.
     """
-    from babel.dates import format_skeleton
-
     locale = reader_locale(locale_code)
     zone = get_zone(zone_name)
     instant = ensure_utc(value)
@@ -252,3 +250,11 @@ def format_duration_for_reader(delta: timedelta, locale_code: str | None, *, for
     from babel.dates import format_timedelta
 
     return format_timedelta(abs(delta), format=format, locale=reader_locale(locale_code))
+
+
+def format_days_ahead_for_reader(days: int, locale_code: str | None) -> str:
+    """'in 20 days' / '20天后' / 'через 20 дней': counted in days, never rounded to weeks or months."""
+    from babel.dates import format_timedelta
+
+    return format_timedelta(timedelta(days=days), threshold=100, granularity="day", add_direction=True,
+                            locale=reader_locale(locale_code))

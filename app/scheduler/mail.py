@@ -23,7 +23,8 @@ def send_emails(session: Session, at: datetime) -> int:
     sent = 0
     for notification in pending_emails(session, at):
         user = session.get(User, notification.user_id)
-        message = email_for(notification, user, base_url=config["PUBLIC_BASE_URL"], sender=config["MAIL_FROM"])
+        message = email_for(notification, user, base_url=config["PUBLIC_BASE_URL"], sender=config["MAIL_FROM"],
+                            default_locale=config.get("BABEL_DEFAULT_LOCALE") or "en")
         if config.get("SMTP_HOST"):
             with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=30) as smtp:
                 if config.get("SMTP_STARTTLS"):

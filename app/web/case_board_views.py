@@ -7,7 +7,7 @@ the columns fragment (`/coordinator/cases/columns`, same query string). Reads go
 """
 from __future__ import annotations
 
-from flask_babel import gettext, lazy_gettext as _l, ngettext
+from flask_babel import lazy_gettext as _l
 from flask import render_template, request
 from sqlalchemy import select
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask_babel import gettext, lazy_gettext as _l, ngettext
+from flask_babel import gettext, ngettext
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 

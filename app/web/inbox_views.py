@@ -1,10 +1,11 @@
 """The notification inbox (everyone signed in). The header shows the unread count on every page."""
 from __future__ import annotations
 
-from flask_babel import gettext, lazy_gettext as _l, ngettext
+from flask_babel import ngettext
 from flask import flash, redirect, render_template, request, url_for
 
 from app.extensions import db
+from app.i18n import current_locale_code
 from app.notifications import operations as notifications
 from app.security import SIGNED_IN, current_actor, page
 from app.timekeeping import now_utc
@@ -19,7 +20,8 @@ INBOX_LIMIT = 100
 def inbox():
     user = current_actor()
     unread_only = request.args.get("unread") == "1"
-    items = notifications.inbox(db.session, user.id, unread_only=unread_only, limit=INBOX_LIMIT)
+    items = notifications.rendered_inbox(db.session, user, locale=current_locale_code(), unread_only=unread_only,
+                                         limit=INBOX_LIMIT)
     return render_template("inbox.html", user=user, items=items, zone=user.timezone, unread_only=unread_only,
                            form=PlainForm())
 
