@@ -186,10 +186,28 @@ def zone_name_for_reader(zone_name: str, locale_code: str | None) -> str:
 
     if (locale_code or "en") == "en":
         return zone_name
+    locale = reader_locale(locale_code)
+    # CLDR keeps some cities under their older IANA names (Asia/Calcutta for Asia/Kolkata).
+    for name in (zone_name, *_older_zone_names().get(zone_name, ())):
+        city = (locale.time_zones.get(name) or {}).get("city")
+        if city:
+            return city
     try:
-        return get_timezone_location(get_zone(zone_name), locale=reader_locale(locale_code), return_city=True)
+        return get_timezone_location(get_zone(zone_name), locale=locale, return_city=True)
     except (LookupError, ValueError):
         return zone_name
+
+
+_OLDER_NAMES: dict[str, tuple[str, ...]] = {}
+
+
+def _older_zone_names() -> dict[str, tuple[str, ...]]:
+    if not _OLDER_NAMES:
+        from babel.core import get_global
+
+        for older, current in get_global("zone_aliases").items():
+            _OLDER_NAMES[current] = _OLDER_NAMES.get(current, ()) + (older,)
+    return _OLDER_NAMES
 
 
 def _format_part(skeleton: str, value: datetime, zone, locale) -> str:

@@ -8,6 +8,7 @@ names), so an admin without access to the patient's data may read it. Reading it
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask import abort, render_template, request
 from sqlalchemy import and_, func, or_, select
 
@@ -22,9 +23,10 @@ from app.outcomes.models import Outcome
 from app.security import current_actor, page
 from app.web import web
 from app.web.coordinator_views import COORDINATING
+from app.web.vocabulary import label
 
 PER_PAGE = 50
-SCHEDULER = "Meridian (system)"
+SCHEDULER = _l("Meridian (system)")
 
 
 def case_with_readable_trail(case_id: int) -> Case:
@@ -57,7 +59,7 @@ def describe(event: AuditEvent) -> str:
     """The event's detail in a line a person can read (no clinical content is ever in it)."""
     detail = event.detail or {}
     if event.action == "case.transitioned":
-        return f"{(detail.get('from') or '—').replace('_', ' ')} → {(detail.get('to') or '').replace('_', ' ')}"
+        return f"{label(detail.get('from')) or '—'} → {label(detail.get('to'))}"
     parts = []
     for key, value in sorted(detail.items()):
         if isinstance(value, list):
@@ -113,7 +115,9 @@ def case_audit_trail(case_id: int):
     names = ({u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))}
              if actor_ids else {})
     rows = [{"event": event, "actor": names.get(event.actor_id, f"user #{event.actor_id}")
-             if event.actor_id is not None else SCHEDULER, "detail": describe(event)} for event in events]
+             if event.actor_id is not None else SCHEDULER, "detail": describe(event),
+             # other details are the event's recorded data, shown as such
+             "detail_is_data": event.action != "case.transitioned"} for event in events]
     db.session.commit()
     return render_template("coordinator/case_audit.html", user=user, zone=user.timezone, case=case, rows=rows,
                            total=total, first=skipped + 1, last=skipped + len(rows), older=older, newer=newer)

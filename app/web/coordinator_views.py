@@ -122,7 +122,7 @@ FIELD_OF_ERROR = {"window_end": "to_date", "window_start": "from_date", "duratio
 
 def board_choices(user) -> list[tuple[str, str]]:
     """Boards a booked meeting may be for: those the user runs (an admin: every active board)."""
-    return [choice("", "None (a stand-alone ad-hoc meeting)")] + [
+    return [choice("", gettext("None (a stand-alone ad-hoc meeting)"))] + [
         choice(str(board.id), board.name) for board in boards.list_boards(db.session, active=True)
         if boards.may_manage_members(user, board)]
 
