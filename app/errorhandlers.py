@@ -5,12 +5,23 @@ No traceback ever reaches a user; unexpected errors are logged with one.
 from __future__ import annotations
 
 from flask import render_template, request
+from flask_babel import gettext
+
+from app.vocabulary import N_
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.api.problems import problem, validation_problem
 from app.errors import (Conflict, DomainError, InvalidInput, NotAuthenticated, NotFound,
                         PermissionDenied, TooManyAttempts)
+
+PAGE_MESSAGES = {
+    400: N_("The request could not be understood; go back and try again."),
+    403: N_("You may not open this page."),
+    404: N_("There is nothing here: the page does not exist, or it is not yours to see."),
+    405: N_("This page cannot be used that way."),
+    429: N_("Too many attempts; wait a little and try again."),
+}
 
 _DOMAIN_STATUS = ((InvalidInput, 422), (NotFound, 404), (Conflict, 409), (PermissionDenied, 403),
                   (NotAuthenticated, 401), (TooManyAttempts, 429))
@@ -48,14 +59,14 @@ def register_error_handlers(app):
     @app.errorhandler(RequestEntityTooLarge)
     def handle_too_large(error):
         limit = app.config.get("MAX_CONTENT_LENGTH")
-        message = f"The request body is larger than the limit of {limit} bytes."
+        message = gettext("The request body is larger than the limit of %(limit)s bytes.", limit=limit)
         if _wants_problem():
             return problem(413, message)
         return render_template("error.html", status=413, message=message), 413
 
     @app.errorhandler(CSRFError)
     def handle_csrf(error):
-        message = "The form expired or was not sent from this site; reload the page and try again."
+        message = gettext("The form expired or was not sent from this site; reload the page and try again.")
         if _wants_problem():
             return problem(400, message)
         return render_template("error.html", status=400, message=message), 400
@@ -65,11 +76,14 @@ def register_error_handlers(app):
         if _wants_problem():
             detail = error.description or error.name
             if error.code == 404:
-                detail = f"Nothing at {request.path}."
+                detail = gettext("Nothing at %(path)s.", path=request.path)
             elif error.code == 405:
-                detail = f"{request.method} is not allowed on {request.path}."
+                detail = gettext("%(method)s is not allowed on %(path)s.", method=request.method, path=request.path)
             return problem(error.code or 500, detail)
-        return render_template("error.html", status=error.code, message=error.description), error.code
+        message = error.description
+        if error.code in PAGE_MESSAGES and error.description == type(error).description:
+            message = gettext(PAGE_MESSAGES[error.code])  # werkzeug's stock English, in the reader's language
+        return render_template("error.html", status=error.code, message=message), error.code
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
@@ -77,7 +91,7 @@ def register_error_handlers(app):
 
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
-        message = "Something went wrong on our side; nothing was saved. Please try again."
+        message = gettext("Something went wrong on our side; nothing was saved. Please try again.")
         if _wants_problem():
             return problem(500, message)
         return render_template("error.html", status=500, message=message), 500

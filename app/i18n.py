@@ -50,12 +50,15 @@ def select_locale() -> str:
         user = current_actor()
     except Exception:  # a broken token or an unreadable session must not stop a page in its language
         user = None
+    wanted = request.accept_languages.best_match(supported_locales())
+    if wanted and request.path.startswith("/api/") and request.headers.get("Accept-Language"):
+        return wanted  # an API client that names a language gets it (problem titles, notification texts)
     if user is not None and user.locale in LOCALES:
         return user.locale
     chosen = session.get(SESSION_KEY)
     if chosen in LOCALES:
         return chosen
-    return request.accept_languages.best_match(supported_locales()) or default_locale()
+    return wanted or default_locale()
 
 
 def select_timezone() -> str:

@@ -87,3 +87,22 @@ def test_right_to_left_languages_set_dir():
 
     assert text_direction("ar") == "rtl" and text_direction("ug") == "rtl" and text_direction("kk") == "ltr"
     assert lang_tag("zh") == "zh-Hans" and lang_tag("ru") == "ru"
+
+
+def test_problem_titles_and_stock_details_follow_accept_language(client, make_user, headers, assert_problem):
+    user = make_user("referrer")
+    auth = headers(user)
+    missing = client.get("/api/v1/nothing-here", headers={**auth, "Accept-Language": "ru-RU"})
+    body = assert_problem(missing, 404)
+    assert body["title"] == "Не найдено" and body["detail"] == "По адресу /api/v1/nothing-here ничего нет."
+    invalid = client.patch("/api/v1/me", json={"locale": "xx"}, headers={**auth, "Accept-Language": "zh-CN"})
+    body = assert_problem(invalid, 422)
+    assert body["title"] == "请求中有无效字段" and body["type"] == "/problems/validation-error"
+    assert body["errors"][0]["field"] == "locale"  # machine-readable parts stay as they are
+    english = assert_problem(client.get("/api/v1/nothing-here", headers=auth), 404)
+    assert english["title"] == "Not Found"
+
+
+def test_error_pages_speak_the_readers_language(client):
+    page = client.get("/no-such-page", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert '<html lang="zh-Hans"' in page and "这里没有内容" in page
