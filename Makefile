@@ -32,13 +32,13 @@ $(JS_DEPS): tests/live/js/package.json tests/live/js/package-lock.json
 	npm ci --prefix tests/live/js --no-audit --no-fund --loglevel=error
 	touch $(JS_DEPS)
 
-# Browser tests drive Debian's chromium (never a downloaded browser build).
+# Browser tests drive Debian's chromium (never a downloaded browser build), with a font for Chinese.
 chromium:
-	@if [ -x /usr/bin/chromium ]; then :; \
+	@if [ -x /usr/bin/chromium ] && [ -d /usr/share/fonts/truetype/wqy ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		(apt-get install -y -qq chromium >/dev/null 2>&1 || \
-		 (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)); \
-	else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; fi
+		(apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null 2>&1 || \
+		 (apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null)); \
+	else echo "Browser tests need Debian's chromium and a CJK font: sudo apt-get install chromium fonts-wqy-microhei"; fi
 
 # Catalogues: extract every marked string, merge it into each language's .po, compile the .mo files
 # and the JavaScript catalogues. Translators edit app/translations/<lang>/LC_MESSAGES/messages.po.
