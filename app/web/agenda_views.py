@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from flask_babel import gettext, lazy_gettext as _l, ngettext
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 
 from app.audit.operations import record as audit
 from app.boards.models import Board

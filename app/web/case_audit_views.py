@@ -8,8 +8,8 @@ names), so an admin without access to the patient's data may read it. Reading it
 """
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask import abort, render_template, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 
 from app.accounts.models import User

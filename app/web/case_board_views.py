@@ -7,8 +7,8 @@ the columns fragment (`/coordinator/cases/columns`, same query string). Reads go
 """
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask import render_template, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts.models import Organization

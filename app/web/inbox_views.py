@@ -1,8 +1,8 @@
 """The notification inbox (everyone signed in). The header shows the unread count on every page."""
 from __future__ import annotations
 
-from flask_babel import ngettext
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import ngettext
 
 from app.extensions import db
 from app.i18n import current_locale_code

@@ -8,8 +8,9 @@ an API read leave the same trail.
 """
 from __future__ import annotations
 
-from flask_babel import gettext, lazy_gettext as _l
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.boards import operations as boards
