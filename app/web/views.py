@@ -4,7 +4,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _, refresh
+from flask_babel import gettext, refresh
 from flask_login import login_user, logout_user
 
 from app import i18n
@@ -14,7 +14,14 @@ from app.extensions import db
 from app.security import PUBLIC, SIGNED_IN, current_actor, page
 from app.timekeeping import now_utc
 from app.web import web
+from app.vocabulary import N_
 from app.web.forms import LanguageForm, LoginForm, LogoutForm, ProfileForm, choice
+
+
+# What app.accounts.operations.authenticate says when it refuses, for the catalogues.
+SIGN_IN_REFUSALS = (N_("The e-mail address or password is wrong."),
+                    N_("Too many failed sign-in attempts; this account is locked for a while."),
+                    N_("This account has been deactivated."))
 
 
 def _safe_next(target: str | None) -> str:
@@ -42,7 +49,7 @@ def login():
                   detail={"email": accounts.normalize_email(form.email.data),
                           "reason": refusal.message})
             db.session.commit()
-            form.password.errors.append(refusal.message)
+            form.password.errors.append(gettext(refusal.message))  # the domain's words, in the reader's language
             status = 429 if refusal.locked_until else 401
         else:
             login_user(user)
@@ -62,7 +69,7 @@ def logout():
         audit(db.session, "auth.sign_out", actor=current_actor(), source_address=request.remote_addr)
         db.session.commit()
         logout_user()
-        flash(_("You are signed out."))
+        flash(gettext("You are signed out."))
     return redirect(url_for("web.login"))
 
 
@@ -95,7 +102,7 @@ def choose_language():
 def profile():
     user = current_actor()
     form = ProfileForm(data={"locale": user.locale or ""})
-    form.locale.choices = [choice("", _("Follow my browser"))] + [
+    form.locale.choices = [choice("", gettext("Follow my browser"))] + [
         choice(code, name) for code, name in i18n.LOCALES.items()]
     status = 200
     if form.validate_on_submit():
@@ -105,7 +112,7 @@ def profile():
               source_address=request.remote_addr, detail={"locale": user.locale})
         db.session.commit()
         refresh()
-        flash(_("Your profile is saved."))
+        flash(gettext("Your profile is saved."))
         return redirect(url_for("web.profile"))
     elif request.method == "POST":
         status = 422

@@ -106,3 +106,11 @@ def test_problem_titles_and_stock_details_follow_accept_language(client, make_us
 def test_error_pages_speak_the_readers_language(client):
     page = client.get("/no-such-page", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert '<html lang="zh-Hans"' in page and "这里没有内容" in page
+
+
+def test_a_refused_sign_in_is_explained_in_the_browsers_language(client, make_user):
+    user = make_user("referrer")
+    refused = client.post("/login", data={"email": user.email, "password": "not the password"},
+                          headers={"Accept-Language": "ru-RU"})
+    assert refused.status_code == 401
+    assert "Неверный адрес эл. почты или пароль." in refused.get_data(as_text=True)
