@@ -40,6 +40,15 @@ def localized_page(browser, live_server):
     assert not errors, f"JavaScript errors: {errors}"
 
 
+def axe_violations(page) -> list[str]:
+    """The page in the reader's language still meets WCAG 2.1 AA (lang attributes, names, contrast)."""
+    from tests.web.browser.test_accessibility import AXE, violations_on
+
+    if not AXE.exists():
+        pytest.skip("node_modules/axe-core is missing: run 'npm ci'")
+    return violations_on(page, AXE.read_text())
+
+
 def sign_in(page, local_part: str, email_label: str, password_label: str, button: str):
     page.goto("/login")
     page.get_by_label(email_label).fill(f"{local_part}@{DOMAIN}")
@@ -74,6 +83,7 @@ def test_moscow_oncologist_answers_an_invitation_in_russian(localized_page, scre
     expect(mine.locator("[data-answer]")).to_have_text("принято")
     expect(page.get_by_role("heading", name="Кворум", exact=True)).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "ru-specialist-meeting.png"), full_page=True)
+    assert not axe_violations(page)
 
 
 def test_fangchenggang_coordinator_finds_a_meeting_time_in_chinese(localized_page, screenshot_dir):
@@ -104,6 +114,7 @@ def test_fangchenggang_coordinator_finds_a_meeting_time_in_chinese(localized_pag
     assert not ENGLISH_MONTHS.search(page.locator("main").inner_text())
     page.locator("#results").scroll_into_view_if_needed()
     page.screenshot(path=str(screenshot_dir / "zh-coordinator-time-search.png"), full_page=False)
+    assert not axe_violations(page)
 
 
 @pytest.fixture
