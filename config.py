@@ -46,6 +46,8 @@ class Config:
     PASSWORD_HASH_MEMORY_KIB = 64 * 1024
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "meridian-demo")
+    # The language for anyone who has chosen none and whose browser asks for none Meridian has (docs/i18n.md).
+    BABEL_DEFAULT_LOCALE = os.environ.get("MERIDIAN_DEFAULT_LOCALE", "en")
     RUN_SCHEDULER_IN_PROCESS = False
 
     # E-mail copies of notifications; without SMTP_HOST they are logged instead of sent.

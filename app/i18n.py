@@ -96,7 +96,7 @@ def init_app(app) -> None:
 
     from app.extensions import babel
 
-    app.config.setdefault("BABEL_DEFAULT_LOCALE", os.environ.get("MERIDIAN_DEFAULT_LOCALE", "en"))
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")  # config.py reads MERIDIAN_DEFAULT_LOCALE
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES",
                           os.path.join(os.path.dirname(os.path.abspath(__file__)), "translations"))

@@ -114,3 +114,10 @@ def test_a_refused_sign_in_is_explained_in_the_browsers_language(client, make_us
                           headers={"Accept-Language": "ru-RU"})
     assert refused.status_code == 401
     assert "Неверный адрес эл. почты или пароль." in refused.get_data(as_text=True)
+
+
+def test_the_openapi_document_describes_locale_on_me(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    described = [name for name, schema in schemas.items() if "locale" in schema.get("properties", {})]
+    assert "UserOut" in described and "ProfilePatch" in described
