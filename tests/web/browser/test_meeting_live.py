@@ -154,7 +154,7 @@ def test_chair_and_specialist_run_a_meeting_live(sign_in, page, browser, live_se
         chair.get_by_label("Category").select_option("surgery")
         chair.get_by_label("Rationale (optional)").fill("Fit for surgery; growing solid nodule.")
         chair.get_by_role("button", name="Save draft").click()
-        expect(specialist.locator("[data-outcome-status]")).to_contain_text("waiting for signatures from: radiology",
+        expect(specialist.locator("[data-outcome-status]")).to_contain_text("waiting for signatures from: Radiology",
                                                                             timeout=15_000)
         expect(specialist.locator("[data-outcome-version]")).to_contain_text("Right upper lobectomy")
         specialist.get_by_role("button", name="Sign outcome").click()
