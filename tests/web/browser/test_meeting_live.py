@@ -160,7 +160,7 @@ def test_chair_and_specialist_run_a_meeting_live(sign_in, page, browser, live_se
         specialist.get_by_role("button", name="Sign outcome").click()
         expect(specialist.locator("[data-outcome-status]")).to_contain_text("Signed", timeout=15_000)
         expect(chair.locator("[data-outcome-status]")).to_contain_text("Signed", timeout=15_000)
-        expect(chair.locator("[data-signatures]")).to_contain_text(f"{specialist_name} (radiology) signed at")
+        expect(chair.locator("[data-signatures]")).to_contain_text(f"{specialist_name} (Radiology) signed at")
         expect(chair.locator("[data-signatures]")).to_contain_text("(Asia/Shanghai, UTC+08:00)")
 
         screenshot("meeting-live-chair")
