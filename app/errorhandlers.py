@@ -45,16 +45,18 @@ def register_error_handlers(app):
 
         db.session.rollback()
         status = _status_of(error)
+        # The domain's words, translated when a catalogue has them (constant messages marked with N_).
+        message = gettext(error.message) if error.message else error.message
         if _wants_problem():
             if isinstance(error, InvalidInput):
-                return validation_problem([{"field": error.field, "message": error.message}])
+                return validation_problem([{"field": error.field, "message": message}])
             headers = {}
             if isinstance(error, TooManyAttempts):
                 headers["Retry-After"] = str(error.retry_after)
             if isinstance(error, NotAuthenticated):
                 headers["WWW-Authenticate"] = 'Bearer realm="meridian"'
-            return problem(status, error.message, headers=headers, **getattr(error, "extra", {}))
-        return render_template("error.html", status=status, message=error.message), status
+            return problem(status, message, headers=headers, **getattr(error, "extra", {}))
+        return render_template("error.html", status=status, message=message), status
 
     @app.errorhandler(RequestEntityTooLarge)
     def handle_too_large(error):
