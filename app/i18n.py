@@ -40,7 +40,7 @@ def default_locale() -> str:
 
 def select_locale() -> str:
     """Saved choice, then this session's choice, then Accept-Language, then the default."""
-    from flask import has_request_context, request, session
+    from flask import g, has_request_context, request, session
 
     if not has_request_context():
         return default_locale()
@@ -51,8 +51,11 @@ def select_locale() -> str:
     except Exception:  # a broken token or an unreadable session must not stop a page in its language
         user = None
     wanted = request.accept_languages.best_match(supported_locales())
-    if wanted and request.path.startswith("/api/") and request.headers.get("Accept-Language"):
-        return wanted  # an API client that names a language gets it (problem titles, notification texts)
+    api_client = request.path.startswith("/api/") and g.get("auth_method") != "session"
+    if wanted and api_client and request.headers.get("Accept-Language"):
+        # A client that names a language gets it (problem titles, notification texts); the pages' own
+        # scripts (signed in by cookie) get the page's language, whatever the browser sends.
+        return wanted
     if user is not None and user.locale in LOCALES:
         return user.locale
     chosen = session.get(SESSION_KEY)

@@ -121,3 +121,10 @@ def test_the_openapi_document_describes_locale_on_me(client):
     schemas = document["components"]["schemas"]
     described = [name for name, schema in schemas.items() if "locale" in schema.get("properties", {})]
     assert "UserOut" in described and "ProfilePatch" in described
+
+
+def test_the_pages_own_api_calls_follow_the_saved_choice_not_the_browser(client, make_user):
+    user = make_user("referrer", locale="ru")
+    sign_in(client, user)  # cookie, as the pages' scripts call the API
+    missing = client.get("/api/v1/nothing-here", headers={"Accept-Language": "en-GB"})
+    assert missing.get_json()["title"] == "Не найдено"
