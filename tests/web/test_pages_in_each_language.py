@@ -1,5 +1,6 @@
 """Every page, for each role, in Chinese and in Russian: no English interface words left (navigation,
-buttons, labels, table heads, headings, hidden labels) and no English month or weekday names.
+buttons, labels, table heads, headings, hidden labels), no English month or weekday names and no raw
+ISO instants.
 
 English words that are data (names, titles, diagnoses typed in English) are told apart by reading
 every text value stored in the database; words the translations keep on purpose (UTC, MDT, PDF, ...)
@@ -15,6 +16,7 @@ from sqlalchemy import JSON, String, Text, select
 
 from app.i18n_catalogues import TRANSLATIONS
 
+ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
 MONTHS_AND_WEEKDAYS = re.compile(
     r"\b(January|February|March|April|June|July|August|September|October|November|December|"
@@ -107,6 +109,7 @@ def test_every_page_of_a_role_speaks_the_readers_language(demo, sign_in, client,
         words = {w.lower() for w in WORD.findall(text)}
         interface = sorted((words & english) - kept - known_data)
         dates = sorted(set(MONTHS_AND_WEEKDAYS.findall(text)) - {w.capitalize() for w in known_data})
+        dates += ISO_INSTANT.findall(text)  # and no raw ISO instant, anywhere a person reads
         if interface or dates:
             leftovers[path] = interface + dates
     assert not leftovers, leftovers
