@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 STATIC  := app/static/vendor/.built
 JS_DEPS := tests/live/js/node_modules/.installed
 
-.PHONY: install static chromium migrate seed run stack test test-suite test-clocks test-browser bench bench-fanout clean
+.PHONY: install static chromium migrate seed run stack test test-suite test-clocks test-browser bench bench-fanout clean translations
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,13 +32,22 @@ $(JS_DEPS): tests/live/js/package.json tests/live/js/package-lock.json
 	npm ci --prefix tests/live/js --no-audit --no-fund --loglevel=error
 	touch $(JS_DEPS)
 
-# Browser tests drive Debian's chromium (never a downloaded browser build).
+# Browser tests drive Debian's chromium (never a downloaded browser build), with a font for Chinese.
 chromium:
-	@if [ -x /usr/bin/chromium ]; then :; \
+	@if [ -x /usr/bin/chromium ] && [ -d /usr/share/fonts/truetype/wqy ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		(apt-get install -y -qq chromium >/dev/null 2>&1 || \
-		 (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)); \
-	else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; fi
+		(apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null 2>&1 || \
+		 (apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null)); \
+	else echo "Browser tests need Debian's chromium and a CJK font: sudo apt-get install chromium fonts-wqy-microhei"; fi
+
+# Catalogues: extract every marked string, merge it into each language's .po, compile the .mo files
+# and the JavaScript catalogues. Translators edit app/translations/<lang>/LC_MESSAGES/messages.po.
+translations: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_ngettext:1,2 \
+		--sort-output --project=Meridian -o app/translations/messages.pot app
+	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+	$(VENV)/bin/pybabel compile -d app/translations
+	$(PY) -m app.i18n_catalogues
 
 migrate: install
 	$(FLASK) db upgrade

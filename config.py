@@ -69,6 +69,8 @@ class Config:
     AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY") or None
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "meridian-demo")
     DEMO_SEED_ALLOWED = True  # the demo's people share a published password
+    # The language for anyone who has chosen none and whose browser asks for none Meridian has (docs/i18n.md).
+    BABEL_DEFAULT_LOCALE = os.environ.get("MERIDIAN_DEFAULT_LOCALE", "en")
     RUN_SCHEDULER_IN_PROCESS = False
 
     # E-mail copies of notifications; without SMTP_HOST they are logged instead of sent.

@@ -5,12 +5,22 @@ No traceback ever reaches a user; unexpected errors are logged with one.
 from __future__ import annotations
 
 from flask import render_template, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.api.problems import problem, validation_problem
 from app.errors import (Conflict, DomainError, InvalidInput, MalformedInput, NotAuthenticated, NotFound,
                         PermissionDenied, TooManyAttempts)
+from app.vocabulary import N_
+
+PAGE_MESSAGES = {
+    400: N_("The request could not be understood; go back and try again."),
+    403: N_("You may not open this page."),
+    404: N_("There is nothing here: the page does not exist, or it is not yours to see."),
+    405: N_("This page cannot be used that way."),
+    429: N_("Too many attempts; wait a little and try again."),
+}
 
 _DOMAIN_STATUS = ((MalformedInput, 400), (InvalidInput, 422), (NotFound, 404), (Conflict, 409), (PermissionDenied, 403),
                   (NotAuthenticated, 401), (TooManyAttempts, 429))
@@ -40,34 +50,34 @@ def register_error_handlers(app):
 
         db.session.rollback()
         status = _status_of(error)
+        # The domain's words, translated when a catalogue has them (constant messages marked with N_).
+        message = gettext(error.message) if error.message else error.message
         if _wants_problem():
             if isinstance(error, MalformedInput):
-                return problem(400, f"{error.field}: {error.message}",
-                               errors=[{"field": error.field, "message": error.message}])
+                return problem(400, f"{error.field}: {message}", errors=[{"field": error.field, "message": message}])
             if isinstance(error, InvalidInput):
-                return validation_problem([{"field": error.field, "message": error.message}])
+                return validation_problem([{"field": error.field, "message": message}])
             headers = {}
             if isinstance(error, TooManyAttempts):
                 headers["Retry-After"] = str(error.retry_after)
             if isinstance(error, NotAuthenticated):
                 headers["WWW-Authenticate"] = 'Bearer realm="meridian"'
-            return problem(status, error.message, headers=headers, **getattr(error, "extra", {}))
-        message = error.message
+            return problem(status, message, headers=headers, **getattr(error, "extra", {}))
         if isinstance(error, MalformedInput):
-            message = f"{error.field}: {error.message}"
+            message = f"{error.field}: {message}"
         return render_template("error.html", status=status, message=message), status
 
     @app.errorhandler(RequestEntityTooLarge)
     def handle_too_large(error):
         limit = app.config.get("MAX_CONTENT_LENGTH")
-        message = f"The request body is larger than the limit of {limit} bytes."
+        message = gettext("The request body is larger than the limit of %(limit)s bytes.", limit=limit)
         if _wants_problem():
             return problem(413, message)
         return render_template("error.html", status=413, message=message), 413
 
     @app.errorhandler(CSRFError)
     def handle_csrf(error):
-        message = "The form expired or was not sent from this site; reload the page and try again."
+        message = gettext("The form expired or was not sent from this site; reload the page and try again.")
         if _wants_problem():
             return problem(400, message)
         return render_template("error.html", status=400, message=message), 400
@@ -77,12 +87,14 @@ def register_error_handlers(app):
         if _wants_problem():
             detail = error.description or error.name
             if error.code == 404:
-                detail = f"Nothing at {request.path}."
+                detail = gettext("Nothing at %(path)s.", path=request.path)
             elif error.code == 405:
-                detail = f"{request.method} is not allowed on {request.path}."
+                detail = gettext("%(method)s is not allowed on %(path)s.", method=request.method, path=request.path)
             return problem(error.code or 500, detail, headers=_allow_header(error))
-        return (render_template("error.html", status=error.code, message=error.description), error.code,
-                _allow_header(error))
+        message = error.description
+        if error.code in PAGE_MESSAGES and error.description == type(error).description:
+            message = gettext(PAGE_MESSAGES[error.code])  # werkzeug's stock English, in the reader's language
+        return render_template("error.html", status=error.code, message=message), error.code, _allow_header(error)
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
@@ -90,7 +102,7 @@ def register_error_handlers(app):
 
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
-        message = "Something went wrong on our side; nothing was saved. Please try again."
+        message = gettext("Something went wrong on our side; nothing was saved. Please try again.")
         if _wants_problem():
             return problem(500, message)
         return render_template("error.html", status=500, message=message), 500

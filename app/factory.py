@@ -58,16 +58,20 @@ def build_app(config_class=None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from app import i18n
     from app.extensions import csrf, db, login_manager, migrate, socketio
 
     importlib.import_module("app.models")  # the whole schema, for Alembic
 
     db.init_app(app)
+    i18n.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"),
                      render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     login_manager.login_view = "web.login"
-    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message = _l("Please sign in to continue.")
     csrf.init_app(app)
     queue = {}
     if app.config.get("REDIS_URL"):

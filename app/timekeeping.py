@@ -156,3 +156,136 @@ def utc_offset_label(value: datetime, zone_name: str) -> str:
     sign = "-" if total < 0 else "+"
     hours, minutes = divmod(abs(total), 60)
     return f"{sign}{hours:02d}:{minutes:02d}"
+
+
+# --- Showing instants to a person: their zone *and* their language (Babel's CLDR data). ---------
+
+# English in an international network is written day-month-year with a 24-hour clock (as in en_GB).
+_FORMAT_LOCALE = {"en": "en_GB"}
+
+# What a page wants to show -> (CLDR date skeleton, CLDR time skeleton); the locale orders the parts.
+_STYLES = {
+    "long": ("yMMMEd", "Hm"),          # Thu, 26 Nov 2026, 09:43 / 2026年11月26日周四 09:43 / чт, 26 нояб. 2026 г., 09:43
+    "long_seconds": ("yMMMEd", "Hms"),  # Thu, 26 Nov 2026, 09:43:05 (audit trails)
+    "short": ("MMMEd", "Hm"),          # Thu 26 Nov, 09:43
+    "day_time": ("MMMd", "Hm"),        # 26 Nov, 09:43
+    "weekday_time": ("E", "Hm"),       # Thu, 09:43
+    "time": (None, "Hm"),              # 09:43
+    "date": ("yMMMd", None),           # 26 Nov 2026
+    "weekday_date": ("yMMMEd", None),  # Thu, 26 Nov 2026
+    "day": ("MMMd", None),             # 26 Nov
+    "weekday": ("EEEE", None),         # Thursday / 星期四 / четверг
+    "weekday_day": ("MMMEd", None),    # Thu 26 Nov
+}
+
+
+def reader_locale(code: str | None):
+    """The Babel locale that formats for a language code ('en', 'zh', 'ru', 'kk', ...)."""
+    from babel import Locale
+
+    code = code or "en"
+    return Locale.parse(_FORMAT_LOCALE.get(code, code))
+
+
+def _join(locale, date_text: str | None, time_text: str | None) -> str:
+    if date_text and time_text:
+        return locale.datetime_formats["medium"].replace("{1}", date_text).replace("{0}", time_text)
+    return date_text or time_text or ""
+
+
+def zone_name_for_reader(zone_name: str, locale_code: str | None) -> str:
+    """A zone as the reader's language names it: its city in CLDR ('上海', 'Москва'), the IANA name in English."""
+    from babel.dates import get_timezone_location
+
+    if (locale_code or "en") == "en":
+        return zone_name
+    locale = reader_locale(locale_code)
+    # CLDR keeps some cities under their older IANA names (Asia/Calcutta for Asia/Kolkata).
+    for name in (zone_name, *_older_zone_names().get(zone_name, ())):
+        city = (locale.time_zones.get(name) or {}).get("city")
+        if city:
+            return city
+    try:
+        return get_timezone_location(get_zone(zone_name), locale=locale, return_city=True)
+    except (LookupError, ValueError):
+        return zone_name
+
+
+_OLDER_NAMES: dict[str, tuple[str, ...]] = {}
+
+
+def _older_zone_names() -> dict[str, tuple[str, ...]]:
+    if not _OLDER_NAMES:
+        from babel.core import get_global
+
+        for older, current in get_global("zone_aliases").items():
+            _OLDER_NAMES[current] = _OLDER_NAMES.get(current, ()) + (older,)
+    return _OLDER_NAMES
+
+
+def _format_part(skeleton: str, value: datetime, zone, locale) -> str:
+    from babel.dates import format_datetime, format_skeleton
+
+    if skeleton == "EEEE":  # a bare weekday: the pattern itself (skeleton matching would abbreviate it)
+        return format_datetime(value, "EEEE", tzinfo=zone, locale=locale)
+    return format_skeleton(skeleton, value, tzinfo=zone, locale=locale)
+
+
+def format_for_reader(value: datetime, zone_name: str, locale_code: str | None, style: str = "long",
+                      *, name_zone: bool = True, keep_offset: bool = False) -> str:
+    """An instant as the reader writes it, in their zone, with the zone and its UTC offset named.
+
+    E.g. 'Thu, 26 Nov 2026, 09:43 (Asia/Shanghai, UTC+08:00)' or
+    'чт, 26 нояб. 2026 г., 04:43 (Москва, UTC+03:00)'.
+    """
+    locale = reader_locale(locale_code)
+    zone = get_zone(zone_name)
+    instant = ensure_utc(value)
+    if keep_offset:  # a reading already in its own zone (an aware local time from the API): show it as is
+        zone, instant = value.tzinfo, value
+    date_skeleton, time_skeleton = _STYLES[style]
+    text = _join(locale,
+                 _format_part(date_skeleton, instant, zone, locale) if date_skeleton else None,
+                 _format_part(time_skeleton, instant, zone, locale) if time_skeleton else None)
+    if name_zone:
+        text += f" ({zone_name_for_reader(zone_name, locale_code)}, UTC{utc_offset_label(instant, zone_name)})"
+    return text
+
+
+def format_day_for_reader(day: date, locale_code: str | None, style: str = "date") -> str:
+    """A calendar date (no instant, no zone) as the reader writes it."""
+    date_skeleton, _ = _STYLES[style]
+    return _format_part(date_skeleton, datetime.combine(day, time(12), tzinfo=UTC), UTC, reader_locale(locale_code))
+
+
+def weekday_for_reader(index: int, locale_code: str | None, width: str = "wide") -> str:
+    """Monday is 0, as in `date.weekday()`."""
+    return reader_locale(locale_code).days["format"][width][index]
+
+
+def format_time_of_day_for_reader(value: time, locale_code: str | None) -> str:
+    from babel.dates import format_skeleton
+
+    return format_skeleton("Hm", datetime.combine(date(2000, 1, 3), value), locale=reader_locale(locale_code))
+
+
+def format_relative_for_reader(delta: timedelta, locale_code: str | None) -> str:
+    """'in 2 days' / '3 hours ago' / '2天后' / 'через 2 дня' (positive deltas are in the future)."""
+    from babel.dates import format_timedelta
+
+    return format_timedelta(delta, add_direction=True, locale=reader_locale(locale_code))
+
+
+def format_duration_for_reader(delta: timedelta, locale_code: str | None, *, format: str = "long") -> str:
+    """'2 days' / '2天' / '2 дня' (rounded to the largest sensible unit)."""
+    from babel.dates import format_timedelta
+
+    return format_timedelta(abs(delta), format=format, locale=reader_locale(locale_code))
+
+
+def format_days_ahead_for_reader(days: int, locale_code: str | None) -> str:
+    """'in 20 days' / '20天后' / 'через 20 дней': counted in days, never rounded to weeks or months."""
+    from babel.dates import format_timedelta
+
+    return format_timedelta(timedelta(days=days), threshold=100, granularity="day", add_direction=True,
+                            locale=reader_locale(locale_code))

@@ -57,6 +57,7 @@ class UserOut(ResponseBody):
     timezone: str = Field(description="The zone this user reads times in")
     display_timezone: str | None
     languages: list[str]
+    locale: str | None = Field(description="Interface language (en, zh, ru); null follows Accept-Language")
     roles: list[RoleName]
     is_active: bool
 
@@ -83,6 +84,8 @@ class ProfilePatch(RequestBody):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     languages: list[str] | None = None
     display_timezone: str | None = None
+    locale: str | None = Field(default=None, max_length=16,
+                               description="Interface language (en, zh, ru); null to follow Accept-Language")
 
 
 def user_out(user: User) -> dict:
@@ -90,6 +93,7 @@ def user_out(user: User) -> dict:
         "id": user.id, "email": user.email, "name": user.name,
         "organization_id": user.organization_id, "timezone": user.timezone,
         "display_timezone": user.display_timezone, "languages": list(user.languages or []),
+        "locale": user.locale,
         "roles": sorted(user.roles), "is_active": user.is_active,
     }
 
@@ -137,7 +141,7 @@ def me():
 
 
 @api.patch("/me")
-@endpoint(summary="Change my name, languages or display time zone", body=ProfilePatch,
+@endpoint(summary="Change my name, languages, interface language or display time zone", body=ProfilePatch,
           response=UserOut, tags=("users",))
 def update_me(body: ProfilePatch):
     user = current_actor()
@@ -169,6 +173,8 @@ def _apply_profile(user: User, body) -> None:
         user.languages = operations.validate_languages(body.languages)
     if "display_timezone" in fields:
         user.display_timezone = operations.checked_zone("display_timezone", body.display_timezone)
+    if "locale" in fields:
+        user.locale = operations.checked_interface_locale(body.locale)
 
 
 @api.get("/organizations")

@@ -48,6 +48,8 @@ class User(Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     display_timezone: Mapped[str | None] = mapped_column(String(64))
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)  # ISO 639-1, preferred first
+    # The interface language this person chose ('en', 'zh', 'ru'); None follows their browser.
+    locale: Mapped[str | None] = mapped_column(String(16))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_login_count: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

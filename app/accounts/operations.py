@@ -139,6 +139,16 @@ def checked_zone(field: str, zone_name: str | None) -> str | None:
         raise InvalidInput(field, str(exc)) from None
 
 
+def checked_interface_locale(value: str | None) -> str | None:
+    """The interface language a person chose: one Meridian has a catalogue for, or None (the browser's)."""
+    from app.i18n import checked_locale
+
+    try:
+        return checked_locale(value)
+    except ValueError as exc:
+        raise InvalidInput("locale", str(exc)) from None
+
+
 def validate_languages(languages) -> list[str]:
     if not isinstance(languages, list | tuple):
         raise InvalidInput("languages", "must be a list of ISO 639-1 codes, e.g. ['en', 'zh']")
@@ -185,6 +195,7 @@ def create_user(
     languages=(),
     display_timezone: str | None = None,
     check_strength: bool = True,
+    locale: str | None = None,
 ) -> User:
     """`check_strength=False` only for passwords nobody chose (random ones, the demo's published one)."""
     email = normalize_email(email)
@@ -199,6 +210,7 @@ def create_user(
         password_hash=passwords.hash_password(password),
         organization=organization,
         display_timezone=display_timezone,
+        locale=checked_interface_locale(locale),
         languages=validate_languages(list(languages)),
         is_active=True,
         failed_login_count=0,

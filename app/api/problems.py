@@ -2,16 +2,27 @@
 from __future__ import annotations
 
 from flask import jsonify
+from flask_babel import gettext
 from werkzeug.http import HTTP_STATUS_CODES
 
+from app.vocabulary import N_
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+# Titles a person may read, in the request's language (see docs/api.md); other statuses keep HTTP's name.
+TITLES = {400: N_("Bad Request"), 401: N_("Unauthorized"), 403: N_("Forbidden"), 404: N_("Not Found"),
+          405: N_("Method Not Allowed"), 409: N_("Conflict"), 413: N_("Request Entity Too Large"),
+          415: N_("Unsupported Media Type"), 422: N_("Unprocessable Entity"), 429: N_("Too Many Requests"),
+          500: N_("Internal Server Error"), 503: N_("Service Unavailable")}
+VALIDATION_TITLE = N_("The request has invalid fields")
 
 
 def problem(status: int, detail: str, /, *, type_: str = "about:blank", title: str | None = None,
             errors: list[dict] | None = None, headers: dict | None = None, **extra):
     body = {
         "type": type_,
-        "title": title or HTTP_STATUS_CODES.get(status, "Error"),
+        "title": gettext(title) if title else (gettext(TITLES[status]) if status in TITLES
+                                               else HTTP_STATUS_CODES.get(status, "Error")),
         "status": status,
         "detail": detail,
     }
@@ -33,7 +44,7 @@ def validation_problem(errors: list[dict], detail: str | None = None):
         detail = "; ".join(f"{e['field']}: {e['message']}" if e.get("field") else e["message"]
                            for e in errors)
     return problem(422, detail, type_="/problems/validation-error",
-                   title="The request has invalid fields", errors=errors)
+                   title=VALIDATION_TITLE, errors=errors)
 
 
 PROBLEM_SCHEMA = {

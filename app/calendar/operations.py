@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session, joinedload
 from app.accounts.models import User
 from app.calendar.models import CalendarFeed
 from app.meetings.models import Invitation, Meeting
+from app.notifications.texts import translations
 from app.rotas.models import CoverRequest, OnCallShift
 from app.timekeeping import ensure_utc
+from app.vocabulary import N_
 
 PRODUCT_ID = "-//Meridian//MDT case boards//EN"
 UID_DOMAIN = "meridian"
@@ -75,7 +77,12 @@ def _event(uid: str, summary: str, starts_at: datetime, ends_at: datetime, seque
     return event
 
 
-def build_feed(session: Session, user: User, *, at: datetime, base_url: str = "") -> bytes:
+ON_CALL = N_("On call: %(rota)s")
+
+
+def build_feed(session: Session, user: User, *, at: datetime, base_url: str = "", locale: str = "en") -> bytes:
+    """The person's meetings and on-call shifts; the words in their language (calendar apps send none)."""
+    words = translations(locale)
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
@@ -108,7 +115,7 @@ def build_feed(session: Session, user: User, *, at: datetime, base_url: str = ""
     for shift in shifts:
         no_longer_mine = shift.user_id != user.id
         calendar.add_component(_event(
-            f"oncall-{shift.id}", f"On call: {shift.rota.name}", shift.starts_at, shift.ends_at,
+            f"oncall-{shift.id}", words.gettext(ON_CALL) % {"rota": shift.rota.name}, shift.starts_at, shift.ends_at,
             shift.sequence, shift.status == "cancelled" or no_longer_mine, shift.updated_at,
         ))
     return calendar.to_ical()

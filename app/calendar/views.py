@@ -1,7 +1,7 @@
 """The feed URL (the secret is the credential) and the API to issue or revoke it."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, request, url_for
+from flask import Blueprint, abort, current_app, request, url_for
 
 from app.api import api
 from app.api.endpoint import ApiResponse, endpoint
@@ -9,6 +9,7 @@ from app.api.schema import ResponseBody
 from app.audit.operations import record as audit
 from app.calendar import operations
 from app.extensions import db
+from app.notifications.texts import recipient_locale
 from app.security import PUBLIC, current_actor, declare_access
 from app.timekeeping import now_utc
 
@@ -20,7 +21,8 @@ def feed(secret: str):
     user = operations.user_for_secret(db.session, secret)
     if user is None:
         abort(404)
-    body = operations.build_feed(db.session, user, at=now_utc(), base_url=request.host_url.rstrip("/"))
+    body = operations.build_feed(db.session, user, at=now_utc(), base_url=request.host_url.rstrip("/"),
+                                 locale=recipient_locale(user, current_app.config.get("BABEL_DEFAULT_LOCALE") or "en"))
     return body, 200, {"Content-Type": "text/calendar; charset=utf-8", "Cache-Control": "private, max-age=300"}
 
 

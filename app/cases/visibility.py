@@ -26,11 +26,12 @@ from sqlalchemy.orm import Session, selectinload
 from app.boards.models import BoardMember
 from app.cases.models import Case
 from app.meetings.models import BOOKING_STATES, AgendaItem, Invitation
+from app.vocabulary import N_
 
 FULL = "full"
 SUMMARY = "summary"
 # What an agenda shows in place of a case the viewer may not know exists (no id, urgency or disciplines).
-HIDDEN_CASE_LABEL = "A case you cannot see"
+HIDDEN_CASE_LABEL = N_("A case you cannot see")
 CLINICAL_ROLES = frozenset({"referrer", "specialist", "coordinator"})
 # What a summary shows: nothing that names, describes or documents the patient.
 SUMMARY_FIELDS = ("id", "state", "urgency", "icd10_code", "disciplines", "board_id", "target_at")

@@ -44,7 +44,7 @@ BOARDS = (
     DemoBoard(
         "Thoracic Oncology MDT", 3, time(14), 120, 1, 12, 10,
         (("radiology", 1), ("pathology", 1), ("medical-oncology", 1), ("thoracic-surgery", 1)),
-        (("coordinator", "coordinator", None),
+        (("coordinator", "coordinator", None), ("coordinator.fcg", "coordinator", None),
          ("radiologist.kolkata", "core", "radiology"), ("radiologist.almaty", "deputy", "radiology"),
          ("pathologist.kathmandu", "core", "pathology"), ("pathologist.fcg", "deputy", "pathology"),
          ("oncologist.moscow", "core", "medical-oncology"), ("oncologist.karachi", "deputy", "medical-oncology"),

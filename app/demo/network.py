@@ -32,6 +32,7 @@ ORGANIZATIONS = [
 PEOPLE = [
     ("admin", "Meridian Administrator", 0, ["admin"], ["en", "zh"]),
     ("coordinator", "Li Na", 0, ["coordinator"], ["zh", "en"]),
+    ("coordinator.fcg", "Chen Jing", 0, ["coordinator"], ["zh"]),
     ("coordinator.almaty", "Aigerim Nurlanovna", 1, ["coordinator"], ["kk", "ru", "en"]),
     ("referrer", "Dr Huang Wei", 0, ["referrer"], ["zh", "en"]),
     ("referrer.tashkent", "Dr Dilnoza Karimova", 2, ["referrer"], ["uz", "ru"]),
@@ -44,6 +45,10 @@ PEOPLE = [
     ("radiologist.almaty", "Dr Timur Akhmetov", 1, ["specialist"], ["kk", "ru", "en"]),
     ("pathologist.fcg", "Dr Zhou Min", 0, ["specialist"], ["zh", "en"]),
 ]
+
+
+# Interface languages some people chose; everyone else follows their browser.
+SAVED_LOCALES = {"oncologist.moscow": "ru", "coordinator.fcg": "zh"}
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ def seed_network(session: Session, password: str) -> list[DemoLogin]:
             session, email=f"{local_part}@{EMAIL_DOMAIN}", name=name, password=password,
             organization=organization, roles=roles, languages=languages,
             check_strength=False,  # the demo's password is published; production refuses seed-demo
+            locale=SAVED_LOCALES.get(local_part),
         )
         logins.append(DemoLogin(user.email, name, tuple(roles), organization.name,
                                 organization.timezone))

@@ -24,14 +24,9 @@ from app.meetings.search import eligible_for_seat
 from app.notifications.operations import notify
 from app.rotas.operations import on_call_user_ids
 from app.specialists.models import Discipline, SpecialistProfile
-from app.timekeeping import ensure_utc, format_instant, to_local
+from app.timekeeping import ensure_utc, format_instant
 
 ANSWERS = ("accepted", "tentative", "declined")
-
-
-def local_time_phrase(instant: datetime, zone: str) -> str:
-    local = to_local(instant, zone)
-    return f"{local:%a %d %b %Y %H:%M} ({zone})"
 
 
 # pg_advisory_xact_lock(BOOKING_LOCK, user id): one person's bookings, one transaction at a time ("MBOO").
@@ -128,11 +123,12 @@ def invite(session: Session, meeting: Meeting, user: User, *, role: str = "seat"
         clash = find_clash(session, user.id, busy_from, busy_until, except_meeting_id=meeting.id)
         raise (_clash_error(user, clash) if clash else Conflict(
             f"{user.name} was just booked into an overlapping meeting.")) from None
-    seat = f" for the {discipline_code} seat" if role == "seat" else ""
+    params = {"title": meeting.title, "starts_at": format_instant(meeting.starts_at)}
+    if role == "seat":
+        params.update(text="meeting.invitation.seat", discipline=discipline_code)
     notify(session, user_id=user.id, kind="meeting.invitation",
            dedupe_key=f"invitation:{invitation.id}:{format_instant(invitation.invited_at)}",
-           subject=f"Invitation{seat}: {meeting.title}, {local_time_phrase(meeting.starts_at, user.timezone)}",
-           body="Please accept, decline or answer tentative.", link=f"/meetings/{meeting.id}", at=at)
+           params=params, link=f"/meetings/{meeting.id}", at=at)
     publish(session, f"meeting:{meeting.id}", "invitation.created",
             {"meeting_id": meeting.id, "invitation_id": invitation.id, "user_id": user.id, "role": role,
              "discipline": discipline_code, "status": invitation.status})
@@ -221,8 +217,9 @@ def cancel_meeting(session: Session, meeting: Meeting, *, at: datetime, reason: 
             invitation.status = "withdrawn"
             notify(session, user_id=invitation.user_id, kind="meeting.cancelled",
                    dedupe_key=f"meeting-cancelled:{meeting.id}:{invitation.user_id}",
-                   subject=f"Cancelled: {meeting.title}, {local_time_phrase(meeting.starts_at, invitation.user.timezone)}",
-                   body=reason, link=f"/meetings/{meeting.id}", at=at)
+                   params={"title": meeting.title, "starts_at": format_instant(meeting.starts_at),
+                           "reason": reason},
+                   link=f"/meetings/{meeting.id}", at=at)
     session.flush()
     publish(session, f"meeting:{meeting.id}", "meeting.cancelled", {"meeting_id": meeting.id, "reason": reason})
 

@@ -90,18 +90,16 @@ def schedule_urgent_cases(session: Session, at: datetime) -> int:
 
 
 def _explain_no_slot(session, case, board, result, at) -> None:
-    reasons = "; ".join(
-        f"{r['discipline']}: {r['available']} of {r['candidates']} available"
-        + (f" (excluded: {', '.join(f'{n} {why}' for why, n in r['excluded'].items())})" if r["excluded"] else "")
-        for r in result.requirements)
+    requirements = [{"discipline": r["discipline"], "available": r["available"], "candidates": r["candidates"]}
+                    for r in result.requirements]
     later = result.earliest_after_window
-    when = f" The earliest possible time is {format_instant(later['start'])}." if later else ""
+    params = {"case_id": case.id, "target_at": format_instant(case.target_at), "requirements": requirements}
+    if later:
+        params.update(text="case.no_slot.earliest", earliest_at=format_instant(later["start"]))
     for user_id in board_coordinator_ids(session, board.id):
         notify(session, user_id=user_id, kind="case.no_slot",
                dedupe_key=f"no-slot:{case.id}:{format_instant(case.target_at)}:{user_id}",
-               subject=f"No meeting time for case #{case.id} before its target {format_instant(case.target_at)}",
-               body=f"No time fits every needed discipline and the referrer. {reasons}.{when}",
-               link=f"/cases/{case.id}", at=at)
+               params=params, link=f"/cases/{case.id}", at=at)
 
 
 def _participants(meeting: Meeting) -> list[Invitation]:
@@ -121,8 +119,10 @@ def send_reminders(session: Session, at: datetime) -> int:
                 sent += notify(
                     session, user_id=user.id, kind=f"meeting.reminder.{label}",
                     dedupe_key=f"reminder:{label}:{meeting.id}:{format_instant(meeting.starts_at)}:{user.id}",
-                    subject=f"Reminder: {meeting.title} at {booking.local_time_phrase(meeting.starts_at, user.timezone)}",
-                    body=f"Starts {format_instant(meeting.starts_at)} UTC.", link=f"/meetings/{meeting.id}", at=at)
+                    params={"text": "meeting.reminder", "title": meeting.title,
+                            "starts_at": format_instant(meeting.starts_at),
+                            "starts_at_utc": format_instant(meeting.starts_at)},
+                    link=f"/meetings/{meeting.id}", at=at)
     return sent
 
 
@@ -138,11 +138,10 @@ def circulate_agendas(session: Session, at: datetime) -> int:
             recipients |= {m.user_id for m in board.members}
         count = len(agenda.items_on(meeting))
         for user_id in sorted(recipients):
-            user = session.get(User, user_id)
             notify(session, user_id=user_id, kind="meeting.agenda",
                    dedupe_key=f"agenda:{meeting.id}:{user_id}",
-                   subject=f"Agenda: {meeting.title}, {booking.local_time_phrase(meeting.starts_at, user.timezone)}",
-                   body=f"{count} case(s) on the agenda.", link=f"/meetings/{meeting.id}", at=at)
+                   params={"title": meeting.title, "starts_at": format_instant(meeting.starts_at), "count": count},
+                   link=f"/meetings/{meeting.id}", at=at)
         meeting.agenda_circulated_at = at
         circulated += 1
     return circulated
@@ -155,13 +154,13 @@ def alert_at_risk_quorum(session: Session, at: datetime) -> int:
         status = meeting_quorum(session, meeting)
         if status.state == "met":
             continue
-        short = ", ".join(d.discipline for d in status.disciplines if d.state != "met")
+        short = [d.discipline for d in status.disciplines if d.state != "met"]
         for user_id in board_coordinator_ids(session, meeting.board_id):
             alerted += notify(session, user_id=user_id, kind="meeting.quorum_at_risk",
                               dedupe_key=f"quorum:{meeting.id}:{status.state}:{user_id}",
-                              subject=f"Quorum {status.state.replace('_', ' ')}: {meeting.title} "
-                                      f"at {format_instant(meeting.starts_at)}",
-                              body=f"Not yet confirmed: {short}.", link=f"/meetings/{meeting.id}", at=at)
+                              params={"state": status.state, "title": meeting.title,
+                                      "starts_at": format_instant(meeting.starts_at), "disciplines": short},
+                              link=f"/meetings/{meeting.id}", at=at)
     return alerted
 
 
@@ -174,7 +173,7 @@ def alert_late_cases(session: Session, at: datetime) -> int:
         for user_id in board_coordinator_ids(session, case.board_id):
             alerted += notify(session, user_id=user_id, kind="case.late",
                               dedupe_key=f"late:{case.id}:{format_instant(case.target_at)}:{user_id}",
-                              subject=f"Case #{case.id} ({case.urgency}) is past its target "
-                                      f"{format_instant(case.target_at)}",
-                              body=f"It is {case.state}.", link=f"/cases/{case.id}", at=at)
+                              params={"case_id": case.id, "urgency": case.urgency,
+                                      "target_at": format_instant(case.target_at), "state": case.state},
+                              link=f"/cases/{case.id}", at=at)
     return alerted

@@ -7,6 +7,7 @@ from app.api import api
 from app.api.endpoint import endpoint
 from app.api.schema import OutputInstant, RequestBody, ResponseBody
 from app.extensions import db
+from app.i18n import current_locale_code
 from app.notifications import operations
 from app.security import current_actor
 from app.timekeeping import now_utc
@@ -21,6 +22,8 @@ class InboxQuery(BaseModel):
 class NotificationOut(ResponseBody):
     id: int
     kind: str
+    params: dict = Field(description="The notification's data (instants as ISO 8601 UTC, codes, names); "
+                                     "subject and body are rendered from it in the reader's language and zone")
     subject: str
     body: str
     link: str | None
@@ -49,7 +52,8 @@ def my_notifications(query: InboxQuery):
     user = current_actor()
     return {
         "unread_count": operations.unread_count(db.session, user.id),
-        "notifications": operations.inbox(db.session, user.id, unread_only=query.unread, limit=query.limit),
+        "notifications": operations.rendered_inbox(db.session, user, locale=current_locale_code(),
+                                                   unread_only=query.unread, limit=query.limit),
     }
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.notifications.models import Notification
+from app.notifications.texts import recipient_locale, render
 from app.timekeeping import ensure_utc
 
 # Older notifications are not e-mailed any more (the inbox still has them).
@@ -94,12 +95,17 @@ def message_id(notification: Notification, sender: str) -> str:
     return f"<notification-{notification.id}.{digest}@{domain}>"
 
 
-def email_for(notification: Notification, user: User, *, base_url: str, sender: str) -> EmailMessage:
+def email_for(notification: Notification, user: User, *, base_url: str, sender: str,
+              default_locale: str = "en") -> EmailMessage:
+    """The message in the recipient's language and zone (their saved language, else one they speak
+    that Meridian has, else the deployment's default)."""
+    text = render(notification.kind, notification.params, locale=recipient_locale(user, default_locale),
+                  zone=user.timezone)
     message = EmailMessage()
     message["From"] = sender
     message["To"] = user.email
-    message["Subject"] = f"[Meridian] {notification.subject}"
-    lines = [notification.subject, "", notification.body or ""]
+    message["Subject"] = f"[Meridian] {text.subject}"
+    lines = [text.subject, "", text.body or ""]
     if notification.link:
         lines += ["", base_url.rstrip("/") + notification.link]
     message.set_content("\n".join(lines).strip() + "\n")

@@ -2,14 +2,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime
 from app.timekeeping import now_utc
 
 
 class Notification(Base):
+    """A notification as data: its kind and parameters (instants as ISO 8601 UTC, dates, codes, names).
+
+    What it says is rendered when it is read or sent, in the recipient's language and zone
+    (app.notifications.texts); nothing worded is stored.
+    """
+
     __tablename__ = "notifications"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -17,8 +23,7 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(64))
     # Unique per recipient and cause (e.g. "licence-expiry:12:2026-12-01:user:7"): the idempotency key.
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
-    subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text, default="")
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
     link: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -32,3 +37,19 @@ class Notification(Base):
     # A permanent failure (5xx, or too many temporary ones): never tried again; the reason says why.
     email_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email_error: Mapped[str | None] = mapped_column(String(500))
+
+    user = relationship("User")
+
+    def rendered(self, *, locale: str | None, zone: str):
+        from app.notifications.texts import render
+
+        return render(self.kind, self.params, locale=locale, zone=zone)
+
+    # In English and the recipient's zone: for logs of what was sent and for tests.
+    @property
+    def subject(self) -> str:
+        return self.rendered(locale="en", zone=self.user.timezone).subject
+
+    @property
+    def body(self) -> str:
+        return self.rendered(locale="en", zone=self.user.timezone).body

@@ -7,22 +7,29 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.accounts.models import User
 from app.notifications.models import Notification
+from app.notifications.texts import STORED_TEXT, recipient_locale, render
 from app.timekeeping import ensure_utc, now_utc
 
 _INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
-def notify(session: Session, *, user_id: int, kind: str, dedupe_key: str, subject: str,
-           body: str = "", link: str | None = None, at: datetime | None = None) -> bool:
+def notify(session: Session, *, user_id: int, kind: str, dedupe_key: str, params: dict | None = None,
+           subject: str | None = None, body: str = "", link: str | None = None,
+           at: datetime | None = None) -> bool:
     """Add a notification unless one with `dedupe_key` exists; True when it was added.
 
-    The unique key makes this safe against a job that runs twice, a restart, or a second
-    scheduler racing this one: the database keeps exactly one row.
+    `params` are the notification's data (see app.notifications.texts for how each is shown; instants
+    as `format_instant` strings). A caller with free text instead passes `subject` (and `body`): shown
+    as written, in every language. The unique key makes this safe against a job that runs twice, a
+    restart, or a second scheduler racing this one: the database keeps exactly one row.
     """
+    if subject is not None:
+        params = {"text": STORED_TEXT, "subject": subject[:300], "body": body, **(params or {})}
     insert = _INSERT[session.get_bind().dialect.name]
     statement = insert(Notification).values(
-        user_id=user_id, kind=kind, dedupe_key=dedupe_key, subject=subject[:300], body=body,
+        user_id=user_id, kind=kind, dedupe_key=dedupe_key, params=params or {},
         link=link, created_at=ensure_utc(at or now_utc()),
     ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Notification.id)
     notification_id = session.execute(statement).scalar()
@@ -30,10 +37,24 @@ def notify(session: Session, *, user_id: int, kind: str, dedupe_key: str, subjec
         return False
     from app.live.publish import publish
 
+    # One person's room: the event carries the subject as that person reads it.
+    recipient = session.get(User, user_id)
+    text = render(kind, params, locale=recipient_locale(recipient), zone=recipient.timezone)
     publish(session, f"user:{user_id}", "notification.created",
-            {"id": notification_id, "kind": kind, "subject": subject[:300], "link": link,
+            {"id": notification_id, "kind": kind, "subject": text.subject, "link": link,
              "unread": unread_count(session, user_id)})
     return True
+
+
+def rendered_inbox(session: Session, user, *, locale: str, unread_only: bool = False, limit: int = 50) -> list[dict]:
+    """A person's inbox as they read it: each notification's subject and body in `locale` and their zone."""
+    rows = []
+    for notification in inbox(session, user.id, unread_only=unread_only, limit=limit):
+        text = render(notification.kind, notification.params, locale=locale, zone=user.timezone)
+        rows.append({"id": notification.id, "kind": notification.kind, "params": notification.params,
+                     "subject": text.subject, "body": text.body, "link": notification.link,
+                     "created_at": notification.created_at, "read_at": notification.read_at})
+    return rows
 
 
 def inbox(session: Session, user_id: int, *, unread_only: bool = False, limit: int = 50):

@@ -457,10 +457,9 @@ def sign(session: Session, outcome: Outcome, signer: User, *, at: datetime,
 def _notify_referrer(session: Session, case: Case, outcome: Outcome, *, at: datetime) -> None:
     # No clinical content here: notifications may be e-mailed.
     amended = outcome.supersedes_id is not None
-    subject = (f"Amended MDT outcome (version {outcome.version}) signed for case #{case.id}" if amended
-               else f"MDT outcome signed for case #{case.id}")
-    body = ("The board's recommendation for your referral has been signed by every required discipline. "
-            "Open the case to read it.")
+    params = {"case_id": case.id, "version": outcome.version}
+    if amended:
+        params["text"] = "outcome_signed.amended"
     notify(session, user_id=case.referrer_id, kind="outcome_signed",
-           dedupe_key=f"outcome-signed:{outcome.id}:user:{case.referrer_id}", subject=subject, body=body,
+           dedupe_key=f"outcome-signed:{outcome.id}:user:{case.referrer_id}", params=params,
            link=f"/api/v1/cases/{case.id}", at=at)

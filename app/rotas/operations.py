@@ -22,8 +22,7 @@ from app.notifications.operations import notify
 from app.rotas import generation
 from app.rotas.models import CoverRequest, OnCallShift, Rota, RotaMember
 from app.specialists.models import Discipline, SpecialistProfile
-from app.timekeeping import (ensure_utc, format_instant, from_local, parse_instant, to_local,
-                             utc_offset_label, validate_zone)
+from app.timekeeping import ensure_utc, format_instant, from_local, parse_instant, to_local, validate_zone
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MAX_WEEKS = 52
@@ -564,17 +563,15 @@ def _require_future(shift: OnCallShift, at: datetime) -> None:
                        shift_id=shift.id, starts_at=format_instant(shift.starts_at), allowed=[])
 
 
-def _when(shift: OnCallShift, user: User) -> str:
-    zone = user.timezone
-    start, end = to_local(shift.starts_at, zone), to_local(shift.ends_at, zone)
-    return (f"{start:%a %d %b %Y %H:%M} to {end:%a %d %b %Y %H:%M} {zone} "
-            f"(UTC{utc_offset_label(shift.starts_at, zone)})")
-
-
-def _tell(session: Session, user: User, request: CoverRequest, event: str, subject: str,
-          body: str, at: datetime) -> None:
+def _tell(session: Session, user: User, request: CoverRequest, event: str, text: str, at: datetime,
+          **names) -> None:
+    """Notify one person of a step of a cover request; the shift's times are rendered in their zone."""
+    shift = request.shift
+    params = {"text": f"rota.cover.{text}", "rota": shift.rota.name,
+              "shift_starts_at": format_instant(shift.starts_at), "shift_ends_at": format_instant(shift.ends_at),
+              **names}
     notify(session, user_id=user.id, kind=NOTIFICATION_KIND,
-           dedupe_key=f"cover-{event}:{request.id}:user:{user.id}", subject=subject, body=body,
+           dedupe_key=f"cover-{event}:{request.id}:user:{user.id}", params=params,
            link=f"/api/v1/cover-requests/{request.id}", at=at)
 
 
@@ -603,10 +600,8 @@ def request_cover(session: Session, shift: OnCallShift, requester: User, *, reas
     rota = shift.rota
     for member in rota.members:
         if member.user_id != requester.id and member.user.is_active:
-            _tell(session, member.user, request, "requested",
-                  f"{requester.name} asks for cover on the {rota.name} rota",
-                  f"{requester.name} needs someone to take their on-call shift "
-                  f"{_when(shift, member.user)}. Reason: {reason}", at)
+            _tell(session, member.user, request, "requested", "requested", at, requester=requester.name,
+                  reason=reason)
     return request
 
 
@@ -626,10 +621,7 @@ def accept_cover(session: Session, request: CoverRequest, member: User, *, at: d
     _refuse_if_ineligible(session, rota, member, shift, "You")
     request.status, request.covered_by_id, request.accepted_at = "accepted", member.id, at
     session.flush()
-    _tell(session, request.requested_by, request, "accepted",
-          f"{member.name} will cover your {rota.name} shift, pending approval",
-          f"{member.name} accepted your cover request for {_when(shift, request.requested_by)}. "
-          "A coordinator still has to approve it; until then the shift stays yours.", at)
+    _tell(session, request.requested_by, request, "accepted", "accepted", at, coverer=member.name)
     return request
 
 
@@ -658,15 +650,9 @@ def approve_cover(session: Session, request: CoverRequest, coordinator: User, *,
     _raise_sequence(shift, at)
     request.status, request.decided_by_id, request.decided_at = "approved", coordinator.id, at
     session.flush()
-    rota = shift.rota
     requester = request.requested_by
-    _tell(session, requester, request, "approved",
-          f"Cover approved: {coverer.name} takes your {rota.name} shift",
-          f"Your on-call shift {_when(shift, requester)} is now covered by {coverer.name}. "
-          "You are no longer on call for it.", at)
-    _tell(session, coverer, request, "approved",
-          f"You are now on call for {rota.name}",
-          f"You cover {requester.name}'s on-call shift {_when(shift, coverer)}.", at)
+    _tell(session, requester, request, "approved", "approved.requester", at, coverer=coverer.name)
+    _tell(session, coverer, request, "approved", "approved.coverer", at, requester=requester.name)
     return request
 
 
@@ -677,13 +663,10 @@ def reject_cover(session: Session, request: CoverRequest, coordinator: User, *,
         _refuse_transition(request, "rejected")
     request.status, request.decided_by_id, request.decided_at = "rejected", coordinator.id, at
     session.flush()
-    shift, rota = request.shift, request.shift.rota
     for person in (request.requested_by, request.covered_by):
         if person is not None:
-            _tell(session, person, request, "rejected",
-                  f"Cover on the {rota.name} rota was not approved",
-                  f"{coordinator.name} did not approve the cover for {request.requested_by.name}'s "
-                  f"shift {_when(shift, person)}; it stays with {request.requested_by.name}.", at)
+            _tell(session, person, request, "rejected", "rejected", at, coordinator=coordinator.name,
+                  requester=request.requested_by.name)
     return request
 
 
@@ -697,8 +680,5 @@ def withdraw_cover(session: Session, request: CoverRequest, requester: User, *,
     request.status, request.decided_at = "withdrawn", at
     session.flush()
     if request.covered_by is not None:
-        _tell(session, request.covered_by, request, "withdrawn",
-              f"{requester.name} no longer needs cover",
-              f"{requester.name} withdrew the cover request for {_when(request.shift, request.covered_by)}"
-              " that you had accepted.", at)
+        _tell(session, request.covered_by, request, "withdrawn", "withdrawn", at, requester=requester.name)
     return request

@@ -85,7 +85,8 @@ def send_emails(session: Session, at: datetime) -> int:
                 continue
             session.commit()   # the claim is visible to every other sender before anything is sent
             user = session.get(User, notification.user_id)
-            message = email_for(notification, user, base_url=config["PUBLIC_BASE_URL"], sender=config["MAIL_FROM"])
+            message = email_for(notification, user, base_url=config["PUBLIC_BASE_URL"], sender=config["MAIL_FROM"],
+                                default_locale=config.get("BABEL_DEFAULT_LOCALE") or "en")
             message["Message-ID"] = message_id(notification, config["MAIL_FROM"])
             if outbox is None:
                 log.info("e-mail not sent (SMTP is not configured) to %s: %s", message["To"], message["Subject"])

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import pytz
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -49,23 +48,16 @@ def warn_expiring_licences(session: Session, at: datetime) -> int:
         specialist = licence.profile.user
         zone = licence.profile.home_timezone
         days_left = (licence.expires_on - to_local(at, zone).date()).days
-        country = pytz.country_names.get(licence.jurisdiction, licence.jurisdiction)
-        when = f"{licence.expires_on.isoformat()} ({zone})"
-        left = "today" if days_left == 0 else f"in {days_left} day{'s' if days_left != 1 else ''}"
-        body = (f"Licence {licence.jurisdiction} {licence.registration_number} ({country}) of "
-                f"{specialist.name} is valid through {when}, {left}. After that it no longer counts "
-                f"for cases in {country}. Record the renewed licence so a coordinator can verify it.")
+        params = {"country": licence.jurisdiction, "jurisdiction": licence.jurisdiction,
+                  "number": licence.registration_number, "name": specialist.name,
+                  "expires_on": licence.expires_on.isoformat(), "zone": zone, "days_left": days_left}
         recipients = [specialist] + [user for user in _coordinators(session, specialist.organization_id)
                                      if user.id != specialist.id]
         for recipient in recipients:
-            if recipient.id == specialist.id:
-                subject = f"Your licence in {country} expires {left}, on {licence.expires_on.isoformat()}"
-            else:
-                subject = (f"{specialist.name}'s licence in {country} expires {left}, "
-                           f"on {licence.expires_on.isoformat()}")
+            text = "licence_expiring.own" if recipient.id == specialist.id else "licence_expiring.other"
             added += notify(
                 session, user_id=recipient.id, kind=NOTIFICATION_KIND,
                 dedupe_key=f"licence-expiry:{licence.id}:{licence.expires_on.isoformat()}:user:{recipient.id}",
-                subject=subject, body=body, link=f"/api/v1/specialists/{specialist.id}", at=at,
+                params={"text": text, **params}, link=f"/api/v1/specialists/{specialist.id}", at=at,
             )
     return added

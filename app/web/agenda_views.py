@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 
 from app.audit.operations import record as audit
 from app.boards.models import Board
@@ -159,21 +161,25 @@ def move_agenda_item(meeting_id: int):
     case_id, direction = _case_id_field(), request.form.get("direction")
     order = [item.case_id for item in sorted(agenda.items_on(meeting), key=lambda item: item.position)]
     if case_id not in order or direction not in ("up", "down"):
-        return render_editor(meeting, 422, message="That case is no longer on the agenda; the list is shown again.")
+        return render_editor(meeting, 422, message=gettext("That case is no longer on the agenda; the list is shown again."))
     if not is_editable(meeting, now_utc()):
-        return render_editor(meeting, 409, message="The meeting has begun; its agenda can no longer be changed.")
+        return render_editor(meeting, 409, message=gettext("The meeting has begun; its agenda can no longer be changed."))
     index = order.index(case_id)
     other = index - 1 if direction == "up" else index + 1
     if not 0 <= other < len(order):
-        edge = "first" if direction == "up" else "last"
-        return render_editor(meeting, 409, message=f"Case #{case_id} is already {edge}.",
+        edge = gettext("Case #%(id)s is already first.", id=case_id) if direction == "up" else gettext(
+            "Case #%(id)s is already last.", id=case_id)
+        return render_editor(meeting, 409, message=edge,
                              focus=f"move-{'down' if direction == 'up' else 'up'}-{case_id}")
     order[index], order[other] = order[other], order[index]
     agenda.reorder(meeting, order)
     db.session.flush()
     at_edge = other == 0 if direction == "up" else other == len(order) - 1
     focus_direction = direction if not at_edge else ("down" if direction == "up" else "up")
-    return _after_change(meeting, f"Case #{case_id} moved {direction} to position {other + 1} of {len(order)}.",
+    return _after_change(meeting, (gettext("Case #%(id)s moved up to position %(position)s of %(count)s.", id=case_id, position=other + 1,
+                                        count=len(order)) if direction == "up" else
+                                gettext("Case #%(id)s moved down to position %(position)s of %(count)s.", id=case_id,
+                                        position=other + 1, count=len(order))),
                          focus=f"move-{focus_direction}-{case_id}")
 
 
@@ -185,7 +191,7 @@ def add_agenda_item(meeting_id: int):
     case_id = _case_id_field()
     case = db.session.get(Case, case_id) if case_id is not None else None
     if case is None:
-        return render_editor(meeting, 422, errors={"case_id": "Choose a case to add."}, raw=raw)
+        return render_editor(meeting, 422, errors={"case_id": gettext("Choose a case to add.")}, raw=raw)
     try:
         agenda.add_case(db.session, meeting, case, current_actor(), at=now_utc(), as_coordinator=True,
                         at_top=raw["at_top"])
@@ -193,7 +199,8 @@ def add_agenda_item(meeting_id: int):
         db.session.rollback()
         return render_editor(meeting, 422 if isinstance(error, InvalidInput) else 409,
                              errors={"case_id": error.message}, raw=raw)
-    return _after_change(meeting, f"Case #{case.id} added to the agenda{' at the top' if raw['at_top'] else ''}.",
+    return _after_change(meeting, (gettext("Case #%(id)s added to the top of the agenda.", id=case.id) if raw["at_top"]
+                                     else gettext("Case #%(id)s added to the agenda.", id=case.id)),
                          focus=f"move-up-{case.id}" if not raw["at_top"] else f"move-down-{case.id}")
 
 
@@ -204,12 +211,12 @@ def remove_agenda_item(meeting_id: int):
     case_id = _case_id_field()
     item = next((i for i in agenda.items_on(meeting) if i.case_id == case_id), None)
     if item is None:
-        return render_editor(meeting, 404, message="That case is not on the agenda.")
+        return render_editor(meeting, 404, message=gettext("That case is not on the agenda."))
     reason = (request.form.get("reason") or "").strip()
     field = f"reason-{case_id}"
     if not is_editable(meeting, now_utc()):
         return render_editor(meeting, 409, raw={field: reason},
-                             errors={field: "The meeting has begun; its agenda can no longer be changed."})
+                             errors={field: gettext("The meeting has begun; its agenda can no longer be changed.")})
     try:
         agenda.remove_case(db.session, item, current_actor(), at=now_utc(), reason=reason)
     except DomainError as error:
@@ -217,7 +224,7 @@ def remove_agenda_item(meeting_id: int):
         if isinstance(error, InvalidInput):
             return render_editor(meeting, 422, errors={field: error.message.capitalize() + "."}, raw={field: reason})
         return render_editor(meeting, 409, errors={field: error.message}, raw={field: reason})
-    return _after_change(meeting, f"Case #{case_id} taken off the agenda; it is triaged again.")
+    return _after_change(meeting, gettext("Case #%(id)s taken off the agenda; it is triaged again.", id=case_id))
 
 
 @web.post("/meetings/<int:meeting_id>/agenda/roll-over")
@@ -227,22 +234,24 @@ def roll_over_agenda(meeting_id: int):
     at = now_utc()
     if not may_roll_over(meeting, at):
         return render_editor(meeting, 409, errors={"roll_over": (
-            "Only a meeting that is over can roll cases over, and this one has no case left undiscussed."
-            if attendance.is_over(meeting, at) else "The meeting is not over yet; cases roll over once it is.")})
+            gettext("Only a meeting that is over can roll cases over, and this one has no case left undiscussed.")
+            if attendance.is_over(meeting, at) else gettext("The meeting is not over yet; cases roll over once it is."))})
     waiting = not_discussed(meeting)
     target = next_meeting(meeting, at)
     rolled = agenda.roll_over(db.session, meeting, at=at)
-    message = (f"{rolled} case{'s' if rolled != 1 else ''} rolled over to the top of "
-               f"{target.title if target else 'the next meeting'} (#{target.id if target else '—'}).")
+    message = ngettext("%(num)s case rolled over to the top of %(title)s (#%(id)s).",
+                       "%(num)s cases rolled over to the top of %(title)s (#%(id)s).", rolled,
+                       title=target.title if target else gettext("the next meeting"), id=target.id if target else "—")
     if rolled < len(waiting):
-        message += f" {len(waiting) - rolled} had no meeting with room and are triaged again."
+        message += " " + gettext("%(count)s had no meeting with room and are triaged again.",
+                                 count=len(waiting) - rolled)
     return _after_change(meeting, message)
 
 
 # --- attendance -------------------------------------------------------------------------------------
 
 
-SEATLESS = "Chair, attendees and observers"
+SEATLESS = _l("Chair, attendees and observers")
 
 
 def attendance_groups(people: list[dict]) -> "OrderedDict[str, list[dict]]":

@@ -8,7 +8,10 @@ names), so an admin without access to the patient's data may read it. Reading it
 """
 from __future__ import annotations
 
+import re
+
 from flask import abort, render_template, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 
 from app.accounts.models import User
@@ -22,11 +25,16 @@ from app.extensions import db
 from app.inputs import parse_id
 from app.outcomes.models import Outcome
 from app.security import current_actor, page
+from app.timekeeping import parse_instant
 from app.web import web
 from app.web.coordinator_views import COORDINATING
+from app.web.filters import local_time
+from app.web.vocabulary import label
+
+ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 PER_PAGE = 50
-SCHEDULER = "Meridian (system)"
+SCHEDULER = _l("Meridian (system)")
 
 
 def case_with_readable_trail(case_id: int) -> Case:
@@ -55,11 +63,12 @@ def trail_condition(case: Case):
     return or_(*conditions)
 
 
-def describe(event: AuditEvent) -> str:
-    """The event's detail in a line a person can read (no clinical content is ever in it)."""
-    detail = event.detail or {}
+def describe(event: AuditEvent, zone: str = "UTC") -> str:
+    """The event's detail in a line a person can read (no clinical content is ever in it); instants
+    recorded in it are shown in the reader's zone and language, never as ISO text."""
+    detail = {key: _shown_instant(value, zone) for key, value in (event.detail or {}).items()}
     if event.action == "case.transitioned":
-        return f"{(detail.get('from') or '—').replace('_', ' ')} → {(detail.get('to') or '').replace('_', ' ')}"
+        return f"{label(detail.get('from')) or '—'} → {label(detail.get('to'))}"
     parts = []
     for key, value in sorted(detail.items()):
         if isinstance(value, list):
@@ -70,6 +79,17 @@ def describe(event: AuditEvent) -> str:
     if event.target_type not in (None, "case"):
         parts.insert(0, f"{event.target_type} #{event.target_id}")
     return "; ".join(parts)
+
+
+def _shown_instant(value, zone: str):
+    if isinstance(value, list):
+        return [_shown_instant(item, zone) for item in value]
+    if isinstance(value, str) and ISO_INSTANT.match(value):
+        try:
+            return local_time(parse_instant(value), zone)
+        except ValueError:
+            return value
+    return value
 
 
 def _cursor() -> int | None:
@@ -116,7 +136,9 @@ def case_audit_trail(case_id: int):
     names = ({u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))}
              if actor_ids else {})
     rows = [{"event": event, "actor": names.get(event.actor_id, f"user #{event.actor_id}")
-             if event.actor_id is not None else SCHEDULER, "detail": describe(event)} for event in events]
+             if event.actor_id is not None else SCHEDULER, "detail": describe(event, user.timezone),
+             # other details are the event's recorded data, shown as such
+             "detail_is_data": event.action != "case.transitioned"} for event in events]
     db.session.commit()
     return render_template("coordinator/case_audit.html", user=user, zone=user.timezone, case=case, rows=rows,
                            total=total, first=skipped + 1, last=skipped + len(rows), older=older, newer=newer)

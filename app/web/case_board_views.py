@@ -8,6 +8,7 @@ the columns fragment (`/coordinator/cases/columns`, same query string). Reads go
 from __future__ import annotations
 
 from flask import render_template, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts.models import Organization
@@ -24,9 +25,9 @@ from app.web import web
 from app.web.coordinator_views import COORDINATING, describe_left
 
 # The columns, in the order a case moves through them (drafts are the referrer's own business).
-COLUMNS = (("submitted", "Submitted"), ("returned", "Returned to referrer"), ("triaged", "Triaged"),
-           ("scheduled", "Scheduled"), ("listed_not_discussed", "Listed, not discussed"),
-           ("discussed", "Discussed"), ("outcome_signed", "Outcome signed"))
+COLUMNS = (("submitted", _l("Submitted")), ("returned", _l("Returned to referrer")), ("triaged", _l("Triaged")),
+           ("scheduled", _l("Scheduled")), ("listed_not_discussed", _l("Listed, not discussed")),
+           ("discussed", _l("Discussed")), ("outcome_signed", _l("Outcome signed")))
 URGENCY_FILTERS = ("routine", "urgent")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
 from app.accounts.models import User
@@ -27,6 +28,7 @@ from app.security import current_actor, page
 from app.specialists.operations import list_disciplines
 from app.timekeeping import format_instant, local_midnight, now_utc, parse_instant, to_local
 from app.web import web
+from app.web.filters import local_time
 from app.web.forms import PlainForm, TimeSearchForm, choice
 from app.web.layout import COORDINATING
 from app.web.specialist_views import parse_week
@@ -60,17 +62,22 @@ def describe_waited(waited: timedelta | None) -> str:
     if waited is None:
         return "—"
     hours = int(waited.total_seconds() // 3600)
-    return f"{hours // 24} d {hours % 24} h" if hours >= 24 else f"{hours} h"
+    if hours >= 24:
+        return gettext("%(days)s d %(hours)s h", days=hours // 24, hours=hours % 24)
+    return gettext("%(hours)s h", hours=hours)
 
 
 def describe_left(left: timedelta | None) -> str:
     if left is None:
-        return "no target set"
+        return gettext("no target set")
     minutes = int(abs(left).total_seconds() // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
-    text = (f"{days} d " if days else "") + f"{hours} h {minutes:02d} min"
-    return f"{text} left" if left.total_seconds() >= 0 else f"overdue by {text}"
+    if days:
+        text = gettext("%(days)s d %(hours)s h %(minutes)s min", days=days, hours=hours, minutes=f"{minutes:02d}")
+    else:
+        text = gettext("%(hours)s h %(minutes)s min", hours=hours, minutes=f"{minutes:02d}")
+    return gettext("%(span)s left", span=text) if left.total_seconds() >= 0 else gettext("overdue by %(span)s", span=text)
 
 
 @web.get("/coordinator")
@@ -105,7 +112,7 @@ def _seat_counts(disciplines) -> tuple[dict[str, int], dict[str, str]]:
     for discipline in disciplines:
         raw = request.form.get(f"seats-{discipline.code}", "").strip() or "0"
         if parse_integer(raw) is None or not 0 <= int(raw) <= MAX_SEATS:
-            errors[discipline.code] = f"Enter a whole number from 0 to {MAX_SEATS}."
+            errors[discipline.code] = gettext("Enter a whole number from 0 to %(max)s.", max=MAX_SEATS)
         elif int(raw):
             counts[discipline.code] = int(raw)
     return counts, errors
@@ -116,7 +123,7 @@ FIELD_OF_ERROR = {"window_end": "to_date", "window_start": "from_date", "duratio
 
 def board_choices(user) -> list[tuple[str, str]]:
     """Boards a booked meeting may be for: those the user runs (an admin: every active board)."""
-    return [choice("", "None (a stand-alone ad-hoc meeting)")] + [
+    return [choice("", gettext("None (a stand-alone ad-hoc meeting)"))] + [
         choice(str(board.id), board.name) for board in boards.list_boards(db.session, active=True)
         if boards.may_manage_members(user, board)]
 
@@ -127,7 +134,7 @@ def run_search(form: TimeSearchForm, disciplines, zone: str, at) -> dict:
     valid = form.validate_on_submit()
     seats_error, result = None, None
     if not seats and not seat_errors:
-        seats_error = "Ask for at least one seat in one discipline."
+        seats_error = gettext("Ask for at least one seat in one discipline.")
     if valid and not seats_error and not seat_errors:
         criteria = SearchCriteria(
             requirements=tuple(SeatRequirement(code, count) for code, count in sorted(seats.items())),
@@ -212,10 +219,10 @@ def book_slot():
     try:
         starts_at = parse_instant(raw_start)
     except ValueError:
-        return render_search(user, form, disciplines, found, 422, booking_error="That slot could not be read; "
-                             "choose a time from the list.", booking_start=None)
+        return render_search(user, form, disciplines, found, 422, booking_error=gettext("That slot could not be read; "
+                                                   "choose a time from the list."), booking_start=None)
     board = db.session.get(Board, int(form.board_id.data)) if form.board_id.data else None
-    title = f"Ad-hoc {board.name}" if board else "Ad-hoc MDT meeting"
+    title = gettext("Ad-hoc %(board)s", board=board.name) if board else gettext("Ad-hoc MDT meeting")
     try:
         meeting = booking.book_meeting(
             db.session, title=title, starts_at=starts_at,
@@ -226,15 +233,16 @@ def book_slot():
         db.session.rollback()
         found = run_search(form, disciplines, zone, at)  # what is free now
         return render_search(user, form, disciplines, found, 409 if isinstance(error, Conflict) else 422,
-                             booking_error=f"Not booked: {error.message}", booking_start=format_instant(starts_at))
+                             booking_error=gettext("Not booked: %(reason)s", reason=error.message), booking_start=format_instant(starts_at))
     invited = [invitation for invitation in meeting.invitations]
     audit(db.session, "meeting.booked", actor=user, target_type="meeting", target_id=meeting.id,
           source_address=request.remote_addr,
           detail={"via": "time search", "starts_at": format_instant(meeting.starts_at),
                   "invited": [invitation.user_id for invitation in invited], "board_id": meeting.board_id})
     db.session.commit()
-    flash(f"Booked {meeting.title}, {to_local(meeting.starts_at, zone):%a %d %b %Y %H:%M} ({zone}): "
-          f"{len(invited)} invitation{'s' if len(invited) != 1 else ''} sent.")
+    flash(ngettext("Booked %(title)s, %(when)s: %(num)s invitation sent.",
+                   "Booked %(title)s, %(when)s: %(num)s invitations sent.", len(invited),
+                   title=meeting.title, when=local_time(meeting.starts_at, zone)))
     return redirect(url_for("web.meeting_page", meeting_id=meeting.id))
 
 

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import ngettext
 
 from app.extensions import db
 from app.inputs import parse_id
+from app.i18n import current_locale_code
 from app.notifications import operations as notifications
 from app.security import SIGNED_IN, current_actor, page
 from app.timekeeping import now_utc
@@ -19,7 +21,8 @@ INBOX_LIMIT = 100
 def inbox():
     user = current_actor()
     unread_only = request.args.get("unread") == "1"
-    items = notifications.inbox(db.session, user.id, unread_only=unread_only, limit=INBOX_LIMIT)
+    items = notifications.rendered_inbox(db.session, user, locale=current_locale_code(), unread_only=unread_only,
+                                         limit=INBOX_LIMIT)
     return render_template("inbox.html", user=user, items=items, zone=user.timezone, unread_only=unread_only,
                            form=PlainForm())
 
@@ -35,5 +38,5 @@ def mark_read():
         marked = notifications.mark_read(db.session, user.id, ids, at=now_utc())
         db.session.commit()
         if ids is None:
-            flash(f"{marked} notification{'s' if marked != 1 else ''} marked read.")
+            flash(ngettext("%(num)s notification marked read.", "%(num)s notifications marked read.", marked))
     return redirect(url_for("web.inbox"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import request, url_for
+from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.notifications.operations import unread_count
@@ -29,16 +30,16 @@ class NavLink:
 
 def nav_links(user) -> list[NavLink]:
     """The pages a person's roles open to them, in the order they use them."""
-    links = [NavLink("web.home", "Home")]
+    links = [NavLink("web.home", _l("Home"))]
     if user.has_role("specialist"):
-        links += [NavLink("web.schedule", "My schedule"), NavLink("web.availability", "Working hours"),
-                  NavLink("web.licences", "Licences"), NavLink("web.calendar_feed_page", "Calendar feed")]
+        links += [NavLink("web.schedule", _l("My schedule")), NavLink("web.availability", _l("Working hours")),
+                  NavLink("web.licences", _l("Licences")), NavLink("web.calendar_feed_page", _l("Calendar feed"))]
     if user.has_role("referrer"):
-        links += [NavLink("web.case_list", "My site's cases"), NavLink("web.new_case", "New referral")]
+        links += [NavLink("web.case_list", _l("My site's cases")), NavLink("web.new_case", _l("New referral"))]
     if user.has_role(*COORDINATING):
-        links += [NavLink("web.coordinator_dashboard", "Dashboard"), NavLink("web.case_board", "Case board"),
-                  NavLink("web.meetings_list", "Meetings"), NavLink("web.time_search", "Time search"),
-                  NavLink("web.rota_grid", "Rotas")]
+        links += [NavLink("web.coordinator_dashboard", _l("Dashboard")), NavLink("web.case_board", _l("Case board")),
+                  NavLink("web.meetings_list", _l("Meetings")), NavLink("web.time_search", _l("Time search")),
+                  NavLink("web.rota_grid", _l("Rotas"))]
     return links
 
 

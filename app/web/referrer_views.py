@@ -9,6 +9,8 @@ an API read leave the same trail.
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.boards import operations as boards
@@ -30,28 +32,29 @@ from app.timekeeping import now_utc, to_local
 from app.web import web
 from app.web.coordinator_views import describe_left
 from app.web.forms import PlainForm
+from app.web.vocabulary import label
 
 REFERRER = ("referrer",)
 
 LABELS = {
-    "patient_reference": "Patient reference (the site's pseudonym, never a name)",
-    "year_of_birth": "Year of birth",
-    "sex": "Sex",
-    "country_of_residence": "Country of residence (ISO code, e.g. CN)",
-    "icd10_code": "ICD-10 code",
-    "diagnosis": "Diagnosis",
-    "performance_status": "WHO performance status (0-4)",
-    "frailty_score": "Clinical Frailty Scale (1-9, optional)",
-    "clinical_summary": "Clinical summary",
-    "question": "Question for the MDT",
-    "urgency": "Urgency",
-    "disciplines": "Disciplines needed",
-    "language": "Language of the referring team (ISO 639-1, e.g. en)",
-    "board_id": "Board",
-    "cross_border_consent": "Consent to discussion outside the residency region",
+    "patient_reference": _l("Patient reference (the site's pseudonym, never a name)"),
+    "year_of_birth": _l("Year of birth"),
+    "sex": _l("Sex"),
+    "country_of_residence": _l("Country of residence (ISO code, e.g. CN)"),
+    "icd10_code": _l("ICD-10 code"),
+    "diagnosis": _l("Diagnosis"),
+    "performance_status": _l("WHO performance status (0-4)"),
+    "frailty_score": _l("Clinical Frailty Scale (1-9, optional)"),
+    "clinical_summary": _l("Clinical summary"),
+    "question": _l("Question for the MDT"),
+    "urgency": _l("Urgency"),
+    "disciplines": _l("Disciplines needed"),
+    "language": _l("Language of the referring team (ISO 639-1, e.g. en)"),
+    "board_id": _l("Board"),
+    "cross_border_consent": _l("Consent to discussion outside the residency region"),
 }
 INTEGER_FIELDS = ("year_of_birth", "performance_status", "frailty_score")
-CONSENT_CHOICES = (("", "Not asked"), ("yes", "Given"), ("no", "Refused"))
+CONSENT_CHOICES = (("", _l("Not asked")), ("yes", _l("Given")), ("no", _l("Refused")))
 
 
 # --- the pro-forma ------------------------------------------------------------------------------
@@ -73,7 +76,7 @@ def read_proforma(form) -> tuple[dict, dict, dict]:
             elif parse_integer(text) is not None:
                 values[name] = parse_integer(text)
             else:
-                errors[name] = "must be a whole number"
+                errors[name] = gettext("must be a whole number")
         elif name == "cross_border_consent":
             values[name] = {"yes": True, "no": False}.get(text)
         elif name == "urgency":
@@ -124,9 +127,9 @@ def render_form(case, raw, errors, status=200):
     return render_template(
         "referrer/case_form.html", user=user, zone=user.timezone, case=case, raw=raw, errors=errors,
         labels=LABELS, consent_choices=CONSENT_CHOICES,
-        sex_choices=[("", "—")] + [(sex, sex.capitalize()) for sex in SEXES],
-        urgency_choices=[(urgency, urgency.capitalize()) for urgency in URGENCIES],
-        board_choices=[("", "— choose a board —")] + [(board.id, board.name) for board in
+        sex_choices=[("", "—")] + [(sex, label(sex).capitalize()) for sex in SEXES],
+        urgency_choices=[(urgency, label(urgency).capitalize()) for urgency in URGENCIES],
+        board_choices=[("", "— " + gettext("choose a board") + " —")] + [(board.id, board.name) for board in
                                                      boards.list_boards(db.session, active=True)],
         disciplines=list_disciplines(db.session),
         form=PlainForm(), missing=errors.get("_missing", [])), status
@@ -181,7 +184,8 @@ def edit_case(case_id: int):
     user = current_actor()
     operations.require_referrer(db.session, case, user)
     if case.state not in workflow.EDITABLE_STATES:
-        flash(f"A {case.state} case cannot be edited; only a draft or a returned case can.", "error")
+        flash(gettext("A case that is %(state)s cannot be edited; only a draft or a returned case can.",
+                      state=label(case.state)), "error")
         return redirect(url_for("web.case_page", case_id=case.id))
     if request.method == "GET":
         cases_api.audit_case("case.viewed", target_id=case.id, detail={"access": FULL, "via": "edit page"})
@@ -264,11 +268,11 @@ def case_page(case_id: int):
 
 # What each move a coordinator makes is called on its button.
 MOVE_LABELS = {
-    "triaged": "Accept for discussion (triage)",
-    "returned": "Return to the referrer",
-    "listed_not_discussed": "List, not discussed: standard of care",
-    "withdrawn": "Withdraw the case",
-    "closed": "Close the case",
+    "triaged": _l("Accept for discussion (triage)"),
+    "returned": _l("Return to the referrer"),
+    "listed_not_discussed": _l("List, not discussed: standard of care"),
+    "withdrawn": _l("Withdraw the case"),
+    "closed": _l("Close the case"),
 }
 MEETINGS_OFFERED = 8
 REASON_MIN, REASON_MAX = 3, 2000
@@ -321,7 +325,7 @@ def move_case(case_id: int):
                    + (f"; it may become: {', '.join(t.replace('_', ' ') for t in allowed)}." if allowed else "."))
         return render_case(case.id, action_errors={"_actions": message}, action_raw=raw, status=409)
     if len(reason) > REASON_MAX:
-        return render_case(case.id, action_errors={f"reason-{target}": f"At most {REASON_MAX} characters."},
+        return render_case(case.id, action_errors={f"reason-{target}": gettext("At most %(max)s characters.", max=REASON_MAX)},
                            action_raw=raw, status=422)
     source = case.state
     try:
@@ -330,7 +334,7 @@ def move_case(case_id: int):
     except InvalidInput as error:
         db.session.rollback()
         field = f"reason-{target}" if error.field == "reason" else target
-        message = "Say why (the referrer and the case history see it)." if error.field == "reason" else error.message
+        message = gettext("Say why (the referrer and the case history see it).") if error.field == "reason" else error.message
         return render_case(case.id, action_errors={field: message}, action_raw=raw, status=422)
     except Conflict as error:
         db.session.rollback()
@@ -348,12 +352,12 @@ def schedule_case(case_id: int):
     raw_id = (request.form.get("meeting_id") or "").strip()
     raw = {"meeting_id": raw_id}
     if case.state != "triaged":
-        return render_case(case.id, action_errors={"_actions": f"Only a triaged case can be scheduled; case "
-                                                               f"#{case.id} is {case.state.replace('_', ' ')}."},
+        return render_case(case.id, action_errors={"_actions": gettext(
+            "Only a triaged case can be scheduled; case #%(id)s is %(state)s.", id=case.id, state=label(case.state))},
                            action_raw=raw, status=409)
     meeting = db.session.get(Meeting, parse_id(raw_id)) if parse_id(raw_id) else None
     if meeting is None or meeting.board_id != case.board_id:
-        return render_case(case.id, action_errors={"meeting_id": "Choose one of the board's upcoming meetings."},
+        return render_case(case.id, action_errors={"meeting_id": gettext("Choose one of the board's upcoming meetings.")},
                            action_raw=raw, status=422)
     try:
         agenda.add_case(db.session, meeting, case, current_actor(), at=now_utc(), as_coordinator=True,
@@ -377,7 +381,7 @@ def unschedule_case(case_id: int):
     raw = {"reason-unschedule": reason}
     item = db.session.scalar(select(AgendaItem).where(AgendaItem.case_id == case.id, AgendaItem.status == "listed"))
     if item is None:
-        return render_case(case.id, action_errors={"_actions": "The case is on no agenda now."}, action_raw=raw,
+        return render_case(case.id, action_errors={"_actions": gettext("The case is on no agenda now.")}, action_raw=raw,
                            status=409)
     try:
         agenda.remove_case(db.session, item, current_actor(), at=now_utc(), reason=reason)
@@ -403,9 +407,9 @@ def comment_on_case(case_id: int):
                                          at=now_utc())
     except InvalidInput as error:
         db.session.rollback()
-        flash(f"Comment {error.message}.", "error")
+        flash(gettext("Comment %(problem)s.", problem=error.message), "error")
     else:
         cases_api.audit_case("case.commented", target_id=case.id, detail={"comment_id": comment.id})
         db.session.commit()
-        flash("Comment added.")
+        flash(gettext("Comment added."))
     return redirect(url_for("web.case_page", case_id=case.id) + "#comments")

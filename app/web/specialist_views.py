@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.audit.operations import record as audit
@@ -22,6 +24,7 @@ from app.security import SIGNED_IN, current_actor, page
 from app.specialists import operations as specialists
 from app.timekeeping import check_supported_year, local_midnight, now_utc, to_local
 from app.web import web
+from app.web.filters import local_day
 from app.web.forms import (RANGES_HINT, AnswerForm, LeaveForm, LicenceForm, OverrideForm, PlainForm,
                            WeeklyHoursForm, format_ranges)
 
@@ -107,7 +110,7 @@ def answer_invitation(invitation_id: int):
     form = AnswerForm()
     htmx = request.headers.get("HX-Request") == "true"
     if not form.validate_on_submit():
-        message = " ".join(sum(form.errors.values(), [])) or "Choose accept, tentative or decline."
+        message = " ".join(str(error) for error in sum(form.errors.values(), [])) or gettext("Choose accept, tentative or decline.")
         if htmx:
             return render_template("specialist/_invitation.html", invitation=invitation, zone=user.timezone,
                                    answer_form=form, message=message, failed=True), 422
@@ -126,7 +129,8 @@ def answer_invitation(invitation_id: int):
           target_id=invitation.meeting_id, source_address=request.remote_addr,
           detail={"invitation_id": invitation.id, "answer": invitation.status})
     db.session.commit()
-    message = f"You answered “{ANSWER_WORDS[invitation.status]}” to {invitation.meeting.title}."
+    message = gettext("You answered “%(answer)s” to %(title)s.", answer=ANSWER_WORDS[invitation.status],
+                      title=invitation.meeting.title)
     if htmx:
         return render_template("specialist/_invitation.html", invitation=invitation, zone=user.timezone,
                                answer_form=AnswerForm(formdata=None), message=message, failed=False)
@@ -134,7 +138,7 @@ def answer_invitation(invitation_id: int):
     return redirect(_back_to_schedule())
 
 
-ANSWER_WORDS = {"accepted": "accept", "tentative": "tentative", "declined": "decline"}
+ANSWER_WORDS = {"accepted": _l("accept"), "tentative": _l("tentative"), "declined": _l("decline")}
 
 
 def _back_to_schedule() -> str:
@@ -196,7 +200,7 @@ def save_hours():
             audit(db.session, "specialist.profile_updated", actor=user, target_type="user", target_id=user.id,
                   source_address=request.remote_addr, detail={"fields": sorted(changes)})
             db.session.commit()
-            flash("Your working hours are saved. The preview below shows what the matcher sees now.")
+            flash(gettext("Your working hours are saved. The preview below shows what the matcher sees now."))
             return redirect(url_for("web.availability"))
     return _render_availability(user, profile, hours_form=form, status=422)
 
@@ -227,7 +231,8 @@ def add_leave():
             audit(db.session, "specialist.leave_added", actor=user, target_type="leave", target_id=leave.id,
                   source_address=request.remote_addr, detail={"user_id": user.id})
             db.session.commit()
-            flash(f"Leave from {form.from_date.data:%d %b %Y} to {form.to_date.data:%d %b %Y} is recorded.")
+            flash(gettext("Leave from %(first)s to %(last)s is recorded.", first=local_day(form.from_date.data),
+                          last=local_day(form.to_date.data)))
             return redirect(url_for("web.availability"))
     return _render_availability(user, profile, leave_form=form, status=422)
 
@@ -242,7 +247,7 @@ def delete_leave(leave_id: int):
     audit(db.session, "specialist.leave_removed", actor=user, target_type="leave", target_id=leave_id,
           source_address=request.remote_addr, detail={"user_id": user.id})
     db.session.commit()
-    flash("The leave is removed.")
+    flash(gettext("The leave is removed."))
     return redirect(url_for("web.availability"))
 
 
@@ -263,7 +268,7 @@ def set_override():
                   source_address=request.remote_addr,
                   detail={"date": override.local_date.isoformat(), "ranges": override.ranges})
             db.session.commit()
-            flash(f"Hours for {override.local_date:%a %d %b %Y} are set.")
+            flash(gettext("Hours for %(day)s are set.", day=local_day(override.local_date, "weekday_date")))
             return redirect(url_for("web.availability"))
     return _render_availability(user, profile, override_form=form, status=422)
 
@@ -279,7 +284,7 @@ def delete_override(day: str):
     audit(db.session, "specialist.override_removed", actor=user, target_type="user", target_id=user.id,
           source_address=request.remote_addr, detail={"date": local_date.isoformat()})
     db.session.commit()
-    flash(f"The override on {local_date:%d %b %Y} is removed; your weekly hours apply again.")
+    flash(gettext("The override on %(day)s is removed; your weekly hours apply again.", day=local_day(local_date)))
     return redirect(url_for("web.availability"))
 
 
@@ -318,8 +323,8 @@ def add_licence():
                   source_address=request.remote_addr, detail={"user_id": user.id,
                                                               "jurisdiction": licence.jurisdiction})
             db.session.commit()
-            flash(f"Licence {licence.registration_number} ({licence.jurisdiction}) is recorded; "
-                  "it counts once a coordinator verifies it.")
+            flash(gettext("Licence %(number)s (%(country)s) is recorded; it counts once a coordinator verifies it.",
+                          number=licence.registration_number, country=licence.jurisdiction))
             return redirect(url_for("web.licences"))
     return _render_licences(user, profile, form, 422)
 

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext, refresh
 from flask_login import login_user, logout_user
 
+from app import i18n
 from app.accounts import operations as accounts
 from app.audit.operations import record as audit
 from app.errors import InvalidInput
@@ -13,7 +15,13 @@ from app.ratelimit import sign_in, sign_in_limits
 from app.security import PUBLIC, SIGNED_IN, current_actor, page
 from app.timekeeping import now_utc
 from app.web import web
-from app.web.forms import LoginForm, LogoutForm, PasswordChangeForm
+from app.vocabulary import N_
+from app.web.forms import LanguageForm, LoginForm, LogoutForm, PasswordChangeForm, ProfileForm, choice
+
+
+# What app.accounts.operations.authenticate says when it refuses, for the catalogues.
+SIGN_IN_REFUSALS = (N_("The e-mail address or password is wrong."),
+                    N_("This account has been deactivated."))
 
 
 def _safe_next(target: str | None) -> str:
@@ -37,7 +45,12 @@ def login():
                   detail={"email": accounts.normalize_email(form.email.data),
                           "reason": refusal.message})
             db.session.commit()
-            form.password.errors.append(refusal.message)
+            if refusal.retry_after:
+                message = gettext("Too many failed attempts from here; try again in %(seconds)s seconds.",
+                                  seconds=refusal.retry_after)
+            else:
+                message = gettext(refusal.message)  # the domain's words, in the reader's language
+            form.password.errors.append(message)
             status = 429 if refusal.retry_after else 401
         else:
             login_user(user)
@@ -59,7 +72,7 @@ def logout():
         accounts.end_every_session(user)  # a copy of this cookie must not outlive the sign-out
         db.session.commit()
         logout_user()
-        flash("You are signed out.")
+        flash(gettext("You are signed out."))
     return redirect(url_for("web.login"))
 
 
@@ -75,14 +88,14 @@ def change_password():
                                      at=now_utc())
         except InvalidInput as refusal:
             db.session.rollback()
-            getattr(form, refusal.field).errors.append(refusal.message[0].upper() + refusal.message[1:] + ".")
+            getattr(form, refusal.field).errors.append(gettext(refusal.message[0].upper() + refusal.message[1:] + "."))
             status = 422
         else:
             audit(db.session, "auth.password_changed", actor=user, target_type="user", target_id=user.id,
                   source_address=request.remote_addr)
             db.session.commit()
             login_user(user)  # this browser, under the new session generation
-            flash("Your password is changed; you were signed out everywhere else.")
+            flash(gettext("Your password is changed; you were signed out everywhere else."))
             return redirect(url_for("web.home"))
     elif request.method == "POST":
         status = 422
@@ -93,3 +106,43 @@ def change_password():
 @page(SIGNED_IN)
 def home():
     return render_template("home.html", user=current_actor(), now=now_utc())
+
+
+@web.post("/language")
+@page(PUBLIC)
+def choose_language():
+    """The navigation's language switcher: this browser session follows the choice, and a signed-in
+    person's profile keeps it."""
+    form = LanguageForm()
+    if form.validate_on_submit() and form.locale.data in i18n.LOCALES:
+        session[i18n.SESSION_KEY] = form.locale.data
+        user = current_actor()
+        if user is not None:
+            user.locale = form.locale.data
+            audit(db.session, "user.locale_changed", actor=user, target_type="user", target_id=user.id,
+                  source_address=request.remote_addr, detail={"locale": user.locale})
+            db.session.commit()
+        refresh()
+    return redirect(_safe_next(request.args.get("next")))
+
+
+@web.route("/profile", methods=["GET", "POST"])
+@page(SIGNED_IN)
+def profile():
+    user = current_actor()
+    form = ProfileForm(data={"locale": user.locale or ""})
+    form.locale.choices = [choice("", gettext("Follow my browser"))] + [
+        choice(code, name) for code, name in i18n.LOCALES.items()]
+    status = 200
+    if form.validate_on_submit():
+        user.locale = accounts.checked_interface_locale(form.locale.data or None)
+        session.pop(i18n.SESSION_KEY, None)
+        audit(db.session, "user.locale_changed", actor=user, target_type="user", target_id=user.id,
+              source_address=request.remote_addr, detail={"locale": user.locale})
+        db.session.commit()
+        refresh()
+        flash(gettext("Your profile is saved."))
+        return redirect(url_for("web.profile"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("profile.html", user=user, form=form), status

@@ -128,3 +128,10 @@ def test_regenerating_revokes_the_old_url(client, session, make_user, feed_url, 
 
 def test_unknown_secret_is_404(client):
     assert client.get("/calendar/not-a-secret.ics").status_code == 404
+
+
+def test_feed_summaries_are_in_the_owners_language(client, session, make_user, feed_url):
+    user = make_user("specialist", locale="ru")
+    shift = add_shift(session, user)
+    found = events(client, feed_url(user))
+    assert str(found[f"oncall-{shift.id}@meridian"]["SUMMARY"]) == "Дежурство: Radiology on call"

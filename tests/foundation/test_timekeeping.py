@@ -113,3 +113,30 @@ def test_from_local_repeated_hour_where_winter_is_the_dst_reading():
 def test_from_local_gap_shifts_forward_where_winter_is_the_dst_reading():
     # Europe/Dublin jumps 01:00 -> 02:00 on 2026-03-29; 01:30 becomes 02:30 local (01:30Z).
     assert tk.from_local(datetime(2026, 3, 29, 1, 30), "Europe/Dublin") == tk.parse_instant("2026-03-29T01:30:00Z")
+
+
+# --- Instants as each reader writes them ----------------------------------------------------------
+
+READER_INSTANT = datetime(2026, 11, 26, 1, 43, tzinfo=timezone.utc)
+
+
+def test_an_instant_in_each_readers_zone_and_language():
+    assert tk.format_for_reader(READER_INSTANT, "Asia/Shanghai", "en") == \
+        "Thu, 26 Nov 2026, 09:43 (Asia/Shanghai, UTC+08:00)"
+    assert tk.format_for_reader(READER_INSTANT, "Asia/Shanghai", "zh") == "2026年11月26日周四 09:43 (上海, UTC+08:00)"
+    assert tk.format_for_reader(READER_INSTANT, "Europe/Moscow", "ru") == \
+        "чт, 26 нояб. 2026\u202fг., 04:43 (Москва, UTC+03:00)"
+    assert tk.format_for_reader(READER_INSTANT, "Europe/Moscow", "ru", "time", name_zone=False) == "04:43"
+    assert tk.format_for_reader(READER_INSTANT, "Asia/Kathmandu", "en", "weekday_time") == \
+        "Thu, 07:28 (Asia/Kathmandu, UTC+05:45)"
+
+
+def test_days_weekdays_and_spans_in_the_readers_language():
+    from datetime import date
+
+    assert tk.format_day_for_reader(date(2026, 12, 1), "ru") == "1 дек. 2026\u202fг."
+    assert tk.format_day_for_reader(date(2026, 12, 1), "zh", "weekday_day") == "12月1日周二"
+    assert tk.weekday_for_reader(0, "zh") == "星期一" and tk.weekday_for_reader(0, "ru") == "понедельник"
+    assert tk.format_relative_for_reader(timedelta(days=2), "ru") == "через 2 дня"
+    assert tk.format_relative_for_reader(timedelta(hours=-3), "en") == "3 hours ago"
+    assert tk.format_duration_for_reader(timedelta(days=5), "zh") == "5天"

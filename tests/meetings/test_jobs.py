@@ -28,7 +28,7 @@ def test_reminders_are_sent_once_in_each_recipients_zone_even_across_restarts(ap
     assert first_run == 1
     assert run_job(app, job_by_id("send-reminders")) == 0   # a restart or a second scheduler: nothing twice
     (reminder,) = notes(session, "meeting.reminder.24h")
-    assert "(Asia/Shanghai)" in reminder.subject and "Thoracic MDT" in reminder.subject
+    assert "(Asia/Shanghai, UTC+08:00)" in reminder.subject and "Thoracic MDT" in reminder.subject
     assert jobs.send_reminders(session, meeting.starts_at - timedelta(minutes=10)) == 1  # the 15-minute one
     session.commit()
     assert len(notes(session, "meeting.reminder.15m")) == 1
@@ -71,7 +71,7 @@ def test_no_slot_tells_the_coordinators_why_once(session, specialist, board, tri
     session.commit()
     (alert,) = notes(session, "case.no_slot")
     assert alert.user_id == board.coordinator.id and f"#{case.id}" in alert.subject
-    assert "pathology: 0 of 0 available" in alert.body
+    assert "Pathology: 0 of 0 available" in alert.body
 
 
 def test_agenda_circulates_once_at_the_cutoff(session, specialist, board, meeting_at):
@@ -95,7 +95,7 @@ def test_at_risk_quorum_alerts_48_hours_ahead(session, specialist, board, meetin
     assert jobs.alert_at_risk_quorum(session, meeting.starts_at - timedelta(hours=46)) == 0
     session.commit()
     (alert,) = notes(session, "meeting.quorum_at_risk")
-    assert "pathology" in alert.body
+    assert "Pathology" in alert.body
 
 
 def test_late_cases_are_reported_once(session, board, triaged_case):

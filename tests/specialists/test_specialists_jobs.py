@@ -44,7 +44,7 @@ def test_warnings_go_to_the_specialist_and_their_coordinators_once(session, make
         [(specialist.id, "licence_expiring"), (specialist.id, "licence_expiring"),
          (local_coordinator.id, "licence_expiring"), (local_coordinator.id, "licence_expiring")])
     subjects = {subject for user_id, _, subject in notifications if user_id == specialist.id}
-    assert "Your licence in China expires in 20 days, on 2026-12-13" in subjects
+    assert "Your licence in China expires in 20 days, on 13 Dec 2026" in subjects
     assert any("Dr Prakash Shrestha's licence in Kazakhstan expires in 27 days" in subject
                for _, _, subject in notifications)
 

@@ -42,7 +42,8 @@ def test_attendance_lists_each_discipline_with_times_in_my_zone(demo, sign_in, c
     stretches = [row for row in rows if row.user_id == pathologist.id]
     assert len(stretches) == 2 and pathologist.name in pathology
     for row in stretches:  # each stretch, joined and left, in the viewer's zone with the zone named
-        assert to_local(row.joined_at, "Asia/Shanghai").strftime("%d %b %H:%M") in pathology
+        joined = to_local(row.joined_at, "Asia/Shanghai")
+        assert f"{joined.day} {joined:%b}, {joined:%H:%M}" in pathology
         assert to_local(row.left_at, "Asia/Shanghai").strftime("%H:%M") + " (Asia/Shanghai, UTC+08:00)" in pathology
     assert 'data-presence="present"' in pathology
     for discipline in ("radiology", "medical-oncology", "thoracic-surgery"):

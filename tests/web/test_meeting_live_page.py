@@ -115,15 +115,15 @@ def test_current_case_is_marked_and_presence_names_each_zone(demo, sign_in, clie
     started(session, meeting, demo["coordinator"])
     attendance.mark_joined(session, meeting, demo["radiologist.kolkata"], at=now_utc())
     session.commit()
-    sign_in(demo["oncologist.moscow"])
+    sign_in(demo["oncologist.moscow"])  # who reads Meridian in Russian
     html = text(client.get(f"/meetings/{meeting.id}/live"))
     item = re.search(rf'<li class="card live-item" data-case-id="{case.id}"[^>]*>', html).group(0)
     assert 'aria-current="true"' in item
-    assert "in progress" in html
-    # Present now: the radiologist, with her local time, zone and offset.
+    assert "идёт" in html  # in progress
+    # Present now: the radiologist, with her local time, zone (as Russian names it) and offset.
     presence = html.split("data-presence", 1)[1].split("</ul>", 1)[0]
     assert "Dr Ananya Sen" in presence
-    assert re.search(r"\d\d:\d\d\s+\(Asia/Kolkata, UTC\+05:30\)", presence)
+    assert re.search(r"\d\d:\d\d\s+\(Калькутта, UTC\+05:30\)", presence)
 
 
 def test_notes_are_editable_only_for_those_allowed(demo, sign_in, client, session, meeting):

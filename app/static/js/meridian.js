@@ -5,6 +5,29 @@
   var meta = document.querySelector('meta[name="csrf-token"]');
   var csrf = meta ? meta.content : "";
 
+  // The page's language: messages and labels come with the page (base.html), built from the same .po
+  // files as the server's words (make translations). gettext("Free time in %(zone)s:", {zone: z}).
+  var catalogue = { messages: {}, labels: {} };
+  try {
+    catalogue = JSON.parse(document.getElementById("meridian-catalogue").textContent) || catalogue;
+  } catch (e) { /* no catalogue: English */ }
+  var lang = document.documentElement.lang || "en";
+
+  function gettext(msgid, params) {
+    var text = (catalogue.messages && catalogue.messages[msgid]) || msgid;
+    if (!params) return text;
+    return text.replace(/%\((\w+)\)s/g, function (whole, name) {
+      return Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole;
+    });
+  }
+  var _ = gettext;
+
+  // A stored code (state, role, discipline) as the page's language says it.
+  function label(code) {
+    if (code === null || code === undefined) return "";
+    return (catalogue.labels && catalogue.labels[code]) || String(code).replace(/_/g, " ");
+  }
+
   function api(path, options) {
     options = options || {};
     var headers = Object.assign({ "Accept": "application/json" }, options.headers || {});
@@ -13,7 +36,7 @@
       .then(function (response) {
         if (response.status === 204) return null;
         return response.json().then(function (body) {
-          if (!response.ok) throw new Error(body.detail || body.title || ("HTTP " + response.status));
+          if (!response.ok) throw new Error(body.detail || body.title || _("Failed (HTTP %(status)s).", { status: response.status }));
           return body;
         });
       });
@@ -22,7 +45,7 @@
   function setUnread(count) {
     document.querySelectorAll("[data-unread-count]").forEach(function (badge) {
       badge.textContent = String(count);
-      badge.setAttribute("aria-label", count + " unread");
+      badge.setAttribute("aria-label", _("%(count)s unread", { count: count }));
       badge.classList.toggle("badge-zero", !count);
     });
   }
@@ -33,7 +56,7 @@
     if (event.detail && typeof event.detail.unread === "number") setUnread(event.detail.unread);
   });
 
-  window.Meridian = { csrf: csrf, api: api, setUnread: setUnread };
+  window.Meridian = { csrf: csrf, api: api, setUnread: setUnread, gettext: gettext, label: label, lang: lang };
 
   // htmx requests carry the CSRF token like a form would.
   document.addEventListener("htmx:configRequest", function (event) {
@@ -61,7 +84,7 @@
     api(url).then(function (body) {
       box.textContent = "";
       if (!body.intervals.length) {
-        box.appendChild(el("p", "No free time in this window: the matcher will not offer you any meeting.", "warn"));
+        box.appendChild(el("p", _("No free time in this window: the matcher will not offer you any meeting."), "warn"));
         return;
       }
       var days = {};
@@ -70,20 +93,21 @@
         var day = interval.local_start.slice(0, 10);
         if (!days[day]) { days[day] = []; order.push(day); }
         days[day].push(interval.local_start.slice(11, 16) + "–" + interval.local_end.slice(11, 16) +
-          (interval.local_end.slice(0, 10) !== day ? " (next day)" : ""));
+          (interval.local_end.slice(0, 10) !== day ? " " + _("(next day)") : ""));
       });
       var list = el("dl", null, "preview");
       order.forEach(function (day) {
         var date = new Date(day + "T12:00:00Z");
-        var label = date.toLocaleDateString("en-GB", { weekday: "short", day: "2-digit", month: "short", timeZone: "UTC" });
-        list.appendChild(el("dt", label));
-        list.appendChild(el("dd", days[day].join(", ")));
+        var dayLabel = date.toLocaleDateString(lang === "en" ? "en-GB" : lang,
+                                               { weekday: "short", day: "numeric", month: "short", timeZone: "UTC" });
+        list.appendChild(el("dt", dayLabel));
+        list.appendChild(el("dd", days[day].join(_(", "))));
       });
-      box.appendChild(el("p", "Free time in " + body.timezone + ":", "hint"));
+      box.appendChild(el("p", _("Free time in %(zone)s:", { zone: box.dataset.zoneName || body.timezone }), "hint"));
       box.appendChild(list);
     }).catch(function (error) {
       box.textContent = "";
-      box.appendChild(el("p", "The preview could not be loaded: " + error.message, "error"));
+      box.appendChild(el("p", _("The preview could not be loaded: %(reason)s", { reason: error.message }), "error"));
     });
   }
 
@@ -96,17 +120,17 @@
     var revoke = box.querySelector("[data-feed-revoke]");
     issue.addEventListener("click", function () {
       if (box.dataset.hasFeed === "yes" &&
-          !window.confirm("Regenerate the link? The old link stops working at once.")) return;
+          !window.confirm(_("Regenerate the link? The old link stops working at once."))) return;
       api(box.dataset.feedApi, { method: "POST" }).then(function (body) {
         box.dataset.hasFeed = "yes";
         urlInput.value = body.url;
         urlBox.hidden = false;
         revoke.hidden = false;
-        issue.textContent = "Regenerate link";
-        state.textContent = "A new link is ready. Copy it into your calendar app now.";
+        issue.textContent = _("Regenerate link");
+        state.textContent = _("A new link is ready. Copy it into your calendar app now.");
         urlInput.focus();
         urlInput.select();
-      }).catch(function (error) { state.textContent = "Could not create the link: " + error.message; });
+      }).catch(function (error) { state.textContent = _("Could not create the link: %(reason)s", { reason: error.message }); });
     });
     revoke.addEventListener("click", function () {
       api(box.dataset.feedApi, { method: "DELETE" }).then(function () {
@@ -114,9 +138,9 @@
         urlBox.hidden = true;
         urlInput.value = "";
         revoke.hidden = true;
-        issue.textContent = "Create link";
-        state.textContent = "The link is revoked; calendars using it stop updating.";
-      }).catch(function (error) { state.textContent = "Could not revoke the link: " + error.message; });
+        issue.textContent = _("Create link");
+        state.textContent = _("The link is revoked; calendars using it stop updating.");
+      }).catch(function (error) { state.textContent = _("Could not revoke the link: %(reason)s", { reason: error.message }); });
     });
   }
 

@@ -77,7 +77,7 @@ def test_coordinator_runs_a_time_search_and_reads_the_explanation(sign_in, page,
     page.get_by_label("Pathology", exact=True).fill("1")
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("heading", name="Why these times (and not more)")).to_be_visible()
-    expect(page.locator("#explanation")).to_contain_text("radiology")
+    expect(page.locator("#explanation")).to_contain_text("Radiology")
     expect(page.locator(".slot-result").first).to_contain_text("UTC+")
     page.locator("#results").scroll_into_view_if_needed()
     screenshot("coordinator-time-search", full_page=False)  # the full list of ten slots is large

@@ -77,11 +77,11 @@ def _browser_of(browser, live_server, local_part, errors):
 
 
 def _local(instant: datetime, zone: str) -> str:
-    """As the pages print it: 'Mon 23 Nov 2026 20:57 (Asia/Kathmandu, UTC+05:45)'."""
+    """As the pages print it in English: 'Mon, 23 Nov 2026, 20:57 (Asia/Kathmandu, UTC+05:45)'."""
     local = instant.astimezone(ZoneInfo(zone))
     minutes = int(local.utcoffset().total_seconds() // 60)
     sign = "-" if minutes < 0 else "+"
-    return f"{local:%a %d %b %Y %H:%M} ({zone}, UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d})"
+    return f"{local:%a}, {local.day} {local:%b %Y}, {local:%H:%M} ({zone}, UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d})"
 
 
 def test_a_case_goes_from_referral_to_signed_outcome_across_roles_and_zones(

@@ -3,6 +3,7 @@
  * columns fragment with the page's filters. Without socket.io the board is still a plain page. */
 (function () {
   "use strict";
+  var _ = window.Meridian.gettext;
   document.addEventListener("DOMContentLoaded", function () {
     var board = document.querySelector("[data-case-board]");
     var status = document.querySelector("[data-live-status]");
@@ -20,18 +21,18 @@
           board.innerHTML = html;
           board.dispatchEvent(new CustomEvent("meridian:board-refreshed", { bubbles: true }));
         })
-        .catch(function () { if (status) status.textContent = "Could not refresh the board; reload the page."; })
+        .catch(function () { if (status) status.textContent = _("Could not refresh the board; reload the page."); })
         .then(function () { inFlight = false; if (again) { again = false; refresh(); } });
     }
     function soon() { clearTimeout(pending); pending = setTimeout(refresh, 150); }
 
     var live = window.MeridianLive.connect({
       onReset: soon,
-      onRevoked: function () { if (status) status.textContent = "Live updates stopped: your access to a board changed. Reload the page."; },
-      onError: function (room, error) { if (status) status.textContent = "Live updates unavailable (" + (error || "error") + ")."; },
+      onRevoked: function () { if (status) status.textContent = _("Live updates stopped: your access to a board changed. Reload the page."); },
+      onError: function (room, error) { if (status) status.textContent = _("Live updates unavailable (%(reason)s).", { reason: error || _("error") }); },
     });
-    live.socket.on("connect", function () { if (status) status.textContent = "Live: updates as cases move."; soon(); });
-    live.socket.on("disconnect", function () { if (status) status.textContent = "Reconnecting…"; });
+    live.socket.on("connect", function () { if (status) status.textContent = _("Live: updates as cases move."); soon(); });
+    live.socket.on("disconnect", function () { if (status) status.textContent = _("Reconnecting…"); });
     rooms.forEach(function (room) {
       live.subscribe(room, function (event) {
         if (event.type === "case.state_changed") soon();

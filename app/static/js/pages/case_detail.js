@@ -2,6 +2,7 @@
  * showing progress (XMLHttpRequest upload events); errors are shown beside the file field. */
 (function () {
   "use strict";
+  var _ = window.Meridian.gettext;
   function csrf() {
     var meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? meta.content : "";
@@ -13,7 +14,7 @@
     var bar = form.querySelector("[data-upload-progress]");
     var status = form.querySelector("[data-upload-status]");
     var field = form.querySelector("[data-upload-field]");
-    status.textContent = "Up to the size limit; the type is judged by content.";
+    status.textContent = _("Up to the size limit; the type is judged by content.");
     function show(message, failed) {
       status.textContent = message;
       status.className = failed ? "error" : "hint";
@@ -22,7 +23,7 @@
     }
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      if (!input.files.length) { show("Choose a file first.", true); return; }
+      if (!input.files.length) { show(_("Choose a file first."), true); return; }
       var data = new FormData();
       data.append("file", input.files[0]);
       var xhr = new XMLHttpRequest();
@@ -33,7 +34,7 @@
       xhr.upload.addEventListener("progress", function (e) {
         if (e.lengthComputable) {
           bar.value = Math.round(100 * e.loaded / e.total);
-          show("Uploading… " + bar.value + "%", false);
+          show(_("Uploading… %(percent)s%", { percent: bar.value }), false);
         }
       });
       xhr.addEventListener("load", function () {
@@ -41,7 +42,8 @@
         try { body = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
         if (xhr.status === 200 || xhr.status === 201) {
           bar.value = 100;
-          show(xhr.status === 201 ? "Uploaded " + body.filename + "." : body.filename + " was already attached.", false);
+          show(xhr.status === 201 ? _("Uploaded %(name)s.", { name: body.filename })
+                                   : _("%(name)s was already attached.", { name: body.filename }), false);
           var list = document.querySelector("[data-attachment-list]");
           var none = list.querySelector("[data-no-attachments]");
           if (none) none.remove();
@@ -50,12 +52,12 @@
             var a = document.createElement("a");
             a.href = body.content_url; a.textContent = body.filename;
             li.appendChild(a);
-            li.appendChild(document.createTextNode(" " + body.media_type + ", " + body.size_bytes + " bytes"));
+            li.appendChild(document.createTextNode(" " + body.media_type + ", " + _("%(size)s bytes", { size: body.size_bytes.toLocaleString(window.Meridian.lang) })));
             list.appendChild(li);
           }
           form.reset();
         } else {
-          var message = (body.errors && body.errors[0] && body.errors[0].message) || body.detail || ("Upload failed (" + xhr.status + ").");
+          var message = (body.errors && body.errors[0] && body.errors[0].message) || body.detail || _("Upload failed (%(status)s).", { status: xhr.status });
           show(message, true);
         }
       });

@@ -5,6 +5,7 @@
  * call the live and outcomes APIs; a problem+json answer is shown beside the control. */
 (function () {
   "use strict";
+  var _ = window.Meridian.gettext;
   var root, ui = {}, state = null, focus = null, outcomeBody = null, outcomeFor = null;
   var notesDirty = false, notesFor, notesHint = "", formDirty = false, live = null, subscribed = {}, timers = {};
 
@@ -28,7 +29,7 @@
         return response.json().catch(function () { return {}; })
           .then(function (json) { return { ok: response.ok, status: response.status, body: json }; });
       })
-      .catch(function () { return { ok: false, status: 0, body: { detail: "No connection: check it and try again." } }; });
+      .catch(function () { return { ok: false, status: 0, body: { detail: _("No connection: check it and try again.") } }; });
   }
 
   // An error beside its control (or cleared with message null).
@@ -37,19 +38,20 @@
     node.textContent = message || "";
     node.hidden = !message;
   }
-  function problem(result) { return result.body.detail || result.body.title || ("Failed (HTTP " + result.status + ")."); }
+  function problem(result) { return result.body.detail || result.body.title || _("Failed (HTTP %(status)s).", { status: result.status }); }
 
   // "14:05 (Asia/Kolkata, UTC+05:30)": an instant in the viewer's zone, naming it.
   function local(iso) {
     var zone = root.dataset.zone, date = new Date(iso);
-    var time = date.toLocaleTimeString("en-GB", { timeZone: zone, hour: "2-digit", minute: "2-digit" });
+    var time = date.toLocaleTimeString(window.Meridian.lang === "en" ? "en-GB" : window.Meridian.lang,
+                                       { timeZone: zone, hour: "2-digit", minute: "2-digit", hour12: false });
     var offset = "";
     try {
       offset = new Intl.DateTimeFormat("en-GB", { timeZone: zone, timeZoneName: "longOffset" })
         .formatToParts(date).filter(function (p) { return p.type === "timeZoneName"; })[0].value;
     } catch (e) { /* older browsers: zone only */ }
     offset = offset === "GMT" ? "UTC+00:00" : offset.replace("GMT", "UTC");
-    return time + " (" + zone + (offset ? ", " + offset : "") + ")";
+    return time + " (" + (root.dataset.zoneName || zone) + (offset ? ", " + offset : "") + ")";
   }
 
   function item(caseId) {
@@ -60,7 +62,7 @@
 
   function refresh() {
     call("GET", root.dataset.stateUrl).then(function (result) {
-      if (!result.ok) { say(ui.status, "Could not refresh: " + problem(result)); return; }
+      if (!result.ok) { say(ui.status, _("Could not refresh: %(reason)s", { reason: problem(result) })); return; }
       apply(result.body);
     });
   }
@@ -69,9 +71,9 @@
     var previousCurrent = state ? state.current_case_id : undefined;
     state = next;
     var running = state.status === "in_progress";
-    ui.meetingStatus.textContent = state.status.replace("_", " ");
+    ui.meetingStatus.textContent = window.Meridian.label(state.status);
     ui.meetingStatus.className = "status status-" + state.status;
-    if (state.started_at && ui.started) ui.started.textContent = "· started " + local(state.started_at);
+    if (state.started_at && ui.started) ui.started.textContent = "· " + _("started %(when)s", { when: local(state.started_at) });
     var start = $('[data-action="start"]'), finish = $('[data-action="finish"]');
     if (start) start.disabled = state.status !== "scheduled";
     if (finish) finish.disabled = !running;
@@ -84,7 +86,7 @@
       if (!it) return;
       var current = it.case_id === state.current_case_id;
       li.dataset.status = it.status;
-      $("[data-item-status]", li).textContent = it.status.replace("_", " ");
+      $("[data-item-status]", li).textContent = window.Meridian.label(it.status);
       $("[data-item-status]", li).className = "status status-item-" + it.status;
       if (current) li.setAttribute("aria-current", "true"); else li.removeAttribute("aria-current");
       $("[data-current-label]", li).hidden = !current;
@@ -103,7 +105,7 @@
       ui.presence.appendChild(li);
     });
     if (!state.present.length) {
-      ui.presence.appendChild(el("li", state.status === "finished" ? "The meeting has finished." : "Nobody is present yet.", "muted"));
+      ui.presence.appendChild(el("li", state.status === "finished" ? _("The meeting has finished.") : _("Nobody is present yet."), "muted"));
     }
 
     // The outcome panel follows the case made current; otherwise it stays where it is (or the last discussed).
@@ -123,8 +125,8 @@
     if (!state) return;
     var current = item(state.current_case_id), shown = current || item(focus);
     var editable = !!(state.may_edit_notes && state.status === "in_progress" && current && current.access === "full");
-    ui.notesCase.textContent = current ? "Case #" + current.case_id + " is under discussion."
-      : "No case is under discussion." + (shown ? " Notes of case #" + shown.case_id + ", read only." : "");
+    ui.notesCase.textContent = current ? _("Case #%(id)s is under discussion.", { id: current.case_id })
+      : _("No case is under discussion.") + (shown ? " " + _("Notes of case #%(id)s, read only.", { id: shown.case_id }) : "");
     ui.notes.readOnly = !editable;
     if (ui.saveNotes) ui.saveNotes.disabled = !editable;
     var text = shown && shown.access === "full" && shown.notes ? shown.notes : "";
@@ -133,13 +135,13 @@
     if (id !== notesFor || !notesDirty || !editable) {
       ui.notes.value = text; notesDirty = false; notesFor = id;
     } else if (ui.notes.value !== text) {
-      ui.notesHint.textContent = "Someone else changed these notes; saving replaces their version.";
+      ui.notesHint.textContent = _("Someone else changed these notes; saving replaces their version.");
     }
   }
 
   function saveNotes() {
     var error = $("#live-notes-error");
-    if (!state || !state.current_case_id) { say(error, "No case is under discussion."); return; }
+    if (!state || !state.current_case_id) { say(error, _("No case is under discussion.")); return; }
     ui.saveNotes.disabled = true;
     call("PUT", root.dataset.stateUrl + "/notes", { case_id: state.current_case_id, notes: ui.notes.value })
       .then(function (result) {
@@ -149,7 +151,7 @@
         ui.notes.removeAttribute("aria-invalid");
         notesDirty = false;
         apply(result.body);
-        ui.notesHint.textContent = "Saved. Everyone at the meeting sees these notes.";
+        ui.notesHint.textContent = _("Saved. Everyone at the meeting sees these notes.");
       });
   }
 
@@ -160,7 +162,7 @@
         var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-agenda]");
         if (fresh) { $("[data-agenda]").innerHTML = fresh.innerHTML; subscribeCases(); if (state) apply(state); }
       })
-      .catch(function () { say(ui.status, "The agenda changed; reload the page to see it."); });
+      .catch(function () { say(ui.status, _("The agenda changed; reload the page to see it.")); });
   }
 
   // --- chair controls --------------------------------------------------------------------------------
@@ -169,7 +171,7 @@
     var action = button.dataset.action, caseId = Number(button.dataset.caseId);
     var paths = { start: "/start", finish: "/finish", current: "/current-case", discussed: "/discussed" };
     var error = document.getElementById(button.getAttribute("aria-describedby"));
-    if (action === "finish" && !window.confirm("Finish the meeting? Cases not discussed roll over.")) return;
+    if (action === "finish" && !window.confirm(_("Finish the meeting? Cases not discussed roll over."))) return;
     button.disabled = true;
     call("POST", root.dataset.stateUrl + paths[action], caseId ? { case_id: caseId } : undefined)
       .then(function (result) {
@@ -187,7 +189,7 @@
   function setFocus(caseId, reload) {
     caseId = caseId || null;
     if (caseId !== focus) { focus = caseId; formDirty = false; }
-    ui.outcomeCase.textContent = focus ? "of case #" + focus : "";
+    ui.outcomeCase.textContent = focus ? _("of case #%(id)s", { id: focus }) : "";
     renderNotes();
     if (reload || outcomeFor !== focus) loadOutcome(); else renderOutcome(outcomeBody);
   }
@@ -196,7 +198,7 @@
     var wanted = focus, it = item(wanted);
     if (!wanted || (it && !it.access)) {
       outcomeFor = wanted; outcomeBody = null; renderOutcome(null);
-      if (wanted) ui.outcomeStatus.textContent = "You have no access to case #" + wanted + ".";
+      if (wanted) ui.outcomeStatus.textContent = _("You have no access to case #%(id)s.", { id: wanted });
       return;
     }
     call("GET", "/api/v1/cases/" + wanted + "/outcome").then(function (result) {
@@ -216,32 +218,36 @@
 
   function renderOutcome(body) {
     hideOutcome();
-    if (!body) { ui.outcomeStatus.textContent = "No case discussed yet."; return; }
+    if (!body) { ui.outcomeStatus.textContent = _("No case discussed yet."); return; }
     if (body.access === "summary") {
-      ui.outcomeStatus.textContent = body.signed ? "Signed (summary access: the content is not shown)."
-        : (body.exists ? "Drafted, not yet signed." : "No outcome yet.");
+      ui.outcomeStatus.textContent = body.signed ? _("Signed (summary access: the content is not shown).")
+        : (body.exists ? _("Drafted, not yet signed.") : _("No outcome yet."));
       return;
     }
     var it = item(focus), shown = body.draft || body.current;
     if (!shown) {
-      ui.outcomeStatus.textContent = it && it.status === "discussed" ? "No outcome drafted yet."
-        : "The outcome can be drafted once the chair marks case #" + focus + " discussed.";
+      ui.outcomeStatus.textContent = it && it.status === "discussed" ? _("No outcome drafted yet.")
+        : _("The outcome can be drafted once the chair marks case #%(id)s discussed.", { id: focus });
     } else if (!body.draft) {
-      ui.outcomeStatus.textContent = "Signed: version " + shown.version + ", complete at " + local(shown.signed_at) + ".";
+      ui.outcomeStatus.textContent = _("Signed: version %(version)s, complete at %(when)s.",
+                                       { version: shown.version, when: local(shown.signed_at) });
     } else {
-      ui.outcomeStatus.textContent = "Draft version " + shown.version + ", waiting for signatures" +
-        (shown.missing_disciplines.length ? " from: " + shown.missing_disciplines.join(", ") : "") + ".";
+      ui.outcomeStatus.textContent = shown.missing_disciplines.length
+        ? _("Draft version %(version)s, waiting for signatures from: %(disciplines)s.",
+            { version: shown.version, disciplines: shown.missing_disciplines.map(window.Meridian.label).join(_(", ")) })
+        : _("Draft version %(version)s, waiting for signatures.", { version: shown.version });
     }
     ui.outcomeStatus.dataset.signed = body.draft ? "no" : (body.signed ? "yes" : "no");
     if (shown) {
       ui.version.hidden = false;
       $('[data-outcome-field="recommendation"]').textContent = shown.recommendation;
-      $('[data-outcome-field="category"]').textContent = shown.category.replace(/_/g, " ");
+      $('[data-outcome-field="category"]').textContent = window.Meridian.label(shown.category);
       ui.signatures.textContent = "";
       shown.signatures.forEach(function (s) {
-        ui.signatures.appendChild(el("li", s.name + " (" + s.discipline + ") signed at " + local(s.signed_at)));
+        ui.signatures.appendChild(el("li", _("%(name)s (%(discipline)s) signed at %(when)s",
+                                         { name: s.name, discipline: window.Meridian.label(s.discipline), when: local(s.signed_at) })));
       });
-      if (!shown.signatures.length) ui.signatures.appendChild(el("li", "No signatures yet.", "muted"));
+      if (!shown.signatures.length) ui.signatures.appendChild(el("li", _("No signatures yet."), "muted"));
     }
     var me = Number(root.dataset.userId);
     if (ui.signBox && body.draft) {
@@ -249,7 +255,7 @@
     }
     if (ui.form && it && it.status === "discussed" && (body.draft || !body.current)) {
       ui.form.hidden = false;
-      ui.form.querySelector('button[type="submit"]').textContent = body.draft ? "Update draft" : "Save draft";
+      ui.form.querySelector('button[type="submit"]').textContent = body.draft ? _("Update draft") : _("Save draft");
       if (!formDirty) {
         ["recommendation", "category", "rationale", "dissent"].forEach(function (name) {
           var value = body.draft ? body.draft[name] : null;
@@ -319,7 +325,7 @@
     var room = "meeting:" + root.dataset.meetingId;
     live = window.MeridianLive.connect({
       onSubscribed: function (subscribedRoom) {
-        if (subscribedRoom === room) { say(ui.status, "Live: updates as the meeting moves."); later("state", refresh); }
+        if (subscribedRoom === room) { say(ui.status, _("Live: updates as the meeting moves.")); later("state", refresh); }
         else if (focus && subscribedRoom === "case:" + focus) later("outcome", loadOutcome);
       },
       onReset: function () { later("state", refresh); later("outcome", loadOutcome); },
@@ -331,10 +337,10 @@
         later("state", refresh);
       },
       onError: function (where, error) {
-        if (!where || where === room) say(ui.status, "Live updates unavailable (" + (error || "error") + ").");
+        if (!where || where === room) say(ui.status, _("Live updates unavailable (%(reason)s).", { reason: error || _("error") }));
       },
     });
-    live.socket.on("disconnect", function () { say(ui.status, "Reconnecting…"); });
+    live.socket.on("disconnect", function () { say(ui.status, _("Reconnecting…")); });
     live.subscribe(room, function (event) {
       if (event.type === "agenda.case_discussed") focus = event.data.case_id;
       if (event.type === "agenda.changed") later("agenda", reloadAgenda);
@@ -370,7 +376,7 @@
       ui.form.addEventListener("submit", saveDraft);
     }
     loadOutcome();
-    if (window.io && window.MeridianLive) connect(); else say(ui.status, "Live updates unavailable: reload to see changes.");
+    if (window.io && window.MeridianLive) connect(); else say(ui.status, _("Live updates unavailable: reload to see changes."));
     setInterval(function () { if (!document.hidden) refresh(); }, 60000);  // local times move on
   });
 })();

@@ -1,0 +1,171 @@
+"""What a notification says, rendered when it is read or sent: in the recipient's language and zone.
+
+A notification is stored as data (its kind and parameters: instants as ISO 8601 UTC, dates, codes,
+names); `render` turns it into a subject and a body with the catalogues in app/translations.
+Parameters are formatted by their name: `*_at` instants (in the reader's zone, the zone named),
+`*_on` dates, `country` (ISO 3166 code), `discipline`/`disciplines` (codes), `state`/`urgency` (codes),
+`days_left` (a number of days), anything else as given. Plain Python (no Flask).
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from babel.support import NullTranslations, Translations
+
+from app.timekeeping import (
+    format_day_for_reader,
+    format_for_reader,
+    format_days_ahead_for_reader,
+    parse_instant,
+    reader_locale,
+)
+from app.vocabulary import N_, discipline_text, label_text
+
+TRANSLATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "translations")
+
+# text key -> (subject, body). The key is params["text"], else the notification's kind.
+MESSAGES = {
+    "meeting.invitation": (N_("Invitation: %(title)s, %(starts_at)s"),
+                           N_("Please accept, decline or answer tentative.")),
+    "meeting.invitation.seat": (N_("Invitation for the %(discipline)s seat: %(title)s, %(starts_at)s"),
+                                N_("Please accept, decline or answer tentative.")),
+    "meeting.cancelled": (N_("Cancelled: %(title)s, %(starts_at)s"), N_("%(reason)s")),
+    "meeting.reminder": (N_("Reminder: %(title)s at %(starts_at)s"), N_("Starts %(starts_at_utc)s.")),
+    "meeting.agenda": (N_("Agenda: %(title)s, %(starts_at)s"), N_("Cases on the agenda: %(count)s.")),
+    "meeting.quorum_at_risk": (N_("Quorum %(state)s: %(title)s at %(starts_at)s"),
+                               N_("Not yet confirmed: %(disciplines)s.")),
+    "case.late": (N_("Case #%(case_id)s (%(urgency)s) is past its target %(target_at)s"), N_("It is %(state)s.")),
+    "case.no_slot": (N_("No meeting time for case #%(case_id)s before its target %(target_at)s"),
+                     N_("No time fits every needed discipline and the referrer. %(requirements)s.")),
+    "case.no_slot.earliest": (N_("No meeting time for case #%(case_id)s before its target %(target_at)s"),
+                              N_("No time fits every needed discipline and the referrer. %(requirements)s. "
+                                 "The earliest possible time is %(earliest_at)s.")),
+    "outcome_signed": (N_("MDT outcome signed for case #%(case_id)s"),
+                       N_("The board's recommendation for your referral has been signed by every required "
+                          "discipline. Open the case to read it.")),
+    "outcome_signed.amended": (N_("Amended MDT outcome (version %(version)s) signed for case #%(case_id)s"),
+                               N_("The board's recommendation for your referral has been signed by every "
+                                  "required discipline. Open the case to read it.")),
+    "licence_expiring.own": (N_("Your licence in %(country)s expires %(days_left)s, on %(expires_on)s"),
+                             N_("Licence %(jurisdiction)s %(number)s (%(country)s) of %(name)s is valid through "
+                                "%(expires_on)s (%(zone)s), %(days_left)s. After that it no longer counts for "
+                                "cases in %(country)s. Record the renewed licence so a coordinator can verify it.")),
+    "licence_expiring.other": (N_("%(name)s's licence in %(country)s expires %(days_left)s, on %(expires_on)s"),
+                               N_("Licence %(jurisdiction)s %(number)s (%(country)s) of %(name)s is valid through "
+                                  "%(expires_on)s (%(zone)s), %(days_left)s. After that it no longer counts for "
+                                  "cases in %(country)s. Record the renewed licence so a coordinator can verify "
+                                  "it.")),
+    "rota.cover.requested": (N_("%(requester)s asks for cover on the %(rota)s rota"),
+                             N_("%(requester)s needs someone to take their on-call shift from %(shift_starts_at)s "
+                                "to %(shift_ends_at)s. Reason: %(reason)s")),
+    "rota.cover.accepted": (N_("%(coverer)s will cover your %(rota)s shift, pending approval"),
+                            N_("%(coverer)s accepted your cover request for the shift from %(shift_starts_at)s to "
+                               "%(shift_ends_at)s. A coordinator still has to approve it; until then the shift "
+                               "stays yours.")),
+    "rota.cover.approved.requester": (N_("Cover approved: %(coverer)s takes your %(rota)s shift"),
+                                      N_("Your on-call shift from %(shift_starts_at)s to %(shift_ends_at)s is now "
+                                         "covered by %(coverer)s. You are no longer on call for it.")),
+    "rota.cover.approved.coverer": (N_("You are now on call for %(rota)s"),
+                                    N_("You cover %(requester)s's on-call shift from %(shift_starts_at)s to "
+                                       "%(shift_ends_at)s.")),
+    "rota.cover.rejected": (N_("Cover on the %(rota)s rota was not approved"),
+                            N_("%(coordinator)s did not approve the cover for %(requester)s's shift from "
+                               "%(shift_starts_at)s to %(shift_ends_at)s; it stays with %(requester)s.")),
+    "rota.cover.withdrawn": (N_("%(requester)s no longer needs cover"),
+                             N_("%(requester)s withdrew the cover request for the shift from %(shift_starts_at)s "
+                                "to %(shift_ends_at)s that you had accepted.")),
+}
+# Free text a caller gave (and rows written before notifications were stored as data): shown as
+# written, with any instants in it ("{at_1}") still shown in the reader's zone and language.
+STORED_TEXT = "stored"
+REQUIREMENT = N_("%(discipline)s: %(available)s of %(candidates)s available")
+TODAY = N_("today")
+LIST_SEPARATOR = N_(", ")
+
+_TRANSLATIONS: dict[str, NullTranslations] = {}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+
+
+def translations(locale_code: str | None) -> NullTranslations:
+    code = locale_code or "en"
+    if code not in _TRANSLATIONS:
+        _TRANSLATIONS[code] = Translations.load(TRANSLATIONS_DIR, [code])
+    return _TRANSLATIONS[code]
+
+
+def render(kind: str, params: dict | None, *, locale: str | None, zone: str) -> Rendered:
+    params = dict(params or {})
+    key = params.pop("text", kind)
+    t = translations(locale)
+    if key == STORED_TEXT:
+        return Rendered(_fill_instants(params.get("subject", ""), params, locale, zone),
+                        _fill_instants(params.get("body", ""), params, locale, zone))
+    subject, body = MESSAGES.get(key, (kind, ""))
+    values = {name: _shown(name, value, t, locale, zone) for name, value in params.items()}
+    return Rendered(_fill(t.gettext(subject), values), _fill(t.gettext(body), values) if body else "")
+
+
+class _Missing(dict):
+    def __missing__(self, name):
+        return "%(" + name + ")s"
+
+
+def _fill(template: str, values: dict) -> str:
+    return template % _Missing(values)
+
+
+def _fill_instants(text: str, params: dict, locale, zone) -> str:
+    return re.sub(r"\{(at_\d+)\}", lambda m: _shown(m.group(1), params.get(m.group(1), ""), None, locale, zone)
+                  if params.get(m.group(1)) else m.group(0), text or "")
+
+
+def _shown(name: str, value, t, locale: str | None, zone: str) -> str:
+    t = t or translations(locale)
+    if value is None:
+        return ""
+    if name.endswith("_at_utc"):
+        return format_for_reader(parse_instant(value), "UTC", locale)
+    if name.endswith("_at") or name.startswith("at_"):
+        return format_for_reader(parse_instant(value), zone, locale)
+    if name.endswith("_on"):
+        return format_day_for_reader(date.fromisoformat(value), locale)
+    if name == "country":
+        return reader_locale(locale).territories.get(value, value)
+    if name == "discipline":
+        return t.gettext(discipline_text(value) or value)
+    if name == "disciplines":
+        return t.gettext(LIST_SEPARATOR).join(t.gettext(discipline_text(code) or code) for code in value)
+    if name in ("state", "urgency"):
+        return t.gettext(label_text(value) or value)
+    if name == "days_left":
+        return t.gettext(TODAY) if int(value) == 0 else format_days_ahead_for_reader(int(value), locale)
+    if name == "requirements":
+        return "; ".join(_fill(t.gettext(REQUIREMENT), {
+            "discipline": t.gettext(discipline_text(r["discipline"]) or r["discipline"]),
+            "available": r["available"], "candidates": r["candidates"]}) for r in value)
+    if name == "zone":
+        from app.timekeeping import zone_name_for_reader
+
+        return zone_name_for_reader(value, locale)
+    return str(value)
+
+
+def recipient_locale(user, default: str = "en") -> str:
+    """The language a person reads notifications in: their saved choice, else the first of their
+    languages Meridian has a catalogue for, else the deployment's default."""
+    from app.i18n import LOCALES
+
+    if getattr(user, "locale", None) in LOCALES:
+        return user.locale
+    for code in getattr(user, "languages", None) or []:
+        if code in LOCALES:
+            return code
+    return default
