@@ -88,7 +88,8 @@ def change_password():
                                      at=now_utc())
         except InvalidInput as refusal:
             db.session.rollback()
-            getattr(form, refusal.field).errors.append(gettext(refusal.message[0].upper() + refusal.message[1:] + "."))
+            sentence = refusal.message[0].upper() + refusal.message[1:] + "."
+            getattr(form, refusal.field).errors.append(gettext(sentence))
             status = 422
         else:
             audit(db.session, "auth.password_changed", actor=user, target_type="user", target_id=user.id,
