@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, event
+from sqlalchemy import JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
@@ -13,6 +13,8 @@ class AuditEvent(Base):
     """One audited action. Rows are never updated or deleted (the database refuses it too)."""
 
     __tablename__ = "audit_events"
+    # A case's (or attachment's, outcome's) trail, newest first.
+    __table_args__ = (Index("ix_audit_events_target", "target_type", "target_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)

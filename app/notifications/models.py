@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
@@ -11,9 +11,11 @@ from app.timekeeping import now_utc
 
 class Notification(Base):
     __tablename__ = "notifications"
+    # A person's inbox, newest first, paged by id.
+    __table_args__ = (Index("ix_notifications_user_id", "user_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(64))
     # Unique per recipient and cause (e.g. "licence-expiry:12:2026-12-01:user:7"): the idempotency key.
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
