@@ -18,6 +18,7 @@ from app.api.endpoint import ApiResponse, endpoint
 from app.api.problems import problem, validation_problem
 from app.api.schema import OutputInstant, RequestBody, ResponseBody
 from app.audit.operations import record as audit
+from app.audit.operations import record_shown
 from app.cases import operations, visibility, workflow
 from app.cases.attachments import AttachmentStore, AttachmentTooLarge, UnsupportedContent, clean_filename
 from app.cases.models import CASE_STATES, Attachment, Case
@@ -221,6 +222,15 @@ def audit_case(action: str, *, target_type: str = "case", target_id=None, detail
           source_address=request.remote_addr, detail=detail)
 
 
+def audit_cases_shown(rows, *, via: str) -> None:
+    """One audit event for the cases a list showed (`rows` of (case, access level)), not one per case."""
+    shown: dict[str, list[int]] = {}
+    for case, level in rows:
+        shown.setdefault(level or "none", []).append(case.id)
+    record_shown(db.session, "cases.viewed", actor=current_actor(), target_type="case", shown=shown,
+                 source_address=request.remote_addr, detail={"via": via})
+
+
 def visible_case(case_id: int, *, need_full: bool = False) -> tuple[Case, str]:
     """The case and the actor's access level; 404 when they may not know it exists."""
     case = db.session.get(Case, case_id)
@@ -277,8 +287,7 @@ def list_cases(query: CaseQuery):
                for name in ("state", "board_id", "urgency", "organization_id")
                if getattr(query, name) is not None]
     rows = visibility.visible_cases(db.session, current_actor(), filters=filters)
-    for case, level in rows:
-        audit_case("case.viewed", target_id=case.id, detail={"access": level, "via": "list"})
+    audit_cases_shown(rows, via="list")
     return [case_row(case, level) for case, level in rows]
 
 

@@ -12,7 +12,7 @@ from flask import abort, render_template, request
 from sqlalchemy import and_, func, or_, select
 
 from app.accounts.models import User
-from app.audit.models import AuditEvent
+from app.audit.models import AuditEvent, AuditEventTarget
 from app.cases import api as cases_api
 from app.cases import workflow
 from app.cases.models import Attachment, Case
@@ -45,7 +45,9 @@ def trail_condition(case: Case):
     """Audit events about the case itself, its attachments and its outcomes."""
     attachment_ids = [str(i) for i in db.session.scalars(select(Attachment.id).where(Attachment.case_id == case.id))]
     outcome_ids = [str(i) for i in db.session.scalars(select(Outcome.id).where(Outcome.case_id == case.id))]
-    conditions = [and_(AuditEvent.target_type == "case", AuditEvent.target_id == str(case.id))]
+    conditions = [and_(AuditEvent.target_type == "case", AuditEvent.target_id == str(case.id)),
+                  AuditEvent.id.in_(select(AuditEventTarget.audit_event_id).where(   # lists that showed it
+                      AuditEventTarget.target_type == "case", AuditEventTarget.target_id == str(case.id)))]
     if attachment_ids:
         conditions.append(and_(AuditEvent.target_type == "attachment", AuditEvent.target_id.in_(attachment_ids)))
     if outcome_ids:
@@ -53,9 +55,16 @@ def trail_condition(case: Case):
     return or_(*conditions)
 
 
-def describe(event: AuditEvent) -> str:
+def describe(event: AuditEvent, case: Case | None = None) -> str:
     """The event's detail in a line a person can read (no clinical content is ever in it)."""
     detail = event.detail or {}
+    if case is not None and event.target_id is None and event.target_type == "case":
+        # a list that showed this case among others: say how, not every other id
+        level = next((key for key, ids in detail.items() if isinstance(ids, list) and case.id in ids), None)
+        others = sum(len(ids) for ids in detail.values() if isinstance(ids, list)) - 1
+        return "; ".join(part for part in (f"access: {level}" if level else "",
+                                           f"via: {detail.get('via', '')}",
+                                           f"shown with {others} other cases" if others > 0 else "") if part)
     if event.action == "case.transitioned":
         return f"{(detail.get('from') or '—').replace('_', ' ')} → {(detail.get('to') or '').replace('_', ' ')}"
     parts = []
@@ -113,7 +122,7 @@ def case_audit_trail(case_id: int):
     names = ({u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))}
              if actor_ids else {})
     rows = [{"event": event, "actor": names.get(event.actor_id, f"user #{event.actor_id}")
-             if event.actor_id is not None else SCHEDULER, "detail": describe(event)} for event in events]
+             if event.actor_id is not None else SCHEDULER, "detail": describe(event, case)} for event in events]
     db.session.commit()
     return render_template("coordinator/case_audit.html", user=user, zone=user.timezone, case=case, rows=rows,
                            total=total, first=skipped + 1, last=skipped + len(rows), older=older, newer=newer)

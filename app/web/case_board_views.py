@@ -56,8 +56,7 @@ def board_columns(user, chosen: dict) -> list[dict]:
     if chosen["site"] is not None:
         conditions.append(Case.organization_id == chosen["site"])
     rows = visible_cases(db.session, user, filters=conditions)
-    for case, level in rows:
-        cases_api.audit_case("case.viewed", target_id=case.id, detail={"access": level, "via": "case board"})
+    cases_api.audit_cases_shown(rows, via="case board")
     db.session.commit()
     columns = {state: {"state": state, "label": label, "cards": []} for state, label in COLUMNS}
     for case, level in rows:

@@ -12,7 +12,7 @@ from app.audit.operations import record as audit
 from app.boards import operations as boards
 from app.boards.models import Board
 from app.boards.quorum import meeting_quorum
-from app.cases.api import audit_case
+from app.cases.api import audit_cases_shown
 from app.cases.models import Case
 from app.cases.visibility import visible_cases
 from app.errors import Conflict, DomainError, InvalidInput
@@ -87,8 +87,8 @@ def coordinator_dashboard():
                   for request_ in rotas.cover_requests_of(db.session, rota)
                   if request_.status in rotas.OPEN_COVER_STATES]
     urgent, waiting = urgent_cases(user, at), cases_waiting_for_triage(user, at)
-    for row in urgent + waiting:   # the dashboard shows case data: each case's trail says so
-        audit_case("case.viewed", target_id=row["case"].id, detail={"access": row["access"], "via": "dashboard"})
+    # the dashboard shows case data: one event, found by each case's trail
+    audit_cases_shown([(row["case"], row["access"]) for row in urgent + waiting], via="dashboard")
     db.session.commit()
     return render_template("coordinator/dashboard.html", user=user, zone=user.timezone, now=at,
                            board_rows=board_rows, cases=urgent, describe_left=describe_left,

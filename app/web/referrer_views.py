@@ -211,8 +211,7 @@ def edit_case(case_id: int):
 def case_list():
     user, at = current_actor(), now_utc()
     rows = visible_cases(db.session, user, filters=[Case.organization_id == user.organization_id])
-    for case, level in rows:
-        cases_api.audit_case("case.viewed", target_id=case.id, detail={"access": level, "via": "list page"})
+    cases_api.audit_cases_shown(rows, via="list page")
     db.session.commit()
     rows = sorted(rows, key=lambda row: row[0].updated_at, reverse=True)
     return render_template("referrer/case_list.html", user=user, zone=user.timezone, now=at, rows=rows,
