@@ -11,12 +11,13 @@ from datetime import timedelta
 from typing import Annotated, Literal
 
 from flask import current_app, request, send_file
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import Field, RootModel
 
 from app.api import api
 from app.api.endpoint import ApiResponse, endpoint
+from app.api.paging import Page, PageQuery, after, decode_cursor, encode_cursor, next_link
 from app.api.problems import problem, validation_problem
-from app.api.schema import OutputInstant, RequestBody, ResponseBody
+from app.api.schema import Instant, OutputInstant, RequestBody, ResponseBody
 from app.audit.operations import record as audit
 from app.audit.operations import record_shown
 from app.cases import operations, visibility, workflow
@@ -74,12 +75,13 @@ class CommentIn(RequestBody):
     body: str = Field(min_length=1, max_length=10000)
 
 
-class CaseQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CaseQuery(PageQuery):
     state: CaseState | None = None
     board_id: int | None = None
     urgency: Literal["routine", "urgent"] | None = None
-    organization_id: int | None = None
+    organization_id: int | None = Field(default=None, description="The referring site")
+    submitted_from: Instant | None = Field(default=None, description="Submitted at or after this instant")
+    submitted_before: Instant | None = Field(default=None, description="Submitted before this instant")
 
 
 # --- answers ------------------------------------------------------------------------------------
@@ -280,15 +282,24 @@ def create_case(body: CaseIn):
 
 
 @api.get("/cases")
-@endpoint(summary="Cases you may see, each at your access level", query=CaseQuery,
+@endpoint(summary="Cases you may see, each at your access level, by id, a page at a time "
+                  "(`Link: <...>; rel=\"next\"` while more follow)", query=CaseQuery,
           response=CaseRow, many=True, tags=TAGS)
 def list_cases(query: CaseQuery):
     filters = [getattr(Case, name) == getattr(query, name)
                for name in ("state", "board_id", "urgency", "organization_id")
                if getattr(query, name) is not None]
-    rows = visibility.visible_cases(db.session, current_actor(), filters=filters)
+    if query.submitted_from is not None:
+        filters.append(Case.submitted_at >= query.submitted_from)
+    if query.submitted_before is not None:
+        filters.append(Case.submitted_at < query.submitted_before)
+    if query.cursor is not None:
+        filters.append(after([Case.id], decode_cursor(query.cursor, 1), descending=False))
+    rows = visibility.visible_cases(db.session, current_actor(), filters=filters, limit=query.limit + 1)
+    more, rows = len(rows) > query.limit, rows[:query.limit]
     audit_cases_shown(rows, via="list")
-    return [case_row(case, level) for case, level in rows]
+    page = Page(rows=rows, next_cursor=encode_cursor([rows[-1][0].id]) if more else None)
+    return ApiResponse([case_row(case, level) for case, level in rows], headers=next_link(page))
 
 
 @api.get("/cases/<int:case_id>")

@@ -122,12 +122,19 @@ def visible_cases_query(viewer: Viewer):
     return select(Case).where(or_(*conditions) if conditions else false())
 
 
-def visible_cases(session: Session, user, *, filters=None) -> list[tuple[Case, str]]:
-    """The cases `user` may see, each with its access level; `filters` are extra WHERE clauses."""
+def visible_cases(session: Session, user, *, filters=None, order=None,
+                  limit: int | None = None) -> list[tuple[Case, str]]:
+    """The cases `user` may see, each with its access level, in `order` (default: by id).
+
+    `filters` are extra WHERE clauses (a keyset cursor among them) and `limit` caps the rows, both
+    in SQL: every row the query returns is visible, as the query is built from the same facts."""
     viewer = viewer_facts(session, user)
-    statement = visible_cases_query(viewer).options(selectinload(Case.disciplines)).order_by(Case.id)
+    statement = (visible_cases_query(viewer).options(selectinload(Case.disciplines))
+                 .order_by(*(order if order is not None else (Case.id,))))
     for condition in filters or ():
         statement = statement.where(condition)
+    if limit is not None:
+        statement = statement.limit(limit)
     rows = []
     for case in session.scalars(statement):
         level = access_level(viewer, case_facts(case))
