@@ -15,7 +15,7 @@ from pydantic import Field, RootModel
 
 from app.api import api
 from app.api.endpoint import ApiResponse, endpoint
-from app.api.paging import Page, PageQuery, after, decode_cursor, encode_cursor, next_link
+from app.api.paging import PageQuery, next_link
 from app.api.problems import problem, validation_problem
 from app.api.schema import Instant, OutputInstant, RequestBody, ResponseBody
 from app.audit.operations import record as audit
@@ -26,6 +26,7 @@ from app.cases.models import CASE_STATES, Attachment, Case
 from app.cases.visibility import FULL, SUMMARY
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
+from app.paging import Page, after, decode_cursor, encode_cursor
 from app.security import current_actor
 from app.timekeeping import now_utc
 

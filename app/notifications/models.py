@@ -12,7 +12,7 @@ from app.timekeeping import now_utc
 class Notification(Base):
     __tablename__ = "notifications"
     # A person's inbox, newest first, paged by id.
-    __table_args__ = (Index("ix_notifications_user_id", "user_id", "id"),)
+    __table_args__ = (Index("ix_notifications_user_id", "user_id", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -8,6 +8,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.notifications.models import Notification
+from app.paging import DEFAULT_LIMIT, Page, keyset_page
 from app.timekeeping import ensure_utc, now_utc
 
 _INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
@@ -36,12 +37,14 @@ def notify(session: Session, *, user_id: int, kind: str, dedupe_key: str, subjec
     return True
 
 
-def inbox(session: Session, user_id: int, *, unread_only: bool = False, limit: int = 50):
-    statement = (select(Notification).where(Notification.user_id == user_id)
-                 .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
+def inbox(session: Session, user_id: int, *, unread_only: bool = False, limit: int = DEFAULT_LIMIT,
+          cursor: str | None = None) -> Page:
+    """A page of a user's notifications, newest first."""
+    statement = select(Notification).where(Notification.user_id == user_id)
     if unread_only:
         statement = statement.where(Notification.read_at.is_(None))
-    return session.scalars(statement).all()
+    return keyset_page(session, statement, columns=[Notification.created_at, Notification.id],
+                       limit=limit, cursor=cursor, descending=True)
 
 
 def unread_count(session: Session, user_id: int) -> int:

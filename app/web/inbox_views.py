@@ -18,7 +18,7 @@ INBOX_LIMIT = 100
 def inbox():
     user = current_actor()
     unread_only = request.args.get("unread") == "1"
-    items = notifications.inbox(db.session, user.id, unread_only=unread_only, limit=INBOX_LIMIT)
+    items = notifications.inbox(db.session, user.id, unread_only=unread_only, limit=INBOX_LIMIT).rows
     return render_template("inbox.html", user=user, items=items, zone=user.timezone, unread_only=unread_only,
                            form=PlainForm())
 

@@ -22,7 +22,7 @@ INDEXES = [
     ("cases", "ix_cases_state", ["state", "id"], ["state"]),
     ("cases", "ix_cases_submitted_at", ["submitted_at", "id"], None),
     ("invitations", "ix_invitations_user_id", ["user_id", "busy_from"], ["user_id"]),
-    ("notifications", "ix_notifications_user_id", ["user_id", "id"], ["user_id"]),
+    ("notifications", "ix_notifications_user_id", ["user_id", "created_at", "id"], ["user_id"]),
 ]
 
 
