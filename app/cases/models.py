@@ -37,6 +37,7 @@ class Case(Base):
         Index("ix_cases_board_id", "board_id", "state", "id"),
         Index("ix_cases_state", "state", "id"),
         Index("ix_cases_submitted_at", "submitted_at", "id"),
+        Index("ix_cases_site_updated", "organization_id", "updated_at", "id"),   # a site's list page
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -21,6 +21,7 @@ INDEXES = [
     ("cases", "ix_cases_board_id", ["board_id", "state", "id"], ["board_id"]),
     ("cases", "ix_cases_state", ["state", "id"], ["state"]),
     ("cases", "ix_cases_submitted_at", ["submitted_at", "id"], None),
+    ("cases", "ix_cases_site_updated", ["organization_id", "updated_at", "id"], None),
     ("invitations", "ix_invitations_user_id", ["user_id", "busy_from"], ["user_id"]),
     ("notifications", "ix_notifications_user_id", ["user_id", "created_at", "id"], ["user_id"]),
 ]
