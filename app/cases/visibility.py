@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.boards.models import BoardMember
@@ -120,6 +120,12 @@ def visible_cases_query(viewer: Viewer):
     if viewer.invited_case_ids:
         conditions.append(Case.id.in_(sorted(viewer.invited_case_ids)))
     return select(Case).where(or_(*conditions) if conditions else false())
+
+
+def visible_case_count(session: Session, user, *, filters=None) -> int:
+    """How many cases `user` may see that meet `filters`."""
+    statement = visible_cases_query(viewer_facts(session, user)).where(*(filters or ()))
+    return session.scalar(select(func.count()).select_from(statement.subquery()))
 
 
 def visible_cases(session: Session, user, *, filters=None, order=None,

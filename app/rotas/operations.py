@@ -544,6 +544,12 @@ def get_cover_request(session: Session, request_id: int, *, for_update: bool = F
     return get_or_not_found(session, CoverRequest, request_id, "cover request", for_update=for_update)
 
 
+def open_cover_count(session: Session) -> int:
+    """Cover requests still waiting for a decision, across every rota."""
+    return session.scalar(select(func.count()).select_from(CoverRequest)
+                          .where(CoverRequest.status.in_(OPEN_COVER_STATES)))
+
+
 def cover_requests_of(session: Session, rota: Rota, *, status: str | None = None) -> list[CoverRequest]:
     statement = (select(CoverRequest).join(OnCallShift, OnCallShift.id == CoverRequest.shift_id)
                  .where(OnCallShift.rota_id == rota.id)
