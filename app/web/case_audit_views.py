@@ -9,7 +9,7 @@ names), so an admin without access to the patient's data may read it. Reading it
 from __future__ import annotations
 
 from flask import abort, render_template, request
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select, union_all
 
 from app.accounts.models import User
 from app.audit.models import AuditEvent, AuditEventTarget
@@ -45,14 +45,18 @@ def trail_condition(case: Case):
     """Audit events about the case itself, its attachments and its outcomes."""
     attachment_ids = [str(i) for i in db.session.scalars(select(Attachment.id).where(Attachment.case_id == case.id))]
     outcome_ids = [str(i) for i in db.session.scalars(select(Outcome.id).where(Outcome.case_id == case.id))]
-    conditions = [and_(AuditEvent.target_type == "case", AuditEvent.target_id == str(case.id)),
-                  AuditEvent.id.in_(select(AuditEventTarget.audit_event_id).where(   # lists that showed it
-                      AuditEventTarget.target_type == "case", AuditEventTarget.target_id == str(case.id)))]
+    # A union of index lookups (by target, and lists that showed the case), not an OR over the table,
+    # so each part is an index range scan however long the whole trail is.
+    parts = [select(AuditEvent.id).where(AuditEvent.target_type == "case", AuditEvent.target_id == str(case.id)),
+             select(AuditEventTarget.audit_event_id).where(AuditEventTarget.target_type == "case",
+                                                           AuditEventTarget.target_id == str(case.id))]
     if attachment_ids:
-        conditions.append(and_(AuditEvent.target_type == "attachment", AuditEvent.target_id.in_(attachment_ids)))
+        parts.append(select(AuditEvent.id).where(AuditEvent.target_type == "attachment",
+                                                 AuditEvent.target_id.in_(attachment_ids)))
     if outcome_ids:
-        conditions.append(and_(AuditEvent.target_type == "outcome", AuditEvent.target_id.in_(outcome_ids)))
-    return or_(*conditions)
+        parts.append(select(AuditEvent.id).where(AuditEvent.target_type == "outcome",
+                                                 AuditEvent.target_id.in_(outcome_ids)))
+    return AuditEvent.id.in_(union_all(*parts))
 
 
 def describe(event: AuditEvent, case: Case | None = None) -> str:
