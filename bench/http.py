@@ -12,13 +12,20 @@ Not a test: `make test` never runs it.
 """
 from __future__ import annotations
 
-import argparse
 import os
+import sys
+
+# This folder holds `http.py`, which must not shadow the standard library's `http` for anything
+# imported here: run as a script, the folder is dropped from the path and the repository put first.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [os.path.dirname(_HERE)] + [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+
+import argparse
 import signal
 import socket
 import statistics
 import subprocess
-import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -26,7 +33,6 @@ import uuid
 import requests
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
 
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
@@ -127,7 +133,7 @@ def main(argv=None) -> int:
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
-    bare_path = os.path.join(ROOT, "bench", "_bare_app.py")
+    bare_path = os.path.join(tempfile.mkdtemp(prefix="meridian-bench-"), "bare_app.py")  # off bench/'s path
     try:
         app = create_app(type("BenchRun", (BenchConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
         with app.app_context():
@@ -147,7 +153,7 @@ def main(argv=None) -> int:
                                        f"127.0.0.1:{port}", "app.wsgi:application"],
                          lambda port: [py, "-m", "gunicorn", "-w", "1", "-k", "gthread", "--threads",
                                        str(args.threads), "--bind", f"127.0.0.1:{port}", "--chdir",
-                                       os.path.dirname(bare_path), "_bare_app:app"]),
+                                       os.path.dirname(bare_path), "bare_app:app"]),
         }
         case_id = seeded["cases"] // 2
         print(f"Meridian over HTTP: {seeded['cases']:,} cases on PostgreSQL, {args.requests} requests per client, "

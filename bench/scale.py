@@ -13,19 +13,24 @@ A size of N cases seeds N/10 specialists (at most 10,000), N/50 meetings, 10 N a
 """
 from __future__ import annotations
 
+import os
+import sys
+
+# This folder holds `http.py`, which must not shadow the standard library's `http` for anything
+# imported here: run as a script, the folder is dropped from the path and the repository put first.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [os.path.dirname(_HERE)] + [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+
 import argparse
 import io
 import json
-import os
 import random
 import statistics
-import sys
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as wall_time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from sqlalchemy import create_engine, event, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
