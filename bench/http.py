@@ -163,7 +163,11 @@ def main(argv=None) -> int:
         for server, (meridian_command, bare_command) in servers.items():
             port, bare_port = free_port(), free_port()
             meridian = start(meridian_command(port), {**env, "PORT": str(port)}, port, "/healthz")
-            bare = start(bare_command(bare_port), env, bare_port, "/hello")
+            try:
+                bare = start(bare_command(bare_port), env, bare_port, "/hello")
+            except Exception:
+                stop(meridian)
+                raise
             try:
                 token = requests.post(f"http://127.0.0.1:{port}/api/v1/auth/token", json={
                     "email": "coordinator@bench.example", "password": PASSWORD}).json()["token"]
