@@ -21,3 +21,6 @@ accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 proc_name = "meridian-web"
+# Several instances run on one host (one per core); each would otherwise claim the same default
+# control socket. Instances are managed by signals (stack.sh, the service manager) instead.
+control_socket_disable = True
