@@ -49,3 +49,13 @@ def test_notifications_newest_first_keeps_the_unread_count(client, session, make
     ids, pages = walk(client, "/api/v1/notifications?limit=2", headers(user),
                       rows=lambda body: body["notifications"])
     assert len(ids) == 5 and pages == 3 and ids == sorted(ids, reverse=True)
+
+
+def test_specialists_pages_stay_full_when_a_filter_is_judged_in_python(client, make_user, make_specialist, headers):
+    coordinator = make_user("coordinator")
+    speakers = [make_specialist(languages=("ru", "en"), name=f"Speaker {n}") for n in range(5)]
+    for n in range(4):
+        make_specialist(languages=("en",), name=f"Other {n}")
+    ids, pages = walk(client, "/api/v1/specialists?language=ru&limit=2", headers(coordinator),
+                      rows=lambda body: [{"id": row["user_id"]} for row in body])
+    assert ids == [user.id for user in speakers] and pages == 3
