@@ -128,6 +128,12 @@ def visible_case_count(session: Session, user, *, filters=None) -> int:
     return session.scalar(select(func.count()).select_from(statement.subquery()))
 
 
+def visible_case_counts_by_state(session: Session, user, *, filters=None) -> dict[str, int]:
+    """How many cases `user` may see per state, among those that meet `filters`."""
+    visible = visible_cases_query(viewer_facts(session, user)).where(*(filters or ())).subquery()
+    return dict(session.execute(select(visible.c.state, func.count()).group_by(visible.c.state)).all())
+
+
 def visible_cases(session: Session, user, *, filters=None, order=None,
                   limit: int | None = None) -> list[tuple[Case, str]]:
     """The cases `user` may see, each with its access level, in `order` (default: by id).

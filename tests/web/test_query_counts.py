@@ -97,7 +97,7 @@ def token_client(app, user):
 
 
 PAGES = {
-    "coordinator": ["/coordinator", "/api/v1/cases", "/api/v1/cases?state=submitted&limit=5",
+    "coordinator": ["/coordinator", "/coordinator/cases", "/api/v1/cases", "/api/v1/cases?state=submitted&limit=5",
                     "/api/v1/notifications", "/api/v1/users", "/api/v1/me", "/cases/{case}/audit"],
     "referrer.nairobi": ["/cases", "/api/v1/cases"],
     "admin": ["/api/v1/audit-events", "/api/v1/users?limit=10"],
@@ -130,3 +130,21 @@ def test_queries_per_request_do_not_grow_with_the_data(app, demo, session):
 def test_the_dashboard_quorum_in_bulk_matches_one_meeting_at_a_time(demo, session):
     meetings = session.scalars(select(Meeting)).all()
     assert meetings_quorum(session, meetings) == {m.id: meeting_quorum(session, m) for m in meetings}
+
+
+def test_case_board_columns_show_the_first_cards_and_count_the_rest(app, demo, session, monkeypatch):
+    import re
+
+    from app.web import case_board_views
+
+    monkeypatch.setattr(case_board_views, "COLUMN_CARDS", 1)
+    grow(session, demo, copies=1)  # every column the demo fills now has two or more cases
+    client = app.test_client()
+    client.post("/login", data={"email": demo["coordinator"].email, "password": DEMO_PASSWORD})
+    html = client.get("/coordinator/cases").get_data(as_text=True)
+    for state, total in re.findall(r'data-state="(\w+)".*?<span class="badge">(\d+)</span>', html, re.S):
+        column = html.split(f'data-state="{state}"', 1)[1].split("</section>", 1)[0]
+        assert column.count("data-case-id=") == min(1, int(total))
+        if int(total) > 1:
+            assert f"and {int(total) - 1} more" in column
+    assert "more</li>" in html
