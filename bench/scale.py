@@ -22,7 +22,6 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [os.path.dirname(_HERE)] + [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
 
 import argparse
-import io
 import json
 import random
 import statistics
@@ -231,7 +230,6 @@ def measure(app, seeded: dict, repeats: int) -> list[tuple[str, float, float, fl
         ("GET /api/v1/cases/<id>", lambda: api.get(f"/api/v1/cases/{case_id}")),
         ("GET /coordinator (dashboard)", lambda: coordinator.get("/coordinator")),
         ("GET /cases/<id>/audit", lambda: coordinator.get(f"/cases/{case_id}/audit")),
-        ("GET /api/v1/audit-events", None),
         ("POST /api/v1/scheduling/search (3 disciplines, 28 days)",
          lambda: api.post("/api/v1/scheduling/search", json=search_body)),
     ]
@@ -244,8 +242,6 @@ def measure(app, seeded: dict, repeats: int) -> list[tuple[str, float, float, fl
     results = []
     try:
         for name, call in endpoints:
-            if call is None:
-                continue
             response = call()  # warm
             if response.status_code >= 400:
                 results.append((name, float("nan"), float("nan"), response.status_code))

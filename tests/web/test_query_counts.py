@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import event, insert, select
 
 from app.boards.quorum import meeting_quorum, meetings_quorum
-from app.cases.models import Case, case_disciplines
+from app.cases.models import Case
 from app.extensions import db
 from app.meetings.models import Meeting
 from app.notifications.operations import notify
