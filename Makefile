@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 STATIC  := app/static/vendor/.built
 JS_DEPS := tests/live/js/node_modules/.installed
 
-.PHONY: install static chromium migrate seed run stack test test-suite test-clocks test-browser bench bench-fanout clean translations
+.PHONY: install static chromium migrate seed run stack test test-suite test-clocks test-browser bench bench-fanout bench-scale bench-http clean translations
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +83,13 @@ bench: install
 
 bench-fanout: install
 	$(PY) bench/fanout.py
+
+# Both need PostgreSQL (BENCH_DATABASE_URL, default the local server); each uses a throw-away database.
+bench-scale: install
+	$(PY) bench/scale.py
+
+bench-http: install
+	$(PY) bench/http.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis node_modules tests/live/js/node_modules app/static/vendor

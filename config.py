@@ -8,6 +8,20 @@ import os
 _INSECURE_DEV_KEY = "dev-only-insecure-secret-key"
 
 
+def web_threads() -> int:
+    """Threads per production web instance (gunicorn `--threads`); WebSockets hold one each."""
+    return int(os.environ.get("WEB_THREADS", 32))
+
+
+def pool_options(threads: int) -> dict:
+    """A database pool in which every thread can hold a connection at once, so a busy instance makes
+    requests wait for a thread, never fail for want of a connection: `threads // 4` kept open, the
+    rest opened on demand. Per instance that is up to `threads` PostgreSQL connections (see
+    docs/deployment.md for the sum against max_connections)."""
+    pool_size = max(2, threads // 4)
+    return {"pool_size": pool_size, "max_overflow": max(0, threads - pool_size), "pool_timeout": 30}
+
+
 def _database_url(value):
     """Use psycopg 3 for plain postgresql:// URLs (SQLAlchemy would look for psycopg2)."""
     if value and value.startswith("postgres://"):
@@ -107,6 +121,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     SECURITY_HSTS = True  # served over HTTPS only: browsers must never fall back to HTTP
     DEMO_SEED_ALLOWED = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True, **pool_options(web_threads())}
 
     @classmethod
     def check(cls):

@@ -10,6 +10,7 @@ import re
 from datetime import date, datetime
 
 from flask import current_app
+from pydantic import BaseModel
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
@@ -87,7 +88,7 @@ def find_nul(value, location=()) -> str | None:
 
 def out_of_range(value, location=()) -> list[dict]:
     """Fields of a parsed request (a pydantic model or plain data) beyond what can be stored."""
-    if hasattr(value, "model_fields") and hasattr(value, "__dict__"):
+    if isinstance(value, BaseModel):
         errors = []
         for name, info in type(value).model_fields.items():
             errors += out_of_range(getattr(value, name), (*location, info.alias or name))

@@ -1,6 +1,6 @@
 """Every model, imported in one place so that metadata (and Alembic) sees the whole schema."""
 from app.accounts.models import ApiToken, Organization, Role, User, UserRole  # noqa: F401
-from app.audit.models import AuditChainHead, AuditEvent  # noqa: F401
+from app.audit.models import AuditChainHead, AuditEvent, AuditEventTarget  # noqa: F401
 from app.boards.models import Board, BoardMember, QuorumRequirement  # noqa: F401
 from app.calendar.models import CalendarFeed  # noqa: F401
 from app.cases.models import Attachment, Case, CaseComment, CaseTransition  # noqa: F401

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, current_app, g, redirect, request, url_for
+from flask import abort, after_this_request, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
 from app.accounts import operations as accounts
@@ -16,6 +16,7 @@ from app.timekeeping import now_utc
 
 PUBLIC = "public"
 SIGNED_IN = "signed-in"
+_READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def declare_access(view, access):
@@ -46,13 +47,38 @@ def current_actor():
     g.auth_method = None
     if request.headers.get("Authorization"):
         secret = bearer_token()
-        record = accounts.resolve_token(db.session, secret, at=now_utc()) if secret else None
+        at = now_utc()
+        record = accounts.resolve_token(db.session, secret, at=at) if secret else None
         if record is not None:
             actor, g.auth_method, g.api_token = record.user, "token", record
+            _record_token_use(record, at)
     elif current_user.is_authenticated and current_user.is_active:
         actor, g.auth_method = current_user._get_current_object(), "session"
     g.actor = actor
     return actor
+
+
+def _record_token_use(record, at) -> None:
+    """A write records the use in its own transaction; a read never waits for it: the stale
+    `last_used_at` is written on a connection of its own once the response has been sent."""
+    if not accounts.token_use_is_stale(record, at=at):
+        return
+    if request.method not in _READ_METHODS:
+        accounts.note_token_use(record, at=at)
+        return
+    app, token_id = current_app._get_current_object(), record.id
+
+    def write_later():
+        try:
+            with app.app_context(), db.engine.begin() as connection:
+                accounts.record_token_use(connection, token_id, at=at)
+        except Exception:  # a lost "last used" time must never fail or delay a read
+            app.logger.warning("could not record the use of API token %s", token_id, exc_info=True)
+
+    @after_this_request
+    def after_sending(response):
+        response.call_on_close(write_later)
+        return response
 
 
 def is_allowed(actor, access) -> bool:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Run the scaled-out stack on loopback: two web processes (ports 5001, 5002) and the scheduler,
-# sharing PostgreSQL and Redis (already running locally). Ctrl-C stops all three.
+# Run the production stack on loopback: one gunicorn instance per core (threaded worker, see
+# app/serving.py; ports 5001, 5002, ...) and the scheduler, sharing PostgreSQL and Redis (already
+# running locally). Ctrl-C stops them all.
 #
 #   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/meridian REDIS_URL=redis://127.0.0.1:6379/0 scripts/stack.sh
 #
@@ -15,7 +16,7 @@ export DATABASE_URL=${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/meridia
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
 export SOCKETIO_CHANNEL=${SOCKETIO_CHANNEL:-meridian-socketio}
 export SECRET_KEY=${SECRET_KEY:-$($PY -c 'import secrets; print(secrets.token_urlsafe(48))')}
-PORTS=${PORTS:-"5001 5002"}
+PORTS=${PORTS:-$(seq -s ' ' 5001 $((5000 + $(nproc))))}
 
 $PY -c "import redis, os; redis.Redis.from_url(os.environ['REDIS_URL'], socket_timeout=3).ping()" \
   || { echo "stack.sh: Redis at $REDIS_URL does not answer" >&2; exit 1; }
@@ -30,7 +31,7 @@ stop() {
 trap stop INT TERM EXIT
 
 for port in $PORTS; do
-  $PY run.py --host 127.0.0.1 --port "$port" & pids+=($!)
+  HOST=127.0.0.1 PORT=$port $PY -m gunicorn -c python:app.serving app.wsgi:application & pids+=($!)
 done
 $FLASK scheduler & pids+=($!)
 echo "stack.sh: web on $(for p in $PORTS; do printf 'http://127.0.0.1:%s ' "$p"; done)and the scheduler; Ctrl-C stops."

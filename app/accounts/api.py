@@ -12,10 +12,12 @@ from app.accounts import operations
 from app.accounts.models import Organization, User
 from app.api import api
 from app.api.endpoint import ApiResponse, endpoint
+from app.api.paging import PageQuery, next_link
 from app.api.schema import OutputInstant, RequestBody, ResponseBody
 from app.audit.operations import record as audit
 from app.errors import DomainError, InvalidInput, NotAuthenticated, NotFound, TooManyAttempts
 from app.extensions import db
+from app.paging import keyset_page
 from app.ratelimit import sign_in, sign_in_limits
 from app.security import PUBLIC, current_actor
 from app.timekeeping import now_utc
@@ -195,11 +197,12 @@ def create_organization(body: OrganizationIn):
 
 
 @api.get("/users")
-@endpoint(summary="List users", roles={"admin", "coordinator"}, response=UserOut, many=True,
-          tags=("users",))
-def list_users():
-    users = db.session.scalars(select(User).order_by(User.name)).all()
-    return [user_out(user) for user in users]
+@endpoint(summary="List users by name, a page at a time", roles={"admin", "coordinator"}, query=PageQuery,
+          response=UserOut, many=True, tags=("users",))
+def list_users(query: PageQuery):
+    page = keyset_page(db.session, select(User), columns=[User.name, User.id], limit=query.limit,
+                       cursor=query.cursor)
+    return ApiResponse([user_out(user) for user in page.rows], headers=next_link(page))
 
 
 @api.post("/users")

@@ -11,7 +11,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import pytz
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts import passwords
@@ -24,6 +24,10 @@ _TIMING_DUMMY_HASH = None
 
 _ISO_639_1 = re.compile(r"^[a-z]{2}$")
 _REGION = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
+
+# How stale a token's `last_used_at` may get: reads then cost no write (and no row lock on a
+# token shared by several clients); the time is still right to within this interval.
+TOKEN_USE_RECORD_INTERVAL = timedelta(minutes=5)
 
 
 
@@ -120,8 +124,30 @@ def resolve_token(session: Session, secret: str, *, at: datetime) -> ApiToken | 
     record = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(secret)))
     if record is None or not record.is_usable(ensure_utc(at)) or not record.user.is_active:
         return None
-    record.last_used_at = ensure_utc(at)
     return record
+
+
+def token_use_is_stale(record: ApiToken, *, at: datetime) -> bool:
+    """Whether `last_used_at` is older than TOKEN_USE_RECORD_INTERVAL (so worth writing)."""
+    return record.last_used_at is None or ensure_utc(at) - record.last_used_at >= TOKEN_USE_RECORD_INTERVAL
+
+
+def note_token_use(record: ApiToken, *, at: datetime) -> None:
+    """Record a use within the caller's transaction (for requests that write anyway)."""
+    if token_use_is_stale(record, at=at):
+        record.last_used_at = ensure_utc(at)
+
+
+def record_token_use(connection, token_id: int, *, at: datetime) -> None:
+    """Record a use on its own connection; a no-op when another request already did so lately."""
+    at = ensure_utc(at)
+    connection.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id,
+               or_(ApiToken.last_used_at.is_(None),
+                   ApiToken.last_used_at <= at - TOKEN_USE_RECORD_INTERVAL))
+        .values(last_used_at=at)
+    )
 
 
 def revoke_token(record: ApiToken, *, at: datetime) -> None:

@@ -6,6 +6,7 @@ import re
 from flask import current_app
 from pydantic.json_schema import models_json_schema
 
+from app.api.paging import PageQuery
 from app.api.problems import PROBLEM_MEDIA_TYPE, PROBLEM_SCHEMA
 from app.security import PUBLIC, SIGNED_IN
 
@@ -105,6 +106,10 @@ def _operation(rule, method, spec, parameters, key_map):
         if spec["many"]:
             schema = {"type": "array", "items": schema}
         success["content"] = {"application/json": {"schema": schema}}
+    if spec["query"] is not None and issubclass(spec["query"], PageQuery):
+        success["headers"] = {"Link": {
+            "description": 'The next page, while more rows follow: `<url>; rel="next"` (RFC 8288)',
+            "schema": {"type": "string"}}}
     operation["responses"][str(spec["status"])] = success
     problem_ref = {"content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
     codes = {"400": "Malformed request (e.g. text holding a NUL character)", "422": "Invalid fields",

@@ -1,25 +1,24 @@
 """API: reading the audit trail (admins)."""
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from app.api import api
-from app.api.endpoint import endpoint
+from app.api.endpoint import ApiResponse, endpoint
+from app.api.paging import PageQuery, next_link
 from app.api.schema import Instant, OutputInstant, ResponseBody
 from app.audit.models import AuditEvent
 from app.audit.operations import write_now
 from app.extensions import db
+from app.paging import keyset_page
 
 
-class AuditQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AuditQuery(PageQuery):
     action: str | None = None
     actor_id: int | None = None
     target_type: str | None = None
     target_id: str | None = None
     since: Instant | None = None
-    limit: int = Field(default=100, ge=1, le=1000)
 
 
 class AuditEventOut(ResponseBody):
@@ -34,15 +33,17 @@ class AuditEventOut(ResponseBody):
 
 
 @api.get("/audit-events")
-@endpoint(summary="The audit trail, newest first", roles={"admin"}, query=AuditQuery,
+@endpoint(summary="The audit trail, newest first, a page at a time", roles={"admin"}, query=AuditQuery,
           response=AuditEventOut, many=True, tags=("audit",))
 def list_audit_events(query: AuditQuery):
     write_now(db.session)
-    statement = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(query.limit)
+    statement = select(AuditEvent)
     for column in ("action", "actor_id", "target_type", "target_id"):
         value = getattr(query, column)
         if value is not None:
             statement = statement.where(getattr(AuditEvent, column) == value)
     if query.since is not None:
         statement = statement.where(AuditEvent.occurred_at >= query.since)
-    return db.session.scalars(statement).all()
+    page = keyset_page(db.session, statement, columns=[AuditEvent.id], limit=query.limit,
+                       cursor=query.cursor, descending=True)
+    return ApiResponse(page.rows, headers=next_link(page))

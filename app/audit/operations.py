@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.audit import chain  # noqa: F401 - chains every event as it is written
-from app.audit.models import AuditEvent
+from app.audit.models import AuditEvent, AuditEventTarget
 from app.timekeeping import now_utc
 
 
@@ -34,4 +34,29 @@ def record(
         detail=detail or {},
     )
     chain.queue(session, audit_event)  # written, chained, when the transaction commits
+    return audit_event
+
+
+def record_shown(
+    session: Session,
+    action: str,
+    *,
+    actor=None,
+    target_type: str,
+    shown: dict[str, list],
+    source_address: str | None = None,
+    detail: dict | None = None,
+) -> AuditEvent | None:
+    """One event for a read that showed many targets (a list page), not one per row.
+
+    `shown` maps an access level to the ids shown at it; the ids go in `detail` and, one row each,
+    in `audit_event_targets`, where each target's own trail finds the event. Nothing shown, no event.
+    """
+    shown = {level: sorted(ids) for level, ids in shown.items() if ids}
+    if not shown:
+        return None
+    audit_event = record(session, action, actor=actor, target_type=target_type,
+                         source_address=source_address, detail={**(detail or {}), **shown})
+    audit_event.targets = [AuditEventTarget(target_type=target_type, target_id=str(target_id))
+                           for target_id in sorted({i for ids in shown.values() for i in ids})]
     return audit_event

@@ -145,3 +145,39 @@ def meeting_quorum(session: Session, meeting) -> QuorumStatus:
     seats = session.execute(select(Invitation.discipline_code, Invitation.status)
                             .where(Invitation.meeting_id == meeting.id, Invitation.role == "seat")).all()
     return quorum_status(required_seats(session, meeting), [(discipline, status) for discipline, status in seats])
+
+
+def meetings_quorum(session: Session, meetings) -> dict[int, QuorumStatus]:
+    """`meeting_quorum` for many meetings at once, in three queries whatever their number."""
+    from app.cases.models import Case, case_disciplines
+    from app.meetings.models import AgendaItem
+
+    meetings = list(meetings)
+    if not meetings:
+        return {}
+    meeting_ids = [meeting.id for meeting in meetings]
+    board_ids = sorted({meeting.board_id for meeting in meetings if meeting.board_id is not None})
+    by_board: dict[int, dict[str, int]] = {}
+    for board_id, code, count in session.execute(
+            select(QuorumRequirement.board_id, QuorumRequirement.discipline_code, QuorumRequirement.count)
+            .where(QuorumRequirement.board_id.in_(board_ids))):
+        by_board.setdefault(board_id, {})[code] = count
+    needed: dict[int, set[str]] = {}
+    for meeting_id, code in session.execute(
+            select(AgendaItem.meeting_id, case_disciplines.c.discipline_code)
+            .join(Case, Case.id == AgendaItem.case_id)
+            .join(case_disciplines, case_disciplines.c.case_id == Case.id)
+            .where(AgendaItem.meeting_id.in_(meeting_ids), AgendaItem.status.in_(("listed", "discussed")))):
+        needed.setdefault(meeting_id, set()).add(code)
+    seats: dict[int, list[tuple[str | None, str]]] = {}
+    for meeting_id, code, status in session.execute(
+            select(Invitation.meeting_id, Invitation.discipline_code, Invitation.status)
+            .where(Invitation.meeting_id.in_(meeting_ids), Invitation.role == "seat")):
+        seats.setdefault(meeting_id, []).append((code, status))
+    result = {}
+    for meeting in meetings:
+        required = dict(by_board.get(meeting.board_id, {}))
+        for code in needed.get(meeting.id, ()):
+            required.setdefault(code, 1)
+        result[meeting.id] = quorum_status(required, seats.get(meeting.id, []))
+    return result

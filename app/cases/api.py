@@ -10,13 +10,15 @@ from datetime import timedelta
 from typing import Annotated, Literal
 
 from flask import current_app, request, send_file
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import Field, RootModel
 
 from app.api import api
 from app.api.endpoint import ApiResponse, endpoint
+from app.api.paging import PageQuery, next_link
 from app.api.problems import problem, validation_problem
-from app.api.schema import OutputInstant, RequestBody, ResponseBody
+from app.api.schema import Instant, OutputInstant, RequestBody, ResponseBody
 from app.audit.operations import record as audit
+from app.audit.operations import record_shown
 from app.cases import operations, visibility, workflow
 from app.cases.attachments import (AttachmentStore, AttachmentTooLarge, UnsupportedContent, attachment_store,
                                    clean_filename)
@@ -24,6 +26,7 @@ from app.cases.models import CASE_STATES, Attachment, Case
 from app.cases.visibility import FULL, SUMMARY
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
+from app.paging import Page, after, decode_cursor, encode_cursor
 from app.security import current_actor
 from app.timekeeping import now_utc
 
@@ -73,12 +76,13 @@ class CommentIn(RequestBody):
     body: str = Field(min_length=1, max_length=10000)
 
 
-class CaseQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CaseQuery(PageQuery):
     state: CaseState | None = None
     board_id: int | None = None
     urgency: Literal["routine", "urgent"] | None = None
-    organization_id: int | None = None
+    organization_id: int | None = Field(default=None, description="The referring site")
+    submitted_from: Instant | None = Field(default=None, description="Submitted at or after this instant")
+    submitted_before: Instant | None = Field(default=None, description="Submitted before this instant")
 
 
 # --- answers ------------------------------------------------------------------------------------
@@ -221,6 +225,15 @@ def audit_case(action: str, *, target_type: str = "case", target_id=None, detail
           source_address=request.remote_addr, detail=detail)
 
 
+def audit_cases_shown(rows, *, via: str) -> None:
+    """One audit event for the cases a list showed (`rows` of (case, access level)), not one per case."""
+    shown: dict[str, list[int]] = {}
+    for case, level in rows:
+        shown.setdefault(level or "none", []).append(case.id)
+    record_shown(db.session, "cases.viewed", actor=current_actor(), target_type="case", shown=shown,
+                 source_address=request.remote_addr, detail={"via": via})
+
+
 def visible_case(case_id: int, *, need_full: bool = False) -> tuple[Case, str]:
     """The case and the actor's access level; 404 when they may not know it exists."""
     case = db.session.get(Case, case_id)
@@ -270,16 +283,24 @@ def create_case(body: CaseIn):
 
 
 @api.get("/cases")
-@endpoint(summary="Cases you may see, each at your access level", query=CaseQuery,
+@endpoint(summary="Cases you may see, each at your access level, by id, a page at a time "
+                  "(`Link: <...>; rel=\"next\"` while more follow)", query=CaseQuery,
           response=CaseRow, many=True, tags=TAGS)
 def list_cases(query: CaseQuery):
     filters = [getattr(Case, name) == getattr(query, name)
                for name in ("state", "board_id", "urgency", "organization_id")
                if getattr(query, name) is not None]
-    rows = visibility.visible_cases(db.session, current_actor(), filters=filters)
-    for case, level in rows:
-        audit_case("case.viewed", target_id=case.id, detail={"access": level, "via": "list"})
-    return [case_row(case, level) for case, level in rows]
+    if query.submitted_from is not None:
+        filters.append(Case.submitted_at >= query.submitted_from)
+    if query.submitted_before is not None:
+        filters.append(Case.submitted_at < query.submitted_before)
+    if query.cursor is not None:
+        filters.append(after([Case.id], decode_cursor(query.cursor, 1), descending=False))
+    rows = visibility.visible_cases(db.session, current_actor(), filters=filters, limit=query.limit + 1)
+    more, rows = len(rows) > query.limit, rows[:query.limit]
+    audit_cases_shown(rows, via="list")
+    page = Page(rows=rows, next_cursor=encode_cursor([rows[-1][0].id]) if more else None)
+    return ApiResponse([case_row(case, level) for case, level in rows], headers=next_link(page))
 
 
 @api.get("/cases/<int:case_id>")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Organization, User
@@ -32,15 +32,21 @@ class Case(Base):
         CheckConstraint("performance_status IS NULL OR performance_status BETWEEN 0 AND 4",
                         name="performance_status_range"),
         CheckConstraint("frailty_score IS NULL OR frailty_score BETWEEN 1 AND 9", name="frailty_range"),
+        # Lists are filtered by these and paged by id (keyset); each also serves its foreign key.
+        Index("ix_cases_organization_id", "organization_id", "id"),
+        Index("ix_cases_board_id", "board_id", "state", "id"),
+        Index("ix_cases_state", "state", "id"),
+        Index("ix_cases_submitted_at", "submitted_at", "id"),
+        Index("ix_cases_site_updated", "organization_id", "updated_at", "id"),   # a site's list page
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     referrer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    board_id: Mapped[int | None] = mapped_column(ForeignKey("boards.id"), index=True)
+    board_id: Mapped[int | None] = mapped_column(ForeignKey("boards.id"))
     # Copied from the referring site when the case is created: where the patient's data must stay.
     residency_region: Mapped[str] = mapped_column(String(32))
-    state: Mapped[str] = mapped_column(String(30), default="draft", index=True)
+    state: Mapped[str] = mapped_column(String(30), default="draft")
 
     patient_reference: Mapped[str | None] = mapped_column(String(64))
     year_of_birth: Mapped[int | None] = mapped_column(Integer)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.boards.models import BoardMember
@@ -131,12 +131,31 @@ def full_access_condition(viewer: Viewer):
     return or_(Case.residency_region == viewer.residency_region, Case.cross_border_consent.is_(True))
 
 
-def visible_cases(session: Session, user, *, filters=None) -> list[tuple[Case, str]]:
-    """The cases `user` may see, each with its access level; `filters` are extra WHERE clauses."""
+def visible_case_count(session: Session, user, *, filters=None) -> int:
+    """How many cases `user` may see that meet `filters`."""
+    statement = visible_cases_query(viewer_facts(session, user)).where(*(filters or ()))
+    return session.scalar(select(func.count()).select_from(statement.subquery()))
+
+
+def visible_case_counts_by_state(session: Session, user, *, filters=None) -> dict[str, int]:
+    """How many cases `user` may see per state, among those that meet `filters`."""
+    visible = visible_cases_query(viewer_facts(session, user)).where(*(filters or ())).subquery()
+    return dict(session.execute(select(visible.c.state, func.count()).group_by(visible.c.state)).all())
+
+
+def visible_cases(session: Session, user, *, filters=None, order=None,
+                  limit: int | None = None) -> list[tuple[Case, str]]:
+    """The cases `user` may see, each with its access level, in `order` (default: by id).
+
+    `filters` are extra WHERE clauses (a keyset cursor among them) and `limit` caps the rows, both
+    in SQL: every row the query returns is visible, as the query is built from the same facts."""
     viewer = viewer_facts(session, user)
-    statement = visible_cases_query(viewer).options(selectinload(Case.disciplines)).order_by(Case.id)
+    statement = (visible_cases_query(viewer).options(selectinload(Case.disciplines))
+                 .order_by(*(order if order is not None else (Case.id,))))
     for condition in filters or ():
         statement = statement.where(condition)
+    if limit is not None:
+        statement = statement.limit(limit)
     rows = []
     for case in session.scalars(statement):
         level = access_level(viewer, case_facts(case))

@@ -62,6 +62,8 @@ def authenticate_connection(auth):
     """The user behind a Socket.IO connection: `auth={"token": ...}`, else the session cookie."""
     if isinstance(auth, dict) and auth.get("token"):
         record = accounts.resolve_token(db.session, str(auth["token"]), at=now_utc())
+        if record is not None:
+            accounts.note_token_use(record, at=now_utc())  # on_connect commits
         return record.user if record and record.user.is_active else None
     if isinstance(auth, dict) and auth:
         return None  # credentials were offered and they are not a token: refuse, do not fall back

@@ -12,10 +12,11 @@ from app.api import api
 from app.api.endpoint import ApiResponse, endpoint
 from app.api.schema import Instant, OutputInstant, RequestBody, ResponseBody
 from app.audit.operations import record as audit
+from app.audit.operations import record_shown
 from app.boards.operations import get_visible_meeting, may_manage_meeting
 from app.boards.quorum import meeting_quorum
 from app.cases.models import Case
-from app.cases.visibility import HIDDEN_CASE_LABEL, case_access
+from app.cases.visibility import FULL, HIDDEN_CASE_LABEL, SUMMARY, case_access
 from app.errors import InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.meetings import agenda, booking
@@ -336,7 +337,8 @@ def preparation(meeting_id: int, query: PreparationQuery):
         row = {"case_id": case.id, "urgency": case.urgency, "access": access, "icd10_code": case.icd10_code}
         if access == "full":
             row.update(diagnosis=case.diagnosis, question=case.question)
-        audit(db.session, "case.viewed", actor=actor, target_type="case", target_id=case.id,
-              source_address=request.remote_addr, detail={"access": access, "via": "preparation list"})
         rows.append(row)
+    record_shown(db.session, "cases.viewed", actor=actor, target_type="case",
+                 shown={level: [row["case_id"] for row in rows if row["access"] == level] for level in (FULL, SUMMARY)},
+                 source_address=request.remote_addr, detail={"via": "preparation list"})
     return rows

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -73,11 +73,13 @@ class Invitation(Base):
                         name="status_known"),
         CheckConstraint("role IN ('seat', 'attendee', 'chair', 'observer')", name="role_known"),
         CheckConstraint("busy_until > busy_from", name="busy_ends_after_start"),
+        # A person's invitations in time order (their agenda, their busy times in a search).
+        Index("ix_invitations_user_id", "user_id", "busy_from"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     discipline_code: Mapped[str | None] = mapped_column(ForeignKey("disciplines.code"))
     role: Mapped[str] = mapped_column(String(20), default="seat")
     status: Mapped[str] = mapped_column(String(20), default="pending")

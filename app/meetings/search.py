@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import islice
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
@@ -31,6 +31,8 @@ LOOK_AHEAD = timedelta(days=28)
 # How many feasible slots to rank before cutting to the limit.
 RANKING_POOL = 400
 RECENT_LOAD_PERIOD = timedelta(days=30)
+# How many of the people ruled out an explanation names per discipline (the counts are always whole).
+EXPLAINED_PEOPLE = 20
 
 REASON_LICENCE = "no valid licence"
 REASON_LANGUAGE = "no shared language"
@@ -87,20 +89,22 @@ def search_meeting_times(session: Session, criteria: SearchCriteria) -> SearchRe
     _check(session, criteria)
     start, end = criteria.window_start, criteria.window_end
     horizon_end = end + LOOK_AHEAD
-    bookings = _bookings(session, start - timedelta(days=7), horizon_end + timedelta(days=7))
     codes = [requirement.discipline for requirement in criteria.requirements]
-
+    # Only active holders of an asked discipline are loaded, with what the rules read, in one go.
+    holders = (select(SpecialistProfile.user_id).join(User)
+               .where(User.is_active.is_(True), SpecialistProfile.disciplines.any(Discipline.code.in_(codes)),
+                      SpecialistProfile.user_id.not_in(list(criteria.attendee_ids) or [-1])))
     profiles = session.scalars(
-        select(SpecialistProfile).join(User).where(User.is_active.is_(True))
+        select(SpecialistProfile).where(SpecialistProfile.user_id.in_(holders)).order_by(SpecialistProfile.id)
         .options(selectinload(SpecialistProfile.disciplines), selectinload(SpecialistProfile.leave),
                  selectinload(SpecialistProfile.overrides), selectinload(SpecialistProfile.licences),
                  selectinload(SpecialistProfile.user))
     ).all()
+    bookings = _bookings(session, start - timedelta(days=7), horizon_end + timedelta(days=7),
+                         user_ids=holders.union(select(User.id).where(User.id.in_(list(criteria.attendee_ids)))))
     on_call = _on_call_during(session, codes, start, end)
     people: dict[str, Candidate] = {}
     for profile in profiles:
-        if not set(profile.discipline_codes) & set(codes) or profile.user_id in criteria.attendee_ids:
-            continue
         candidate = _candidate(profile.user, profile, criteria, bookings.get(profile.user_id, []))
         candidate.on_call = any(profile.user_id in on_call[code] for code in profile.discipline_codes)
         people[candidate.spec.id] = candidate
@@ -181,16 +185,14 @@ def _on_call_during(session: Session, codes, start: datetime, end: datetime) -> 
     return on_call
 
 
-def _bookings(session: Session, start: datetime, end: datetime,
-              user_ids=None) -> dict[int, list[_Booking]]:
-    statement = (
-        select(Invitation.user_id, Invitation.busy_from, Invitation.busy_until, Meeting.starts_at)
-        .join(Meeting)
-        .where(Invitation.status.in_(BOOKING_STATES), Meeting.status != "cancelled",
-               Invitation.busy_until > start, Invitation.busy_from < end)
-    )
+def _bookings(session: Session, start: datetime, end: datetime, *, user_ids=None) -> dict[int, list[_Booking]]:
+    """Bookings overlapping [start, end) per person (of `user_ids`, a list or a subquery, when given)."""
+    statement = (select(Invitation.user_id, Invitation.busy_from, Invitation.busy_until, Meeting.starts_at)
+                 .join(Meeting)
+                 .where(Invitation.status.in_(BOOKING_STATES), Meeting.status != "cancelled",
+                        Invitation.busy_until > start, Invitation.busy_from < end))
     if user_ids is not None:
-        statement = statement.where(Invitation.user_id.in_(list(user_ids)))
+        statement = statement.where(Invitation.user_id.in_(user_ids))
     rows = session.execute(statement).all()
     by_user: dict[int, list[_Booking]] = defaultdict(list)
     for user_id, busy_from, busy_until, starts_at in rows:
@@ -199,9 +201,14 @@ def _bookings(session: Session, start: datetime, end: datetime,
 
 
 def _recent_load(session: Session, at: datetime) -> dict[str, int]:
-    """Meetings per person over the last and next RECENT_LOAD_PERIOD: the load to spread."""
-    recent = _bookings(session, at - RECENT_LOAD_PERIOD, at + RECENT_LOAD_PERIOD)
-    return {str(user_id): len(items) for user_id, items in recent.items()}
+    """Meetings per person over the last and next RECENT_LOAD_PERIOD: the load to spread (counted in SQL)."""
+    start, end = at - RECENT_LOAD_PERIOD, at + RECENT_LOAD_PERIOD
+    rows = session.execute(
+        select(Invitation.user_id, func.count()).join(Meeting)
+        .where(Invitation.status.in_(BOOKING_STATES), Meeting.status != "cancelled",
+               Invitation.busy_until > start, Invitation.busy_from < end)
+        .group_by(Invitation.user_id)).all()
+    return {str(user_id): count for user_id, count in rows}
 
 
 def _fits(spec: SpecialistSpec, start: datetime, end: datetime, minutes: int) -> bool:
@@ -261,7 +268,9 @@ def _candidate(user: User, profile: SpecialistProfile, criteria: SearchCriteria,
         exclusion = REASON_LANGUAGE
     if exclusion is None and criteria.urgent and not profile.takes_urgent:
         exclusion = REASON_URGENT
-    if exclusion is None:
+    # Each stage only adds busy time, so someone free under every rule needs one availability
+    # computation; only those who are not are walked through the stages to name the first that fails.
+    if exclusion is None and not _fits(full, start, end, minutes):
         for reason, spec in stages:
             if not _fits(spec, start, end, minutes):
                 exclusion = reason
@@ -310,7 +319,7 @@ def _explain_requirements(criteria: SearchCriteria, people: dict[str, Candidate]
             "available": len(holders) - len(excluded),
             "excluded": dict(Counter(c.exclusion for c in excluded)),
             "excluded_people": [{"user_id": c.user.id, "name": c.user.name, "reason": c.exclusion}
-                                for c in sorted(excluded, key=lambda c: c.user.name)],
+                                for c in sorted(excluded, key=lambda c: c.user.name)[:EXPLAINED_PEOPLE]],
         })
     return explained
 

@@ -1,10 +1,11 @@
 """API: my notification inbox."""
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from app.api import api
-from app.api.endpoint import endpoint
+from app.api.endpoint import ApiResponse, endpoint
+from app.api.paging import PageQuery, next_link
 from app.api.schema import OutputInstant, RequestBody, ResponseBody
 from app.extensions import db
 from app.i18n import current_locale_code
@@ -13,10 +14,8 @@ from app.security import current_actor
 from app.timekeeping import now_utc
 
 
-class InboxQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class InboxQuery(PageQuery):
     unread: bool = False
-    limit: int = Field(default=50, ge=1, le=500)
 
 
 class NotificationOut(ResponseBody):
@@ -46,15 +45,16 @@ class MarkReadOut(ResponseBody):
 
 
 @api.get("/notifications")
-@endpoint(summary="My notifications, newest first, with the unread count", query=InboxQuery,
-          response=InboxOut, tags=("notifications",))
+@endpoint(summary="My notifications, newest first, a page at a time, with the unread count",
+          query=InboxQuery, response=InboxOut, tags=("notifications",))
 def my_notifications(query: InboxQuery):
     user = current_actor()
-    return {
+    page = operations.rendered_inbox(db.session, user, locale=current_locale_code(), unread_only=query.unread,
+                                     limit=query.limit, cursor=query.cursor)
+    return ApiResponse({
         "unread_count": operations.unread_count(db.session, user.id),
-        "notifications": operations.rendered_inbox(db.session, user, locale=current_locale_code(),
-                                                   unread_only=query.unread, limit=query.limit),
-    }
+        "notifications": page.rows,
+    }, headers=next_link(page))
 
 
 @api.post("/notifications/read")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.notifications.models import Notification
 from app.notifications.texts import STORED_TEXT, recipient_locale, render
+from app.paging import DEFAULT_LIMIT, Page, keyset_page
 from app.timekeeping import ensure_utc, now_utc
 
 _INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
@@ -46,23 +47,28 @@ def notify(session: Session, *, user_id: int, kind: str, dedupe_key: str, params
     return True
 
 
-def rendered_inbox(session: Session, user, *, locale: str, unread_only: bool = False, limit: int = 50) -> list[dict]:
-    """A person's inbox as they read it: each notification's subject and body in `locale` and their zone."""
+def rendered_inbox(session: Session, user, *, locale: str, unread_only: bool = False, limit: int = DEFAULT_LIMIT,
+                   cursor: str | None = None) -> Page:
+    """A page of a person's inbox as they read it: each notification's subject and body in `locale` and
+    their zone."""
+    page = inbox(session, user.id, unread_only=unread_only, limit=limit, cursor=cursor)
     rows = []
-    for notification in inbox(session, user.id, unread_only=unread_only, limit=limit):
+    for notification in page.rows:
         text = render(notification.kind, notification.params, locale=locale, zone=user.timezone)
         rows.append({"id": notification.id, "kind": notification.kind, "params": notification.params,
                      "subject": text.subject, "body": text.body, "link": notification.link,
                      "created_at": notification.created_at, "read_at": notification.read_at})
-    return rows
+    return Page(rows=rows, next_cursor=page.next_cursor)
 
 
-def inbox(session: Session, user_id: int, *, unread_only: bool = False, limit: int = 50):
-    statement = (select(Notification).where(Notification.user_id == user_id)
-                 .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
+def inbox(session: Session, user_id: int, *, unread_only: bool = False, limit: int = DEFAULT_LIMIT,
+          cursor: str | None = None) -> Page:
+    """A page of a user's notifications, newest first."""
+    statement = select(Notification).where(Notification.user_id == user_id)
     if unread_only:
         statement = statement.where(Notification.read_at.is_(None))
-    return session.scalars(statement).all()
+    return keyset_page(session, statement, columns=[Notification.created_at, Notification.id],
+                       limit=limit, cursor=cursor, descending=True)
 
 
 def unread_count(session: Session, user_id: int) -> int:

@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from app.api import api
-from app.api.endpoint import endpoint
+from app.api.endpoint import ApiResponse, endpoint
+from app.api.paging import PageQuery, next_link
 from app.api.schema import Instant, OutputInstant, RequestBody, ResponseBody
 from app.audit.operations import record as audit
 from app.extensions import db
@@ -128,7 +129,7 @@ class GenerationOut(ResponseBody):
     withdrawn_cover_requests: list[int]
 
 
-class ShiftQuery(BaseModel):
+class ShiftQuery(PageQuery):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     start: Instant | None = Field(default=None, alias="from", description="Default: now")
     end: Instant | None = Field(default=None, alias="to", description="Default: 8 weeks after `from`")
@@ -283,7 +284,7 @@ def generate_shifts(rota_id: int, body: GenerateIn):
 
 
 @api.get("/rotas/<int:rota_id>/shifts")
-@endpoint(summary="A rota's shifts overlapping a time range", roles=READERS, query=ShiftQuery,
+@endpoint(summary="A rota's shifts overlapping a time range, in order, a page at a time", roles=READERS, query=ShiftQuery,
           response=ShiftOut, many=True, tags=TAGS)
 def list_shifts(rota_id: int, query: ShiftQuery):
     rota = operations.get_rota(db.session, rota_id)
@@ -291,9 +292,9 @@ def list_shifts(rota_id: int, query: ShiftQuery):
     end = query.end or start + timedelta(weeks=8)
     if end <= start:
         raise InvalidInput("to", "must be after `from`")
-    shifts = operations.shifts_between(db.session, rota, start, end,
-                                       include_cancelled=query.include_cancelled)
-    return [shift_out(shift) for shift in shifts]
+    page = operations.shifts_page(db.session, rota, start, end, include_cancelled=query.include_cancelled,
+                                  limit=query.limit, cursor=query.cursor)
+    return ApiResponse([shift_out(shift) for shift in page.rows], headers=next_link(page))
 
 
 @api.get("/rotas/<int:rota_id>/on-call")

@@ -19,6 +19,7 @@ from app.boards.models import Board
 from app.db import get_or_not_found
 from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.notifications.operations import notify
+from app.paging import DEFAULT_LIMIT, Page, keyset_page
 from app.rotas import generation
 from app.rotas.models import CoverRequest, OnCallShift, Rota, RotaMember
 from app.specialists.models import Discipline, SpecialistProfile
@@ -468,13 +469,23 @@ def _pinned_by_cover(session: Session, shifts) -> dict[int, int]:
 def shifts_between(session: Session, rota: Rota, start: datetime, end: datetime, *,
                    include_cancelled: bool = False) -> list[OnCallShift]:
     """Shifts overlapping [start, end), in order."""
-    statement = (select(OnCallShift).where(OnCallShift.rota_id == rota.id,
-                                           OnCallShift.starts_at < ensure_utc(end),
-                                           OnCallShift.ends_at > ensure_utc(start))
-                 .order_by(OnCallShift.starts_at))
+    statement = _shifts_overlapping(rota, start, end, include_cancelled).order_by(OnCallShift.starts_at)
+    return list(session.scalars(statement))
+
+
+def shifts_page(session: Session, rota: Rota, start: datetime, end: datetime, *, include_cancelled: bool = False,
+                limit: int = DEFAULT_LIMIT, cursor: str | None = None) -> Page:
+    """A page of the shifts overlapping [start, end), in order of start."""
+    return keyset_page(session, _shifts_overlapping(rota, start, end, include_cancelled),
+                       columns=[OnCallShift.starts_at, OnCallShift.id], limit=limit, cursor=cursor)
+
+
+def _shifts_overlapping(rota: Rota, start: datetime, end: datetime, include_cancelled: bool):
+    statement = select(OnCallShift).where(OnCallShift.rota_id == rota.id, OnCallShift.starts_at < ensure_utc(end),
+                                          OnCallShift.ends_at > ensure_utc(start))
     if not include_cancelled:
         statement = statement.where(OnCallShift.status == "scheduled")
-    return list(session.scalars(statement))
+    return statement
 
 
 def on_call_shift(session: Session, rota_id: int, at: datetime) -> OnCallShift | None:
@@ -530,6 +541,12 @@ def get_shift(session: Session, shift_id: int, *, for_update: bool = False) -> O
 
 def get_cover_request(session: Session, request_id: int, *, for_update: bool = False) -> CoverRequest:
     return get_or_not_found(session, CoverRequest, request_id, "cover request", for_update=for_update)
+
+
+def open_cover_count(session: Session) -> int:
+    """Cover requests still waiting for a decision, across every rota."""
+    return session.scalar(select(func.count()).select_from(CoverRequest)
+                          .where(CoverRequest.status.in_(OPEN_COVER_STATES)))
 
 
 def cover_requests_of(session: Session, rota: Rota, *, status: str | None = None) -> list[CoverRequest]:

@@ -94,6 +94,20 @@ def _candidate_order(
     return holders
 
 
+class _PresentOnDemand:
+    """`available[person]` for `assign_seats`, computed only for the people it actually asks about
+    (a greedy fill asks about a few, not every holder of the discipline)."""
+
+    def __init__(self, specialists: Sequence[SpecialistSpec], calendars: _Calendars, start: int, end: int) -> None:
+        self._specialists, self._calendars, self._span = specialists, calendars, (start, end)
+        self._known: dict[int, bool] = {}
+
+    def __getitem__(self, index: int) -> bool:
+        if index not in self._known:
+            self._known[index] = _covers(self._calendars.available(self._specialists[index].id), *self._span)
+        return self._known[index]
+
+
 def _rebalanced(
     slot: Slot,
     specialists: Sequence[SpecialistSpec],
@@ -105,9 +119,7 @@ def _rebalanced(
     start, end = to_epoch_seconds(slot.start), to_epoch_seconds(slot.end)
     disciplines = list(slot.assignment)
     candidates = [orders[discipline] for discipline in disciplines]
-    present = [False] * len(specialists)
-    for index in {index for people in candidates for index in people}:
-        present[index] = _covers(calendars.available(specialists[index].id), start, end)
+    present = _PresentOnDemand(specialists, calendars, start, end)
     seats = [group for group, discipline in enumerate(disciplines) for _ in slot.assignment[discipline]]
     seat_people = assign_seats(seats, candidates, present)
     if seat_people is None:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.accounts.models import Organization
 from app.api import api
 from app.api.endpoint import ApiResponse, endpoint
+from app.api.paging import PageQuery, next_link
 from app.api.problems import problem
 from app.api.schema import Instant, OutputInstant, RequestBody, ResponseBody
 from app.audit.operations import record as audit
@@ -84,8 +85,7 @@ class SpecialistOut(ResponseBody):
     updated_at: OutputInstant
 
 
-class SpecialistQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SpecialistQuery(PageQuery):
     discipline: str | None = None
     language: str | None = Field(default=None, description="ISO 639-1")
     licensed_in: str | None = Field(default=None, description="ISO country; valid licences only")
@@ -259,12 +259,13 @@ def list_disciplines():
 
 
 @api.get("/specialists")
-@endpoint(summary="Find specialists by discipline, language, valid licence or urgent cover",
+@endpoint(summary="Find specialists by discipline, language, valid licence or urgent cover, by name, "
+                  "a page at a time",
           query=SpecialistQuery, response=SpecialistOut, many=True, tags=TAGS)
 def list_specialists(query: SpecialistQuery):
     at = now_utc()
-    profiles = operations.find_specialists(db.session, at=at, **query.model_dump())
-    return [specialist_out(profile, at) for profile in profiles]
+    page = operations.find_specialists(db.session, at=at, **query.model_dump())
+    return ApiResponse([specialist_out(profile, at) for profile in page.rows], headers=next_link(page))
 
 
 @api.get("/specialists/<int:user_id>")

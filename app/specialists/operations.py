@@ -14,10 +14,11 @@ import pytz
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.accounts.models import User
+from app.accounts.models import User, UserRole
 from app.accounts.operations import checked_zone, validate_languages
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.meetings.models import BOOKING_STATES, Invitation, Meeting
+from app.paging import Page, after, decode_cursor, encode_cursor
 from app.scheduling import WEEKDAY_KEYS, RequestError, SpecialistSpec, parse_request
 from app.specialists.models import DateOverride, Discipline, Leave, Licence, SpecialistProfile
 from app.timekeeping import ensure_utc, local_midnight, to_local
@@ -292,15 +293,19 @@ def save_profile(session: Session, user: User, values: dict, *,
 def find_specialists(session: Session, *, at: datetime, discipline: str | None = None,
                      language: str | None = None, licensed_in: str | None = None,
                      takes_urgent: bool | None = None,
-                     organization_id: int | None = None) -> list[SpecialistProfile]:
-    """Active specialists with a profile, filtered. `licensed_in` counts only licences that are
-    verified and unexpired at `at`."""
+                     organization_id: int | None = None, limit: int | None = None,
+                     cursor: str | None = None) -> Page:
+    """Active specialists with a profile, filtered, by name then id, a page of `limit` at a time
+    (all of them without a limit). `licensed_in` counts only licences that are verified and
+    unexpired at `at`. Language and licence are judged in Python, so rows are read in batches from
+    the cursor on until the page is full."""
+    order = [User.name, User.id]
     statement = (select(SpecialistProfile).join(SpecialistProfile.user)
-                 .where(User.is_active.is_(True))
+                 .where(User.is_active.is_(True), User.role_grants.any(UserRole.role == "specialist"))
                  .options(selectinload(SpecialistProfile.disciplines),
                           selectinload(SpecialistProfile.licences),
                           selectinload(SpecialistProfile.user))
-                 .order_by(User.name, User.id))
+                 .order_by(*order))
     if discipline is not None:
         code = discipline.strip().lower()
         if session.get(Discipline, code) is None:
@@ -316,16 +321,27 @@ def find_specialists(session: Session, *, at: datetime, discipline: str | None =
         if not _ISO_639_1.match(wanted_language):
             raise InvalidInput("language", f"{language!r} is not an ISO 639-1 language code")
     country = clean_country(licensed_in, "licensed_in") if licensed_in is not None else None
-    profiles = []
-    for profile in session.scalars(statement):
-        if not profile.user.has_role("specialist"):
-            continue
+
+    def wanted(profile: SpecialistProfile) -> bool:
         if wanted_language and wanted_language not in (profile.user.languages or []):
-            continue
-        if country and country not in profile.valid_licence_countries(at):
-            continue
-        profiles.append(profile)
-    return profiles
+            return False
+        return not country or country in profile.valid_licence_countries(at)
+
+    if limit is None:
+        return Page(rows=[p for p in session.scalars(statement) if wanted(p)], next_cursor=None)
+    after_key = decode_cursor(cursor, 2) if cursor is not None else None
+    batch = max(2 * (limit + 1), 100)
+    profiles: list[SpecialistProfile] = []
+    while True:
+        chunk_statement = statement if after_key is None else statement.where(after(order, after_key, descending=False))
+        chunk = list(session.scalars(chunk_statement.limit(batch)))
+        profiles += [profile for profile in chunk if wanted(profile)]
+        if len(profiles) > limit or len(chunk) < batch:
+            break
+        after_key = [chunk[-1].user.name, chunk[-1].user.id]
+    more, profiles = len(profiles) > limit, profiles[:limit]
+    last = profiles[-1].user if profiles else None
+    return Page(rows=profiles, next_cursor=encode_cursor([last.name, last.id]) if more else None)
 
 
 # --- leave ----------------------------------------------------------------------------------

@@ -59,8 +59,9 @@ def agenda_items(meeting: Meeting, actor) -> list[dict]:
         rows.append({"item": item, "case": case, "access": level, "full": level == FULL,
                      "disciplines": [d.code for d in case.disciplines],
                      "rolled_from": item.rolled_from_meeting_id})
-        if level is not None:   # the case's own trail shows who read it here
-            cases_api.audit_case("case.viewed", target_id=case.id, detail={"access": level, "via": "agenda editor"})
+    # the cases' own trails show who read them here
+    cases_api.audit_cases_shown([(row["case"], row["access"]) for row in rows if row["access"] is not None],
+                                via="agenda editor")
     audit(db.session, "meeting.agenda_viewed", actor=actor, target_type="meeting", target_id=meeting.id,
           source_address=request.remote_addr,
           detail={"case_ids": [row["case"].id for row in rows], "via": "agenda editor"})
@@ -76,10 +77,9 @@ def addable_cases(meeting: Meeting, actor) -> list[dict]:
         level = case_access(db.session, actor, case)
         if not agenda.may_schedule_case(db.session, actor, case):
             continue
-        cases_api.audit_case("case.viewed", target_id=case.id,
-                         detail={"access": level or "none", "via": "agenda editor"})
         rows.append({"case": case, "access": level, "full": level == FULL,
                      "disciplines": [d.code for d in case.disciplines]})
+    cases_api.audit_cases_shown([(row["case"], row["access"]) for row in rows], via="agenda editor")
     return rows
 
 

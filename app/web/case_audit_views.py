@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 
 from flask import abort, render_template, request
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select, union_all
 
 from app.accounts.models import User
-from app.audit.models import AuditEvent
+from app.audit.models import AuditEvent, AuditEventTarget
 from app.audit.operations import write_now
 from app.cases import api as cases_api
 from app.cases import workflow
@@ -55,18 +56,32 @@ def trail_condition(case: Case):
     """Audit events about the case itself, its attachments and its outcomes."""
     attachment_ids = [str(i) for i in db.session.scalars(select(Attachment.id).where(Attachment.case_id == case.id))]
     outcome_ids = [str(i) for i in db.session.scalars(select(Outcome.id).where(Outcome.case_id == case.id))]
-    conditions = [and_(AuditEvent.target_type == "case", AuditEvent.target_id == str(case.id))]
+    # A union of index lookups (by target, and lists that showed the case), not an OR over the table,
+    # so each part is an index range scan however long the whole trail is.
+    parts = [select(AuditEvent.id).where(AuditEvent.target_type == "case", AuditEvent.target_id == str(case.id)),
+             select(AuditEventTarget.audit_event_id).where(AuditEventTarget.target_type == "case",
+                                                           AuditEventTarget.target_id == str(case.id))]
     if attachment_ids:
-        conditions.append(and_(AuditEvent.target_type == "attachment", AuditEvent.target_id.in_(attachment_ids)))
+        parts.append(select(AuditEvent.id).where(AuditEvent.target_type == "attachment",
+                                                 AuditEvent.target_id.in_(attachment_ids)))
     if outcome_ids:
-        conditions.append(and_(AuditEvent.target_type == "outcome", AuditEvent.target_id.in_(outcome_ids)))
-    return or_(*conditions)
+        parts.append(select(AuditEvent.id).where(AuditEvent.target_type == "outcome",
+                                                 AuditEvent.target_id.in_(outcome_ids)))
+    return AuditEvent.id.in_(union_all(*parts))
 
 
-def describe(event: AuditEvent, zone: str = "UTC") -> str:
+def describe(event: AuditEvent, zone: str = "UTC", case: Case | None = None) -> str:
     """The event's detail in a line a person can read (no clinical content is ever in it); instants
     recorded in it are shown in the reader's zone and language, never as ISO text."""
     detail = {key: _shown_instant(value, zone) for key, value in (event.detail or {}).items()}
+    if case is not None and event.target_id is None and event.target_type == "case":
+        # a list that showed this case among others: say how, not every other id
+        level = next((key for key, ids in detail.items() if isinstance(ids, list) and case.id in ids), None)
+        others = sum(len(ids) for ids in detail.values() if isinstance(ids, list)) - 1
+        parts = [gettext("access: %(level)s", level=label(level)) if level else "",
+                 gettext("via: %(via)s", via=detail.get("via", "")),
+                 gettext("shown with %(count)s other cases", count=others) if others > 0 else ""]
+        return "; ".join(part for part in parts if part)
     if event.action == "case.transitioned":
         return f"{label(detail.get('from')) or '—'} → {label(detail.get('to'))}"
     parts = []
@@ -136,7 +151,7 @@ def case_audit_trail(case_id: int):
     names = ({u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))}
              if actor_ids else {})
     rows = [{"event": event, "actor": names.get(event.actor_id, f"user #{event.actor_id}")
-             if event.actor_id is not None else SCHEDULER, "detail": describe(event, user.timezone),
+             if event.actor_id is not None else SCHEDULER, "detail": describe(event, user.timezone, case),
              # other details are the event's recorded data, shown as such
              "detail_is_data": event.action != "case.transitioned"} for event in events]
     db.session.commit()

@@ -16,7 +16,7 @@ from app.boards import operations as boards
 from app.boards.models import BoardMember
 from app.cases import api as cases_api
 from app.cases.models import Case
-from app.cases.visibility import visible_cases
+from app.cases.visibility import visible_case_counts_by_state, visible_cases
 from app.extensions import db
 from app.inputs import parse_id
 from app.security import current_actor, page
@@ -29,6 +29,8 @@ COLUMNS = (("submitted", _l("Submitted")), ("returned", _l("Returned to referrer
            ("scheduled", _l("Scheduled")), ("listed_not_discussed", _l("Listed, not discussed")),
            ("discussed", _l("Discussed")), ("outcome_signed", _l("Outcome signed")))
 URGENCY_FILTERS = ("routine", "urgent")
+# Cards per column (urgent first, then soonest target); the column's badge counts them all.
+COLUMN_CARDS = 30
 
 
 def _int_arg(name: str) -> int | None:
@@ -56,18 +58,20 @@ def board_columns(user, chosen: dict) -> list[dict]:
         conditions.append(Case.urgency == chosen["urgency"])
     if chosen["site"] is not None:
         conditions.append(Case.organization_id == chosen["site"])
-    rows = visible_cases(db.session, user, filters=conditions)
-    for case, level in rows:
-        cases_api.audit_case("case.viewed", target_id=case.id, detail={"access": level, "via": "case board"})
+    # One query per column (a fixed number), each cut to COLUMN_CARDS in SQL, and one count per state.
+    order = [Case.urgency != "urgent", Case.target_at.is_(None), Case.target_at, Case.id]
+    rows = [row for state, _ in COLUMNS
+            for row in visible_cases(db.session, user, filters=conditions + [Case.state == state], order=order,
+                                     limit=COLUMN_CARDS)]
+    totals = visible_case_counts_by_state(db.session, user, filters=conditions)
+    cases_api.audit_cases_shown(rows, via="case board")
     db.session.commit()
-    columns = {state: {"state": state, "label": label, "cards": []} for state, label in COLUMNS}
+    columns = {state: {"state": state, "label": label, "cards": [], "total": totals.get(state, 0)}
+               for state, label in COLUMNS}
     for case, level in rows:
         left = (case.target_at - at) if case.target_at else None
         columns[case.state]["cards"].append({"case": case, "access": level, "left": left,
                                              "overdue": left is not None and left.total_seconds() < 0})
-    for column in columns.values():
-        column["cards"].sort(key=lambda card: (card["case"].urgency != "urgent", card["case"].target_at is None,
-                                               card["case"].target_at or at))
     return list(columns.values())
 
 

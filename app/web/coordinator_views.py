@@ -6,16 +6,17 @@ from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.audit.operations import record as audit
 from app.boards import operations as boards
 from app.boards.models import Board
-from app.boards.quorum import meeting_quorum
-from app.cases.api import audit_case
+from app.boards.quorum import meetings_quorum
+from app.cases.api import audit_cases_shown
 from app.cases.models import Case
-from app.cases.visibility import visible_cases
+from app.cases.visibility import visible_case_count, visible_cases
 from app.errors import Conflict, DomainError, InvalidInput
 from app.extensions import db
 from app.inputs import parse_id, parse_integer
@@ -35,27 +36,47 @@ from app.web.specialist_views import parse_week
 
 ROTA_WEEKS = 6
 MAX_SEATS = 10
+DASHBOARD_CASES = 25   # rows per case list on the dashboard; the case board has them all
 OPEN_CASE_STATES = ("submitted", "triaged", "scheduled", "listed_not_discussed", "returned")
 
 
 # --- dashboard -------------------------------------------------------------------------------------
 
 
-def urgent_cases(user, at):
-    """Urgent cases not yet discussed, soonest target first, with the time left."""
+def urgent_cases(user, at, *, limit=DASHBOARD_CASES):
+    """Urgent cases not yet discussed, soonest target first (the first `limit`), with the time left."""
     rows = []
     for case, access in visible_cases(db.session, user, filters=[Case.urgency == "urgent",
-                                                                 Case.state.in_(OPEN_CASE_STATES)]):
+                                                                 Case.state.in_(OPEN_CASE_STATES)],
+                                      order=[Case.target_at.is_(None), Case.target_at, Case.id], limit=limit):
         left = (case.target_at - at) if case.target_at else None
         rows.append({"case": case, "access": access, "left": left})
-    return sorted(rows, key=lambda row: (row["case"].target_at is None, row["case"].target_at or at))
+    return rows
 
 
-def cases_waiting_for_triage(user, at):
-    """Submitted cases the coordinator may see, oldest submission first, with how long they have waited."""
-    rows = [{"case": case, "access": access, "waited": at - case.submitted_at if case.submitted_at else None}
-            for case, access in visible_cases(db.session, user, filters=[Case.state == "submitted"])]
-    return sorted(rows, key=lambda row: (row["case"].submitted_at is None, row["case"].submitted_at or at))
+def cases_waiting_for_triage(user, at, *, limit=DASHBOARD_CASES):
+    """Submitted cases the coordinator may see, oldest submission first (the first `limit`), with how
+    long they have waited."""
+    return [{"case": case, "access": access, "waited": at - case.submitted_at if case.submitted_at else None}
+            for case, access in visible_cases(db.session, user, filters=[Case.state == "submitted"],
+                                              order=[Case.submitted_at.is_(None), Case.submitted_at, Case.id],
+                                              limit=limit)]
+
+
+def next_meetings(board_ids, at) -> dict[int, Meeting]:
+    """Each board's next scheduled meeting after `at`, in one query."""
+    if not board_ids:
+        return {}
+    soonest = (select(Meeting.board_id, func.min(Meeting.starts_at).label("starts_at"))
+               .where(Meeting.board_id.in_(board_ids), Meeting.status == "scheduled", Meeting.starts_at > at)
+               .group_by(Meeting.board_id).subquery())
+    meetings = db.session.scalars(select(Meeting).join(soonest, and_(
+        Meeting.board_id == soonest.c.board_id, Meeting.starts_at == soonest.c.starts_at))
+        .where(Meeting.status == "scheduled").order_by(Meeting.id))
+    found = {}
+    for meeting in meetings:
+        found.setdefault(meeting.board_id, meeting)
+    return found
 
 
 def describe_waited(waited: timedelta | None) -> str:
@@ -83,24 +104,26 @@ def describe_left(left: timedelta | None) -> str:
 @web.get("/coordinator")
 @page(COORDINATING)
 def coordinator_dashboard():
+    """The same number of queries whatever the number of boards, rotas and cases; case lists show the
+    first DASHBOARD_CASES with the total."""
     user, at = current_actor(), now_utc()
-    board_rows = []
-    for board in boards.list_boards(db.session, active=True):
-        meeting = db.session.scalar(select(Meeting).where(Meeting.board_id == board.id, Meeting.status == "scheduled",
-                                                          Meeting.starts_at > at)
-                                    .order_by(Meeting.starts_at).limit(1))
-        board_rows.append({"board": board, "meeting": meeting, "runs": boards.may_manage_members(user, board),
-                           "quorum": meeting_quorum(db.session, meeting) if meeting else None})
-    open_cover = [(rota, request_) for rota in rotas.list_rotas(db.session)
-                  for request_ in rotas.cover_requests_of(db.session, rota)
-                  if request_.status in rotas.OPEN_COVER_STATES]
+    active = db.session.scalars(select(Board).where(Board.is_active.is_(True)).order_by(Board.name)
+                                .options(selectinload(Board.members))).all()
+    meetings = next_meetings([board.id for board in active], at)
+    quorums = meetings_quorum(db.session, meetings.values())
+    board_rows = [{"board": board, "meeting": meetings.get(board.id), "runs": boards.may_manage_members(user, board),
+                   "quorum": quorums.get(meetings[board.id].id) if board.id in meetings else None}
+                  for board in active]
+    open_cover = rotas.open_cover_count(db.session)
     urgent, waiting = urgent_cases(user, at), cases_waiting_for_triage(user, at)
-    for row in urgent + waiting:   # the dashboard shows case data: each case's trail says so
-        audit_case("case.viewed", target_id=row["case"].id, detail={"access": row["access"], "via": "dashboard"})
+    waiting_total = visible_case_count(db.session, user, filters=[Case.state == "submitted"])
+    # the dashboard shows case data: one event, found by each case's trail
+    audit_cases_shown([(row["case"], row["access"]) for row in urgent + waiting], via="dashboard")
     db.session.commit()
     return render_template("coordinator/dashboard.html", user=user, zone=user.timezone, now=at,
                            board_rows=board_rows, cases=urgent, describe_left=describe_left,
-                           waiting=waiting, describe_waited=describe_waited, open_cover=open_cover)
+                           waiting=waiting, waiting_total=waiting_total, describe_waited=describe_waited,
+                           open_cover=open_cover)
 
 
 # --- time search -----------------------------------------------------------------------------------

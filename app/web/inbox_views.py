@@ -22,7 +22,7 @@ def inbox():
     user = current_actor()
     unread_only = request.args.get("unread") == "1"
     items = notifications.rendered_inbox(db.session, user, locale=current_locale_code(), unread_only=unread_only,
-                                         limit=INBOX_LIMIT)
+                                         limit=INBOX_LIMIT).rows
     return render_template("inbox.html", user=user, items=items, zone=user.timezone, unread_only=unread_only,
                            form=PlainForm())
 

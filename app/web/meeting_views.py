@@ -73,10 +73,11 @@ def live_agenda_rows(meeting, actor, state: dict) -> list[dict]:
         if level in (FULL, SUMMARY):
             row.update(urgency=case.urgency, icd10_code=case.icd10_code,
                        disciplines=[d.code for d in case.disciplines])
-            cases_api.audit_case("case.viewed", target_id=case.id, detail={"access": level, "via": "live meeting"})
         if level == FULL:
             row.update(diagnosis=case.diagnosis, question=case.question)
         rows.append(row)
+    cases_api.audit_cases_shown([(db.session.get(Case, row["case_id"]), row["access"]) for row in rows
+                                 if row["access"] in (FULL, SUMMARY)], via="live meeting")
     db.session.commit()
     return rows
 

@@ -25,6 +25,7 @@ from app.inputs import parse_id, parse_integer
 from app.meetings import agenda
 from app.meetings.models import AgendaItem, Meeting
 from app.outcomes import api as outcomes_api
+from app.paging import after, decode_cursor, encode_cursor
 from app.outcomes import operations as outcomes
 from app.security import SIGNED_IN, current_actor, page
 from app.specialists.operations import list_disciplines
@@ -35,6 +36,7 @@ from app.web.forms import PlainForm
 from app.web.vocabulary import label
 
 REFERRER = ("referrer",)
+CASE_LIST_PAGE = 50
 
 LABELS = {
     "patient_reference": _l("Patient reference (the site's pseudonym, never a name)"),
@@ -214,14 +216,24 @@ def edit_case(case_id: int):
 @web.get("/cases")
 @page(REFERRER)
 def case_list():
+    """Most recently changed first, CASE_LIST_PAGE at a time (`?after=<cursor>` for the next page)."""
     user, at = current_actor(), now_utc()
-    rows = visible_cases(db.session, user, filters=[Case.organization_id == user.organization_id])
-    for case, level in rows:
-        cases_api.audit_case("case.viewed", target_id=case.id, detail={"access": level, "via": "list page"})
+    order = [Case.updated_at, Case.id]
+    filters = [Case.organization_id == user.organization_id]
+    if request.args.get("after"):
+        try:
+            filters.append(after(order, decode_cursor(request.args["after"], 2), descending=True))
+        except InvalidInput:
+            abort(404)
+    rows = visible_cases(db.session, user, filters=filters, order=[c.desc() for c in order],
+                         limit=CASE_LIST_PAGE + 1)
+    more, rows = len(rows) > CASE_LIST_PAGE, rows[:CASE_LIST_PAGE]
+    cases_api.audit_cases_shown(rows, via="list page")
     db.session.commit()
-    rows = sorted(rows, key=lambda row: row[0].updated_at, reverse=True)
+    more_url = (url_for("web.case_list", after=encode_cursor([rows[-1][0].updated_at, rows[-1][0].id]))
+                if more else None)
     return render_template("referrer/case_list.html", user=user, zone=user.timezone, now=at, rows=rows,
-                           describe_left=describe_left)
+                           describe_left=describe_left, more_url=more_url)
 
 
 # --- a case -------------------------------------------------------------------------------------

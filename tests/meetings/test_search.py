@@ -210,3 +210,16 @@ def test_bad_input_names_the_field(client, coordinator_headers, change, field):
 def test_only_coordinators_and_admins_search(client, make_user, api_auth):
     for role in ("referrer", "specialist"):
         assert search(client, api_auth.headers(make_user(role))).status_code == 403
+
+
+def test_explanation_names_a_bounded_number_of_people_but_counts_everyone(client, session, specialist,
+                                                                          coordinator_headers, monkeypatch):
+    from app.meetings import search as search_module
+
+    monkeypatch.setattr(search_module, "EXPLAINED_PEOPLE", 2)
+    for name in ("Weekends A", "Weekends B", "Weekends C"):
+        specialist(name, "Asia/Shanghai", ["radiology"], hours={"sun": [["09:00", "12:00"]]})
+    specialist("Pathologist", "Asia/Shanghai", ["pathology"])  # not asked for: not a candidate at all
+    (radiology,) = search(client, coordinator_headers).get_json()["explanation"]["requirements"]
+    assert radiology["candidates"] == 3 and radiology["excluded"] == {"outside working hours": 3}
+    assert [p["name"] for p in radiology["excluded_people"]] == ["Weekends A", "Weekends B"]

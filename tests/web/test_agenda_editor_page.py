@@ -55,9 +55,9 @@ def test_agenda_editor_lists_cases_in_order_in_my_zone(demo, sign_in, client, th
     viewed = session.scalars(select(AuditEvent).where(AuditEvent.action == "meeting.agenda_viewed",
                                                       AuditEvent.target_id == str(meeting.id))).all()
     assert any((event.detail or {}).get("via") == "agenda editor" for event in viewed)
-    listing = session.scalars(select(AuditEvent).where(AuditEvent.action == "case.viewed",
-                                                       AuditEvent.target_id == str(thoracic["triaged"].id))).all()
-    assert any((event.detail or {}).get("via") == "agenda editor" for event in listing)
+    listing = session.scalars(select(AuditEvent).where(AuditEvent.action == "cases.viewed")).all()
+    assert any((event.detail or {}).get("via") == "agenda editor" and thoracic["triaged"].id in event.detail["full"]
+               for event in listing)
 
 
 @pytest.mark.parametrize("who", ["referrer", "surgeon.dubai"])

@@ -82,3 +82,14 @@ def test_a_long_trail_is_paginated(demo, sign_in, client, session):
     assert 'rel="next"' not in second
     assert client.get(f"/cases/{case.id}/audit?before=1").status_code == 404
     assert client.get(f"/cases/{case.id}/audit?before=abc").status_code == 404
+
+
+def test_trail_finds_the_list_views_that_showed_the_case(demo, sign_in, client, session):
+    case = case_by_ref(session, "FCG-2026-0287")
+    sign_in(demo["coordinator"])
+    client.get("/coordinator")  # the dashboard lists the case among others: one event for the page
+    rows = re.findall(r'<tr data-action="([^"]+)" data-event-id="\d+">(.*?)</tr>',
+                      text(client.get(f"/cases/{case.id}/audit")), re.S)
+    listed = [body for action, body in rows if action == "cases.viewed"]
+    assert len(listed) == 1
+    assert "via: dashboard" in listed[0] and "access: full" in listed[0]

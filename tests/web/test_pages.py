@@ -65,7 +65,7 @@ def test_pages_name_the_viewers_zone(demo, sign_in, client, who, path, zone):
 
 def test_schedule_shows_meetings_in_my_zone_with_each_participants_local_time(demo, sign_in, client, session):
     surgeon = demo["surgeon.dubai"]
-    invitation = session.scalar(select(Invitation).where(Invitation.user_id == surgeon.id))
+    invitation = session.scalar(select(Invitation).where(Invitation.user_id == surgeon.id).order_by(Invitation.id).limit(1))
     sign_in(surgeon)
     html = text(client.get("/schedule"))
     assert "Thoracic Oncology MDT" in html
@@ -78,7 +78,7 @@ def test_schedule_shows_meetings_in_my_zone_with_each_participants_local_time(de
 
 def test_answering_an_invitation_by_form_and_by_htmx(demo, sign_in, client, session):
     surgeon = demo["surgeon.dubai"]
-    invitation = session.scalar(select(Invitation).where(Invitation.user_id == surgeon.id))
+    invitation = session.scalar(select(Invitation).where(Invitation.user_id == surgeon.id).order_by(Invitation.id).limit(1))
     sign_in(surgeon)
     response = client.post(f"/invitations/{invitation.id}/answer", data={"answer": "tentative"})
     assert response.status_code == 302
@@ -222,9 +222,10 @@ def test_coordinator_dashboard_lists_cases_waiting_for_triage_oldest_first(demo,
     assert "(Asia/Shanghai, UTC+08:00)" in section
     from app.audit.models import AuditEvent
 
-    seen = {event.target_id for event in session.scalars(select(AuditEvent).where(
-        AuditEvent.action == "case.viewed")) if (event.detail or {}).get("via") == "dashboard"}
-    assert {str(case.id) for case in waiting} <= seen
+    (shown,) = [event for event in session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "cases.viewed")) if (event.detail or {}).get("via") == "dashboard"]
+    assert {case.id for case in waiting} <= set(shown.detail["full"])
+    assert {int(target.target_id) for target in shown.targets} == set(shown.detail["full"])
 
 
 def test_time_search_shows_slots_and_the_explanation(demo, sign_in, client):

@@ -118,8 +118,8 @@ def test_my_sites_cases_lists_status_and_target_in_my_zone(demo, sign_in, client
     assert "FCG-2026-0287" not in html  # another site's case
     assert "(Africa/Nairobi, UTC+03:00)" in html
     assert "submitted" in html
-    events = session.scalars(select(AuditEvent).where(AuditEvent.action == "case.viewed")).all()
-    assert any((event.detail or {}).get("via") == "list page" for event in events)
+    events = session.scalars(select(AuditEvent).where(AuditEvent.action == "cases.viewed")).all()
+    assert [(event.detail or {}).get("via") for event in events] == ["list page"]  # one event for the page
 
 
 def test_case_page_shows_history_with_reason_in_viewers_zone(demo, sign_in, client, session):
@@ -173,3 +173,22 @@ def test_navigation_for_referrers(demo, sign_in, client):
     html = text(client.get("/"))
     assert "My site&#39;s cases" in html or "My site's cases" in html
     assert "Case board" not in html
+
+
+def test_my_sites_cases_come_a_page_at_a_time_with_more(demo, sign_in, client, session, monkeypatch):
+    from app.web import referrer_views
+
+    referrer = demo["referrer.nairobi"]
+    mine = session.scalars(select(Case).where(Case.organization_id == referrer.organization_id)
+                           .order_by(Case.updated_at.desc(), Case.id.desc())).all()
+    assert len(mine) >= 2, "the demo site has several cases"
+    monkeypatch.setattr(referrer_views, "CASE_LIST_PAGE", 1)
+    sign_in(referrer)
+    url, seen = "/cases", []
+    while url:
+        html = text(client.get(url))
+        seen += [int(i) for i in re.findall(r'<th scope="row"><a href="/cases/(\d+)"', html)]
+        more = re.search(r'<a class="button" href="([^"]+)" rel="next">', html)
+        url = more.group(1).replace("&amp;", "&") if more else None
+    assert seen == [case.id for case in mine]
+    assert client.get("/cases?after=nonsense").status_code == 404

@@ -1,0 +1,67 @@
+"""Keyset (cursor) paging: a page of a query in a stable order, and a cursor to the next one.
+
+The order ends with a unique column. The next page starts after the last row of this one
+(`WHERE (key) > (last key)`), so its cost does not grow with how far one has paged, and rows
+written meanwhile never shift a page. Cursors are opaque to clients. Plain SQLAlchemy, no Flask.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, or_
+
+from app.errors import InvalidInput
+from app.timekeeping import ensure_utc
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+@dataclass
+class Page:
+    rows: list
+    next_cursor: str | None
+
+
+def encode_cursor(values) -> str:
+    plain = [{"t": ensure_utc(v).isoformat()} if isinstance(v, datetime) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, size: int) -> list:
+    try:
+        plain = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(plain, list) or len(plain) != size:
+            raise ValueError
+        values = [ensure_utc(datetime.fromisoformat(v["t"])) if isinstance(v, dict) else v for v in plain]
+        if not all(isinstance(v, int | str | datetime) and not isinstance(v, bool) for v in values):
+            raise ValueError
+        return values
+    except (ValueError, TypeError, KeyError, json.JSONDecodeError):
+        raise InvalidInput("cursor", "is not a cursor this list gave; start again without it") from None
+
+
+def after(columns, values, *, descending: bool):
+    """Rows strictly after `values` in the order of `columns` (all ascending or all descending)."""
+    clauses = []
+    for i, column in enumerate(columns):
+        earlier_equal = [columns[j] == values[j] for j in range(i)]
+        beyond = column < values[i] if descending else column > values[i]
+        clauses.append(and_(*earlier_equal, beyond))
+    return or_(*clauses)
+
+
+def keyset_page(session, statement, *, columns, limit: int = DEFAULT_LIMIT, cursor: str | None = None,
+                descending: bool = False) -> Page:
+    """One page of `statement` ordered by `columns` (the last one unique; rows are mapped objects
+    whose attributes carry the columns' names)."""
+    if cursor is not None:
+        statement = statement.where(after(columns, decode_cursor(cursor, len(columns)), descending=descending))
+    statement = statement.order_by(*[c.desc() if descending else c.asc() for c in columns]).limit(limit + 1)
+    rows = list(session.scalars(statement))
+    more, rows = len(rows) > limit, rows[:limit]
+    last = [getattr(rows[-1], column.key) for column in columns] if rows else None
+    return Page(rows=rows, next_cursor=encode_cursor(last) if more else None)

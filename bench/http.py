@@ -1,0 +1,197 @@
+"""Meridian's API over HTTP under 16 and 64 concurrent clients, beside a bare Flask endpoint served the
+same way, for Werkzeug's development server (`run.py`) and the production server (gunicorn's threaded
+worker, `app/serving.py`).
+
+    .venv/bin/python bench/http.py                     # 1,000 cases, 16 and 64 clients
+    .venv/bin/python bench/http.py --cases 10000 --requests 40
+
+It seeds a throw-away PostgreSQL database (bench/scale.py's network), starts each server on a free
+loopback port, and has N client threads (one keep-alive session each) send requests one after the
+other. Prints median and p95 ms, requests per second and the ratio of p95 to the bare endpoint's.
+Not a test: `make test` never runs it.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+# This folder holds `http.py`, which must not shadow the standard library's `http` for anything
+# imported here: run as a script, the folder is dropped from the path and the repository put first.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [os.path.dirname(_HERE)] + [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+
+import argparse
+import signal
+import socket
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from bench.scale import PASSWORD, SERVER_URL, BenchConfig, seed  # noqa: E402
+
+BARE_APP = '''
+from flask import Flask, jsonify
+app = Flask("bare")
+
+@app.get("/hello")
+def hello():
+    return jsonify(hello="world")
+
+if __name__ == "__main__":
+    import sys
+    from werkzeug.serving import run_simple
+    run_simple("127.0.0.1", int(sys.argv[1]), app, threaded=True)
+'''
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start(command, env, port, probe_path):
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{command} exited with {process.returncode}")
+        try:
+            requests.get(f"http://127.0.0.1:{port}{probe_path}", timeout=2)
+            return process
+        except requests.ConnectionError:
+            time.sleep(0.2)
+
+
+def stop(process):
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def load(url, headers, clients: int, per_client: int):
+    """`clients` threads, each sending `per_client` requests in a row: latencies (ms), requests/s, errors."""
+    latencies, errors, lock = [], [0], threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+
+    def client():
+        session = requests.Session()
+        session.headers.update(headers)
+        session.get(url)  # open the connection
+        barrier.wait()
+        mine = []
+        for _ in range(per_client):
+            started = time.perf_counter()
+            response = session.get(url)
+            mine.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                with lock:
+                    errors[0] += 1
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return (statistics.median(latencies), latencies[int(0.95 * (len(latencies) - 1))],
+            len(latencies) / elapsed, errors[0])
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--clients", default="16,64")
+    parser.add_argument("--requests", type=int, default=25, help="requests per client (default 25)")
+    parser.add_argument("--threads", type=int, default=32, help="gunicorn threads (WEB_THREADS)")
+    args = parser.parse_args(argv)
+
+    import flask_migrate
+
+    from app import create_app
+    from app.extensions import db
+
+    name = f"meridian_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+    bare_path = os.path.join(tempfile.mkdtemp(prefix="meridian-bench-"), "bare_app.py")  # off bench/'s path
+    try:
+        app = create_app(type("BenchRun", (BenchConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
+        with app.app_context():
+            flask_migrate.upgrade()
+            seeded = seed(db.engine, args.cases)
+            db.engine.dispose()
+        with open(bare_path, "w") as handle:
+            handle.write(BARE_APP)
+        env = {**os.environ, "MERIDIAN_CONFIG": "production", "SECRET_KEY": BenchConfig.SECRET_KEY,
+               "DATABASE_URL": url, "WEB_THREADS": str(args.threads), "HOST": "127.0.0.1", "PYTHONPATH": ROOT}
+        env.pop("REDIS_URL", None)
+        py = sys.executable
+        servers = {
+            "werkzeug": (lambda port: [py, "run.py", "--port", str(port)],
+                         lambda port: [py, bare_path, str(port)]),
+            "gunicorn": (lambda port: [py, "-m", "gunicorn", "-c", "python:app.serving", "--bind",
+                                       f"127.0.0.1:{port}", "app.wsgi:application"],
+                         lambda port: [py, "-m", "gunicorn", "-w", "1", "-k", "gthread", "--threads",
+                                       str(args.threads), "--bind", f"127.0.0.1:{port}", "--chdir",
+                                       os.path.dirname(bare_path), "bare_app:app"]),
+        }
+        case_id = seeded["cases"] // 2
+        print(f"Meridian over HTTP: {seeded['cases']:,} cases on PostgreSQL, {args.requests} requests per client, "
+              f"gunicorn with {args.threads} threads, one instance\n")
+        print("| server | clients | endpoint | median ms | p95 ms | req/s | p95 / bare | errors |")
+        print("|---|---:|---|---:|---:|---:|---:|---:|")
+        for server, (meridian_command, bare_command) in servers.items():
+            port, bare_port = free_port(), free_port()
+            meridian = start(meridian_command(port), {**env, "PORT": str(port)}, port, "/healthz")
+            try:
+                bare = start(bare_command(bare_port), env, bare_port, "/hello")
+            except Exception:
+                stop(meridian)
+                raise
+            try:
+                token = requests.post(f"http://127.0.0.1:{port}/api/v1/auth/token", json={
+                    "email": "coordinator@bench.example", "password": PASSWORD}).json()["token"]
+                auth = {"Authorization": f"Bearer {token}"}
+                for clients in [int(c) for c in args.clients.split(",")]:
+                    bare_result = load(f"http://127.0.0.1:{bare_port}/hello", {}, clients, args.requests)
+                    rows = [("bare Flask /hello", bare_result)]
+                    for label, path in (("/api/v1/me", "/api/v1/me"), ("/api/v1/cases", "/api/v1/cases"),
+                                        ("/api/v1/cases/<id>", f"/api/v1/cases/{case_id}")):
+                        rows.append((label, load(f"http://127.0.0.1:{port}{path}", auth, clients, args.requests)))
+                    for label, (median, p95, rate, errors) in rows:
+                        print(f"| {server} | {clients} | {label} | {median:.1f} | {p95:.1f} | {rate:.0f} | "
+                              f"{p95 / bare_result[1]:.1f}× | {errors} |", flush=True)
+            finally:
+                stop(meridian)
+                stop(bare)
+    finally:
+        if os.path.exists(bare_path):
+            os.remove(bare_path)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

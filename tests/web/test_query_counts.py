@@ -1,0 +1,149 @@
+"""The main pages and API lists run the same number of SQL statements whatever the size of the data.
+
+Each is measured on the demo network, then again after the network has been copied over several
+times (more boards with meetings, quorum and members, rotas, cases on agendas, notifications and
+audit events), and the counts must not grow.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import event, insert, select
+
+from app.boards.quorum import meeting_quorum, meetings_quorum
+from app.cases.models import Case
+from app.extensions import db
+from app.meetings.models import Meeting
+from app.notifications.operations import notify
+from app.timekeeping import now_utc
+from tests.web.conftest import DEMO_PASSWORD
+
+# table -> {column: how a copy's value is made from the original's (given the copy number and id maps)}
+COPIED = [
+    ("boards", {"name": lambda v, n, ids: f"{v} ({n})"}),
+    ("board_members", {"board_id": "boards"}),
+    ("board_quorum", {"board_id": "boards"}),
+    ("cases", {"board_id": "boards"}),
+    ("case_disciplines", {"case_id": "cases"}),
+    ("meetings", {"board_id": "boards", "current_case_id": lambda v, n, ids: None,
+                  "starts_at": "later", "ends_at": "later", "occurrence_date": "later",
+                  "started_at": "later", "finished_at": "later"}),
+    ("invitations", {"meeting_id": "meetings", "busy_from": "later", "busy_until": "later"}),
+    ("agenda_items", {"meeting_id": "meetings", "case_id": "cases", "rolled_from_meeting_id": "meetings"}),
+    ("rotas", {"board_id": "boards"}),
+    ("rota_members", {"rota_id": "rotas"}),
+]
+
+
+def copy_network(session, copy: int) -> None:
+    """Doubles the network: a copy of every board, its meetings (far enough ahead not to overlap
+    anyone's), cases, agendas and rotas."""
+    shift = timedelta(days=400 * copy)
+    ids: dict[str, dict] = {}
+    connection = session.connection()
+    for name, rules in COPIED:
+        table = db.metadata.tables[name]
+        ids[name] = {}
+        for row in connection.execute(select(table)).mappings().all():
+            values = dict(row)
+            for column, rule in rules.items():
+                value = values.get(column)
+                if value is None:
+                    continue
+                if rule == "later":
+                    values[column] = value + shift
+                elif isinstance(rule, str):
+                    values[column] = ids[rule].get(value, value)
+                else:
+                    values[column] = rule(value, copy, ids)
+            old_id = values.pop("id", None)
+            result = connection.execute(insert(table).values(**values))
+            if old_id is not None:
+                ids[name][old_id] = result.inserted_primary_key[0]
+
+
+def grow(session, demo, copies=2):
+    for copy in range(1, copies + 1):
+        copy_network(session, copy)
+    at = now_utc()
+    for n in range(60):
+        notify(session, user_id=demo["coordinator"].id, kind="test", dedupe_key=f"grow:{n}",
+               subject=f"Note {n}", at=at)
+    session.commit()
+
+
+def statements(client, url) -> int:
+    seen = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    client.get(url)  # warm: first-use lookups are not what is measured
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(seen)
+
+
+def token_client(app, user):
+    client = app.test_client()
+    token = client.post("/api/v1/auth/token", json={"email": user.email, "password": DEMO_PASSWORD}).get_json()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token['token']}"
+    return client
+
+
+PAGES = {
+    "coordinator": ["/coordinator", "/coordinator/cases", "/api/v1/cases", "/api/v1/cases?state=submitted&limit=5",
+                    "/api/v1/notifications", "/api/v1/users", "/api/v1/me", "/cases/{case}/audit"],
+    "referrer.nairobi": ["/cases", "/api/v1/cases"],
+    "admin": ["/api/v1/audit-events", "/api/v1/users?limit=10"],
+}
+
+
+def measure(app, demo, case_id):
+    counts = {}
+    for who, urls in PAGES.items():
+        page_client = app.test_client()
+        page_client.post("/login", data={"email": demo[who].email, "password": DEMO_PASSWORD})
+        api_client = token_client(app, demo[who])
+        for url in urls:
+            url = url.format(case=case_id)
+            counts[(who, url)] = statements(api_client if url.startswith("/api/") else page_client, url)
+    return counts
+
+
+def test_queries_per_request_do_not_grow_with_the_data(app, demo, session):
+    case_id = session.scalar(select(Case.id).where(Case.patient_reference == "FCG-2026-0287"))
+    small = measure(app, demo, case_id)
+    before = session.scalar(select(db.func.count()).select_from(Case))
+    grow(session, demo)
+    assert session.scalar(select(db.func.count()).select_from(Case)) == 4 * before
+    large = measure(app, demo, case_id)
+    grown = {page: (small[page], large[page]) for page in small if large[page] != small[page]}
+    assert grown == {}, f"statements per request grew with the data: {grown}"
+
+
+def test_the_dashboard_quorum_in_bulk_matches_one_meeting_at_a_time(demo, session):
+    meetings = session.scalars(select(Meeting)).all()
+    assert meetings_quorum(session, meetings) == {m.id: meeting_quorum(session, m) for m in meetings}
+
+
+def test_case_board_columns_show_the_first_cards_and_count_the_rest(app, demo, session, monkeypatch):
+    import re
+
+    from app.web import case_board_views
+
+    monkeypatch.setattr(case_board_views, "COLUMN_CARDS", 1)
+    grow(session, demo, copies=1)  # every column the demo fills now has two or more cases
+    client = app.test_client()
+    client.post("/login", data={"email": demo["coordinator"].email, "password": DEMO_PASSWORD})
+    html = client.get("/coordinator/cases").get_data(as_text=True)
+    for state, total in re.findall(r'data-state="(\w+)".*?<span class="badge">(\d+)</span>', html, re.S):
+        column = html.split(f'data-state="{state}"', 1)[1].split("</section>", 1)[0]
+        assert column.count("data-case-id=") == min(1, int(total))
+        if int(total) > 1:
+            assert f"and {int(total) - 1} more" in column
+    assert "more</li>" in html
