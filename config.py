@@ -27,6 +27,10 @@ class Config:
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "meridian-socketio")
     SOCKETIO_ASYNC_MODE = "threading"
 
+    # How many reverse proxies in front set X-Forwarded-For/-Proto: rate limits and the audit trail
+    # need the client's own address, not the proxy's. 0 trusts no such header.
+    TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", 0))
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -84,3 +84,21 @@ def test_when_every_argon2_slot_is_busy_sign_in_is_told_to_retry(client, make_us
     finally:
         held.release()
     assert token(client, clinician.email, PASSWORD, CLINICIAN).status_code == 201
+
+
+def test_behind_a_trusted_proxy_each_client_is_limited_by_its_own_address(app_config, make_user):
+    from app import create_app
+
+    application = create_app(type("BehindProxy", (app_config,), {"TRUSTED_PROXY_HOPS": 1}))
+    client = application.test_client()
+    clinician = make_user("specialist")
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for _ in range(3):
+        client.post("/api/v1/auth/token", json={"email": clinician.email, "password": "wrong guess"},
+                    environ_base=proxy, headers={"X-Forwarded-For": "203.0.113.9"})
+    waiting = client.post("/api/v1/auth/token", json={"email": clinician.email, "password": PASSWORD},
+                          environ_base=proxy, headers={"X-Forwarded-For": "203.0.113.9"})
+    assert waiting.status_code == 429
+    elsewhere = client.post("/api/v1/auth/token", json={"email": clinician.email, "password": PASSWORD},
+                            environ_base=proxy, headers={"X-Forwarded-For": "198.51.100.20"})
+    assert elsewhere.status_code == 201  # another client behind the same proxy is not held up
