@@ -2,6 +2,8 @@
 limited per token; argon2 work is bounded."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from app.accounts import passwords
@@ -102,3 +104,19 @@ def test_behind_a_trusted_proxy_each_client_is_limited_by_its_own_address(app_co
     elsewhere = client.post("/api/v1/auth/token", json={"email": clinician.email, "password": PASSWORD},
                             environ_base=proxy, headers={"X-Forwarded-For": "198.51.100.20"})
     assert elsewhere.status_code == 201  # another client behind the same proxy is not held up
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL is not set")
+def test_with_redis_the_limits_hold_across_processes(app_config, make_user):
+    """Two app instances (two web processes) share one count through Redis."""
+    import uuid
+
+    from app import create_app
+
+    shared = type("WithRedis", (app_config,), {"REDIS_URL": os.environ["TEST_REDIS_URL"],
+                                               "RATELIMIT_KEY_PREFIX": f"meridian-test-{uuid.uuid4().hex}"})
+    first = create_app(shared).test_client()
+    for number in range(4):
+        assert token(first, f"nobody{number}@example.org", "guess", ATTACKER).status_code == 401
+    second = create_app(shared).test_client()
+    assert token(second, "nobody9@example.org", "guess", ATTACKER).status_code == 429
