@@ -113,7 +113,16 @@ def test_with_redis_the_limits_hold_across_processes(app_config, make_user):
 
     from app import create_app
 
-    shared = type("WithRedis", (app_config,), {"REDIS_URL": os.environ["TEST_REDIS_URL"],
+    from flask import Flask
+
+    from app.ratelimit import init_rate_limits
+
+    bare = Flask(__name__)
+    bare.config["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
+    init_rate_limits(bare)
+    assert bare.config["RATELIMIT_STORAGE_URI"] == os.environ["TEST_REDIS_URL"]  # REDIS_URL is used
+    # Not REDIS_URL itself here: that would also give this process's Socket.IO a message queue.
+    shared = type("WithRedis", (app_config,), {"RATELIMIT_STORAGE_URI": os.environ["TEST_REDIS_URL"],
                                                "RATELIMIT_KEY_PREFIX": f"meridian-test-{uuid.uuid4().hex}"})
     first = create_app(shared).test_client()
     for number in range(4):
