@@ -46,6 +46,10 @@ class Config:
     # A web process that has not beaten for this long is dead: its connections leave presence.
     LIVE_PRESENCE_EXPIRY_SECONDS = float(os.environ.get("LIVE_PRESENCE_EXPIRY_SECONDS", 30))
 
+    # How many reverse proxies in front set X-Forwarded-For/-Proto: rate limits and the audit trail
+    # need the client's own address, not the proxy's. 0 trusts no such header.
+    TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", 0))
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -52,6 +52,11 @@ def build_app(config_class=None) -> Flask:
     from app.audit import chain
 
     chain.configure(app.config.get("AUDIT_CHAIN_KEY") or "audit-chain:" + app.config["SECRET_KEY"])
+    hops = app.config.get("TRUSTED_PROXY_HOPS", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _init_extensions(app)
     _register_areas(app)
     return app

@@ -18,7 +18,7 @@ from flask_limiter import Limiter
 from app.accounts.operations import normalize_email
 from app.api import api
 
-limiter = Limiter(key_func=lambda: request.remote_addr or "unknown", key_prefix="meridian")
+limiter = Limiter(key_func=lambda: request.remote_addr or "unknown")
 
 
 def init_rate_limits(app) -> None:
@@ -26,6 +26,8 @@ def init_rate_limits(app) -> None:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     # Said every time: the limiter is shared, and an earlier app (a test) may have switched it off.
     app.config.setdefault("RATELIMIT_ENABLED", True)
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "meridian")
+    limiter._key_prefix = ""  # the limiter is shared: each app's RATELIMIT_KEY_PREFIX applies (tests)
     limiter.init_app(app)
 
 
@@ -89,7 +91,8 @@ class SignInDelay:
 
     def __init__(self, email: str):
         pair = _digest(f"{client_address()}|{normalize_email(email or '')}")
-        self.failures_key, self.wait_key = f"meridian/sign-in-failures/{pair}", f"meridian/sign-in-wait/{pair}"
+        prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
+        self.failures_key, self.wait_key = f"{prefix}/sign-in-failures/{pair}", f"{prefix}/sign-in-wait/{pair}"
 
     @property
     def _store(self):

@@ -15,6 +15,9 @@ class Role(str, enum.Enum):
     SPECIALIST = "specialist"
     COORDINATOR = "coordinator"
     ADMIN = "admin"
+    # A site's data-protection officer: exports, erases and sets retention for their own site only;
+    # sees no patient data otherwise (not a clinical role).
+    DATA_PROTECTION_OFFICER = "data-protection-officer"
 
 
 ROLE_VALUES = tuple(role.value for role in Role)
@@ -92,12 +95,13 @@ class UserRole(Base):
     __tablename__ = "user_roles"
     __table_args__ = (
         CheckConstraint(
-            "role IN ('referrer', 'specialist', 'coordinator', 'admin')", name="role_known"
+            "role IN ('referrer', 'specialist', 'coordinator', 'admin', 'data-protection-officer')",
+            name="role_known"
         ),
     )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="role_grants")
 

@@ -1,4 +1,5 @@
-"""API: export one patient's data, erase it on request, set a site's retention (admins only)."""
+"""API: export one patient's data, erase it on request, set a site's retention (admins, and a site's
+data-protection officer for their own site)."""
 from __future__ import annotations
 
 from flask import current_app, request
@@ -16,7 +17,7 @@ from app.extensions import db
 from app.security import current_actor
 from app.timekeeping import now_utc
 
-ADMINS = {"admin"}
+ADMINS = set(operations.DATA_PROTECTION_ROLES)
 TAGS = ("data protection",)
 
 
@@ -24,6 +25,7 @@ def _site(organization_id: int) -> Organization:
     organization = db.session.get(Organization, organization_id)
     if organization is None:
         raise NotFound(f"No organisation with id {organization_id}.")
+    operations.require_data_protection_access(current_actor(), organization.id)
     return organization
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Organization
 from app.audit.operations import record as audit
 from app.cases.models import Attachment, Case, CaseComment, CaseTransition
-from app.errors import InvalidInput, NotFound
+from app.errors import InvalidInput, NotFound, PermissionDenied
 from app.live.models import LiveEvent
 from app.meetings.models import AgendaItem, Meeting
 from app.notifications.models import Notification
@@ -30,6 +30,17 @@ from app.timekeeping import ensure_utc, format_instant
 # Only cases that are over are purged by retention.
 FINISHED_STATES = ("closed", "withdrawn")
 MAX_RETENTION_YEARS = 100
+
+
+DATA_PROTECTION_ROLES = ("admin", "data-protection-officer")
+
+
+def require_data_protection_access(actor, organization_id: int) -> None:
+    """Admins act for every site; a data-protection officer for their own site only."""
+    if actor.has_role("admin"):
+        return
+    if not (actor.has_role("data-protection-officer") and actor.organization_id == organization_id):
+        raise PermissionDenied("Only an admin or this site's data-protection officer may do this.")
 
 
 def patient_cases(session: Session, organization_id: int, reference: str) -> list[Case]:

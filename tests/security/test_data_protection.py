@@ -58,8 +58,16 @@ def test_an_admin_exports_everything_held_about_one_patient(client, headers, pat
     assert archive.read(f"attachments/{attachment['id']}-ct.pdf") == PDF
 
 
-def test_only_admins_export_and_unknown_patients_are_404(client, headers, patient, assert_problem):
+def test_only_admins_and_the_site_s_officer_export_and_unknown_patients_are_404(
+        client, headers, patient, make_user, make_org, assert_problem):
     assert_problem(client.get(site_url(patient, "export"), headers=patient.headers["chair"]), 403)
+    officer = make_user("data-protection-officer")  # of the case's site
+    assert client.get(site_url(patient, "export"), headers=headers(officer)).status_code == 200
+    elsewhere = make_org("Aga Khan University Hospital", "KE", "Africa/Nairobi", "ke")
+    other_officer = make_user("data-protection-officer", organization_=elsewhere)
+    assert_problem(client.get(site_url(patient, "export"), headers=headers(other_officer)), 403)
+    # The officer is not a clinician: no patient data through the clinical API.
+    assert_problem(client.get(f"/api/v1/cases/{patient.case.id}", headers=headers(officer)), 404)
     unknown = f"/api/v1/organizations/{patient.case.organization_id}/patients/NOPE-1/export"
     assert_problem(client.get(unknown, headers=headers(patient.admin)), 404)
 

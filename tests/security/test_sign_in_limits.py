@@ -2,6 +2,8 @@
 limited per token; argon2 work is bounded."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from app.accounts import passwords
@@ -84,3 +86,46 @@ def test_when_every_argon2_slot_is_busy_sign_in_is_told_to_retry(client, make_us
     finally:
         held.release()
     assert token(client, clinician.email, PASSWORD, CLINICIAN).status_code == 201
+
+
+def test_behind_a_trusted_proxy_each_client_is_limited_by_its_own_address(app_config, make_user):
+    from app import create_app
+
+    application = create_app(type("BehindProxy", (app_config,), {"TRUSTED_PROXY_HOPS": 1}))
+    client = application.test_client()
+    clinician = make_user("specialist")
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for _ in range(3):
+        client.post("/api/v1/auth/token", json={"email": clinician.email, "password": "wrong guess"},
+                    environ_base=proxy, headers={"X-Forwarded-For": "203.0.113.9"})
+    waiting = client.post("/api/v1/auth/token", json={"email": clinician.email, "password": PASSWORD},
+                          environ_base=proxy, headers={"X-Forwarded-For": "203.0.113.9"})
+    assert waiting.status_code == 429
+    elsewhere = client.post("/api/v1/auth/token", json={"email": clinician.email, "password": PASSWORD},
+                            environ_base=proxy, headers={"X-Forwarded-For": "198.51.100.20"})
+    assert elsewhere.status_code == 201  # another client behind the same proxy is not held up
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL is not set")
+def test_with_redis_the_limits_hold_across_processes(app_config, make_user):
+    """Two app instances (two web processes) share one count through Redis."""
+    import uuid
+
+    from app import create_app
+
+    from flask import Flask
+
+    from app.ratelimit import init_rate_limits
+
+    bare = Flask(__name__)
+    bare.config["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
+    init_rate_limits(bare)
+    assert bare.config["RATELIMIT_STORAGE_URI"] == os.environ["TEST_REDIS_URL"]  # REDIS_URL is used
+    # Not REDIS_URL itself here: that would also give this process's Socket.IO a message queue.
+    shared = type("WithRedis", (app_config,), {"RATELIMIT_STORAGE_URI": os.environ["TEST_REDIS_URL"],
+                                               "RATELIMIT_KEY_PREFIX": f"meridian-test-{uuid.uuid4().hex}"})
+    first = create_app(shared).test_client()
+    for number in range(4):
+        assert token(first, f"nobody{number}@example.org", "guess", ATTACKER).status_code == 401
+    second = create_app(shared).test_client()
+    assert token(second, "nobody9@example.org", "guess", ATTACKER).status_code == 429
