@@ -16,13 +16,14 @@ from werkzeug.routing import IntegerConverter
 
 from app.errors import MalformedInput
 from app.timekeeping import check_supported_year
+from app.vocabulary import N_
 
 # Every id column is a PostgreSQL `integer`.
 MAX_ID = 2**31 - 1
 MAX_INTEGER = MAX_ID
 _ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
 
-NUL_MESSAGE = "must not contain the NUL character (\\u0000)"
+NUL_MESSAGE = N_("must not contain the NUL character (\\u0000)")
 
 
 class IdConverter(IntegerConverter):
@@ -68,21 +69,21 @@ def field_path(location) -> str:
 
 
 def find_nul(value, location=()) -> str | None:
-    """The path of the first string (or key) holding a NUL character, or None."""
-    if isinstance(value, str):
-        return field_path(location) or "body" if "\x00" in value else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(key, str) and "\x00" in key:
-                return field_path((*location, key))
-            found = find_nul(item, (*location, key))
-            if found:
-                return found
-    if isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            found = find_nul(item, (*location, index))
-            if found:
-                return found
+    """The path of the first string (or key) holding a NUL character, or None. Walked with a stack of
+    its own, so no nesting depth can exhaust Python's."""
+    stack = [(value, tuple(location))]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return field_path(where) or "body"
+        elif isinstance(item, dict):
+            for key, child in reversed(list(item.items())):
+                if isinstance(key, str) and "\x00" in key:
+                    return field_path((*where, key))
+                stack.append((child, (*where, key)))
+        elif isinstance(item, list | tuple):
+            stack.extend((child, (*where, index)) for index, child in reversed(list(enumerate(item))))
     return None
 
 
@@ -124,6 +125,10 @@ def refuse_nul_characters(request) -> None:
             if "\x00" in name or any(isinstance(v, str) and "\x00" in v for v in values):
                 raise MalformedInput(name.replace("\x00", "\\u0000"), NUL_MESSAGE)
     if request.is_json and 0 < (request.content_length or 0) <= current_app.config["API_MAX_JSON_BYTES"]:
-        found = find_nul(request.get_json(silent=True, cache=True))
+        try:
+            body = request.get_json(silent=True, cache=True)
+        except RecursionError:  # nested deeper than the JSON parser goes
+            raise MalformedInput("body", "nests too deeply to be read") from None
+        found = find_nul(body)
         if found:
             raise MalformedInput(found.replace("\x00", "\\u0000"), NUL_MESSAGE)

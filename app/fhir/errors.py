@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 
-from app.errors import Conflict, DomainError, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from app.errors import (Conflict, DomainError, InvalidInput, MalformedInput, NotAuthenticated, NotFound,
+                        PermissionDenied)
 
 # FHIR issue type codes for each status the facade answers with.
 ISSUE_CODE = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported", 406: "not-supported",
@@ -43,6 +44,8 @@ def from_domain(error: DomainError, *, field_paths: dict[str, str] | None = None
     if isinstance(error, InvalidInput):
         path = (field_paths or {}).get(error.field or "", error.field)
         where = f"{path}: " if path else ""
+        if isinstance(error, MalformedInput):  # unreadable (a NUL character): the request's structure
+            return FhirError(400, f"{where}{error.message}", code="structure", expression=path)
         return FhirError(422, f"{where}{error.message}", code="processing", expression=path)
     for kind, status in ((NotFound, 404), (PermissionDenied, 403), (Conflict, 409), (NotAuthenticated, 401)):
         if isinstance(error, kind):
