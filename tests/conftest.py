@@ -45,17 +45,20 @@ def pytest_configure(config):
             raise pytest.UsageError(f"TEST_REDIS_URL does not answer: {exc}") from None
 
 
-# Tests whose results could hang on the time of day, week or year: the pages and browser tests over the
-# demo seeded around "now" (live meeting pages included), every demo test, agendas and cut-offs, reminders
-# and the scheduler, rotas, calendars. scripts/test_clocks.py runs them again under fixed clocks
-# (`make test-clocks`).
+# Tests whose results could hang on the time of day, week or year: the pages over the demo seeded around
+# "now" (live meeting pages included), every demo test, agendas and cut-offs, reminders and the scheduler,
+# rotas, calendars. scripts/test_clocks.py runs them again under fixed clocks (`make test-clocks`). The
+# browser tests drive the same pages over the same demo, slowly: they run under the run's clock only.
 CLOCK_SENSITIVE = ("boards", "calendar", "meetings", "rotas", "scheduler", "web")
+NOT_CLOCK_SENSITIVE = ("web/browser",)
 
 
 def pytest_collection_modifyitems(config, items):
     tests_folder = os.path.dirname(os.path.abspath(__file__))
     for item in items:
         parts = os.path.relpath(str(item.path), tests_folder).split(os.sep)
+        if "/".join(parts).startswith(NOT_CLOCK_SENSITIVE):
+            continue
         if parts[0] in CLOCK_SENSITIVE or "demo" in parts[-1] or "demo" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.clock)
 
