@@ -1,6 +1,6 @@
 """notifications stored as data
 
-Revision ID: 0014_notifications_stored_as_data
+Revision ID: 0014_notifications_as_data
 Revises: 0013_user_interface_language
 
 A notification keeps its kind and parameters; its words are rendered for each reader. Rows written
@@ -16,7 +16,7 @@ import app.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0014_notifications_stored_as_data'
+revision = '0014_notifications_as_data'
 down_revision = '0013_user_interface_language'
 branch_labels = None
 depends_on = None

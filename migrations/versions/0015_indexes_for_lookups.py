@@ -1,7 +1,7 @@
 """indexes for the lookups pages and the API make
 
 Revision ID: 0015_indexes
-Revises: 0014_notifications_stored_as_data
+Revises: 0014_notifications_as_data
 
 Composite indexes that lead with the filter and end with the keyset order (id, or an instant),
 so a filtered page is an index range scan. Each replaces a one-column index of the same name
@@ -10,7 +10,7 @@ that it covers (the foreign keys stay indexed).
 from alembic import op
 
 revision = '0015_indexes'
-down_revision = '0014_notifications_stored_as_data'
+down_revision = '0014_notifications_as_data'
 branch_labels = None
 depends_on = None
 

@@ -34,3 +34,15 @@ def test_upgrade_from_empty_to_head_matches_the_models(empty_database_url, tmp_p
         flask_migrate.upgrade()
         assert schema_differences(application) == []
         db.engine.dispose()
+
+
+def test_every_revision_id_fits_alembic_version():
+    """alembic_version.version_num is VARCHAR(32) on PostgreSQL: a longer id fails the upgrade there."""
+    from pathlib import Path
+
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(Path(__file__).parents[2] / "migrations"))
+    too_long = [revision.revision for revision in script.walk_revisions() if len(revision.revision) > 32]
+    assert not too_long
+    assert len(script.get_heads()) == 1, script.get_heads()
