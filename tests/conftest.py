@@ -48,9 +48,10 @@ def pytest_configure(config):
 # Tests whose results could hang on the time of day, week or year: the pages over the demo seeded around
 # "now" (live meeting pages included), every demo test, agendas and cut-offs, reminders and the scheduler,
 # rotas, calendars. scripts/test_clocks.py runs them again under fixed clocks (`make test-clocks`). The
-# browser tests drive the same pages over the same demo, slowly: they run under the run's clock only.
+# browser tests drive the same pages over the same demo, slowly, and the checks of every page in each
+# language and of query counts ask nothing of the time: they run under the run's clock only.
 CLOCK_SENSITIVE = ("boards", "calendar", "meetings", "rotas", "scheduler", "web")
-NOT_CLOCK_SENSITIVE = ("web/browser",)
+NOT_CLOCK_SENSITIVE = ("web/browser", "web/test_pages_in_each_language.py", "web/test_query_counts.py")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -156,7 +157,9 @@ def postgres_migrated(fresh_postgres_database, tmp_path_factory):
 def database_url(request, tmp_path):
     if request.param == "sqlite":
         path = tmp_path / "meridian.sqlite"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        # A test of the demo starts from a copy with the demo seeded (tests/web/conftest.py).
+        template = "sqlite_demo_template" if "demo" in request.fixturenames else "sqlite_template"
+        shutil.copyfile(request.getfixturevalue(template), path)
         yield f"sqlite:///{path}"
         return
     url, engine, tables = request.getfixturevalue("postgres_migrated")

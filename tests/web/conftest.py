@@ -7,16 +7,42 @@ DEMO_PASSWORD = "demo-password-for-tests"
 DOMAIN = "demo.meridian.health"
 
 
+@pytest.fixture(scope="session")
+def sqlite_demo_template(sqlite_template, tmp_path_factory):
+    """The migrated SQLite template with the demo seeded once per worker, at the run's clock; a test
+    that takes `demo` starts from a copy of it (see `database_url`) instead of seeding for seconds."""
+    import shutil
+
+    from app import create_app
+    from app.demo.seed import seed_demo
+    from app.extensions import db
+    from tests.conftest import make_config
+
+    folder = tmp_path_factory.mktemp("sqlite-demo")
+    path = folder / "demo.sqlite"
+    shutil.copyfile(sqlite_template, path)
+    application = create_app(make_config(f"sqlite:///{path}", str(folder)))
+    with application.app_context():
+        seed_demo(db.session, DEMO_PASSWORD)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return path
+
+
 @pytest.fixture
 def demo(session):
-    """The full demo (sites, people, specialists, boards with meetings, rotas); users by local part."""
+    """The full demo (sites, people, specialists, boards with meetings, rotas); users by local part.
+    On SQLite the database already holds it (copied from `sqlite_demo_template`); elsewhere it is
+    seeded here."""
     from sqlalchemy import select
 
     from app.accounts.models import User
     from app.demo.seed import seed_demo
 
-    seed_demo(session, DEMO_PASSWORD)
-    session.commit()
+    if session.scalar(select(User.id).limit(1)) is None:
+        seed_demo(session, DEMO_PASSWORD)
+        session.commit()
     return {user.email.split("@")[0]: user for user in session.scalars(select(User))}
 
 
