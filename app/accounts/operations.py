@@ -18,6 +18,7 @@ from app.accounts import passwords
 from app.accounts.models import ROLE_VALUES, ApiToken, Organization, User, UserRole
 from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.timekeeping import ensure_utc, validate_zone
+from app.vocabulary import N_
 
 # A dummy hash to verify against when the e-mail is unknown, so both paths take the same time.
 _TIMING_DUMMY_HASH = None
@@ -87,9 +88,9 @@ def change_password(session: Session, user: User, current: str, new: str, *, at:
     (a thief holding either loses it); the caller signs the person's own browser in again."""
     at = ensure_utc(at)
     if not passwords.verify_password(user.password_hash, current):
-        raise InvalidInput("current_password", "is not your current password")
+        raise InvalidInput("current_password", N_("is not your current password"))
     if new == current:
-        raise InvalidInput("new_password", "must differ from the current password")
+        raise InvalidInput("new_password", N_("must differ from the current password"))
     passwords.check_strength(new, email=user.email, name=user.name, field="new_password")
     user.password_hash = passwords.hash_password(new)
     end_every_session(user)

@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from app.errors import InvalidInput, TooManyAttempts
+from app.vocabulary import N_
 
 _hasher = PasswordHasher()
 # Each hash takes the configured argon2 memory; bounding how many run at once bounds the memory a
@@ -59,14 +60,17 @@ def needs_rehash(password_hash: str) -> bool:
 
 MIN_LENGTH, MAX_LENGTH = 12, 256
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("data") / "common-passwords.txt"
-# What a person reads when a password is refused (one place, for translation).
+# What a person reads when a password is refused, after the field's name (translated where shown).
+# The lengths are written out so that the catalogues hold whole messages; they follow the limits above.
 WEAK_PASSWORD_MESSAGES = {
-    "short": f"must be at least {MIN_LENGTH} characters long",
-    "long": f"must be at most {MAX_LENGTH} characters long",
-    "common": "is one of the most common passwords; choose a less guessable one (a few unrelated words work well)",
-    "repetitive": "repeats too few different characters; choose a less guessable one",
-    "personal": "must not contain your e-mail address or name",
+    "short": N_("must be at least 12 characters long"),
+    "long": N_("must be at most 256 characters long"),
+    "common": N_("is one of the most common passwords; choose a less guessable one "
+                 "(a few unrelated words work well)"),
+    "repetitive": N_("repeats too few different characters; choose a less guessable one"),
+    "personal": N_("must not contain your e-mail address or name"),
 }
+assert str(MIN_LENGTH) in WEAK_PASSWORD_MESSAGES["short"] and str(MAX_LENGTH) in WEAK_PASSWORD_MESSAGES["long"]
 
 
 @lru_cache(maxsize=1)

@@ -26,6 +26,7 @@ from app.meetings.models import AgendaItem, Meeting
 from app.notifications.models import Notification
 from app.outcomes.models import Outcome, OutcomeSignature
 from app.timekeeping import ensure_utc, format_instant
+from app.vocabulary import N_
 
 # Only cases that are over are purged by retention.
 FINISHED_STATES = ("closed", "withdrawn")
@@ -40,7 +41,7 @@ def require_data_protection_access(actor, organization_id: int) -> None:
     if actor.has_role("admin"):
         return
     if not (actor.has_role("data-protection-officer") and actor.organization_id == organization_id):
-        raise PermissionDenied("Only an admin or this site's data-protection officer may do this.")
+        raise PermissionDenied(N_("Only an admin or this site's data-protection officer may do this."))
 
 
 def patient_cases(session: Session, organization_id: int, reference: str) -> list[Case]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from flask import abort, render_template, request
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, union_all
 
@@ -80,7 +80,7 @@ def describe(event: AuditEvent, zone: str = "UTC", case: Case | None = None) -> 
         others = sum(len(ids) for ids in detail.values() if isinstance(ids, list)) - 1
         parts = [gettext("access: %(level)s", level=label(level)) if level else "",
                  gettext("via: %(via)s", via=detail.get("via", "")),
-                 gettext("shown with %(count)s other cases", count=others) if others > 0 else ""]
+                 ngettext("shown with %(num)s other case", "shown with %(num)s other cases", others) if others > 0 else ""]
         return "; ".join(part for part in parts if part)
     if event.action == "case.transitioned":
         return f"{label(detail.get('from')) or '—'} → {label(detail.get('to'))}"

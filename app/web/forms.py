@@ -97,14 +97,14 @@ class LanguageForm(FlaskForm):
 
 
 class PasswordChangeForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=1024)])
-    new_password = PasswordField("New password (at least 12 characters; a few unrelated words work well)",
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1024)])
+    new_password = PasswordField(_l("New password (at least 12 characters; a few unrelated words work well)"),
                                  validators=[DataRequired(), Length(max=1024)])
-    confirm = PasswordField("New password again", validators=[DataRequired(), Length(max=1024)])
+    confirm = PasswordField(_l("New password again"), validators=[DataRequired(), Length(max=1024)])
 
     def validate_confirm(self, field):
         if field.data != self.new_password.data:
-            raise ValidationError("The two new passwords differ.")
+            raise ValidationError(_l("The two new passwords differ."))
 
 
 class LogoutForm(FlaskForm):

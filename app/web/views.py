@@ -3,7 +3,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext, refresh
+from flask_babel import gettext, ngettext, refresh
 from flask_login import login_user, logout_user
 
 from app import i18n
@@ -46,8 +46,9 @@ def login():
                           "reason": refusal.message})
             db.session.commit()
             if refusal.retry_after:
-                message = gettext("Too many failed attempts from here; try again in %(seconds)s seconds.",
-                                  seconds=refusal.retry_after)
+                message = ngettext("Too many failed attempts from here; try again in %(num)s second.",
+                                   "Too many failed attempts from here; try again in %(num)s seconds.",
+                                   refusal.retry_after)
             else:
                 message = gettext(refusal.message)  # the domain's words, in the reader's language
             form.password.errors.append(message)
@@ -88,8 +89,10 @@ def change_password():
                                      at=now_utc())
         except InvalidInput as refusal:
             db.session.rollback()
-            sentence = refusal.message[0].upper() + refusal.message[1:] + "."
-            getattr(form, refusal.field).errors.append(gettext(sentence))
+            # The domain's words follow the field's name ("must be at least ..."); under the field's
+            # label they read as a sentence of their own, in the reader's language.
+            message = gettext(refusal.message)
+            getattr(form, refusal.field).errors.append(message[:1].upper() + message[1:])
             status = 422
         else:
             audit(db.session, "auth.password_changed", actor=user, target_type="user", target_id=user.id,

@@ -73,7 +73,7 @@ def pages_for(session, demo, role: str) -> list[str]:
     meeting = session.scalars(select(Meeting).where(Meeting.board_id.in_(boards)).order_by(Meeting.starts_at)).first()
     case = session.scalars(select(Case).where(Case.referrer_id == demo["referrer"].id, Case.board_id.in_(boards))
                            .order_by(Case.id)).first()
-    common = ["/", "/inbox", "/profile"]
+    common = ["/", "/inbox", "/profile", "/me/password"]
     return {
         "referrer": common + ["/cases", "/cases/new", f"/cases/{case.id}"],
         "specialist": common + ["/schedule", "/me/availability", "/me/licences", "/me/calendar",
