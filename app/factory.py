@@ -78,7 +78,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "web.login"
     login_manager.login_message = _l("Please sign in to continue.")
     csrf.init_app(app)
-    queue = {}
+    # Said every time: Flask-SocketIO keeps init_app's options, so an app without Redis after one with
+    # it (tests) would otherwise inherit the other's Redis manager.
+    queue = {"client_manager": None}
     if app.config.get("REDIS_URL"):
         from app.live.queue import client_manager
 

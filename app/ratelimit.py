@@ -10,6 +10,7 @@ in from anywhere else, is not held up.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 
 from flask import current_app, request
@@ -18,12 +19,16 @@ from flask_limiter import Limiter
 from app.accounts.operations import normalize_email
 from app.api import api
 
+log = logging.getLogger(__name__)
 limiter = Limiter(key_func=lambda: request.remote_addr or "unknown")
 
 
 def init_rate_limits(app) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Redis down must not take writes down with it: each process counts in memory until it is back.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     # Said every time: the limiter is shared, and an earlier app (a test) may have switched it off.
     app.config.setdefault("RATELIMIT_ENABLED", True)
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "meridian")
@@ -99,25 +104,36 @@ class SignInDelay:
         return limiter.storage
 
     def seconds_left(self) -> int:
-        if not limiter.enabled or not self._store.get(self.wait_key):
+        try:
+            if not limiter.enabled or not self._store.get(self.wait_key):
+                return 0
+            return max(1, int(self._store.get_expiry(self.wait_key) - time.time()) + 1)
+        except Exception as exc:  # the shared store (Redis) is down: the rate limits still count in memory
+            log.warning("sign-in delay unavailable: %s", type(exc).__name__)
             return 0
-        return max(1, int(self._store.get_expiry(self.wait_key) - time.time()) + 1)
 
     def failed(self) -> None:
         if not limiter.enabled:
             return
         config = current_app.config
-        failures = self._store.incr(self.failures_key, 24 * 3600)
-        free = config["SIGN_IN_FREE_FAILURES"]
-        if failures >= free:
-            delay = min(2 ** (failures - free), config["SIGN_IN_MAX_DELAY_SECONDS"])
-            self._store.clear(self.wait_key)
-            self._store.incr(self.wait_key, delay)
+        try:
+            failures = self._store.incr(self.failures_key, 24 * 3600)
+            free = config["SIGN_IN_FREE_FAILURES"]
+            if failures >= free:
+                delay = min(2 ** (failures - free), config["SIGN_IN_MAX_DELAY_SECONDS"])
+                self._store.clear(self.wait_key)
+                self._store.incr(self.wait_key, delay)
+        except Exception as exc:
+            log.warning("sign-in delay not recorded: %s", type(exc).__name__)
 
     def succeeded(self) -> None:
-        if limiter.enabled:
+        if not limiter.enabled:
+            return
+        try:
             self._store.clear(self.failures_key)
             self._store.clear(self.wait_key)
+        except Exception as exc:
+            log.warning("sign-in delay not cleared: %s", type(exc).__name__)
 
 
 

@@ -63,7 +63,13 @@ def test_redis_url_makes_socketio_use_the_message_queue(tmp_path):
         "INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/s.sqlite",
         "REDIS_URL": TEST_REDIS_URL, "SOCKETIO_CHANNEL": f"meridian-test-{os.getpid()}"})
     create_app(cfg)
-    assert type(socketio.server.manager).__name__ == "RedisManager"
+    import socketio as python_socketio
+
+    assert isinstance(socketio.server.manager, python_socketio.RedisManager)
+    # ... and an app without Redis after it goes back to the in-process manager.
+    create_app(type("Single", (config.TestingConfig,), {
+        "INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.sqlite"}))
+    assert not isinstance(socketio.server.manager, python_socketio.RedisManager)
 
 
 def test_run_py_refuses_a_bad_port_with_one_line():
