@@ -75,10 +75,14 @@ def main(argv: list[str]) -> int:
     for name in sorted(set(differing) | set(failed_anywhere)):
         print(f"  {name}: " + ", ".join(f"{clock} {results.get(name, 'absent')}"
                                        for clock, (results, _) in runs.items()))
+    passed = sum(1 for results, _ in runs.values() for value in results.values() if value == "passed")
+    failed = sum(1 for results, _ in runs.values() for value in results.values() if value == "failed")
     if differing or failed_anywhere:
-        print(f"test_clocks: {len(failed_anywhere)} tests failed and {len(differing)} differ between clocks")
+        print(f"{len(failed_anywhere)} tests failed and {len(differing)} differ between clocks")
+        print(f"test_clocks: {passed} passed, {failed} failed")
         return 1
-    print(f"test_clocks: {len(every_test)} tests, the same result under {len(runs)} clocks")
+    print(f"{len(every_test)} tests, the same result under {len(runs)} clocks")
+    print(f"test_clocks: {passed} passed, {failed} failed")
     return 0
 
 
