@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
+
 from app.fhir.codes import DISCIPLINE_SYSTEM, SUBSETTED
+from app.specialists.models import SpecialistProfile, specialist_disciplines
 from app.timekeeping import format_instant
 
 
@@ -48,3 +51,9 @@ def build(model, body: dict):
 def starts_with(text: str) -> str:
     """A LIKE pattern (escape character backslash) for values starting with `text`."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def holds_a_discipline(codes):
+    """SQL: the specialist profile holds one of the discipline `codes` (a `specialty` search)."""
+    return SpecialistProfile.id.in_(select(specialist_disciplines.c.profile_id)
+                                    .where(specialist_disciplines.c.discipline_code.in_(sorted(codes))))

@@ -22,12 +22,12 @@ from app.cases.visibility import full_access_condition, visible_cases_query
 from app.errors import NotFound
 from app.fhir.codes import (DISCIPLINE_SYSTEM, EXT_TIMEZONE, ISO_COUNTRY_SYSTEM, LANGUAGE_SYSTEM,
                             LICENCE_SYSTEM, PRACTITIONER_ID_SYSTEM)
-from app.fhir.common import build, discipline_concept, instant, reference, starts_with
+from app.fhir.common import build, discipline_concept, holds_a_discipline, instant, reference, starts_with
 from app.fhir.context import Context
 from app.fhir.search import Page, Query, SearchParam, codes_in, id_conditions, page_rows, parse_id
 from app.meetings.models import Invitation, Meeting
 from app.outcomes.models import Outcome, OutcomeSignature
-from app.specialists.models import SpecialistProfile, specialist_disciplines
+from app.specialists.models import SpecialistProfile
 
 PRACTITIONER_PARAMS = (
     SearchParam("_id", "token", "Logical id (the Meridian user id)"),
@@ -157,9 +157,7 @@ def search_roles(ctx: Context, query: Query) -> Page:
     for condition in id_conditions(query, "organization", User.organization_id):
         statement = statement.where(condition)
     for codes in codes_in(query, "specialty", DISCIPLINE_SYSTEM):
-        statement = statement.where(SpecialistProfile.id.in_(
-            select(specialist_disciplines.c.profile_id)
-            .where(specialist_disciplines.c.discipline_code.in_(sorted(codes)))))
+        statement = statement.where(holds_a_discipline(codes))
 
     def convert(profiles):
         ids = [profile.id for profile in profiles]

@@ -17,14 +17,14 @@ from sqlalchemy.orm import selectinload
 
 from app.errors import NotFound
 from app.fhir.codes import DISCIPLINE_SYSTEM, EXT_TIMEZONE
-from app.fhir.common import build, discipline_concept, instant, reference
+from app.fhir.common import build, discipline_concept, holds_a_discipline, instant, reference
 from app.fhir.context import Context
 from app.fhir.errors import FhirError
 from app.fhir.search import (EARLIEST_YEAR, LATEST_YEAR, Page, Query, SearchParam, codes_in, id_conditions,
                               page_list, page_rows, parse_id)
 from app.meetings.models import BOOKING_STATES, Invitation, Meeting
 from app.meetings.search import free_time
-from app.specialists.models import SpecialistProfile, specialist_disciplines
+from app.specialists.models import SpecialistProfile
 from app.timekeeping import UTC
 
 MAX_SLOT_WINDOW = timedelta(days=31)
@@ -81,9 +81,7 @@ def search_schedules(ctx: Context, query: Query) -> Page:
     for condition in id_conditions(query, "actor", SpecialistProfile.user_id):
         statement = statement.where(condition)
     for codes in codes_in(query, "specialty", DISCIPLINE_SYSTEM):
-        statement = statement.where(SpecialistProfile.id.in_(
-            select(specialist_disciplines.c.profile_id)
-            .where(specialist_disciplines.c.discipline_code.in_(sorted(codes)))))
+        statement = statement.where(holds_a_discipline(codes))
 
     def convert(profiles):
         ids = [profile.id for profile in profiles]
