@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, event, inspect, select
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint, event, inspect, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -54,6 +54,31 @@ class OutcomeSignature(Base):
 
     outcome: Mapped[Outcome] = relationship(back_populates="signatures")
     user: Mapped[User] = relationship()
+
+
+FOLLOW_UP_STATUSES = ("carried_out", "changed", "not_carried_out")
+
+
+class OutcomeFollowUp(Base):
+    """What became of a signed recommendation: carried out, changed or not carried out, on which
+    date and why. One record per signed outcome version, corrected in place; the quality reports
+    read it to tell whether the board's advice was followed."""
+    __tablename__ = "outcome_follow_ups"
+    __table_args__ = (
+        CheckConstraint("status IN ('carried_out', 'changed', 'not_carried_out')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("outcomes.id", ondelete="CASCADE"), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    outcome: Mapped[Outcome] = relationship()
+    recorded_by: Mapped[User] = relationship()
 
 
 class SignedOutcomeIsImmutable(Conflict):
