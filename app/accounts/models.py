@@ -124,3 +124,25 @@ class ApiToken(Base):
 
     def is_usable(self, at: datetime) -> bool:
         return self.revoked_at is None and at < self.expires_at
+
+
+class PasswordLink(Base):
+    """A one-time link to set a password: sent to an invited person, or to someone whose password an
+    admin reset. Only the token's SHA-256 is stored; the link works once, until it expires."""
+
+    __tablename__ = "password_links"
+    __table_args__ = (CheckConstraint("purpose IN ('invitation', 'reset')", name="purpose_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def is_usable(self, at: datetime) -> bool:
+        return self.used_at is None and at < self.expires_at

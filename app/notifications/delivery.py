@@ -27,6 +27,10 @@ from app.timekeeping import ensure_utc
 EMAIL_WITHIN = timedelta(days=2)
 
 
+# Notifications whose link holds a secret (a one-time set-password link, app.accounts.password_links):
+# the link is forgotten once the e-mail is sent or has failed for good, so only the recipient has it.
+SECRET_LINK_KINDS = ("account.invitation", "account.password_reset")
+
 # A claim older than this was left by a sender that died: the message may be sent again.
 CLAIM_EXPIRES = timedelta(minutes=10)
 # Temporary failures are retried after 1, 2, 4 ... minutes, at most an hour apart, this many times.
@@ -62,6 +66,7 @@ def claim_email(session: Session, notification: Notification, sender: str, at: d
 
 def mark_emailed(notification: Notification, at: datetime) -> None:
     notification.emailed_at = ensure_utc(at)
+    _forget_secret_link(notification)
     notification.email_claimed_at = notification.email_claimed_by = None
     notification.email_attempts = (notification.email_attempts or 0) + 1
 
@@ -69,9 +74,15 @@ def mark_emailed(notification: Notification, at: datetime) -> None:
 def mark_email_failed(notification: Notification, at: datetime, reason: str) -> None:
     """A permanent failure: this message is never tried again."""
     notification.email_failed_at = ensure_utc(at)
+    _forget_secret_link(notification)
     notification.email_error = reason[:500]
     notification.email_claimed_at = notification.email_claimed_by = None
     notification.email_attempts = (notification.email_attempts or 0) + 1
+
+
+def _forget_secret_link(notification: Notification) -> None:
+    if notification.kind in SECRET_LINK_KINDS:
+        notification.link = None
 
 
 def retry_email_later(notification: Notification, at: datetime, reason: str) -> bool:

@@ -58,6 +58,14 @@ MESSAGES = {
                                   "%(expires_on)s (%(zone)s), %(days_left)s. After that it no longer counts for "
                                   "cases in %(country)s. Record the renewed licence so a coordinator can verify "
                                   "it.")),
+    "account.invitation": (N_("You are invited to Meridian: choose your password"),
+                           N_("%(name)s, an administrator has opened a Meridian account for you. Open the link "
+                              "below to choose your password, then sign in. The link works once, until "
+                              "%(expires_at)s.")),
+    "account.password_reset": (N_("Meridian: choose a new password"),
+                               N_("%(name)s, an administrator has reset your Meridian password. Open the link "
+                                  "below to choose a new one, then sign in. The link works once, until "
+                                  "%(expires_at)s.")),
     "rota.cover.requested": (N_("%(requester)s asks for cover on the %(rota)s rota"),
                              N_("%(requester)s needs someone to take their on-call shift from %(shift_starts_at)s "
                                 "to %(shift_ends_at)s. Reason: %(reason)s")),

@@ -397,7 +397,7 @@ def import_specialists(session: Session, organization: Organization, data: bytes
 
     Raises InvalidInput for problems with the file as a whole (encoding, columns, size).
     """
-    known = operations.discipline_codes(session)
+    known = operations.discipline_codes(session, active_only=True)  # a retired one is not onboarded
     rows = [_plan_row(session, organization, known, number, cells, at)
             for number, cells in read_rows(data)]
     _mark_duplicates(rows)

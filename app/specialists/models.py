@@ -18,6 +18,15 @@ class Discipline(Base):
 
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
+    # The name in other interface languages, e.g. {"zh": "放射科"}; a language not here falls back to
+    # the catalogues (shipped codes) or the English name.
+    labels: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    # A retired discipline is offered nowhere any more; boards, profiles and cases that name it keep it.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
 
 
 specialist_disciplines = Table(
@@ -115,6 +124,9 @@ class Licence(Base):
     expires_on: Mapped[date] = mapped_column(Date)
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the verifier checked (a register entry, a document), or why they refused it.
+    verification_note: Mapped[str | None] = mapped_column(Text)
+    rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     profile: Mapped[SpecialistProfile] = relationship(back_populates="licences")

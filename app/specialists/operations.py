@@ -91,12 +91,20 @@ def get_profile(session: Session, user_id: int) -> SpecialistProfile:
     return profile
 
 
-def list_disciplines(session: Session) -> list[Discipline]:
-    return list(session.scalars(select(Discipline).order_by(Discipline.name)))
+def list_disciplines(session: Session, *, include_retired: bool = False) -> list[Discipline]:
+    """The disciplines a person may choose (retired ones only when asked: the vocabulary's own page)."""
+    statement = select(Discipline).order_by(Discipline.name)
+    if not include_retired:
+        statement = statement.where(Discipline.retired_at.is_(None))
+    return list(session.scalars(statement))
 
 
-def discipline_codes(session: Session) -> set[str]:
-    return set(session.scalars(select(Discipline.code)))
+def discipline_codes(session: Session, *, active_only: bool = False) -> set[str]:
+    """Codes that validate. Retired ones still do by default, so data that names them stays editable."""
+    statement = select(Discipline.code)
+    if active_only:
+        statement = statement.where(Discipline.retired_at.is_(None))
+    return set(session.scalars(statement))
 
 
 # --- validation of single fields (each raises InvalidInput naming the field) -----------------
@@ -512,23 +520,94 @@ def update_licence(session: Session, licence: Licence, *, at: datetime, **values
         setattr(licence, name, change["to"])
     licence.verified_by = None
     licence.verified_at = None
+    licence.rejected_at = None  # corrected: back in the verification queue
+    licence.verification_note = None
     session.flush()
     return changes
 
 
-def verify_licence(session: Session, licence: Licence, *, verifier: User, at: datetime) -> Licence:
-    """Record that `verifier` checked the licence at `at`. Nobody verifies their own."""
-    if not verifier.has_role(*VERIFIER_ROLES):
-        raise PermissionDenied("Only a coordinator or an admin may verify a licence.")
-    if licence.profile.user_id == verifier.id:
-        raise PermissionDenied("Nobody may verify their own licence; ask another coordinator.")
+def verify_licence(session: Session, licence: Licence, *, verifier: User, at: datetime,
+                   note: str | None = None) -> Licence:
+    """Record that `verifier` checked the licence at `at` (and, in `note`, what they checked). Nobody
+    verifies their own."""
+    _check_verifier(licence, verifier)
     if not ensure_utc(at) < licence.expires_at():
         raise Conflict(f"This licence expired on {licence.expires_on.isoformat()}; record the "
                        "renewed licence and verify that one.")
     licence.verified_by = verifier
     licence.verified_at = ensure_utc(at)
+    licence.rejected_at = None
+    if note is not None:
+        licence.verification_note = _clean_note(note)
     session.flush()
     return licence
+
+
+def reject_licence(session: Session, licence: Licence, *, verifier: User, at: datetime, note: str) -> Licence:
+    """Refuse a licence the evidence does not support (it leaves the queue and counts for nothing);
+    the note, which says why, is required. Recording the licence again puts it back in the queue."""
+    _check_verifier(licence, verifier)
+    note = _clean_note(note)
+    if not note:
+        raise InvalidInput("note", "is required: say what did not match")
+    licence.verified_by = verifier
+    licence.verified_at = None
+    licence.rejected_at = ensure_utc(at)
+    licence.verification_note = note
+    session.flush()
+    return licence
+
+
+def _clean_note(note: str | None) -> str | None:
+    note = (note or "").strip()
+    if len(note) > 2000:
+        raise InvalidInput("note", "must be at most 2000 characters")
+    return note or None
+
+
+LICENCE_QUEUES = ("pending", "expiring", "expired")
+EXPIRING_WITHIN = timedelta(days=30)
+
+
+def licence_queue(session: Session, queue: str, *, at: datetime, limit: int = 50,
+                  cursor: str | None = None) -> Page:
+    """One page of a verification queue, soonest expiry first: 'pending' (recorded, neither verified
+    nor refused, unexpired), 'expiring' (verified, expiring within 30 days) or 'expired'.
+
+    Days are compared in UTC; the licence page shows each one's exact status in the holder's zone."""
+    if queue not in LICENCE_QUEUES:
+        raise InvalidInput("queue", f"must be one of {', '.join(LICENCE_QUEUES)}")
+    today = ensure_utc(at).date()
+    statement = select(Licence).options(selectinload(Licence.profile).selectinload(SpecialistProfile.user),
+                                        selectinload(Licence.verified_by))
+    if queue == "pending":
+        statement = statement.where(Licence.verified_at.is_(None), Licence.rejected_at.is_(None),
+                                    Licence.expires_on >= today)
+    elif queue == "expiring":
+        statement = statement.where(Licence.verified_at.is_not(None), Licence.expires_on >= today,
+                                    Licence.expires_on <= today + EXPIRING_WITHIN)
+    else:
+        statement = statement.where(Licence.expires_on < today)
+    columns = [Licence.expires_on, Licence.id]
+    if cursor is not None:
+        values = decode_cursor(cursor, 2)
+        try:
+            values[0] = date.fromisoformat(str(values[0]))
+        except ValueError:
+            raise InvalidInput("cursor", "is not a cursor this list gave; start again without it") from None
+        statement = statement.where(after(columns, values, descending=queue == "expired"))
+    order = [column.desc() if queue == "expired" else column for column in columns]
+    rows = list(session.scalars(statement.order_by(*order).limit(limit + 1)))
+    more, rows = len(rows) > limit, rows[:limit]
+    next_cursor = encode_cursor([rows[-1].expires_on.isoformat(), rows[-1].id]) if more else None
+    return Page(rows=rows, next_cursor=next_cursor)
+
+
+def _check_verifier(licence: Licence, verifier: User) -> None:
+    if not verifier.has_role(*VERIFIER_ROLES):
+        raise PermissionDenied("Only a coordinator or an admin may verify a licence.")
+    if licence.profile.user_id == verifier.id:
+        raise PermissionDenied("Nobody may verify their own licence; ask another coordinator.")
 
 
 def delete_licence(session: Session, licence: Licence) -> None:

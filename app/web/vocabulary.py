@@ -4,7 +4,9 @@ The codes and their English names live in app.vocabulary (shared with notificati
 """
 from __future__ import annotations
 
-from flask_babel import gettext
+from flask import g, has_request_context
+from flask_babel import get_locale, gettext
+from sqlalchemy import select
 
 from app.vocabulary import DISCIPLINE_NAMES, LABELS
 
@@ -17,11 +19,33 @@ def label(code) -> str:
     return gettext(found) if found is not None else str(code)
 
 
+def _stored_disciplines() -> dict[str, tuple[str, dict]]:
+    """code -> (English name, {locale: name}) as administrators keep them; read once per request."""
+    if not has_request_context():
+        return {}
+    if "stored_disciplines" not in g:
+        from app.extensions import db
+        from app.specialists.models import Discipline
+
+        rows = db.session.execute(select(Discipline.code, Discipline.name, Discipline.labels))
+        g.stored_disciplines = {code: (name, labels or {}) for code, name, labels in rows}
+    return g.stored_disciplines
+
+
 def discipline(code, stored_name: str | None = None) -> str:
-    found = DISCIPLINE_NAMES.get(str(code))
-    if found is not None:
+    """An administrator's name for the reader's language first; then the catalogues' translation of
+    a shipped name not renamed since; then the stored English name."""
+    code = str(code)
+    stored = _stored_disciplines().get(code)
+    if stored is not None:
+        locale = str(get_locale() or "en").split("_")[0]
+        if stored[1].get(locale):
+            return stored[1][locale]
+        stored_name = stored[0]
+    found = DISCIPLINE_NAMES.get(code)
+    if found is not None and (stored_name is None or stored_name == found):
         return gettext(found)
-    return gettext(str(stored_name)) if stored_name else gettext(str(code))
+    return gettext(str(stored_name)) if stored_name else gettext(code)
 
 
 def disciplines(codes) -> str:
