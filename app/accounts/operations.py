@@ -189,9 +189,11 @@ def validate_languages(languages) -> list[str]:
     return cleaned
 
 
-def create_organization(
-    session: Session, *, name: str, country: str, timezone: str, residency_region: str
-) -> Organization:
+def _clean_site(session: Session, *, name: str, country: str, timezone: str, residency_region: str,
+                keep: Organization | None = None) -> dict:
+    name = " ".join((name or "").split())
+    if not 2 <= len(name) <= 200:
+        raise InvalidInput("name", N_("must be 2 to 200 characters long"))
     country = (country or "").strip().upper()
     if country not in pytz.country_names:
         raise InvalidInput("country", f"{country!r} is not an ISO 3166-1 alpha-2 country code")
@@ -201,14 +203,34 @@ def create_organization(
         raise InvalidInput(
             "residency_region", "must be a short lower-case code such as 'cn' or 'eaeu'"
         )
-    if session.scalar(select(Organization).where(func.lower(Organization.name) == name.lower())):
+    clash = session.scalar(select(Organization).where(func.lower(Organization.name) == name.lower()))
+    if clash is not None and clash is not keep:
         raise Conflict(f"An organisation named {name!r} already exists.")
-    organization = Organization(
-        name=name.strip(), country=country, timezone=timezone, residency_region=region
-    )
+    return {"name": name, "country": country, "timezone": timezone, "residency_region": region}
+
+
+def create_organization(
+    session: Session, *, name: str, country: str, timezone: str, residency_region: str
+) -> Organization:
+    organization = Organization(**_clean_site(session, name=name, country=country, timezone=timezone,
+                                              residency_region=residency_region))
     session.add(organization)
     session.flush()
     return organization
+
+
+def update_organization(session: Session, organization: Organization, **values) -> dict:
+    """Change a site's name, country, zone or residency region; returns {field: {from, to}}.
+
+    A new residency region applies to what is stored from now on; moving data already stored is a
+    data-protection decision made outside Meridian (docs/security.md)."""
+    current = {name: getattr(organization, name) for name in ("name", "country", "timezone", "residency_region")}
+    cleaned = _clean_site(session, **{**current, **values}, keep=organization)
+    changes = {name: {"from": current[name], "to": value} for name, value in cleaned.items() if value != current[name]}
+    for name, change in changes.items():
+        setattr(organization, name, change["to"])
+    session.flush()
+    return changes
 
 
 def create_user(

@@ -4,6 +4,7 @@ from flask import Blueprint
 web = Blueprint("web", __name__)
 
 from app.web import (  # noqa: E402,F401
+    admin_views,
     agenda_views,
     case_audit_views,
     case_board_views,

@@ -40,6 +40,12 @@ def nav_links(user) -> list[NavLink]:
         links += [NavLink("web.coordinator_dashboard", _l("Dashboard")), NavLink("web.case_board", _l("Case board")),
                   NavLink("web.meetings_list", _l("Meetings")), NavLink("web.time_search", _l("Time search")),
                   NavLink("web.rota_grid", _l("Rotas"))]
+    # Running the network (app.web.admin_views): coordinators verify licences and onboard specialists too.
+    if user.has_role(*COORDINATING):
+        links += [NavLink("web.admin_licences", _l("Licence checks")), NavLink("web.admin_onboarding", _l("Onboarding"))]
+    if user.has_role("admin"):
+        links += [NavLink("web.admin_users", _l("People")), NavLink("web.admin_sites", _l("Sites")),
+                  NavLink("web.admin_disciplines", _l("Disciplines"))]
     return links
 
 

@@ -4,7 +4,7 @@ The codes and their English names live in app.vocabulary (shared with notificati
 """
 from __future__ import annotations
 
-from flask import g, has_request_context
+from flask import has_request_context, request
 from flask_babel import get_locale, gettext
 from sqlalchemy import select
 
@@ -19,17 +19,22 @@ def label(code) -> str:
     return gettext(found) if found is not None else str(code)
 
 
+_STORED_KEY = "meridian.stored_disciplines"
+
+
 def _stored_disciplines() -> dict[str, tuple[str, dict]]:
     """code -> (English name, {locale: name}) as administrators keep them; read once per request."""
     if not has_request_context():
         return {}
-    if "stored_disciplines" not in g:
+    # Kept on the request itself (an application context, and `g`, may outlive one request).
+    stored = request.environ.get(_STORED_KEY)
+    if stored is None:
         from app.extensions import db
         from app.specialists.models import Discipline
 
         rows = db.session.execute(select(Discipline.code, Discipline.name, Discipline.labels))
-        g.stored_disciplines = {code: (name, labels or {}) for code, name, labels in rows}
-    return g.stored_disciplines
+        stored = request.environ[_STORED_KEY] = {code: (name, labels or {}) for code, name, labels in rows}
+    return stored
 
 
 def discipline(code, stored_name: str | None = None) -> str:
