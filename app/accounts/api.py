@@ -238,3 +238,80 @@ def update_user(user_id: int, body: UserPatch):
     audit(db.session, "user.updated", actor=current_actor(), target_type="user",
           target_id=user.id, source_address=request.remote_addr, detail=detail)
     return ApiResponse(user_out(user))
+
+
+# --- administration: invitations, password resets, sites ------------------------------------------
+
+
+class InvitationIn(RequestBody):
+    email: EmailStr
+    name: str = Field(min_length=1, max_length=200)
+    organization_id: int
+    roles: list[RoleName] = Field(min_length=1)
+    languages: list[str] = []
+    display_timezone: str | None = None
+
+
+class PasswordLinkOut(ResponseBody):
+    user_id: int
+    purpose: Literal["invitation", "reset"]
+    expires_at: OutputInstant = Field(description="The link works once, until then; it is e-mailed, never returned")
+
+
+class OrganizationPatch(RequestBody):
+    name: str | None = Field(default=None, min_length=2, max_length=200)
+    country: str | None = Field(default=None, min_length=2, max_length=2)
+    timezone: str | None = None
+    residency_region: str | None = None
+
+
+def _link_lifetime() -> timedelta:
+    return timedelta(hours=current_app.config.get("PASSWORD_LINK_LIFETIME_HOURS", 72))
+
+
+@api.post("/users/invitations")
+@endpoint(summary="Invite someone: an account without a password, and an e-mail with a one-time link to set one",
+          roles={"admin"}, body=InvitationIn, response=PasswordLinkOut, status=201, tags=("users",))
+def invite_user(body: InvitationIn):
+    from app.accounts import password_links
+
+    organization = db.session.get(Organization, body.organization_id)
+    if organization is None:
+        raise InvalidInput("organization_id", f"no organisation has id {body.organization_id}")
+    user, link = password_links.invite_user(
+        db.session, email=body.email, name=body.name, organization=organization, roles=body.roles,
+        languages=body.languages, display_timezone=body.display_timezone, by=current_actor(), at=now_utc(),
+        lifetime=_link_lifetime())
+    audit(db.session, "user.invited", actor=current_actor(), target_type="user", target_id=user.id,
+          source_address=request.remote_addr, detail={"roles": sorted(user.roles), "link_id": link.id})
+    return {"user_id": user.id, "purpose": link.purpose, "expires_at": link.expires_at}
+
+
+@api.post("/users/<int:user_id>/password-reset")
+@endpoint(summary="Reset a password: the old one stops working and a one-time link to set a new one is e-mailed",
+          roles={"admin"}, response=PasswordLinkOut, status=201, tags=("users",))
+def reset_user_password(user_id: int):
+    from app.accounts import password_links
+
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user with id {user_id}.")
+    link = password_links.reset_password(db.session, user, by=current_actor(), at=now_utc(), lifetime=_link_lifetime())
+    audit(db.session, "user.password_reset", actor=current_actor(), target_type="user", target_id=user.id,
+          source_address=request.remote_addr, detail={"link_id": link.id})
+    return {"user_id": user.id, "purpose": link.purpose, "expires_at": link.expires_at}
+
+
+@api.patch("/organizations/<int:organization_id>")
+@endpoint(summary="Change an organisation's name, country, zone or residency region", roles={"admin"},
+          body=OrganizationPatch, response=OrganizationOut, tags=("organizations",))
+def update_organization(organization_id: int, body: OrganizationPatch):
+    organization = db.session.get(Organization, organization_id)
+    if organization is None:
+        raise NotFound(f"No organisation with id {organization_id}.")
+    values = {name: getattr(body, name) for name in body.model_fields_set if getattr(body, name) is not None}
+    changes = operations.update_organization(db.session, organization, **values)
+    if changes:
+        audit(db.session, "organization.updated", actor=current_actor(), target_type="organization",
+              target_id=organization.id, source_address=request.remote_addr, detail={"changes": changes})
+    return organization

@@ -469,3 +469,110 @@ def import_specialists(query: ImportQuery):
                 "created": [row.email for row in report.rows if row.action == "create"],
                 "updated": [row.email for row in report.rows if row.action == "update"]})
     return body
+
+
+# --- administration: the licence queue, verdicts with evidence, the discipline vocabulary ------------
+
+
+class LicenceQueueQuery(PageQuery):
+    queue: Literal["pending", "expiring", "expired"] = "pending"
+
+
+class LicenceQueueItem(LicenceOut):
+    user_id: int
+    name: str
+    verification_note: str | None
+    rejected_at: OutputInstant | None
+
+
+class VerdictIn(RequestBody):
+    note: str = Field(min_length=1, max_length=2000, description="What was checked, or why it is refused")
+
+
+class DisciplineAdminOut(ResponseBody):
+    code: str
+    name: str
+    labels: dict[str, str] = Field(description="The name in other languages, e.g. {\"zh\": \"...\"}")
+    retired: bool
+
+
+class DisciplineIn(RequestBody):
+    code: str = Field(min_length=3, max_length=40)
+    name: str = Field(min_length=1, max_length=120)
+    labels: dict[str, str] = {}
+
+
+class DisciplinePatch(RequestBody):
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    labels: dict[str, str] | None = None
+    retired: bool | None = None
+
+
+def _queue_item(licence: Licence, at: datetime) -> dict:
+    return {**licence_out(licence, at), "user_id": licence.profile.user_id, "name": licence.profile.user.name,
+            "verification_note": licence.verification_note, "rejected_at": licence.rejected_at}
+
+
+def _discipline_admin_out(discipline) -> dict:
+    return {"code": discipline.code, "name": discipline.name, "labels": dict(discipline.labels or {}),
+            "retired": discipline.is_retired}
+
+
+@api.get("/licences")
+@endpoint(summary="A licence verification queue (pending, expiring within 30 days, expired), soonest first",
+          roles={"coordinator", "admin"}, query=LicenceQueueQuery, response=LicenceQueueItem, many=True, tags=TAGS)
+def licence_queue(query: LicenceQueueQuery):
+    at = now_utc()
+    page = operations.licence_queue(db.session, query.queue, at=at, limit=query.limit, cursor=query.cursor)
+    return ApiResponse([_queue_item(licence, at) for licence in page.rows], headers=next_link(page))
+
+
+@api.post("/licences/<int:licence_id>/reject")
+@endpoint(summary="Refuse a licence the evidence does not support, saying why", roles={"coordinator", "admin"},
+          body=VerdictIn, response=LicenceQueueItem, tags=TAGS)
+def reject_licence(licence_id: int, body: VerdictIn):
+    licence = operations.get_licence(db.session, licence_id)
+    at = now_utc()
+    operations.reject_licence(db.session, licence, verifier=current_actor(), at=at, note=body.note)
+    _audit("licence.rejected", "licence", licence.id,
+           {"user_id": licence.profile.user_id, "jurisdiction": licence.jurisdiction, "note": licence.verification_note})
+    return _queue_item(licence, at)
+
+
+@api.post("/licences/<int:licence_id>/evidence")
+@endpoint(summary="Verify a licence with a note of the evidence checked", roles={"coordinator", "admin"},
+          body=VerdictIn, response=LicenceQueueItem, tags=TAGS)
+def verify_licence_with_evidence(licence_id: int, body: VerdictIn):
+    licence = operations.get_licence(db.session, licence_id)
+    at = now_utc()
+    operations.verify_licence(db.session, licence, verifier=current_actor(), at=at, note=body.note)
+    _audit("licence.verified", "licence", licence.id,
+           {"user_id": licence.profile.user_id, "jurisdiction": licence.jurisdiction,
+            "expires_on": licence.expires_on.isoformat(), "note": licence.verification_note})
+    return _queue_item(licence, at)
+
+
+@api.post("/disciplines")
+@endpoint(summary="Add a discipline to the vocabulary", roles={"admin"}, body=DisciplineIn,
+          response=DisciplineAdminOut, status=201, tags=TAGS)
+def add_discipline(body: DisciplineIn):
+    from app.specialists import disciplines
+
+    discipline = disciplines.add_discipline(db.session, code=body.code, name=body.name, labels=body.labels)
+    _audit("discipline.added", "discipline", discipline.code, {"name": discipline.name})
+    return _discipline_admin_out(discipline)
+
+
+@api.patch("/disciplines/<code>")
+@endpoint(summary="Rename, translate, retire or restore a discipline (its code never changes)", roles={"admin"},
+          body=DisciplinePatch, response=DisciplineAdminOut, tags=TAGS)
+def update_discipline(code: str, body: DisciplinePatch):
+    from app.specialists import disciplines
+
+    discipline = disciplines.get_discipline(db.session, code)
+    changes = disciplines.update_discipline(db.session, discipline, name=body.name, labels=body.labels)
+    if changes:
+        _audit("discipline.updated", "discipline", discipline.code, {"changes": changes})
+    if body.retired is not None and disciplines.set_retired(db.session, discipline, body.retired, at=now_utc()):
+        _audit("discipline.retired" if body.retired else "discipline.restored", "discipline", discipline.code)
+    return _discipline_admin_out(discipline)
