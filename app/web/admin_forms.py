@@ -56,13 +56,13 @@ class LicenceVerdictForm(FlaskForm):
 
 class DisciplineForm(FlaskForm):
     code = StringField(_l("Code (never changes, e.g. sarcoma-surgery)"), validators=[DataRequired(), Length(max=40)])
-    name = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     label_zh = StringField(_l("Name in Chinese"), validators=[Optional(), Length(max=120)])
     label_ru = StringField(_l("Name in Russian"), validators=[Optional(), Length(max=120)])
 
 
 class DisciplineEditForm(FlaskForm):
-    name = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     label_zh = StringField(_l("Name in Chinese"), validators=[Optional(), Length(max=120)])
     label_ru = StringField(_l("Name in Russian"), validators=[Optional(), Length(max=120)])
 
