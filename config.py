@@ -67,6 +67,8 @@ class Config:
     ROUTINE_TARGET_DAYS = int(os.environ.get("ROUTINE_TARGET_DAYS", 14))
 
     API_TOKEN_LIFETIME_HOURS = int(os.environ.get("API_TOKEN_LIFETIME_HOURS", 24 * 14))
+    # How long an invitation's or a password reset's one-time set-password link works.
+    PASSWORD_LINK_LIFETIME_HOURS = int(os.environ.get("PASSWORD_LINK_LIFETIME_HOURS", 72))
     # Rate limits (Flask-Limiter notation), kept in Redis when REDIS_URL is set. Failed sign-ins never
     # lock an account: after SIGN_IN_FREE_FAILURES from one address for one account, that pair waits
     # 1, 2, 4... seconds (at most SIGN_IN_MAX_DELAY_SECONDS) before its next try.

@@ -122,3 +122,53 @@ def register_cli(app):
             more = f" (and {len(breaks) - 5} more)" if len(breaks) > 5 else ""
             raise click.ClickException(f"audit trail broken: {shown}{more}")
         click.echo(f"audit trail intact: {checked} events checked")
+
+    @app.cli.command("onboard-specialists")
+    @click.argument("csv_file", type=click.File("rb"))
+    @click.option("--site", "site", required=True, help="The partner site's name or id.")
+    @click.option("--apply", "apply", is_flag=True, help="Write the rows (without it: a dry run).")
+    @with_appcontext
+    def onboard_specialists_command(csv_file, site: str, apply: bool):
+        """Onboard a partner site's specialists from a CSV file: one line per row (what it will do, or its
+        errors), then the totals. New people are sent a link to choose their password."""
+        from datetime import timedelta
+
+        from sqlalchemy import func, select
+
+        from app.accounts import password_links
+        from app.accounts.models import Organization
+        from app.audit.operations import record as audit
+        from app.errors import InvalidInput
+        from app.specialists import csv_import
+        from app.timekeeping import now_utc
+
+        organization = (db.session.get(Organization, int(site)) if site.isdigit() else
+                        db.session.scalar(select(Organization).where(func.lower(Organization.name) == site.lower())))
+        if organization is None:
+            raise click.ClickException(f"no site is named or numbered {site!r}")
+        at = now_utc()
+        try:
+            report = csv_import.import_specialists(db.session, organization, csv_file.read(), apply=apply, at=at)
+        except InvalidInput as error:
+            raise click.ClickException(f"{error.field}: {error.message}") from None
+        verb = {"create": "created" if report.applied else "will create",
+                "update": "updated" if report.applied else "will update", "unchanged": "unchanged", "error": "error"}
+        for row in report.rows:
+            detail = "; ".join(f"{e['field'] or 'row'}: {e['message']}" for e in row.errors) or ", ".join(row.changes)
+            click.echo(f"row {row.row} {row.email}: {verb[row.action]}" + (f" ({detail})" if detail else ""))
+        totals = report.totals
+        click.echo(f"{totals['rows']} rows: {totals['create']} create, {totals['update']} update, "
+                   f"{totals['unchanged']} unchanged, {totals['error']} with errors"
+                   + ("" if report.applied else " - nothing written" + (" (add --apply)" if not apply else "")))
+        if not report.applied:
+            db.session.rollback()
+            if apply:
+                raise click.ClickException("rows have errors; nothing was imported")
+            return
+        created = [row.email for row in report.rows if row.action == "create"]
+        lifetime = timedelta(hours=current_app.config["PASSWORD_LINK_LIFETIME_HOURS"])
+        password_links.invite_created(db.session, created, by=None, at=at, lifetime=lifetime)
+        audit(db.session, "specialists.imported", target_type="organization", target_id=organization.id,
+              detail={"totals": totals, "created": created, "via": "cli",
+                      "updated": [row.email for row in report.rows if row.action == "update"]})
+        db.session.commit()

@@ -136,3 +136,17 @@ def set_active(session: Session, user: User, active: bool, *, by: User) -> bool:
     session.flush()
     return True
 
+
+
+def invite_created(session: Session, emails, *, by: User | None, at: datetime,
+                   lifetime: timedelta = DEFAULT_LIFETIME) -> int:
+    """Send each account just created for `emails` (CSV onboarding) a link to choose a password."""
+    count = 0
+    for email in emails:
+        user = accounts.find_user_by_email(session, email)
+        if user is None:
+            continue
+        secret, record = issue_link(session, user, purpose="invitation", by=by, at=at, lifetime=lifetime)
+        send_link(session, user, secret, record)
+        count += 1
+    return count

@@ -447,7 +447,9 @@ def admin_onboarding():
                 status = 422
             else:
                 if report.applied:
-                    invited = _invite_onboarded(report)
+                    invited = password_links.invite_created(
+                        db.session, [row.email for row in report.rows if row.action == "create"],
+                        by=current_actor(), at=now_utc(), lifetime=_password_link_lifetime())
                     _audit("specialists.imported", "organization", organization.id,
                            {"totals": report.totals,
                             "created": [row.email for row in report.rows if row.action == "create"],
@@ -466,16 +468,3 @@ def admin_onboarding():
     return render_template("admin/onboarding.html", form=form, report=report,
                            columns=csv_import.COLUMNS), status
 
-
-def _invite_onboarded(report) -> int:
-    """Each specialist the file created gets a one-time link to choose their password."""
-    at, lifetime, count = now_utc(), _password_link_lifetime(), 0
-    for row in report.rows:
-        if row.action != "create":
-            continue
-        user = accounts.find_user_by_email(db.session, row.email)
-        secret, link = password_links.issue_link(db.session, user, purpose="invitation", by=current_actor(), at=at,
-                                                 lifetime=lifetime)
-        password_links.send_link(db.session, user, secret, link)
-        count += 1
-    return count

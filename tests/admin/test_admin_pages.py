@@ -164,3 +164,21 @@ def test_csv_onboarding_previews_row_by_row_then_applies(demo, sign_in, client, 
                                                      Notification.kind == "account.invitation"))
     empty = client.post("/admin/onboarding", data={"organization_id": str(site.id), "action": "preview"})
     assert empty.status_code == 422
+
+
+def test_the_onboarding_command_previews_then_applies(demo, app, session, tmp_path):
+    site = demo["coordinator"].organization
+    path = tmp_path / "partners.csv"
+    path.write_text(CSV, encoding="utf-8")
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["onboard-specialists", str(path), "--site", site.name])
+    assert dry.exit_code == 0, dry.output
+    assert "row 2 dr.sharma@example.org: will create" in dry.output and "nothing written (add --apply)" in dry.output
+    assert session.scalar(select(User).where(User.email == "dr.rai@example.org")) is None
+    applied = runner.invoke(args=["onboard-specialists", str(path), "--site", str(site.id), "--apply"])
+    assert applied.exit_code == 0, applied.output
+    assert "row 3 dr.rai@example.org: created" in applied.output
+    session.expire_all()
+    assert session.scalar(select(User).where(User.email == "dr.rai@example.org")).has_role("specialist")
+    unknown = runner.invoke(args=["onboard-specialists", str(path), "--site", "Atlantis General"])
+    assert unknown.exit_code != 0 and "no site" in unknown.output
