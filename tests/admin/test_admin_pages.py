@@ -120,6 +120,10 @@ def test_licences_are_verified_or_refused_with_evidence(demo, sign_in, client, s
     assert [event.detail["note"] for event in _audited(session, "licence.rejected")] == ["Number not found"]
     for queue in ("expiring", "expired", "nonsense"):
         assert client.get(f"/admin/licences?queue={queue}").status_code == 200
+    client.post("/logout")
+    sign_in(session.get(Licence, ids[1]).profile.user)  # the holder reads why
+    own = main_of(text(client.get("/me/licences")))
+    assert "refused" in own and "Number not found" in own
 
 
 def test_a_discipline_is_added_translated_and_retired(demo, sign_in, client, session):
