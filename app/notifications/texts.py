@@ -66,6 +66,9 @@ MESSAGES = {
                                N_("%(name)s, an administrator has reset your Meridian password. Open the link "
                                   "below to choose a new one, then sign in. The link works once, until "
                                   "%(expires_at)s.")),
+    "licence.rejected": (N_("Your licence %(number)s in %(country)s was not verified"),
+                         N_("The reason given: %(note)s. Correct the licence or record another so it can be "
+                            "checked again.")),
     "rota.cover.requested": (N_("%(requester)s asks for cover on the %(rota)s rota"),
                              N_("%(requester)s needs someone to take their on-call shift from %(shift_starts_at)s "
                                 "to %(shift_ends_at)s. Reason: %(reason)s")),

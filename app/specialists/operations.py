@@ -21,7 +21,7 @@ from app.meetings.models import BOOKING_STATES, Invitation, Meeting
 from app.paging import Page, after, decode_cursor, encode_cursor
 from app.scheduling import WEEKDAY_KEYS, RequestError, SpecialistSpec, parse_request
 from app.specialists.models import DateOverride, Discipline, Leave, Licence, SpecialistProfile
-from app.timekeeping import ensure_utc, local_midnight, to_local
+from app.timekeeping import ensure_utc, format_instant, local_midnight, to_local
 
 EDITOR_ROLES = ("coordinator", "admin")
 VERIFIER_ROLES = ("coordinator", "admin")
@@ -555,6 +555,12 @@ def reject_licence(session: Session, licence: Licence, *, verifier: User, at: da
     licence.rejected_at = ensure_utc(at)
     licence.verification_note = note
     session.flush()
+    from app.notifications.operations import notify
+
+    notify(session, user_id=licence.profile.user_id, kind="licence.rejected",
+           dedupe_key=f"licence-rejected:{licence.id}:{format_instant(ensure_utc(at))}",
+           params={"country": licence.jurisdiction, "number": licence.registration_number, "note": note},
+           link="/me/licences", at=at)
     return licence
 
 

@@ -5,9 +5,11 @@ from datetime import date, datetime, timedelta
 
 import pytest
 import pytz
+from sqlalchemy import select
 
 from app.errors import Conflict, InvalidInput
 from app.specialists import disciplines, operations
+from app.notifications.models import Notification
 from app.specialists.models import Discipline
 
 AT = pytz.utc.localize(datetime(2026, 3, 2, 9, 0))
@@ -72,6 +74,9 @@ def test_the_queue_sorts_licences_and_a_verdict_carries_its_evidence(session, ma
         operations.reject_licence(session, doubtful, verifier=coordinator, at=AT, note="  ")
     assert refused.value.field == "note"
     operations.reject_licence(session, doubtful, verifier=coordinator, at=AT, note="Number not on the register")
+    told = session.scalar(select(Notification).where(Notification.user_id == holder.id,
+                                                     Notification.kind == "licence.rejected"))
+    assert "D-1" in told.subject and "Number not on the register" in told.body
     assert queue("pending") == []
     assert operations.licence_status(doubtful, AT) == "unverified"
     with pytest.raises(InvalidInput):
