@@ -31,12 +31,12 @@ def test_the_admin_api_invites_resets_and_keeps_the_vocabulary(demo, client, ses
     bad = client.patch(f"/api/v1/organizations/{site_id}", headers=admin, json={"timezone": "Mars/Olympus"})
     assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "timezone"
 
-    added = client.post("/api/v1/disciplines", headers=admin, json={"code": "sarcoma-surgery", "name": "Sarcoma surgery",
+    added = client.post("/api/v1/disciplines", headers=admin, json={"code": "soft-tissue-surgery", "name": "Soft-tissue surgery",
                                                                     "labels": {"zh": "肉瘤外科"}})
     assert added.status_code == 201
-    retired = client.patch("/api/v1/disciplines/sarcoma-surgery", headers=admin, json={"retired": True})
+    retired = client.patch("/api/v1/disciplines/soft-tissue-surgery", headers=admin, json={"retired": True})
     assert retired.get_json()["retired"] is True
-    assert "sarcoma-surgery" not in [item["code"] for item in client.get("/api/v1/disciplines", headers=admin).get_json()]
+    assert "soft-tissue-surgery" not in [item["code"] for item in client.get("/api/v1/disciplines", headers=admin).get_json()]
 
     pending = client.get("/api/v1/licences?queue=pending", headers=admin).get_json()
     assert len(pending) >= 2

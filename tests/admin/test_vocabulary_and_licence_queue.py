@@ -16,11 +16,11 @@ AT = pytz.utc.localize(datetime(2026, 3, 2, 9, 0))
 
 
 def test_a_discipline_is_added_renamed_translated_and_retired_without_losing_data(session, make_user):
-    added = disciplines.add_discipline(session, code="sarcoma-surgery", name="Sarcoma surgery",
+    added = disciplines.add_discipline(session, code="bone-sarcoma-surgery", name="Bone sarcoma surgery",
                                        labels={"zh": "肉瘤外科", "ru": ""})
     assert added.labels == {"zh": "肉瘤外科"}
     with pytest.raises(Conflict):
-        disciplines.add_discipline(session, code="sarcoma-surgery", name="Other")
+        disciplines.add_discipline(session, code="bone-sarcoma-surgery", name="Other")
     with pytest.raises(InvalidInput) as refused:
         disciplines.add_discipline(session, code="Bad Code!", name="Bad")
     assert refused.value.field == "code"
@@ -28,21 +28,21 @@ def test_a_discipline_is_added_renamed_translated_and_retired_without_losing_dat
         disciplines.add_discipline(session, code="radiology-two", name="radiology")
     assert refused.value.field == "name"
 
-    changes = disciplines.update_discipline(session, added, name="Sarcoma and soft-tissue surgery",
+    changes = disciplines.update_discipline(session, added, name="Bone and joint sarcoma surgery",
                                             labels={"zh": "肉瘤外科", "ru": "Хирургия сарком"})
     assert set(changes) == {"name", "labels"}
 
     specialist = make_user("specialist")
-    operations.save_profile(session, specialist, {"disciplines": ["sarcoma-surgery"], "home_timezone": "UTC"})
+    operations.save_profile(session, specialist, {"disciplines": ["bone-sarcoma-surgery"], "home_timezone": "UTC"})
     assert disciplines.set_retired(session, added, True, at=AT) is True
-    assert "sarcoma-surgery" not in {d.code for d in operations.list_disciplines(session)}
-    assert "sarcoma-surgery" in {d.code for d in operations.list_disciplines(session, include_retired=True)}
-    assert "sarcoma-surgery" not in operations.discipline_codes(session, active_only=True)
+    assert "bone-sarcoma-surgery" not in {d.code for d in operations.list_disciplines(session)}
+    assert "bone-sarcoma-surgery" in {d.code for d in operations.list_disciplines(session, include_retired=True)}
+    assert "bone-sarcoma-surgery" not in operations.discipline_codes(session, active_only=True)
     # Existing data keeps it and stays editable.
-    profile, _ = operations.save_profile(session, specialist, {"disciplines": ["sarcoma-surgery"]})
-    assert profile.discipline_codes == ["sarcoma-surgery"]
+    profile, _ = operations.save_profile(session, specialist, {"disciplines": ["bone-sarcoma-surgery"]})
+    assert profile.discipline_codes == ["bone-sarcoma-surgery"]
     assert disciplines.set_retired(session, added, False, at=AT) is True
-    assert session.get(Discipline, "sarcoma-surgery").retired_at is None
+    assert session.get(Discipline, "bone-sarcoma-surgery").retired_at is None
 
 
 def _licence(session, user, *, expires_on: date, number: str):
