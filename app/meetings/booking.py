@@ -181,16 +181,21 @@ def _agenda_countries(session: Session, meeting: Meeting) -> set[str]:
 def fill_seats(session: Session, meeting: Meeting, *, at: datetime) -> list[Invitation]:
     """Invite people for every seat not yet held: on call first, then core members, then deputies,
     then anyone eligible (least loaded first). Only people free, licensed and inside their working
-    hours at the meeting's time are invited; nobody who declined is asked again."""
+    hours at the meeting's time are invited; nobody who declined is asked again. On a board whose
+    coordinators replace declines by hand, a seat someone declined is left to them."""
     if meeting.status != "scheduled" or meeting.starts_at <= at:
         return []
     added = []
+    automatic = replaces_declines_automatically(session, meeting)
     for discipline, count in sorted(required_seats(session, meeting).items()):
         holding = [i for i in seat_invitations(meeting)
                    if i.discipline_code == discipline and i.status in BOOKING_STATES]
         needed = count - len(holding)
         if needed <= 0:
             continue
+        if not automatic and any(i.discipline_code == discipline and i.status == "declined"
+                                 for i in seat_invitations(meeting)):
+            continue  # the board's coordinators replace a decline themselves
         for user_id in candidates_for_seat(session, meeting, discipline, at=at):
             if needed == 0:
                 break

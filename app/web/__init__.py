@@ -5,12 +5,15 @@ web = Blueprint("web", __name__)
 
 from app.web import (  # noqa: E402,F401
     agenda_views,
+    board_views,
     case_audit_views,
     case_board_views,
     coordinator_views,
+    directory_views,
     inbox_views,
     layout,
     meeting_views,
+    meeting_admin_views,
     referrer_views,
     specialist_views,
     views,
