@@ -97,6 +97,8 @@ def read_quorum(errors: dict) -> tuple[list[dict], list[int]]:
 def read_members(errors: dict) -> tuple[list[dict], list[int]]:
     items, numbers = [], []
     for number, values in posted_rows("member", ("user", "role", "discipline")):
+        if not values["user"]:
+            continue  # a row without a person is empty (its role select always holds a value)
         user_id = parse_id(values["user"])
         if user_id is None:
             errors[f"member-{number}-user"] = gettext("Choose a person.")
