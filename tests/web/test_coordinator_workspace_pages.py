@@ -197,3 +197,34 @@ def test_specialists_and_referrers_do_not_see_the_workspace(demo, sign_in, clien
     for url in ("/coordinator/boards", "/coordinator/boards/new", "/coordinator/specialists",
                 "/coordinator/meetings/new"):
         assert client.get(url).status_code == 403, url
+
+
+@pytest.mark.parametrize("language", ["zh", "ru"])
+def test_the_workspace_pages_speak_the_readers_language(demo, sign_in, client, session, language):
+    from app.boards.models import BoardMember
+    from tests.web.test_pages_in_each_language import (ISO_INSTANT, MONTHS_AND_WEEKDAYS, WORD, catalogue_words,
+                                                       data_words, reader_text)
+
+    english, kept = catalogue_words(language)
+    known_data = data_words(session)
+    person = demo["coordinator"]
+    person.locale = language
+    session.commit()
+    sign_in(person)
+    board_id = session.scalar(select(BoardMember.board_id).where(BoardMember.user_id == person.id,
+                                                                 BoardMember.role == "coordinator"))
+    meeting, _ = thoracic_meeting_with_a_decline(session, demo)
+    leftovers = {}
+    for path in ("/coordinator/boards", "/coordinator/boards/new", f"/coordinator/boards/{board_id}",
+                 "/coordinator/meetings/new", f"/coordinator/meetings/{meeting.id}/invitations",
+                 "/coordinator/specialists", f"/coordinator/specialists/{demo['radiologist.kolkata'].id}"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        reader = reader_text(text(response))
+        words = {w.lower() for w in WORD.findall(reader)}
+        found = sorted((words & english) - kept - known_data)
+        found += sorted(set(MONTHS_AND_WEEKDAYS.findall(reader)) - {w.capitalize() for w in known_data})
+        found += ISO_INSTANT.findall(reader)
+        if found:
+            leftovers[path] = found
+    assert not leftovers, leftovers
