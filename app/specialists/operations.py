@@ -305,7 +305,7 @@ def find_specialists(session: Session, *, at: datetime, discipline: str | None =
                  .where(User.is_active.is_(True), User.role_grants.any(UserRole.role == "specialist"))
                  .options(selectinload(SpecialistProfile.disciplines),
                           selectinload(SpecialistProfile.licences),
-                          selectinload(SpecialistProfile.user))
+                          selectinload(SpecialistProfile.user).selectinload(User.organization))
                  .order_by(*order))
     if discipline is not None:
         code = discipline.strip().lower()

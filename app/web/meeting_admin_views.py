@@ -118,14 +118,16 @@ def render_invitations(meeting: Meeting, *, invite_form=None, move_form=None, ca
         local = to_local(meeting.starts_at, user.timezone)
         move_form.date.data, move_form.start_time.data = local.date(), local.strftime("%H:%M")
         move_form.duration_minutes.data = int((meeting.ends_at - meeting.starts_at).total_seconds() // 60)
-    holders = {(i.discipline_code, i.role) for i in meeting.invitations if i.status in BOOKING_STATES}
+    # Everyone invited with their person in one query (not one per row).
+    db.session.scalars(select(Invitation).where(Invitation.meeting_id == meeting.id)
+                       .options(selectinload(Invitation.user))).all()
     rows = [{"invitation": i,
              "replaceable": (_open(meeting, at) and i.role == "seat" and i.status in ("declined", "withdrawn")),
              "withdrawable": _open(meeting, at) and i.status in BOOKING_STATES}
             for i in sorted(meeting.invitations, key=lambda i: (i.status not in ("declined",), i.id))]
     board = db.session.get(Board, meeting.board_id) if meeting.board_id else None
     return render_template("coordinator/meeting_invitations.html", user=user, zone=user.timezone, meeting=meeting,
-                           board=board, rows=rows, open=_open(meeting, at), holders=holders,
+                           board=board, rows=rows, open=_open(meeting, at),
                            automatic=booking.replaces_declines_automatically(db.session, meeting),
                            invite_form=invite_form or _invite_form(meeting), move_form=move_form,
                            cancel_form=cancel_form or CancelMeetingForm(formdata=None),

@@ -228,3 +228,14 @@ def test_the_workspace_pages_speak_the_readers_language(demo, sign_in, client, s
         if found:
             leftovers[path] = found
     assert not leftovers, leftovers
+
+
+@pytest.mark.parametrize("path", [
+    "/coordinator/boards/99999999999999999999", "/coordinator/meetings/99999999999999999999/invitations",
+    "/coordinator/specialists/99999999999999999999", "/coordinator/boards?after=%FF%00",
+    "/coordinator/specialists?discipline=nonsense&country=%00", "/coordinator/meetings/1/invitations/99999999999999999999/replace",
+])
+def test_typed_addresses_answer_4xx_never_5xx(demo, sign_in, client, path):
+    sign_in(demo["coordinator"])
+    response = client.post(path) if path.endswith("/replace") else client.get(path)
+    assert 400 <= response.status_code < 500, (path, response.status_code)

@@ -142,4 +142,14 @@ def test_coordinator_runs_a_board_and_a_meeting_from_the_pages(browser, live_ser
     expect(page.locator("main")).to_contain_text("Your time")
     check_axe(page, problems)
     screenshot("coordinator-specialist-profile")
+    # Phone width: nothing in the page's content runs past the screen (wide tables scroll in their box).
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/coordinator/boards", "/coordinator/boards/new", "/coordinator/meetings/new", invitations_url,
+                 "/coordinator/specialists", page.url):
+        page.goto(path)
+        sticking_out = page.evaluate("""() => Array.from(document.querySelectorAll('main *'))
+            .filter(e => !e.closest('.table-scroll') && e.getBoundingClientRect().right > window.innerWidth + 1)
+            .map(e => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className).slice(0, 5)""")
+        if sticking_out:
+            problems.append(f"{path} at 390 px: {sticking_out}")
     assert not problems, "\n".join(problems)
