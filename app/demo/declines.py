@@ -15,8 +15,8 @@ NOTE = "Teaching a course in Singapore that week; Dr Shrestha in Kathmandu could
 
 
 def seed_declined_invitation(session, at: datetime) -> Invitation | None:
-    """Decline one pending seat of the board's second coming meeting (the first, if it is the only one
-    with seats), with a note; the coordinators are told of it as they would be."""
+    """Decline, with a note, one pending seat that someone else could take, on the board's second coming
+    meeting (else the first); the coordinators are told of it as they would be."""
     board = session.scalar(select(Board).where(Board.name == BOARD))
     if board is None:
         return None
@@ -24,10 +24,10 @@ def seed_declined_invitation(session, at: datetime) -> Invitation | None:
     meetings = session.scalars(select(Meeting).where(Meeting.board_id == board.id, Meeting.status == "scheduled",
                                                      Meeting.starts_at > at).order_by(Meeting.starts_at)).all()
     for meeting in meetings[1:] + meetings[:1]:
-        pending = [i for i in meeting.invitations if i.role == "seat" and i.status == "pending"]
-        if pending:
-            invitation = pending[-1]
-            booking.respond(session, invitation, invitation.user, "declined", at=at, note=NOTE)
-            return invitation
+        for invitation in reversed([i for i in meeting.invitations if i.role == "seat" and i.status == "pending"]):
+            # A seat someone else could take, so the coordinator's one click finds a replacement.
+            if booking.candidates_for_seat(session, meeting, invitation.discipline_code, at=at):
+                booking.respond(session, invitation, invitation.user, "declined", at=at, note=NOTE)
+                return invitation
     session.flush()
     return None

@@ -105,7 +105,7 @@ def test_the_coordinator_sees_every_answer_with_its_note_and_replaces_a_decline_
                            data={"csrf_token": csrf_of(html)})
     assert replaced.status_code == 302
     after = text(client.get(replaced.headers["Location"]))
-    assert "in place of" in after
+    assert f"seat in place of {declined.user.name}" in after
     session.expire_all()
     seat = [i for i in meeting.invitations if i.discipline_code == declined.discipline_code and i.status == "pending"]
     assert seat and seat[-1].user_id != declined.user_id
