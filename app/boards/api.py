@@ -25,6 +25,9 @@ TAGS = ("boards",)
 EDITORS = set(operations.EDITOR_ROLES)
 MAX_MEETING_WINDOW = timedelta(days=366)
 MemberRole = Literal["core", "deputy", "coordinator", "observer"]
+ReplaceDeclines = Literal["automatic", "manual"]
+REPLACE_DECLINES_HELP = ("automatic: a declined seat goes to the next eligible person at once; "
+                         "manual: the coordinators are told and replace it themselves")
 
 # --- bodies and answers -------------------------------------------------------------------------
 
@@ -54,6 +57,7 @@ class BoardIn(RequestBody):
     cases_per_meeting: int = 12
     minutes_per_case: int = 10
     agenda_cutoff_hours: int = Field(default=24, description="Agenda closes this many hours before the start")
+    replace_declines: ReplaceDeclines = Field(default="automatic", description=REPLACE_DECLINES_HELP)
     quorum: list[QuorumItemIn]
     members: list[BoardMemberIn] = []
 
@@ -69,6 +73,7 @@ class BoardPatch(RequestBody):
     cases_per_meeting: int | None = None
     minutes_per_case: int | None = None
     agenda_cutoff_hours: int | None = None
+    replace_declines: ReplaceDeclines | None = Field(default=None, description=REPLACE_DECLINES_HELP)
     is_active: bool | None = None
     quorum: list[QuorumItemIn] | None = None
 
@@ -113,6 +118,7 @@ class BoardOut(ResponseBody):
     cases_per_meeting: int
     minutes_per_case: int
     agenda_cutoff_hours: int
+    replace_declines: ReplaceDeclines
     is_active: bool
     quorum: list[QuorumItemOut]
     members: list[BoardMemberOut]
@@ -201,7 +207,8 @@ def board_out(board: Board, at: datetime) -> dict:
         "schedule": describe(board.weekday, board.start_time, board.timezone, board.interval_weeks,
                              board.duration_minutes),
         "cases_per_meeting": board.cases_per_meeting, "minutes_per_case": board.minutes_per_case,
-        "agenda_cutoff_hours": board.agenda_cutoff_hours, "is_active": board.is_active,
+        "agenda_cutoff_hours": board.agenda_cutoff_hours, "replace_declines": board.replace_declines,
+        "is_active": board.is_active,
         "quorum": [{"discipline": row.discipline_code, "count": row.count} 
                    for row in sorted(board.quorum, key=lambda row: row.discipline_code)],
         "members": [{"user_id": member.user_id, "name": member.user.name, "role": member.role,

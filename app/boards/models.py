@@ -11,6 +11,9 @@ from app.db import Base, UTCDateTime
 from app.timekeeping import now_utc
 
 MEMBER_ROLES = ("core", "deputy", "coordinator", "observer")
+# What happens when someone declines a seat: the next eligible person is invited at once, or the
+# board's coordinators are told and replace them by hand.
+REPLACE_DECLINES = ("automatic", "manual")
 
 
 class Board(Base):
@@ -24,6 +27,7 @@ class Board(Base):
         CheckConstraint("duration_minutes > 0 AND cases_per_meeting > 0 AND minutes_per_case > 0",
                         name="positive_sizes"),
         CheckConstraint("agenda_cutoff_hours >= 0", name="cutoff_non_negative"),
+        CheckConstraint("replace_declines IN ('automatic', 'manual')", name="replace_declines_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,6 +43,7 @@ class Board(Base):
     cases_per_meeting: Mapped[int] = mapped_column(Integer, default=12)
     minutes_per_case: Mapped[int] = mapped_column(Integer, default=10)
     agenda_cutoff_hours: Mapped[int] = mapped_column(Integer, default=24)
+    replace_declines: Mapped[str] = mapped_column(String(20), default="automatic", server_default="automatic")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 

@@ -17,7 +17,7 @@ from app.accounts.operations import checked_zone
 from app.audit.models import AuditEvent
 from app.audit.operations import record as audit
 from app.boards import recurrence
-from app.boards.models import MEMBER_ROLES, Board, BoardMember, QuorumRequirement
+from app.boards.models import MEMBER_ROLES, REPLACE_DECLINES, Board, BoardMember, QuorumRequirement
 from app.db import get_or_not_found
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.meetings.models import Invitation, Meeting
@@ -194,6 +194,12 @@ def clean_interval(value) -> int:
     return value
 
 
+def clean_replace_declines(value) -> str:
+    if value not in REPLACE_DECLINES:
+        raise InvalidInput("replace_declines", f"must be one of {list(REPLACE_DECLINES)}")
+    return value
+
+
 def clean_quorum(items, known: set[str], field: str = "quorum") -> dict[str, int]:
     """[{"discipline": code, "count": n}, ...] as {code: n}; at least one discipline."""
     if not isinstance(items, list | tuple) or not items:
@@ -318,7 +324,7 @@ def create_board(session: Session, *, at: datetime, name, weekday, start_time, q
                  anchor_date: date | None = None, cases_per_meeting=DEFAULTS["cases_per_meeting"],
                  minutes_per_case=DEFAULTS["minutes_per_case"],
                  agenda_cutoff_hours=DEFAULTS["agenda_cutoff_hours"], members=None,
-                 creator: User | None = None) -> Board:
+                 replace_declines="automatic", creator: User | None = None) -> Board:
     """A new active board. The zone defaults to the host organisation's (which defaults to the
     creator's); the anchor date to the first meeting day from today in that zone. A coordinator who
     creates a board without naming any coordinator becomes its coordinator."""
@@ -340,6 +346,7 @@ def create_board(session: Session, *, at: datetime, name, weekday, start_time, q
         "cases_per_meeting": _whole("cases_per_meeting", cases_per_meeting),
         "minutes_per_case": _whole("minutes_per_case", minutes_per_case),
         "agenda_cutoff_hours": _whole("agenda_cutoff_hours", agenda_cutoff_hours),
+        "replace_declines": clean_replace_declines(replace_declines),
     }
     values["anchor_date"] = (anchor_date if anchor_date is not None
                              else _default_anchor(at, values["timezone"], values["weekday"]))
@@ -364,7 +371,7 @@ def create_board(session: Session, *, at: datetime, name, weekday, start_time, q
 def _current(board: Board) -> dict:
     return {name: getattr(board, name) for name in (
         "name", "timezone", "weekday", "start_time", "duration_minutes", "interval_weeks", "anchor_date",
-        "cases_per_meeting", "minutes_per_case", "agenda_cutoff_hours", "is_active")}
+        "cases_per_meeting", "minutes_per_case", "agenda_cutoff_hours", "replace_declines", "is_active")}
 
 
 def _plain(value):
@@ -401,6 +408,8 @@ def update_board(session: Session, board: Board, changes: dict) -> dict:
     for name in LIMITS:
         if name in given:
             values[name] = _whole(name, changes[name])
+    if "replace_declines" in given:
+        values["replace_declines"] = clean_replace_declines(changes["replace_declines"])
     if "is_active" in given:
         if not isinstance(changes["is_active"], bool):
             raise InvalidInput("is_active", "must be true or false")
@@ -526,16 +535,18 @@ def sync_board_meetings(session: Session, board: Board, at: datetime, *,
       passed, or whose board is inactive is cancelled (sequence raised; open invitations withdrawn).
     * A meeting this function cancelled whose date is back on the rule is scheduled again; one a
       person cancelled stays cancelled.
-    Meetings that started, finished or are in progress are never touched.
+    Meetings that started, finished or are in progress are never touched, nor ad-hoc meetings, nor
+    a meeting a person moved (`rescheduled_by_id`): it keeps its date's place in the series.
     """
     at = ensure_utc(at)
     result = SyncResult()
     earliest_date = to_local(at, board.timezone).date() - timedelta(days=2)
     known = {meeting.occurrence_date: meeting for meeting in session.scalars(
-        select(Meeting).where(Meeting.board_id == board.id,
+        select(Meeting).where(Meeting.board_id == board.id, Meeting.occurrence_date.is_not(None),
                               or_(Meeting.occurrence_date >= earliest_date, Meeting.starts_at > at)))}
     for meeting in sorted(known.values(), key=lambda m: m.occurrence_date):
-        if meeting.status != "scheduled" or ensure_utc(meeting.starts_at) <= at:
+        if (meeting.status != "scheduled" or ensure_utc(meeting.starts_at) <= at
+                or meeting.rescheduled_by_id is not None):
             continue
         occurrence = board_occurrence_on(board, meeting.occurrence_date) if board.is_active else None
         if not board.is_active:

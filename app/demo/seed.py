@@ -14,6 +14,7 @@ from app.cases.workflow import transition
 from app.demo.boards import seed_boards
 from app.demo.cases import seed_cases
 from app.demo.licence_checks import seed_licence_checks
+from app.demo.declines import seed_declined_invitation
 from app.demo.network import DemoLogin, seed_network
 from app.demo.outcomes import seed_outcomes
 from app.demo.rotas import seed_rotas
@@ -38,6 +39,7 @@ def seed_demo(session: Session, password: str, at: datetime | None = None) -> li
     # What the scheduler would do first: agendas filled and seats invited.
     fill_agendas(session, at)
     send_invitations(session, at)
+    seed_declined_invitation(session, at)
     _show_remaining_states(session, at)
     return logins
 

@@ -1,6 +1,7 @@
 """API: search for a meeting time; invitations, answers, cancellation, agenda and preparation lists."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Literal
 
 from flask import request
@@ -123,6 +124,8 @@ class InvitationOut(ResponseBody):
     status: str
     local_start: str
     timezone: str
+    note: str | None = Field(default=None, description="What the invitee wrote with their answer")
+    responded_at: OutputInstant | None = None
 
 
 def invitation_out(invitation: Invitation) -> dict:
@@ -130,7 +133,7 @@ def invitation_out(invitation: Invitation) -> dict:
     return {"id": invitation.id, "meeting_id": invitation.meeting_id, "user_id": user.id, "name": user.name,
             "role": invitation.role, "discipline": invitation.discipline_code, "status": invitation.status,
             "local_start": to_local(invitation.meeting.starts_at, user.timezone).isoformat(),
-            "timezone": user.timezone}
+            "timezone": user.timezone, "note": invitation.note, "responded_at": invitation.responded_at}
 
 
 class InviteIn(RequestBody):
@@ -160,6 +163,112 @@ def invite_to_meeting(meeting_id: int, body: InviteIn):
 def fill_meeting_seats(meeting_id: int):
     meeting = coordinated_meeting(meeting_id)
     return [invitation_out(i) for i in booking.fill_seats(db.session, meeting, at=now_utc())]
+
+
+@api.get("/meetings/<int:meeting_id>/invitations")
+@endpoint(summary="Everyone invited to a meeting, with each answer and its note", response=InvitationOut, many=True,
+          roles={"coordinator", "admin"}, tags=("meetings",))
+def meeting_invitations(meeting_id: int):
+    return [invitation_out(i) for i in coordinated_meeting(meeting_id).invitations]
+
+
+def coordinated_invitation(invitation_id: int) -> Invitation:
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None:
+        raise NotFound(f"No invitation with id {invitation_id}.")
+    coordinated_meeting(invitation.meeting_id)
+    return invitation
+
+
+@api.post("/invitations/<int:invitation_id>/withdraw")
+@endpoint(summary="Withdraw an invitation (the invitee is told)", response=InvitationOut,
+          roles={"coordinator", "admin"}, tags=("meetings",))
+def withdraw(invitation_id: int):
+    invitation = coordinated_invitation(invitation_id)
+    booking.withdraw_invitation(db.session, invitation, at=now_utc())
+    audit(db.session, "meeting.invitation_withdrawn", actor=current_actor(), target_type="meeting",
+          target_id=invitation.meeting_id, source_address=request.remote_addr,
+          detail={"user_id": invitation.user_id, "invitation_id": invitation.id})
+    return invitation_out(invitation)
+
+
+@api.post("/invitations/<int:invitation_id>/replace")
+@endpoint(summary="Give a declined seat to the next eligible person (409 when nobody is left)",
+          response=InvitationOut, status=201, roles={"coordinator", "admin"}, tags=("meetings",))
+def replace_declined(invitation_id: int):
+    invitation = coordinated_invitation(invitation_id)
+    added = booking.invite_next_eligible(db.session, invitation, at=now_utc())
+    audit(db.session, "meeting.invited", actor=current_actor(), target_type="meeting", target_id=added.meeting_id,
+          source_address=request.remote_addr,
+          detail={"user_id": added.user_id, "role": added.role, "replacing_invitation_id": invitation.id})
+    return invitation_out(added)
+
+
+class MeetingIn(RequestBody):
+    title: str = Field(min_length=1, max_length=200)
+    starts_at: Instant
+    duration_minutes: int = Field(ge=15, le=720)
+    board_id: int | None = Field(default=None, description="A board you run; default: none")
+    host_timezone: str | None = Field(default=None, description="Default: the board's zone, else yours")
+
+
+class MeetingCreatedOut(ResponseBody):
+    id: int
+    title: str
+    board_id: int | None
+    starts_at: OutputInstant
+    ends_at: OutputInstant
+    host_timezone: str
+    status: str
+    sequence: int
+
+
+def meeting_created_out(meeting: Meeting) -> dict:
+    return {"id": meeting.id, "title": meeting.title, "board_id": meeting.board_id, "starts_at": meeting.starts_at,
+            "ends_at": meeting.ends_at, "host_timezone": meeting.host_timezone, "status": meeting.status,
+            "sequence": meeting.sequence}
+
+
+@api.post("/meetings")
+@endpoint(summary="Create an ad-hoc meeting (you chair it; invite people next)", body=MeetingIn,
+          response=MeetingCreatedOut, status=201, roles={"coordinator", "admin"}, tags=("meetings",))
+def create_meeting(body: MeetingIn):
+    from app.accounts.operations import checked_zone
+    from app.boards.operations import get_board, require_board_manager
+
+    actor = current_actor()
+    board = None
+    if body.board_id is not None:
+        board = get_board(db.session, body.board_id)
+        require_board_manager(actor, board)
+    zone = checked_zone("host_timezone", body.host_timezone) or (board.timezone if board else actor.timezone)
+    meeting = booking.create_meeting(db.session, title=body.title, starts_at=body.starts_at,
+                                     ends_at=body.starts_at + timedelta(minutes=body.duration_minutes),
+                                     host_timezone=zone, at=now_utc(), created_by=actor,
+                                     board_id=board.id if board else None)
+    audit(db.session, "meeting.created", actor=actor, target_type="meeting", target_id=meeting.id,
+          source_address=request.remote_addr, detail={"board_id": meeting.board_id, "kind": "adhoc"})
+    return meeting_created_out(meeting)
+
+
+class RescheduleIn(RequestBody):
+    starts_at: Instant
+    duration_minutes: int | None = Field(default=None, ge=15, le=720, description="Default: as it was")
+
+
+@api.post("/meetings/<int:meeting_id>/reschedule")
+@endpoint(summary="Move a meeting; everyone booked is asked again and told in their own time (409 names a clash)",
+          body=RescheduleIn, response=MeetingCreatedOut, roles={"coordinator", "admin"}, tags=("meetings",))
+def reschedule(meeting_id: int, body: RescheduleIn):
+    meeting = coordinated_meeting(meeting_id)
+    minutes = body.duration_minutes or int((meeting.ends_at - meeting.starts_at).total_seconds() // 60)
+    previous = meeting.starts_at
+    booking.reschedule_meeting(db.session, meeting, starts_at=body.starts_at,
+                               ends_at=body.starts_at + timedelta(minutes=minutes), at=now_utc(), by=current_actor())
+    audit(db.session, "meeting.rescheduled", actor=current_actor(), target_type="meeting", target_id=meeting.id,
+          source_address=request.remote_addr,
+          detail={"from": previous.isoformat(), "to": meeting.starts_at.isoformat(), "sequence": meeting.sequence})
+    return meeting_created_out(meeting)
 
 
 class QuorumOut(ResponseBody):

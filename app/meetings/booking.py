@@ -12,14 +12,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from app.accounts.models import User
-from app.boards.models import BoardMember
+from app.accounts.models import Organization, User
+from app.boards.models import Board, BoardMember
 from app.boards.quorum import meeting_quorum, required_seats
 from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.live.publish import publish
-from app.meetings.models import BOOKING_STATES, Invitation, Meeting
+from app.cases.models import Case
+from app.meetings.models import BOOKING_STATES, AgendaItem, Invitation, Meeting
 from app.meetings.search import eligible_for_seat
 from app.notifications.operations import notify
 from app.rotas.operations import on_call_user_ids
@@ -147,27 +148,55 @@ def _members(session: Session, board_id: int | None, role: str, discipline: str)
         BoardMember.discipline_code == discipline).order_by(BoardMember.id)))
 
 
+def candidates_for_seat(session: Session, meeting: Meeting, discipline: str, *, at: datetime) -> list[int]:
+    """Who may be asked to take a `discipline` seat of `meeting`, best first: on call, then core
+    members, then deputies, then anyone else eligible (least loaded first). Eligible: holds the
+    discipline, a licence valid in every country of the agenda's cases (any valid licence for an
+    empty agenda), free inside their working hours, not on leave, not booked; never anyone already
+    asked to this meeting (a person who declined is not asked again)."""
+    asked = {i.user_id for i in meeting.invitations}
+    eligible = eligible_for_seat(session, discipline, meeting.starts_at, meeting.ends_at, at=at,
+                                 exclude_user_ids=asked)
+    countries = _agenda_countries(session, meeting)
+    if countries and eligible:
+        licensed = {profile.user_id for profile in session.scalars(
+            select(SpecialistProfile).where(SpecialistProfile.user_id.in_(eligible))
+            .options(selectinload(SpecialistProfile.licences)))
+            if countries <= profile.valid_licence_countries(at)}
+        eligible = [user_id for user_id in eligible if user_id in licensed]
+    preferred = (on_call_user_ids(session, discipline, meeting.starts_at, board_id=meeting.board_id)
+                 + _members(session, meeting.board_id, "core", discipline)
+                 + _members(session, meeting.board_id, "deputy", discipline))
+    return list(dict.fromkeys([u for u in preferred if u in eligible] + eligible))
+
+
+def _agenda_countries(session: Session, meeting: Meeting) -> set[str]:
+    """The countries a seat holder must be licensed in: those of the sites whose cases are listed."""
+    return set(session.scalars(
+        select(Organization.country).join(Case, Case.organization_id == Organization.id)
+        .join(AgendaItem, AgendaItem.case_id == Case.id)
+        .where(AgendaItem.meeting_id == meeting.id, AgendaItem.status != "removed")))
+
+
 def fill_seats(session: Session, meeting: Meeting, *, at: datetime) -> list[Invitation]:
     """Invite people for every seat not yet held: on call first, then core members, then deputies,
     then anyone eligible (least loaded first). Only people free, licensed and inside their working
-    hours at the meeting's time are invited; nobody who declined is asked again."""
+    hours at the meeting's time are invited; nobody who declined is asked again. On a board whose
+    coordinators replace declines by hand, a seat someone declined is left to them."""
     if meeting.status != "scheduled" or meeting.starts_at <= at:
         return []
     added = []
+    automatic = replaces_declines_automatically(session, meeting)
     for discipline, count in sorted(required_seats(session, meeting).items()):
         holding = [i for i in seat_invitations(meeting)
                    if i.discipline_code == discipline and i.status in BOOKING_STATES]
         needed = count - len(holding)
         if needed <= 0:
             continue
-        asked = {i.user_id for i in meeting.invitations}
-        eligible = eligible_for_seat(session, discipline, meeting.starts_at, meeting.ends_at, at=at,
-                                     exclude_user_ids=asked)
-        preferred = (on_call_user_ids(session, discipline, meeting.starts_at, board_id=meeting.board_id)
-                     + _members(session, meeting.board_id, "core", discipline)
-                     + _members(session, meeting.board_id, "deputy", discipline))
-        order = list(dict.fromkeys([u for u in preferred if u in eligible] + eligible))
-        for user_id in order:
+        if not automatic and any(i.discipline_code == discipline and i.status == "declined"
+                                 for i in seat_invitations(meeting)):
+            continue  # the board's coordinators replace a decline themselves
+        for user_id in candidates_for_seat(session, meeting, discipline, at=at):
             if needed == 0:
                 break
             try:
@@ -198,9 +227,149 @@ def respond(session: Session, invitation: Invitation, user: User, answer: str, *
              "discipline": invitation.discipline_code})
     publish(session, f"meeting:{meeting.id}", "quorum.changed",
             {"meeting_id": meeting.id, "state": meeting_quorum(session, meeting).state})
-    if answer == "declined" and invitation.role == "seat":
-        return fill_seats(session, meeting, at=at)
+    if answer == "declined":
+        _tell_coordinators_of_decline(session, invitation, at=at)
+        if invitation.role == "seat" and replaces_declines_automatically(session, meeting):
+            return fill_seats(session, meeting, at=at)
     return []
+
+
+def replaces_declines_automatically(session: Session, meeting: Meeting) -> bool:
+    """The board's rule; a meeting of no board replaces at once (nobody else would)."""
+    board = session.get(Board, meeting.board_id) if meeting.board_id else None
+    return board is None or board.replace_declines == "automatic"
+
+
+def meeting_coordinator_ids(session: Session, meeting: Meeting) -> list[int]:
+    """Who runs a meeting day to day: its board's coordinators, else whoever booked or chairs it."""
+    ids = list(session.scalars(select(BoardMember.user_id).where(
+        BoardMember.board_id == meeting.board_id, BoardMember.role == "coordinator").order_by(BoardMember.id))
+        ) if meeting.board_id else []
+    return list(dict.fromkeys(ids or [i for i in (meeting.created_by_id, meeting.chair_id) if i is not None]))
+
+
+def _tell_coordinators_of_decline(session: Session, invitation: Invitation, *, at: datetime) -> None:
+    meeting = invitation.meeting
+    params = {"text": "meeting.declined.note" if invitation.note else "meeting.declined",
+              "name": invitation.user.name, "title": meeting.title,
+              "starts_at": format_instant(meeting.starts_at), "note": invitation.note or ""}
+    if invitation.discipline_code:
+        params["discipline"] = invitation.discipline_code
+    for user_id in meeting_coordinator_ids(session, meeting):
+        if user_id == invitation.user_id:
+            continue
+        notify(session, user_id=user_id, kind="meeting.declined",
+               dedupe_key=f"declined:{invitation.id}:{format_instant(invitation.responded_at)}:{user_id}",
+               params=params, link=f"/coordinator/meetings/{meeting.id}/invitations", at=at)
+
+
+def withdraw_invitation(session: Session, invitation: Invitation, *, at: datetime) -> None:
+    """Take an invitation back: the person's time is freed and they are told."""
+    at = ensure_utc(at)
+    meeting = invitation.meeting
+    if invitation.status not in BOOKING_STATES:
+        raise Conflict(f"This invitation is already {invitation.status}.")
+    if meeting.status != "scheduled":
+        raise Conflict(f"Meeting #{meeting.id} is {meeting.status}.")
+    invitation.status, invitation.responded_at = "withdrawn", at
+    notify(session, user_id=invitation.user_id, kind="meeting.invitation_withdrawn",
+           dedupe_key=f"withdrawn:{invitation.id}:{format_instant(at)}",
+           params={"title": meeting.title, "starts_at": format_instant(meeting.starts_at)},
+           link=f"/meetings/{meeting.id}", at=at)
+    session.flush()
+    publish(session, f"meeting:{meeting.id}", "invitation.withdrawn",
+            {"meeting_id": meeting.id, "invitation_id": invitation.id, "user_id": invitation.user_id})
+    publish(session, f"meeting:{meeting.id}", "quorum.changed",
+            {"meeting_id": meeting.id, "state": meeting_quorum(session, meeting).state})
+
+
+def invite_next_eligible(session: Session, invitation: Invitation, *, at: datetime) -> Invitation:
+    """Replace a declined (or withdrawn) seat: invite the best eligible person for its discipline
+    (see `candidates_for_seat`). Conflict when nobody eligible is left."""
+    at = ensure_utc(at)
+    meeting = invitation.meeting
+    if invitation.role != "seat" or invitation.discipline_code is None:
+        raise Conflict("Only a discipline's seat can be given to the next eligible person.")
+    if invitation.status in BOOKING_STATES:
+        raise Conflict(f"{invitation.user.name} still holds this seat; withdraw the invitation first.")
+    if meeting.status != "scheduled" or ensure_utc(meeting.starts_at) <= at:
+        raise Conflict(f"Meeting #{meeting.id} has already started, finished or been cancelled.")
+    for user_id in candidates_for_seat(session, meeting, invitation.discipline_code, at=at):
+        try:
+            return invite(session, meeting, session.get(User, user_id), role="seat",
+                          discipline_code=invitation.discipline_code, at=at)
+        except Conflict:
+            continue
+    raise Conflict(f"Nobody else eligible is free for the {invitation.discipline_code} seat at this time "
+                   "(discipline, licence, working hours, leave and bookings checked).")
+
+
+def create_meeting(session: Session, *, title: str, starts_at: datetime, ends_at: datetime, host_timezone: str,
+                   at: datetime, created_by: User, board_id: int | None = None) -> Meeting:
+    """An ad-hoc meeting with nobody invited yet; its creator chairs it. Invitations follow."""
+    at, starts_at, ends_at = ensure_utc(at), ensure_utc(starts_at), ensure_utc(ends_at)
+    title = (title or "").strip()
+    if not 1 <= len(title) <= 200:
+        raise InvalidInput("title", "must be 1 to 200 characters")
+    _check_times(starts_at, ends_at, at)
+    meeting = Meeting(title=title, kind="adhoc", board_id=board_id, starts_at=starts_at, ends_at=ends_at,
+                      host_timezone=host_timezone, status="scheduled", sequence=0, created_by_id=created_by.id,
+                      chair_id=created_by.id, created_at=at, updated_at=at)
+    session.add(meeting)
+    session.flush()
+    return meeting
+
+
+MAX_MEETING_LENGTH = timedelta(hours=12)
+
+
+def _check_times(starts_at: datetime, ends_at: datetime, at: datetime) -> None:
+    if ends_at <= starts_at:
+        raise InvalidInput("duration_minutes", "the meeting must end after it starts")
+    if ends_at - starts_at > MAX_MEETING_LENGTH:
+        raise InvalidInput("duration_minutes", "a meeting may last at most 12 hours")
+    if starts_at <= at:
+        raise InvalidInput("date", "the meeting must start in the future")
+
+
+def reschedule_meeting(session: Session, meeting: Meeting, *, starts_at: datetime, ends_at: datetime,
+                       at: datetime, by: User) -> list[Invitation]:
+    """Move a meeting not yet started. Everyone still booked is asked again (their answer goes back
+    to pending) and told the new time, each in their own zone and language. Nobody is double-booked:
+    a Conflict names the first person the new time would clash for, and nothing moves. A board's
+    meeting moved this way stays where it was put (the board's rule no longer moves it)."""
+    at, starts_at, ends_at = ensure_utc(at), ensure_utc(starts_at), ensure_utc(ends_at)
+    if meeting.status != "scheduled" or ensure_utc(meeting.starts_at) <= at:
+        raise Conflict(f"Meeting #{meeting.id} has already started, finished or been cancelled.")
+    _check_times(starts_at, ends_at, at)
+    if (starts_at, ends_at) == (ensure_utc(meeting.starts_at), ensure_utc(meeting.ends_at)):
+        raise InvalidInput("date", "the meeting is already at this time")
+    booked = [i for i in meeting.invitations if i.status in BOOKING_STATES]
+    moved = []
+    for invitation in booked:
+        profile = session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == invitation.user_id))
+        busy = busy_between(starts_at, ends_at, profile)
+        _wait_for_other_bookings_of(session, invitation.user_id)
+        clash = find_clash(session, invitation.user_id, *busy, except_meeting_id=meeting.id)
+        if clash is not None:
+            raise _clash_error(invitation.user, clash)
+        moved.append((invitation, busy))
+    previous = format_instant(meeting.starts_at)
+    meeting.starts_at, meeting.ends_at = starts_at, ends_at
+    meeting.sequence = (meeting.sequence or 0) + 1
+    meeting.updated_at, meeting.rescheduled_by_id = at, by.id
+    for invitation, (busy_from, busy_until) in moved:
+        invitation.busy_from, invitation.busy_until = busy_from, busy_until
+        invitation.status, invitation.responded_at, invitation.note = "pending", None, None
+        invitation.invited_at = at
+        notify(session, user_id=invitation.user_id, kind="meeting.rescheduled",
+               dedupe_key=f"rescheduled:{meeting.id}:{meeting.sequence}:{invitation.user_id}",
+               params={"title": meeting.title, "starts_at": format_instant(starts_at), "previous_at": previous},
+               link=f"/meetings/{meeting.id}", at=at)
+    session.flush()
+    publish(session, f"meeting:{meeting.id}", "meeting.rescheduled",
+            {"meeting_id": meeting.id, "starts_at": format_instant(starts_at), "ends_at": format_instant(ends_at)})
+    return [invitation for invitation, _ in moved]
 
 
 def cancel_meeting(session: Session, meeting: Meeting, *, at: datetime, reason: str) -> None:

@@ -41,6 +41,8 @@ class Meeting(Base):
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     chair_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Set when a person moved this meeting off its board's rule: the board's sync leaves it where it is.
+    rescheduled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     current_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))  # live meeting
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -14,7 +14,7 @@ import pytz
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.accounts.models import User, UserRole
+from app.accounts.models import Organization, User, UserRole
 from app.accounts.operations import checked_zone, validate_languages
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.meetings.models import BOOKING_STATES, Invitation, Meeting
@@ -301,7 +301,8 @@ def save_profile(session: Session, user: User, values: dict, *,
 def find_specialists(session: Session, *, at: datetime, discipline: str | None = None,
                      language: str | None = None, licensed_in: str | None = None,
                      takes_urgent: bool | None = None,
-                     organization_id: int | None = None, limit: int | None = None,
+                     organization_id: int | None = None, country: str | None = None,
+                     on_call_at: datetime | None = None, limit: int | None = None,
                      cursor: str | None = None) -> Page:
     """Active specialists with a profile, filtered, by name then id, a page of `limit` at a time
     (all of them without a limit). `licensed_in` counts only licences that are verified and
@@ -312,7 +313,7 @@ def find_specialists(session: Session, *, at: datetime, discipline: str | None =
                  .where(User.is_active.is_(True), User.role_grants.any(UserRole.role == "specialist"))
                  .options(selectinload(SpecialistProfile.disciplines),
                           selectinload(SpecialistProfile.licences),
-                          selectinload(SpecialistProfile.user))
+                          selectinload(SpecialistProfile.user).selectinload(User.organization))
                  .order_by(*order))
     if discipline is not None:
         code = discipline.strip().lower()
@@ -323,6 +324,14 @@ def find_specialists(session: Session, *, at: datetime, discipline: str | None =
         statement = statement.where(SpecialistProfile.takes_urgent.is_(takes_urgent))
     if organization_id is not None:
         statement = statement.where(User.organization_id == organization_id)
+    if country is not None:  # where their site is
+        statement = statement.where(User.organization.has(Organization.country == clean_country(country, "country")))
+    if on_call_at is not None:
+        from app.rotas.models import OnCallShift  # rotas build on specialists; imported here, one way
+
+        statement = statement.where(User.id.in_(select(OnCallShift.user_id).where(
+            OnCallShift.status == "scheduled", OnCallShift.starts_at <= ensure_utc(on_call_at),
+            OnCallShift.ends_at > ensure_utc(on_call_at))))
     wanted_language = None
     if language is not None:
         wanted_language = language.strip().lower()

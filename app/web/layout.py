@@ -40,6 +40,8 @@ def nav_links(user) -> list[NavLink]:
         links += [NavLink("web.coordinator_dashboard", _l("Dashboard")), NavLink("web.case_board", _l("Case board")),
                   NavLink("web.meetings_list", _l("Meetings")), NavLink("web.time_search", _l("Time search")),
                   NavLink("web.rota_grid", _l("Rotas"))]
+        # The coordinator's workspace: boards and the specialists directory.
+        links += [NavLink("web.boards_list", _l("Boards")), NavLink("web.specialists_directory", _l("Specialists"))]
     # Running the network (app.web.admin_views): coordinators verify licences and onboard specialists too.
     if user.has_role(*COORDINATING):
         links += [NavLink("web.admin_licences", _l("Licence checks")), NavLink("web.admin_onboarding", _l("Onboarding"))]

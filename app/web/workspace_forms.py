@@ -1,0 +1,88 @@
+"""Forms of the coordinator's workspace: a board's settings, a meeting's time, cancelling, inviting,
+and the specialists directory's filters. Rows of a board's quorum and members are read by the view
+(`quorum-<n>-…`, `member-<n>-…`), as many as the coordinator fills."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+
+from app.web.forms import IsoDateField, choice
+
+HH_MM = Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", message=_l("Use a 24-hour time such as 14:00."))
+REPLACE_DECLINE_CHOICES = (("manual", _l("Tell the coordinators; they replace the person in one click")),
+                           ("automatic", _l("Invite the next eligible person at once")))
+
+
+class BoardForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(_l("Enter the board's name.")), Length(max=200)])
+    # Choices (organisations; weekdays in the reader's language) are set by the view.
+    host_organization_id = SelectField(_l("Host organisation"), validate_choice=True)
+    timezone = StringField(_l("Host time zone (IANA, e.g. Asia/Shanghai; empty: the host organisation's)"),
+                           validators=[Optional(), Length(max=64)])
+    weekday = SelectField(_l("Weekday (host's)"), validate_choice=True)
+    start_time = StringField(_l("Start (host's wall clock, HH:MM)"),
+                             validators=[InputRequired(_l("Enter the start time.")), HH_MM])
+    duration_minutes = IntegerField(_l("Duration (minutes)"), default=120,
+                                    validators=[InputRequired(_l("Enter the duration.")), NumberRange(15, 720)])
+    interval_weeks = SelectField(_l("Recurrence"), choices=[choice("1", _l("Every week")),
+                                                            choice("2", _l("Every other week"))],
+                                 default="1", validate_choice=True)
+    cases_per_meeting = IntegerField(_l("Cases per meeting (capacity)"), default=12,
+                                     validators=[InputRequired(_l("Enter the capacity.")), NumberRange(1, 100)])
+    minutes_per_case = IntegerField(_l("Minutes per case"), default=10,
+                                    validators=[InputRequired(_l("Enter the minutes per case.")), NumberRange(1, 240)])
+    agenda_cutoff_hours = IntegerField(_l("Agenda closes (hours before the start)"), default=24,
+                                       validators=[InputRequired(_l("Enter the cut-off.")), NumberRange(0, 336)])
+    replace_declines = SelectField(_l("When someone declines a seat"),
+                                   choices=[choice(v, l) for v, l in REPLACE_DECLINE_CHOICES], default="manual",
+                                   validate_choice=True)
+    is_active = BooleanField(_l("Active (meets and takes cases)"), default=True)
+
+
+class MeetingTimeForm(FlaskForm):
+    """A time in the coordinator's own zone; used to create and to move a meeting."""
+
+    date = IsoDateField(_l("Date"), validators=[InputRequired(_l("Enter the date."))])
+    start_time = StringField(_l("Start (HH:MM, your time)"),
+                             validators=[InputRequired(_l("Enter the start time.")), HH_MM])
+    duration_minutes = IntegerField(_l("Duration (minutes)"), default=60,
+                                    validators=[InputRequired(_l("Enter the duration.")), NumberRange(15, 720)])
+
+
+class NewMeetingForm(MeetingTimeForm):
+    title = StringField(_l("Title"), validators=[InputRequired(_l("Enter a title.")), Length(max=200)])
+    # Choices (boards the coordinator runs) are set by the view.
+    board_id = SelectField(_l("Board (optional)"), default="", validate_choice=True)
+
+
+class CancelMeetingForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (everyone invited reads it)"),
+                           validators=[InputRequired(_l("Give a reason.")), Length(min=3, max=500)])
+
+
+class InviteForm(FlaskForm):
+    # Choices (active specialists; disciplines) are set by the view.
+    user_id = SelectField(_l("Specialist"), validate_choice=True)
+    role = SelectField(_l("Role"), choices=[choice("seat", _l("Seat (a discipline's voice)")),
+                                            choice("attendee", _l("Attendee")),
+                                            choice("observer", _l("Observer"))],
+                       default="seat", validate_choice=True)
+    discipline = SelectField(_l("Discipline (for a seat)"), default="", validate_choice=True)
+
+
+class DirectoryForm(FlaskForm):
+    """Filters of the specialists directory (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    discipline = SelectField(_l("Discipline"), default="", validate_choice=True)
+    country = StringField(_l("Country of their site (e.g. CN)"),
+                          validators=[Optional(), Regexp("^[A-Za-z]{2}$", message=_l("Use a two-letter country code."))])
+    language = StringField(_l("Speaks (ISO 639-1, e.g. zh)"),
+                           validators=[Optional(), Regexp("^[A-Za-z]{2}$", message=_l("Use a two-letter language code, e.g. en."))])
+    licensed_in = StringField(_l("Licensed in (country code)"),
+                              validators=[Optional(), Regexp("^[A-Za-z]{2}$", message=_l("Use a two-letter country code."))])
+    on_call = BooleanField(_l("On call now"))
