@@ -45,6 +45,8 @@ class SearchIn(RequestBody):
     language: str | None = Field(default=None, pattern="^[a-z]{2}$",
                                  description="Only specialists who speak this ISO 639-1 language")
     urgent: bool = Field(default=False, description="Only specialists who take urgent requests")
+    board_id: int | None = Field(default=None, description="The board the meeting is for: its core members "
+                                                           "are asked before its deputies, after whoever is on call")
 
 
 class ParticipantOut(ResponseBody):
@@ -58,6 +60,8 @@ class ParticipantOut(ResponseBody):
     local_weekday: str
     within_working_hours: bool
     on_call: bool
+    board_role: str | None = Field(description="core or deputy on the board searched for, if either")
+    chosen_because: list[str] = Field(description="Why this person was asked first: on_call, core, deputy")
 
 
 class SlotOut(ResponseBody):
@@ -93,7 +97,7 @@ def search(body: SearchIn):
         duration_minutes=body.duration_minutes, window_start=body.window_start, window_end=body.window_end,
         at=now_utc(), step_minutes=body.step_minutes, limit=body.limit,
         attendee_ids=tuple(body.attendees), licensed_in=body.licensed_in, language=body.language,
-        urgent=body.urgent,
+        urgent=body.urgent, board_id=body.board_id,
     )
     result = search_meeting_times(db.session, criteria)
     return {"slots": result.slots, "explanation": {

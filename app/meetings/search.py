@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
+from app.boards.models import Board, BoardMember
 from app.errors import InvalidInput
 from app.meetings.models import BOOKING_STATES, Invitation, Meeting
 from app.rotas.models import OnCallShift, Rota
@@ -22,6 +23,8 @@ from app.scheduling import (MatchRequest, Requirement, SpecialistSpec, available
                             iter_feasible_slots, parse_request, rank_slots, working_intervals)
 from app.specialists.models import Discipline, SpecialistProfile
 from app.specialists.operations import engine_spec
+from app.scheduling.availability import available_seconds
+from app.scheduling.zones import to_epoch_seconds, to_epoch_seconds_ceil
 from app.timekeeping import ensure_utc, local_midnight, to_local
 
 # People without a specialist profile (e.g. a referring clinician) are taken to work these hours.
@@ -64,6 +67,7 @@ class SearchCriteria:
     licensed_in: str | None = None
     language: str | None = None
     urgent: bool = False
+    board_id: int | None = None  # its core members, then its deputies, are asked before anyone else
 
 
 @dataclass
@@ -72,8 +76,15 @@ class Candidate:
     profile: SpecialistProfile | None
     spec: SpecialistSpec          # working hours, leave, notice, bookings and caps all applied
     exclusion: str | None = None  # why this person cannot take part at all in the window
+    available: list | None = None  # UTC-second intervals free under every rule in the window, computed once
     on_call: bool = False
+    board_role: str | None = None  # "core" or "deputy" on the criteria's board
     is_attendee: bool = False
+
+    @property
+    def chosen_because(self) -> list[str]:
+        """Why the search asked this person before others: on call, then the board's core, then deputies."""
+        return (["on_call"] if self.on_call else []) + ([self.board_role] if self.board_role else [])
 
 
 @dataclass
@@ -103,16 +114,24 @@ def search_meeting_times(session: Session, criteria: SearchCriteria) -> SearchRe
     bookings = _bookings(session, start - timedelta(days=7), horizon_end + timedelta(days=7),
                          user_ids=holders.union(select(User.id).where(User.id.in_(list(criteria.attendee_ids)))))
     on_call = _on_call_during(session, codes, start, end)
+    board_roles = _board_seat_members(session, criteria.board_id, codes)
     people: dict[str, Candidate] = {}
     for profile in profiles:
         candidate = _candidate(profile.user, profile, criteria, bookings.get(profile.user_id, []))
         candidate.on_call = any(profile.user_id in on_call[code] for code in profile.discipline_codes)
+        roles = [role for code in profile.discipline_codes for role, ids in board_roles[code].items()
+                 if profile.user_id in ids]
+        candidate.board_role = "core" if "core" in roles else ("deputy" if roles else None)
         people[candidate.spec.id] = candidate
 
     attendees = [_attendee(session, user_id, criteria, bookings.get(user_id, []))
                  for user_id in criteria.attendee_ids]
     usable = [c.spec for c in people.values() if c.exclusion is None]
-    preferred = {code: tuple(str(uid) for uid in on_call[code]) for code in codes}
+    # Seats go first to whoever is on call, then to the board's core members, then to its deputies;
+    # everyone else after them, least booked first (the engine's order, so no re-filling is needed).
+    preferred = {code: tuple(dict.fromkeys(str(uid) for uid in on_call[code] + board_roles[code]["core"]
+                                           + board_roles[code]["deputy"]))
+                 for code in codes}
     request = MatchRequest(
         window_start=start, window_end=end, duration_minutes=criteria.duration_minutes,
         requirements=tuple(Requirement(r.discipline, r.count, preferred[r.discipline])
@@ -122,9 +141,13 @@ def search_meeting_times(session: Session, criteria: SearchCriteria) -> SearchRe
         attendees=tuple(a.spec.id for a in attendees),
     )
     recent = _recent_load(session, criteria.at)
-    pool = list(islice(iter_feasible_slots(request, recent_bookings=recent), RANKING_POOL))
+    known = {c.spec.id: c.available for c in people.values() if c.exclusion is None and c.available is not None}
+    pool = list(islice(iter_feasible_slots(request, recent_bookings=recent, available=known), RANKING_POOL))
+    # The engine's assignments already follow `preferred` and then the least booked, so the
+    # ranking only orders slots; the best `limit` are then shown in time order.
     ranked = rank_slots(pool, request.specialists, recent, attendees=request.attendees,
-                        preferred=preferred)[: criteria.limit]
+                        rebalance=False)[: criteria.limit]
+    ranked.sort(key=lambda item: item.slot.start)
     everyone = {**people, **{a.spec.id: a for a in attendees}}
     result = SearchResult(
         slots=[_describe_slot(item, everyone) for item in ranked],
@@ -152,6 +175,8 @@ def _check(session: Session, criteria: SearchCriteria) -> None:
         raise InvalidInput("window_end", "the window may span at most 62 days")
     if end - start < timedelta(minutes=criteria.duration_minutes):
         raise InvalidInput("duration_minutes", "is longer than the window")
+    if criteria.board_id is not None and session.get(Board, criteria.board_id) is None:
+        raise InvalidInput("board_id", f"no board has id {criteria.board_id}")
     known = set(session.scalars(select(Discipline.code)))
     seen = set()
     for index, requirement in enumerate(criteria.requirements):
@@ -168,6 +193,20 @@ class _Booking:
     busy_from: datetime
     busy_until: datetime
     starts_at: datetime
+
+
+def _board_seat_members(session: Session, board_id: int | None, codes) -> dict[str, dict[str, list[int]]]:
+    """Per discipline, the board's core members and deputies (each in the order they were added)."""
+    members: dict[str, dict[str, list[int]]] = {code: {"core": [], "deputy": []} for code in codes}
+    if board_id is None:
+        return members
+    rows = session.execute(
+        select(BoardMember.user_id, BoardMember.role, BoardMember.discipline_code)
+        .where(BoardMember.board_id == board_id, BoardMember.role.in_(("core", "deputy")),
+               BoardMember.discipline_code.in_(codes)).order_by(BoardMember.id)).all()
+    for user_id, role, code in rows:
+        members[code][role].append(user_id)
+    return members
 
 
 def _on_call_during(session: Session, codes, start: datetime, end: datetime) -> dict[str, list[int]]:
@@ -211,9 +250,16 @@ def _recent_load(session: Session, at: datetime) -> dict[str, int]:
     return {str(user_id): count for user_id, count in rows}
 
 
-def _fits(spec: SpecialistSpec, start: datetime, end: datetime, minutes: int) -> bool:
-    needed = timedelta(minutes=minutes)
-    return any(b - a >= needed for a, b in available_intervals(spec, start, end))
+def _free_seconds(spec: SpecialistSpec, start: datetime, end: datetime) -> list[list[int]]:
+    """Available UTC-second intervals of `spec` within [start, end) (the engine's own measure)."""
+    low, high = to_epoch_seconds(start), to_epoch_seconds_ceil(end)
+    return [[max(a, low), min(b, high)] for a, b in available_seconds(spec, low, high) if a < high and b > low]
+
+
+def _fits(spec: SpecialistSpec, start: datetime, end: datetime, minutes: int,
+          free: list[list[int]] | None = None) -> bool:
+    needed = minutes * 60
+    return any(b - a >= needed for a, b in (free if free is not None else _free_seconds(spec, start, end)))
 
 
 def _with_busy(spec: SpecialistSpec, extra) -> SpecialistSpec:
@@ -270,12 +316,15 @@ def _candidate(user: User, profile: SpecialistProfile, criteria: SearchCriteria,
         exclusion = REASON_URGENT
     # Each stage only adds busy time, so someone free under every rule needs one availability
     # computation; only those who are not are walked through the stages to name the first that fails.
-    if exclusion is None and not _fits(full, start, end, minutes):
-        for reason, spec in stages:
-            if not _fits(spec, start, end, minutes):
-                exclusion = reason
-                break
-    return Candidate(user=user, profile=profile, spec=full, exclusion=exclusion)
+    free = None
+    if exclusion is None:
+        free = _free_seconds(full, start, end)
+        if not _fits(full, start, end, minutes, free):
+            for reason, spec in stages:
+                if not _fits(spec, start, end, minutes):
+                    exclusion = reason
+                    break
+    return Candidate(user=user, profile=profile, spec=full, exclusion=exclusion, available=free)
 
 
 def _attendee(session: Session, user_id: int, criteria: SearchCriteria,
@@ -343,6 +392,8 @@ def _describe_slot(ranked, everyone: dict[str, Candidate]) -> dict:
             "local_weekday": local_start.strftime("%A"),
             "within_working_hours": within,
             "on_call": candidate.on_call,
+            "board_role": candidate.board_role,
+            "chosen_because": candidate.chosen_because,
         })
     return {"start": slot.start, "end": slot.end, "score": round(ranked.score, 4),
             "assignment": {code: [int(i) for i in ids] for code, ids in slot.assignment.items()},
