@@ -19,6 +19,8 @@ from app.boards.models import BoardMember
 from app.boards.quorum import meeting_quorum, required_seats
 from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.live.publish import publish
+from app.cases.models import Case
+from app.meetings.agenda import add_case
 from app.meetings.models import BOOKING_STATES, Invitation, Meeting
 from app.meetings.search import eligible_for_seat
 from app.notifications.operations import notify
@@ -79,8 +81,10 @@ def _clash_error(user: User, clash: Invitation) -> Conflict:
 
 
 def invite(session: Session, meeting: Meeting, user: User, *, role: str = "seat",
-           discipline_code: str | None = None, at: datetime) -> Invitation:
-    """Book `user` into `meeting`, or raise Conflict naming the meeting it would overlap."""
+           discipline_code: str | None = None, at: datetime, accepted: bool = False) -> Invitation:
+    """Book `user` into `meeting`, or raise Conflict naming the meeting it would overlap.
+
+    `accepted`: the person is booking the meeting themselves (its chair), so nobody asks them."""
     at = ensure_utc(at)
     if meeting.status == "cancelled":
         raise Conflict(f"Meeting #{meeting.id} is cancelled.")
@@ -107,7 +111,8 @@ def invite(session: Session, meeting: Meeting, user: User, *, role: str = "seat"
                     raise _clash_error(user, clash)
             invitation = existing or Invitation(meeting=meeting, user_id=user.id)
             invitation.role, invitation.discipline_code = role, discipline_code
-            invitation.status, invitation.invited_at, invitation.responded_at = "pending", at, None
+            invitation.status, invitation.invited_at = ("accepted" if accepted else "pending"), at
+            invitation.responded_at = at if accepted else None
             invitation.busy_from, invitation.busy_until = busy_from, busy_until
             session.add(invitation)
             session.flush()
@@ -126,9 +131,10 @@ def invite(session: Session, meeting: Meeting, user: User, *, role: str = "seat"
     params = {"title": meeting.title, "starts_at": format_instant(meeting.starts_at)}
     if role == "seat":
         params.update(text="meeting.invitation.seat", discipline=discipline_code)
-    notify(session, user_id=user.id, kind="meeting.invitation",
-           dedupe_key=f"invitation:{invitation.id}:{format_instant(invitation.invited_at)}",
-           params=params, link=f"/meetings/{meeting.id}", at=at)
+    if not accepted:
+        notify(session, user_id=user.id, kind="meeting.invitation",
+               dedupe_key=f"invitation:{invitation.id}:{format_instant(invitation.invited_at)}",
+               params=params, link=f"/meetings/{meeting.id}", at=at)
     publish(session, f"meeting:{meeting.id}", "invitation.created",
             {"meeting_id": meeting.id, "invitation_id": invitation.id, "user_id": user.id, "role": role,
              "discipline": discipline_code, "status": invitation.status})
@@ -226,15 +232,16 @@ def cancel_meeting(session: Session, meeting: Meeting, *, at: datetime, reason: 
 
 def book_meeting(session: Session, *, title: str, starts_at: datetime, ends_at: datetime, host_timezone: str,
                  seats: dict[str, list[int]], at: datetime, board_id: int | None = None,
-                 created_by: User | None = None, chair: User | None = None) -> Meeting:
+                 created_by: User | None = None, chair: User | None = None, case: Case | None = None) -> Meeting:
     """Book an ad-hoc meeting at a time found by the search: create it and invite every seat.
 
     `seats` is the search's assignment (`{discipline: [user ids]}`). Each person must still be able
     to take their seat at that time (the search's rules: licence, working hours, leave, notice,
     bookings with buffers, caps); someone booked meanwhile raises Conflict naming the clashing
     meeting, anyone else no longer free raises Conflict naming them. `chair` (the person booking)
-    is invited to chair when free. Nothing is committed here: on any error the caller rolls back
-    and nothing of the meeting remains.
+    chairs it when free, already accepted (nobody asks them to accept their own meeting). `case`,
+    when given, is put on the new meeting's agenda (the agenda rules apply). Nothing is committed
+    here: on any error the caller rolls back and nothing of the meeting remains.
     """
     at, starts_at, ends_at = ensure_utc(at), ensure_utc(starts_at), ensure_utc(ends_at)
     if ends_at <= starts_at:
@@ -271,7 +278,9 @@ def book_meeting(session: Session, *, title: str, starts_at: datetime, ends_at: 
         invite(session, meeting, user, role="seat", discipline_code=discipline, at=at)
     if chair is not None and chair.id not in people:
         try:
-            invite(session, meeting, chair, role="chair", at=at)
+            invite(session, meeting, chair, role="chair", at=at, accepted=True)
         except Conflict:  # a busy coordinator does not stop the booking
             pass
+    if case is not None:
+        add_case(session, meeting, case, created_by, at=at, as_coordinator=True)
     return meeting

@@ -7,6 +7,8 @@ engine's own parser (`app.scheduling.parse_request`), so what is stored is what 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import json
 import re
 from datetime import date, datetime, timedelta
 
@@ -571,14 +573,19 @@ def engine_spec(profile: SpecialistProfile, *, busy=()) -> SpecialistSpec:
     id is str(user_id); weekly hours and date overrides are parsed by the engine's parser;
     leave becomes busy time, followed by `busy` (aware datetimes, e.g. `booked_intervals`).
     """
-    spec = _engine_rules(
-        specialist_id=str(profile.user_id),
-        timezone=profile.home_timezone,
-        disciplines=profile.discipline_codes,
-        weekly_hours=profile.weekly_hours or {},
-        date_overrides={override.local_date.isoformat(): override.ranges or []
-                        for override in profile.overrides},
-    )
+    weekly = getattr(profile, "weekly_hours_json", None) or json.dumps(profile.weekly_hours or {}, sort_keys=True)
+    rules = parsed_rules(profile.home_timezone, weekly,
+                         json.dumps({override.local_date.isoformat(): override.ranges or []
+                                     for override in profile.overrides}, sort_keys=True)
+                         if profile.overrides else "{}")
     intervals = [(ensure_utc(leave.starts_at), ensure_utc(leave.ends_at)) for leave in profile.leave]
     intervals += [(ensure_utc(start), ensure_utc(end)) for start, end in busy]
-    return dataclasses.replace(spec, busy=tuple(intervals))
+    return dataclasses.replace(rules, id=str(profile.user_id), disciplines=tuple(profile.discipline_codes),
+                               busy=tuple(intervals))
+
+
+@functools.lru_cache(maxsize=4096)
+def parsed_rules(timezone: str, weekly_hours_json: str, date_overrides_json: str) -> SpecialistSpec:
+    """Wall-clock rules parsed once per distinct set (many specialists share a rota's hours)."""
+    return _engine_rules(timezone=timezone, weekly_hours=json.loads(weekly_hours_json),
+                         date_overrides=json.loads(date_overrides_json))
