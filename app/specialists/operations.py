@@ -13,7 +13,7 @@ import re
 from datetime import date, datetime, timedelta
 
 import pytz
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User, UserRole
@@ -22,7 +22,8 @@ from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.meetings.models import BOOKING_STATES, Invitation, Meeting
 from app.paging import Page, after, decode_cursor, encode_cursor
 from app.scheduling import WEEKDAY_KEYS, RequestError, SpecialistSpec, parse_request
-from app.specialists.models import DateOverride, Discipline, Leave, Licence, SpecialistProfile
+from app.specialists.models import (DateOverride, Discipline, Leave, Licence, SpecialistProfile,
+                                     specialist_disciplines)
 from app.timekeeping import ensure_utc, local_midnight, to_local
 
 EDITOR_ROLES = ("coordinator", "admin")
@@ -589,3 +590,13 @@ def parsed_rules(timezone: str, weekly_hours_json: str, date_overrides_json: str
     """Wall-clock rules parsed once per distinct set (many specialists share a rota's hours)."""
     return _engine_rules(timezone=timezone, weekly_hours=json.loads(weekly_hours_json),
                          date_overrides=json.loads(date_overrides_json))
+
+
+def active_holders_per_discipline(session: Session) -> dict[str, int]:
+    """How many active specialists hold each discipline (what a search for it can draw on)."""
+    rows = session.execute(
+        select(specialist_disciplines.c.discipline_code, func.count())
+        .join(SpecialistProfile, SpecialistProfile.id == specialist_disciplines.c.profile_id)
+        .join(User, User.id == SpecialistProfile.user_id).where(User.is_active.is_(True))
+        .group_by(specialist_disciplines.c.discipline_code)).all()
+    return {code: count for code, count in rows}
