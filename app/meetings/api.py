@@ -127,6 +127,8 @@ class InvitationOut(ResponseBody):
     status: str
     local_start: str
     timezone: str
+    outside_hours_reason: str | None = Field(default=None, description="Set when booked outside their working "
+                                             "hours on purpose: the override's reason")
 
 
 def invitation_out(invitation: Invitation) -> dict:
@@ -134,13 +136,17 @@ def invitation_out(invitation: Invitation) -> dict:
     return {"id": invitation.id, "meeting_id": invitation.meeting_id, "user_id": user.id, "name": user.name,
             "role": invitation.role, "discipline": invitation.discipline_code, "status": invitation.status,
             "local_start": to_local(invitation.meeting.starts_at, user.timezone).isoformat(),
-            "timezone": user.timezone}
+            "timezone": user.timezone, "outside_hours_reason": invitation.outside_hours_reason}
 
 
 class InviteIn(RequestBody):
     user_id: int
     role: Literal["seat", "attendee", "chair", "observer"] = "seat"
     discipline: str | None = None
+    override_working_hours: bool = Field(default=False, description="Book them although the meeting is outside "
+                                         "their working hours (audited; needs override_reason)")
+    override_reason: str | None = Field(default=None, max_length=500,
+                                        description="Why they are booked outside their working hours")
 
 
 @api.post("/meetings/<int:meeting_id>/invitations")
@@ -152,7 +158,8 @@ def invite_to_meeting(meeting_id: int, body: InviteIn):
     if user is None or not user.is_active:
         raise InvalidInput("user_id", f"no active user has id {body.user_id}")
     invitation = booking.invite(db.session, meeting, user, role=body.role, discipline_code=body.discipline,
-                                at=now_utc())
+                                at=now_utc(), override_working_hours=body.override_working_hours,
+                                override_reason=body.override_reason, actor=current_actor())
     audit(db.session, "meeting.invited", actor=current_actor(), target_type="meeting", target_id=meeting.id,
           source_address=request.remote_addr, detail={"user_id": user.id, "role": body.role})
     return invitation_out(invitation)
