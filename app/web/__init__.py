@@ -12,6 +12,7 @@ from app.web import (  # noqa: E402,F401
     layout,
     meeting_views,
     referrer_views,
+    rota_views,
     specialist_views,
     views,
 )

@@ -376,14 +376,20 @@ def decide_cover(request_id: int, action: str):
     user = current_actor()
     cover = rotas.get_cover_request(db.session, request_id, for_update=True)
     rotas.get_shift(db.session, cover.shift_id, for_update=True)
+    reason = (request.form.get("reason") or "").strip()
     try:
-        operation(db.session, cover, user, at=now_utc())
+        if action == "reject":
+            operation(db.session, cover, user, at=now_utc(), reason=reason)
+        else:
+            operation(db.session, cover, user, at=now_utc())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
     else:
         audit(db.session, f"rota.cover_{action}", actor=user, target_type="cover_request", target_id=cover.id,
-              source_address=request.remote_addr, detail={"shift_id": cover.shift_id})
+              source_address=request.remote_addr,
+              detail={"shift_id": cover.shift_id, **({"reason": reason} if action == "reject" and reason else {})})
         db.session.commit()
-        flash(f"Cover request #{cover.id} {'approved' if action == 'approve' else 'rejected'}.")
+        flash(gettext("Cover request #%(id)s approved.", id=cover.id) if action == "approve"
+              else gettext("Cover request #%(id)s rejected.", id=cover.id))
     return redirect(url_for("web.rota_grid"))
