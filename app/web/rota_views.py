@@ -28,6 +28,7 @@ from app.web.layout import COORDINATING
 from app.web.specialist_views import SPECIALIST
 
 MY_SHIFT_WEEKS = 8
+SHIFTS_SHOWN = 60
 MEMBER_CHOICES = 200   # specialists offered as members of one rota (those holding its discipline)
 ZONE_CHOICES = ("Asia/Shanghai", "Asia/Almaty", "Asia/Tashkent", "Asia/Kolkata", "Asia/Karachi", "Asia/Dubai",
                 "Europe/Moscow", "Europe/Istanbul", "Africa/Nairobi", "Africa/Lagos", "Africa/Cairo", "UTC")
@@ -91,7 +92,9 @@ def render_rota(rota: Rota, *, errors=None, raw=None, status: int = 200):
     user, at = current_actor(), now_utc()
     zone = user.timezone
     today = to_local(at, zone).date()
-    shifts = rotas.shifts_between(db.session, rota, at - timedelta(days=7), at + timedelta(weeks=MY_SHIFT_WEEKS))
+    # The shifts from a week ago on, the first SHIFTS_SHOWN of them (however far ahead they were published).
+    shifts = rotas.shifts_between(db.session, rota, at - timedelta(days=7),
+                                  at + timedelta(weeks=2 * rotas.MAX_WEEKS))[:SHIFTS_SHOWN]
     discipline = db.session.get(Discipline, rota.discipline_code)
     return render_template("coordinator/rota.html", user=user, zone=zone, rota=rota, discipline=discipline,
                            choices=_member_choices(rota), members=rotas.member_ids(rota), shifts=shifts,
