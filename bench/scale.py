@@ -209,7 +209,7 @@ def seed(engine, cases: int) -> dict:
 # --- measuring ------------------------------------------------------------------------------------
 
 
-def measure(app, seeded: dict, repeats: int) -> list[tuple[str, float, float, float]]:
+def measure(app, seeded: dict, repeats: int, only: str = "") -> list[tuple[str, float, float, float]]:
     from app.extensions import db
 
     coordinator = app.test_client()
@@ -233,6 +233,7 @@ def measure(app, seeded: dict, repeats: int) -> list[tuple[str, float, float, fl
         ("POST /api/v1/scheduling/search (3 disciplines, 28 days)",
          lambda: api.post("/api/v1/scheduling/search", json=search_body)),
     ]
+    endpoints = [(name, call) for name, call in endpoints if only.lower() in name.lower() or "trivial" in name]
     counter = {"n": 0}
 
     def count(*_):
@@ -262,7 +263,7 @@ def measure(app, seeded: dict, repeats: int) -> list[tuple[str, float, float, fl
     return results
 
 
-def run_size(cases: int, repeats: int) -> None:
+def run_size(cases: int, repeats: int, only: str = "") -> None:
     import flask_migrate
 
     from app import create_app
@@ -284,7 +285,7 @@ def run_size(cases: int, repeats: int) -> None:
                   f"(seeded in {seeded['seconds']:.1f} s)\n", flush=True)
             print("| endpoint | median ms | p95 ms | queries |")
             print("|---|---:|---:|---:|")
-            for endpoint, median, p95, queries in measure(app, seeded, repeats):
+            for endpoint, median, p95, queries in measure(app, seeded, repeats, only):
                 print(f"| {endpoint} | {median:.1f} | {p95:.1f} | {queries} |", flush=True)
             db.session.remove()
             db.engine.dispose()
@@ -300,12 +301,13 @@ def main(argv=None) -> int:
                         help="numbers of cases, comma-separated (default 1000,10000,100000)")
     parser.add_argument("--size", type=int, help="one size only (a quick run: --size 1000)")
     parser.add_argument("--repeats", type=int, default=30, help="requests per endpoint (default 30)")
+    parser.add_argument("--only", default="", help="measure only endpoints whose name contains this (e.g. search)")
     args = parser.parse_args(argv)
     sizes = [args.size] if args.size else [int(s) for s in args.sizes.split(",")]
     print(f"Meridian scale benchmark on {make_url(SERVER_URL).render_as_string(hide_password=True)}, "
           f"{args.repeats} requests per endpoint, one at a time, in process")
     for cases in sizes:
-        run_size(cases, args.repeats)
+        run_size(cases, args.repeats, args.only)
     return 0
 
 

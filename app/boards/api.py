@@ -156,6 +156,8 @@ class MeetingInviteeOut(ResponseBody):
     local_weekday: str
     utc_offset: str
     within_working_hours: bool | None = Field(description="null when the invitee has no specialist profile")
+    outside_hours_reason: str | None = Field(default=None, description="Why they were booked outside their "
+                                             "working hours on purpose (an audited override), if they were")
 
 
 class QuorumDisciplineOut(ResponseBody):

@@ -54,6 +54,7 @@ class InviteeProfiles:
 
 def meeting_out(session, meeting: Meeting, profiles: InviteeProfiles) -> dict:
     """A meeting as the API and the pages show it: each invitee's local time and working hours, quorum."""
+    from app.meetings.agenda import cutoff_of  # the agenda rules import the boards
     board = session.get(Board, meeting.board_id) if meeting.board_id is not None else None
     starts_at, ends_at = meeting.starts_at, meeting.ends_at
     profiles.load(invitation.user_id for invitation in meeting.invitations)
@@ -66,12 +67,13 @@ def meeting_out(session, meeting: Meeting, profiles: InviteeProfiles) -> dict:
             "discipline": invitation.discipline_code, "status": invitation.status,
             **local_time_fields(starts_at, ends_at, zone),
             "within_working_hours": profiles.within_working_hours(invitation.user_id, starts_at, ends_at),
+            "outside_hours_reason": invitation.outside_hours_reason,
         })
     return {
         "id": meeting.id, "board_id": meeting.board_id, "title": meeting.title, "kind": meeting.kind,
         "status": meeting.status, "sequence": meeting.sequence or 0, "occurrence_date": meeting.occurrence_date,
         "starts_at": starts_at, "ends_at": ends_at,
-        "agenda_cutoff_at": None if board is None else starts_at - timedelta(hours=board.agenda_cutoff_hours),
+        "agenda_cutoff_at": None if board is None else cutoff_of(meeting, board),
         "host": local_time_fields(starts_at, ends_at, meeting.host_timezone),
         "invitees": invitees,
         "quorum": meeting_quorum(session, meeting).as_dict(),

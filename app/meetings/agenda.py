@@ -1,8 +1,9 @@
 """Meeting agendas: which triaged cases go to which meeting, in what order, and roll-over.
 
 Triaged cases go to the next meeting of their board that has room and whose agenda cut-off has
-not passed, urgent first, then oldest. After the cut-off only a coordinator may add. Cases not
-discussed roll to the top of the board's next meeting. Plain Python; callers commit.
+not passed, urgent first, then oldest. After the cut-off the agenda is closed: nobody adds a new
+case, whichever page or API asks. Cases not discussed roll to the top of the board's next meeting
+(a rolled case is not new; it may go onto a closed agenda). Plain Python; callers commit.
 """
 from __future__ import annotations
 
@@ -29,8 +30,14 @@ PREPARING_DISCIPLINES = ("radiology", "pathology")
 
 
 def cutoff_of(meeting: Meeting, board: Board | None) -> datetime:
-    hours = board.agenda_cutoff_hours if board is not None else 0
+    """When the agenda closes. The board's cut-off is for its regular meetings, whose agenda is
+    circulated ahead; an ad-hoc meeting (booked for a case, often urgent) is open until it starts."""
+    hours = board.agenda_cutoff_hours if board is not None and meeting.kind != "adhoc" else 0
     return meeting.starts_at - timedelta(hours=hours)
+
+
+def agenda_closed(meeting: Meeting, board: Board | None, at: datetime) -> bool:
+    return ensure_utc(at) >= cutoff_of(meeting, board)
 
 
 def items_on(meeting: Meeting) -> list[AgendaItem]:
@@ -55,7 +62,9 @@ def may_schedule_case(session: Session, actor, case: Case) -> bool:
 
 def add_case(session: Session, meeting: Meeting, case: Case, actor, *, at: datetime,
              as_coordinator: bool, at_top: bool = False, rolled_from: Meeting | None = None) -> AgendaItem:
-    """Put a triaged case on a meeting's agenda and mark it scheduled."""
+    """Put a triaged case on a meeting's agenda and mark it scheduled.
+
+    `as_coordinator` says who asks; it no longer opens a closed agenda (nothing does, but a roll-over)."""
     at = ensure_utc(at)
     if not may_schedule_case(session, actor, case):
         # The same answer as for a case that does not exist: nothing is told about it.
@@ -65,9 +74,10 @@ def add_case(session: Session, meeting: Meeting, case: Case, actor, *, at: datet
         raise Conflict(f"Meeting #{meeting.id} is not an upcoming scheduled meeting.")
     if case.board_id is not None and meeting.board_id not in (None, case.board_id):
         raise InvalidInput("case_id", f"case #{case.id} is referred to another board")
-    if at >= cutoff_of(meeting, board) and not as_coordinator:
+    if agenda_closed(meeting, board, at) and rolled_from is None:
         raise Conflict(f"The agenda of meeting #{meeting.id} closed at "
-                       f"{format_instant(cutoff_of(meeting, board))}; only a coordinator may add now.")
+                       f"{format_instant(cutoff_of(meeting, board))}; no new case may be added.",
+                       agenda_closed=True)
     if room_on(meeting, board) <= 0:
         raise Conflict(f"Meeting #{meeting.id} is full ({board.cases_per_meeting} cases).")
     existing = session.scalar(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id,
@@ -128,7 +138,9 @@ def agenda_event(meeting: Meeting) -> dict:
 
 
 def next_meeting_with_room(session: Session, board: Board, *, at: datetime, before: datetime | None = None,
-                           as_coordinator: bool = False, exclude_id: int | None = None) -> Meeting | None:
+                           exclude_id: int | None = None,
+                           for_roll_over: bool = False) -> Meeting | None:
+    """The board's next meeting with room whose agenda is open (`for_roll_over`: closed ones too)."""
     statement = (select(Meeting).where(Meeting.board_id == board.id, Meeting.status == "scheduled",
                                        Meeting.starts_at > at).order_by(Meeting.starts_at))
     if before is not None:
@@ -136,7 +148,7 @@ def next_meeting_with_room(session: Session, board: Board, *, at: datetime, befo
     if exclude_id is not None:
         statement = statement.where(Meeting.id != exclude_id)
     for meeting in session.scalars(statement):
-        if (as_coordinator or at < cutoff_of(meeting, board)) and room_on(meeting, board) > 0:
+        if (for_roll_over or not agenda_closed(meeting, board, at)) and room_on(meeting, board) > 0:
             return meeting
     return None
 
@@ -177,7 +189,7 @@ def roll_over(session: Session, meeting: Meeting, *, at: datetime) -> int:
     for item in sorted(undiscussed, key=lambda item: item.position, reverse=True):
         item.status = "not_discussed"
         case = session.get(Case, item.case_id)
-        target = (next_meeting_with_room(session, board, at=at, as_coordinator=True, exclude_id=meeting.id)
+        target = (next_meeting_with_room(session, board, at=at, for_roll_over=True, exclude_id=meeting.id)
                   if board is not None else None)
         if target is None:
             transition(session, case, "triaged", None, at=at,

@@ -46,6 +46,8 @@ class SearchIn(RequestBody):
     language: str | None = Field(default=None, pattern="^[a-z]{2}$",
                                  description="Only specialists who speak this ISO 639-1 language")
     urgent: bool = Field(default=False, description="Only specialists who take urgent requests")
+    board_id: int | None = Field(default=None, description="The board the meeting is for: its core members "
+                                                           "are asked before its deputies, after whoever is on call")
 
 
 class ParticipantOut(ResponseBody):
@@ -59,6 +61,8 @@ class ParticipantOut(ResponseBody):
     local_weekday: str
     within_working_hours: bool
     on_call: bool
+    board_role: str | None = Field(description="core or deputy on the board searched for, if either")
+    chosen_because: list[str] = Field(description="Why this person was asked first: on_call, core, deputy")
 
 
 class SlotOut(ResponseBody):
@@ -94,7 +98,7 @@ def search(body: SearchIn):
         duration_minutes=body.duration_minutes, window_start=body.window_start, window_end=body.window_end,
         at=now_utc(), step_minutes=body.step_minutes, limit=body.limit,
         attendee_ids=tuple(body.attendees), licensed_in=body.licensed_in, language=body.language,
-        urgent=body.urgent,
+        urgent=body.urgent, board_id=body.board_id,
     )
     result = search_meeting_times(db.session, criteria)
     return {"slots": result.slots, "explanation": {
@@ -126,6 +130,8 @@ class InvitationOut(ResponseBody):
     timezone: str
     note: str | None = Field(default=None, description="What the invitee wrote with their answer")
     responded_at: OutputInstant | None = None
+    outside_hours_reason: str | None = Field(default=None, description="Set when booked outside their working "
+                                             "hours on purpose: the override's reason")
 
 
 def invitation_out(invitation: Invitation) -> dict:
@@ -133,13 +139,18 @@ def invitation_out(invitation: Invitation) -> dict:
     return {"id": invitation.id, "meeting_id": invitation.meeting_id, "user_id": user.id, "name": user.name,
             "role": invitation.role, "discipline": invitation.discipline_code, "status": invitation.status,
             "local_start": to_local(invitation.meeting.starts_at, user.timezone).isoformat(),
-            "timezone": user.timezone, "note": invitation.note, "responded_at": invitation.responded_at}
+            "timezone": user.timezone, "note": invitation.note, "responded_at": invitation.responded_at,
+            "outside_hours_reason": invitation.outside_hours_reason}
 
 
 class InviteIn(RequestBody):
     user_id: int
     role: Literal["seat", "attendee", "chair", "observer"] = "seat"
     discipline: str | None = None
+    override_working_hours: bool = Field(default=False, description="Book them although the meeting is outside "
+                                         "their working hours (audited; needs override_reason)")
+    override_reason: str | None = Field(default=None, max_length=500,
+                                        description="Why they are booked outside their working hours")
 
 
 @api.post("/meetings/<int:meeting_id>/invitations")
@@ -151,7 +162,8 @@ def invite_to_meeting(meeting_id: int, body: InviteIn):
     if user is None or not user.is_active:
         raise InvalidInput("user_id", f"no active user has id {body.user_id}")
     invitation = booking.invite(db.session, meeting, user, role=body.role, discipline_code=body.discipline,
-                                at=now_utc())
+                                at=now_utc(), override_working_hours=body.override_working_hours,
+                                override_reason=body.override_reason, actor=current_actor())
     audit(db.session, "meeting.invited", actor=current_actor(), target_type="meeting", target_id=meeting.id,
           source_address=request.remote_addr, detail={"user_id": user.id, "role": body.role})
     return invitation_out(invitation)

@@ -8,6 +8,7 @@ Plain Python over a session; callers commit.
 """
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, text
@@ -20,14 +21,19 @@ from app.boards.quorum import meeting_quorum, required_seats
 from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.live.publish import publish
 from app.cases.models import Case
+from app.meetings.agenda import add_case
 from app.meetings.models import BOOKING_STATES, AgendaItem, Invitation, Meeting
 from app.meetings.search import eligible_for_seat
 from app.notifications.operations import notify
 from app.rotas.operations import on_call_user_ids
 from app.specialists.models import Discipline, SpecialistProfile
-from app.timekeeping import ensure_utc, format_instant
+from app.audit.operations import record as record_audit
+from app.scheduling import working_intervals
+from app.specialists.operations import engine_spec
+from app.timekeeping import ensure_utc, format_instant, format_local
 
 ANSWERS = ("accepted", "tentative", "declined")
+OVERRIDE_REASON_MIN, OVERRIDE_REASON_MAX = 3, 500
 
 
 # pg_advisory_xact_lock(BOOKING_LOCK, user id): one person's bookings, one transaction at a time ("MBOO").
@@ -79,9 +85,25 @@ def _clash_error(user: User, clash: Invitation) -> Conflict:
     )
 
 
+def outside_working_hours(profile: SpecialistProfile | None, starts_at: datetime, ends_at: datetime) -> bool:
+    """True when a specialist's working hours (their weekly hours and date overrides, in their zone)
+    do not cover the whole of [starts_at, ends_at). People without a profile keep no hours here."""
+    if profile is None:
+        return False
+    hours = dataclasses.replace(engine_spec(profile), busy=())
+    return not any(start <= starts_at and ends_at <= end
+                   for start, end in working_intervals(hours, starts_at, ends_at))
+
+
 def invite(session: Session, meeting: Meeting, user: User, *, role: str = "seat",
-           discipline_code: str | None = None, at: datetime) -> Invitation:
-    """Book `user` into `meeting`, or raise Conflict naming the meeting it would overlap."""
+           discipline_code: str | None = None, at: datetime, accepted: bool = False,
+           override_working_hours: bool = False, override_reason: str | None = None,
+           actor: User | None = None) -> Invitation:
+    """Book `user` into `meeting`, or raise Conflict naming the meeting it would overlap.
+
+    Nobody is booked outside their working hours unless `override_working_hours` is set with a
+    reason, which the invitation keeps (the meeting page shows it) and the audit trail records.
+    `accepted`: the person is booking the meeting themselves (its chair), so nobody asks them."""
     at = ensure_utc(at)
     if meeting.status == "cancelled":
         raise Conflict(f"Meeting #{meeting.id} is cancelled.")
@@ -96,6 +118,16 @@ def invite(session: Session, meeting: Meeting, user: User, *, role: str = "seat"
                                                        Invitation.user_id == user.id))
     if existing is not None and existing.status in BOOKING_STATES:
         return existing
+    outside_reason = None
+    if outside_working_hours(profile, meeting.starts_at, meeting.ends_at):
+        if not override_working_hours:
+            raise Conflict(f"{user.name} does not work at this time ({format_local(meeting.starts_at, profile.home_timezone)}"
+                           f" in {profile.home_timezone}); to book them anyway, override with a reason.",
+                           outside_working_hours=True, user_id=user.id)
+        outside_reason = (override_reason or "").strip()
+        if not OVERRIDE_REASON_MIN <= len(outside_reason) <= OVERRIDE_REASON_MAX:
+            raise InvalidInput("override_reason", f"say why they are booked outside their working hours, in "
+                                                  f"{OVERRIDE_REASON_MIN} to {OVERRIDE_REASON_MAX} characters")
     clash = find_clash(session, user.id, busy_from, busy_until, except_meeting_id=meeting.id)
     if clash is not None:
         raise _clash_error(user, clash)
@@ -108,8 +140,10 @@ def invite(session: Session, meeting: Meeting, user: User, *, role: str = "seat"
                     raise _clash_error(user, clash)
             invitation = existing or Invitation(meeting=meeting, user_id=user.id)
             invitation.role, invitation.discipline_code = role, discipline_code
-            invitation.status, invitation.invited_at, invitation.responded_at = "pending", at, None
+            invitation.status, invitation.invited_at = ("accepted" if accepted else "pending"), at
+            invitation.responded_at = at if accepted else None
             invitation.busy_from, invitation.busy_until = busy_from, busy_until
+            invitation.outside_hours_reason = outside_reason
             session.add(invitation)
             session.flush()
     except OperationalError as error:
@@ -124,12 +158,17 @@ def invite(session: Session, meeting: Meeting, user: User, *, role: str = "seat"
         clash = find_clash(session, user.id, busy_from, busy_until, except_meeting_id=meeting.id)
         raise (_clash_error(user, clash) if clash else Conflict(
             f"{user.name} was just booked into an overlapping meeting.")) from None
+    if outside_reason is not None:
+        record_audit(session, "meeting.outside_hours_override", actor=actor, target_type="meeting",
+                     target_id=meeting.id, detail={"user_id": user.id, "invitation_id": invitation.id,
+                                                   "reason": outside_reason})
     params = {"title": meeting.title, "starts_at": format_instant(meeting.starts_at)}
     if role == "seat":
         params.update(text="meeting.invitation.seat", discipline=discipline_code)
-    notify(session, user_id=user.id, kind="meeting.invitation",
-           dedupe_key=f"invitation:{invitation.id}:{format_instant(invitation.invited_at)}",
-           params=params, link=f"/meetings/{meeting.id}", at=at)
+    if not accepted:
+        notify(session, user_id=user.id, kind="meeting.invitation",
+               dedupe_key=f"invitation:{invitation.id}:{format_instant(invitation.invited_at)}",
+               params=params, link=f"/meetings/{meeting.id}", at=at)
     publish(session, f"meeting:{meeting.id}", "invitation.created",
             {"meeting_id": meeting.id, "invitation_id": invitation.id, "user_id": user.id, "role": role,
              "discipline": discipline_code, "status": invitation.status})
@@ -395,15 +434,16 @@ def cancel_meeting(session: Session, meeting: Meeting, *, at: datetime, reason: 
 
 def book_meeting(session: Session, *, title: str, starts_at: datetime, ends_at: datetime, host_timezone: str,
                  seats: dict[str, list[int]], at: datetime, board_id: int | None = None,
-                 created_by: User | None = None, chair: User | None = None) -> Meeting:
+                 created_by: User | None = None, chair: User | None = None, case: Case | None = None) -> Meeting:
     """Book an ad-hoc meeting at a time found by the search: create it and invite every seat.
 
     `seats` is the search's assignment (`{discipline: [user ids]}`). Each person must still be able
     to take their seat at that time (the search's rules: licence, working hours, leave, notice,
     bookings with buffers, caps); someone booked meanwhile raises Conflict naming the clashing
     meeting, anyone else no longer free raises Conflict naming them. `chair` (the person booking)
-    is invited to chair when free. Nothing is committed here: on any error the caller rolls back
-    and nothing of the meeting remains.
+    chairs it when free, already accepted (nobody asks them to accept their own meeting). `case`,
+    when given, is put on the new meeting's agenda (the agenda rules apply). Nothing is committed
+    here: on any error the caller rolls back and nothing of the meeting remains.
     """
     at, starts_at, ends_at = ensure_utc(at), ensure_utc(starts_at), ensure_utc(ends_at)
     if ends_at <= starts_at:
@@ -440,7 +480,9 @@ def book_meeting(session: Session, *, title: str, starts_at: datetime, ends_at: 
         invite(session, meeting, user, role="seat", discipline_code=discipline, at=at)
     if chair is not None and chair.id not in people:
         try:
-            invite(session, meeting, chair, role="chair", at=at)
+            invite(session, meeting, chair, role="chair", at=at, accepted=True)
         except Conflict:  # a busy coordinator does not stop the booking
             pass
+    if case is not None:
+        add_case(session, meeting, case, created_by, at=at, as_coordinator=True)
     return meeting

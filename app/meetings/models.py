@@ -88,6 +88,8 @@ class Invitation(Base):
     busy_from: Mapped[datetime] = mapped_column(UTCDateTime)
     busy_until: Mapped[datetime] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(Text)
+    # Set only when a coordinator booked the person outside their working hours on purpose: why.
+    outside_hours_reason: Mapped[str | None] = mapped_column(Text)
     invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -6,22 +6,27 @@ Plain Python over a session. Nothing here writes; booking a slot is a separate s
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import islice
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
+from app.boards.models import Board, BoardMember
 from app.errors import InvalidInput
 from app.meetings.models import BOOKING_STATES, Invitation, Meeting
 from app.rotas.models import OnCallShift, Rota
 from app.scheduling import (MatchRequest, Requirement, SpecialistSpec, available_intervals,
                             iter_feasible_slots, parse_request, rank_slots, working_intervals)
-from app.specialists.models import Discipline, SpecialistProfile
+from app.specialists.models import (DateOverride, Discipline, Leave, Licence, SpecialistProfile,
+                                     licence_valid_at, specialist_disciplines)
 from app.specialists.operations import engine_spec
+from app.scheduling.availability import available_seconds, busy_seconds, subtract, working_seconds
+from app.scheduling.zones import to_epoch_seconds, to_epoch_seconds_ceil
 from app.timekeeping import ensure_utc, local_midnight, to_local
 
 # People without a specialist profile (e.g. a referring clinician) are taken to work these hours.
@@ -64,6 +69,7 @@ class SearchCriteria:
     licensed_in: str | None = None
     language: str | None = None
     urgent: bool = False
+    board_id: int | None = None  # its core members, then its deputies, are asked before anyone else
 
 
 @dataclass
@@ -72,8 +78,15 @@ class Candidate:
     profile: SpecialistProfile | None
     spec: SpecialistSpec          # working hours, leave, notice, bookings and caps all applied
     exclusion: str | None = None  # why this person cannot take part at all in the window
+    available: list | None = None  # UTC-second intervals free under every rule in the window, computed once
     on_call: bool = False
+    board_role: str | None = None  # "core" or "deputy" on the criteria's board
     is_attendee: bool = False
+
+    @property
+    def chosen_because(self) -> list[str]:
+        """Why the search asked this person before others: on call, then the board's core, then deputies."""
+        return (["on_call"] if self.on_call else []) + ([self.board_role] if self.board_role else [])
 
 
 @dataclass
@@ -90,29 +103,33 @@ def search_meeting_times(session: Session, criteria: SearchCriteria) -> SearchRe
     start, end = criteria.window_start, criteria.window_end
     horizon_end = end + LOOK_AHEAD
     codes = [requirement.discipline for requirement in criteria.requirements]
-    # Only active holders of an asked discipline are loaded, with what the rules read, in one go.
+    # Only active holders of an asked discipline are loaded, as plain rows with what the rules read.
     holders = (select(SpecialistProfile.user_id).join(User)
                .where(User.is_active.is_(True), SpecialistProfile.disciplines.any(Discipline.code.in_(codes)),
                       SpecialistProfile.user_id.not_in(list(criteria.attendee_ids) or [-1])))
-    profiles = session.scalars(
-        select(SpecialistProfile).where(SpecialistProfile.user_id.in_(holders)).order_by(SpecialistProfile.id)
-        .options(selectinload(SpecialistProfile.disciplines), selectinload(SpecialistProfile.leave),
-                 selectinload(SpecialistProfile.overrides), selectinload(SpecialistProfile.licences),
-                 selectinload(SpecialistProfile.user))
-    ).all()
+    profiles = load_rules(session, holders, codes, start - timedelta(days=2), horizon_end + timedelta(days=2))
     bookings = _bookings(session, start - timedelta(days=7), horizon_end + timedelta(days=7),
                          user_ids=holders.union(select(User.id).where(User.id.in_(list(criteria.attendee_ids)))))
     on_call = _on_call_during(session, codes, start, end)
+    board_roles = _board_seat_members(session, criteria.board_id, codes)
     people: dict[str, Candidate] = {}
+    shared_hours: dict = {}
     for profile in profiles:
-        candidate = _candidate(profile.user, profile, criteria, bookings.get(profile.user_id, []))
+        candidate = _candidate(profile.person, profile, criteria, bookings.get(profile.user_id, []), shared_hours)
         candidate.on_call = any(profile.user_id in on_call[code] for code in profile.discipline_codes)
+        roles = [role for code in profile.discipline_codes for role, ids in board_roles[code].items()
+                 if profile.user_id in ids]
+        candidate.board_role = "core" if "core" in roles else ("deputy" if roles else None)
         people[candidate.spec.id] = candidate
 
     attendees = [_attendee(session, user_id, criteria, bookings.get(user_id, []))
                  for user_id in criteria.attendee_ids]
     usable = [c.spec for c in people.values() if c.exclusion is None]
-    preferred = {code: tuple(str(uid) for uid in on_call[code]) for code in codes}
+    # Seats go first to whoever is on call, then to the board's core members, then to its deputies;
+    # everyone else after them, least booked first (the engine's order, so no re-filling is needed).
+    preferred = {code: tuple(dict.fromkeys(str(uid) for uid in on_call[code] + board_roles[code]["core"]
+                                           + board_roles[code]["deputy"]))
+                 for code in codes}
     request = MatchRequest(
         window_start=start, window_end=end, duration_minutes=criteria.duration_minutes,
         requirements=tuple(Requirement(r.discipline, r.count, preferred[r.discipline])
@@ -122,9 +139,13 @@ def search_meeting_times(session: Session, criteria: SearchCriteria) -> SearchRe
         attendees=tuple(a.spec.id for a in attendees),
     )
     recent = _recent_load(session, criteria.at)
-    pool = list(islice(iter_feasible_slots(request, recent_bookings=recent), RANKING_POOL))
+    known = {c.spec.id: c.available for c in people.values() if c.exclusion is None and c.available is not None}
+    pool = list(islice(iter_feasible_slots(request, recent_bookings=recent, available=known), RANKING_POOL))
+    # The engine's assignments already follow `preferred` and then the least booked, so the
+    # ranking only orders slots; the best `limit` are then shown in time order.
     ranked = rank_slots(pool, request.specialists, recent, attendees=request.attendees,
-                        preferred=preferred)[: criteria.limit]
+                        rebalance=False)[: criteria.limit]
+    ranked.sort(key=lambda item: item.slot.start)
     everyone = {**people, **{a.spec.id: a for a in attendees}}
     result = SearchResult(
         slots=[_describe_slot(item, everyone) for item in ranked],
@@ -152,6 +173,8 @@ def _check(session: Session, criteria: SearchCriteria) -> None:
         raise InvalidInput("window_end", "the window may span at most 62 days")
     if end - start < timedelta(minutes=criteria.duration_minutes):
         raise InvalidInput("duration_minutes", "is longer than the window")
+    if criteria.board_id is not None and session.get(Board, criteria.board_id) is None:
+        raise InvalidInput("board_id", f"no board has id {criteria.board_id}")
     known = set(session.scalars(select(Discipline.code)))
     seen = set()
     for index, requirement in enumerate(criteria.requirements):
@@ -168,6 +191,20 @@ class _Booking:
     busy_from: datetime
     busy_until: datetime
     starts_at: datetime
+
+
+def _board_seat_members(session: Session, board_id: int | None, codes) -> dict[str, dict[str, list[int]]]:
+    """Per discipline, the board's core members and deputies (each in the order they were added)."""
+    members: dict[str, dict[str, list[int]]] = {code: {"core": [], "deputy": []} for code in codes}
+    if board_id is None:
+        return members
+    rows = session.execute(
+        select(BoardMember.user_id, BoardMember.role, BoardMember.discipline_code)
+        .where(BoardMember.board_id == board_id, BoardMember.role.in_(("core", "deputy")),
+               BoardMember.discipline_code.in_(codes)).order_by(BoardMember.id)).all()
+    for user_id, role, code in rows:
+        members[code][role].append(user_id)
+    return members
 
 
 def _on_call_during(session: Session, codes, start: datetime, end: datetime) -> dict[str, list[int]]:
@@ -211,9 +248,26 @@ def _recent_load(session: Session, at: datetime) -> dict[str, int]:
     return {str(user_id): count for user_id, count in rows}
 
 
-def _fits(spec: SpecialistSpec, start: datetime, end: datetime, minutes: int) -> bool:
-    needed = timedelta(minutes=minutes)
-    return any(b - a >= needed for a, b in available_intervals(spec, start, end))
+def _free_seconds(spec: SpecialistSpec, start: datetime, end: datetime,
+                  shared_hours: dict | None = None) -> list[list[int]]:
+    """Available UTC-second intervals of `spec` within [start, end) (the engine's own measure).
+
+    `shared_hours` keeps working intervals for the request: specialists whose rules were parsed
+    from the same text share one rules object (`engine_spec`), so their hours are expanded once."""
+    low, high = to_epoch_seconds(start), to_epoch_seconds_ceil(end)
+    if shared_hours is None:
+        return available_seconds(spec, low, high)
+    key = (spec.timezone, id(spec.weekly_hours), id(spec.date_overrides))
+    working = shared_hours.get(key)
+    if working is None:
+        working = shared_hours[key] = (spec, working_seconds(spec, low, high))  # spec keeps the ids alive
+    return subtract(working[1], busy_seconds(spec))
+
+
+def _fits(spec: SpecialistSpec, start: datetime, end: datetime, minutes: int,
+          free: list[list[int]] | None = None) -> bool:
+    needed = minutes * 60
+    return any(b - a >= needed for a, b in (free if free is not None else _free_seconds(spec, start, end)))
 
 
 def _with_busy(spec: SpecialistSpec, extra) -> SpecialistSpec:
@@ -240,24 +294,16 @@ def _capped_periods(profile: SpecialistProfile, bookings: list[_Booking]) -> lis
 
 
 def _candidate(user: User, profile: SpecialistProfile, criteria: SearchCriteria,
-               bookings: list[_Booking]) -> Candidate:
+               bookings: list[_Booking], shared_hours: dict | None = None) -> Candidate:
     """Apply every rule to one specialist; record the first that rules them out of the window."""
     start, end, minutes = criteria.window_start, criteria.window_end, criteria.duration_minutes
     base = engine_spec(profile)  # working hours, overrides and leave
-    hours_only = dataclasses.replace(base, busy=())
     notice = [(start - timedelta(days=1), criteria.at + timedelta(hours=profile.min_notice_hours))]
     # A new meeting [s, e) holds them over [s - before, e + after); it must miss every booking's busy range.
     booked = [(b.busy_from - timedelta(minutes=profile.buffer_after_minutes),
                b.busy_until + timedelta(minutes=profile.buffer_before_minutes)) for b in bookings]
-    capped = _capped_periods(profile, bookings)
-    stages = [
-        (REASON_HOURS, hours_only),
-        (REASON_LEAVE, base),
-        (REASON_NOTICE, _with_busy(base, notice)),
-        (REASON_BUSY, _with_busy(base, notice + booked)),
-        (REASON_CAP, _with_busy(base, notice + booked + capped)),
-    ]
-    full = stages[-1][1]
+    capped = _capped_periods(profile, bookings) if bookings else []
+    full = _with_busy(base, notice + booked + capped)
     exclusion = None
     if criteria.licensed_in:
         if not any(l.jurisdiction == criteria.licensed_in and l.is_valid_at(criteria.at) for l in profile.licences):
@@ -270,12 +316,22 @@ def _candidate(user: User, profile: SpecialistProfile, criteria: SearchCriteria,
         exclusion = REASON_URGENT
     # Each stage only adds busy time, so someone free under every rule needs one availability
     # computation; only those who are not are walked through the stages to name the first that fails.
-    if exclusion is None and not _fits(full, start, end, minutes):
-        for reason, spec in stages:
-            if not _fits(spec, start, end, minutes):
-                exclusion = reason
-                break
-    return Candidate(user=user, profile=profile, spec=full, exclusion=exclusion)
+    free = None
+    if exclusion is None:
+        free = _free_seconds(full, start, end, shared_hours)
+        if not _fits(full, start, end, minutes, free):
+            stages = [
+                (REASON_HOURS, dataclasses.replace(base, busy=())),
+                (REASON_LEAVE, base),
+                (REASON_NOTICE, _with_busy(base, notice)),
+                (REASON_BUSY, _with_busy(base, notice + booked)),
+                (REASON_CAP, full),
+            ]
+            for reason, spec in stages:
+                if not _fits(spec, start, end, minutes):
+                    exclusion = reason
+                    break
+    return Candidate(user=user, profile=profile, spec=full, exclusion=exclusion, available=free)
 
 
 def _attendee(session: Session, user_id: int, criteria: SearchCriteria,
@@ -343,6 +399,8 @@ def _describe_slot(ranked, everyone: dict[str, Candidate]) -> dict:
             "local_weekday": local_start.strftime("%A"),
             "within_working_hours": within,
             "on_call": candidate.on_call,
+            "board_role": candidate.board_role,
+            "chosen_because": candidate.chosen_because,
         })
     return {"start": slot.start, "end": slot.end, "score": round(ranked.score, 4),
             "assignment": {code: [int(i) for i in ids] for code, ids in slot.assignment.items()},
@@ -385,3 +443,148 @@ def free_time(session: Session, profile: SpecialistProfile, start: datetime, end
     bookings = _bookings(session, start - timedelta(days=7), end + timedelta(days=7), user_ids=[profile.user_id])
     candidate = _candidate(profile.user, profile, criteria, bookings.get(profile.user_id, []))
     return list(available_intervals(candidate.spec, start, end))
+
+
+# A meeting booked for one case: long enough to present and discuss it.
+CASE_MEETING_MINUTES = 30
+# How far ahead a case without a target date is searched.
+CASE_SEARCH_DAYS = 7
+
+
+@dataclass(frozen=True)
+class CaseSearch:
+    """What a search for one case asks, read from the case and its board (the page pre-fills it)."""
+
+    requirements: tuple[SeatRequirement, ...]
+    duration_minutes: int
+    first_day: date
+    last_day: date
+    urgent: bool
+    language: str | None
+    licensed_in: str | None
+    board_id: int | None
+
+
+def search_for_case(session: Session, case, *, zone: str, at: datetime) -> CaseSearch:
+    """The case's disciplines (with the board's seat counts where its quorum asks more than one),
+    its urgency and language, a licence in the referring site's country, a meeting long enough for
+    one case (at least the board's time per case), and the days from tomorrow to its target date
+    (local days in `zone`)."""
+    board = session.get(Board, case.board_id) if case.board_id else None
+    quorum = {q.discipline_code: q.count for q in board.quorum} if board is not None else {}
+    requirements = tuple(SeatRequirement(d.code, quorum.get(d.code, 1)) for d in case.disciplines)
+    per_case = board.minutes_per_case if board is not None else 0
+    minutes = max(CASE_MEETING_MINUTES, -(-per_case // 15) * 15)
+    today = to_local(at, zone).date()
+    first_day = today + timedelta(days=1)
+    last_day = to_local(case.target_at, zone).date() if case.target_at else today + timedelta(days=CASE_SEARCH_DAYS)
+    last_day = min(max(last_day, first_day + timedelta(days=1)), first_day + timedelta(days=61))
+    country = case.organization.country if case.organization is not None else None
+    return CaseSearch(requirements=requirements, duration_minutes=minutes, first_day=first_day,
+                      last_day=last_day, urgent=case.urgency == "urgent", language=case.language,
+                      licensed_in=country, board_id=board.id if board is not None else None)
+
+
+# --- specialists' rules as plain rows ---------------------------------------------------------------
+# A search reads thousands of profiles; building ORM objects with five relations for each costs more
+# than all the matching, so the search reads the columns it needs into these instead.
+
+
+@dataclass(frozen=True, slots=True)
+class _Person:
+    id: int
+    name: str
+    languages_json: str
+
+    @property
+    def languages(self) -> list[str]:
+        return json.loads(self.languages_json)
+
+
+@dataclass(frozen=True, slots=True)
+class _LeaveRow:
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _OverrideRow:
+    local_date: date
+    ranges: list
+
+
+@dataclass(frozen=True, slots=True)
+class _LicenceRow:
+    jurisdiction: str
+    expires_on: date
+    verified: bool
+    zone: str
+
+    def is_valid_at(self, at: datetime) -> bool:
+        return licence_valid_at(verified=self.verified, expires_on=self.expires_on, zone=self.zone, at=at)
+
+
+@dataclass(slots=True)
+class ProfileRules:
+    """What the search's rules read of a specialist profile (the same names as `SpecialistProfile`)."""
+
+    user_id: int
+    person: _Person
+    home_timezone: str
+    weekly_hours_json: str  # as stored: parsed once per distinct text (see `engine_spec`)
+    buffer_before_minutes: int
+    buffer_after_minutes: int
+    min_notice_hours: int
+    max_meetings_per_day: int
+    max_meetings_per_week: int
+    takes_urgent: bool
+    discipline_codes: list = field(default_factory=list)
+    leave: list = field(default_factory=list)
+    overrides: list = field(default_factory=list)
+    licences: list = field(default_factory=list)
+
+    def valid_licence_countries(self, at: datetime) -> set[str]:
+        return {licence.jurisdiction for licence in self.licences if licence.is_valid_at(at)}
+
+
+def load_rules(session: Session, user_ids, codes, span_start: datetime, span_end: datetime) -> list[ProfileRules]:
+    """The rules of the profiles of `user_ids` (a subquery), in five flat queries: leave and date
+    overrides only where they touch [span_start, span_end), disciplines only among `codes`."""
+    P = SpecialistProfile
+    rows = session.execute(
+        select(P.id, P.user_id, User.name, cast(User.languages, Text), P.home_timezone, cast(P.weekly_hours, Text),
+               P.buffer_before_minutes, P.buffer_after_minutes, P.min_notice_hours, P.max_meetings_per_day,
+               P.max_meetings_per_week, P.takes_urgent)
+        .join(User, User.id == P.user_id).where(P.user_id.in_(user_ids)).order_by(P.id)).all()
+    by_profile: dict[int, ProfileRules] = {}
+    for (profile_id, user_id, name, languages, zone, weekly, before, after, notice, per_day, per_week,
+         urgent) in rows:
+        by_profile[profile_id] = ProfileRules(
+            user_id=user_id, person=_Person(user_id, name, languages or "[]"), home_timezone=zone,
+            weekly_hours_json=weekly or "{}", buffer_before_minutes=before or 0, buffer_after_minutes=after or 0,
+            min_notice_hours=notice or 0, max_meetings_per_day=per_day, max_meetings_per_week=per_week,
+            takes_urgent=bool(urgent))
+    profile_ids = select(P.id).where(P.user_id.in_(user_ids))
+    for profile_id, code in session.execute(
+            select(specialist_disciplines.c.profile_id, specialist_disciplines.c.discipline_code)
+            .where(specialist_disciplines.c.profile_id.in_(profile_ids),
+                   specialist_disciplines.c.discipline_code.in_(codes))
+            .order_by(specialist_disciplines.c.discipline_code)):
+        by_profile[profile_id].discipline_codes.append(code)
+    for profile_id, starts_at, ends_at in session.execute(
+            select(Leave.profile_id, Leave.starts_at, Leave.ends_at)
+            .where(Leave.profile_id.in_(profile_ids), Leave.ends_at > span_start, Leave.starts_at < span_end)):
+        by_profile[profile_id].leave.append(_LeaveRow(starts_at, ends_at))
+    for profile_id, local_date, ranges in session.execute(
+            select(DateOverride.profile_id, DateOverride.local_date, DateOverride.ranges)
+            .where(DateOverride.profile_id.in_(profile_ids),
+                   DateOverride.local_date >= (span_start - timedelta(days=1)).date(),
+                   DateOverride.local_date <= (span_end + timedelta(days=1)).date())
+            .order_by(DateOverride.local_date)):
+        by_profile[profile_id].overrides.append(_OverrideRow(local_date, ranges))
+    for profile_id, jurisdiction, expires_on, verified_at in session.execute(
+            select(Licence.profile_id, Licence.jurisdiction, Licence.expires_on, Licence.verified_at)
+            .where(Licence.profile_id.in_(profile_ids)).order_by(Licence.jurisdiction)):
+        rules = by_profile[profile_id]
+        rules.licences.append(_LicenceRow(jurisdiction, expires_on, verified_at is not None, rules.home_timezone))
+    return list(by_profile.values())

@@ -92,6 +92,10 @@ MESSAGES = {
     "rota.cover.rejected": (N_("Cover on the %(rota)s rota was not approved"),
                             N_("%(coordinator)s did not approve the cover for %(requester)s's shift from "
                                "%(shift_starts_at)s to %(shift_ends_at)s; it stays with %(requester)s.")),
+    "rota.cover.rejected.reason": (N_("Cover on the %(rota)s rota was not approved"),
+                                   N_("%(coordinator)s did not approve the cover for %(requester)s's shift from "
+                                      "%(shift_starts_at)s to %(shift_ends_at)s; it stays with %(requester)s. "
+                                      "Reason: %(reason)s")),
     "rota.cover.withdrawn": (N_("%(requester)s no longer needs cover"),
                              N_("%(requester)s withdrew the cover request for the shift from %(shift_starts_at)s "
                                 "to %(shift_ends_at)s that you had accepted.")),

@@ -92,6 +92,7 @@ class CoverRequest(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(20), default="open")
     reason: Mapped[str | None] = mapped_column(Text)
+    decision_reason: Mapped[str | None] = mapped_column(Text)  # why a coordinator rejected it
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -589,7 +589,7 @@ def _tell(session: Session, user: User, request: CoverRequest, event: str, text:
               **names}
     notify(session, user_id=user.id, kind=NOTIFICATION_KIND,
            dedupe_key=f"cover-{event}:{request.id}:user:{user.id}", params=params,
-           link=f"/api/v1/cover-requests/{request.id}", at=at)
+           link="/my/shifts", at=at)
 
 
 def request_cover(session: Session, shift: OnCallShift, requester: User, *, reason: str,
@@ -636,10 +636,39 @@ def accept_cover(session: Session, request: CoverRequest, member: User, *, at: d
                        allowed=["withdraw"])
     _require_future(shift, at)
     _refuse_if_ineligible(session, rota, member, shift, "You")
+    _refuse_if_on_call_then(session, member, shift, "You are")
     request.status, request.covered_by_id, request.accepted_at = "accepted", member.id, at
     session.flush()
     _tell(session, request.requested_by, request, "accepted", "accepted", at, coverer=member.name)
     return request
+
+
+def _refuse_if_on_call_then(session: Session, user: User, shift: OnCallShift, who: str) -> None:
+    """Nobody holds two on-call shifts at once (on this rota or another)."""
+    clash = session.scalar(select(OnCallShift).where(
+        OnCallShift.user_id == user.id, OnCallShift.status == "scheduled", OnCallShift.id != shift.id,
+        OnCallShift.starts_at < shift.ends_at, OnCallShift.ends_at > shift.starts_at).limit(1))
+    if clash is not None:
+        raise Conflict(f"{who} already on call then ({clash.rota.name}, {format_instant(clash.starts_at)} to "
+                       f"{format_instant(clash.ends_at)}).", allowed=[], clashing_shift_id=clash.id)
+
+
+def open_cover_for(session: Session, user: User, at: datetime) -> list[CoverRequest]:
+    """Open cover requests on future shifts of the rotas `user` belongs to, that someone else asked."""
+    return list(session.scalars(
+        select(CoverRequest).join(OnCallShift, OnCallShift.id == CoverRequest.shift_id)
+        .join(RotaMember, RotaMember.rota_id == OnCallShift.rota_id)
+        .where(RotaMember.user_id == user.id, CoverRequest.status == "open",
+               CoverRequest.requested_by_id != user.id, OnCallShift.starts_at > ensure_utc(at))
+        .order_by(OnCallShift.starts_at).limit(50)))
+
+
+def shifts_of(session: Session, user: User, start: datetime, end: datetime) -> list[OnCallShift]:
+    """`user`'s scheduled on-call shifts overlapping [start, end), in time order."""
+    return list(session.scalars(
+        select(OnCallShift).where(OnCallShift.user_id == user.id, OnCallShift.status == "scheduled",
+                                  OnCallShift.starts_at < ensure_utc(end), OnCallShift.ends_at > ensure_utc(start))
+        .order_by(OnCallShift.starts_at).limit(200)))
 
 
 def _refuse_if_ineligible(session: Session, rota: Rota, user: User, shift: OnCallShift,
@@ -663,6 +692,7 @@ def approve_cover(session: Session, request: CoverRequest, coordinator: User, *,
                        allowed=["reject"])
     coverer = request.covered_by
     _refuse_if_ineligible(session, shift.rota, coverer, shift, coverer.name)
+    _refuse_if_on_call_then(session, coverer, shift, f"{coverer.name} is")
     shift.user_id = coverer.id
     _raise_sequence(shift, at)
     request.status, request.decided_by_id, request.decided_at = "approved", coordinator.id, at
@@ -674,16 +704,22 @@ def approve_cover(session: Session, request: CoverRequest, coordinator: User, *,
 
 
 def reject_cover(session: Session, request: CoverRequest, coordinator: User, *,
-                 at: datetime) -> CoverRequest:
+                 at: datetime, reason: str | None = None) -> CoverRequest:
+    """Reject; `reason` (told to the requester and the volunteer) is kept with the decision."""
     at = ensure_utc(at)
     if request.status not in OPEN_COVER_STATES:
         _refuse_transition(request, "rejected")
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > 500:
+        raise InvalidInput("reason", "at most 500 characters")
+    request.decision_reason = reason
     request.status, request.decided_by_id, request.decided_at = "rejected", coordinator.id, at
     session.flush()
     for person in (request.requested_by, request.covered_by):
         if person is not None:
-            _tell(session, person, request, "rejected", "rejected", at, coordinator=coordinator.name,
-                  requester=request.requested_by.name)
+            _tell(session, person, request, "rejected", "rejected.reason" if reason else "rejected", at,
+                  coordinator=coordinator.name, requester=request.requested_by.name,
+                  **({"reason": reason} if reason else {}))
     return request
 
 

@@ -114,14 +114,23 @@ def _plan_roles(request: MatchRequest, recent_bookings: Mapping[str, int] | None
     )
 
 
-def _presence_events(request: MatchRequest, grid: SlotGrid, people: Sequence[int]) -> tuple[Events, Events]:
-    """Who becomes available (`arrivals`) and who stops (`departures`), by slot index."""
+def _presence_events(request: MatchRequest, grid: SlotGrid, people: Sequence[int],
+                     known: Mapping[str, Sequence[Sequence[int]]] | None = None) -> tuple[Events, Events]:
+    """Who becomes available (`arrivals`) and who stops (`departures`), by slot index.
+
+    `known` may give a person's available UTC-second intervals already computed over a span that
+    covers the window (the caller checked them), so they are not expanded a second time."""
     arrivals: Events = defaultdict(list)
     departures: Events = defaultdict(list)
     first, step, duration, count = grid.first_start, grid.step, grid.duration, grid.count
     window_start, window_end = first, first + (count - 1) * step + duration  # all the slots span
+    known = known or {}
     for person in people:
-        for start, end in available_seconds(request.specialists[person], window_start, window_end):
+        spec = request.specialists[person]
+        intervals = known.get(spec.id)
+        if intervals is None:
+            intervals = available_seconds(spec, window_start, window_end)
+        for start, end in intervals:
             # Slots k in [low, high) lie wholly inside [start, end): the first whose start
             # is >= start (a ceiling division) up to the last that ends by `end`.
             low = -((first - start) // step)
@@ -137,20 +146,23 @@ def _presence_events(request: MatchRequest, grid: SlotGrid, people: Sequence[int
 
 
 def iter_feasible_slots(
-    request: MatchRequest, *, recent_bookings: Mapping[str, int] | None = None
+    request: MatchRequest, *, recent_bookings: Mapping[str, int] | None = None,
+    available: Mapping[str, Sequence[Sequence[int]]] | None = None,
 ) -> Iterator[Slot]:
     """Every feasible slot of the request in start order, ignoring `request.limit`.
 
     Each slot carries one valid assignment: seats are filled in requirement order, each
     by the first free candidate in preference order (`Requirement.preferred`, then fewest
     `recent_bookings`, then id), with augmenting paths when that is not enough.
+    `available` optionally maps specialist ids to their available UTC-second intervals
+    (`availability.available_seconds`) over a span covering the window, already computed.
     """
     grid = SlotGrid.for_request(request)
     if grid.count == 0:
         return
     roles = _plan_roles(request, recent_bookings)
     people = sorted(set(roles.attendees) | set(roles.seat_groups_of))
-    arrivals, departures = _presence_events(request, grid, people)
+    arrivals, departures = _presence_events(request, grid, people, available)
     yield from _sweep(request, grid, roles, arrivals, departures)
 
 

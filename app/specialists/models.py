@@ -134,9 +134,25 @@ class Licence(Base):
 
     def expires_at(self) -> datetime:
         """The licence is good through its expiry date in the specialist's home zone."""
-        return from_local(
-            datetime.combine(self.expires_on + timedelta(days=1), time(0)), self.profile.home_timezone
-        )
+        return licence_expires_at(self.expires_on, self.profile.home_timezone)
 
     def is_valid_at(self, at: datetime) -> bool:
-        return self.verified_at is not None and ensure_utc(at) < self.expires_at()
+        return licence_valid_at(verified=self.verified_at is not None, expires_on=self.expires_on,
+                                zone=self.profile.home_timezone, at=at)
+
+
+def licence_expires_at(expires_on: date, zone: str) -> datetime:
+    return from_local(datetime.combine(expires_on + timedelta(days=1), time(0)), zone)
+
+
+def licence_valid_at(*, verified: bool, expires_on: date, zone: str, at: datetime) -> bool:
+    """Verified, and `at` is before the end of the expiry date in the home zone. Every zone's date is
+    within a day of UTC's, so only an expiry within a day of `at` needs the zone's midnight."""
+    if not verified:
+        return False
+    utc_day = ensure_utc(at).date()
+    if expires_on > utc_day + timedelta(days=1):
+        return True
+    if expires_on < utc_day - timedelta(days=1):
+        return False
+    return ensure_utc(at) < licence_expires_at(expires_on, zone)

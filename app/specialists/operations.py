@@ -7,11 +7,13 @@ engine's own parser (`app.scheduling.parse_request`), so what is stored is what 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import json
 import re
 from datetime import date, datetime, timedelta
 
 import pytz
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Organization, User, UserRole
@@ -20,7 +22,8 @@ from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.meetings.models import BOOKING_STATES, Invitation, Meeting
 from app.paging import Page, after, decode_cursor, encode_cursor
 from app.scheduling import WEEKDAY_KEYS, RequestError, SpecialistSpec, parse_request
-from app.specialists.models import DateOverride, Discipline, Leave, Licence, SpecialistProfile
+from app.specialists.models import (DateOverride, Discipline, Leave, Licence, SpecialistProfile,
+                                     specialist_disciplines)
 from app.timekeeping import ensure_utc, format_instant, local_midnight, to_local
 
 EDITOR_ROLES = ("coordinator", "admin")
@@ -665,14 +668,29 @@ def engine_spec(profile: SpecialistProfile, *, busy=()) -> SpecialistSpec:
     id is str(user_id); weekly hours and date overrides are parsed by the engine's parser;
     leave becomes busy time, followed by `busy` (aware datetimes, e.g. `booked_intervals`).
     """
-    spec = _engine_rules(
-        specialist_id=str(profile.user_id),
-        timezone=profile.home_timezone,
-        disciplines=profile.discipline_codes,
-        weekly_hours=profile.weekly_hours or {},
-        date_overrides={override.local_date.isoformat(): override.ranges or []
-                        for override in profile.overrides},
-    )
+    weekly = getattr(profile, "weekly_hours_json", None) or json.dumps(profile.weekly_hours or {}, sort_keys=True)
+    rules = parsed_rules(profile.home_timezone, weekly,
+                         json.dumps({override.local_date.isoformat(): override.ranges or []
+                                     for override in profile.overrides}, sort_keys=True)
+                         if profile.overrides else "{}")
     intervals = [(ensure_utc(leave.starts_at), ensure_utc(leave.ends_at)) for leave in profile.leave]
     intervals += [(ensure_utc(start), ensure_utc(end)) for start, end in busy]
-    return dataclasses.replace(spec, busy=tuple(intervals))
+    return dataclasses.replace(rules, id=str(profile.user_id), disciplines=tuple(profile.discipline_codes),
+                               busy=tuple(intervals))
+
+
+@functools.lru_cache(maxsize=4096)
+def parsed_rules(timezone: str, weekly_hours_json: str, date_overrides_json: str) -> SpecialistSpec:
+    """Wall-clock rules parsed once per distinct set (many specialists share a rota's hours)."""
+    return _engine_rules(timezone=timezone, weekly_hours=json.loads(weekly_hours_json),
+                         date_overrides=json.loads(date_overrides_json))
+
+
+def active_holders_per_discipline(session: Session) -> dict[str, int]:
+    """How many active specialists hold each discipline (what a search for it can draw on)."""
+    rows = session.execute(
+        select(specialist_disciplines.c.discipline_code, func.count())
+        .join(SpecialistProfile, SpecialistProfile.id == specialist_disciplines.c.profile_id)
+        .join(User, User.id == SpecialistProfile.user_id).where(User.is_active.is_(True))
+        .group_by(specialist_disciplines.c.discipline_code)).all()
+    return {code: count for code, count in rows}

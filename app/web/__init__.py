@@ -16,6 +16,7 @@ from app.web import (  # noqa: E402,F401
     meeting_views,
     meeting_admin_views,
     referrer_views,
+    rota_views,
     specialist_views,
     views,
 )

@@ -92,7 +92,7 @@ def next_meeting(meeting: Meeting, at) -> Meeting | None:
     board = db.session.get(Board, meeting.board_id) if meeting.board_id else None
     if board is None:
         return None
-    return agenda.next_meeting_with_room(db.session, board, at=at, as_coordinator=True, exclude_id=meeting.id)
+    return agenda.next_meeting_with_room(db.session, board, at=at, exclude_id=meeting.id)
 
 
 def _context(meeting: Meeting, *, errors=None, raw=None, message=None, focus=None) -> dict:

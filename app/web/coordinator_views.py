@@ -17,16 +17,18 @@ from app.boards.quorum import meetings_quorum
 from app.cases.api import audit_cases_shown
 from app.cases.models import Case
 from app.cases.visibility import visible_case_count, visible_cases
-from app.errors import Conflict, DomainError, InvalidInput
+from app.cases import api as cases_api
+from app.cases import workflow
+from app.errors import Conflict, DomainError, InvalidInput, PermissionDenied
 from app.extensions import db
 from app.inputs import parse_id, parse_integer
 from app.meetings import agenda as agendas
 from app.meetings import booking
 from app.meetings.models import Meeting
-from app.meetings.search import SearchCriteria, SeatRequirement, search_meeting_times
+from app.meetings.search import SearchCriteria, SeatRequirement, search_for_case, search_meeting_times
 from app.rotas import operations as rotas
 from app.security import current_actor, page
-from app.specialists.operations import list_disciplines
+from app.specialists.operations import active_holders_per_discipline, list_disciplines
 from app.timekeeping import format_instant, local_midnight, now_utc, parse_instant, to_local
 from app.web import web
 from app.web.filters import local_time
@@ -130,10 +132,16 @@ def coordinator_dashboard():
 
 
 def _seat_counts(disciplines) -> tuple[dict[str, int], dict[str, str]]:
-    """Seats asked per discipline from the `seats-<code>` inputs, and errors by discipline code."""
+    """Seats asked per discipline, and errors by discipline code. Each ticked `discipline` box asks one
+    seat, or its `seats-<code>` count; without boxes (a scripted post), the `seats-<code>` counts."""
     counts, errors = {}, {}
+    ticked = set(request.form.getlist("discipline"))
+    boxes = bool(request.form.get("disciplines-listed"))
     for discipline in disciplines:
-        raw = request.form.get(f"seats-{discipline.code}", "").strip() or "0"
+        raw = request.form.get(f"seats-{discipline.code}", "").strip()
+        if boxes:
+            raw = (raw or "1") if discipline.code in ticked else "0"
+        raw = raw or "0"
         if parse_integer(raw) is None or not 0 <= int(raw) <= MAX_SEATS:
             errors[discipline.code] = gettext("Enter a whole number from 0 to %(max)s.", max=MAX_SEATS)
         elif int(raw):
@@ -165,7 +173,8 @@ def run_search(form: TimeSearchForm, disciplines, zone: str, at) -> dict:
             window_start=local_midnight(form.from_date.data, zone),
             window_end=local_midnight(form.to_date.data + timedelta(days=1), zone),
             at=at, licensed_in=(form.licensed_in.data or "").upper() or None,
-            language=(form.language.data or "").lower() or None, urgent=form.urgent.data)
+            language=(form.language.data or "").lower() or None, urgent=form.urgent.data,
+            board_id=int(form.board_id.data) if form.board_id.data else None)
         try:
             result = search_meeting_times(db.session, criteria)
         except InvalidInput as error:
@@ -177,18 +186,47 @@ def run_search(form: TimeSearchForm, disciplines, zone: str, at) -> dict:
     return {"seats": seats, "seat_errors": seat_errors, "seats_error": seats_error, "result": result}
 
 
-def render_search(user, form, disciplines, found: dict, status: int = 200, **extra):
-    result = found["result"]
-    names = {user_.id: user_.name for user_ in db.session.scalars(select(User))} if result else {}
+def render_search(user, form, disciplines, found: dict, status: int = 200, case=None, **extra):
+    holders = active_holders_per_discipline(db.session)
+    asked = found["seats"]
+    # The disciplines asked for come first, so a pre-filled search shows its choice at the top.
+    ordered = sorted(disciplines, key=lambda d: (d.code not in asked, d.name))
     return render_template("coordinator/search.html", user=user, zone=user.timezone, form=form,
-                           disciplines=disciplines, names=names, raw_seats=request.form, instant=format_instant,
-                           **found, **extra), status
+                           disciplines=ordered, holders=holders, raw_seats=request.form, instant=format_instant,
+                           case=case, **found, **extra), status
 
 
 def _search_form(user) -> TimeSearchForm:
     form = TimeSearchForm()
     form.board_id.choices = board_choices(user)
     return form
+
+
+def _case_searched_for(raw_id) -> Case | None:
+    """The case a search is for (the `case` query or the form's `case_id`), if the user coordinates it;
+    404 as for any case they may not see, 403 when they see it but do not run its board."""
+    if raw_id in (None, ""):
+        return None
+    case_id = parse_id(str(raw_id))
+    if case_id is None:
+        abort(404)
+    case, _ = cases_api.visible_case(case_id)
+    if workflow.COORDINATOR not in workflow.capacities(db.session, case, current_actor()):
+        raise PermissionDenied("Only a coordinator of the case's board may book a meeting for it.")
+    cases_api.audit_case("case.viewed", target_id=case.id, detail={"access": "summary", "via": "time search"})
+    return case
+
+
+def _prefill_from_case(form: TimeSearchForm, case: Case, zone: str, at) -> dict[str, int]:
+    asked = search_for_case(db.session, case, zone=zone, at=at)
+    form.case_id.data = str(case.id)
+    form.duration_minutes.data = asked.duration_minutes
+    form.from_date.data, form.to_date.data = asked.first_day, asked.last_day
+    form.urgent.data = asked.urgent
+    form.language.data = asked.language or ""
+    form.licensed_in.data = asked.licensed_in or ""
+    form.board_id.data = str(asked.board_id) if asked.board_id else ""
+    return {requirement.discipline: requirement.count for requirement in asked.requirements}
 
 
 @web.route("/coordinator/search", methods=["GET", "POST"])
@@ -199,13 +237,16 @@ def time_search():
     disciplines = list_disciplines(db.session)
     form = _search_form(user)
     if request.method == "GET":
+        case = _case_searched_for(request.args.get("case"))
         today = to_local(at, zone).date()
         form.from_date.data = form.from_date.data or today + timedelta(days=1)
         form.to_date.data = form.to_date.data or today + timedelta(days=7)
-        found = {"seats": {"radiology": 1, "pathology": 1}, "seat_errors": {}, "seats_error": None, "result": None}
-        return render_search(user, form, disciplines, found)
+        seats = _prefill_from_case(form, case, zone, at) if case else {"radiology": 1, "pathology": 1}
+        found = {"seats": seats, "seat_errors": {}, "seats_error": None, "result": None}
+        return render_search(user, form, disciplines, found, case=case)
+    case = _case_searched_for(form.case_id.data)
     found = run_search(form, disciplines, zone, at)
-    return render_search(user, form, disciplines, found, 200 if found["result"] is not None else 422)
+    return render_search(user, form, disciplines, found, 200 if found["result"] is not None else 422, case=case)
 
 
 # --- booking a slot the search found -----------------------------------------------------------------
@@ -236,14 +277,16 @@ def book_slot():
     disciplines = list_disciplines(db.session)
     form = _search_form(user)
     raw_start = request.form.get("slot_start", "")
+    case = _case_searched_for(form.case_id.data)
     found = run_search(form, disciplines, zone, at)
     if found["result"] is None:
-        return render_search(user, form, disciplines, found, 422)
+        return render_search(user, form, disciplines, found, 422, case=case)
     try:
         starts_at = parse_instant(raw_start)
     except ValueError:
-        return render_search(user, form, disciplines, found, 422, booking_error=gettext("That slot could not be read; "
-                                                   "choose a time from the list."), booking_start=None)
+        return render_search(user, form, disciplines, found, 422, case=case,
+                             booking_error=gettext("That slot could not be read; choose a time from the list."),
+                             booking_start=None)
     board = db.session.get(Board, int(form.board_id.data)) if form.board_id.data else None
     title = gettext("Ad-hoc %(board)s", board=board.name) if board else gettext("Ad-hoc MDT meeting")
     try:
@@ -251,17 +294,18 @@ def book_slot():
             db.session, title=title, starts_at=starts_at,
             ends_at=starts_at + timedelta(minutes=form.duration_minutes.data),
             host_timezone=board.timezone if board else zone, seats=posted_seats(), at=at,
-            board_id=board.id if board else None, created_by=user, chair=user)
+            board_id=board.id if board else None, created_by=user, chair=user, case=case)
     except (Conflict, InvalidInput) as error:
         db.session.rollback()
         found = run_search(form, disciplines, zone, at)  # what is free now
-        return render_search(user, form, disciplines, found, 409 if isinstance(error, Conflict) else 422,
+        return render_search(user, form, disciplines, found, 409 if isinstance(error, Conflict) else 422, case=case,
                              booking_error=gettext("Not booked: %(reason)s", reason=error.message), booking_start=format_instant(starts_at))
-    invited = [invitation for invitation in meeting.invitations]
+    invited = [invitation for invitation in meeting.invitations if invitation.status == "pending"]
     audit(db.session, "meeting.booked", actor=user, target_type="meeting", target_id=meeting.id,
           source_address=request.remote_addr,
           detail={"via": "time search", "starts_at": format_instant(meeting.starts_at),
-                  "invited": [invitation.user_id for invitation in invited], "board_id": meeting.board_id})
+                  "invited": [invitation.user_id for invitation in invited], "board_id": meeting.board_id,
+                  "case_id": case.id if case else None})
     db.session.commit()
     flash(ngettext("Booked %(title)s, %(when)s: %(num)s invitation sent.",
                    "Booked %(title)s, %(when)s: %(num)s invitations sent.", len(invited),
@@ -332,14 +376,20 @@ def decide_cover(request_id: int, action: str):
     user = current_actor()
     cover = rotas.get_cover_request(db.session, request_id, for_update=True)
     rotas.get_shift(db.session, cover.shift_id, for_update=True)
+    reason = (request.form.get("reason") or "").strip()
     try:
-        operation(db.session, cover, user, at=now_utc())
+        if action == "reject":
+            operation(db.session, cover, user, at=now_utc(), reason=reason)
+        else:
+            operation(db.session, cover, user, at=now_utc())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
     else:
         audit(db.session, f"rota.cover_{action}", actor=user, target_type="cover_request", target_id=cover.id,
-              source_address=request.remote_addr, detail={"shift_id": cover.shift_id})
+              source_address=request.remote_addr,
+              detail={"shift_id": cover.shift_id, **({"reason": reason} if action == "reject" and reason else {})})
         db.session.commit()
-        flash(f"Cover request #{cover.id} {'approved' if action == 'approve' else 'rejected'}.")
+        flash(gettext("Cover request #%(id)s approved.", id=cover.id) if action == "approve"
+              else gettext("Cover request #%(id)s rejected.", id=cover.id))
     return redirect(url_for("web.rota_grid"))

@@ -161,7 +161,9 @@ class LicenceForm(FlaskForm):
 
 
 class TimeSearchForm(FlaskForm):
-    """Seat counts per discipline are added as `seats-<code>` inputs by the view."""
+    """Disciplines are `discipline` checkboxes (one seat each, or `seats-<code>` seats), added by the view."""
+
+    case_id = HiddenField()  # the case the meeting is for: booked onto its agenda
 
     duration_minutes = IntegerField(_l("Duration (minutes)"), default=60,
                                     validators=[InputRequired(_l("Enter the duration.")),

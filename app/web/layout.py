@@ -34,6 +34,8 @@ def nav_links(user) -> list[NavLink]:
     if user.has_role("specialist"):
         links += [NavLink("web.schedule", _l("My schedule")), NavLink("web.availability", _l("Working hours")),
                   NavLink("web.licences", _l("Licences")), NavLink("web.calendar_feed_page", _l("Calendar feed"))]
+    if user.has_role("specialist"):  # their on-call shifts and the cover colleagues need
+        links.append(NavLink("web.my_shifts", _l("My shifts")))
     if user.has_role("referrer"):
         links += [NavLink("web.case_list", _l("My site's cases")), NavLink("web.new_case", _l("New referral"))]
     if user.has_role(*COORDINATING):

@@ -302,9 +302,10 @@ def coordinator_actions(case: Case, user, at) -> dict | None:
         for meeting in db.session.scalars(select(Meeting).where(
                 Meeting.board_id == board.id, Meeting.status == "scheduled", Meeting.starts_at > at)
                 .order_by(Meeting.starts_at).limit(MEETINGS_OFFERED)):
-            meetings.append({"meeting": meeting, "room": agenda.room_on(meeting, board),
-                             "closed": at >= agenda.cutoff_of(meeting, board)})
-        found = agenda.next_meeting_with_room(db.session, board, at=at, as_coordinator=True)
+            if agenda.agenda_closed(meeting, board, at):
+                continue  # a closed agenda takes no new case, so it is not offered
+            meetings.append({"meeting": meeting, "room": agenda.room_on(meeting, board), "closed": False})
+        found = agenda.next_meeting_with_room(db.session, board, at=at)
         suggested = found.id if found else None
     if case.state == "scheduled":
         listed = list(db.session.scalars(select(AgendaItem).where(AgendaItem.case_id == case.id,

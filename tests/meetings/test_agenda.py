@@ -1,7 +1,11 @@
 """Agendas: triaged cases go to the next meeting with room before the cut-off; roll-over; preparation."""
 from datetime import timedelta
 
+import pytest
+
+
 from app.cases.models import Case, CaseTransition
+from app.errors import Conflict
 from app.meetings import agenda
 from app.meetings.models import AgendaItem
 from app.timekeeping import now_utc
@@ -27,8 +31,8 @@ def test_fill_puts_urgent_first_then_oldest_within_capacity(session, board, meet
     assert moves[-1].to_state == "scheduled" and moves[-1].actor_id is None
 
 
-def test_a_meeting_past_its_cutoff_is_skipped_but_a_coordinator_may_add(client, session, board, meeting_at,
-                                                                       triaged_case, api_auth):
+def test_a_meeting_past_its_cutoff_is_skipped_and_refuses_new_cases_even_from_a_coordinator(
+        client, session, board, meeting_at, triaged_case, api_auth):
     closed = meeting_at(in_hours(10), board=board)          # cut-off (24 h) already passed
     open_ = meeting_at(in_hours(10 + 7 * 24), board=board)
     case = triaged_case(board)
@@ -38,8 +42,18 @@ def test_a_meeting_past_its_cutoff_is_skipped_but_a_coordinator_may_add(client, 
     late = triaged_case(board)
     response = client.post(f"/api/v1/meetings/{closed.id}/agenda", headers=api_auth.headers(board.coordinator),
                            json={"case_id": late.id})
-    assert response.status_code == 201
-    assert [row["case_id"] for row in response.get_json()] == [late.id]
+    assert response.status_code == 409 and "closed" in response.get_json()["detail"]
+    assert listed(closed) == [] and session.get(Case, late.id).state == "triaged"
+    with pytest.raises(Conflict):
+        agenda.add_case(session, closed, late, board.coordinator, at=now_utc(), as_coordinator=True)
+
+
+def test_an_ad_hoc_meeting_of_the_board_stays_open_until_it_starts(session, board, meeting_at, triaged_case):
+    adhoc = meeting_at(in_hours(2), board=board)
+    adhoc.kind = "adhoc"
+    case = triaged_case(board)
+    agenda.add_case(session, adhoc, case, board.coordinator, at=now_utc(), as_coordinator=True)
+    assert listed(adhoc) == [case.id]
 
 
 def test_full_meeting_refuses_more(client, session, board, meeting_at, triaged_case, api_auth):

@@ -166,3 +166,36 @@ def test_only_board_coordinators_invite(client, make_user, specialist, board, me
     response = client.post(f"/api/v1/meetings/{meeting.id}/invitations", headers=api_auth.headers(radiologist),
                            json={"user_id": radiologist.id, "discipline": "radiology"})
     assert response.status_code == 403
+
+
+def test_nobody_is_booked_outside_their_working_hours_without_an_audited_override(client, session, specialist,
+                                                                                  board, meeting_at, api_auth):
+    from sqlalchemy import select
+
+    from app.audit.models import AuditEvent
+    from app.audit.operations import write_now
+
+    start = in_hours(48)
+    # She works two hours that end just before the meeting, in her own zone.
+    hours = {day: [[(start - timedelta(hours=2)).strftime("%H:%M"), start.strftime("%H:%M")]]
+             for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    early = specialist("Dr Early", ["radiology"], hours=hours)
+    meeting = meeting_at(start, board=board)
+    headers = api_auth.headers(board.coordinator)
+    url = f"/api/v1/meetings/{meeting.id}/invitations"
+    refused = client.post(url, headers=headers, json={"user_id": early.id, "discipline": "radiology"})
+    assert refused.status_code == 409 and refused.get_json()["outside_working_hours"] is True
+    assert "does not work at this time" in refused.get_json()["detail"]
+    no_reason = client.post(url, headers=headers, json={"user_id": early.id, "discipline": "radiology",
+                                                        "override_working_hours": True})
+    assert no_reason.status_code == 422
+    assert "override_reason" in [e["field"] for e in no_reason.get_json()["errors"]]
+    assert session.scalar(select(Invitation).where(Invitation.meeting_id == meeting.id)) is None
+    booked = client.post(url, headers=headers, json={"user_id": early.id, "discipline": "radiology",
+                                                     "override_working_hours": True,
+                                                     "override_reason": "Only thoracic radiologist this week"})
+    assert booked.status_code == 201
+    assert booked.get_json()["outside_hours_reason"] == "Only thoracic radiologist this week"
+    write_now(session)
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "meeting.outside_hours_override"))
+    assert event.actor_id == board.coordinator.id and event.target_id == str(meeting.id)

@@ -223,3 +223,43 @@ def test_explanation_names_a_bounded_number_of_people_but_counts_everyone(client
     (radiology,) = search(client, coordinator_headers).get_json()["explanation"]["requirements"]
     assert radiology["candidates"] == 3 and radiology["excluded"] == {"outside working hours": 3}
     assert [p["name"] for p in radiology["excluded_people"]] == ["Weekends A", "Weekends B"]
+
+
+def test_board_core_members_are_asked_before_its_deputies(client, session, specialist, coordinator_headers,
+                                                          organization):
+    from datetime import time as wall_time
+
+    from app.boards.models import Board, BoardMember
+
+    core = specialist("Core Radiologist", "UTC", ["radiology"])
+    deputy = specialist("Deputy Radiologist", "UTC", ["radiology"])
+    outsider = specialist("Other Radiologist", "UTC", ["radiology"])
+    for day in range(1, 4):  # the core member is the busiest; load alone would pick the others
+        book(session, core, (now_utc() - timedelta(days=day)).isoformat())
+    board = Board(name="Chest MDT", host_organization_id=organization.id, timezone="UTC", weekday=0,
+                  start_time=wall_time(9), anchor_date=date(2027, 1, 4))
+    board.members = [BoardMember(user_id=deputy.id, role="deputy", discipline_code="radiology"),
+                     BoardMember(user_id=core.id, role="core", discipline_code="radiology")]
+    session.add(board)
+    session.commit()
+    slots = search(client, coordinator_headers, board_id=board.id).get_json()["slots"]
+    assert slots and all(s["assignment"]["radiology"] == [core.id] for s in slots)
+    (person,) = slots[0]["participants"]
+    assert person["chosen_because"] == ["core"] and person["board_role"] == "core"
+    # Without the core member, the deputy comes before anyone else.
+    session.delete(board.members[1])
+    session.commit()
+    slots = search(client, coordinator_headers, board_id=board.id).get_json()["slots"]
+    assert all(s["assignment"]["radiology"] == [deputy.id] for s in slots)
+    assert outsider.id not in {p["user_id"] for s in slots for p in s["participants"]}
+
+
+def test_times_found_are_shown_in_time_order(client, specialist, coordinator_headers):
+    specialist("Anyone", "Asia/Shanghai", ["radiology"])
+    starts = [parse_instant(s["start"]) for s in search(client, coordinator_headers, limit=8).get_json()["slots"]]
+    assert len(starts) == 8 and starts == sorted(starts)
+
+
+def test_an_unknown_board_is_named(client, coordinator_headers):
+    response = search(client, coordinator_headers, board_id=999999)
+    assert response.status_code == 422 and "board_id" in [e["field"] for e in response.get_json()["errors"]]

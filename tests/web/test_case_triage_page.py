@@ -153,3 +153,24 @@ def test_scheduling_a_case_that_is_no_longer_triaged_is_refused(demo, sign_in, c
     response = client.post(f"/cases/{submitted.id}/schedule", data={"meeting_id": meeting.id})
     assert response.status_code == 409
     assert "Only a triaged case can be scheduled" in text(response)
+
+
+def test_a_meeting_whose_agenda_closed_is_not_offered_and_refuses_the_case(demo, sign_in, client, session):
+    from datetime import timedelta
+
+    from app.timekeeping import now_utc
+
+    sign_in(demo["coordinator"])
+    case = case_by_ref(session, "FCG-2026-0287")
+    closing = Meeting(title="Closing soon MDT", kind="board", board_id=case.board_id,
+                      starts_at=now_utc() + timedelta(hours=2), ends_at=now_utc() + timedelta(hours=3),
+                      host_timezone="Asia/Shanghai", status="scheduled", sequence=0)
+    session.add(closing)
+    session.commit()  # the board's cut-off (24 h before) has passed: its agenda is closed
+    html = text(client.get(f"/cases/{case.id}"))
+    select_html = html.split('id="meeting_id"', 1)[1].split("</select>", 1)[0]
+    assert f'<option value="{closing.id}"' not in select_html and "agenda closed" not in select_html
+    response = client.post(f"/cases/{case.id}/schedule", data={"meeting_id": closing.id})
+    assert response.status_code == 409 and "no new case may be added" in error_beside(text(response), "meeting_id")
+    session.expire_all()
+    assert session.get(Case, case.id).state == "triaged"

@@ -2,10 +2,12 @@
 is booked through app.meetings.booking with its invitations; a slot taken meanwhile is refused clearly."""
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 from app.audit.models import AuditEvent
 from app.boards.models import Board
@@ -22,6 +24,35 @@ def search(client, **extra):
     response = client.post("/coordinator/search", data=data)
     assert response.status_code == 200, text(response)
     return response
+
+
+def filled_in(html: str, action: str) -> MultiDict:
+    """What the browser would post from the page's form to `action` as filled in (ticked boxes, chosen options)."""
+    from html.parser import HTMLParser
+
+    form = re.search(rf'<form method="post" action="{re.escape(action)}".*?</form>', html, re.S).group(0)
+    data = MultiDict()
+
+    class Reader(HTMLParser):
+        select = None
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "input" and attrs.get("name"):
+                if attrs.get("type") in ("checkbox", "radio") and "checked" not in attrs:
+                    return
+                data.add(attrs["name"], attrs.get("value", "y" if attrs.get("type") == "checkbox" else ""))
+            elif tag == "select":
+                self.select = attrs.get("name")
+            elif tag == "option" and self.select and "selected" in attrs:
+                data.add(self.select, attrs.get("value", ""))
+
+        def handle_endtag(self, tag):
+            if tag == "select":
+                self.select = None
+
+    Reader().feed(form)
+    return data
 
 
 def meetings(session) -> int:
@@ -50,10 +81,11 @@ def test_each_slot_has_a_book_button_that_books_the_meeting_and_invites(demo, si
     assert meeting.kind == "adhoc" and meeting.board_id == board.id and meeting.status == "scheduled"
     invitations = session.scalars(select(Invitation).where(Invitation.meeting_id == meeting.id)).all()
     assert sorted(f"{i.discipline_code}:{i.user_id}" for i in invitations if i.role == "seat") == seats
-    assert {i.user_id for i in invitations if i.role == "chair"} == {coordinator.id}
-    assert all(i.status == "pending" for i in invitations)
+    (chair,) = [i for i in invitations if i.role == "chair"]
+    assert chair.user_id == coordinator.id and chair.status == "accepted"  # nobody asks the booker
+    assert all(i.status == "pending" for i in invitations if i.role == "seat")
     page = text(client.get(response.headers["Location"]))
-    assert "Booked Ad-hoc Thoracic Oncology MDT" in page and "3 invitations sent" in page
+    assert "Booked Ad-hoc Thoracic Oncology MDT" in page and "2 invitations sent" in page
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "meeting.booked"))
     assert event.target_id == str(meeting.id) and event.actor_id == coordinator.id
 
@@ -112,3 +144,54 @@ def test_booking_is_for_coordinators(demo, sign_in, client, session, who):
     assert client.post("/coordinator/search/book", data={"slot_start": "2031-03-03T01:00:00Z",
                                                          "seat": "radiology:1"}).status_code == 403
     assert meetings(session) == before
+
+
+def test_find_a_time_for_a_case_prefills_the_search_and_books_the_case_onto_the_agenda(demo, sign_in, client,
+                                                                                       session):
+    from app.cases.models import Case
+    from app.meetings.models import AgendaItem
+
+    coordinator = demo["coordinator"]
+    sign_in(coordinator)
+    case = session.scalar(select(Case).where(Case.patient_reference == "FCG-2026-0287"))
+    assert case.state == "triaged"
+    case_page = text(client.get(f"/cases/{case.id}"))
+    assert f'href="/coordinator/search?case={case.id}"' in case_page and "Find a time for this case" in case_page
+    html = text(client.get(f"/coordinator/search?case={case.id}"))
+    # The case's disciplines are ticked (and listed first), with how many specialists hold each.
+    ticked = sorted(re.findall(r'name="discipline" value="([\w-]+)" id="[\w-]+" checked', html))
+    assert ticked == sorted(d.code for d in case.disciplines)
+    assert re.search(r'for="discipline-radiology">[^<]*<span class="muted">\(\d+\)</span>', html)
+    assert f'name="case_id" type="hidden" value="{case.id}"' in html or f'value="{case.id}" name="case_id"' in html \
+        or re.search(rf'<input[^>]*name="case_id"[^>]*value="{case.id}"', html)
+    board = session.get(Board, case.board_id)
+    assert re.search(rf'<option selected value="{board.id}"|<option value="{board.id}" selected', html)
+
+    posted = filled_in(html, "/coordinator/search")
+    assert posted["case_id"] == str(case.id) and posted["urgent"] == ("y" if case.urgency == "urgent" else None)
+    assert posted["language"] == (case.language or "") and posted["licensed_in"] == case.organization.country
+    # Nobody in the demo speaks the case's language with a licence in its country: the coordinator relaxes both.
+    posted["language"], posted["licensed_in"] = "", ""
+    posted["to_date"] = (date.fromisoformat(posted["from_date"]) + timedelta(days=7)).isoformat()
+    results = client.post("/coordinator/search", data=posted)
+    assert results.status_code == 200, text(results)
+    html = text(results)
+    starts = re.findall(r'name="slot_start" value="([^"]+)"', html)
+    assert starts and starts == sorted(starts)  # in time order
+    assert "Why chosen" in html
+    chosen = forms_posting_to(html, "/coordinator/search/book")[0]
+    response = client.post("/coordinator/search/book", data=chosen)
+    assert response.status_code == 302, text(response)
+    meeting = session.scalar(select(Meeting).order_by(Meeting.id.desc()))
+    items = session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)).all()
+    assert [item.case_id for item in items] == [case.id]
+    session.expire_all()
+    assert session.get(Case, case.id).state == "scheduled"
+    chair = session.scalar(select(Invitation).where(Invitation.meeting_id == meeting.id, Invitation.role == "chair"))
+    assert chair.user_id == coordinator.id and chair.status == "accepted"
+
+
+def test_a_case_the_coordinator_cannot_see_is_not_found(demo, sign_in, client):
+    sign_in(demo["coordinator"])
+    assert client.get("/coordinator/search?case=99999999").status_code == 404
+    assert client.get("/coordinator/search?case=abc").status_code == 404

@@ -100,8 +100,8 @@ def test_coordinator_reads_attendance_and_a_case_audit_trail(sign_in, page, scre
 def test_coordinator_books_a_slot_from_the_time_search(sign_in, page):
     sign_in("coordinator")
     nav(page, "Time search").click()
-    page.get_by_label("Radiology", exact=True).fill("1")
-    page.get_by_label("Pathology", exact=True).fill("1")
+    page.get_by_label(re.compile(r"^Radiology \(\d+\)$")).check()
+    page.get_by_label(re.compile(r"^Pathology \(\d+\)$")).check()
     page.get_by_label(re.compile("^Board a booked meeting is for")).select_option(label="Colorectal MDT")
     page.get_by_role("button", name="Search").click()
     slot = page.locator(".slot-result").first

@@ -1,0 +1,105 @@
+"""Rotas through the pages: a coordinator creates a rota, chooses members, generates and publishes its
+shifts and rejects cover with a reason; a specialist sees their shifts and takes a colleague's in one click."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.rotas import operations as rotas
+from app.rotas.models import CoverRequest, OnCallShift, Rota
+from app.specialists.models import SpecialistProfile, specialist_disciplines
+from app.timekeeping import now_utc, to_local
+from tests.web.page_helpers import text
+
+
+def radiologists(session) -> list[User]:
+    """Active radiologists, those on no demo rota first (so a new rota's shifts clash with nothing)."""
+    on_call = set(session.scalars(select(OnCallShift.user_id)))
+    people = list(session.scalars(
+        select(User).join(SpecialistProfile, SpecialistProfile.user_id == User.id)
+        .join(specialist_disciplines, specialist_disciplines.c.profile_id == SpecialistProfile.id)
+        .where(specialist_disciplines.c.discipline_code == "radiology", User.is_active.is_(True))
+        .order_by(User.id)))
+    return sorted(people, key=lambda user: user.id in on_call)
+
+
+def test_a_coordinator_sets_up_and_publishes_a_rota_and_a_specialist_takes_cover(demo, sign_in, client, session):
+    sign_in(demo["coordinator"])
+    assert 'href="/coordinator/rotas/new"' in text(client.get("/coordinator/rotas"))
+    refused = client.post("/coordinator/rotas/new", data={"name": "Night radiology", "discipline_code": "astrology",
+                                                          "handoff_weekday": "0", "handoff_time": "08:00",
+                                                          "timezone": "Asia/Shanghai", "period_weeks": "1"})
+    assert refused.status_code == 422 and 'id="discipline_code-error"' in text(refused)
+    created = client.post("/coordinator/rotas/new", data={"name": "Night radiology", "discipline_code": "radiology",
+                                                          "handoff_weekday": "0", "handoff_time": "08:00",
+                                                          "timezone": "Asia/Shanghai", "period_weeks": "1"})
+    assert created.status_code == 302, text(created)
+    rota = session.scalar(select(Rota).where(Rota.name == "Night radiology"))
+    page = text(client.get(f"/coordinator/rotas/{rota.id}"))
+    people = radiologists(session)[:2]
+    assert all(f'id="member-{p.id}"' in page for p in people)
+    saved = client.post(f"/coordinator/rotas/{rota.id}/members", data={"member": [str(p.id) for p in people]})
+    assert saved.status_code == 302
+    tomorrow = to_local(now_utc(), "Asia/Shanghai").date() + timedelta(days=1)
+    start = tomorrow + timedelta(days=(7 - tomorrow.weekday()) % 7)  # the rota hands off on Mondays
+    bad = client.post(f"/coordinator/rotas/{rota.id}/generate", data={"start": "tomorrow", "weeks": "4"})
+    assert bad.status_code == 422 and 'id="start-error"' in text(bad)
+    published = client.post(f"/coordinator/rotas/{rota.id}/generate", data={"start": start.isoformat(), "weeks": "4"})
+    assert published.status_code == 302, text(published)
+    session.expire_all()
+    shifts = session.scalars(select(OnCallShift).where(OnCallShift.rota_id == rota.id,
+                                                       OnCallShift.status == "scheduled")
+                             .order_by(OnCallShift.starts_at)).all()
+    assert len(shifts) >= 4 and {s.user_id for s in shifts} == {p.id for p in people}
+
+    # The first member asks for cover of a later shift of theirs; the other sees it and takes it.
+    first, second = people
+    theirs = next(s for s in shifts[1:] if s.user_id == first.id)
+    for other in session.scalars(select(OnCallShift).where(  # the volunteer is free that week on the demo rotas
+            OnCallShift.user_id == second.id, OnCallShift.rota_id != rota.id,
+            OnCallShift.starts_at < theirs.ends_at, OnCallShift.ends_at > theirs.starts_at)):
+        other.status = "cancelled"
+    request_ = rotas.request_cover(session, theirs, first, reason="Conference", at=now_utc())
+    session.commit()
+    sign_in(second)
+    mine = text(client.get("/my/shifts"))
+    assert "Night radiology" in mine and f'action="/my/cover/{request_.id}/take"' in mine
+    taken = client.post(f"/my/cover/{request_.id}/take", follow_redirects=True)
+    assert "a coordinator approves it" in text(taken), text(taken)
+    session.expire_all()
+    assert session.get(CoverRequest, request_.id).status == "accepted"
+    assert session.get(CoverRequest, request_.id).covered_by_id == second.id
+
+    # The coordinator rejects it, saying why.
+    sign_in(demo["coordinator"])
+    grid = text(client.get("/coordinator/rotas"))
+    assert f'id="reject-reason-{request_.id}"' in grid
+    rejected = client.post(f"/coordinator/cover-requests/{request_.id}/reject", data={"reason": "Needs a senior"})
+    assert rejected.status_code == 302
+    session.expire_all()
+    decided = session.get(CoverRequest, request_.id)
+    assert decided.status == "rejected" and decided.decision_reason == "Needs a senior"
+
+
+def test_nobody_takes_cover_while_already_on_call(demo, sign_in, client, session):
+    people = radiologists(session)[:2]
+    rota = rotas.create_rota(session, name="Day radiology", discipline_code="radiology", handoff_weekday=0,
+                             handoff_time="08:00", timezone="UTC", members=[p.id for p in people])
+    other = rotas.create_rota(session, name="Weekend radiology", discipline_code="radiology", handoff_weekday=0,
+                              handoff_time="08:00", timezone="UTC", members=[people[1].id])
+    soon = now_utc().date() + timedelta(days=2)
+    start = soon + timedelta(days=(7 - soon.weekday()) % 7)
+    rotas.generate(session, rota, start=start, weeks=2, at=now_utc())
+    rotas.generate(session, other, start=start, weeks=2, at=now_utc())
+    shift = session.scalar(select(OnCallShift).where(OnCallShift.rota_id == rota.id,
+                                                     OnCallShift.user_id == people[0].id))
+    request_ = rotas.request_cover(session, shift, people[0], reason="Leave", at=now_utc())
+    session.commit()
+    sign_in(people[1])
+    response = client.post(f"/my/cover/{request_.id}/take", follow_redirects=True)
+    assert "already on call then" in text(response)
+    session.expire_all()
+    assert session.get(CoverRequest, request_.id).status == "open"
