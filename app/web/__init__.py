@@ -11,6 +11,7 @@ from app.web import (  # noqa: E402,F401
     inbox_views,
     layout,
     meeting_views,
+    preparation_views,
     referrer_views,
     specialist_views,
     views,
