@@ -64,7 +64,7 @@ def synthetic_series(*, slices: int = 3, size: int = 64, patient_name: str = "Sy
         dataset.ReferringPhysicianName = "Synthetic^Referrer"
         dataset.OperatorsName = "Synthetic^Operator"
         dataset.StationName = "CT01"
-        dataset.AccessionNumber = "ACC-" + patient_id
+        dataset.AccessionNumber = ("A" + patient_id)[:16]
         dataset.StudyID = "1"
         dataset.StudyDate = dataset.SeriesDate = "20261101"
         dataset.StudyTime = dataset.SeriesTime = "101500"

@@ -1,0 +1,112 @@
+"""The preparation pack, the live page's case panel and the attachment viewer, over the demo with its
+CT series: who sees what (deny by default), marking a case reviewed, the chair's overview, the
+de-identified copy served across a residency border, and the audit trail."""
+from __future__ import annotations
+
+import io
+
+import pydicom
+import pytest
+from sqlalchemy import select
+
+from app.audit.models import AuditEvent
+from app.audit.operations import write_now
+from app.cases.attachments import attachment_store
+from app.cases.models import Attachment
+from app.demo.imaging import seed_images
+from app.meetings.models import BOOKING_STATES
+from app.preparation.models import CaseReview
+from app.timekeeping import now_utc
+
+
+@pytest.fixture
+def pack(app, session, demo):
+    """The demo's CT series on the first case of the next meeting, and who is invited to that meeting."""
+    case = seed_images(session, attachment_store(app), now_utc())
+    case.cross_border_consent = True  # the invited specialists work in other residency regions
+    session.commit()
+    meeting = next(item.meeting for item in case_agenda(session, case))
+    invited = [i for i in meeting.invitations if i.status in BOOKING_STATES]
+    return {"case": case, "meeting": meeting, "invited": invited,
+            "attachments": session.scalars(select(Attachment).where(Attachment.case_id == case.id)
+                                           .order_by(Attachment.id)).all()}
+
+
+def case_agenda(session, case):
+    from app.meetings.models import AgendaItem
+
+    return session.scalars(select(AgendaItem).where(AgendaItem.case_id == case.id, AgendaItem.status == "listed"))
+
+
+def events(session, action):
+    write_now(session)
+    return session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+
+
+def test_an_invited_specialist_prepares_from_the_pack_and_the_chair_sees_it(pack, sign_in, session, demo):
+    meeting, case = pack["meeting"], pack["case"]
+    invitee = pack["invited"][0].user
+    client = sign_in(invitee)
+    page = client.get(f"/meetings/{meeting.id}/preparation")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert f'data-pack-case="{case.id}"' in html and case.question in html
+    assert 'data-dicom="modality">CT<' in html and 'data-dicom="images">5<' in html
+    assert [e for e in events(session, "cases.viewed") if e.actor_id == invitee.id]
+
+    assert f'data-mark-reviewed="{case.id}"' in html
+    marked = client.post(f"/meetings/{meeting.id}/preparation/cases/{case.id}/reviewed")
+    assert marked.status_code == 302
+    assert session.scalar(select(CaseReview).where(CaseReview.user_id == invitee.id, CaseReview.case_id == case.id))
+    assert "data-reviewed" in client.get(f"/meetings/{meeting.id}/preparation").get_data(as_text=True)
+    assert [e.target_id for e in events(session, "case.reviewed")] == [str(case.id)]
+
+    client.post("/logout")
+    coordinator = sign_in(demo["coordinator"])
+    overview = coordinator.get(f"/meetings/{meeting.id}/preparation").get_data(as_text=True)
+    row = overview.split(f'data-participant="{invitee.id}"')[1].split("</tr>")[0]
+    assert f'data-case="{case.id}"><span class="status status-met">' in row
+
+
+def test_a_stranger_gets_nothing_and_cannot_mark(pack, sign_in, demo):
+    meeting, case = pack["meeting"], pack["case"]
+    stranger = demo["referrer.tashkent"]
+    client = sign_in(stranger)
+    assert client.get(f"/meetings/{meeting.id}/preparation").status_code == 404
+    assert client.get(f"/attachments/{pack['attachments'][0].id}/viewer").status_code == 404
+    assert client.get(f"/attachments/{pack['attachments'][0].id}/inline").status_code == 404
+
+
+def test_the_viewer_serves_the_original_at_home_and_the_deidentified_copy_across_the_border(pack, sign_in, session, demo):
+    case, first = pack["case"], pack["attachments"][0]
+    home = case.referrer  # at the referring site, in the case's residency region
+    abroad = next(i.user for i in pack["invited"] if i.user.organization.residency_region != case.residency_region)
+
+    client = sign_in(home)
+    viewer = client.get(f"/attachments/{first.id}/viewer").get_data(as_text=True)
+    assert "data-dicom-viewer" in viewer and "dicom_viewer.js" in viewer
+    original = pydicom.dcmread(io.BytesIO(client.get(f"/attachments/{first.id}/inline").data))
+    assert str(original.PatientName) == "Demo^Patient" and original.InstitutionName == case.organization.name
+
+    client = sign_in(abroad)
+    page = client.get(f"/meetings/{pack['meeting'].id}/preparation").get_data(as_text=True)
+    assert "data-deidentified-note" in page
+    for url in (f"/attachments/{first.id}/inline", f"/api/v1/attachments/{first.id}/content"):
+        served = client.get(url)
+        assert served.status_code == 200
+        copy = pydicom.dcmread(io.BytesIO(served.data))
+        assert copy.PatientIdentityRemoved == "YES" and str(copy.PatientName) == "ANONYMOUS"
+        assert "InstitutionName" not in copy and copy.SOPInstanceUID != original.SOPInstanceUID
+    downloads = events(session, "attachment.downloaded")
+    assert [e.detail["deidentified"] for e in downloads if e.actor_id == abroad.id] == [True, True]
+    assert [e.detail["deidentified"] for e in downloads if e.actor_id == home.id] == [False]
+
+
+def test_the_live_panel_shows_the_case_under_discussion(pack, sign_in, session):
+    meeting, case = pack["meeting"], pack["case"]
+    invitee = pack["invited"][0].user
+    meeting.current_case_id = case.id
+    session.commit()
+    panel = sign_in(invitee).get(f"/meetings/{meeting.id}/live/case").get_data(as_text=True)
+    assert f"Case #{case.id}: pro-forma and images" in panel and case.question in panel
+    assert "data-open-series" in panel
