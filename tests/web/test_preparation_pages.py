@@ -110,3 +110,22 @@ def test_the_live_panel_shows_the_case_under_discussion(pack, sign_in, session):
     panel = sign_in(invitee).get(f"/meetings/{meeting.id}/live/case").get_data(as_text=True)
     assert f"Case #{case.id}: pro-forma and images" in panel and case.question in panel
     assert "data-open-series" in panel
+
+
+def test_the_api_gives_the_pack_takes_a_review_and_keeps_who_prepared_to_the_chair(pack, api_auth, demo):
+    from tests.web.conftest import DEMO_PASSWORD
+
+    meeting, case, client = pack["meeting"], pack["case"], api_auth.client
+    invitee = pack["invited"][0].user
+    mine = {"Authorization": f"Bearer {api_auth.token_for(invitee, DEMO_PASSWORD)}"}
+    body = client.get(f"/api/v1/meetings/{meeting.id}/preparation-pack", headers=mine).get_json()
+    row = next(r for r in body if r["case_id"] == case.id)
+    assert row["access"] == "full" and row["reviewed_at"] is None
+    assert [(s["modality"], s["images"]) for s in row["series"]] == [("CT", 5)]
+    reviewed = client.post(f"/api/v1/meetings/{meeting.id}/preparation-pack/cases/{case.id}/review", headers=mine)
+    assert reviewed.status_code == 200 and reviewed.get_json()["case_id"] == case.id
+    assert client.get(f"/api/v1/meetings/{meeting.id}/preparation-pack/people", headers=mine).status_code == 403
+
+    chair = {"Authorization": f"Bearer {api_auth.token_for(demo['coordinator'], DEMO_PASSWORD)}"}
+    people = client.get(f"/api/v1/meetings/{meeting.id}/preparation-pack/people", headers=chair).get_json()
+    assert next(p for p in people if p["user_id"] == invitee.id)["reviewed_case_ids"] == [case.id]

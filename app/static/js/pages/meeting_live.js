@@ -111,6 +111,10 @@
     // The outcome panel follows the case made current; otherwise it stays where it is (or the last discussed).
     var wanted = focus;
     if (state.current_case_id && state.current_case_id !== previousCurrent) wanted = state.current_case_id;
+    // The case panel (preparation_views.live_case_panel, loaded by htmx) follows the case made current.
+    if (previousCurrent !== undefined && state.current_case_id !== previousCurrent) {
+      document.body.dispatchEvent(new CustomEvent("meridian:current-case"));
+    }
     if (!item(wanted)) wanted = state.current_case_id || lastDiscussed();
     setFocus(wanted, false);
   }
