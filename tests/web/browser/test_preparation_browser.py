@@ -83,7 +83,14 @@ def test_a_specialist_prepares_a_case_with_its_ct_series(live_server, sign_in, p
     assert served.PatientIdentityRemoved == "YES" and str(served.PatientName) == "ANONYMOUS"
     assert "InstitutionName" not in served and not any(element.tag.is_private for element in served)
 
+    for width in (390, 1280):  # no horizontal overflow on a phone or a laptop
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, width
+
     page.get_by_role("link", name="Back to the preparation pack").click()
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, width
     page.get_by_role("button", name=f"Mark case #{case_id} reviewed").click()
     expect(page.get_by_text(f"Case #{case_id} is marked reviewed.")).to_be_visible()
     expect(page.locator(f"[data-pack-case='{case_id}'] [data-reviewed]")).to_be_visible()

@@ -41,6 +41,7 @@ function start(root) {
     root.dataset.loaded = "error";
   });
   app.addEventListener("positionchange", showPosition);
+  window.addEventListener("resize", () => app.onResize());  // the image follows the page's width
   slider.addEventListener("input", () => {
     const vc = controller();
     if (!vc) return;
