@@ -18,6 +18,7 @@ from app.imaging import operations as imaging
 from app.preparation import operations as preparation
 from app.security import current_actor
 from app.timekeeping import now_utc
+from app.vocabulary import N_
 
 TAGS = ("preparation",)
 
@@ -101,7 +102,7 @@ def who_has_prepared(meeting_id: int):
     user = current_actor()
     meeting = get_visible_meeting(db.session, user, meeting_id)
     if not preparation.sees_preparation(db.session, meeting, user):
-        raise PermissionDenied("Only the meeting's chair and its board's coordinators see who has prepared.")
+        raise PermissionDenied(N_("Only the meeting's chair and its board's coordinators see who has prepared."))
     _case_ids, rows = preparation.preparation(db.session, meeting)
     return [{"user_id": row.invitation.user_id, "name": row.invitation.user.name,
              "discipline": row.invitation.discipline_code, "reviewed_case_ids": sorted(row.reviewed)}

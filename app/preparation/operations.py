@@ -16,6 +16,7 @@ from app.cases.visibility import access_level, case_facts, viewer_facts
 from app.errors import NotFound, PermissionDenied
 from app.meetings.models import BOOKING_STATES, AgendaItem, Invitation, Meeting
 from app.preparation.models import CaseReview
+from app.vocabulary import N_
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def mark_reviewed(session: Session, meeting: Meeting, case_id: int, user, *, at:
     if case is None or access_level(viewer_facts(session, user), case_facts(case)) is None:
         raise NotFound(f"No case with id {case_id} on this meeting's agenda.")
     if booking_invitation(meeting, user) is None:
-        raise PermissionDenied("Only the people invited to this meeting mark its cases reviewed.")
+        raise PermissionDenied(N_("Only the people invited to this meeting mark its cases reviewed."))
     review = session.scalar(select(CaseReview).where(CaseReview.meeting_id == meeting.id,
                                                      CaseReview.case_id == case_id,
                                                      CaseReview.user_id == user.id))

@@ -16,7 +16,7 @@ from app.cases import api as cases_api
 from app.cases.attachments import DICOM, JPEG, PDF, PNG, TEXT, attachment_store
 from app.cases.models import Attachment, Case
 from app.cases.visibility import FULL
-from app.errors import DomainError, NotFound
+from app.errors import NotFound, PermissionDenied
 from app.extensions import db
 from app.headers import talisman
 from app.imaging import operations as imaging
@@ -85,11 +85,9 @@ def mark_case_reviewed(meeting_id: int, case_id: int):
         abort(400)
     try:
         preparation.mark_reviewed(db.session, meeting, case_id, user, at=now_utc())
-    except NotFound:
-        raise
-    except DomainError as error:
+    except PermissionDenied as error:  # not invited: said on the pack; an unknown case stays a 404
         db.session.rollback()
-        flash(error.message, "error")
+        flash(gettext(error.message), "error")
         return redirect(url_for("web.preparation_pack", meeting_id=meeting.id))
     cases_api.audit_case("case.reviewed", target_id=case_id, detail={"meeting_id": meeting.id})
     db.session.commit()
@@ -156,7 +154,8 @@ def attachment_viewer(attachment_id: int):
 @web.get("/attachments/<int:attachment_id>/inline")
 @page(SIGNED_IN)
 @talisman(frame_options="SAMEORIGIN",
-          content_security_policy={"default-src": "'none'", "frame-ancestors": "'self'"})
+          # Framed by the viewer page only; Chromium shows a framed PDF through an internal <object>.
+          content_security_policy={"default-src": "'none'", "object-src": "'self'", "frame-ancestors": "'self'"})
 def attachment_inline(attachment_id: int):
     """The content, shown in the page (an image, the DICOM viewer's input, a PDF in a frame of the
     viewer page); a DICOM image crossing a residency border is its de-identified copy."""

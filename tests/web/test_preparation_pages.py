@@ -107,7 +107,10 @@ def test_the_live_panel_shows_the_case_under_discussion(pack, sign_in, session):
     invitee = pack["invited"][0].user
     meeting.current_case_id = case.id
     session.commit()
-    panel = sign_in(invitee).get(f"/meetings/{meeting.id}/live/case").get_data(as_text=True)
+    client = sign_in(invitee)
+    live = client.get(f"/meetings/{meeting.id}/live").get_data(as_text=True)
+    assert f'hx-get="/meetings/{meeting.id}/live/case' in live and f'href="/meetings/{meeting.id}/preparation"' in live
+    panel = client.get(f"/meetings/{meeting.id}/live/case").get_data(as_text=True)
     assert f"Case #{case.id}: pro-forma and images" in panel and case.question in panel
     assert "data-open-series" in panel
 
@@ -129,3 +132,25 @@ def test_the_api_gives_the_pack_takes_a_review_and_keeps_who_prepared_to_the_cha
     chair = {"Authorization": f"Bearer {api_auth.token_for(demo['coordinator'], DEMO_PASSWORD)}"}
     people = client.get(f"/api/v1/meetings/{meeting.id}/preparation-pack/people", headers=chair).get_json()
     assert next(p for p in people if p["user_id"] == invitee.id)["reviewed_case_ids"] == [case.id]
+
+
+def test_the_pack_is_linked_and_only_the_invited_mark_cases(pack, sign_in, session, demo):
+    meeting, case = pack["meeting"], pack["case"]
+    invitee = pack["invited"][0].user
+    client = sign_in(invitee)
+    link = f'href="/meetings/{meeting.id}/preparation" data-preparation-link'
+    assert link in client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert link in client.get("/schedule").get_data(as_text=True)
+
+    inline = client.get(f"/attachments/{pack['attachments'][0].id}/inline")
+    assert "frame-ancestors 'self'" in inline.headers["Content-Security-Policy"]
+    assert inline.headers["Cache-Control"] == "private, no-store" and inline.mimetype == "application/dicom"
+    client.post("/logout")
+
+    coordinator = sign_in(demo["coordinator"])  # sees the pack and who prepared, but is not invited
+    page = coordinator.get(f"/meetings/{meeting.id}/preparation").get_data(as_text=True)
+    assert "data-preparation-overview" in page and "data-mark-reviewed" not in page
+    refused = coordinator.post(f"/meetings/{meeting.id}/preparation/cases/{case.id}/reviewed", follow_redirects=True)
+    assert "Only the people invited to this meeting mark its cases reviewed." in refused.get_data(as_text=True)
+    assert coordinator.post(f"/meetings/{meeting.id}/preparation/cases/999999/reviewed").status_code == 404
+    assert session.scalar(select(CaseReview.id).where(CaseReview.user_id == demo["coordinator"].id)) is None
