@@ -101,10 +101,10 @@ def mark_case_reviewed(meeting_id: int, case_id: int):
 @web.get("/meetings/<int:meeting_id>/live/case")
 @page(SIGNED_IN)
 def live_case_panel(meeting_id: int):
-    """The pro-forma and images of the case under discussion (else the one asked for), for the live page."""
+    """The pro-forma and images of the case the live page shows (asked for; else the one under discussion)."""
     user, at = current_actor(), now_utc()
     meeting = get_visible_meeting(db.session, user, meeting_id)
-    wanted = meeting.current_case_id or request.args.get("case", type=int)
+    wanted = request.args.get("case", type=int) or meeting.current_case_id
     item = next((item for item in preparation.pack(db.session, meeting, user) if item.case.id == wanted), None)
     images = None
     if item is not None:

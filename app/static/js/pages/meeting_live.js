@@ -111,10 +111,6 @@
     // The outcome panel follows the case made current; otherwise it stays where it is (or the last discussed).
     var wanted = focus;
     if (state.current_case_id && state.current_case_id !== previousCurrent) wanted = state.current_case_id;
-    // The case panel (preparation_views.live_case_panel, loaded by htmx) follows the case made current.
-    if (previousCurrent !== undefined && state.current_case_id !== previousCurrent) {
-      document.body.dispatchEvent(new CustomEvent("meridian:current-case"));
-    }
     if (!item(wanted)) wanted = state.current_case_id || lastDiscussed();
     setFocus(wanted, false);
   }
@@ -196,6 +192,16 @@
     ui.outcomeCase.textContent = focus ? _("of case #%(id)s", { id: focus }) : "";
     renderNotes();
     if (reload || outcomeFor !== focus) loadOutcome(); else renderOutcome(outcomeBody);
+    loadCasePanel();
+  }
+
+  // The pro-forma and images beside the notes (preparation_views.live_case_panel) follow the same case.
+  var panelFor = null;
+  function loadCasePanel() {
+    var panel = document.querySelector("[data-live-case]");
+    if (!panel || !window.htmx || panelFor === focus) return;
+    panelFor = focus;
+    window.htmx.ajax("GET", panel.dataset.panelUrl + (focus ? "?case=" + focus : ""), { target: panel, swap: "innerHTML" });
   }
 
   function loadOutcome() {
@@ -364,6 +370,7 @@
            version: $("[data-outcome-version]"), signatures: $("[data-signatures]"), signBox: $("[data-sign-box]"),
            form: $("[data-outcome-form]") };
     focus = Number(root.dataset.focusCase) || null;
+    panelFor = focus;  // the page loads that one itself
     notesHint = ui.notesHint.textContent;
     root.addEventListener("click", function (event) {
       var button = event.target.closest("button[data-action]");
