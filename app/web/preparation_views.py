@@ -36,12 +36,13 @@ def viewer_region(user) -> str:
     return user.organization.residency_region
 
 
-def case_images(case: Case, user, *, at) -> dict:
+def case_images(case: Case, user, *, at, records: dict | None = None) -> dict:
     """A case's attachments as a viewer sees them: DICOM series (with what pydicom read), images
-    previewed inline, and the other files; `deidentified` when DICOM crosses a border to this viewer."""
-    store = attachment_store(current_app)
+    previewed inline, and the other files; `deidentified` when DICOM crosses a border to this viewer.
+    `records`: the DicomImage rows already read for these attachments (else read here)."""
     attachments = list(case.attachments)
-    records = imaging.image_records(db.session, store, attachments, at=at)
+    if records is None:
+        records = imaging.image_records(db.session, attachment_store(current_app), attachments, at=at)
     series = imaging.group_series(attachments, records)
     in_series = {a.id for s in series for a in s.attachments}
     return {"series": series,
@@ -60,7 +61,10 @@ def preparation_pack(meeting_id: int):
     user, at = current_actor(), now_utc()
     meeting = get_visible_meeting(db.session, user, meeting_id)  # NotFound -> 404 page
     items = preparation.pack(db.session, meeting, user)
-    images = {item.case.id: case_images(item.case, user, at=at) for item in items if item.access == FULL}
+    full = [item.case for item in items if item.access == FULL]
+    records = imaging.image_records(db.session, attachment_store(current_app),  # one query for the whole pack
+                                    [a for case in full for a in case.attachments], at=at)
+    images = {case.id: case_images(case, user, at=at, records=records) for case in full}
     cases_api.audit_cases_shown([(item.case, item.access) for item in items], via="preparation pack")
     if images:
         cases_api.audit_case("case.attachments_viewed", target_type="meeting", target_id=meeting.id,

@@ -154,3 +154,22 @@ def test_the_pack_is_linked_and_only_the_invited_mark_cases(pack, sign_in, sessi
     assert "Only the people invited to this meeting mark its cases reviewed." in refused.get_data(as_text=True)
     assert coordinator.post(f"/meetings/{meeting.id}/preparation/cases/999999/reviewed").status_code == 404
     assert session.scalar(select(CaseReview.id).where(CaseReview.user_id == demo["coordinator"].id)) is None
+
+
+PNG_PIXEL = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                          "1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082")
+
+
+def test_a_png_is_previewed_inline_in_the_pack(app, pack, sign_in, session):
+    from app.cases.operations import add_attachment
+
+    case = pack["case"]
+    stored = attachment_store(app).save(io.BytesIO(PNG_PIXEL), limit=len(PNG_PIXEL))
+    png, _ = add_attachment(session, case, case.referrer, filename="photo.png", stored=stored, at=now_utc())
+    session.commit()
+    client = sign_in(pack["invited"][0].user)
+    page = client.get(f"/meetings/{pack['meeting'].id}/preparation").get_data(as_text=True)
+    assert f'<img src="/attachments/{png.id}/inline" alt="Preview of photo.png"' in page
+    served = client.get(f"/attachments/{png.id}/inline")
+    assert served.mimetype == "image/png" and served.data == PNG_PIXEL
+    assert "attachment" not in served.headers.get("Content-Disposition", "")
