@@ -33,6 +33,11 @@ def register_cli(app):
                 return
             raise click.ClickException("the database already has data; seed a fresh database")
         seed.seed_demo(db.session, current_app.config["DEMO_PASSWORD"])
+        from app.cases.attachments import attachment_store
+        from app.demo.imaging import seed_images
+        from app.timekeeping import now_utc
+
+        seed_images(db.session, attachment_store(current_app), now_utc())  # files: the app's store
         db.session.commit()
         click.echo("Demo network created.")
         print_demo_logins()

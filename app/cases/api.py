@@ -6,6 +6,7 @@ not exist (404); a viewer with summary access gets the pseudonymised summary and
 """
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from typing import Annotated, Literal
 
@@ -26,6 +27,8 @@ from app.cases.models import CASE_STATES, Attachment, Case
 from app.cases.visibility import FULL, SUMMARY
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
+from app.imaging import dicom
+from app.imaging.operations import served_content, uid_salt
 from app.paging import Page, after, decode_cursor, encode_cursor
 from app.security import current_actor
 from app.timekeeping import now_utc
@@ -431,7 +434,9 @@ def upload_attachment(case_id: int):
 
 
 @api.get("/attachments/<int:attachment_id>/content")
-@endpoint(summary="Download an attachment (full access only; every download is audited)", tags=TAGS)
+@endpoint(summary="Download an attachment (full access only; every download is audited). A DICOM image "
+                  "downloaded from outside the case's residency region is its de-identified copy "
+                  "(DICOM PS3.15 Basic Application Level Confidentiality Profile)", tags=TAGS)
 def download_attachment(attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None:
@@ -440,17 +445,27 @@ def download_attachment(attachment_id: int):
         visible_case(attachment.case_id, need_full=True)
     except NotFound:
         raise NotFound(f"No attachment with id {attachment_id}.") from None
-    path = _store().path_for(attachment.sha256)
-    if not path.is_file():
-        current_app.logger.error("attachment %s: content %s missing from storage",
+    return send_attachment(attachment, current_actor(), at=now_utc(), inline=False)
+
+
+def send_attachment(attachment: Attachment, viewer, *, at, inline: bool):
+    """The attachment's content as `viewer` may receive it (a DICOM image crossing a residency border
+    is its de-identified copy, never the original), audited; the caller has checked full access."""
+    try:
+        content = served_content(db.session, _store(), attachment,
+                                 viewer_region=viewer.organization.residency_region,
+                                 salt=uid_salt(current_app.config["SECRET_KEY"]), at=at)
+    except (FileNotFoundError, dicom.NotDicom):
+        current_app.logger.error("attachment %s: content %s missing or unreadable from storage",
                                  attachment.id, attachment.sha256)
-        raise NotFound(f"The content of attachment {attachment_id} is missing from storage.")
+        raise NotFound(f"The content of attachment {attachment.id} is missing from storage.") from None
     audit_case("attachment.downloaded", target_type="attachment", target_id=attachment.id,
-           detail={"case_id": attachment.case_id, "sha256": attachment.sha256})
+               detail={"case_id": attachment.case_id, "sha256": attachment.sha256, "inline": inline,
+                       "deidentified": content.deidentified})
     # Flask adds "; charset=utf-8" to text types: only UTF-8 text is accepted as text.
-    response = send_file(_store().open(attachment.sha256), mimetype=attachment.media_type,
-                         as_attachment=True, download_name=attachment.filename, conditional=False, etag=False,
-                         max_age=0)
+    response = send_file(io.BytesIO(content.data), mimetype=content.media_type,
+                         as_attachment=not inline, download_name=attachment.filename, conditional=False,
+                         etag=False, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -21,6 +21,7 @@ from app.accounts.models import Organization
 from app.audit.operations import record as audit
 from app.cases.models import Attachment, Case, CaseComment, CaseTransition
 from app.errors import InvalidInput, NotFound, PermissionDenied
+from app.imaging.operations import copies_of
 from app.live.models import LiveEvent
 from app.meetings.models import AgendaItem, Meeting
 from app.notifications.models import Notification
@@ -126,6 +127,7 @@ def erase_case(session: Session, store, case: Case, *, actor, reason: str, at: d
     live_seqs = [e.seq for e in live] + list(session.scalars(select(LiveEvent.seq).where(
         LiveEvent.room.in_([f"case:{case_id}", f"case:{case_id}:summary"]))))
     digests = set(session.scalars(select(Attachment.sha256).where(Attachment.case_id == case_id)))
+    digests |= copies_of(session, case_id)  # de-identified copies of its images
     counts = {
         "attachments": session.scalar(select(func.count()).where(Attachment.case_id == case_id)),
         "comments": session.scalar(select(func.count()).where(CaseComment.case_id == case_id)),

@@ -15,6 +15,7 @@ from app.web import (  # noqa: E402,F401
     layout,
     meeting_views,
     meeting_admin_views,
+    preparation_views,
     referrer_views,
     rota_views,
     specialist_views,

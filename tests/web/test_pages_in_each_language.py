@@ -77,11 +77,13 @@ def pages_for(session, demo, role: str) -> list[str]:
     return {
         "referrer": common + ["/cases", "/cases/new", f"/cases/{case.id}"],
         "specialist": common + ["/schedule", "/me/availability", "/me/licences", "/me/calendar",
-                                f"/meetings/{meeting.id}", f"/meetings/{meeting.id}/live"],
+                                f"/meetings/{meeting.id}", f"/meetings/{meeting.id}/live",
+                                f"/meetings/{meeting.id}/preparation"],
         "coordinator": common + ["/coordinator", "/coordinator/cases", "/coordinator/meetings", "/coordinator/search",
                                  "/coordinator/rotas", f"/cases/{case.id}", f"/cases/{case.id}/audit",
                                  f"/meetings/{meeting.id}", f"/meetings/{meeting.id}/agenda",
-                                 f"/meetings/{meeting.id}/attendance", f"/meetings/{meeting.id}/live"],
+                                 f"/meetings/{meeting.id}/attendance", f"/meetings/{meeting.id}/live",
+                                 f"/meetings/{meeting.id}/preparation"],
         "admin": common + [f"/cases/{case.id}/audit"],
     }[role]
 

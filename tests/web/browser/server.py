@@ -14,7 +14,10 @@ def main(db_path: str, port: int, password: str) -> None:
     import flask_migrate
 
     from app import create_app
+    from app.cases.attachments import attachment_store
+    from app.demo.imaging import seed_images
     from app.demo.seed import seed_demo
+    from app.timekeeping import now_utc
     from app.extensions import db, socketio
     from config import TestingConfig
 
@@ -29,6 +32,7 @@ def main(db_path: str, port: int, password: str) -> None:
     with app.app_context():
         flask_migrate.upgrade()
         seed_demo(db.session, password)
+        seed_images(db.session, attachment_store(app), now_utc())  # as `flask seed-demo` does
         db.session.commit()
     print("ready", flush=True)
     socketio.run(app, host="127.0.0.1", port=port, allow_unsafe_werkzeug=True, log_output=False)

@@ -23,6 +23,7 @@ PAGES = {
                     "/coordinator/meetings", ("/coordinator", "a[href^='/meetings/']"),
                     ("/coordinator/meetings", "a[href$='/agenda']"),
                     ("/coordinator/meetings", "a[href$='/attendance']"),
+                    ("/coordinator", "a[href^='/meetings/']", "a[data-preparation-link]"),
                     ("/coordinator/cases", "a[href^='/cases/']"),
                     ("/coordinator/cases", "a[href^='/cases/']", "a[href$='/audit']")],
 }

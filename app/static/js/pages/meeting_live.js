@@ -192,6 +192,16 @@
     ui.outcomeCase.textContent = focus ? _("of case #%(id)s", { id: focus }) : "";
     renderNotes();
     if (reload || outcomeFor !== focus) loadOutcome(); else renderOutcome(outcomeBody);
+    loadCasePanel();
+  }
+
+  // The pro-forma and images beside the notes (preparation_views.live_case_panel) follow the same case.
+  var panelFor = null;
+  function loadCasePanel() {
+    var panel = document.querySelector("[data-live-case]");
+    if (!panel || !window.htmx || panelFor === focus) return;
+    panelFor = focus;
+    window.htmx.ajax("GET", panel.dataset.panelUrl + (focus ? "?case=" + focus : ""), { target: panel, swap: "innerHTML" });
   }
 
   function loadOutcome() {
@@ -360,6 +370,7 @@
            version: $("[data-outcome-version]"), signatures: $("[data-signatures]"), signBox: $("[data-sign-box]"),
            form: $("[data-outcome-form]") };
     focus = Number(root.dataset.focusCase) || null;
+    panelFor = focus;  // the page loads that one itself
     notesHint = ui.notesHint.textContent;
     root.addEventListener("click", function (event) {
       var button = event.target.closest("button[data-action]");

@@ -1,0 +1,175 @@
+"""The preparation pack, the live page's case panel and the attachment viewer, over the demo with its
+CT series: who sees what (deny by default), marking a case reviewed, the chair's overview, the
+de-identified copy served across a residency border, and the audit trail."""
+from __future__ import annotations
+
+import io
+
+import pydicom
+import pytest
+from sqlalchemy import select
+
+from app.audit.models import AuditEvent
+from app.audit.operations import write_now
+from app.cases.attachments import attachment_store
+from app.cases.models import Attachment
+from app.demo.imaging import seed_images
+from app.meetings.models import BOOKING_STATES
+from app.preparation.models import CaseReview
+from app.timekeeping import now_utc
+
+
+@pytest.fixture
+def pack(app, session, demo):
+    """The demo's CT series on the first case of the next meeting, and who is invited to that meeting."""
+    case = seed_images(session, attachment_store(app), now_utc())
+    case.cross_border_consent = True  # the invited specialists work in other residency regions
+    session.commit()
+    meeting = next(item.meeting for item in case_agenda(session, case))
+    invited = [i for i in meeting.invitations if i.status in BOOKING_STATES]
+    return {"case": case, "meeting": meeting, "invited": invited,
+            "attachments": session.scalars(select(Attachment).where(Attachment.case_id == case.id)
+                                           .order_by(Attachment.id)).all()}
+
+
+def case_agenda(session, case):
+    from app.meetings.models import AgendaItem
+
+    return session.scalars(select(AgendaItem).where(AgendaItem.case_id == case.id, AgendaItem.status == "listed"))
+
+
+def events(session, action):
+    write_now(session)
+    return session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+
+
+def test_an_invited_specialist_prepares_from_the_pack_and_the_chair_sees_it(pack, sign_in, session, demo):
+    meeting, case = pack["meeting"], pack["case"]
+    invitee = pack["invited"][0].user
+    client = sign_in(invitee)
+    page = client.get(f"/meetings/{meeting.id}/preparation")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert f'data-pack-case="{case.id}"' in html and case.question in html
+    assert 'data-dicom="modality">CT<' in html and 'data-dicom="images">5<' in html
+    assert [e for e in events(session, "cases.viewed") if e.actor_id == invitee.id]
+
+    assert f'data-mark-reviewed="{case.id}"' in html
+    marked = client.post(f"/meetings/{meeting.id}/preparation/cases/{case.id}/reviewed")
+    assert marked.status_code == 302
+    assert session.scalar(select(CaseReview).where(CaseReview.user_id == invitee.id, CaseReview.case_id == case.id))
+    assert "data-reviewed" in client.get(f"/meetings/{meeting.id}/preparation").get_data(as_text=True)
+    assert [e.target_id for e in events(session, "case.reviewed")] == [str(case.id)]
+
+    client.post("/logout")
+    coordinator = sign_in(demo["coordinator"])
+    overview = coordinator.get(f"/meetings/{meeting.id}/preparation").get_data(as_text=True)
+    row = overview.split(f'data-participant="{invitee.id}"')[1].split("</tr>")[0]
+    assert f'data-case="{case.id}"><span class="status status-met">' in row
+
+
+def test_a_stranger_gets_nothing_and_cannot_mark(pack, sign_in, demo):
+    meeting, case = pack["meeting"], pack["case"]
+    stranger = demo["referrer.tashkent"]
+    client = sign_in(stranger)
+    assert client.get(f"/meetings/{meeting.id}/preparation").status_code == 404
+    assert client.get(f"/attachments/{pack['attachments'][0].id}/viewer").status_code == 404
+    assert client.get(f"/attachments/{pack['attachments'][0].id}/inline").status_code == 404
+
+
+def test_the_viewer_serves_the_original_at_home_and_the_deidentified_copy_across_the_border(pack, sign_in, session, demo):
+    case, first = pack["case"], pack["attachments"][0]
+    home = case.referrer  # at the referring site, in the case's residency region
+    abroad = next(i.user for i in pack["invited"] if i.user.organization.residency_region != case.residency_region)
+
+    client = sign_in(home)
+    viewer = client.get(f"/attachments/{first.id}/viewer").get_data(as_text=True)
+    assert "data-dicom-viewer" in viewer and "dicom_viewer.js" in viewer
+    original = pydicom.dcmread(io.BytesIO(client.get(f"/attachments/{first.id}/inline").data))
+    assert str(original.PatientName) == "Demo^Patient" and original.InstitutionName == case.organization.name
+
+    client = sign_in(abroad)
+    page = client.get(f"/meetings/{pack['meeting'].id}/preparation").get_data(as_text=True)
+    assert "data-deidentified-note" in page
+    for url in (f"/attachments/{first.id}/inline", f"/api/v1/attachments/{first.id}/content"):
+        served = client.get(url)
+        assert served.status_code == 200
+        copy = pydicom.dcmread(io.BytesIO(served.data))
+        assert copy.PatientIdentityRemoved == "YES" and str(copy.PatientName) == "ANONYMOUS"
+        assert "InstitutionName" not in copy and copy.SOPInstanceUID != original.SOPInstanceUID
+    downloads = events(session, "attachment.downloaded")
+    assert [e.detail["deidentified"] for e in downloads if e.actor_id == abroad.id] == [True, True]
+    assert [e.detail["deidentified"] for e in downloads if e.actor_id == home.id] == [False]
+
+
+def test_the_live_panel_shows_the_case_under_discussion(pack, sign_in, session):
+    meeting, case = pack["meeting"], pack["case"]
+    invitee = pack["invited"][0].user
+    meeting.current_case_id = case.id
+    session.commit()
+    client = sign_in(invitee)
+    live = client.get(f"/meetings/{meeting.id}/live").get_data(as_text=True)
+    assert f'hx-get="/meetings/{meeting.id}/live/case' in live and f'href="/meetings/{meeting.id}/preparation"' in live
+    panel = client.get(f"/meetings/{meeting.id}/live/case").get_data(as_text=True)
+    assert f"Case #{case.id}: pro-forma and images" in panel and case.question in panel
+    assert "data-open-series" in panel
+
+
+def test_the_api_gives_the_pack_takes_a_review_and_keeps_who_prepared_to_the_chair(pack, api_auth, demo):
+    from tests.web.conftest import DEMO_PASSWORD
+
+    meeting, case, client = pack["meeting"], pack["case"], api_auth.client
+    invitee = pack["invited"][0].user
+    mine = {"Authorization": f"Bearer {api_auth.token_for(invitee, DEMO_PASSWORD)}"}
+    body = client.get(f"/api/v1/meetings/{meeting.id}/preparation-pack", headers=mine).get_json()
+    row = next(r for r in body if r["case_id"] == case.id)
+    assert row["access"] == "full" and row["reviewed_at"] is None
+    assert [(s["modality"], s["images"]) for s in row["series"]] == [("CT", 5)]
+    reviewed = client.post(f"/api/v1/meetings/{meeting.id}/preparation-pack/cases/{case.id}/review", headers=mine)
+    assert reviewed.status_code == 200 and reviewed.get_json()["case_id"] == case.id
+    assert client.get(f"/api/v1/meetings/{meeting.id}/preparation-pack/people", headers=mine).status_code == 403
+
+    chair = {"Authorization": f"Bearer {api_auth.token_for(demo['coordinator'], DEMO_PASSWORD)}"}
+    people = client.get(f"/api/v1/meetings/{meeting.id}/preparation-pack/people", headers=chair).get_json()
+    assert next(p for p in people if p["user_id"] == invitee.id)["reviewed_case_ids"] == [case.id]
+
+
+def test_the_pack_is_linked_and_only_the_invited_mark_cases(pack, sign_in, session, demo):
+    meeting, case = pack["meeting"], pack["case"]
+    invitee = pack["invited"][0].user
+    client = sign_in(invitee)
+    link = f'href="/meetings/{meeting.id}/preparation" data-preparation-link'
+    assert link in client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert link in client.get("/schedule").get_data(as_text=True)
+
+    inline = client.get(f"/attachments/{pack['attachments'][0].id}/inline")
+    assert "frame-ancestors 'self'" in inline.headers["Content-Security-Policy"]
+    assert inline.headers["Cache-Control"] == "private, no-store" and inline.mimetype == "application/dicom"
+    client.post("/logout")
+
+    coordinator = sign_in(demo["coordinator"])  # sees the pack and who prepared, but is not invited
+    page = coordinator.get(f"/meetings/{meeting.id}/preparation").get_data(as_text=True)
+    assert "data-preparation-overview" in page and "data-mark-reviewed" not in page
+    refused = coordinator.post(f"/meetings/{meeting.id}/preparation/cases/{case.id}/reviewed", follow_redirects=True)
+    assert "Only the people invited to this meeting mark its cases reviewed." in refused.get_data(as_text=True)
+    assert coordinator.post(f"/meetings/{meeting.id}/preparation/cases/999999/reviewed").status_code == 404
+    assert session.scalar(select(CaseReview.id).where(CaseReview.user_id == demo["coordinator"].id)) is None
+
+
+PNG_PIXEL = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                          "1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082")
+
+
+def test_a_png_is_previewed_inline_in_the_pack(app, pack, sign_in, session):
+    from app.cases.operations import add_attachment
+
+    case = pack["case"]
+    stored = attachment_store(app).save(io.BytesIO(PNG_PIXEL), limit=len(PNG_PIXEL))
+    png, _ = add_attachment(session, case, case.referrer, filename="photo.png", stored=stored, at=now_utc())
+    session.commit()
+    client = sign_in(pack["invited"][0].user)
+    page = client.get(f"/meetings/{pack['meeting'].id}/preparation").get_data(as_text=True)
+    assert f'<img src="/attachments/{png.id}/inline" alt="Preview of photo.png"' in page
+    served = client.get(f"/attachments/{png.id}/inline")
+    assert served.mimetype == "image/png" and served.data == PNG_PIXEL
+    assert "attachment" not in served.headers.get("Content-Disposition", "")
