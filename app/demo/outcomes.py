@@ -305,7 +305,10 @@ def seed_outcomes(session: Session, users_by_email: dict[str, User], at: datetim
     actions = [{"action": "Book the lobectomy and the pre-operative anaesthetic assessment",
                 "owner_id": case.referrer_id, "due": due}]
     outcome, _ = operations.save_draft(session, case, drafter, dict(OUTCOME, actions=actions), at=drafted_at)
+    from app.demo.follow_ups import demo_letter_store
+
     for index, user in enumerate(team.values()):
-        operations.sign(session, outcome, user, at=drafted_at + timedelta(minutes=5 * (index + 1)))
+        operations.sign(session, outcome, user, at=drafted_at + timedelta(minutes=5 * (index + 1)),
+                        letter_store=demo_letter_store())
     session.flush()
     return outcome if outcome.signed_at is not None else None
