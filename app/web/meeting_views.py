@@ -16,7 +16,7 @@ from app.cases.visibility import FULL, HIDDEN_CASE_LABEL, SUMMARY, case_access
 from app.extensions import db
 from app.live import meeting as live
 from app.meetings import agenda
-from app.outcomes.models import OUTCOME_CATEGORIES
+from app.outcomes.models import OUTCOME_CATEGORIES, TNM_EDITIONS
 from app.outcomes.operations import seat_invitation
 from app.security import SIGNED_IN, current_actor, page
 from app.timekeeping import now_utc
@@ -101,4 +101,4 @@ def meeting_live_page(meeting_id: int):
         "meeting_live.html", user=user, zone=user.timezone, meeting=meeting, state=state,
         rows=live_agenda_rows(meeting, user, state), focus_case_id=_focus_case_id(state),
         may_draft=state["may_run"] or seated, may_sign=seated and user.has_role("specialist"),
-        categories=OUTCOME_CATEGORIES)
+        categories=OUTCOME_CATEGORIES, tnm_editions=TNM_EDITIONS)

@@ -186,6 +186,18 @@
 
   // --- the outcome of the case in focus --------------------------------------------------------------
 
+  var STAGING_FIELDS = ["clinical_t", "clinical_n", "clinical_m", "pathological_t", "pathological_n", "stage_group"];
+  var OUTCOME_FIELDS = ["recommendation", "category", "rationale", "dissent", "tnm_edition"].concat(STAGING_FIELDS);
+  var STAGING_PREFIX = { clinical_t: "c", clinical_n: "c", clinical_m: "c", pathological_t: "p", pathological_n: "p" };
+
+  function stagingText(outcome) {
+    var parts = STAGING_FIELDS.filter(function (name) { return outcome[name] && STAGING_PREFIX[name]; })
+      .map(function (name) { return STAGING_PREFIX[name] + outcome[name]; });
+    if (outcome.stage_group) parts.push(_("stage group %(group)s", { group: outcome.stage_group }));
+    if (!parts.length) return "—";
+    return parts.join(" ") + (outcome.tnm_edition ? " (" + _("TNM edition %(edition)s", { edition: outcome.tnm_edition }) + ")" : "");
+  }
+
   function setFocus(caseId, reload) {
     caseId = caseId || null;
     if (caseId !== focus) { focus = caseId; formDirty = false; }
@@ -225,9 +237,13 @@
       return;
     }
     var it = item(focus), shown = body.draft || body.current;
+    // The outcome may be drafted while its case is under discussion; it is signed once discussed.
+    var discussing = !!(it && it.status === "listed" && state && state.status === "in_progress"
+                        && state.current_case_id === focus);
     if (!shown) {
       ui.outcomeStatus.textContent = it && it.status === "discussed" ? _("No outcome drafted yet.")
-        : _("The outcome can be drafted once the chair marks case #%(id)s discussed.", { id: focus });
+        : (discussing ? _("Case #%(id)s is being discussed: draft the outcome now; it is signed once the chair marks the case discussed.", { id: focus })
+          : _("The outcome can be drafted once the chair marks case #%(id)s discussed.", { id: focus }));
     } else if (!body.draft) {
       ui.outcomeStatus.textContent = _("Signed: version %(version)s, complete at %(when)s.",
                                        { version: shown.version, when: local(shown.signed_at) });
@@ -242,6 +258,7 @@
       ui.version.hidden = false;
       $('[data-outcome-field="recommendation"]').textContent = shown.recommendation;
       $('[data-outcome-field="category"]').textContent = window.Meridian.label(shown.category);
+      $('[data-outcome-field="staging"]').textContent = stagingText(shown);
       ui.signatures.textContent = "";
       shown.signatures.forEach(function (s) {
         ui.signatures.appendChild(el("li", _("%(name)s (%(discipline)s) signed at %(when)s",
@@ -253,11 +270,11 @@
     if (ui.signBox && body.draft) {
       ui.signBox.hidden = body.draft.signatures.some(function (s) { return s.user_id === me; });
     }
-    if (ui.form && it && it.status === "discussed" && (body.draft || !body.current)) {
+    if (ui.form && it && (it.status === "discussed" || discussing) && (body.draft || !body.current)) {
       ui.form.hidden = false;
       ui.form.querySelector('button[type="submit"]').textContent = body.draft ? _("Update draft") : _("Save draft");
       if (!formDirty) {
-        ["recommendation", "category", "rationale", "dissent"].forEach(function (name) {
+        OUTCOME_FIELDS.forEach(function (name) {
           var value = body.draft ? body.draft[name] : null;
           ui.form.elements[name].value = value || (name === "category" ? ui.form.elements[name].options[0].value : "");
         });
@@ -281,6 +298,8 @@
     var caseId = focus, form = ui.form, general = form.querySelector('[data-error-for=""]');
     var body = { recommendation: form.elements.recommendation.value, category: form.elements.category.value,
                  rationale: form.elements.rationale.value || null, dissent: form.elements.dissent.value || null };
+    STAGING_FIELDS.forEach(function (name) { body[name] = form.elements[name].value.trim() || null; });
+    body.tnm_edition = form.elements.tnm_edition.value ? Number(form.elements.tnm_edition.value) : null;
     var draft = outcomeBody && outcomeBody.draft;
     if (draft) body.actions = draft.actions.map(function (a) { return { action: a.action, owner_id: a.owner_id, due: a.due }; });
     fieldErrors([]);
