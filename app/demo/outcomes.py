@@ -55,6 +55,8 @@ OUTCOME = {
     "rationale": "Operable stage I disease with adequate lung function; surgery offers the best "
                  "pathological staging. SBRT remains the alternative if the patient declines surgery.",
     "dissent": None,
+    # 3.4 cm, no nodal or distant disease: cT2a cN0 cM0, stage IB (UICC 8th edition).
+    "tnm_edition": 8, "clinical_t": "T2a", "clinical_n": "N0", "clinical_m": "M0", "stage_group": "IB",
 }
 
 
