@@ -1,5 +1,8 @@
 """The case page for the referrer: when the case will be discussed, the signed outcome with its staging
 and letter, the follow-up form with errors beside its fields; the draft form takes attachments."""
+import html as html_lib
+import json
+import re
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -80,3 +83,17 @@ def test_a_draft_referral_takes_attachments_with_the_limit_shown(client, session
     assert 'data-max-bytes="26214400"' in html and "Each file may be at most 25 MB." in html
     assert "js/pages/case_detail.js" in html
     assert "Save the draft to attach files" in text(client.get("/cases/new"))
+
+
+def test_the_live_draft_form_takes_staging_and_actions_for_the_referrer_or_an_invitee(client, session, world):
+    session.expire_all()  # the meeting's agenda as stored
+    sign_in(client, world.chair)
+    html = text(client.get(f"/meetings/{world.meeting.id}/live"))
+    assert 'id="outcome-tnm_edition"' in html and '<option value="8">8</option>' in html
+    for name in ("clinical_t", "clinical_n", "clinical_m", "pathological_t", "pathological_n", "stage_group"):
+        assert f'id="outcome-{name}"' in html
+    assert "template data-action-row" in html and "Add an action" in html
+    # The case's referrer is offered as an action's owner (the agenda case is readable in full).
+    referrers = json.loads(html_lib.unescape(re.search(r'data-referrers="([^"]*)"', html).group(1)))
+    assert referrers[str(world.case.id)] == [world.referrer.id, "Dr Huang Wei"]
+    assert f'<option value="{world.surgeon.id}">Dr Haddad (thoracic surgery)</option>' in html

@@ -198,6 +198,51 @@
     return parts.join(" ") + (outcome.tnm_edition ? " (" + _("TNM edition %(edition)s", { edition: outcome.tnm_edition }) + ")" : "");
   }
 
+  // --- the draft's actions: who does what, by when -------------------------------------------------
+  var actionRowCount = 0;
+
+  function addActionRow(action) {
+    var list = $("[data-action-rows]", ui.form), template = $("template[data-action-row]", ui.form);
+    var row = template.content.firstElementChild.cloneNode(true), n = ++actionRowCount;
+    $$("[data-part]", row).forEach(function (control) {
+      control.id = "outcome-action-" + n + "-" + control.dataset.part;
+      row.querySelector('label[data-for="' + control.dataset.part + '"]').htmlFor = control.id;
+    });
+    var owner = $('[data-part="owner"]', row), referrers = JSON.parse(ui.form.dataset.referrers || "{}");
+    var referrer = referrers[String(focus)];
+    if (referrer && !owner.querySelector('option[value="' + referrer[0] + '"]')) {
+      var option = el("option", ui.form.dataset.referrerLabel.replace("%(name)s", referrer[1]));
+      option.value = referrer[0];
+      owner.insertBefore(option, owner.firstChild);
+    }
+    if (action) {
+      $('[data-part="action"]', row).value = action.action;
+      if (!owner.querySelector('option[value="' + action.owner_id + '"]')) {
+        var known = el("option", action.owner_name || String(action.owner_id));
+        known.value = action.owner_id;
+        owner.appendChild(known);
+      }
+      owner.value = String(action.owner_id);
+      $('[data-part="due"]', row).value = action.due;
+    } else if (referrer) {
+      owner.value = String(referrer[0]);
+    }
+    list.appendChild(row);
+    return row;
+  }
+
+  function setActionRows(actions) {
+    $("[data-action-rows]", ui.form).textContent = "";
+    (actions || []).forEach(addActionRow);
+  }
+
+  function actionsOf(form) {
+    return $$("[data-action-rows] li", form).map(function (row) {
+      return { action: $('[data-part="action"]', row).value.trim(), owner_id: Number($('[data-part="owner"]', row).value),
+               due: $('[data-part="due"]', row).value };
+    }).filter(function (action) { return action.action || action.due; });
+  }
+
   function setFocus(caseId, reload) {
     caseId = caseId || null;
     if (caseId !== focus) { focus = caseId; formDirty = false; }
@@ -278,6 +323,7 @@
           var value = body.draft ? body.draft[name] : null;
           ui.form.elements[name].value = value || (name === "category" ? ui.form.elements[name].options[0].value : "");
         });
+        setActionRows(body.draft ? body.draft.actions : []);
       }
     }
   }
@@ -300,8 +346,7 @@
                  rationale: form.elements.rationale.value || null, dissent: form.elements.dissent.value || null };
     STAGING_FIELDS.forEach(function (name) { body[name] = form.elements[name].value.trim() || null; });
     body.tnm_edition = form.elements.tnm_edition.value ? Number(form.elements.tnm_edition.value) : null;
-    var draft = outcomeBody && outcomeBody.draft;
-    if (draft) body.actions = draft.actions.map(function (a) { return { action: a.action, owner_id: a.owner_id, due: a.due }; });
+    body.actions = actionsOf(form);
     fieldErrors([]);
     call("PUT", "/api/v1/cases/" + caseId + "/outcome", body).then(function (result) {
       if (!result.ok) {
@@ -384,7 +429,9 @@
       var button = event.target.closest("button[data-action]");
       if (!button || button.disabled) return;
       var action = button.dataset.action;
-      if (action === "save-notes") saveNotes();
+      if (action === "add-action") { formDirty = true; $('[data-part="action"]', addActionRow(null)).focus(); }
+      else if (action === "remove-action") { formDirty = true; button.closest("li").remove(); }
+      else if (action === "save-notes") saveNotes();
       else if (action === "sign") sign(button);
       else if (action === "focus") setFocus(Number(button.dataset.caseId), true);
       else chair(button);
