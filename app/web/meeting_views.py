@@ -112,8 +112,8 @@ def action_owner_choices(meeting, state: dict) -> dict:
     from app.accounts.models import User
     from app.meetings.models import Invitation
 
-    invited = db.session.scalars(select(User).join(Invitation, Invitation.user_id == User.id).where(
-        Invitation.meeting_id == meeting.id, Invitation.status != "withdrawn").order_by(User.name).distinct()).all()
+    invited = db.session.execute(select(User.id, User.name).join(Invitation, Invitation.user_id == User.id).where(
+        Invitation.meeting_id == meeting.id, Invitation.status != "withdrawn").distinct().order_by(User.name)).all()
     full_cases = [item["case_id"] for item in state["agenda"] if item["access"] == FULL]
     referrers = {}
     if full_cases:
@@ -121,5 +121,5 @@ def action_owner_choices(meeting, state: dict) -> dict:
                 select(Case.id, User.id, User.name).join(User, User.id == Case.referrer_id)
                 .where(Case.id.in_(full_cases))):
             referrers[case_id] = [user_id, name]
-    return {"action_owners": [{"id": user.id, "name": user.name} for user in invited],
+    return {"action_owners": [{"id": user_id, "name": name} for user_id, name in invited],
             "case_referrers": referrers}
