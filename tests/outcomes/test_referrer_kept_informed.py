@@ -73,3 +73,15 @@ def test_discussion_and_signing_are_told_once(session, world):
     notes = told(session, world, world.case.id)
     assert [n.kind for n in notes] == ["case.triaged", "case.discussed"]
     assert notes[-1].rendered(locale="zh", zone="Asia/Shanghai").subject == f"病例 #{world.case.id} 已讨论"
+
+
+def test_the_e_mail_copy_is_in_the_referrers_language_and_zone(session, world):
+    from app.notifications.delivery import email_for
+
+    world.referrer.display_timezone, world.referrer.locale = "Africa/Nairobi", "ru"
+    case = submitted_case(session, world, "NBO-2025-0003")
+    workflow.transition(session, case, "triaged", world.coordinator, at=CASE_CREATED + timedelta(hours=3))
+    [note] = told(session, world, case.id)
+    message = email_for(note, world.referrer, base_url="https://meridian.example", sender="mdt@meridian.example")
+    assert message["Subject"] == f"[Meridian] Случай #{case.id} принят к обсуждению"
+    assert f"https://meridian.example/cases/{case.id}" in message.get_content()

@@ -155,6 +155,7 @@ def test_chair_and_specialist_run_a_meeting_live(sign_in, page, browser, live_se
         chair.get_by_role("button", name="Save draft").click()
         expect(specialist.locator("[data-outcome-version]")).to_contain_text("cT1c cN0 (TNM edition 8)")
         expect(chair.get_by_label("What", exact=True)).to_have_value("Book the lobectomy")
+        expect(specialist.locator('[data-outcome-field="actions"]')).to_contain_text("Book the lobectomy")
 
         # The chair closes the discussion; the specialist signs the draft.
         chair.get_by_role("button", name=f"Mark case #{second} discussed").click()

@@ -304,6 +304,12 @@
       $('[data-outcome-field="recommendation"]').textContent = shown.recommendation;
       $('[data-outcome-field="category"]').textContent = window.Meridian.label(shown.category);
       $('[data-outcome-field="staging"]').textContent = stagingText(shown);
+      var actionList = $('[data-outcome-field="actions"]');
+      actionList.textContent = "";
+      shown.actions.forEach(function (a) {
+        actionList.appendChild(el("li", _("%(action)s — %(owner)s, by %(due)s", { action: a.action, owner: a.owner_name, due: a.due })));
+      });
+      if (!shown.actions.length) actionList.appendChild(el("li", "—"));
       ui.signatures.textContent = "";
       shown.signatures.forEach(function (s) {
         ui.signatures.appendChild(el("li", _("%(name)s (%(discipline)s) signed at %(when)s",
