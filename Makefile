@@ -33,12 +33,13 @@ $(JS_DEPS): tests/live/js/package.json tests/live/js/package-lock.json
 	touch $(JS_DEPS)
 
 # Browser tests drive Debian's chromium (never a downloaded browser build), with a font for Chinese.
+# The outcome letter embeds DejaVu Sans (fonts-dejavu-core) for Latin and Cyrillic text.
 chromium:
-	@if [ -x /usr/bin/chromium ] && [ -d /usr/share/fonts/truetype/wqy ]; then :; \
+	@if [ -x /usr/bin/chromium ] && [ -d /usr/share/fonts/truetype/wqy ] && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		(apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null 2>&1 || \
-		 (apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null)); \
-	else echo "Browser tests need Debian's chromium and a CJK font: sudo apt-get install chromium fonts-wqy-microhei"; fi
+		(apt-get install -y -qq chromium fonts-wqy-microhei fonts-dejavu-core >/dev/null 2>&1 || \
+		 (apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei fonts-dejavu-core >/dev/null)); \
+	else echo "Browser tests need Debian's chromium and a CJK font, the outcome letter DejaVu Sans: sudo apt-get install chromium fonts-wqy-microhei fonts-dejavu-core"; fi
 
 # Catalogues: extract every marked string, merge it into each language's .po, compile the .mo files
 # and the JavaScript catalogues. Translators edit app/translations/<lang>/LC_MESSAGES/messages.po.

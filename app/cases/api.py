@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Annotated, Literal
 
 from flask import current_app, request, send_file
+from flask_babel import gettext
 from pydantic import Field, RootModel
 
 from app.api import api
@@ -21,7 +22,7 @@ from app.api.schema import Instant, OutputInstant, RequestBody, ResponseBody
 from app.audit.operations import record as audit
 from app.audit.operations import record_shown
 from app.cases import operations, visibility, workflow
-from app.cases.attachments import (AttachmentStore, AttachmentTooLarge, UnsupportedContent, attachment_store,
+from app.cases.attachments import (AttachmentStore, AttachmentTooLarge, EmptyFile, UnsupportedContent, attachment_store,
                                    clean_filename)
 from app.cases.models import CASE_STATES, Attachment, Case
 from app.cases.visibility import FULL, SUMMARY
@@ -417,15 +418,25 @@ def upload_attachment(case_id: int):
     if upload is None:
         raise InvalidInput("file", "is required: send the file as multipart/form-data in the field 'file'")
     limit = current_app.config["MAX_ATTACHMENT_BYTES"]
+    name = clean_filename(upload.filename)
+    # Whole sentences naming the file, in the reader's language: the page shows them as they are.
     try:
         stored = _store().save(upload.stream, limit=limit)
-    except AttachmentTooLarge as too_large:
-        return problem(413, too_large.message, errors=[{"field": "file", "message": too_large.message}])
-    except UnsupportedContent as unsupported:
-        return problem(415, f"file: {unsupported.message}.",
-                       errors=[{"field": "file", "message": unsupported.message}])
+    except AttachmentTooLarge:
+        from app.web.filters import filesize
+
+        message = gettext("%(name)s is larger than the limit of %(limit)s, so it was not attached.",
+                          name=name, limit=filesize(limit))
+        return problem(413, message, errors=[{"field": "file", "message": message}])
+    except UnsupportedContent:
+        message = gettext("%(name)s is not a PDF, PNG, JPEG, DICOM or plain-text file (judged by its content, "
+                          "not its name), so it was not attached.", name=name)
+        return problem(415, message, errors=[{"field": "file", "message": message}])
+    except EmptyFile:
+        message = gettext("%(name)s is empty, so it was not attached.", name=name)
+        return validation_problem([{"field": "file", "message": message}], detail=message)
     attachment, created = operations.add_attachment(
-        db.session, case, current_actor(), filename=clean_filename(upload.filename), stored=stored,
+        db.session, case, current_actor(), filename=name, stored=stored,
         at=now_utc())
     if created:
         audit_case("attachment.uploaded", target_type="attachment", target_id=attachment.id,

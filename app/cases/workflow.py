@@ -236,6 +236,9 @@ def transition(session: Session, case: Case, to_state: str, actor, *, at: dateti
             {**summary, "reason": reason, "actor_id": getattr(actor, "id", None)}, summary_data=summary)
     if case.board_id is not None:
         publish(session, f"board:{case.board_id}", "case.state_changed", summary, summary_data=summary)
+    from app.cases import referrer_updates
+
+    referrer_updates.case_moved(session, case, source, to_state, reason=reason, transition_id=record.id, at=at)
     return record
 
 

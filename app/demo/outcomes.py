@@ -55,6 +55,8 @@ OUTCOME = {
     "rationale": "Operable stage I disease with adequate lung function; surgery offers the best "
                  "pathological staging. SBRT remains the alternative if the patient declines surgery.",
     "dissent": None,
+    # 3.4 cm, no nodal or distant disease: cT2a cN0 cM0, stage IB (UICC 8th edition).
+    "tnm_edition": 8, "clinical_t": "T2a", "clinical_n": "N0", "clinical_m": "M0", "stage_group": "IB",
 }
 
 
@@ -305,7 +307,10 @@ def seed_outcomes(session: Session, users_by_email: dict[str, User], at: datetim
     actions = [{"action": "Book the lobectomy and the pre-operative anaesthetic assessment",
                 "owner_id": case.referrer_id, "due": due}]
     outcome, _ = operations.save_draft(session, case, drafter, dict(OUTCOME, actions=actions), at=drafted_at)
+    from app.demo.follow_ups import demo_letter_store
+
     for index, user in enumerate(team.values()):
-        operations.sign(session, outcome, user, at=drafted_at + timedelta(minutes=5 * (index + 1)))
+        operations.sign(session, outcome, user, at=drafted_at + timedelta(minutes=5 * (index + 1)),
+                        letter_store=demo_letter_store())
     session.flush()
     return outcome if outcome.signed_at is not None else None

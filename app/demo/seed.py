@@ -16,6 +16,7 @@ from app.demo.cases import seed_cases
 from app.demo.licence_checks import seed_licence_checks
 from app.demo.declines import seed_declined_invitation
 from app.demo.network import DemoLogin, seed_network
+from app.demo.follow_ups import seed_follow_up
 from app.demo.outcomes import seed_outcomes
 from app.demo.rotas import seed_rotas
 from app.demo.specialists import seed_specialists
@@ -35,7 +36,7 @@ def seed_demo(session: Session, password: str, at: datetime | None = None) -> li
     seed_boards(session, users_by_email, at)
     seed_rotas(session, users_by_email, at)
     seed_cases(session, users_by_email, at)
-    seed_outcomes(session, users_by_email, at)
+    seed_follow_up(session, seed_outcomes(session, users_by_email, at), at)
     # What the scheduler would do first: agendas filled and seats invited.
     fill_agendas(session, at)
     send_invitations(session, at)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, object_session
 
 from app.boards.models import Board
 from app.boards.operations import is_board_coordinator
+from app.cases import referrer_updates
 from app.cases.models import Case
 from app.cases.visibility import case_access
 from app.cases.workflow import transition
@@ -104,6 +105,7 @@ def add_case(session: Session, meeting: Meeting, case: Case, actor, *, at: datet
     session.add(item)
     session.flush()
     publish(session, f"meeting:{meeting.id}", "agenda.changed", agenda_event(meeting))
+    referrer_updates.case_scheduled(session, case, meeting, item_id=item.id, at=at)
     return item
 
 

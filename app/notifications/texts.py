@@ -56,6 +56,32 @@ MESSAGES = {
     "outcome_signed.amended": (N_("Amended MDT outcome (version %(version)s) signed for case #%(case_id)s"),
                                N_("The board's recommendation for your referral has been signed by every "
                                   "required discipline. Open the case to read it.")),
+    "outcome_signed.letter": (N_("MDT outcome signed for case #%(case_id)s"),
+                              N_("The board's recommendation for your referral has been signed by every required "
+                                 "discipline. The outcome letter (PDF) is attached to the case; open the link to "
+                                 "read it.")),
+    "outcome_signed.amended.letter": (N_("Amended MDT outcome (version %(version)s) signed for case #%(case_id)s"),
+                                      N_("The board amended its recommendation for your referral and every required "
+                                         "discipline has signed it. The new outcome letter (PDF) is attached to the "
+                                         "case; open the link to read it.")),
+    # What the board did with a referral, told to its referrer (app.cases.referrer_updates).
+    "case.triaged": (N_("Case #%(case_id)s accepted for discussion"),
+                     N_("The board accepted your referral for discussion. You will be told when it is on a "
+                        "meeting's agenda.")),
+    "case.returned": (N_("Case #%(case_id)s returned to you"),
+                      N_("The board's coordinator returned your referral with this note: %(reason)s. Complete "
+                         "the pro-forma and submit it again.")),
+    "case.listed_not_discussed": (N_("Case #%(case_id)s will not be discussed: standard of care applies"),
+                                  N_("The board's coordinator listed your referral without discussion, for this "
+                                     "reason: %(reason)s.")),
+    "case.scheduled": (N_("Case #%(case_id)s will be discussed on %(starts_at)s"),
+                       N_("Your referral is on the agenda of %(title)s, which starts %(starts_at)s.")),
+    "case.unscheduled": (N_("Case #%(case_id)s was taken off a meeting's agenda"),
+                         N_("The board's coordinator took your referral off the agenda, for this reason: "
+                            "%(reason)s. It will be put on another meeting; you will be told when.")),
+    "case.discussed": (N_("Case #%(case_id)s has been discussed"),
+                       N_("The board discussed your referral. You will be told when its outcome is signed, with "
+                          "the outcome letter.")),
     "licence_expiring.own": (N_("Your licence in %(country)s expires %(days_left)s, on %(expires_on)s"),
                              N_("Licence %(jurisdiction)s %(number)s (%(country)s) of %(name)s is valid through "
                                 "%(expires_on)s (%(zone)s), %(days_left)s. After that it no longer counts for "

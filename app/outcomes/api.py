@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from flask import request
+from flask import current_app, request
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from app.accounts.models import User
@@ -20,13 +20,14 @@ from app.audit.operations import record as audit
 from app.boards import operations as boards
 from app.cases import visibility
 from app.cases.api import visible_case
+from app.cases.attachments import attachment_store
 from app.cases.models import Case
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
 from app.meetings import attendance
 from app.meetings.models import Meeting
 from app.outcomes import operations
-from app.outcomes.models import OUTCOME_CATEGORIES, Outcome
+from app.outcomes.models import FOLLOW_UP_STATUSES, OUTCOME_CATEGORIES, STAGING_FIELDS, Outcome
 from app.security import current_actor
 from app.timekeeping import now_utc
 
@@ -58,8 +59,24 @@ class OutcomeActionIn(RequestBody):
     due: str = Field(description="Local date YYYY-MM-DD, not before the meeting")
 
 
-class OutcomeDraftIn(RequestBody):
-    recommendation: str = Field(min_length=1, max_length=operations.TEXT_LIMIT)
+TnmCategory = Annotated[str | None, Field(default=None, max_length=16,
+                                          description="A TNM category, the c/p prefix optional (T2a, cN1, M0)")]
+
+
+class OutcomeStagingIn(RequestBody):
+    tnm_edition: int | None = Field(default=None, description="The UICC/AJCC TNM edition the staging follows "
+                                                               "(7, 8 or 9); needed with any staging")
+    clinical_t: TnmCategory = None
+    clinical_n: TnmCategory = None
+    clinical_m: TnmCategory = None
+    pathological_t: TnmCategory = None
+    pathological_n: TnmCategory = None
+    stage_group: str | None = Field(default=None, max_length=16, description="0, I, IA, IIB, IIIC, IVA, ...")
+
+
+class OutcomeDraftIn(OutcomeStagingIn):
+    # An empty recommendation is refused by the domain with a sentence a person can act on.
+    recommendation: str = Field(max_length=operations.TEXT_LIMIT)
     category: Category
     rationale: str | None = Field(default=None, max_length=operations.TEXT_LIMIT)
     dissent: str | None = Field(default=None, max_length=operations.TEXT_LIMIT,
@@ -67,14 +84,21 @@ class OutcomeDraftIn(RequestBody):
     actions: list[OutcomeActionIn] = Field(default=[], max_length=operations.MAX_ACTIONS)
 
 
-class OutcomeAmendIn(RequestBody):
+class OutcomeAmendIn(OutcomeStagingIn):
     """Only the fields sent change; the rest are copied from the version being amended."""
 
-    recommendation: str | None = Field(default=None, min_length=1, max_length=operations.TEXT_LIMIT)
+    recommendation: str | None = Field(default=None, max_length=operations.TEXT_LIMIT)
     category: Category | None = None
     rationale: str | None = Field(default=None, max_length=operations.TEXT_LIMIT)
     dissent: str | None = Field(default=None, max_length=operations.TEXT_LIMIT)
     actions: list[OutcomeActionIn] | None = Field(default=None, max_length=operations.MAX_ACTIONS)
+
+
+class FollowUpIn(RequestBody):
+    status: Literal[FOLLOW_UP_STATUSES]
+    occurred_on: str = Field(description="The local date it was carried out, changed or decided against, YYYY-MM-DD")
+    reason: str | None = Field(default=None, max_length=operations.FOLLOW_UP_REASON_LIMIT,
+                               description="Needed when the recommendation was changed or not carried out")
 
 
 # --- answers ------------------------------------------------------------------------------------
@@ -152,6 +176,13 @@ class OutcomeVersionOut(ResponseBody):
     rationale: str | None
     dissent: str | None
     actions: list[OutcomeActionOut]
+    tnm_edition: int | None
+    clinical_t: str | None
+    clinical_n: str | None
+    clinical_m: str | None
+    pathological_t: str | None
+    pathological_n: str | None
+    stage_group: str | None
     drafted_by_id: int
     created_at: OutputInstant
     signed_at: OutputInstant | None
@@ -223,6 +254,8 @@ def version_out(outcome: Outcome, versions: list[Outcome], case: Case, names: di
         "rationale": outcome.rationale, "dissent": outcome.dissent,
         "actions": [{**action, "owner_name": names.get(action["owner_id"], "")}
                     for action in (outcome.actions or [])],
+        "tnm_edition": outcome.tnm_edition,
+        **{name: getattr(outcome, name) for name in STAGING_FIELDS},
         "drafted_by_id": outcome.drafted_by_id, "created_at": outcome.created_at,
         "signed_at": outcome.signed_at,
         "signatures": [{"user_id": s.user_id, "name": s.user.name, "discipline": s.discipline_code,
@@ -346,7 +379,7 @@ def put_outcome(case_id: int, body: OutcomeDraftIn):
 def sign_outcome(outcome_id: int):
     outcome = _visible_outcome(outcome_id)
     result = operations.sign(db.session, outcome, current_actor(), at=now_utc(),
-                             source_address=request.remote_addr)
+                             source_address=request.remote_addr, letter_store=attachment_store(current_app))
     return _one_version(result.outcome)
 
 
@@ -361,3 +394,44 @@ def amend_outcome(outcome_id: int, body: OutcomeAmendIn):
            detail={"case_id": new.case_id, "version": new.version, "supersedes_id": outcome.id,
                    "fields": sorted(body.model_fields_set)})
     return _one_version(new)
+
+
+class FollowUpOut(ResponseBody):
+    outcome_id: int
+    case_id: int
+    status: str
+    occurred_on: str
+    reason: str | None
+    recorded_by_id: int
+    recorded_at: OutputInstant
+
+
+def follow_up_out(record) -> dict:
+    return {"outcome_id": record.outcome_id, "case_id": record.case_id, "status": record.status,
+            "occurred_on": record.occurred_on.isoformat(), "reason": record.reason,
+            "recorded_by_id": record.recorded_by_id, "recorded_at": record.recorded_at}
+
+
+@api.get("/outcomes/<int:outcome_id>/follow-up")
+@endpoint(summary="What became of a signed outcome (full access only); 404 until it is recorded",
+          response=FollowUpOut, tags=TAGS)
+def get_follow_up(outcome_id: int):
+    outcome = _visible_outcome(outcome_id)
+    operations.require_full_access(db.session, db.session.get(Case, outcome.case_id), current_actor(), "outcome")
+    record = operations.follow_up_of(db.session, outcome)
+    if record is None:
+        raise NotFound(f"No follow-up is recorded for outcome {outcome_id}.")
+    _audit("outcome.follow_up_viewed", target_type="outcome", target_id=outcome.id, detail={"case_id": outcome.case_id})
+    return follow_up_out(record)
+
+
+@api.put("/outcomes/<int:outcome_id>/follow-up")
+@endpoint(summary="Record or correct what became of the signed outcome in force: carried out, changed or not "
+                  "carried out, with the date and (unless carried out) the reason; the case's referrer or a "
+                  "coordinator of its board", body=FollowUpIn, response=FollowUpOut, tags=TAGS)
+def put_follow_up(outcome_id: int, body: FollowUpIn):
+    outcome = _visible_outcome(outcome_id)
+    record, created = operations.record_follow_up(
+        db.session, outcome, current_actor(), status=body.status, occurred_on=body.occurred_on,
+        reason=body.reason, at=now_utc(), source_address=request.remote_addr)
+    return ApiResponse(follow_up_out(record), status=201 if created else 200)

@@ -33,6 +33,14 @@ class Outcome(Base):
     rationale: Mapped[str | None] = mapped_column(Text)
     dissent: Mapped[str | None] = mapped_column(Text)
     actions: Mapped[list] = mapped_column(JSON, default=list)  # [{"action", "owner_id", "due"}]
+    # Staging (UICC/AJCC TNM) as the board agreed it, in the edition named; each part is optional.
+    tnm_edition: Mapped[int | None] = mapped_column(Integer)
+    clinical_t: Mapped[str | None] = mapped_column(String(16))
+    clinical_n: Mapped[str | None] = mapped_column(String(16))
+    clinical_m: Mapped[str | None] = mapped_column(String(16))
+    pathological_t: Mapped[str | None] = mapped_column(String(16))
+    pathological_n: Mapped[str | None] = mapped_column(String(16))
+    stage_group: Mapped[str | None] = mapped_column(String(16))
     drafted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -57,6 +65,8 @@ class OutcomeSignature(Base):
 
 
 FOLLOW_UP_STATUSES = ("carried_out", "changed", "not_carried_out")
+STAGING_FIELDS = ("clinical_t", "clinical_n", "clinical_m", "pathological_t", "pathological_n", "stage_group")
+TNM_EDITIONS = (7, 8, 9)
 
 
 class OutcomeFollowUp(Base):

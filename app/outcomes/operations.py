@@ -34,16 +34,26 @@ from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.meetings import attendance
 from app.meetings.models import AgendaItem, Invitation, Meeting
 from app.notifications.operations import notify
-from app.outcomes.models import OUTCOME_CATEGORIES, Outcome, OutcomeSignature
+from app.outcomes.models import (FOLLOW_UP_STATUSES, OUTCOME_CATEGORIES, STAGING_FIELDS, TNM_EDITIONS, Outcome,
+                                 OutcomeFollowUp, OutcomeSignature)
+from app.vocabulary import N_
 from app.timekeeping import ensure_utc, format_instant, to_local
 
-FIELDS = ("recommendation", "category", "rationale", "dissent", "actions")
+FIELDS = ("recommendation", "category", "rationale", "dissent", "actions", "tnm_edition", *STAGING_FIELDS)
 TEXT_LIMIT = 20000
 ACTION_LIMIT = 2000
 MAX_ACTIONS = 50
 # Invitation states that no longer hold a place at the meeting.
 GONE = ("withdrawn",)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# TNM categories as written after the c/p prefix (UICC 8th edition, with the subdivisions tumours use).
+STAGING_PATTERNS = {
+    "T": re.compile(r"^T(X|0|is|[1-4][a-e]?(\(mi\))?)$"),
+    "N": re.compile(r"^N(X|0|[1-3][a-c]?(mi)?)$"),
+    "M": re.compile(r"^M(0|1[a-d]?)$"),
+    "stage_group": re.compile(r"^(0|0is|I{1,3}|IV)([A-D][1-3]?)?$"),
+}
+EMPTY_RECOMMENDATION = N_("Write the board's recommendation: it must not be empty.")
 
 DRAFT, SIGNED, SUPERSEDED = "draft", "signed", "superseded"
 
@@ -91,6 +101,15 @@ def discussion_meeting(session: Session, case: Case) -> Meeting | None:
     return session.scalar(
         select(Meeting).join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
         .where(AgendaItem.case_id == case.id, AgendaItem.status == "discussed")
+        .order_by(Meeting.starts_at.desc(), Meeting.id.desc()).limit(1))
+
+
+def meeting_discussing(session: Session, case: Case) -> Meeting | None:
+    """The running meeting whose agenda still lists the case, if any: the outcome may be drafted
+    there while the case is being discussed (it is signed once the chair marks it discussed)."""
+    return session.scalar(
+        select(Meeting).join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
+        .where(AgendaItem.case_id == case.id, AgendaItem.status == "listed", Meeting.status == "in_progress")
         .order_by(Meeting.starts_at.desc(), Meeting.id.desc()).limit(1))
 
 
@@ -271,6 +290,8 @@ def clean_fields(session: Session, case: Case, meeting: Meeting | None, values: 
             continue
         value = values.get(name)
         if name == "recommendation":
+            if value is None or (isinstance(value, str) and not value.strip()):
+                raise InvalidInput(name, EMPTY_RECOMMENDATION)
             cleaned[name] = _text(name, value, required=True)
         elif name == "category":
             cleaned[name] = _category(value)
@@ -278,7 +299,56 @@ def clean_fields(session: Session, case: Case, meeting: Meeting | None, values: 
             cleaned[name] = _text(name, value, required=False)
         elif name == "actions":
             cleaned[name] = _actions(session, case, meeting, value)
+        elif name == "tnm_edition":
+            cleaned[name] = _edition(value)
+        else:
+            cleaned[name] = _staging(name, value)
+    staged = [name for name in STAGING_FIELDS if cleaned.get(name)]
+    edition = cleaned.get("tnm_edition", None)
+    if partial and "tnm_edition" not in values:
+        edition = "kept"  # an amendment keeps the edition of the version it amends
+    if staged and edition is None:
+        raise InvalidInput("tnm_edition", "say which TNM edition the staging follows")
     return cleaned
+
+
+def _edition(value) -> int | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or value not in TNM_EDITIONS:
+        raise InvalidInput("tnm_edition", "must be one of the TNM editions "
+                                          + ", ".join(str(edition) for edition in TNM_EDITIONS))
+    return value
+
+
+def _staging(field: str, value) -> str | None:
+    """A TNM category (the c/p prefix may be typed or not) or a stage group, written canonically."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(field, "must be text")
+    text = value.strip().replace(" ", "")
+    if not text:
+        return None
+    if field == "stage_group":
+        text = text.upper()
+        if text.startswith("STAGE"):
+            text = text[5:]
+        text = text.replace("0IS", "0is")
+        if not STAGING_PATTERNS["stage_group"].match(text):
+            raise InvalidInput(field, f"{value!r} is not a stage group (0, I, IA, IIB, IIIC, IVA, ...)")
+        return text
+    letter = field.rsplit("_", 1)[-1].upper()
+    prefix = "c" if field.startswith("clinical") else "p"
+    body = re.sub(r"^(y|r|a)?[cpCP]?(?=[" + letter + letter.lower() + "])", "", text)
+    rest = body[1:].lower()
+    body = body[:1].upper() + ("X" if rest == "x" else rest)
+    if not STAGING_PATTERNS[letter].match(body):
+        raise InvalidInput(field, f"{value!r} is not a {prefix}{letter} category (e.g. {prefix}{letter}"
+                                  f"{ {'T': '2a', 'N': '1', 'M': '0'}[letter] })")
+    return body
 
 
 # --- drafting and amending ------------------------------------------------------------------------
@@ -317,16 +387,21 @@ def save_draft(session: Session, case: Case, drafter: User, values: dict, *,
     else:
         meeting = (session.get(Meeting, latest.meeting_id) if latest is not None and latest.meeting_id
                    else discussion_meeting(session, case))
+    if meeting is None and case.state == "scheduled":
+        meeting = meeting_discussing(session, case)
     if meeting is None:
         raise Conflict(f"Case {case.id} has not been discussed at a meeting (no agenda item is marked "
-                       "discussed), so it has no outcome to draft.", state=case.state)
+                       "discussed and no running meeting lists it), so it has no outcome to draft.",
+                       state=case.state)
     _require_drafter(session, case, meeting, drafter)
     if draft is None and latest is not None:
         raise Conflict(f"Version {latest.version} of this outcome is signed and cannot be changed; "
                        f"amend it with POST /api/v1/outcomes/{latest.id}/amend.",
                        outcome_id=latest.id, version=latest.version)
     expected_state = "discussed" if draft is None or draft.version == 1 else "outcome_signed"
-    if case.state != expected_state:
+    during_discussion = (expected_state == "discussed" and case.state == "scheduled"
+                         and meeting_discussing(session, case) is not None)
+    if case.state != expected_state and not during_discussion:
         raise Conflict(f"A {case.state} case's outcome cannot be drafted; the case must be {expected_state}.",
                        state=case.state)
     cleaned = clean_fields(session, case, meeting, values)
@@ -401,12 +476,13 @@ class Signed:
 
 
 def sign(session: Session, outcome: Outcome, signer: User, *, at: datetime,
-         source_address: str | None = None) -> Signed:
+         source_address: str | None = None, letter_store=None) -> Signed:
     """Record `signer`'s signature; complete the outcome once every required discipline has signed.
 
     On completion: `signed_at` is set, a first outcome moves the case to outcome_signed (a SYSTEM
     move authorised here), the version it amends (if any) becomes superseded, and the referrer is
-    notified. Each signature is audited.
+    notified, with the outcome letter attached to the case when `letter_store` (an AttachmentStore) is
+    given. Each signature is audited.
     """
     at = ensure_utc(at)
     case = session.get(Case, outcome.case_id)
@@ -444,7 +520,7 @@ def sign(session: Session, outcome: Outcome, signer: User, *, at: datetime,
               source_address=source_address,
               detail={"case_id": case.id, "version": outcome.version, "supersedes_id": outcome.supersedes_id,
                       "signers": [s.user_id for s in outcome.signatures]})
-        _notify_referrer(session, case, outcome, at=at)
+        _issue_letter_and_tell(session, case, outcome, signer, letter_store=letter_store, at=at)
     from app.live.publish import publish
 
     publish(session, f"case:{case.id}", "outcome.signed",
@@ -454,12 +530,90 @@ def sign(session: Session, outcome: Outcome, signer: User, *, at: datetime,
     return Signed(outcome=outcome, signature=signature, completed=completed, missing=missing)
 
 
-def _notify_referrer(session: Session, case: Case, outcome: Outcome, *, at: datetime) -> None:
-    # No clinical content here: notifications may be e-mailed.
-    amended = outcome.supersedes_id is not None
-    params = {"case_id": case.id, "version": outcome.version}
-    if amended:
-        params["text"] = "outcome_signed.amended"
-    notify(session, user_id=case.referrer_id, kind="outcome_signed",
-           dedupe_key=f"outcome-signed:{outcome.id}:user:{case.referrer_id}", params=params,
-           link=f"/api/v1/cases/{case.id}", at=at)
+
+
+# --- issuing the letter and telling the referrer --------------------------------------------------
+
+
+def _issue_letter_and_tell(session: Session, case: Case, outcome: Outcome, signer: User, *, letter_store,
+                           at: datetime) -> None:
+    """The outcome letter (PDF, in the referrer's language) is attached to the case, and the referrer
+    is told, with a link to it. Without a store (a caller with no attachment storage) only the
+    notification goes, linking to the case page."""
+    from app.cases import referrer_updates
+
+    letter_url = None
+    if letter_store is not None:
+        from app.outcomes.letter import attach_letter
+
+        attachment = attach_letter(session, case, outcome, signer, store=letter_store, at=at)
+        letter_url = f"/api/v1/attachments/{attachment.id}/content"
+    referrer_updates.outcome_signed(session, case, outcome, letter_url=letter_url, at=at)
+
+
+# --- the follow-up record -------------------------------------------------------------------------
+
+REASON_NEEDED = ("changed", "not_carried_out")
+FOLLOW_UP_REASON_LIMIT = 4000
+
+
+def follow_up_of(session: Session, outcome: Outcome) -> OutcomeFollowUp | None:
+    return session.scalar(select(OutcomeFollowUp).where(OutcomeFollowUp.outcome_id == outcome.id))
+
+
+def may_record_follow_up(session: Session, case: Case, user: User) -> bool:
+    """The case's referrer, or a coordinator of its board."""
+    return case.referrer_id == user.id or _coordinates(session, user, case.board_id)
+
+
+def record_follow_up(session: Session, outcome: Outcome, recorder: User, *, status, occurred_on, reason=None,
+                     at: datetime, source_address: str | None = None) -> tuple[OutcomeFollowUp, bool]:
+    """Record (or correct) what became of the signed outcome in force: carried out, changed or not
+    carried out, on which date, and why (a reason is needed unless it was carried out). Returns
+    (record, created)."""
+    at = ensure_utc(at)
+    case = session.get(Case, outcome.case_id)
+    require_full_access(session, case, recorder, "outcome")
+    if not may_record_follow_up(session, case, recorder):
+        raise PermissionDenied("Only the case's referrer or a coordinator of its board may record what became "
+                               "of its outcome.")
+    versions = versions_of(session, case)
+    if outcome.signed_at is None:
+        raise Conflict("This outcome is not signed yet; its follow-up can be recorded once it is.",
+                       outcome_id=outcome.id)
+    current = current_signed(versions)
+    if current.id != outcome.id:
+        raise Conflict(f"Version {outcome.version} has been superseded by version {current.version}; record "
+                       "the follow-up of the version in force.", current_id=current.id)
+    if status not in FOLLOW_UP_STATUSES:
+        raise InvalidInput("status", "must be carried_out, changed or not_carried_out")
+    if isinstance(occurred_on, str):
+        if not _ISO_DATE.match(occurred_on.strip()):
+            raise InvalidInput("occurred_on", "must be a date written YYYY-MM-DD")
+        try:
+            occurred_on = date.fromisoformat(occurred_on.strip())
+        except ValueError:
+            raise InvalidInput("occurred_on", f"{occurred_on!r} is not a real date") from None
+    if not isinstance(occurred_on, date):
+        raise InvalidInput("occurred_on", "must be a date written YYYY-MM-DD")
+    meeting = session.get(Meeting, outcome.meeting_id) if outcome.meeting_id else None
+    if meeting is not None and occurred_on < to_local(meeting.starts_at, meeting.host_timezone).date():
+        raise InvalidInput("occurred_on", "must not be before the meeting that made the recommendation")
+    if occurred_on > to_local(at, recorder.timezone).date():
+        raise InvalidInput("occurred_on", "must not be in the future")
+    reason = _text("reason", reason, required=False, limit=FOLLOW_UP_REASON_LIMIT)
+    if status in REASON_NEEDED and reason is None:
+        raise InvalidInput("reason", "say why the recommendation was changed or not carried out")
+    record = follow_up_of(session, outcome)
+    created = record is None
+    if created:
+        record = OutcomeFollowUp(outcome_id=outcome.id, case_id=case.id)
+        session.add(record)
+    record.status, record.occurred_on, record.reason = status, occurred_on, reason
+    record.recorded_by_id, record.recorded_at = recorder.id, at
+    session.flush()
+    audit(session, "outcome.follow_up_recorded", actor=recorder, target_type="outcome", target_id=outcome.id,
+          source_address=source_address,
+          detail={"case_id": case.id, "status": status, "occurred_on": occurred_on.isoformat(),
+                  "created": created})
+    return record, created

@@ -81,6 +81,20 @@ def number(value) -> str:
     return format_decimal(value, locale=reader_locale(current_locale_code()))
 
 
+def filesize(value) -> str:
+    """A size in bytes as the reader reads it: '25 MB', '512 KB' (binary units: 25 MB is 25 × 1024 × 1024 bytes)."""
+    from babel.numbers import format_decimal
+    from flask_babel import gettext
+
+    locale = reader_locale(current_locale_code())
+    value = int(value or 0)
+    if value >= 1024 * 1024:
+        return gettext("%(size)s MB", size=format_decimal(round(value / (1024 * 1024), 1), locale=locale))
+    if value >= 1024:
+        return gettext("%(size)s KB", size=format_decimal(round(value / 1024), locale=locale))
+    return gettext("%(size)s bytes", size=format_decimal(value, locale=locale))
+
+
 def register_filters(app):
     from app.web.vocabulary import register_vocabulary
 
@@ -95,3 +109,4 @@ def register_filters(app):
     app.add_template_filter(wall_clock, "wall_clock")
     app.add_template_filter(iso_day, "iso_day")
     app.add_template_filter(number, "number")
+    app.add_template_filter(filesize, "filesize")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from flask import render_template, request
 
+from sqlalchemy import select
+
 from app.audit.operations import record as audit
 from app.boards.presentation import InviteeProfiles, meeting_out
 from app.boards.operations import get_visible_meeting, may_manage_meeting
@@ -16,7 +18,7 @@ from app.cases.visibility import FULL, HIDDEN_CASE_LABEL, SUMMARY, case_access
 from app.extensions import db
 from app.live import meeting as live
 from app.meetings import agenda
-from app.outcomes.models import OUTCOME_CATEGORIES
+from app.outcomes.models import OUTCOME_CATEGORIES, TNM_EDITIONS
 from app.outcomes.operations import seat_invitation
 from app.security import SIGNED_IN, current_actor, page
 from app.timekeeping import now_utc
@@ -101,4 +103,23 @@ def meeting_live_page(meeting_id: int):
         "meeting_live.html", user=user, zone=user.timezone, meeting=meeting, state=state,
         rows=live_agenda_rows(meeting, user, state), focus_case_id=_focus_case_id(state),
         may_draft=state["may_run"] or seated, may_sign=seated and user.has_role("specialist"),
-        categories=OUTCOME_CATEGORIES)
+        categories=OUTCOME_CATEGORIES, tnm_editions=TNM_EDITIONS, **action_owner_choices(meeting, state))
+
+
+def action_owner_choices(meeting, state: dict) -> dict:
+    """Who an outcome's action may be given to, as the draft form offers: the meeting's invitees and,
+    per case the viewer reads in full, its referrer (the domain checks each owner can read the case)."""
+    from app.accounts.models import User
+    from app.meetings.models import Invitation
+
+    invited = db.session.execute(select(User.id, User.name).join(Invitation, Invitation.user_id == User.id).where(
+        Invitation.meeting_id == meeting.id, Invitation.status != "withdrawn").distinct().order_by(User.name)).all()
+    full_cases = [item["case_id"] for item in state["agenda"] if item["access"] == FULL]
+    referrers = {}
+    if full_cases:
+        for case_id, user_id, name in db.session.execute(
+                select(Case.id, User.id, User.name).join(User, User.id == Case.referrer_id)
+                .where(Case.id.in_(full_cases))):
+            referrers[case_id] = [user_id, name]
+    return {"action_owners": [{"id": user_id, "name": name} for user_id, name in invited],
+            "case_referrers": referrers}

@@ -8,7 +8,7 @@ an API read leave the same trail.
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -126,15 +126,25 @@ def apply_collecting_errors(save, values: dict, errors: dict):
 
 def render_form(case, raw, errors, status=200):
     user = current_actor()
+    attachments = list(case.attachments) if case is not None else []
+    if case is not None:
+        cases_api.audit_case("case.attachments_viewed", target_id=case.id,
+                             detail={"count": len(attachments), "via": "edit page"})
+        db.session.commit()
     return render_template(
         "referrer/case_form.html", user=user, zone=user.timezone, case=case, raw=raw, errors=errors,
+        attachments=attachments, closed=False, max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"],
+        **_form_choices(), form=PlainForm(), missing=errors.get("_missing", [])), status
+
+
+def _form_choices() -> dict:
+    return dict(
         labels=LABELS, consent_choices=CONSENT_CHOICES,
         sex_choices=[("", "—")] + [(sex, label(sex).capitalize()) for sex in SEXES],
         urgency_choices=[(urgency, label(urgency).capitalize()) for urgency in URGENCIES],
         board_choices=[("", "— " + gettext("choose a board") + " —")] + [(board.id, board.name) for board in
                                                      boards.list_boards(db.session, active=True)],
-        disciplines=list_disciplines(db.session),
-        form=PlainForm(), missing=errors.get("_missing", [])), status
+        disciplines=list_disciplines(db.session))
 
 
 def submit(case: Case):
@@ -258,6 +268,12 @@ def render_case(case_id: int, *, action_errors: dict | None = None, action_raw: 
     outcomes_api._audit("outcome.viewed", target_type="case", target_id=case.id,
                         detail={"access": level, "versions": [o.id for o in versions] if level == FULL else []})
     actions = coordinator_actions(case, user, at)
+    letter = follow_up = None
+    if outcome is not None:
+        letter = next((a for a in reversed(attachments) if a.filename.startswith(f"outcome-letter-case-{case.id}-v{signed.version}-")), None)
+        follow_up = outcomes.follow_up_of(db.session, signed)
+    may_follow_up = (signed is not None and level == FULL
+                     and outcomes.may_record_follow_up(db.session, case, user))
     db.session.commit()
     board = db.session.get(boards.Board, case.board_id) if case.board_id else None
     return render_template(
@@ -267,7 +283,22 @@ def render_case(case_id: int, *, action_errors: dict | None = None, action_raw: 
         editable=(level == FULL and case.state in workflow.EDITABLE_STATES
                   and workflow.REFERRER in workflow.capacities(db.session, case, user)),
         closed=case.state in operations.CLOSED_STATES, form=PlainForm(), actions=actions,
+        discussion=discussion_planned(case), letter=letter, follow_up=follow_up, may_follow_up=may_follow_up,
+        follow_up_statuses=FOLLOW_UP_LABELS, max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"],
         action_errors=action_errors or {}, action_raw=action_raw or {}), status
+
+
+def discussion_planned(case: Case) -> Meeting | None:
+    """The meeting whose agenda lists the case now (upcoming or running), if any."""
+    return db.session.scalar(
+        select(Meeting).join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
+        .where(AgendaItem.case_id == case.id, AgendaItem.status == "listed",
+               Meeting.status.in_(("scheduled", "in_progress")))
+        .order_by(Meeting.starts_at).limit(1))
+
+
+FOLLOW_UP_LABELS = {"carried_out": _l("Carried out as recommended"), "changed": _l("Changed"),
+                    "not_carried_out": _l("Not carried out")}
 
 
 @web.get("/cases/<int:case_id>")
@@ -426,3 +457,37 @@ def comment_on_case(case_id: int):
         db.session.commit()
         flash(gettext("Comment added."))
     return redirect(url_for("web.case_page", case_id=case.id) + "#comments")
+
+
+@web.post("/cases/<int:case_id>/follow-up")
+@page(SIGNED_IN)
+def record_follow_up(case_id: int):
+    """What became of the signed outcome (the referrer, or a coordinator of the board)."""
+    case, _ = cases_api.visible_case(case_id, need_full=True)
+    if not PlainForm().validate_on_submit():
+        abort(400)
+    signed = outcomes.current_signed(outcomes.versions_of(db.session, case))
+    raw = {f"follow-up-{name}": (request.form.get(name) or "").strip() for name in ("status", "occurred_on", "reason")}
+    if signed is None:
+        return render_case(case.id, action_errors={"follow-up-status": gettext(
+            "The outcome is not signed yet; record what became of it once it is.")}, action_raw=raw, status=409)
+    try:
+        outcomes.record_follow_up(db.session, signed, current_actor(), status=raw["follow-up-status"],
+                                  occurred_on=raw["follow-up-occurred_on"], reason=raw["follow-up-reason"] or None,
+                                  at=now_utc(), source_address=request.remote_addr)
+    except InvalidInput as error:
+        db.session.rollback()
+        return render_case(case.id, action_errors={f"follow-up-{error.field}": FOLLOW_UP_ERRORS.get(
+            error.field, lambda e: e.message)(error)}, action_raw=raw, status=422)
+    db.session.commit()
+    flash(gettext("The follow-up of the outcome is recorded."))
+    return redirect(url_for("web.case_page", case_id=case.id) + "#follow-up")
+
+
+# What the follow-up form says beside a field the domain refused, as a whole sentence.
+FOLLOW_UP_ERRORS = {
+    "status": lambda error: gettext("Choose what became of the recommendation."),
+    "occurred_on": lambda error: gettext("Give the date as YYYY-MM-DD, not before the meeting and not in the "
+                                         "future."),
+    "reason": lambda error: gettext("Say why the recommendation was changed or not carried out."),
+}

@@ -89,7 +89,7 @@ def test_upload_detects_the_type_from_content(client, people, make_case, headers
 def test_an_executable_named_pdf_is_415_naming_the_file(client, app, people, make_case, headers, assert_problem):
     case = make_case("draft")
     body = assert_problem(upload(client, headers(people.referrer), case.id, EXE, "report.pdf", "application/pdf"), 415)
-    assert body["errors"][0]["field"] == "file"
+    assert body["errors"][0]["field"] == "file" and body["errors"][0]["message"].startswith("report.pdf is not a PDF")
     assert client.get(f"/api/v1/cases/{case.id}/attachments", headers=headers(people.referrer)).get_json() == []
     stored = Path(app.instance_path) / "attachments"
     assert not stored.exists() or not [p for p in stored.rglob("*") if p.is_file()]
@@ -100,7 +100,7 @@ def test_size_limit_is_413(client, app, people, make_case, headers, assert_probl
     case = make_case("draft")
     assert upload(client, headers(people.referrer), case.id, b"a" * 64, "ok.txt").status_code == 201
     body = assert_problem(upload(client, headers(people.referrer), case.id, b"a" * 65, "big.txt"), 413)
-    assert "64 bytes" in body["detail"]
+    assert body["detail"] == "big.txt is larger than the limit of 64 bytes, so it was not attached."
 
 
 def test_a_request_over_the_global_limit_is_413_too(client, app, people, make_case, headers, assert_problem):
@@ -115,7 +115,7 @@ def test_missing_or_empty_file_is_422(client, people, make_case, headers, assert
                                       data={"other": "x"}), 422)
     assert body["errors"][0]["field"] == "file"
     body = assert_problem(upload(client, headers(people.referrer), case.id, b"", "empty.txt"), 422)
-    assert body["errors"] == [{"field": "file", "message": "is empty"}]
+    assert body["errors"] == [{"field": "file", "message": "empty.txt is empty, so it was not attached."}]
 
 
 def test_same_content_is_stored_once(client, app, session, people, make_case, headers):

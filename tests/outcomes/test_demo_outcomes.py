@@ -4,6 +4,7 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.boards.models import Board
 from app.cases.models import Case
+from app.demo.follow_ups import seed_follow_up
 from app.demo.outcomes import CASE_REFERENCE, seed_outcomes
 from app.demo.network import EMAIL_DOMAIN, seed_network
 from app.meetings import attendance
@@ -27,8 +28,10 @@ def check_demo(session, outcome, at):
     assert rows and all(row.left_at is not None for row in rows)
     signers = {signature.user_id for signature in outcome.signatures}
     assert signers <= attendance.present_user_ids(session, meeting)
-    note = session.scalars(select(Notification).where(Notification.user_id == case.referrer_id)).one()
-    assert note.link == f"/api/v1/cases/{case.id}"
+    note = session.scalars(select(Notification).where(Notification.user_id == case.referrer_id,
+                                                      Notification.kind == "outcome_signed")).one()
+    letter = [a for a in case.attachments if a.filename.startswith(f"outcome-letter-case-{case.id}-v1-")]
+    assert len(letter) == 1 and note.link == f"/api/v1/attachments/{letter[0].id}/content"
     return case, meeting, rows
 
 
@@ -46,7 +49,12 @@ def test_demo_outcome_on_its_own(session):
     for row in rows:
         per_person[row.user_id] = per_person.get(row.user_id, 0) + 1
     assert 2 in per_person.values()
+    # The referrer reports the recommendation carried out, on a day between the meeting and today.
+    record = seed_follow_up(session, outcome, at)
+    assert record.status == "carried_out" and record.recorded_by_id == case.referrer_id
+    assert meeting.starts_at.date() <= record.occurred_on <= at.date()
     # Again: nothing new.
+    assert seed_follow_up(session, outcome, at) is None
     assert seed_outcomes(session, users(session), at).id == outcome.id
     assert session.scalars(select(Outcome)).all() == [outcome]
 

@@ -125,7 +125,7 @@ def test_complete_only_when_every_required_discipline_signed(client, session, wo
     assert second["signed_at"] is None and second["missing_disciplines"] == ["thoracic-surgery"]
     session.expire_all()
     assert session.get(Case, world.case.id).state == "discussed"
-    assert session.scalars(select(Notification)).all() == []
+    assert session.scalars(select(Notification).where(Notification.kind == "outcome_signed")).all() == []
 
     done = sign(client, outcome["id"], world.surgeon, headers).get_json()
     assert done["status"] == "signed" and done["signed_at"].endswith("Z") and done["missing_disciplines"] == []
@@ -134,9 +134,11 @@ def test_complete_only_when_every_required_discipline_signed(client, session, wo
     assert case.state == "outcome_signed"
     assert (case.transitions[-1].from_state, case.transitions[-1].to_state) == ("discussed", "outcome_signed")
     assert case.transitions[-1].actor_id == world.surgeon.id
-    note = session.scalars(select(Notification)).one()
-    assert note.user_id == world.referrer.id and note.kind == "outcome_signed"
-    assert note.link == f"/api/v1/cases/{world.case.id}"
+    note = session.scalars(select(Notification).where(Notification.kind == "outcome_signed")).one()
+    assert note.user_id == world.referrer.id
+    letter = [a for a in case.attachments if a.filename.startswith("outcome-letter-")]
+    assert len(letter) == 1 and letter[0].media_type == "application/pdf"
+    assert note.link == f"/api/v1/attachments/{letter[0].id}/content"
     assert "lobectomy" not in note.subject + note.body  # no clinical content in a notification
 
     # The referrer sees it on the case.
@@ -244,7 +246,8 @@ def test_an_amendment_is_a_new_linked_version_that_needs_signing(client, session
     seen = client.get(f"/api/v1/cases/{world.case.id}/outcome", headers=headers(world.referrer)).get_json()
     assert seen["current"]["id"] == amended["id"] and seen["current"]["category"] == "radiotherapy"
     assert [(v["version"], v["status"]) for v in seen["versions"]] == [(1, "superseded"), (2, "signed")]
-    notes = session.scalars(select(Notification).order_by(Notification.id)).all()
+    notes = session.scalars(select(Notification).where(Notification.kind == "outcome_signed")
+                            .order_by(Notification.id)).all()
     assert [n.user_id for n in notes] == [world.referrer.id, world.referrer.id]
     assert "Amended" in notes[1].subject
     # Only the current version may be amended, and an amendment must change something.
@@ -339,4 +342,4 @@ def test_last_two_signatures_at_the_same_moment_complete_the_outcome(app, sessio
     outcome = session.get(Outcome, outcome_id)
     assert outcome.signed_at is not None and len(outcome.signatures) == 3
     assert session.get(Case, case_id).state == "outcome_signed"
-    assert len(session.scalars(select(Notification)).all()) == 1
+    assert len(session.scalars(select(Notification).where(Notification.kind == "outcome_signed")).all()) == 1

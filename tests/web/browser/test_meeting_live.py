@@ -138,19 +138,31 @@ def test_chair_and_specialist_run_a_meeting_live(sign_in, page, browser, live_se
         specialist.keyboard.press("Enter")
         expect(chair.get_by_label("Shared notes for the case under discussion")).to_have_value(notes)
 
-        # The chair closes the discussion and drafts the outcome; the specialist signs it.
+        # While the case is under discussion the chair drafts the outcome, with staging and an action.
+        chair.get_by_role("button", name="Save draft").click()     # empty: the error sits beside the field
+        expect(chair.locator("#outcome-recommendation-error")).to_have_text(
+            "Write the board's recommendation: it must not be empty.")
+        expect(chair.get_by_label("Recommendation")).to_have_attribute("aria-invalid", "true")
+        chair.get_by_label("Recommendation").fill("Right upper lobectomy with systematic nodal dissection.")
+        chair.get_by_label("Category").select_option("surgery")
+        chair.get_by_label("Rationale (optional)").fill("Fit for surgery; growing solid nodule.")
+        chair.get_by_label("TNM edition").select_option("8")
+        chair.get_by_label("cT", exact=True).fill("cT1c")
+        chair.get_by_label("cN", exact=True).fill("N0")
+        chair.get_by_role("button", name="Add an action").click()
+        chair.get_by_label("What", exact=True).fill("Book the lobectomy")
+        chair.get_by_label("By when", exact=True).fill((datetime.now(UTC).date() + timedelta(days=14)).isoformat())
+        chair.get_by_role("button", name="Save draft").click()
+        expect(specialist.locator("[data-outcome-version]")).to_contain_text("cT1c cN0 (TNM edition 8)")
+        expect(chair.get_by_label("What", exact=True)).to_have_value("Book the lobectomy")
+        expect(specialist.locator('[data-outcome-field="actions"]')).to_contain_text("Book the lobectomy")
+
+        # The chair closes the discussion; the specialist signs the draft.
         chair.get_by_role("button", name=f"Mark case #{second} discussed").click()
         expect(specialist.locator(f'li[data-case-id="{second}"]')).to_have_attribute("data-status", "discussed")
         discussed_notes = specialist.get_by_label("Shared notes for the case under discussion")
         expect(discussed_notes).to_have_value(notes)       # the discussed case's notes stay, read only
         expect(discussed_notes).not_to_be_editable()
-        chair.get_by_role("button", name="Save draft").click()     # empty: the API's error sits beside the field
-        expect(chair.locator("#outcome-recommendation-error")).to_be_visible()
-        expect(chair.get_by_label("Recommendation")).to_have_attribute("aria-invalid", "true")
-        chair.get_by_label("Recommendation").fill("Right upper lobectomy with systematic nodal dissection.")
-        chair.get_by_label("Category").select_option("surgery")
-        chair.get_by_label("Rationale (optional)").fill("Fit for surgery; growing solid nodule.")
-        chair.get_by_role("button", name="Save draft").click()
         expect(specialist.locator("[data-outcome-status]")).to_contain_text("waiting for signatures from: Radiology")
         expect(specialist.locator("[data-outcome-version]")).to_contain_text("Right upper lobectomy")
         specialist.get_by_role("button", name="Sign outcome").click()

@@ -186,6 +186,63 @@
 
   // --- the outcome of the case in focus --------------------------------------------------------------
 
+  var STAGING_FIELDS = ["clinical_t", "clinical_n", "clinical_m", "pathological_t", "pathological_n", "stage_group"];
+  var OUTCOME_FIELDS = ["recommendation", "category", "rationale", "dissent", "tnm_edition"].concat(STAGING_FIELDS);
+  var STAGING_PREFIX = { clinical_t: "c", clinical_n: "c", clinical_m: "c", pathological_t: "p", pathological_n: "p" };
+
+  function stagingText(outcome) {
+    var parts = STAGING_FIELDS.filter(function (name) { return outcome[name] && STAGING_PREFIX[name]; })
+      .map(function (name) { return STAGING_PREFIX[name] + outcome[name]; });
+    if (outcome.stage_group) parts.push(_("stage group %(group)s", { group: outcome.stage_group }));
+    if (!parts.length) return "—";
+    return parts.join(" ") + (outcome.tnm_edition ? " (" + _("TNM edition %(edition)s", { edition: outcome.tnm_edition }) + ")" : "");
+  }
+
+  // --- the draft's actions: who does what, by when -------------------------------------------------
+  var actionRowCount = 0;
+
+  function addActionRow(action) {
+    var list = $("[data-action-rows]", ui.form), template = $("template[data-action-row]", ui.form);
+    var row = template.content.firstElementChild.cloneNode(true), n = ++actionRowCount;
+    $$("[data-part]", row).forEach(function (control) {
+      control.id = "outcome-action-" + n + "-" + control.dataset.part;
+      row.querySelector('label[data-for="' + control.dataset.part + '"]').htmlFor = control.id;
+    });
+    var owner = $('[data-part="owner"]', row), referrers = JSON.parse(ui.form.dataset.referrers || "{}");
+    var referrer = referrers[String(focus)];
+    if (referrer && !owner.querySelector('option[value="' + referrer[0] + '"]')) {
+      var option = el("option", ui.form.dataset.referrerLabel.replace("%(name)s", referrer[1]));
+      option.value = referrer[0];
+      owner.insertBefore(option, owner.firstChild);
+    }
+    if (action) {
+      $('[data-part="action"]', row).value = action.action;
+      if (!owner.querySelector('option[value="' + action.owner_id + '"]')) {
+        var known = el("option", action.owner_name || String(action.owner_id));
+        known.value = action.owner_id;
+        owner.appendChild(known);
+      }
+      owner.value = String(action.owner_id);
+      $('[data-part="due"]', row).value = action.due;
+    } else if (referrer) {
+      owner.value = String(referrer[0]);
+    }
+    list.appendChild(row);
+    return row;
+  }
+
+  function setActionRows(actions) {
+    $("[data-action-rows]", ui.form).textContent = "";
+    (actions || []).forEach(addActionRow);
+  }
+
+  function actionsOf(form) {
+    return $$("[data-action-rows] li", form).map(function (row) {
+      return { action: $('[data-part="action"]', row).value.trim(), owner_id: Number($('[data-part="owner"]', row).value),
+               due: $('[data-part="due"]', row).value };
+    }).filter(function (action) { return action.action || action.due; });
+  }
+
   function setFocus(caseId, reload) {
     caseId = caseId || null;
     if (caseId !== focus) { focus = caseId; formDirty = false; }
@@ -235,9 +292,13 @@
       return;
     }
     var it = item(focus), shown = body.draft || body.current;
+    // The outcome may be drafted while its case is under discussion; it is signed once discussed.
+    var discussing = !!(it && it.status === "listed" && state && state.status === "in_progress"
+                        && state.current_case_id === focus);
     if (!shown) {
       ui.outcomeStatus.textContent = it && it.status === "discussed" ? _("No outcome drafted yet.")
-        : _("The outcome can be drafted once the chair marks case #%(id)s discussed.", { id: focus });
+        : (discussing ? _("Case #%(id)s is being discussed: draft the outcome now; it is signed once the chair marks the case discussed.", { id: focus })
+          : _("The outcome can be drafted once the chair marks case #%(id)s discussed.", { id: focus }));
     } else if (!body.draft) {
       ui.outcomeStatus.textContent = _("Signed: version %(version)s, complete at %(when)s.",
                                        { version: shown.version, when: local(shown.signed_at) });
@@ -252,6 +313,13 @@
       ui.version.hidden = false;
       $('[data-outcome-field="recommendation"]').textContent = shown.recommendation;
       $('[data-outcome-field="category"]').textContent = window.Meridian.label(shown.category);
+      $('[data-outcome-field="staging"]').textContent = stagingText(shown);
+      var actionList = $('[data-outcome-field="actions"]');
+      actionList.textContent = "";
+      shown.actions.forEach(function (a) {
+        actionList.appendChild(el("li", _("%(action)s — %(owner)s, by %(due)s", { action: a.action, owner: a.owner_name, due: a.due })));
+      });
+      if (!shown.actions.length) actionList.appendChild(el("li", "—"));
       ui.signatures.textContent = "";
       shown.signatures.forEach(function (s) {
         ui.signatures.appendChild(el("li", _("%(name)s (%(discipline)s) signed at %(when)s",
@@ -263,14 +331,15 @@
     if (ui.signBox && body.draft) {
       ui.signBox.hidden = body.draft.signatures.some(function (s) { return s.user_id === me; });
     }
-    if (ui.form && it && it.status === "discussed" && (body.draft || !body.current)) {
+    if (ui.form && it && (it.status === "discussed" || discussing) && (body.draft || !body.current)) {
       ui.form.hidden = false;
       ui.form.querySelector('button[type="submit"]').textContent = body.draft ? _("Update draft") : _("Save draft");
       if (!formDirty) {
-        ["recommendation", "category", "rationale", "dissent"].forEach(function (name) {
+        OUTCOME_FIELDS.forEach(function (name) {
           var value = body.draft ? body.draft[name] : null;
           ui.form.elements[name].value = value || (name === "category" ? ui.form.elements[name].options[0].value : "");
         });
+        setActionRows(body.draft ? body.draft.actions : []);
       }
     }
   }
@@ -291,8 +360,9 @@
     var caseId = focus, form = ui.form, general = form.querySelector('[data-error-for=""]');
     var body = { recommendation: form.elements.recommendation.value, category: form.elements.category.value,
                  rationale: form.elements.rationale.value || null, dissent: form.elements.dissent.value || null };
-    var draft = outcomeBody && outcomeBody.draft;
-    if (draft) body.actions = draft.actions.map(function (a) { return { action: a.action, owner_id: a.owner_id, due: a.due }; });
+    STAGING_FIELDS.forEach(function (name) { body[name] = form.elements[name].value.trim() || null; });
+    body.tnm_edition = form.elements.tnm_edition.value ? Number(form.elements.tnm_edition.value) : null;
+    body.actions = actionsOf(form);
     fieldErrors([]);
     call("PUT", "/api/v1/cases/" + caseId + "/outcome", body).then(function (result) {
       if (!result.ok) {
@@ -376,7 +446,9 @@
       var button = event.target.closest("button[data-action]");
       if (!button || button.disabled) return;
       var action = button.dataset.action;
-      if (action === "save-notes") saveNotes();
+      if (action === "add-action") { formDirty = true; $('[data-part="action"]', addActionRow(null)).focus(); }
+      else if (action === "remove-action") { formDirty = true; button.closest("li").remove(); }
+      else if (action === "save-notes") saveNotes();
       else if (action === "sign") sign(button);
       else if (action === "focus") setFocus(Number(button.dataset.caseId), true);
       else chair(button);
