@@ -24,6 +24,7 @@ AREA_MODULES = (
     "app.live.api",
     "app.live.events",
     "app.dataprotection.api",
+    "app.reports.api",
 )
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
