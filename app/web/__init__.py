@@ -7,6 +7,7 @@ from app.web import (  # noqa: E402,F401
     agenda_views,
     case_audit_views,
     case_board_views,
+    report_views,
     coordinator_views,
     inbox_views,
     layout,

@@ -40,6 +40,7 @@ def nav_links(user) -> list[NavLink]:
         links += [NavLink("web.coordinator_dashboard", _l("Dashboard")), NavLink("web.case_board", _l("Case board")),
                   NavLink("web.meetings_list", _l("Meetings")), NavLink("web.time_search", _l("Time search")),
                   NavLink("web.rota_grid", _l("Rotas"))]
+        links += [NavLink("web.reports", _l("Reports"))]
     return links
 
 
