@@ -13,6 +13,7 @@ from app.cases.models import Case
 from app.cases.workflow import transition
 from app.demo.boards import seed_boards
 from app.demo.cases import seed_cases
+from app.demo.history import seed_history
 from app.demo.network import DemoLogin, seed_network
 from app.demo.outcomes import seed_outcomes
 from app.demo.rotas import seed_rotas
@@ -37,6 +38,8 @@ def seed_demo(session: Session, password: str, at: datetime | None = None) -> li
     fill_agendas(session, at)
     send_invitations(session, at)
     _show_remaining_states(session, at)
+    # Months of finished work for the quality and equity reports.
+    seed_history(session, {user.email: user for user in session.scalars(select(User))}, at)
     return logins
 
 

@@ -24,7 +24,7 @@ from app.cases.models import Case, CaseTransition
 from app.errors import InvalidInput
 from app.meetings.models import AgendaItem, Attendance, Invitation, Meeting
 from app.outcomes.models import FOLLOW_UP_STATUSES, Outcome, OutcomeFollowUp
-from app.reports.sql import days_after_utc_date, elapsed_days, percentiles, share
+from app.reports.sql import days_after_utc_date, elapsed_days, share, summary
 from app.db import UTCDateTime
 from app.specialists.models import SpecialistProfile
 from app.timekeeping import ensure_utc, to_local
@@ -78,22 +78,37 @@ def _as_of(scope: ReportScope):
 
 
 def case_rows(scope: ReportScope):
-    """One row per case in scope with what happened to it by `as_of` (a subquery)."""
+    """One row per case in scope with what happened to it by `as_of` (a subquery). The histories
+    are read only for the cases in scope, so the cost follows the period, not the whole table."""
     as_of = _as_of(scope)
+    conditions = [Case.submitted_at.is_not(None), Case.submitted_at >= scope.since, Case.submitted_at < scope.until,
+                  Case.submitted_at < scope.as_of]
+    if scope.board_id is not None:
+        conditions.append(Case.board_id == scope.board_id)
+    if scope.site_id is not None:
+        conditions.append(Case.organization_id == scope.site_id)
+    if scope.urgency is not None:
+        conditions.append(Case.urgency == scope.urgency)
+    if scope.country is not None:
+        conditions.append(Case.organization_id.in_(select(Organization.id).where(
+            Organization.country == scope.country.upper())))
+    in_scope = select(Case.id).where(*conditions)
     history = (select(
         CaseTransition.case_id.label("case_id"),
         func.min(case((CaseTransition.to_state == "discussed", CaseTransition.at))).label("discussed_at"),
         func.max(case((CaseTransition.to_state == "returned", 1), else_=0)).label("returned"),
         func.max(case((CaseTransition.to_state == "listed_not_discussed", 1), else_=0)).label("standard_of_care"),
         func.max(case((CaseTransition.to_state == "withdrawn", 1), else_=0)).label("withdrawn"),
-    ).where(CaseTransition.at < as_of).group_by(CaseTransition.case_id).subquery())
+    ).where(CaseTransition.at < as_of, CaseTransition.case_id.in_(in_scope))
+        .group_by(CaseTransition.case_id).subquery())
     signed = (select(Outcome.case_id.label("case_id"), func.min(Outcome.signed_at).label("signed_at"))
-              .where(Outcome.signed_at.is_not(None), Outcome.signed_at < as_of)
+              .where(Outcome.signed_at.is_not(None), Outcome.signed_at < as_of, Outcome.case_id.in_(in_scope))
               .group_by(Outcome.case_id).subquery())
     agenda = (select(AgendaItem.case_id.label("case_id"),
                      func.sum(case((AgendaItem.rolled_from_meeting_id.is_not(None), 1), else_=0)).label("roll_overs"),
                      func.max(case((AgendaItem.status == "removed", 1), else_=0)).label("deferred"))
-              .where(AgendaItem.added_at < as_of).group_by(AgendaItem.case_id).subquery())
+              .where(AgendaItem.added_at < as_of, AgendaItem.case_id.in_(in_scope))
+              .group_by(AgendaItem.case_id).subquery())
     discussed = history.c.discussed_at.is_not(None)
     closed_otherwise = or_(history.c.standard_of_care == 1, history.c.withdrawn == 1, Case.state == "returned")
     waiting = and_(~discussed, func.coalesce(closed_otherwise, False) == False)  # noqa: E712
@@ -118,16 +133,7 @@ def case_rows(scope: ReportScope):
         .outerjoin(history, history.c.case_id == Case.id)
         .outerjoin(signed, signed.c.case_id == Case.id)
         .outerjoin(agenda, agenda.c.case_id == Case.id)
-        .where(Case.submitted_at.is_not(None), Case.submitted_at >= scope.since, Case.submitted_at < scope.until,
-               Case.submitted_at < as_of))
-    if scope.board_id is not None:
-        statement = statement.where(Case.board_id == scope.board_id)
-    if scope.site_id is not None:
-        statement = statement.where(Case.organization_id == scope.site_id)
-    if scope.country is not None:
-        statement = statement.where(Organization.country == scope.country.upper())
-    if scope.urgency is not None:
-        statement = statement.where(Case.urgency == scope.urgency)
+        .where(*conditions))
     return statement.subquery()
 
 
@@ -137,30 +143,26 @@ WAIT_COLUMNS = ("cases_submitted", "cases_discussed", "cases_waiting", "longest_
 
 
 def _waits(session: Session, scope: ReportScope, keys: list[str]) -> list[dict]:
-    rows = case_rows(scope)
-    group = [rows.c[key] for key in keys]
-    counts = select(*group, func.count().label("cases_submitted"), func.sum(rows.c.discussed).label("cases_discussed"),
-                    func.sum(rows.c.waiting).label("cases_waiting"), func.max(rows.c.days_waiting).label("longest"),
-                    func.sum(rows.c.urgent_discussed).label("urgent_discussed"),
-                    func.sum(rows.c.urgent_on_target).label("urgent_on_target"))
-    if keys:
-        counts = counts.group_by(*group).order_by(*group)
-    discussion = {tuple(row[:len(keys)]): row for row in session.execute(percentiles(rows, keys, "days_to_discussion"))}
-    outcome = {tuple(row[:len(keys)]): row for row in session.execute(percentiles(rows, keys, "days_to_outcome"))}
+    """Counts and percentiles per group of `keys`, in one query."""
+    def aggregates(rows):
+        return [func.count().label("cases_submitted"), func.sum(rows.c.discussed).label("cases_discussed"),
+                func.sum(rows.c.waiting).label("cases_waiting"), func.max(rows.c.days_waiting).label("longest"),
+                func.sum(rows.c.urgent_discussed).label("urgent_discussed"),
+                func.sum(rows.c.urgent_on_target).label("urgent_on_target")]
+
+    statement = summary(case_rows(scope), keys, ("days_to_discussion", "days_to_outcome"), aggregates)
     found = []
-    for row in session.execute(counts):
-        key = tuple(row[:len(keys)])
+    for row in session.execute(statement):
         if not row.cases_submitted:
             continue  # the network row of an empty period
-        to_discussion, to_outcome = discussion.get(key), outcome.get(key)
-        entry = dict(zip(keys, key))
+        entry = {key: getattr(row, key) for key in keys}
         entry.update({
             "cases_submitted": row.cases_submitted, "cases_discussed": int(row.cases_discussed or 0),
             "cases_waiting": int(row.cases_waiting or 0), "longest_wait_days": _days(row.longest),
-            "median_days_to_discussion": _days(to_discussion.p50) if to_discussion else None,
-            "p90_days_to_discussion": _days(to_discussion.p90) if to_discussion else None,
-            "median_days_to_outcome": _days(to_outcome.p50) if to_outcome else None,
-            "p90_days_to_outcome": _days(to_outcome.p90) if to_outcome else None,
+            "median_days_to_discussion": _days(row.days_to_discussion_p50),
+            "p90_days_to_discussion": _days(row.days_to_discussion_p90),
+            "median_days_to_outcome": _days(row.days_to_outcome_p50),
+            "p90_days_to_outcome": _days(row.days_to_outcome_p90),
             "urgent_discussed": int(row.urgent_discussed or 0), "urgent_on_target": int(row.urgent_on_target or 0),
             "urgent_on_target_share": share(int(row.urgent_on_target or 0), int(row.urgent_discussed or 0)),
         })
@@ -351,13 +353,14 @@ def follow_ups(session: Session, scope: ReportScope) -> dict:
                 .outerjoin(OutcomeFollowUp, and_(OutcomeFollowUp.outcome_id == Outcome.id,
                                                  OutcomeFollowUp.recorded_at < as_of))
                 .subquery())
-    counts = session.execute(select(
-        func.count().label("outcomes_signed"),
-        *[func.sum(case((followed.c.status == status, 1), else_=0)).label(status) for status in FOLLOW_UP_STATUSES],
-        func.sum(case((followed.c.status.is_(None), 1), else_=0)).label("not_recorded"))).one()
-    median = session.execute(percentiles(followed, [], "days", (50,))).one()
+    def aggregates(rows):
+        return [func.count().label("outcomes_signed"),
+                *[func.sum(case((rows.c.status == status, 1), else_=0)).label(status) for status in FOLLOW_UP_STATUSES],
+                func.sum(case((rows.c.status.is_(None), 1), else_=0)).label("not_recorded")]
+
+    counts = session.execute(summary(followed, [], ("days",), aggregates, (50,))).one()
     found = {name: int(getattr(counts, name) or 0) for name in FOLLOW_UP_COLUMNS[:-1]}
-    found["median_days_to_follow_up"] = _days(median.p50)
+    found["median_days_to_follow_up"] = _days(counts.days_p50)
     found["shares"] = {status: share(found[status], found["outcomes_signed"] - found["not_recorded"])
                        for status in FOLLOW_UP_STATUSES}
     return found

@@ -2,7 +2,7 @@
 PostgreSQL."""
 from __future__ import annotations
 
-from sqlalchemy import Float, and_, case, func, select
+from sqlalchemy import Float, case, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -50,29 +50,36 @@ def _days_after_postgresql(element, compiler, **kw):
             f"CAST(({compiler.process(earlier, **kw)} AT TIME ZONE 'UTC') AS DATE)) AS FLOAT)")
 
 
-def percentiles(rows, keys: list[str], value: str, percents: tuple[int, ...] = (50, 90)):
-    """A select of `keys` and, for each percent P, column `p<P>`: the P-th percentile of `value` per
-    group, interpolated linearly between the two nearest ranks (PostgreSQL's percentile_cont), from
-    window functions so that SQLite computes exactly the same. `rows` is a subquery; NULL values are
-    left out (a group with none has no row)."""
+def summary(rows, keys: list[str], measures: tuple[str, ...], aggregates, percents: tuple[int, ...] = (50, 90)):
+    """One select over subquery `rows`, grouped by `keys` (none: one row for all): the columns
+    `aggregates(ranked)` returns, and for each measure M and percent P a column `M_pP`, the P-th
+    percentile of M in the group, leaving NULLs out (NULL when there is no value).
+
+    Percentiles interpolate linearly between the two nearest ranks, as PostgreSQL's percentile_cont
+    does; they are built from window functions (row_number, count) and integer arithmetic so that
+    SQLite, which has no percentile function, computes exactly the same."""
     group = [rows.c[key] for key in keys]
-    measured = rows.c[value]
-    ranked = select(*group, measured.label("v"),
-                    func.row_number().over(partition_by=group or None, order_by=measured).label("rn"),
-                    func.count().over(partition_by=group or None).label("n")
-                    ).where(measured.is_not(None)).subquery()
+    partition = group or None
+    windows = []
+    for measure in measures:
+        value = rows.c[measure]
+        windows += [func.row_number().over(partition_by=partition, order_by=[value.is_(None), value])
+                    .label(f"rank_{measure}"),
+                    func.count(value).over(partition_by=partition).label(f"count_{measure}")]
+    ranked = select(*rows.c, *windows).subquery()
     columns = []
-    for percent in percents:
-        position = percent * (ranked.c.n - 1)  # (rank - 1) * 100, exact in integers
-        lower_rank = position // 100 + 1
-        fraction = (position % 100) / 100.0
-        lower = func.max(case((ranked.c.rn == lower_rank, ranked.c.v)))
-        upper = func.max(case((ranked.c.rn == lower_rank + 1, ranked.c.v)))
-        step = func.max(case((ranked.c.rn == lower_rank, fraction)))
-        columns.append((lower + func.coalesce(step * (upper - lower), 0)).label(f"p{percent}"))
-    statement = select(*[ranked.c[key] for key in keys], *columns)
+    for measure in measures:
+        value, rank, count = ranked.c[measure], ranked.c[f"rank_{measure}"], ranked.c[f"count_{measure}"]
+        for percent in percents:
+            position = percent * (count - 1)  # (rank - 1) * 100, exact in integers
+            lower_rank = position // 100 + 1
+            lower = func.max(case((rank == lower_rank, value)))
+            upper = func.max(case((rank == lower_rank + 1, value)))
+            step = func.max(case((rank == lower_rank, (position % 100) / 100.0)))
+            columns.append((lower + func.coalesce(step * (upper - lower), 0)).label(f"{measure}_p{percent}"))
+    statement = select(*[ranked.c[key] for key in keys], *aggregates(ranked), *columns)
     if keys:
-        statement = statement.group_by(*[ranked.c[key] for key in keys])
+        statement = statement.group_by(*[ranked.c[key] for key in keys]).order_by(*[ranked.c[key] for key in keys])
     return statement
 
 
@@ -80,4 +87,3 @@ def share(part, whole):
     return round(part / whole, 3) if whole else None
 
 
-__all__ = ["elapsed_days", "days_after_utc_date", "percentiles", "share", "and_"]
