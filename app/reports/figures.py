@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, time
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Organization, User
@@ -109,6 +109,15 @@ def case_rows(scope: ReportScope):
                      func.max(case((AgendaItem.status == "removed", 1), else_=0)).label("deferred"))
               .where(AgendaItem.added_at < as_of, AgendaItem.case_id.in_(in_scope))
               .group_by(AgendaItem.case_id).subquery())
+    latest = (select(Outcome.case_id.label("case_id"), func.max(Outcome.version).label("version"))
+              .where(Outcome.signed_at.is_not(None), Outcome.signed_at < as_of, Outcome.case_id.in_(in_scope))
+              .group_by(Outcome.case_id).subquery())
+    followed = (select(latest.c.case_id, OutcomeFollowUp.status.label("status"),
+                       days_after_utc_date(OutcomeFollowUp.occurred_on, Outcome.signed_at).label("days"))
+                .join(Outcome, and_(Outcome.case_id == latest.c.case_id, Outcome.version == latest.c.version))
+                .outerjoin(OutcomeFollowUp, and_(OutcomeFollowUp.outcome_id == Outcome.id,
+                                                 OutcomeFollowUp.recorded_at < as_of))
+                .subquery())
     discussed = history.c.discussed_at.is_not(None)
     closed_otherwise = or_(history.c.standard_of_care == 1, history.c.withdrawn == 1, Case.state == "returned")
     waiting = and_(~discussed, func.coalesce(closed_otherwise, False) == False)  # noqa: E712
@@ -128,13 +137,16 @@ def case_rows(scope: ReportScope):
                     else_=0).label("urgent_on_target"),
                elapsed_days(history.c.discussed_at, Case.submitted_at).label("days_to_discussion"),
                elapsed_days(signed.c.signed_at, Case.submitted_at).label("days_to_outcome"),
-               case((waiting, elapsed_days(as_of, Case.submitted_at))).label("days_waiting"))
+               case((waiting, elapsed_days(as_of, Case.submitted_at))).label("days_waiting"),
+               case((followed.c.case_id.is_not(None), 1), else_=0).label("outcome_signed"),
+               followed.c.status.label("follow_up"), followed.c.days.label("days_to_follow_up"))
         .join(Organization, Organization.id == Case.organization_id)
         .outerjoin(history, history.c.case_id == Case.id)
         .outerjoin(signed, signed.c.case_id == Case.id)
         .outerjoin(agenda, agenda.c.case_id == Case.id)
+        .outerjoin(followed, followed.c.case_id == Case.id)
         .where(*conditions))
-    return statement.subquery()
+    return statement.cte("case_rows")
 
 
 WAIT_COLUMNS = ("cases_submitted", "cases_discussed", "cases_waiting", "longest_wait_days",
@@ -142,46 +154,102 @@ WAIT_COLUMNS = ("cases_submitted", "cases_discussed", "cases_waiting", "longest_
                 "p90_days_to_outcome", "urgent_discussed", "urgent_on_target", "urgent_on_target_share")
 
 
-def _waits(session: Session, scope: ReportScope, keys: list[str]) -> list[dict]:
-    """Counts and percentiles per group of `keys`, in one query."""
-    def aggregates(rows):
-        return [func.count().label("cases_submitted"), func.sum(rows.c.discussed).label("cases_discussed"),
-                func.sum(rows.c.waiting).label("cases_waiting"), func.max(rows.c.days_waiting).label("longest"),
-                func.sum(rows.c.urgent_discussed).label("urgent_discussed"),
-                func.sum(rows.c.urgent_on_target).label("urgent_on_target")]
+LEVELS = {"network": [], "country": ["country"], "site": ["site_id", "site", "country"]}
+MEASURES = ("days_to_discussion", "days_to_outcome", "days_to_follow_up")
 
-    statement = summary(case_rows(scope), keys, ("days_to_discussion", "days_to_outcome"), aggregates)
-    found = []
-    for row in session.execute(statement):
+
+def _aggregates(rows):
+    return [func.count().label("cases_submitted"), func.sum(rows.c.discussed).label("cases_discussed"),
+            func.sum(rows.c.waiting).label("cases_waiting"), func.max(rows.c.days_waiting).label("longest"),
+            func.sum(rows.c.urgent_discussed).label("urgent_discussed"),
+            func.sum(rows.c.urgent_on_target).label("urgent_on_target"),
+            func.sum(rows.c.standard_of_care).label("standard_of_care"), func.sum(rows.c.returned).label("returned"),
+            func.sum(rows.c.withdrawn).label("withdrawn"), func.sum(rows.c.deferred).label("deferred"),
+            func.sum(case((rows.c.roll_overs > 0, 1), else_=0)).label("rolled_over"),
+            func.sum(rows.c.roll_overs).label("roll_overs"), func.max(rows.c.roll_overs).label("most_roll_overs"),
+            func.sum(rows.c.outcome_signed).label("outcomes_signed"),
+            *[func.sum(case((rows.c.follow_up == status, 1), else_=0)).label(status) for status in FOLLOW_UP_STATUSES]]
+
+
+def case_figures(session: Session, scope: ReportScope) -> dict:
+    """The figures over the cases in scope at every level (network, country, site) in one statement:
+    the cases' rows are built once (a common table expression) and summarised three times."""
+    rows = case_rows(scope)
+    parts = []
+    for level, keys in LEVELS.items():
+        summarised = summary(rows, keys, MEASURES, _aggregates).subquery()
+        # typed NULLs for the keys a level does not have: PostgreSQL matches UNION columns by type
+        keyed = [summarised.c[key] if key in keys else cast(null(), rows.c[key].type) for key in LEVELS["site"]]
+        parts.append(select(literal(level).label("level"), *[column.label(key) for column, key in
+                                                                 zip(keyed, LEVELS["site"])],
+                            *[column for column in summarised.c if column.key not in keys]))
+    found = {"network": None, "country": [], "site": []}
+    for row in session.execute(union_all(*parts)):
         if not row.cases_submitted:
             continue  # the network row of an empty period
-        entry = {key: getattr(row, key) for key in keys}
-        entry.update({
-            "cases_submitted": row.cases_submitted, "cases_discussed": int(row.cases_discussed or 0),
-            "cases_waiting": int(row.cases_waiting or 0), "longest_wait_days": _days(row.longest),
-            "median_days_to_discussion": _days(row.days_to_discussion_p50),
-            "p90_days_to_discussion": _days(row.days_to_discussion_p90),
-            "median_days_to_outcome": _days(row.days_to_outcome_p50),
-            "p90_days_to_outcome": _days(row.days_to_outcome_p90),
-            "urgent_discussed": int(row.urgent_discussed or 0), "urgent_on_target": int(row.urgent_on_target or 0),
-            "urgent_on_target_share": share(int(row.urgent_on_target or 0), int(row.urgent_discussed or 0)),
-        })
-        found.append(entry)
+        entry = {key: getattr(row, key) for key in LEVELS[row.level]}
+        entry["_row"] = row
+        if row.level == "network":
+            found["network"] = entry
+        else:
+            found[row.level].append(entry)
+    for level in ("country", "site"):
+        found[level].sort(key=lambda entry: tuple(entry[key] for key in LEVELS[level]))
+    return found
+
+
+def _wait_figures(entry: dict) -> dict:
+    row = entry.pop("_row")
+    entry.update({
+        "cases_submitted": row.cases_submitted, "cases_discussed": int(row.cases_discussed or 0),
+        "cases_waiting": int(row.cases_waiting or 0), "longest_wait_days": _days(row.longest),
+        "median_days_to_discussion": _days(row.days_to_discussion_p50),
+        "p90_days_to_discussion": _days(row.days_to_discussion_p90),
+        "median_days_to_outcome": _days(row.days_to_outcome_p50),
+        "p90_days_to_outcome": _days(row.days_to_outcome_p90),
+        "urgent_discussed": int(row.urgent_discussed or 0), "urgent_on_target": int(row.urgent_on_target or 0),
+        "urgent_on_target_share": share(int(row.urgent_on_target or 0), int(row.urgent_discussed or 0)),
+    })
+    return entry
+
+
+def _shares(row) -> dict:
+    counts = {"cases_submitted": int(row.cases_submitted) if row else 0}
+    for name, column in (("discussed", "cases_discussed"), ("standard_of_care", "standard_of_care"),
+                         ("returned", "returned"), ("withdrawn", "withdrawn"), ("deferred", "deferred"),
+                         ("waiting", "cases_waiting"), ("rolled_over", "rolled_over"), ("roll_overs", "roll_overs"),
+                         ("most_roll_overs", "most_roll_overs")):
+        counts[name] = int(getattr(row, column) or 0) if row else 0
+    submitted = counts["cases_submitted"]
+    counts["shares"] = {name: share(counts[name], submitted)
+                        for name in ("discussed", "standard_of_care", "returned", "withdrawn", "deferred",
+                                     "waiting", "rolled_over")}
+    return counts
+
+
+def _follow_ups(row) -> dict:
+    found = {"outcomes_signed": int(row.outcomes_signed or 0) if row else 0}
+    for status in FOLLOW_UP_STATUSES:
+        found[status] = int(getattr(row, status) or 0) if row else 0
+    found["not_recorded"] = found["outcomes_signed"] - sum(found[status] for status in FOLLOW_UP_STATUSES)
+    found["median_days_to_follow_up"] = _days(row.days_to_follow_up_p50) if row else None
+    found["shares"] = {status: share(found[status], found["outcomes_signed"] - found["not_recorded"])
+                       for status in FOLLOW_UP_STATUSES}
     return found
 
 
 def waits_by_site(session: Session, scope: ReportScope) -> list[dict]:
     """Per referring site: cases, waits to discussion and to signed outcome, urgent cases on target."""
-    return _waits(session, scope, ["site_id", "site", "country"])
+    return [_wait_figures(entry) for entry in case_figures(session, scope)["site"]]
 
 
 def waits_by_country(session: Session, scope: ReportScope) -> list[dict]:
-    return _waits(session, scope, ["country"])
+    return [_wait_figures(entry) for entry in case_figures(session, scope)["country"]]
 
 
 def network_waits(session: Session, scope: ReportScope) -> dict | None:
-    found = _waits(session, scope, [])
-    return found[0] if found else None
+    network = case_figures(session, scope)["network"]
+    return _wait_figures(network) if network else None
 
 
 SHARE_COLUMNS = ("cases_submitted", "discussed", "standard_of_care", "returned", "withdrawn", "deferred",
@@ -190,21 +258,8 @@ SHARE_COLUMNS = ("cases_submitted", "discussed", "standard_of_care", "returned",
 
 def case_shares(session: Session, scope: ReportScope) -> dict:
     """How the cases submitted in the period fared: counts and shares of the submitted."""
-    rows = case_rows(scope)
-    row = session.execute(select(
-        func.count().label("cases_submitted"), func.sum(rows.c.discussed).label("discussed"),
-        func.sum(rows.c.standard_of_care).label("standard_of_care"), func.sum(rows.c.returned).label("returned"),
-        func.sum(rows.c.withdrawn).label("withdrawn"), func.sum(rows.c.deferred).label("deferred"),
-        func.sum(rows.c.waiting).label("waiting"),
-        func.sum(case((rows.c.roll_overs > 0, 1), else_=0)).label("rolled_over"),
-        func.sum(rows.c.roll_overs).label("roll_overs"), func.max(rows.c.roll_overs).label("most_roll_overs"),
-    )).one()
-    counts = {name: int(getattr(row, name) or 0) for name in SHARE_COLUMNS}
-    submitted = counts["cases_submitted"]
-    counts["shares"] = {name: share(counts[name], submitted)
-                        for name in ("discussed", "standard_of_care", "returned", "withdrawn", "deferred",
-                                     "waiting", "rolled_over")}
-    return counts
+    network = case_figures(session, scope)["network"]
+    return _shares(network["_row"] if network else None)
 
 
 # --- meetings: quorum and attendance, load and unsocial hours ------------------------------------
@@ -341,41 +396,22 @@ def follow_ups(session: Session, scope: ReportScope) -> dict:
     """Of the cases in scope with a signed outcome: how many were carried out, changed, not carried
     out (the follow-up record of their latest signed version), or have no record yet; and the median
     whole days from signing to the day it happened."""
-    rows = case_rows(scope)
-    as_of = _as_of(scope)
-    latest = (select(Outcome.case_id.label("case_id"), func.max(Outcome.version).label("version"))
-              .where(Outcome.signed_at.is_not(None), Outcome.signed_at < as_of).group_by(Outcome.case_id).subquery())
-    followed = (select(Outcome.case_id.label("case_id"), OutcomeFollowUp.status.label("status"),
-                       days_after_utc_date(OutcomeFollowUp.occurred_on, Outcome.signed_at).label("days"))
-                .select_from(rows)
-                .join(latest, latest.c.case_id == rows.c.case_id)
-                .join(Outcome, and_(Outcome.case_id == latest.c.case_id, Outcome.version == latest.c.version))
-                .outerjoin(OutcomeFollowUp, and_(OutcomeFollowUp.outcome_id == Outcome.id,
-                                                 OutcomeFollowUp.recorded_at < as_of))
-                .subquery())
-    def aggregates(rows):
-        return [func.count().label("outcomes_signed"),
-                *[func.sum(case((rows.c.status == status, 1), else_=0)).label(status) for status in FOLLOW_UP_STATUSES],
-                func.sum(case((rows.c.status.is_(None), 1), else_=0)).label("not_recorded")]
-
-    counts = session.execute(summary(followed, [], ("days",), aggregates, (50,))).one()
-    found = {name: int(getattr(counts, name) or 0) for name in FOLLOW_UP_COLUMNS[:-1]}
-    found["median_days_to_follow_up"] = _days(counts.days_p50)
-    found["shares"] = {status: share(found[status], found["outcomes_signed"] - found["not_recorded"])
-                       for status in FOLLOW_UP_STATUSES}
-    return found
+    network = case_figures(session, scope)["network"]
+    return _follow_ups(network["_row"] if network else None)
 
 
 def quality_report(session: Session, scope: ReportScope) -> dict:
     """Every figure of the report for one scope."""
     specialists = specialist_load(session, scope)
+    cases = case_figures(session, scope)
+    network_row = cases["network"]["_row"] if cases["network"] else None
     return {
-        "network": network_waits(session, scope),
-        "sites": waits_by_site(session, scope),
-        "countries": waits_by_country(session, scope),
-        "shares": case_shares(session, scope),
+        "network": _wait_figures(cases["network"]) if cases["network"] else None,
+        "sites": [_wait_figures(entry) for entry in cases["site"]],
+        "countries": [_wait_figures(entry) for entry in cases["country"]],
+        "shares": _shares(network_row),
+        "follow_ups": _follow_ups(network_row),
         "boards": quorum_by_board(session, scope),
         "specialists": specialists,
         "specialist_countries": load_by_country(specialists),
-        "follow_ups": follow_ups(session, scope),
     }
