@@ -81,8 +81,8 @@ def pages_for(session, demo, role: str) -> list[str]:
         "coordinator": common + ["/coordinator", "/coordinator/cases", "/coordinator/meetings", "/coordinator/search",
                                  "/coordinator/rotas", f"/cases/{case.id}", f"/cases/{case.id}/audit",
                                  f"/meetings/{meeting.id}", f"/meetings/{meeting.id}/agenda",
-                                 f"/meetings/{meeting.id}/attendance", f"/meetings/{meeting.id}/live"],
-        "admin": common + [f"/cases/{case.id}/audit"],
+                                 f"/meetings/{meeting.id}/attendance", f"/meetings/{meeting.id}/live", "/reports"],
+        "admin": common + [f"/cases/{case.id}/audit", "/reports"],
     }[role]
 
 
