@@ -94,6 +94,8 @@ class SpecialistFigures(ResponseBody):
     meetings: int = Field(description="Meetings they held an accepted seat at (not cancelled)")
     unsocial_meetings: int = Field(description="... of which any part fell outside 08:00-18:00 in their zone")
     unsocial_share: float | None
+    fair_unsocial_meetings: float = Field(description="Their meetings times the network's unsocial share: what "
+                                                      "an even spread, as the rota generator aims for, would give")
     meetings_attended: int
 
 

@@ -320,12 +320,13 @@ def is_unsocial(starts_at: datetime, ends_at: datetime, zone: str) -> bool:
 
 
 SPECIALIST_COLUMNS = ("user_id", "name", "country", "zone", "meetings", "unsocial_meetings", "unsocial_share",
-                      "meetings_attended")
+                      "fair_unsocial_meetings", "meetings_attended")
 
 
 def specialist_load(session: Session, scope: ReportScope) -> list[dict]:
     """Per specialist, the meetings in the period they held a seat at (accepted, not cancelled), how
-    many of those fell at unsocial hours in their own zone, and how many they attended. The country
+    many of those fell at unsocial hours in their own zone, their fair share of those (their meetings
+    times the network's unsocial share), and how many they attended. The country
     filter is the specialist's own country here; site and urgency do not apply."""
     zone = func.coalesce(SpecialistProfile.home_timezone, User.display_timezone, Organization.timezone)
     statement = (select(Invitation.user_id, User.name, Organization.country, zone.label("zone"),
@@ -364,9 +365,14 @@ def specialist_load(session: Session, scope: ReportScope) -> list[dict]:
         entry["meetings"] += row.seats
         entry["unsocial_meetings"] += row.seats if verdicts[key] else 0
     present = dict(session.execute(attended).all()) if people else {}
+    # The rota generator's promise: unsocial hours spread evenly, each person carrying the network's
+    # share of them on the meetings they hold. What happened is set beside it.
+    network_share = (sum(e["unsocial_meetings"] for e in people.values())
+                     / max(1, sum(e["meetings"] for e in people.values())))
     found = []
     for entry in people.values():
         entry["unsocial_share"] = share(entry["unsocial_meetings"], entry["meetings"])
+        entry["fair_unsocial_meetings"] = round(entry["meetings"] * network_share, 1)
         entry["meetings_attended"] = int(present.get(entry["user_id"], 0))
         found.append(entry)
     return sorted(found, key=lambda e: (-e["meetings"], e["name"].lower(), e["user_id"]))

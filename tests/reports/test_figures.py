@@ -100,13 +100,16 @@ def test_quorum_at_start_per_board_and_discipline(session, history, scope):
 
 def test_load_and_unsocial_hours_in_each_specialists_own_zone(session, history, scope):
     """07:00-09:00 UTC is 08:00-10:00 in London until 25 October, 07:00-09:00 after: one meeting of three
-    is unsocial for the pathologist; 12:30-14:30 in Kolkata never is."""
+    is unsocial for the pathologist; 12:30-14:30 in Kolkata never is. Spread evenly, one unsocial
+    meeting of six would be half a meeting each."""
     people = figures.specialist_load(session, scope())
     assert people == [
         {"user_id": history.pathologist.id, "name": "Paula Pathologist", "country": "GB", "zone": "Europe/London",
-         "meetings": 3, "unsocial_meetings": 1, "unsocial_share": 0.333, "meetings_attended": 2},
+         "meetings": 3, "unsocial_meetings": 1, "unsocial_share": 0.333, "fair_unsocial_meetings": 0.5,
+         "meetings_attended": 2},
         {"user_id": history.radiologist.id, "name": "Ravi Radiologist", "country": "IN", "zone": "Asia/Kolkata",
-         "meetings": 3, "unsocial_meetings": 0, "unsocial_share": 0.0, "meetings_attended": 3}]
+         "meetings": 3, "unsocial_meetings": 0, "unsocial_share": 0.0, "fair_unsocial_meetings": 0.5,
+         "meetings_attended": 3}]
     assert figures.load_by_country(people) == [
         {"country": "GB", "specialists": 1, "meetings": 3, "unsocial_meetings": 1, "unsocial_share": 0.333},
         {"country": "IN", "specialists": 1, "meetings": 3, "unsocial_meetings": 0, "unsocial_share": 0.0}]
