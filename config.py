@@ -65,6 +65,10 @@ class Config:
     # How soon a case should be discussed after submission.
     URGENT_TARGET_HOURS = int(os.environ.get("URGENT_TARGET_HOURS", 72))
     ROUTINE_TARGET_DAYS = int(os.environ.get("ROUTINE_TARGET_DAYS", 14))
+    # The equity alert: a site whose median wait last month exceeded the network's by this factor,
+    # over at least this many discussed cases, is named to the coordinators (app.reports.jobs).
+    EQUITY_ALERT_FACTOR = float(os.environ.get("EQUITY_ALERT_FACTOR", 1.5))
+    EQUITY_ALERT_MIN_CASES = int(os.environ.get("EQUITY_ALERT_MIN_CASES", 3))
 
     API_TOKEN_LIFETIME_HOURS = int(os.environ.get("API_TOKEN_LIFETIME_HOURS", 24 * 14))
     # How long an invitation's or a password reset's one-time set-password link works.

@@ -25,6 +25,7 @@ AREA_MODULES = (
     "app.live.events",
     "app.dataprotection.api",
     "app.preparation.api",
+    "app.reports.api",
 )
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -160,6 +160,19 @@ def seed(engine, cases: int) -> dict:
                                "diagnosis", "performance_status", "clinical_summary", "question", "urgency",
                                "language", "cross_border_consent", "submitted_at", "target_at", "created_at",
                                "updated_at"], case_rows)
+    # Their histories, for the reports: submitted, then (for the states past it) discussed after a wait
+    # that depends on the site (1 to 40 days), and the outcome signed two days later.
+    past_discussion = {"discussed", "outcome_signed", "closed"}
+    discussed_at = {c + 1: row[18] + timedelta(days=1 + (row[1] * 37) % 40, hours=c % 24)
+                    for c, row in enumerate(case_rows) if row[5] in past_discussion}
+    transitions = [(c + 1, "draft", "submitted", row[18]) for c, row in enumerate(case_rows) if row[5] != "draft"]
+    transitions += [(case_id, "scheduled", "discussed", at) for case_id, at in discussed_at.items()]
+    copy_rows(dbapi, "case_transitions", ["case_id", "from_state", "to_state", "at"], transitions)
+    copy_rows(dbapi, "outcomes", ["id", "case_id", "version", "recommendation", "category", "actions",
+                                  "drafted_by_id", "created_at", "signed_at"],
+              ((n + 1, case_id, 1, "Plan", "surgery", "[]", coordinator_id, at, at + timedelta(days=2))
+               for n, (case_id, at) in enumerate(item for item in discussed_at.items()
+                                                 if case_rows[item[0] - 1][5] != "discussed")))
     copy_rows(dbapi, "case_disciplines", ["case_id", "discipline_code"],
               ((c + 1, code) for c in range(cases) for code in DISCIPLINES[:2]))
     # Meetings, weekly per board, with seats and agendas.
@@ -195,7 +208,8 @@ def seed(engine, cases: int) -> dict:
         for table, column in (("organizations", "id"), ("users", "id"), ("specialist_profiles", "id"),
                               ("licences", "id"), ("specialist_leave", "id"), ("boards", "id"),
                               ("board_members", "id"), ("cases", "id"), ("meetings", "id"), ("invitations", "id"),
-                              ("agenda_items", "id"), ("audit_events", "id"), ("live_events", "seq")):
+                              ("agenda_items", "id"), ("audit_events", "id"), ("live_events", "seq"),
+                              ("case_transitions", "id"), ("outcomes", "id")):
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
                            f"(SELECT max({column}) FROM {table}))")
         cursor.execute("ANALYZE")
@@ -220,6 +234,8 @@ def measure(app, seeded: dict, repeats: int, only: str = "") -> list[tuple[str, 
     api.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     case_id = seeded["cases"] // 2
     window = NOW + timedelta(days=14)
+    report_to = NOW.date().isoformat()
+    report_from = (NOW.date() - timedelta(days=89)).isoformat()
     search_body = {"requirements": [{"discipline": d} for d in DISCIPLINES[:3]], "duration_minutes": 60,
                    "window_start": window.isoformat(), "window_end": (window + timedelta(days=28)).isoformat()}
     endpoints = [
@@ -232,6 +248,10 @@ def measure(app, seeded: dict, repeats: int, only: str = "") -> list[tuple[str, 
         ("GET /cases/<id>/audit", lambda: coordinator.get(f"/cases/{case_id}/audit")),
         ("POST /api/v1/scheduling/search (3 disciplines, 28 days)",
          lambda: api.post("/api/v1/scheduling/search", json=search_body)),
+        ("GET /reports (network, 90 days)", lambda: coordinator.get(f"/reports?from={report_from}&to={report_to}")),
+        ("GET /reports?country=KE (90 days)",
+         lambda: coordinator.get(f"/reports?from={report_from}&to={report_to}&country=KE")),
+        ("GET /api/v1/reports/quality (90 days)", lambda: api.get("/api/v1/reports/quality")),
     ]
     endpoints = [(name, call) for name, call in endpoints if only.lower() in name.lower() or "trivial" in name]
     counter = {"n": 0}

@@ -3,7 +3,7 @@
 # Meridian serves them itself: no CDN at run time. Run `npm ci` first (the Makefile's `static` does).
 set -eu
 cd "$(dirname "$0")/.."
-for package in htmx.org socket.io-client dwv konva jszip magic-wand-tool; do
+for package in htmx.org socket.io-client dwv konva jszip magic-wand-tool chart.js; do
   if [ ! -d "node_modules/$package" ]; then
     echo "build_static.sh: node_modules/$package is missing; run 'npm ci' first" >&2
     exit 1
@@ -35,6 +35,10 @@ if grep -q 'from"[a-z]' app/static/vendor/dwv/dwv.min.js; then
   exit 1
 fi
 
+# The report charts (canvas, no injected styles: fits the CSP's style-src 'self').
+cp node_modules/chart.js/dist/chart.umd.min.js app/static/vendor/chart.umd.min.js
+
 echo "build_static.sh: copied htmx $(node -p "require('./node_modules/htmx.org/package.json').version")," \
-     "socket.io-client $(node -p "require('./node_modules/socket.io-client/package.json').version")" \
-     "and dwv $(node -p "require('./node_modules/dwv/package.json').version") into app/static/vendor/"
+     "socket.io-client $(node -p "require('./node_modules/socket.io-client/package.json').version")," \
+     "dwv $(node -p "require('./node_modules/dwv/package.json').version")" \
+     "and chart.js $(node -p "require('./node_modules/chart.js/package.json').version") into app/static/vendor/"

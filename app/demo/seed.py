@@ -15,6 +15,7 @@ from app.demo.boards import seed_boards
 from app.demo.cases import seed_cases
 from app.demo.licence_checks import seed_licence_checks
 from app.demo.declines import seed_declined_invitation
+from app.demo.history import seed_history
 from app.demo.network import DemoLogin, seed_network
 from app.demo.follow_ups import seed_follow_up
 from app.demo.outcomes import seed_outcomes
@@ -42,6 +43,8 @@ def seed_demo(session: Session, password: str, at: datetime | None = None) -> li
     send_invitations(session, at)
     seed_declined_invitation(session, at)
     _show_remaining_states(session, at)
+    # Months of finished work for the quality and equity reports.
+    seed_history(session, {user.email: user for user in session.scalars(select(User))}, at)
     return logins
 
 

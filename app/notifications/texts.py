@@ -4,7 +4,8 @@ A notification is stored as data (its kind and parameters: instants as ISO 8601 
 names); `render` turns it into a subject and a body with the catalogues in app/translations.
 Parameters are formatted by their name: `*_at` instants (in the reader's zone, the zone named),
 `*_on` dates, `country` (ISO 3166 code), `discipline`/`disciplines` (codes), `state`/`urgency` (codes),
-`days_left` (a number of days), anything else as given. Plain Python (no Flask).
+`days_left` (a number of days), `*_days` and `factor` (decimal numbers), anything else as given.
+Plain Python (no Flask).
 """
 from __future__ import annotations
 
@@ -102,6 +103,12 @@ MESSAGES = {
     "licence.rejected": (N_("Your licence %(number)s in %(country)s was not verified"),
                          N_("The reason given: %(note)s. Correct the licence or record another so it can be "
                             "checked again.")),
+    "reports.unequal_wait": (N_("Cases from %(site)s wait longer: a median of %(site_median_days)s days to "
+                                "discussion against the network's %(network_median_days)s"),
+                             N_("From %(period_from_on)s to %(period_to_on)s, cases from %(site)s (%(country)s) waited "
+                                "a median of %(site_median_days)s days from submission to discussion (%(site_cases)s "
+                                "discussed), the network %(network_median_days)s days: more than %(factor)s times as "
+                                "long. The reports show the site's waits beside the others'.")),
     "rota.cover.requested": (N_("%(requester)s asks for cover on the %(rota)s rota"),
                              N_("%(requester)s needs someone to take their on-call shift from %(shift_starts_at)s "
                                 "to %(shift_ends_at)s. Reason: %(reason)s")),
@@ -193,6 +200,10 @@ def _shown(name: str, value, t, locale: str | None, zone: str) -> str:
         return t.gettext(LIST_SEPARATOR).join(t.gettext(discipline_text(code) or code) for code in value)
     if name in ("state", "urgency"):
         return t.gettext(label_text(value) or value)
+    if name.endswith("_days") or name == "factor":
+        from babel.numbers import format_decimal
+
+        return format_decimal(value, format="#,##0.##", locale=reader_locale(locale))
     if name == "days_left":
         return t.gettext(TODAY) if int(value) == 0 else format_days_ahead_for_reader(int(value), locale)
     if name == "requirements":

@@ -45,6 +45,8 @@ JOBS: tuple[JobSpec, ...] = (
             "E-mail each new notification once (logged when SMTP is not configured)"),
     JobSpec("licence-expiry-warnings", "app.specialists.jobs:warn_expiring_licences", timedelta(hours=1),
             "Warn specialists and their coordinators 30 days before a licence expires"),
+    JobSpec("alert-unequal-waits", "app.reports.jobs:alert_unequal_waits", timedelta(hours=6),
+            "Tell coordinators about sites whose cases waited much longer than the network's last month"),
 )
 
 

@@ -9,6 +9,7 @@ from app.web import (  # noqa: E402,F401
     board_views,
     case_audit_views,
     case_board_views,
+    report_views,
     coordinator_views,
     directory_views,
     inbox_views,

@@ -44,6 +44,7 @@ def nav_links(user) -> list[NavLink]:
                   NavLink("web.rota_grid", _l("Rotas"))]
         # The coordinator's workspace: boards and the specialists directory.
         links += [NavLink("web.boards_list", _l("Boards")), NavLink("web.specialists_directory", _l("Specialists"))]
+        links += [NavLink("web.reports", _l("Reports"))]
     # Running the network (app.web.admin_views): coordinators verify licences and onboard specialists too.
     if user.has_role(*COORDINATING):
         links += [NavLink("web.admin_licences", _l("Licence checks")), NavLink("web.admin_onboarding", _l("Onboarding"))]

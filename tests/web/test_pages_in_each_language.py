@@ -83,8 +83,8 @@ def pages_for(session, demo, role: str) -> list[str]:
                                  "/coordinator/rotas", f"/cases/{case.id}", f"/cases/{case.id}/audit",
                                  f"/meetings/{meeting.id}", f"/meetings/{meeting.id}/agenda",
                                  f"/meetings/{meeting.id}/attendance", f"/meetings/{meeting.id}/live",
-                                 f"/meetings/{meeting.id}/preparation"],
-        "admin": common + [f"/cases/{case.id}/audit"],
+                                 f"/meetings/{meeting.id}/preparation", "/reports"],
+        "admin": common + [f"/cases/{case.id}/audit", "/reports"],
     }[role]
 
 

@@ -1,0 +1,53 @@
+"""GET /api/v1/reports/quality: the same figures as the domain, for coordinators and admins only."""
+from __future__ import annotations
+
+from test_figures import HUB, LONDON, NAIROBI
+
+
+def headers(client, user):
+    response = client.post("/api/v1/auth/token", json={"email": user.email, "password": "correct horse battery"})
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+PERIOD = "from=2026-10-01T00:00:00Z&to=2026-11-01T00:00:00Z"
+
+
+def test_quality_report_per_site_board_and_specialist(client, history):
+    response = client.get(f"/api/v1/reports/quality?{PERIOD}", headers=headers(client, history.coordinator))
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert (body["since"], body["until"], body["as_of"]) == ("2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z",
+                                                             "2026-11-01T00:00:00Z")
+    sites = [{k: v for k, v in row.items() if k != "site_id"} for row in body["sites"]]
+    assert sites == [HUB, NAIROBI, LONDON]
+    assert body["sites"][1]["site_id"] == history.nairobi.id
+    assert body["network"]["median_days_to_discussion"] == 6.77
+    assert [row["country"] for row in body["countries"]] == ["CN", "GB", "KE"]
+    assert body["cases"]["rolled_over"] == 2 and body["cases"]["shares"]["discussed"] == 0.6
+    assert body["boards"][0]["quorum_met"] == 1 and body["boards"][0]["disciplines"][0]["discipline"] == "pathology"
+    assert [(p["name"], p["meetings"], p["unsocial_share"]) for p in body["specialists"]] == [
+        ("Paula Pathologist", 3, 0.333), ("Ravi Radiologist", 3, 0.0)]
+    assert body["follow_ups"]["median_days_to_follow_up"] == 6.0
+
+
+def test_filters_and_refusals_name_the_field(client, history):
+    auth = headers(client, history.coordinator)
+    kenya = client.get(f"/api/v1/reports/quality?{PERIOD}&country=ke&board_id={history.board.id}", headers=auth)
+    assert [row["site"] for row in kenya.get_json()["sites"]] == ["Nairobi Teaching Hospital"]
+    for query, field in (("from=yesterday", "from"), ("urgency=soon", "urgency"),
+                         ("from=2026-11-01T00:00:00Z&to=2026-10-01T00:00:00Z", "to"),
+                         ("from=2020-01-01T00:00:00Z&to=2026-10-01T00:00:00Z", "from")):
+        refused = client.get(f"/api/v1/reports/quality?{query}", headers=auth)
+        assert refused.status_code in (400, 422), (query, refused.get_json())
+        assert field in str(refused.get_json()), (query, refused.get_json())
+    assert client.get(f"/api/v1/reports/quality?board_id={history.board.id + 99}", headers=auth).status_code == 404
+    assert client.get("/api/v1/reports/quality", headers=headers(client, history.referrer)).status_code == 403
+
+
+def test_the_report_is_documented(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    operation = document["paths"]["/api/v1/reports/quality"]["get"]
+    assert {p["name"] for p in operation["parameters"]} >= {"from", "to", "board_id", "country", "urgency"}
+    site = document["components"]["schemas"]["SiteFigures"]["properties"]
+    assert {"site_id", "country", "cases_submitted", "cases_discussed", "median_days_to_discussion",
+            "p90_days_to_discussion", "median_days_to_outcome"} <= set(site)
