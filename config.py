@@ -135,13 +135,29 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls):
-        """Refuse to start with a guessable secret: sessions and CSRF tokens depend on it."""
+        """Refuse to start with a guessable secret (sessions and CSRF tokens depend on it) or without
+        the keys that encrypt attachments at rest (clinical images and letters must never be written
+        in clear)."""
         key = os.environ.get("SECRET_KEY", "")
         if not key or key == _INSECURE_DEV_KEY or len(key) < 32:
             raise RuntimeError(
                 "SECRET_KEY must be set to a random value of at least 32 characters in production"
             )
         cls.SECRET_KEY = key
+        attachment_keys = os.environ.get("ATTACHMENT_KEYS", "").strip()
+        from cryptography.fernet import Fernet
+
+        try:  # the same reading as app.cases.attachments.cipher_from
+            keys = [Fernet(key.strip()) for key in attachment_keys.split(",") if key.strip()]
+        except (ValueError, TypeError):
+            keys = []
+        if not keys:
+            raise RuntimeError(
+                "ATTACHMENT_KEYS must be set in production to one or more comma-separated Fernet keys "
+                "(newest first; make one with: python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())')"
+            )
+        cls.ATTACHMENT_KEYS = attachment_keys
 
 
 CONFIGS = {

@@ -55,13 +55,19 @@ def after(columns, values, *, descending: bool):
 
 
 def keyset_page(session, statement, *, columns, limit: int = DEFAULT_LIMIT, cursor: str | None = None,
-                descending: bool = False) -> Page:
-    """One page of `statement` ordered by `columns` (the last one unique; rows are mapped objects
-    whose attributes carry the columns' names)."""
+                descending: bool = False, values_of=None) -> Page:
+    """One page of `statement` ordered by `columns` (the last one unique). Rows are mapped objects whose
+    attributes carry the columns' names, or `values_of(row)` gives a row's values of `columns` (for an
+    order by a joined table's column)."""
     if cursor is not None:
         statement = statement.where(after(columns, decode_cursor(cursor, len(columns)), descending=descending))
     statement = statement.order_by(*[c.desc() if descending else c.asc() for c in columns]).limit(limit + 1)
     rows = list(session.scalars(statement))
     more, rows = len(rows) > limit, rows[:limit]
-    last = [getattr(rows[-1], column.key) for column in columns] if rows else None
+    if not rows:
+        last = None
+    elif values_of is not None:
+        last = list(values_of(rows[-1]))
+    else:
+        last = [getattr(rows[-1], column.key) for column in columns]
     return Page(rows=rows, next_cursor=encode_cursor(last) if more else None)

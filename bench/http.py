@@ -31,6 +31,7 @@ import time
 import uuid
 
 import requests
+from cryptography.fernet import Fernet
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -143,6 +144,7 @@ def main(argv=None) -> int:
         with open(bare_path, "w") as handle:
             handle.write(BARE_APP)
         env = {**os.environ, "MERIDIAN_CONFIG": "production", "SECRET_KEY": BenchConfig.SECRET_KEY,
+               "ATTACHMENT_KEYS": Fernet.generate_key().decode(),
                "DATABASE_URL": url, "WEB_THREADS": str(args.threads), "HOST": "127.0.0.1", "PYTHONPATH": ROOT}
         env.pop("REDIS_URL", None)
         py = sys.executable

@@ -5,7 +5,8 @@
 #
 #   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/meridian REDIS_URL=redis://127.0.0.1:6379/0 scripts/stack.sh
 #
-# SECRET_KEY is generated per run unless set (sessions then last only as long as this run).
+# SECRET_KEY is generated per run unless set (sessions then last only as long as this run); so is
+# ATTACHMENT_KEYS (attachments uploaded in one run cannot be read in the next: set it to keep them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,7 @@ export DATABASE_URL=${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/meridia
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
 export SOCKETIO_CHANNEL=${SOCKETIO_CHANNEL:-meridian-socketio}
 export SECRET_KEY=${SECRET_KEY:-$($PY -c 'import secrets; print(secrets.token_urlsafe(48))')}
+export ATTACHMENT_KEYS=${ATTACHMENT_KEYS:-$($PY -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')}
 PORTS=${PORTS:-$(seq -s ' ' 5001 $((5000 + $(nproc))))}
 
 $PY -c "import redis, os; redis.Redis.from_url(os.environ['REDIS_URL'], socket_timeout=3).ping()" \

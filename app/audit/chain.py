@@ -1,7 +1,9 @@
 """The audit trail's hash chain: each event carries an HMAC of its content and of the event before it.
 
-Events are chained per partition (a transaction's audit events all join one partition, chosen by its
-first actor), so concurrent writers wait only for others in the same partition. Each partition's
+Events are chained per partition (a transaction's audit events all join one partition), so concurrent
+writers wait only for others in the same partition. On PostgreSQL a transaction takes the first
+partition nobody else holds, starting from its first actor's, so even one busy account (a shared API
+token, an integration) spreads over every partition instead of queueing on one. Each partition's
 head (its last position and hash) is kept in `audit_chain_heads`, updated in the same transaction:
 an edited, deleted, inserted or truncated range no longer matches the chain or its head, and
 `verify` names where. The key (AUDIT_CHAIN_KEY) lives outside the database, so someone who can
@@ -57,8 +59,22 @@ def queue(session: Session, item: AuditEvent) -> None:
     real.info.setdefault(_PENDING, []).append(item)
 
 
+def _lock_a_partition(session: Session, preferred: int) -> int:
+    """A partition locked for this transaction: the first free one from `preferred` on, else (all busy)
+    `preferred`, waiting for it. Only PostgreSQL has the locks; SQLite serialises writers anyway."""
+    if session.get_bind().dialect.name != "postgresql":
+        return preferred
+    for step in range(PARTITIONS):
+        partition = (preferred + step) % PARTITIONS
+        if session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_BASE + partition}):
+            return partition
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_BASE + preferred})
+    return preferred
+
+
 def _locked_head(session: Session, partition: int) -> AuditChainHead:
-    """The partition's head, locked until commit (created at its first event)."""
+    """The partition's head, locked until commit (created at its first event). Locked again on every
+    flush: a rolled-back savepoint may have released the lock it was first taken in."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_BASE + partition})
@@ -89,7 +105,10 @@ def _chain_new_events(session: Session, flush_context, instances) -> None:
     if not new_events:
         return
     new_events.sort(key=lambda item: ensure_utc(item.occurred_at))
-    partition = session.info.setdefault("audit_partition", (new_events[0].actor_id or 0) % PARTITIONS)
+    partition = session.info.get("audit_partition")
+    if partition is None:  # the first events of this transaction: its lock is held until commit
+        partition = _lock_a_partition(session, (new_events[0].actor_id or 0) % PARTITIONS)
+        session.info["audit_partition"] = partition
     head = _locked_head(session, partition)
     for item in new_events:
         item.detail = json.loads(json.dumps(item.detail or {}, default=str))  # as it will read back

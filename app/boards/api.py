@@ -9,7 +9,8 @@ from flask import request
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api import api
-from app.api.endpoint import endpoint
+from app.api.endpoint import ApiResponse, endpoint
+from app.api.paging import PageQuery, next_link
 from app.api.schema import Instant, OutputInstant, RequestBody, ResponseBody
 from app.audit.operations import record as audit
 from app.boards import operations
@@ -18,6 +19,7 @@ from app.boards.presentation import InviteeProfiles, meeting_out
 from app.boards.recurrence import WEEKDAY_NAMES, describe
 from app.errors import InvalidInput
 from app.extensions import db
+from app.paging import keyset_page
 from app.security import current_actor
 from app.timekeeping import now_utc, utc_offset_label
 
@@ -130,8 +132,7 @@ class BoardQuery(BaseModel):
     active: bool | None = None
 
 
-class MeetingsQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class MeetingsQuery(PageQuery):
     start: Instant | None = Field(default=None, alias="from", description="Default: now")
     end: Instant | None = Field(default=None, alias="to", description="Default: 6 weeks after from")
 
@@ -297,8 +298,8 @@ def replace_members(board_id: int, body: BoardMembersIn):
 
 
 @api.get("/boards/<int:board_id>/meetings")
-@endpoint(summary="A board's meetings in a window, with each invitee's local time and the quorum",
-          query=MeetingsQuery, response=MeetingOut, many=True, tags=TAGS)
+@endpoint(summary="A board's meetings in a window, soonest first, a page at a time, with each invitee's local "
+                  "time and the quorum", query=MeetingsQuery, response=MeetingOut, many=True, tags=TAGS)
 def board_meetings(board_id: int, query: MeetingsQuery):
     start = query.start or now_utc()
     end = query.end or start + timedelta(weeks=operations.MEETINGS_AHEAD_WEEKS)
@@ -307,9 +308,11 @@ def board_meetings(board_id: int, query: MeetingsQuery):
     if end - start > MAX_MEETING_WINDOW:
         raise InvalidInput("to", f"the window may be at most {MAX_MEETING_WINDOW.days} days long")
     board = operations.get_board(db.session, board_id)
-    meetings = operations.board_meetings_for(db.session, current_actor(), board, start, end)
+    page = keyset_page(db.session, operations.board_meetings_query(db.session, current_actor(), board, start, end),
+                       columns=list(operations.BOARD_MEETINGS_ORDER), limit=query.limit, cursor=query.cursor)
     profiles = InviteeProfiles(db.session)
-    return [meeting_out(db.session, meeting, profiles) for meeting in meetings]
+    return ApiResponse([meeting_out(db.session, meeting, profiles) for meeting in page.rows],
+                       headers=next_link(page))
 
 
 @api.get("/meetings/<int:meeting_id>")

@@ -132,24 +132,33 @@ def get_visible_meeting(session: Session, actor: User, meeting_id: int) -> Meeti
     return meeting
 
 
+# The order of a board's meetings (a keyset: the last column is unique).
+BOARD_MEETINGS_ORDER = (Meeting.starts_at, Meeting.id)
+
+
 def board_meetings_for(session: Session, actor: User, board: Board, start: datetime,
                        end: datetime) -> list[Meeting]:
-    """Meetings of `board` starting in [start, end) that `actor` may see, in order.
+    """Meetings of `board` starting in [start, end) that `actor` may see, in order."""
+    return list(session.scalars(board_meetings_query(session, actor, board, start, end)
+                                .order_by(*BOARD_MEETINGS_ORDER)))
+
+
+def board_meetings_query(session: Session, actor: User, board: Board, start: datetime, end: datetime):
+    """`select(Meeting)` of `board`'s meetings starting in [start, end) that `actor` may see (unordered).
 
     Members, coordinators and admins see all; someone only invited sees the meetings they are
     invited to; anyone else gets NotFound.
     """
-    statement = (select(Meeting).where(Meeting.board_id == board.id,
-                                       Meeting.starts_at >= ensure_utc(start),
-                                       Meeting.starts_at < ensure_utc(end))
-                 .order_by(Meeting.starts_at, Meeting.id))
+    statement = select(Meeting).where(Meeting.board_id == board.id,
+                                      Meeting.starts_at >= ensure_utc(start),
+                                      Meeting.starts_at < ensure_utc(end))
     if not sees_all_meetings(actor, board):
         invited = select(Invitation.meeting_id).where(Invitation.user_id == actor.id)
         if session.scalar(select(Meeting.id).where(Meeting.board_id == board.id,
                                                    Meeting.id.in_(invited)).limit(1)) is None:
             raise NotFound(f"No meetings of board {board.id} for you: you are not a member or invitee.")
         statement = statement.where(Meeting.id.in_(invited))
-    return list(session.scalars(statement))
+    return statement
 
 
 # --- validation of single fields ------------------------------------------------------------------

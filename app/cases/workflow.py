@@ -31,6 +31,9 @@ SYSTEM = "system"
 
 # Until a case has been discussed it may be withdrawn.
 BEFORE_DISCUSSION = ("draft", "submitted", "returned", "triaged", "listed_not_discussed", "scheduled")
+# The case still waits for its discussion, so the time left before its target counts; once discussed,
+# closed or withdrawn there is no time left to show.
+AWAITING_DISCUSSION = ("submitted", "returned", "triaged", "scheduled")
 # A referrer edits the pro-forma only while the case is with them.
 EDITABLE_STATES = ("draft", "returned")
 

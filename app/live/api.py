@@ -36,7 +36,7 @@ class PresentOut(BaseModel):
 
 
 class LiveAgendaItemOut(BaseModel):
-    case_id: int
+    case_id: int | None = Field(description="None for a case the caller may not see (nothing else is said of it)")
     position: int
     status: str
     notes: str | None = Field(description="Only for cases the caller has full access to")
@@ -48,7 +48,9 @@ class LiveStateOut(ResponseBody):
     status: str
     started_at: OutputInstant | None
     finished_at: OutputInstant | None
-    current_case_id: int | None
+    current_case_id: int | None = Field(description="None also when the case under discussion is one the "
+                                                    "caller may not see (then `current_position` says which)")
+    current_position: int | None
     quorum_at_start: dict[str, list[int]] | None
     present: list[PresentOut]
     agenda: list[LiveAgendaItemOut]

@@ -6,7 +6,8 @@ Protocol (namespace "/"):
 - `subscribe` `{"room": "meeting:12", "since": 41}` -> ack `{"ok": true, "seq": <latest seq of the
   room>}` or `{"ok": false, "error": ...}`. With `since`, every event of the room with seq > since
   that the client may see is sent (event "event", in order, straight over this connection) *before*
-  the ack; live events follow. The room is joined before the backlog is read, so an event committed
+  the ack; live events follow. With `limit` too, at most that many are sent and the ack's `next`
+  (while more follow) is the `since` of the next page. The room is joined before the backlog is read, so an event committed
   meanwhile arrives live or in the backlog or both;
 - every event names `prev`, the room's previous event: clients apply a room's events strictly in
   seq order and, on a gap, subscribe again with `since` = their last contiguous seq; the heartbeat
@@ -149,6 +150,10 @@ def _subscribe(user, connection, data):
     since = data.get("since")
     if since is not None and (isinstance(since, bool) or not isinstance(since, int) or since < 0):
         return _refuse("since must be a whole number >= 0 (the last seq you saw in this room)")
+    limit = data.get("limit")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
+                              or not 1 <= limit <= REPLAY_LIMIT):
+        return _refuse(f"limit must be a whole number from 1 to {REPLAY_LIMIT} (events replayed at most)")
     access = room_access(db.session, user, room)
     if access is None:
         db.session.rollback()
@@ -187,11 +192,17 @@ def _subscribe(user, connection, data):
     if access.summary:
         answer["level"] = "summary"
     if since is not None and since < latest:
+        # A page of the backlog (LIMIT in SQL): with `limit`, the first `limit` events and `next` (the
+        # seq to subscribe again with) while more follow; without it, all up to REPLAY_LIMIT or `reset`.
+        page_size = limit or REPLAY_LIMIT
         events = live_publish.backlog(db.session, room, since, latest, summary=access.summary,
-                                      limit=REPLAY_LIMIT + 1)
-        if len(events) > REPLAY_LIMIT:
+                                      limit=page_size + 1)
+        if len(events) > page_size and limit is None:
             answer["reset"] = True   # too far behind: reload the state over the API
         else:
+            if len(events) > page_size:
+                events = events[:page_size]
+                answer["next"] = events[-1].seq
             for live_event in events:
                 # Straight to this connection (it is ours), not over the message queue: the backlog
                 # arrives before the ack and in order, with or without Redis.

@@ -137,7 +137,8 @@ def start(session, meeting: Meeting, actor: User, *, at: datetime) -> Meeting:
     session.flush()
     publish(session, meeting_room(meeting), "meeting.started",
             {"meeting_id": meeting.id, "started_at": format_instant(at), "quorum_at_start": quorum,
-             "current_case_id": meeting.current_case_id})
+             "current_case_id": meeting.current_case_id,
+             "current_position": listed[0].position if meeting.current_case_id is not None and listed else None})
     return meeting
 
 
@@ -201,7 +202,7 @@ def update_notes(session, meeting: Meeting, actor: User, case_id: int, notes: st
     session.flush()
     stamp = {"meeting_id": meeting.id, "case_id": case_id, "updated_by": actor.id,
              "updated_at": format_instant(ensure_utc(at))}
-    publish(session, meeting_room(meeting), "notes.updated", stamp)
+    publish(session, meeting_room(meeting), "notes.updated", {**stamp, "position": item.position})
     publish(session, f"case:{case_id}", "notes.updated", {**stamp, "notes": notes}, summary_data=stamp)
     return item
 
@@ -233,15 +234,20 @@ def live_state(session, meeting: Meeting, viewer: User, *, at: datetime) -> dict
     at = ensure_utc(at)
     present_ids = attendance.present_user_ids(session, meeting, at) if meeting.status != "finished" else set()
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(present_ids)))} if present_ids else {}
-    agenda = []
+    agenda, current_position, current_case_id = [], None, None
     for item in sorted(items_on(meeting), key=lambda item: item.position):
         level = case_access(session, viewer, session.get(Case, item.case_id))
-        agenda.append({"case_id": item.case_id, "position": item.position, "status": item.status,
-                       "notes": item.notes if level == FULL else None, "access": level})
+        if item.case_id == meeting.current_case_id:
+            current_position = item.position
+            current_case_id = item.case_id if level is not None else None
+        # A case the viewer may not see is "a case you cannot see": its place and progress, no id.
+        agenda.append({"case_id": item.case_id if level is not None else None, "position": item.position,
+                       "status": item.status, "notes": item.notes if level == FULL else None, "access": level})
     return {
         "meeting_id": meeting.id, "status": meeting.status,
         "started_at": meeting.started_at, "finished_at": meeting.finished_at,
-        "current_case_id": meeting.current_case_id, "quorum_at_start": meeting.quorum_at_start,
+        "current_case_id": current_case_id, "current_position": current_position,
+        "quorum_at_start": meeting.quorum_at_start,
         "present": [person(users[uid], at) for uid in sorted(users)],
         "agenda": agenda, "may_run": may_run(session, meeting, viewer),
         "may_edit_notes": may_edit_notes(session, meeting, viewer),

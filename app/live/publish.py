@@ -76,14 +76,24 @@ def publish(session, room: str, type: str, data: dict, *, summary_data: dict | N
     return live_event
 
 
+# A meeting's room is joined by everyone who may view the meeting, and not all of them may see every
+# case on its agenda: what it sends names agenda positions, never cases. The stored row keeps the case
+# (erasure finds its events by it); each viewer reads the case behind a position from the live state,
+# which shows cases they may not see as "a case you cannot see".
+CASE_KEYS = ("case_id", "case_ids", "current_case_id")
+
+
 def payload_of(live_event: LiveEvent, *, summary: bool = False) -> dict:
-    """What a client receives: full `data`, or for summary viewers `summary_data` as `data`.
+    """What a client receives: full `data`, or for summary viewers `summary_data` as `data`; in a
+    meeting's room without any case id (CASE_KEYS), whenever the event was written.
 
     `prev` is the seq of the room's previous event at this level (0: none, or not recorded)."""
     prev = live_event.summary_prev_seq if summary else live_event.prev_seq
+    data = live_event.summary_data if summary else live_event.data
+    if live_event.room.startswith("meeting:") and data:
+        data = {key: value for key, value in data.items() if key not in CASE_KEYS}
     return {"seq": live_event.seq, "prev": prev or 0, "room": live_event.room, "type": live_event.type,
-            "data": live_event.summary_data if summary else live_event.data,
-            "at": format_instant(live_event.at)}
+            "data": data, "at": format_instant(live_event.at)}
 
 
 # --- the session hooks ----------------------------------------------------------------------------

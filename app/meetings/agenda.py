@@ -134,9 +134,10 @@ def reorder(meeting: Meeting, case_ids: list[int]) -> None:
 
 
 def agenda_event(meeting: Meeting) -> dict:
-    """The agenda.changed event: case ids in order (no clinical content)."""
-    return {"meeting_id": meeting.id,
-            "case_ids": [item.case_id for item in sorted(items_on(meeting), key=lambda item: item.position)]}
+    """The agenda.changed event: case ids in order (kept with the event; its viewers get only the count,
+    see app.live.publish.CASE_KEYS)."""
+    case_ids = [item.case_id for item in sorted(items_on(meeting), key=lambda item: item.position)]
+    return {"meeting_id": meeting.id, "case_ids": case_ids, "items": len(case_ids)}
 
 
 def next_meeting_with_room(session: Session, board: Board, *, at: datetime, before: datetime | None = None,

@@ -7,10 +7,12 @@ from typing import Any, Literal
 from flask import request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from app.accounts.models import User
 from app.api import api
 from app.api.endpoint import ApiResponse, endpoint
+from app.api.paging import PageQuery, next_link
 from app.api.schema import Instant, OutputInstant, RequestBody, ResponseBody
 from app.audit.operations import record as audit
 from app.audit.operations import record_shown
@@ -23,6 +25,7 @@ from app.extensions import db
 from app.meetings import agenda, booking
 from app.meetings.models import Invitation, Meeting
 from app.meetings.search import SearchCriteria, SeatRequirement, search_meeting_times
+from app.paging import keyset_page
 from app.security import current_actor
 from app.timekeeping import now_utc, to_local
 
@@ -313,21 +316,22 @@ def answer_invitation(invitation_id: int, body: AnswerIn):
     return invitation_out(invitation)
 
 
-class MyInvitationsQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class MyInvitationsQuery(PageQuery):
     status: Literal["pending", "accepted", "tentative", "declined", "withdrawn"] | None = None
 
 
 @api.get("/me/invitations")
-@endpoint(summary="My invitations to upcoming meetings, soonest first", query=MyInvitationsQuery,
+@endpoint(summary="My invitations to upcoming meetings, soonest first, a page at a time", query=MyInvitationsQuery,
           response=InvitationOut, many=True, tags=("meetings",))
 def my_invitations(query: MyInvitationsQuery):
     statement = (select(Invitation).join(Meeting).where(Invitation.user_id == current_actor().id,
                                                         Meeting.ends_at > now_utc())
-                 .order_by(Meeting.starts_at))
+                 .options(contains_eager(Invitation.meeting)))
     if query.status:
         statement = statement.where(Invitation.status == query.status)
-    return [invitation_out(i) for i in db.session.scalars(statement)]
+    page = keyset_page(db.session, statement, columns=[Meeting.starts_at, Invitation.id], limit=query.limit,
+                       cursor=query.cursor, values_of=lambda invitation: (invitation.meeting.starts_at, invitation.id))
+    return ApiResponse([invitation_out(i) for i in page.rows], headers=next_link(page))
 
 
 class CancelIn(RequestBody):

@@ -417,6 +417,17 @@ def add_leave(session: Session, profile: SpecialistProfile, *, starts_at: dateti
     return leave
 
 
+def leave_days(leave: Leave, zone: str) -> tuple[date, date] | None:
+    """The first and last local days (both included) of leave that covers whole days in `zone`, else
+    None. Leave is kept with an exclusive end (midnight after the last day); shown as that midnight it
+    reads as one day too many."""
+    first, after_last = to_local(leave.starts_at, zone).date(), to_local(leave.ends_at, zone).date()
+    if (local_midnight(first, zone) != ensure_utc(leave.starts_at)
+            or local_midnight(after_last, zone) != ensure_utc(leave.ends_at)):
+        return None
+    return first, after_last - timedelta(days=1)
+
+
 def get_leave(session: Session, profile: SpecialistProfile, leave_id: int) -> Leave:
     leave = session.get(Leave, leave_id)
     if leave is None or leave.profile_id != profile.id:

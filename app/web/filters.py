@@ -2,6 +2,7 @@
 
 The formatting itself lives in app.timekeeping; these only add the request's language.
 """
+from app.cases.workflow import AWAITING_DISCUSSION
 from app.i18n import current_locale_code
 from app.timekeeping import (
     format_day_for_reader,
@@ -110,3 +111,4 @@ def register_filters(app):
     app.add_template_filter(iso_day, "iso_day")
     app.add_template_filter(number, "number")
     app.add_template_filter(filesize, "filesize")
+    app.add_template_test(lambda state: state in AWAITING_DISCUSSION, "awaiting_discussion")

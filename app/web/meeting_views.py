@@ -69,9 +69,9 @@ def live_agenda_rows(meeting, actor, state: dict) -> list[dict]:
     Every case shown is audited as a case read (`case.viewed`, via "live meeting")."""
     rows = []
     for item in state["agenda"]:
-        case = db.session.get(Case, item["case_id"])
         level = item["access"]
-        row = {**item, "number": item["position"] + 1, "current": item["case_id"] == state["current_case_id"]}
+        case = db.session.get(Case, item["case_id"]) if level is not None else None
+        row = {**item, "number": item["position"] + 1, "current": item["position"] == state["current_position"]}
         if level in (FULL, SUMMARY):
             row.update(urgency=case.urgency, icd10_code=case.icd10_code,
                        disciplines=[d.code for d in case.disciplines])

@@ -173,6 +173,7 @@ def _render_availability(user, profile, *, hours_form=None, leave_form=None, ove
         preview_url=url_for("api.availability", user_id=user.id) if profile else None,
         preview_from=preview_from, preview_to=preview_from + timedelta(days=PREVIEW_DAYS),
         upcoming_leave=[leave for leave in (profile.leave if profile else []) if leave.ends_at > at],
+        leave_days=specialists.leave_days,
     ), status
 
 

@@ -145,3 +145,46 @@ def test_a_board_edit_over_the_api_moves_meetings_at_once(client, session, make_
     assert {m["starts_at"][11:] for m in after} == {"10:45:00Z"}
     start = datetime.fromisoformat(before[0]["starts_at"].replace("Z", "+00:00"))
     assert datetime.fromisoformat(after[0]["starts_at"].replace("Z", "+00:00")) - start == timedelta(hours=4, minutes=45)
+
+
+def pages_of(client, url, headers, query_string=None):
+    """Every page of an API list, following each `Link: <...>; rel="next"` header."""
+    import re
+
+    pages = []
+    response = client.get(url, headers=headers, query_string=query_string)
+    while True:
+        assert response.status_code == 200, response.get_json()
+        pages.append([row["id"] for row in response.get_json()])
+        link = response.headers.get("Link")
+        if not link:
+            return pages
+        response = client.get(re.match(r"<([^>]+)>", link).group(1), headers=headers)
+
+
+def test_a_boards_meetings_and_my_invitations_come_a_page_at_a_time(client, session, make_board, make_specialist,
+                                                                    make_user, api_auth):
+    from app.timekeeping import now_utc
+
+    board = make_board()
+    create_meetings_ahead(session, now_utc(), weeks=4)
+    guest = make_specialist(disciplines=("pathology",))
+    meetings = session.scalars(select(Meeting).where(Meeting.board_id == board.id)
+                               .order_by(Meeting.starts_at, Meeting.id)).all()
+    assert len(meetings) >= 3
+    for meeting in meetings:
+        invite(session, meeting, guest, "pathology")
+    session.commit()
+    ids = [meeting.id for meeting in meetings]
+
+    admin = api_auth.headers(make_user("admin"))
+    url = f"/api/v1/boards/{board.id}/meetings"
+    assert pages_of(client, url, admin, {"limit": 2}) == [ids[i:i + 2] for i in range(0, len(ids), 2)]
+    assert sum(pages_of(client, url, admin), []) == ids          # default limit: one page
+
+    mine = api_auth.headers(guest)
+    pages = pages_of(client, "/api/v1/me/invitations", mine, {"limit": 2, "status": "pending"})
+    invitation_of = {i.meeting_id: i.id for i in session.scalars(select(Invitation).where(Invitation.user_id == guest.id))}
+    assert pages == [[invitation_of[m] for m in ids[i:i + 2]] for i in range(0, len(ids), 2)]
+    assert client.get("/api/v1/me/invitations", headers=mine, query_string={"limit": 201}).status_code == 422
+    assert client.get("/api/v1/me/invitations", headers=mine, query_string={"cursor": "nonsense"}).status_code == 422

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+from cryptography.fernet import Fernet
 
 import config
 from app import create_app
@@ -16,6 +17,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 def test_importing_the_package_does_not_load_flask():
     code = "import app, sys; assert 'flask' not in sys.modules, 'flask imported'"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+ATTACHMENT_KEY = Fernet.generate_key().decode()
 
 
 def test_development_defaults_to_sqlite_in_the_instance_folder(tmp_path, monkeypatch):
@@ -44,11 +48,34 @@ def test_production_refuses_to_start_without_a_real_secret(monkeypatch):
 
 def test_production_starts_with_a_real_secret(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("ATTACHMENT_KEYS", ATTACHMENT_KEY)
     cfg = type("Prod", (config.ProductionConfig,), {"INSTANCE_PATH": str(tmp_path),
                                                     "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.sqlite"})
     application = create_app(cfg)
     assert application.config["SECRET_KEY"] == "x" * 48
     assert application.config["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize("keys", [None, "", "not-a-fernet-key"])
+def test_production_refuses_to_start_without_attachment_keys(monkeypatch, tmp_path, keys):
+    """Attachments are encrypted at rest: production never starts without a key to do it with."""
+    monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    if keys is None:
+        monkeypatch.delenv("ATTACHMENT_KEYS", raising=False)
+    else:
+        monkeypatch.setenv("ATTACHMENT_KEYS", keys)
+    with pytest.raises(RuntimeError, match="ATTACHMENT_KEYS must be set in production"):
+        create_app(type("Prod", (config.ProductionConfig,), {"INSTANCE_PATH": str(tmp_path)}))
+
+
+def test_production_without_attachment_keys_fails_with_one_line(tmp_path):
+    env = {**os.environ, "MERIDIAN_CONFIG": "production", "MERIDIAN_INSTANCE_PATH": str(tmp_path),
+           "SECRET_KEY": "x" * 48}
+    env.pop("ATTACHMENT_KEYS", None)
+    result = subprocess.run([sys.executable, "run.py"], cwd=ROOT, capture_output=True, text=True, env=env,
+                            timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("run.py: ATTACHMENT_KEYS must be set in production")
 
 
 def test_unknown_config_name_is_refused(monkeypatch):

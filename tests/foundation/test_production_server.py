@@ -8,6 +8,7 @@ import time
 
 import pytest
 import requests
+from cryptography.fernet import Fernet
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -22,6 +23,7 @@ def free_loopback_port() -> int:
 def production_server(tmp_path):
     port = free_loopback_port()
     env = {**os.environ, "MERIDIAN_CONFIG": "production", "SECRET_KEY": "s" * 48, "WEB_THREADS": "4",
+           "ATTACHMENT_KEYS": Fernet.generate_key().decode(),
            "DATABASE_URL": f"sqlite:///{tmp_path / 'meridian.sqlite'}", "MERIDIAN_INSTANCE_PATH": str(tmp_path),
            "HOST": "127.0.0.1", "PORT": str(port)}
     env.pop("REDIS_URL", None)
@@ -42,7 +44,7 @@ def wait_until_answering(url, server):
         assert server.poll() is None, "the server exited while starting"
         try:
             return requests.get(url, timeout=5)
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # listening, the worker still booting
             time.sleep(0.2)
 
 

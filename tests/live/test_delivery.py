@@ -123,3 +123,23 @@ def test_a_publish_that_fails_is_noticed(monkeypatch):
     manager._publish({"method": "emit", "event": "event", "data": {}})   # nothing listens on that port
     assert health.down
     assert health.succeeded() is True and not health.down
+
+
+def test_replay_comes_a_page_at_a_time_with_a_cursor(live_server, world, clients):
+    """With `limit`, each subscribe replays at most that many events and names the `next` seq to ask from."""
+    room = f"user:{world.seat_cn.id}"
+    for n in range(5):
+        live_publish.publish(db.session, room, "tick", {"n": n})
+    db.session.commit()
+    client = clients(live_server.url, world.token["seat_cn"])
+    pages, since = [], 0
+    while since is not None:
+        before = len(client.raw)
+        answer = client.sio.call("subscribe", {"room": room, "since": since, "limit": 2}, timeout=10)
+        assert answer["ok"] is True and "reset" not in answer
+        pages.append([p["data"]["n"] for p in client.raw[before:] if p.get("type") == "tick"])
+        since = answer.get("next")
+    assert pages == [[0, 1], [2, 3], [4]]
+    for bad in (0, -1, 5001, "2", True):
+        answer = client.sio.call("subscribe", {"room": room, "since": 0, "limit": bad}, timeout=10)
+        assert answer["ok"] is False and "limit" in answer["error"]

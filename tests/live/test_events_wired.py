@@ -27,13 +27,13 @@ def test_live_meeting_over_the_api(live_server, world, clients, client):
     response = client.post(base + "/start", headers=world.headers["chair"])
     assert response.status_code == 200, response.get_json()
     started = seat.wait_type(room, "meeting.started")
-    assert started["data"]["current_case_id"] == world.case.id
+    assert started["data"]["current_position"] == 0 and "current_case_id" not in started["data"]
     assert started["data"]["quorum_at_start"]["radiology"] == [world.seat_cn.id]
 
     second = world.cases[1].id
     response = client.post(base + "/current-case", json={"case_id": second}, headers=world.headers["chair"])
     assert response.status_code == 200, response.get_json()
-    assert seat.wait_type(room, "meeting.current_case")["data"]["case_id"] == second
+    assert seat.wait_type(room, "meeting.current_case")["data"] == {"meeting_id": world.meeting.id, "position": 1}
     client.post(base + "/current-case", json={"case_id": world.case.id}, headers=world.headers["chair"])
 
     # Notes: the seat in China edits; the German seat (summary access) may not, and never sees the text.
@@ -120,7 +120,7 @@ def test_booking_agenda_notification_and_case_events(live_server, world, clients
     agenda.add_case(db.session, db.session.get(Meeting, upcoming.id), case, world.chair, at=now_utc(),
                     as_coordinator=True)
     db.session.commit()
-    assert chair.wait_type(up_room, "agenda.changed")["data"]["case_ids"] == [case.id]
+    assert chair.wait_type(up_room, "agenda.changed")["data"] == {"meeting_id": upcoming.id, "items": 1}
 
     booking.cancel_meeting(db.session, db.session.get(Meeting, upcoming.id), at=now_utc(), reason="Public holiday")
     db.session.commit()

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from app.audit.models import AuditEvent
-from app.audit.operations import record
+from app.audit.operations import record, write_now
 
 AT = datetime(2026, 11, 26, 1, 43, tzinfo=timezone.utc)
 
@@ -108,4 +108,30 @@ def test_concurrent_transactions_each_keep_a_whole_chain(app, session, make_user
     rows = session.query(AuditEvent).order_by(AuditEvent.id).all()[-2:]
     assert rows[0].chain_partition == rows[1].chain_partition
     assert rows[1].chain_position == rows[0].chain_position + 1
+    assert verify(app)[0] == 0
+
+
+def test_one_busy_account_spreads_over_partitions_instead_of_queueing(app, session, make_user):
+    """Two open transactions by the same person (one API token used by many clients) chain into
+    different partitions on PostgreSQL, so the second does not wait for the first to commit."""
+    from sqlalchemy.orm import Session
+
+    from app.extensions import db
+
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the partition locks are PostgreSQL's (SQLite serialises writers)")
+    person = make_user("coordinator")
+    first, second = Session(bind=db.engine), Session(bind=db.engine)
+    try:
+        events = []
+        for open_transaction in (first, second):
+            events.append(record(open_transaction, "case.viewed", actor=open_transaction.get(type(person), person.id),
+                                 target_type="case", target_id=1, detail={"access": "full"}))
+            write_now(open_transaction)   # chains now and holds its partition until commit
+        assert events[0].chain_partition != events[1].chain_partition
+        first.commit()
+        second.commit()
+    finally:
+        first.close()
+        second.close()
     assert verify(app)[0] == 0

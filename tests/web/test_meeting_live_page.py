@@ -169,12 +169,13 @@ def test_summary_viewer_sees_no_diagnosis(demo, sign_in, client, session, meetin
     assert f'data-case-id="{full_case.id}" data-status="listed" data-access="full"' in html
 
 
-def test_viewer_without_case_access_sees_only_case_numbers(demo, sign_in, client, session, meeting):
+def test_viewer_without_case_access_sees_only_a_case_they_cannot_see(demo, sign_in, client, session, meeting):
     case = case_by_reference(session, FULL_CASE)
     sign_in(demo["coordinator.almaty"])      # sees every meeting, but is not related to the case
     html = text(client.get(f"/meetings/{meeting.id}/live"))
-    assert f"Case #{case.id}" in html and FULL_DIAGNOSIS not in html and "C34.1" not in html
-    assert "no access to this case" in html
+    assert "A case you cannot see" in html
+    assert f"Case #{case.id}" not in html and f'data-case-id="{case.id}"' not in html
+    assert FULL_DIAGNOSIS not in html and "C34.1" not in html
 
 
 def test_reading_the_live_page_audits_each_case_read(demo, sign_in, client, session, meeting, summary_case):

@@ -192,3 +192,18 @@ def test_my_sites_cases_come_a_page_at_a_time_with_more(demo, sign_in, client, s
         url = more.group(1).replace("&amp;", "&") if more else None
     assert seen == [case.id for case in mine]
     assert client.get("/cases?after=nonsense").status_code == 404
+
+
+def test_a_closed_case_shows_its_target_without_time_left(demo, sign_in, client, session):
+    closed = session.scalar(select(Case).where(Case.state == "closed", Case.target_at.is_not(None)))
+    waiting = session.scalar(select(Case).where(Case.state == "submitted", Case.target_at.is_not(None),
+                                                Case.organization_id == closed.organization_id))
+    referrer = next(user for user in demo.values() if user.organization_id == closed.organization_id
+                    and "referrer" in user.email)
+    sign_in(referrer)
+    closed_page = text(client.get(f"/cases/{closed.id}"))
+    assert "Discuss before" in closed_page
+    assert " left)" not in closed_page and "overdue by" not in closed_page
+    if waiting is not None:
+        waiting_page = text(client.get(f"/cases/{waiting.id}"))
+        assert " left)" in waiting_page or "(overdue by" in waiting_page

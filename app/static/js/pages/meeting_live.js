@@ -78,8 +78,9 @@
     if (start) start.disabled = state.status !== "scheduled";
     if (finish) finish.disabled = !running;
 
-    var shown = $$("[data-agenda] > li[data-case-id]").map(function (li) { return Number(li.dataset.caseId); });
-    var listed = state.agenda.map(function (i) { return i.case_id; });
+    // Rows by position and case (a case the viewer may not see has a position and no id).
+    var shown = $$("[data-agenda] > li[data-position]").map(function (li) { return li.dataset.position + ":" + (li.dataset.caseId || ""); });
+    var listed = state.agenda.map(function (i) { return i.position + ":" + (i.case_id || ""); });
     if (shown.join() !== listed.join()) later("agenda", reloadAgenda, 50);
     $$("[data-agenda] > li[data-case-id]").forEach(function (li) {
       var it = item(Number(li.dataset.caseId));
@@ -422,7 +423,11 @@
     });
     live.socket.on("disconnect", function () { say(ui.status, _("Reconnecting…")); });
     live.subscribe(room, function (event) {
-      if (event.type === "agenda.case_discussed") focus = event.data.case_id;
+      // Events name agenda positions, never cases: the viewer's own state says which case is there.
+      if (event.type === "agenda.case_discussed") {
+        var at = state ? state.agenda.filter(function (i) { return i.position === event.data.position; })[0] : null;
+        if (at && at.case_id) focus = at.case_id;
+      }
       if (event.type === "agenda.changed") later("agenda", reloadAgenda);
       later("state", refresh);
     });
