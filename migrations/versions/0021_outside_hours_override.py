@@ -1,16 +1,16 @@
 """outside working hours: an invitation booked outside the invitee's hours keeps the override's reason;
 a rejected cover request keeps the coordinator's reason
 
-Revision ID: 0019_outside_hours_override
-Revises: 0018_outcome_follow_up
+Revision ID: 0021_outside_hours_override
+Revises: 0020_coordinator_workspace
 
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0019_outside_hours_override'
-down_revision = '0018_outcome_follow_up'
+revision = '0021_outside_hours_override'
+down_revision = '0020_coordinator_workspace'
 branch_labels = None
 depends_on = None
 

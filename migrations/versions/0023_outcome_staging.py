@@ -1,15 +1,15 @@
 """outcome staging: clinical and pathological TNM, stage group and the TNM edition
 
-Revision ID: 0019_outcome_staging
-Revises: 0018_outcome_follow_up
+Revision ID: 0023_outcome_staging
+Revises: 0022_preparation_and_imaging
 
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0019_outcome_staging'
-down_revision = '0018_outcome_follow_up'
+revision = '0023_outcome_staging'
+down_revision = '0022_preparation_and_imaging'
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """coordinator workspace: a board's rule for declined seats; meetings moved by a person
 
-Revision ID: 0019_coordinator_workspace
-Revises: 0018_outcome_follow_up
+Revision ID: 0020_coordinator_workspace
+Revises: 0019_admin_workspace
 
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0019_coordinator_workspace'
-down_revision = '0018_outcome_follow_up'
+revision = '0020_coordinator_workspace'
+down_revision = '0019_admin_workspace'
 branch_labels = None
 depends_on = None
 

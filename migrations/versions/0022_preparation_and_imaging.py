@@ -1,7 +1,7 @@
 """preparation pack reviews; DICOM image metadata and de-identified copies
 
-Revision ID: 0019_preparation_and_imaging
-Revises: 0018_outcome_follow_up
+Revision ID: 0022_preparation_and_imaging
+Revises: 0021_outside_hours_override
 
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import app.db
 
 
-revision = '0019_preparation_and_imaging'
-down_revision = '0018_outcome_follow_up'
+revision = '0022_preparation_and_imaging'
+down_revision = '0021_outside_hours_override'
 branch_labels = None
 depends_on = None
 
