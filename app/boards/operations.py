@@ -419,6 +419,11 @@ def update_board(session: Session, board: Board, changes: dict) -> dict:
             values[name] = _whole(name, changes[name])
     if "replace_declines" in given:
         values["replace_declines"] = clean_replace_declines(changes["replace_declines"])
+    if changes.get("host_organization_id") not in (None, board.host_organization_id):
+        host = session.get(Organization, changes["host_organization_id"])
+        if host is None:
+            raise InvalidInput("host_organization_id", f"no organisation has id {changes['host_organization_id']}")
+        board.host_organization = host
     if "is_active" in given:
         if not isinstance(changes["is_active"], bool):
             raise InvalidInput("is_active", "must be true or false")

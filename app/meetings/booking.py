@@ -374,7 +374,8 @@ def _check_times(starts_at: datetime, ends_at: datetime, at: datetime) -> None:
 def reschedule_meeting(session: Session, meeting: Meeting, *, starts_at: datetime, ends_at: datetime,
                        at: datetime, by: User) -> list[Invitation]:
     """Move a meeting not yet started. Everyone still booked is asked again (their answer goes back
-    to pending) and told the new time, each in their own zone and language. Nobody is double-booked:
+    to pending) and told the new time, each in their own zone and language; whoever moves it, if
+    invited, is taken to accept. Nobody is double-booked:
     a Conflict names the first person the new time would clash for, and nothing moves. A board's
     meeting moved this way stays where it was put (the board's rule no longer moves it)."""
     at, starts_at, ends_at = ensure_utc(at), ensure_utc(starts_at), ensure_utc(ends_at)
@@ -399,6 +400,9 @@ def reschedule_meeting(session: Session, meeting: Meeting, *, starts_at: datetim
     meeting.updated_at, meeting.rescheduled_by_id = at, by.id
     for invitation, (busy_from, busy_until) in moved:
         invitation.busy_from, invitation.busy_until = busy_from, busy_until
+        if invitation.user_id == by.id:  # whoever moves it is not asked whether they agree with themselves
+            invitation.status, invitation.responded_at = "accepted", at
+            continue
         invitation.status, invitation.responded_at, invitation.note = "pending", None, None
         invitation.invited_at = at
         notify(session, user_id=invitation.user_id, kind="meeting.rescheduled",

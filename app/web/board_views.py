@@ -210,9 +210,8 @@ def edit_board(board_id: int):
     members, member_numbers = read_members(errors)
     if form.validate_on_submit() and not errors:
         try:
-            changes = {**_settings(form), "is_active": bool(form.is_active.data), "quorum": quorum}
-            if int(form.host_organization_id.data) != board.host_organization_id:
-                board.host_organization = db.session.get(Organization, int(form.host_organization_id.data))
+            changes = {**_settings(form), "is_active": bool(form.is_active.data), "quorum": quorum,
+                       "host_organization_id": int(form.host_organization_id.data)}
             diff = boards.update_board(db.session, board, changes)
             member_diff = boards.replace_members(db.session, board, members)
         except (InvalidInput, Conflict) as error:

@@ -101,10 +101,13 @@ def test_moving_a_meeting_asks_everyone_again_in_their_own_zone_and_language(ses
     accepted = booking.invite(session, meeting, shanghai, discipline_code="radiology", at=now_utc())
     booking.respond(session, accepted, shanghai, "accepted", at=now_utc())
     booking.invite(session, meeting, moscow, discipline_code="pathology", at=now_utc())
+    booking.invite(session, meeting, board.coordinator, role="chair", at=now_utc())
     new_start = in_hours(74)
     booking.reschedule_meeting(session, meeting, starts_at=new_start, ends_at=new_start + timedelta(hours=1),
                                at=now_utc(), by=board.coordinator)
-    assert {i.status for i in meeting.invitations} == {"pending"} and meeting.sequence == 1
+    assert {i.user_id: i.status for i in meeting.invitations} == {
+        shanghai.id: "pending", moscow.id: "pending", board.coordinator.id: "accepted"} and meeting.sequence == 1
+    assert notifications_of(session, board.coordinator, "meeting.rescheduled") == []
     assert all(i.busy_from == new_start for i in meeting.invitations)
     for user, zone, locale, hour in ((shanghai, "Asia/Shanghai", "zh", (new_start + timedelta(hours=8)).hour),
                                      (moscow, "Europe/Moscow", "ru", (new_start + timedelta(hours=3)).hour)):
