@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import islice
 
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import Text, case, cast, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
@@ -104,9 +104,14 @@ def search_meeting_times(session: Session, criteria: SearchCriteria) -> SearchRe
     horizon_end = end + LOOK_AHEAD
     codes = [requirement.discipline for requirement in criteria.requirements]
     # Only active holders of an asked discipline are loaded, as plain rows with what the rules read.
-    holders = (select(SpecialistProfile.user_id).join(User)
-               .where(User.is_active.is_(True), SpecialistProfile.disciplines.any(Discipline.code.in_(codes)),
-                      SpecialistProfile.user_id.not_in(list(criteria.attendee_ids) or [-1])))
+    # The fixed rules (licence, language, urgency) are judged in SQL first: only those who may pass are
+    # read, and those who may not are counted by reason for the explanation (`_ruled_out_in_sql`).
+    fixed_reason = _fixed_rule_reason(criteria)
+    all_holders = (select(SpecialistProfile.user_id).join(User)
+                   .where(User.is_active.is_(True), SpecialistProfile.disciplines.any(Discipline.code.in_(codes)),
+                          SpecialistProfile.user_id.not_in(list(criteria.attendee_ids) or [-1])))
+    holders = all_holders.where(fixed_reason.is_(None))
+    ruled_out = _ruled_out_in_sql(session, all_holders, fixed_reason, codes)
     profiles = load_rules(session, holders, codes, start - timedelta(days=2), horizon_end + timedelta(days=2))
     bookings = _bookings(session, start - timedelta(days=7), horizon_end + timedelta(days=7),
                          user_ids=holders.union(select(User.id).where(User.id.in_(list(criteria.attendee_ids)))))
@@ -149,7 +154,7 @@ def search_meeting_times(session: Session, criteria: SearchCriteria) -> SearchRe
     everyone = {**people, **{a.spec.id: a for a in attendees}}
     result = SearchResult(
         slots=[_describe_slot(item, everyone) for item in ranked],
-        requirements=_explain_requirements(criteria, people),
+        requirements=_explain_requirements(criteria, people, ruled_out),
         attendees=[{"user_id": a.user.id, "name": a.user.name, "available": a.exclusion is None,
                     "reason": a.exclusion} for a in attendees],
         people=everyone,
@@ -363,21 +368,67 @@ def _attendee(session: Session, user_id: int, criteria: SearchCriteria,
     return Candidate(user=user, profile=None, spec=spec, exclusion=exclusion, is_attendee=True)
 
 
-def _explain_requirements(criteria: SearchCriteria, people: dict[str, Candidate]) -> list[dict]:
+def _explain_requirements(criteria: SearchCriteria, people: dict[str, Candidate],
+                          ruled_out: dict[str, tuple[Counter, list[dict]]] | None = None) -> list[dict]:
     explained = []
     for requirement in criteria.requirements:
         holders = [c for c in people.values() if requirement.discipline in c.spec.disciplines]
         excluded = [c for c in holders if c.exclusion]
+        in_sql, named_in_sql = (ruled_out or {}).get(requirement.discipline, (Counter(), []))
+        named = [{"user_id": c.user.id, "name": c.user.name, "reason": c.exclusion} for c in excluded] + named_in_sql
         explained.append({
             "discipline": requirement.discipline,
             "count": requirement.count,
-            "candidates": len(holders),
+            "candidates": len(holders) + sum(in_sql.values()),
             "available": len(holders) - len(excluded),
-            "excluded": dict(Counter(c.exclusion for c in excluded)),
-            "excluded_people": [{"user_id": c.user.id, "name": c.user.name, "reason": c.exclusion}
-                                for c in sorted(excluded, key=lambda c: c.user.name)[:EXPLAINED_PEOPLE]],
+            "excluded": dict(Counter(c.exclusion for c in excluded) + in_sql),
+            "excluded_people": sorted(named, key=lambda person: person["name"])[:EXPLAINED_PEOPLE],
         })
     return explained
+
+
+def _fixed_rule_reason(criteria: SearchCriteria):
+    """A SQL expression over a specialist profile (and its user): the first fixed rule that rules them
+    out (licence, then language, then urgency), or NULL. It only errs towards NULL (an expiry within a
+    day of `at` is left to `Licence.is_valid_at`), so Python still checks whoever it lets through."""
+    P = SpecialistProfile
+    licence = select(Licence.id).where(Licence.profile_id == P.id, Licence.verified_at.is_not(None),
+                                       Licence.expires_on >= (ensure_utc(criteria.at) - timedelta(days=1)).date())
+    if criteria.licensed_in:
+        licence = licence.where(Licence.jurisdiction == criteria.licensed_in)
+    whens = [(~licence.exists(), f"{REASON_LICENCE} in {criteria.licensed_in}" if criteria.licensed_in
+              else REASON_LICENCE)]
+    if criteria.language:
+        # Stored as a JSON list of two-letter codes: the code in quotes is in the text exactly when listed.
+        spoken = cast(User.languages, Text).like(f'%"{criteria.language}"%')
+        whens.append((or_(User.languages.is_(None), ~spoken), REASON_LANGUAGE))
+    if criteria.urgent:
+        whens.append((P.takes_urgent.is_not(True), REASON_URGENT))
+    return case(*whens, else_=None)
+
+
+def _ruled_out_in_sql(session: Session, user_ids, reason, codes) -> dict[str, tuple[Counter, list[dict]]]:
+    """Per asked discipline: how many holders the fixed rules rule out, by reason, and the first
+    EXPLAINED_PEOPLE of them by name (two queries, whatever the head count)."""
+    code = specialist_disciplines.c.discipline_code
+    base = (select(code, reason.label("reason"), User.id, User.name)
+            .select_from(SpecialistProfile).join(User, User.id == SpecialistProfile.user_id)
+            .join(specialist_disciplines, specialist_disciplines.c.profile_id == SpecialistProfile.id)
+            .where(SpecialistProfile.user_id.in_(user_ids), code.in_(codes), reason.is_not(None)))
+    counted = base.subquery()
+    found: dict[str, tuple[Counter, list[dict]]] = {c: (Counter(), []) for c in codes}
+    for discipline, why, count in session.execute(
+            select(counted.c.discipline_code, counted.c.reason, func.count())
+            .group_by(counted.c.discipline_code, counted.c.reason)):
+        found[discipline][0][why] = count
+    if any(counts for counts, _ in found.values()):
+        ranked = base.add_columns(func.row_number().over(partition_by=code, order_by=(User.name, User.id))
+                                  .label("place")).subquery()
+        for discipline, why, user_id, name, _ in session.execute(
+                select(ranked).where(ranked.c.place <= EXPLAINED_PEOPLE)
+                .order_by(ranked.c.discipline_code, ranked.c.place)):
+            found[discipline][1].append({"user_id": user_id, "name": name, "reason": why})
+    return found
 
 
 def _describe_slot(ranked, everyone: dict[str, Candidate]) -> dict:
