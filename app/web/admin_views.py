@@ -465,6 +465,6 @@ def admin_onboarding():
                         status = 422
     elif request.method == "POST":
         status = 422
-    return render_template("admin/onboarding.html", form=form, report=report,
-                           columns=csv_import.COLUMNS), status
+    return render_template("admin/onboarding.html", form=form, report=report, columns=csv_import.COLUMNS,
+                           change_lines=csv_import.change_lines), status
 
