@@ -15,7 +15,7 @@ from app.accounts import operations as accounts
 from app.accounts import password_links
 from app.accounts.models import ROLE_VALUES, Organization, User, UserRole
 from app.audit.operations import record as audit
-from app.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.inputs import parse_id
 from app.paging import keyset_page
