@@ -180,6 +180,26 @@ class ImportReport:
                 "rows": [row.as_dict() for row in self.rows], "totals": self.totals}
 
 
+# The file's column for each field a change names (the rest are named as the file names them).
+_CHANGE_COLUMNS = {"home_timezone": "timezone"}
+
+
+def _shown_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict):  # a licence
+        return " ".join(str(value.get(key, "")) for key in ("country", "number", "expires_on")).strip()
+    if isinstance(value, list | tuple | set):
+        return "; ".join(str(item) for item in value)
+    return str(value)
+
+
+def change_lines(changes: dict) -> list[tuple[str, str, str]]:
+    """(column, before, after) for each change of a row, as the file writes values: for the dry-run table."""
+    return [(_CHANGE_COLUMNS.get(name, name), _shown_value(change.get("from")), _shown_value(change.get("to")))
+            for name, change in changes.items() if isinstance(change, dict)]
+
+
 # --- reading the file -----------------------------------------------------------------------
 
 

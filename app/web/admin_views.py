@@ -15,7 +15,7 @@ from app.accounts import operations as accounts
 from app.accounts import password_links
 from app.accounts.models import ROLE_VALUES, Organization, User, UserRole
 from app.audit.operations import record as audit
-from app.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.inputs import parse_id
 from app.paging import keyset_page
@@ -24,6 +24,7 @@ from app.specialists import csv_import, disciplines as vocabulary
 from app.specialists import operations as specialists
 from app.specialists.models import Discipline
 from app.timekeeping import now_utc
+from app.vocabulary import N_
 from app.web import web
 from app.web.admin_forms import (ROLE_LABELS, DisciplineEditForm, DisciplineForm, InviteForm, LicenceVerdictForm,
                                  OnboardingForm, RolesForm, SetPasswordForm, SiteForm)
@@ -144,9 +145,9 @@ def admin_invite():
     status = 200
     if form.validate_on_submit():
         organization = db.session.get(Organization, parse_id(form.organization_id.data) or 0)
-        if organization is None:
-            abort(422)
         try:
+            if organization is None:
+                raise InvalidInput("organization_id", N_("Choose a site."))
             user, link = password_links.invite_user(
                 db.session, email=form.email.data, name=form.name.data, organization=organization,
                 roles=form.roles.data, by=current_actor(), at=now_utc(), lifetime=_password_link_lifetime())
@@ -465,6 +466,6 @@ def admin_onboarding():
                         status = 422
     elif request.method == "POST":
         status = 422
-    return render_template("admin/onboarding.html", form=form, report=report,
-                           columns=csv_import.COLUMNS), status
+    return render_template("admin/onboarding.html", form=form, report=report, columns=csv_import.COLUMNS,
+                           change_lines=csv_import.change_lines), status
 

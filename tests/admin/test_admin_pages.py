@@ -158,6 +158,7 @@ def test_csv_onboarding_previews_row_by_row_then_applies(demo, sign_in, client, 
                                                      "file": (io.BytesIO(CSV.encode()), "partners.csv")},
                           content_type="multipart/form-data")
     assert "2 rows: 2 to create" in text(preview)
+    assert "<strong>timezone</strong>: <span class=\"wrap\">Asia/Kathmandu</span>" in text(preview)
     assert session.scalar(select(User).where(User.email == "dr.sharma@example.org")) is None  # a dry run
     applied = client.post("/admin/onboarding", data={"organization_id": str(site.id), "action": "apply",
                                                      "csv_text": CSV})

@@ -93,3 +93,4 @@ def test_only_admins_invite_and_nobody_deactivates_themself(session, organizatio
     assert password_links.set_active(session, coordinator, False, by=admin) is True
     with pytest.raises(InvalidInput):  # reactivate first
         password_links.reset_password(session, coordinator, by=admin, at=AT)
+
