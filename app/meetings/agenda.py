@@ -86,7 +86,7 @@ def add_case(session: Session, meeting: Meeting, case: Case, actor, *, at: datet
     if existing is not None and existing.status in ON_AGENDA:
         raise Conflict(f"Case #{case.id} is already on meeting #{meeting.id}'s agenda.")
     if case.state == "triaged":
-        transition(session, case, "scheduled", actor, at=at, reason=f"on the agenda of meeting #{meeting.id}")
+        transition(session, case, "scheduled", actor, at=at, reason=f"on the agenda of {meeting.title}")
     elif not (case.state == "scheduled" and rolled_from is not None):
         raise Conflict(f"Only a triaged case can be put on an agenda; case #{case.id} is {case.state}.",
                        state=case.state)

@@ -431,7 +431,7 @@ def get_follow_up(outcome_id: int):
                   "coordinator of its board", body=FollowUpIn, response=FollowUpOut, tags=TAGS)
 def put_follow_up(outcome_id: int, body: FollowUpIn):
     outcome = _visible_outcome(outcome_id)
-    record, created = operations.record_follow_up(
+    record, _ = operations.record_follow_up(
         db.session, outcome, current_actor(), status=body.status, occurred_on=body.occurred_on,
         reason=body.reason, at=now_utc(), source_address=request.remote_addr)
-    return ApiResponse(follow_up_out(record), status=201 if created else 200)
+    return follow_up_out(record)

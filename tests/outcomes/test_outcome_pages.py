@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from app.meetings.models import AgendaItem, Meeting
+from app.meetings.models import Meeting
 from app.outcomes.models import OutcomeFollowUp
 from tests.conftest import PASSWORD
 from tests.outcomes.test_outcome_record import STAGED

@@ -132,7 +132,7 @@ def test_follow_up_is_recorded_and_corrected_by_the_referrer_or_a_coordinator(
     recorded = client.put(url, headers=headers(world.referrer),
                           json={"status": "not_carried_out", "occurred_on": "2025-11-18",
                                 "reason": "The patient declined surgery."})
-    assert recorded.status_code == 201, recorded.get_json()
+    assert recorded.status_code == 200, recorded.get_json()
     corrected = client.put(url, headers=headers(world.coordinator),
                            json={"status": "changed", "occurred_on": "2025-11-19",
                                  "reason": "SBRT instead: the patient declined surgery."})
