@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Organization, User
 from app.boards.models import Board, QuorumRequirement
 from app.cases.models import Case, CaseTransition
+from app.db import UTCDateTime
 from app.errors import InvalidInput
 from app.meetings.models import AgendaItem, Attendance, Invitation, Meeting
 from app.outcomes.models import FOLLOW_UP_STATUSES, Outcome, OutcomeFollowUp
 from app.reports.sql import days_after_utc_date, elapsed_days, share, summary
-from app.db import UTCDateTime
 from app.specialists.models import SpecialistProfile
 from app.timekeeping import ensure_utc, to_local
 
@@ -99,9 +99,13 @@ def case_rows(scope: ReportScope):
         func.max(case((CaseTransition.to_state == "returned", 1), else_=0)).label("returned"),
         func.max(case((CaseTransition.to_state == "listed_not_discussed", 1), else_=0)).label("standard_of_care"),
         func.max(case((CaseTransition.to_state == "withdrawn", 1), else_=0)).label("withdrawn"),
-    ).where(CaseTransition.at < as_of, CaseTransition.case_id.in_(in_scope))
+    ).where(CaseTransition.at < as_of, CaseTransition.case_id.in_(in_scope),
+            # only the moves a figure reads: most rows of the table are others
+            CaseTransition.to_state.in_(("discussed", "returned", "listed_not_discussed", "withdrawn")))
         .group_by(CaseTransition.case_id).subquery())
-    signed = (select(Outcome.case_id.label("case_id"), func.min(Outcome.signed_at).label("signed_at"))
+    # first signing, and the latest signed version (whose follow-up counts), in one pass
+    signed = (select(Outcome.case_id.label("case_id"), func.min(Outcome.signed_at).label("signed_at"),
+                     func.max(Outcome.version).label("version"))
               .where(Outcome.signed_at.is_not(None), Outcome.signed_at < as_of, Outcome.case_id.in_(in_scope))
               .group_by(Outcome.case_id).subquery())
     agenda = (select(AgendaItem.case_id.label("case_id"),
@@ -109,14 +113,11 @@ def case_rows(scope: ReportScope):
                      func.max(case((AgendaItem.status == "removed", 1), else_=0)).label("deferred"))
               .where(AgendaItem.added_at < as_of, AgendaItem.case_id.in_(in_scope))
               .group_by(AgendaItem.case_id).subquery())
-    latest = (select(Outcome.case_id.label("case_id"), func.max(Outcome.version).label("version"))
-              .where(Outcome.signed_at.is_not(None), Outcome.signed_at < as_of, Outcome.case_id.in_(in_scope))
-              .group_by(Outcome.case_id).subquery())
-    followed = (select(latest.c.case_id, OutcomeFollowUp.status.label("status"),
+    followed = (select(signed.c.case_id, OutcomeFollowUp.status.label("status"),
                        days_after_utc_date(OutcomeFollowUp.occurred_on, Outcome.signed_at).label("days"))
-                .join(Outcome, and_(Outcome.case_id == latest.c.case_id, Outcome.version == latest.c.version))
-                .outerjoin(OutcomeFollowUp, and_(OutcomeFollowUp.outcome_id == Outcome.id,
-                                                 OutcomeFollowUp.recorded_at < as_of))
+                .join(Outcome, and_(Outcome.case_id == signed.c.case_id, Outcome.version == signed.c.version))
+                .join(OutcomeFollowUp, and_(OutcomeFollowUp.outcome_id == Outcome.id,
+                                            OutcomeFollowUp.recorded_at < as_of))
                 .subquery())
     discussed = history.c.discussed_at.is_not(None)
     closed_otherwise = or_(history.c.standard_of_care == 1, history.c.withdrawn == 1, Case.state == "returned")
@@ -138,7 +139,7 @@ def case_rows(scope: ReportScope):
                elapsed_days(history.c.discussed_at, Case.submitted_at).label("days_to_discussion"),
                elapsed_days(signed.c.signed_at, Case.submitted_at).label("days_to_outcome"),
                case((waiting, elapsed_days(as_of, Case.submitted_at))).label("days_waiting"),
-               case((followed.c.case_id.is_not(None), 1), else_=0).label("outcome_signed"),
+               case((signed.c.case_id.is_not(None), 1), else_=0).label("outcome_signed"),
                followed.c.status.label("follow_up"), followed.c.days.label("days_to_follow_up"))
         .join(Organization, Organization.id == Case.organization_id)
         .outerjoin(history, history.c.case_id == Case.id)

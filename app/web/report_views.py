@@ -23,6 +23,7 @@ from app.web import web
 from app.web.layout import COORDINATING
 
 DEFAULT_DAYS = 90
+SPECIALISTS_SHOWN = 25  # the most loaded, on the page and its chart; the CSV has everyone
 LONGEST_DAYS = 731
 
 # figure -> (title, the report's key, its columns in CSV order); the CSV columns are the API's fields.
@@ -114,7 +115,8 @@ def _render(board: Board | None):
     query = {k: v for k, v in chosen.items() if v not in (None, "") and not (board and k == "board")}
     charts = chart_data(report)
     return render_template("reports/report.html", report=report, board=board, problem=None, chosen=chosen,
-                           scope=scope, charts=charts, csv_query=query, zone=user.timezone, **_choices())
+                           scope=scope, charts=charts, csv_query=query, zone=user.timezone,
+                           specialists=report["specialists"][:SPECIALISTS_SHOWN], **_choices())
 
 
 def _choices() -> dict:
@@ -144,7 +146,7 @@ def chart_data(report: dict) -> dict:
              ("returned", gettext("Returned")), ("withdrawn", gettext("Withdrawn")), ("deferred", gettext("Deferred")),
              ("waiting", gettext("Waiting")), ("rolled_over", gettext("Rolled over"))]
     follow = report["follow_ups"]
-    people = report["specialists"]
+    people = report["specialists"][:SPECIALISTS_SHOWN]
     return {
         "sites": waits(sites, lambda row: row["site"]),
         "countries": waits(countries, lambda row: names[row["country"]]),
