@@ -21,17 +21,23 @@ reach = events received / (clients x changes), which must be 100 %. Figures: med
 """
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import resource
-import statistics
-import subprocess
 import sys
-import tempfile
-import threading
-import time
-from pathlib import Path
+
+# bench/http.py would shadow the standard library's `http` for everything imported here: run as a
+# script, this folder is dropped from the path and the repository put first (as bench/http.py does).
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [os.path.dirname(_HERE)] + [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import resource  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
