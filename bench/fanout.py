@@ -4,6 +4,7 @@ Run from the repository root:
 
     .venv/bin/python bench/fanout.py                       # 100, 500 and 1,000 clients
     .venv/bin/python bench/fanout.py --sizes 100 --changes 5
+    .venv/bin/python bench/fanout.py --sizes 100 --server gunicorn   # Meridian under the production server
 
 For each size, two servers are measured in the same run, each in its own process (threading mode,
 Werkzeug, websocket transport, the same as `run.py`):
@@ -20,17 +21,23 @@ reach = events received / (clients x changes), which must be 100 %. Figures: med
 """
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import resource
-import statistics
-import subprocess
 import sys
-import tempfile
-import threading
-import time
-from pathlib import Path
+
+# bench/http.py would shadow the standard library's `http` for everything imported here: run as a
+# script, this folder is dropped from the path and the repository put first (as bench/http.py does).
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [os.path.dirname(_HERE)] + [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import resource  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -208,13 +215,17 @@ def wait_http(url: str, timeout: float = 30) -> None:
     raise RuntimeError(f"{url} did not start")
 
 
-def measure(kind: str, size: int, changes: int, env: dict, setup) -> dict:
+def measure(kind: str, size: int, changes: int, env: dict, setup, server_kind: str = "werkzeug") -> dict:
     import requests
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, __file__, "--serve", kind, str(port)], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = [sys.executable, __file__, "--serve", kind, str(port)]
+    if kind == "meridian" and server_kind == "gunicorn":
+        # The production server (app/serving.py): each open WebSocket holds one of its threads.
+        command = [sys.executable, "-m", "gunicorn", "-c", "python:app.serving", "app.wsgi:application"]
+        env = dict(env, HOST="127.0.0.1", PORT=str(port), WEB_THREADS=str(size + 16), LOG_LEVEL="warning")
+    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     runners = []
     try:
         wait_http(url + ("/healthz" if kind == "meridian" else "/"))
@@ -272,6 +283,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100,500,1000")
     parser.add_argument("--changes", type=int, default=3, help="measured changes per size (after one warm-up)")
+    parser.add_argument("--server", choices=("werkzeug", "gunicorn"), default="werkzeug",
+                        help="what serves Meridian (the bare server is always python-socketio on Werkzeug)")
     parser.add_argument("--serve", nargs=2, metavar=("KIND", "PORT"), help=argparse.SUPPRESS)
     parser.add_argument("--clients", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -293,7 +306,9 @@ def main(argv=None) -> int:
     print(f"{'server':<9} {'clients':>7} {'changes':>7} {'median ms':>10} {'p95 ms':>9} {'max ms':>9} {'reach':>7}")
     for size in [int(s) for s in args.sizes.split(",")]:
         for kind in ("bare", "meridian"):
-            row = measure(kind, size, args.changes, env, setup)
+            row = measure(kind, size, args.changes, env, setup, args.server)
+            if kind == "meridian":
+                row["server"] = f"meridian ({args.server})"
             print(f"{row['server']:<9} {row['clients']:>7} {row['changes']:>7} {row['median_ms']:>10.1f} "
                   f"{row['p95_ms']:>9.1f} {row['max_ms']:>9.1f} {row['reach']:>7.1%}", flush=True)
     return 0

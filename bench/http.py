@@ -70,7 +70,7 @@ def start(command, env, port, probe_path):
         try:
             requests.get(f"http://127.0.0.1:{port}{probe_path}", timeout=2)
             return process
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # listening, the worker still booting
             time.sleep(0.2)
 
 
@@ -122,6 +122,7 @@ def main(argv=None) -> int:
     parser.add_argument("--clients", default="16,64")
     parser.add_argument("--requests", type=int, default=25, help="requests per client (default 25)")
     parser.add_argument("--threads", type=int, default=32, help="gunicorn threads (WEB_THREADS)")
+    parser.add_argument("--servers", default="werkzeug,gunicorn", help="which servers (default both)")
     args = parser.parse_args(argv)
 
     import flask_migrate
@@ -163,6 +164,8 @@ def main(argv=None) -> int:
         print("| server | clients | endpoint | median ms | p95 ms | req/s | p95 / bare | errors |")
         print("|---|---:|---|---:|---:|---:|---:|---:|")
         for server, (meridian_command, bare_command) in servers.items():
+            if server not in args.servers.split(","):
+                continue
             port, bare_port = free_port(), free_port()
             meridian = start(meridian_command(port), {**env, "PORT": str(port)}, port, "/healthz")
             try:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import pytz
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.accounts import passwords
 from app.accounts.models import ROLE_VALUES, ApiToken, Organization, User, UserRole
@@ -122,7 +122,10 @@ def issue_token(
 
 def resolve_token(session: Session, secret: str, *, at: datetime) -> ApiToken | None:
     """The usable token record for `secret` (not expired, not revoked, active user), else None."""
-    record = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(secret)))
+    # One round trip for the token, its user, their roles and site (every API request needs them).
+    record = session.scalars(select(ApiToken).where(ApiToken.token_hash == _token_digest(secret))
+                             .options(joinedload(ApiToken.user).joinedload(User.role_grants),
+                                      joinedload(ApiToken.user).joinedload(User.organization))).unique().first()
     if record is None or not record.is_usable(ensure_utc(at)) or not record.user.is_active:
         return None
     return record

@@ -16,11 +16,11 @@ import hmac
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import event, select, text
+from sqlalchemy import event, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.audit.models import AuditChainHead, AuditEvent
+from app.audit.models import AuditChainHead, AuditEvent, AuditEventTarget
 from app.timekeeping import ensure_utc
 
 PARTITIONS = 8
@@ -97,6 +97,10 @@ def write_queued(session: Session) -> None:
     if queued:
         session.add_all(queued)
         session.flush()
+        targets = [{"audit_event_id": item.id, "target_type": target_type, "target_id": target_id}
+                   for item in queued for target_type, target_id in getattr(item, "pending_targets", ())]
+        if targets:
+            session.execute(insert(AuditEventTarget), targets)
 
 
 @event.listens_for(Session, "before_flush")

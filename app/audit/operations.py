@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.audit import chain  # noqa: F401 - chains every event as it is written
-from app.audit.models import AuditEvent, AuditEventTarget
+from app.audit.models import AuditEvent
 from app.timekeeping import now_utc
 
 
@@ -57,6 +57,7 @@ def record_shown(
         return None
     audit_event = record(session, action, actor=actor, target_type=target_type,
                          source_address=source_address, detail={**(detail or {}), **shown})
-    audit_event.targets = [AuditEventTarget(target_type=target_type, target_id=str(target_id))
-                           for target_id in sorted({i for ids in shown.values() for i in ids})]
+    # Written with the event, in one multi-row INSERT (app.audit.chain.write_queued), not as ORM objects.
+    audit_event.pending_targets = [(target_type, str(target_id))
+                                   for target_id in sorted({i for ids in shown.values() for i in ids})]
     return audit_event

@@ -17,7 +17,7 @@ from app.accounts.models import User
 from app.boards.models import Board
 from app.boards.operations import is_board_coordinator, member_roles_of
 from app.cases.models import Case
-from app.cases.visibility import FULL, case_access
+from app.cases.visibility import FULL, access_level, case_access, case_facts, viewer_facts
 from app.cases.workflow import transition
 from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.live.publish import publish
@@ -235,8 +235,13 @@ def live_state(session, meeting: Meeting, viewer: User, *, at: datetime) -> dict
     present_ids = attendance.present_user_ids(session, meeting, at) if meeting.status != "finished" else set()
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(present_ids)))} if present_ids else {}
     agenda, current_position, current_case_id = [], None, None
-    for item in sorted(items_on(meeting), key=lambda item: item.position):
-        level = case_access(session, viewer, session.get(Case, item.case_id))
+    items = sorted(items_on(meeting), key=lambda item: item.position)
+    # The viewer's facts and the agenda's cases once, not per item.
+    facts = viewer_facts(session, viewer)
+    cases = {case.id: case for case in session.scalars(select(Case).where(Case.id.in_([i.case_id for i in items])))}
+    for item in items:
+        case = cases.get(item.case_id)
+        level = access_level(facts, case_facts(case)) if case is not None else None
         if item.case_id == meeting.current_case_id:
             current_position = item.position
             current_case_id = item.case_id if level is not None else None

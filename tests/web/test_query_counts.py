@@ -16,7 +16,7 @@ from app.extensions import db
 from app.meetings.models import Meeting
 from app.notifications.operations import notify
 from app.timekeeping import now_utc
-from tests.web.conftest import DEMO_PASSWORD
+from tests.web.conftest import DEMO_PASSWORD, demo_meeting
 
 # table -> {column: how a copy's value is made from the original's (given the copy number and id maps)}
 COPIED = [
@@ -97,31 +97,35 @@ def token_client(app, user):
 
 PAGES = {
     "coordinator": ["/coordinator", "/coordinator/cases", "/api/v1/cases", "/api/v1/cases?state=submitted&limit=5",
-                    "/api/v1/notifications", "/api/v1/users", "/api/v1/me", "/cases/{case}/audit"],
+                    "/api/v1/notifications", "/api/v1/users", "/api/v1/me", "/cases/{case}/audit",
+                    "/api/v1/cases/{case}", "/meetings/{meeting}/live", "/api/v1/meetings/{meeting}/live",
+                    "/api/v1/boards/{board}/meetings?limit=5"],
+    "radiologist.kolkata": ["/api/v1/me/invitations?limit=5", "/schedule"],
     "referrer.nairobi": ["/cases", "/api/v1/cases"],
     "admin": ["/api/v1/audit-events", "/api/v1/users?limit=10"],
 }
 
 
-def measure(app, demo, case_id):
+def measure(app, demo, case_id, meeting):
     counts = {}
     for who, urls in PAGES.items():
         page_client = app.test_client()
         page_client.post("/login", data={"email": demo[who].email, "password": DEMO_PASSWORD})
         api_client = token_client(app, demo[who])
         for url in urls:
-            url = url.format(case=case_id)
+            url = url.format(case=case_id, meeting=meeting.id, board=meeting.board_id)
             counts[(who, url)] = statements(api_client if url.startswith("/api/") else page_client, url)
     return counts
 
 
 def test_queries_per_request_do_not_grow_with_the_data(app, demo, session):
     case_id = session.scalar(select(Case.id).where(Case.patient_reference == "FCG-2026-0287"))
-    small = measure(app, demo, case_id)
+    meeting = demo_meeting(session)
+    small = measure(app, demo, case_id, meeting)
     before = session.scalar(select(db.func.count()).select_from(Case))
     grow(session, demo)
     assert session.scalar(select(db.func.count()).select_from(Case)) == 4 * before
-    large = measure(app, demo, case_id)
+    large = measure(app, demo, case_id, meeting)
     grown = {page: (small[page], large[page]) for page in small if large[page] != small[page]}
     assert grown == {}, f"statements per request grew with the data: {grown}"
 
