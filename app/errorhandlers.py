@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.api.problems import problem, validation_problem
 from app.errors import (Conflict, DomainError, InvalidInput, MalformedInput, NotAuthenticated, NotFound,
-                        PermissionDenied, TooManyAttempts)
+                        PermissionDenied, TooManyAttempts, fill)
 from app.vocabulary import N_
 
 PAGE_MESSAGES = {
@@ -43,6 +43,14 @@ def _allow_header(error: HTTPException) -> dict:
     return {"Allow": ", ".join(sorted(methods))} if methods else {}
 
 
+def domain_message(error: DomainError) -> str:
+    """The domain's words in the reader's language: its template translated (when a catalogue has it),
+    then filled with its values."""
+    if not error.template:
+        return error.template
+    return fill(gettext(error.template), error.params)
+
+
 def register_error_handlers(app):
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
@@ -50,8 +58,7 @@ def register_error_handlers(app):
 
         db.session.rollback()
         status = _status_of(error)
-        # The domain's words, translated when a catalogue has them (constant messages marked with N_).
-        message = gettext(error.message) if error.message else error.message
+        message = domain_message(error)
         if _wants_problem():
             if isinstance(error, MalformedInput):
                 return problem(400, f"{error.field}: {message}", errors=[{"field": error.field, "message": message}])

@@ -1,18 +1,36 @@
-"""Errors the domain raises; the web and API layers turn them into responses (no Flask here)."""
+"""Errors the domain raises; the web and API layers turn them into responses (no Flask here).
+
+A message is an English template (marked with `N_` so it is extracted for translation) and the
+values that fill it (`params`): `str(error)` and `error.message` give the English text (logs,
+tests); the error handlers render the template in the reader's language (`app.errorhandlers`).
+A message without params is shown as given, translated when a catalogue has it.
+"""
 from __future__ import annotations
 
 
 class DomainError(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, params: dict | None = None):
+        self.template = message
+        self.params = dict(params or {})
+        self.message = fill(message, self.params)
+        super().__init__(self.message)
+
+
+def fill(template: str, params: dict) -> str:
+    """`template % params`, leaving the template as it is when it has no placeholders to fill."""
+    if not params:
+        return template
+    try:
+        return template % params
+    except (KeyError, TypeError, ValueError):
+        return template
 
 
 class InvalidInput(DomainError):
     """Input broke a rule; `field` names it (dotted path), so a person knows what to fix."""
 
-    def __init__(self, field: str | None, message: str):
-        super().__init__(message)
+    def __init__(self, field: str | None, message: str, params: dict | None = None):
+        super().__init__(message, params)
         self.field = field
 
 
@@ -25,10 +43,11 @@ class NotFound(DomainError):
 
 
 class Conflict(DomainError):
-    """The request clashes with the current state (e.g. an illegal transition, a double booking)."""
+    """The request clashes with the current state (e.g. an illegal transition, a double booking).
+    `extra` members go into the problem+json answer as they are (machine-readable)."""
 
-    def __init__(self, message: str, **extra):
-        super().__init__(message)
+    def __init__(self, message: str, params: dict | None = None, **extra):
+        super().__init__(message, params)
         self.extra = extra
 
 
@@ -43,6 +62,6 @@ class NotAuthenticated(DomainError):
 class TooManyAttempts(DomainError):
     """Refused for a while (e.g. a locked account); `retry_after` is in seconds."""
 
-    def __init__(self, message: str, retry_after: int):
-        super().__init__(message)
+    def __init__(self, message: str, retry_after: int, params: dict | None = None):
+        super().__init__(message, params)
         self.retry_after = retry_after

@@ -56,6 +56,8 @@ class BoardIn(RequestBody):
     agenda_cutoff_hours: int = Field(default=24, description="Agenda closes this many hours before the start")
     quorum: list[QuorumItemIn]
     members: list[BoardMemberIn] = []
+    conference_url: str | None = Field(default=None, description="The board's standing call (https link: "
+                                                                 "Teams, Zoom, Webex); see docs/conferencing.md")
 
 
 class BoardPatch(RequestBody):
@@ -71,6 +73,7 @@ class BoardPatch(RequestBody):
     agenda_cutoff_hours: int | None = None
     is_active: bool | None = None
     quorum: list[QuorumItemIn] | None = None
+    conference_url: str | None = Field(default=None, description="https link of the board's call; null removes it")
 
 
 class BoardMembersIn(RequestBody):
@@ -117,6 +120,8 @@ class BoardOut(ResponseBody):
     quorum: list[QuorumItemOut]
     members: list[BoardMemberOut]
     next_meeting: NextMeetingOut | None
+    conference_url: str | None = Field(description="The board's call; shown to coordinators and admins only "
+                                                   "(others join from the meeting: GET /meetings/{id}/call)")
 
 
 class BoardQuery(BaseModel):
@@ -208,6 +213,7 @@ def board_out(board: Board, at: datetime) -> dict:
                      "discipline": member.discipline_code, "timezone": member.user.timezone}
                     for member in board.members],
         "next_meeting": None if upcoming is None else upcoming._asdict(),
+        "conference_url": board.conference_url if current_actor().has_role(*EDITORS) else None,
     }
 
 
@@ -259,7 +265,7 @@ def update_board(board_id: int, body: BoardPatch):
     operations.require_board_manager(current_actor(), board)
     changes = {name: getattr(body, name) for name in body.model_fields_set}
     for name in changes:
-        if changes[name] is None and name not in ("timezone", "quorum", "anchor_date"):
+        if changes[name] is None and name not in ("timezone", "quorum", "anchor_date", "conference_url"):
             raise InvalidInput(name, "may not be null")
     if "quorum" in changes:
         if changes["quorum"] is None:

@@ -40,6 +40,8 @@ class Board(Base):
     minutes_per_case: Mapped[int] = mapped_column(Integer, default=10)
     agenda_cutoff_hours: Mapped[int] = mapped_column(Integer, default=24)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The board's standing call (Teams, Zoom, Webex); its meetings join there unless one has its own.
+    conference_url: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     host_organization: Mapped[Organization] = relationship()

@@ -18,6 +18,7 @@ from app.audit.models import AuditEvent
 from app.audit.operations import record as audit
 from app.boards import recurrence
 from app.boards.models import MEMBER_ROLES, Board, BoardMember, QuorumRequirement
+from app.conferencing.operations import clean_conference_url
 from app.db import get_or_not_found
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.meetings.models import Invitation, Meeting
@@ -318,7 +319,7 @@ def create_board(session: Session, *, at: datetime, name, weekday, start_time, q
                  anchor_date: date | None = None, cases_per_meeting=DEFAULTS["cases_per_meeting"],
                  minutes_per_case=DEFAULTS["minutes_per_case"],
                  agenda_cutoff_hours=DEFAULTS["agenda_cutoff_hours"], members=None,
-                 creator: User | None = None) -> Board:
+                 creator: User | None = None, conference_url: str | None = None) -> Board:
     """A new active board. The zone defaults to the host organisation's (which defaults to the
     creator's); the anchor date to the first meeting day from today in that zone. A coordinator who
     creates a board without naming any coordinator becomes its coordinator."""
@@ -340,6 +341,7 @@ def create_board(session: Session, *, at: datetime, name, weekday, start_time, q
         "cases_per_meeting": _whole("cases_per_meeting", cases_per_meeting),
         "minutes_per_case": _whole("minutes_per_case", minutes_per_case),
         "agenda_cutoff_hours": _whole("agenda_cutoff_hours", agenda_cutoff_hours),
+        "conference_url": clean_conference_url("conference_url", conference_url),
     }
     values["anchor_date"] = (anchor_date if anchor_date is not None
                              else _default_anchor(at, values["timezone"], values["weekday"]))
@@ -364,7 +366,7 @@ def create_board(session: Session, *, at: datetime, name, weekday, start_time, q
 def _current(board: Board) -> dict:
     return {name: getattr(board, name) for name in (
         "name", "timezone", "weekday", "start_time", "duration_minutes", "interval_weeks", "anchor_date",
-        "cases_per_meeting", "minutes_per_case", "agenda_cutoff_hours", "is_active")}
+        "cases_per_meeting", "minutes_per_case", "agenda_cutoff_hours", "is_active", "conference_url")}
 
 
 def _plain(value):
@@ -405,6 +407,8 @@ def update_board(session: Session, board: Board, changes: dict) -> dict:
         if not isinstance(changes["is_active"], bool):
             raise InvalidInput("is_active", "must be true or false")
         values["is_active"] = changes["is_active"]
+    if "conference_url" in given:
+        values["conference_url"] = clean_conference_url("conference_url", changes["conference_url"])
     if changes.get("anchor_date") is not None:
         values["anchor_date"] = changes["anchor_date"]
     elif values["weekday"] != before["weekday"]:

@@ -13,6 +13,7 @@ from app.cases.models import Case
 from app.cases.workflow import transition
 from app.demo.boards import seed_boards
 from app.demo.cases import seed_cases
+from app.demo.conferencing import seed_conferencing
 from app.demo.network import DemoLogin, seed_network
 from app.demo.outcomes import seed_outcomes
 from app.demo.rotas import seed_rotas
@@ -30,6 +31,7 @@ def seed_demo(session: Session, password: str, at: datetime | None = None) -> li
     seed_specialists(session, users_by_email, at, password=password)
     users_by_email = {user.email: user for user in session.scalars(select(User))}
     seed_boards(session, users_by_email, at)
+    seed_conferencing(session)
     seed_rotas(session, users_by_email, at)
     seed_cases(session, users_by_email, at)
     seed_outcomes(session, users_by_email, at)

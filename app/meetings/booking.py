@@ -19,6 +19,7 @@ from app.boards.models import BoardMember
 from app.boards.quorum import meeting_quorum, required_seats
 from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.live.publish import publish
+from app.conferencing.operations import call_link
 from app.meetings.models import BOOKING_STATES, Invitation, Meeting
 from app.meetings.search import eligible_for_seat
 from app.notifications.operations import notify
@@ -124,6 +125,9 @@ def invite(session: Session, meeting: Meeting, user: User, *, role: str = "seat"
         raise (_clash_error(user, clash) if clash else Conflict(
             f"{user.name} was just booked into an overlapping meeting.")) from None
     params = {"title": meeting.title, "starts_at": format_instant(meeting.starts_at)}
+    call = call_link(session, meeting)
+    if call:
+        params["call"] = call
     if role == "seat":
         params.update(text="meeting.invitation.seat", discipline=discipline_code)
     notify(session, user_id=user.id, kind="meeting.invitation",

@@ -81,6 +81,17 @@ def number(value) -> str:
     return format_decimal(value, locale=reader_locale(current_locale_code()))
 
 
+def invitation_call(invitation) -> str | None:
+    """Where the invitee joins the meeting's call (an external link, or the live page), while their
+    invitation holds a place at a meeting still to come or running; else None."""
+    from app.conferencing.operations import CLOSED_STATES, call_link
+    from app.extensions import db
+
+    if invitation.status not in ("pending", "accepted", "tentative") or invitation.meeting.status in CLOSED_STATES:
+        return None
+    return call_link(db.session, invitation.meeting)
+
+
 def register_filters(app):
     from app.web.vocabulary import register_vocabulary
 
@@ -95,3 +106,4 @@ def register_filters(app):
     app.add_template_filter(wall_clock, "wall_clock")
     app.add_template_filter(iso_day, "iso_day")
     app.add_template_filter(number, "number")
+    app.add_template_filter(invitation_call, "invitation_call")
