@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.api.problems import problem, validation_problem
 from app.errors import (Conflict, DomainError, InvalidInput, MalformedInput, NotAuthenticated, NotFound,
-                        PermissionDenied, TooManyAttempts, fill)
+                        PermissionDenied, TooManyAttempts, use_translator)
 from app.vocabulary import N_
 
 PAGE_MESSAGES = {
@@ -43,22 +43,23 @@ def _allow_header(error: HTTPException) -> dict:
     return {"Allow": ", ".join(sorted(methods))} if methods else {}
 
 
-def domain_message(error: DomainError) -> str:
-    """The domain's words in the reader's language: its template translated (when a catalogue has it),
-    then filled with its values."""
-    if not error.template:
-        return error.template
-    return fill(gettext(error.template), error.params)
+def reader_translation(template: str) -> str:
+    """A domain message template in the language of the request being answered (none: as written)."""
+    from flask import has_request_context
+
+    return gettext(template) if has_request_context() else template
 
 
 def register_error_handlers(app):
+    use_translator(reader_translation)
+
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
         from app.extensions import db
 
         db.session.rollback()
         status = _status_of(error)
-        message = domain_message(error)
+        message = error.message  # in the reader's language (reader_translation)
         if _wants_problem():
             if isinstance(error, MalformedInput):
                 return problem(400, f"{error.field}: {message}", errors=[{"field": error.field, "message": message}])

@@ -1,19 +1,44 @@
 """Errors the domain raises; the web and API layers turn them into responses (no Flask here).
 
 A message is an English template (marked with `N_` so it is extracted for translation) and the
-values that fill it (`params`): `str(error)` and `error.message` give the English text (logs,
-tests); the error handlers render the template in the reader's language (`app.errorhandlers`).
-A message without params is shown as given, translated when a catalogue has it.
+values that fill it (`params`), so it can be shown in any language: `error.message` is the template
+in the reader's language (through the translator the app installs with `use_translator`; English
+outside a request), filled with the values; `str(error)` and `error.english` stay English (logs).
 """
 from __future__ import annotations
+
+from typing import Callable
+
+_translate: Callable[[str], str] | None = None
+
+
+def use_translator(translate: Callable[[str], str] | None) -> None:
+    """Install how a template is put into the reader's language (the app: Flask-Babel, per request)."""
+    global _translate
+    _translate = translate
 
 
 class DomainError(Exception):
     def __init__(self, message: str, params: dict | None = None):
         self.template = message
         self.params = dict(params or {})
-        self.message = fill(message, self.params)
-        super().__init__(self.message)
+        super().__init__(self.english)
+
+    @property
+    def english(self) -> str:
+        return fill(self.template, self.params)
+
+    @property
+    def message(self) -> str:
+        """The message in the reader's language."""
+        return in_readers_language(self.template, self.params)
+
+
+def in_readers_language(template: str, params: dict | None = None) -> str:
+    """`template` in the reader's language (English without a translator or a template), filled."""
+    if not template or _translate is None:
+        return fill(template, params or {})
+    return fill(_translate(template), params or {})
 
 
 def fill(template: str, params: dict) -> str:

@@ -20,6 +20,7 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.security import current_actor
 from app.timekeeping import now_utc, utc_offset_label
+from app.vocabulary import N_
 
 TAGS = ("boards",)
 EDITORS = set(operations.EDITOR_ROLES)
@@ -266,10 +267,10 @@ def update_board(board_id: int, body: BoardPatch):
     changes = {name: getattr(body, name) for name in body.model_fields_set}
     for name in changes:
         if changes[name] is None and name not in ("timezone", "quorum", "anchor_date", "conference_url"):
-            raise InvalidInput(name, "may not be null")
+            raise InvalidInput(name, N_("may not be null"))
     if "quorum" in changes:
         if changes["quorum"] is None:
-            raise InvalidInput("quorum", "may not be null")
+            raise InvalidInput("quorum", N_("may not be null"))
         changes["quorum"] = _dumped_quorum(body.quorum)
     diff = operations.update_board(db.session, board, changes)
     result = operations.sync_board_meetings(db.session, board, at)
@@ -300,9 +301,10 @@ def board_meetings(board_id: int, query: MeetingsQuery):
     start = query.start or now_utc()
     end = query.end or start + timedelta(weeks=operations.MEETINGS_AHEAD_WEEKS)
     if end <= start:
-        raise InvalidInput("to", "must be after from")
+        raise InvalidInput("to", N_("must be after from"))
     if end - start > MAX_MEETING_WINDOW:
-        raise InvalidInput("to", f"the window may be at most {MAX_MEETING_WINDOW.days} days long")
+        raise InvalidInput("to", N_('the window may be at most %(days)s days long'),
+                                 params={'days': MAX_MEETING_WINDOW.days})
     board = operations.get_board(db.session, board_id)
     meetings = operations.board_meetings_for(db.session, current_actor(), board, start, end)
     profiles = InviteeProfiles(db.session)

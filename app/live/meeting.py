@@ -26,6 +26,7 @@ from app.meetings import attendance
 from app.meetings.agenda import ON_AGENDA, items_on, roll_over
 from app.meetings.models import AgendaItem, Invitation, Meeting
 from app.timekeeping import ensure_utc, format_instant, to_local, utc_offset_label
+from app.vocabulary import N_
 
 NOTES_LIMIT = 20000
 # Invitation states that give a place at the meeting (for presence).
@@ -50,7 +51,7 @@ def may_run(session, meeting: Meeting, user: User) -> bool:
 
 def require_may_run(session, meeting: Meeting, user: User) -> None:
     if not may_run(session, meeting, user):
-        raise PermissionDenied("Only the meeting's chair or a coordinator of its board may run the live meeting.")
+        raise PermissionDenied(N_("Only the meeting's chair or a coordinator of its board may run the live meeting."))
 
 
 def may_edit_notes(session, meeting: Meeting, user: User) -> bool:
@@ -129,11 +130,13 @@ def start(session, meeting: Meeting, actor: User, *, at: datetime) -> Meeting:
     if meeting.status == "in_progress":
         return meeting
     if meeting.status != "scheduled":
-        raise Conflict(f"Meeting #{meeting.id} is {meeting.status}; only a scheduled meeting can start.",
+        raise Conflict(N_('Meeting #%(meeting_id)s is %(meeting_status)s; only a scheduled '
+                          'meeting can start.'),
+                       params={'meeting_id': meeting.id, 'meeting_status': meeting.status},
                        meeting_status=meeting.status)
     if at < ensure_utc(meeting.starts_at) - attendance.EARLY_JOIN:
-        raise Conflict("The meeting can be opened from "
-                       f"{int(attendance.EARLY_JOIN.total_seconds() // 60)} minutes before its start.")
+        raise Conflict(N_('The meeting can be opened from %(minutes)s minutes before its start.'),
+                       params={'minutes': int(attendance.EARLY_JOIN.total_seconds() // 60)})
     meeting.status = "in_progress"
     meeting.started_at = at
     meeting.updated_at = at
@@ -151,14 +154,16 @@ def start(session, meeting: Meeting, actor: User, *, at: datetime) -> Meeting:
 
 def _require_running(meeting: Meeting) -> None:
     if meeting.status != "in_progress":
-        raise Conflict(f"Meeting #{meeting.id} is not running (it is {meeting.status}).", meeting_status=meeting.status)
+        raise Conflict(N_('Meeting #%(meeting_id)s is not running (it is %(meeting_status)s).'),
+                       params={'meeting_id': meeting.id, 'meeting_status': meeting.status}, meeting_status=meeting.status)
 
 
 def _agenda_item(session, meeting: Meeting, case_id: int) -> AgendaItem:
     item = session.scalar(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id,
                                                    AgendaItem.case_id == case_id))
     if item is None or item.status not in ON_AGENDA:
-        raise InvalidInput("case_id", f"case #{case_id} is not on this meeting's agenda")
+        raise InvalidInput("case_id", N_("case #%(case_id)s is not on this meeting's agenda"),
+                                      params={'case_id': case_id})
     return item
 
 
@@ -197,14 +202,16 @@ def update_notes(session, meeting: Meeting, actor: User, case_id: int, notes: st
     """Replace the shared notes of the case under discussion."""
     _require_running(meeting)
     if not may_edit_notes(session, meeting, actor):
-        raise PermissionDenied("Only the meeting's seats, its chair or the board's coordinators may edit notes.")
+        raise PermissionDenied(N_("Only the meeting's seats, its chair or the board's coordinators may edit notes."))
     if meeting.current_case_id != case_id:
-        raise Conflict(f"Case #{case_id} is not the case under discussion.", current_case_id=meeting.current_case_id)
+        raise Conflict(N_('Case #%(case_id)s is not the case under discussion.'),
+                       params={'case_id': case_id}, current_case_id=meeting.current_case_id)
     item = _agenda_item(session, meeting, case_id)
     if case_access(session, actor, session.get(Case, case_id)) != FULL:
-        raise PermissionDenied("Notes are clinical: only people with full access to the case may edit them.")
+        raise PermissionDenied(N_("Notes are clinical: only people with full access to the case may edit them."))
     if not isinstance(notes, str) or len(notes) > NOTES_LIMIT:
-        raise InvalidInput("notes", f"must be text of at most {NOTES_LIMIT} characters")
+        raise InvalidInput("notes", N_('must be text of at most %(notes_limit)s characters'),
+                                    params={'notes_limit': NOTES_LIMIT})
     item.notes = notes
     session.flush()
     stamp = {"meeting_id": meeting.id, "case_id": case_id, "updated_by": actor.id,
