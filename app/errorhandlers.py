@@ -50,8 +50,27 @@ def reader_translation(template: str) -> str:
     return gettext(template) if has_request_context() else template
 
 
+def reader_value(name: str, value):
+    """An instant (`*_at`, ISO 8601) in a message, in the reader's zone and language; other values as given."""
+    from flask import has_request_context
+
+    if not (name.endswith("_at") and isinstance(value, str) and has_request_context()):
+        return value
+    from flask_login import current_user
+
+    from app.i18n import current_locale_code
+    from app.timekeeping import format_for_reader, parse_instant
+
+    try:
+        instant = parse_instant(value)
+    except ValueError:
+        return value
+    zone = getattr(current_user, "timezone", None) or "UTC"
+    return format_for_reader(instant, zone, current_locale_code())
+
+
 def register_error_handlers(app):
-    use_translator(reader_translation)
+    use_translator(reader_translation, reader_value)
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):

@@ -10,12 +10,15 @@ from __future__ import annotations
 from typing import Callable
 
 _translate: Callable[[str], str] | None = None
+_show: Callable[[str, object], object] | None = None
 
 
-def use_translator(translate: Callable[[str], str] | None) -> None:
-    """Install how a template is put into the reader's language (the app: Flask-Babel, per request)."""
-    global _translate
-    _translate = translate
+def use_translator(translate: Callable[[str], str] | None,
+                   show: Callable[[str, object], object] | None = None) -> None:
+    """Install how a template is put into the reader's language (the app: Flask-Babel, per request) and
+    how a value is shown to the reader (`show(name, value)`: e.g. `*_at` instants in their zone)."""
+    global _translate, _show
+    _translate, _show = translate, show
 
 
 class DomainError(Exception):
@@ -38,7 +41,8 @@ def in_readers_language(template: str, params: dict | None = None) -> str:
     """`template` in the reader's language (English without a translator or a template), filled."""
     if not template or _translate is None:
         return fill(template, params or {})
-    return fill(_translate(template), params or {})
+    values = {name: _show(name, value) for name, value in params.items()} if params and _show else params
+    return fill(_translate(template), values or {})
 
 
 def fill(template: str, params: dict) -> str:

@@ -273,8 +273,8 @@ def clean_members(session: Session, items, *, known: set[str] | None = None,
                                           params={'user_name': user.name, 'role': role})
             if discipline not in profile.discipline_codes:
                 raise InvalidInput(where, N_("%(user_name)s's specialist profile does not hold "
-                                             '%(discipline)s (it holds %(none)s)'),
-                                          params={'user_name': user.name, 'discipline': discipline, 'none': ', '.join(profile.discipline_codes) or 'none'})
+                                             '%(discipline)s (it holds %(held)s)'),
+                                          params={'user_name': user.name, 'discipline': discipline, 'held': ', '.join(profile.discipline_codes) or '-'})
         else:
             if discipline is not None:
                 raise InvalidInput(f"{where}.discipline", N_("only core members and deputies sit for a discipline"))

@@ -70,9 +70,9 @@ def add_case(session: Session, meeting: Meeting, case: Case, actor, *, at: datet
         raise InvalidInput("case_id", N_('case #%(case_id)s is referred to another board'),
                                       params={'case_id': case.id})
     if at >= cutoff_of(meeting, board) and not as_coordinator:
-        raise Conflict(N_('The agenda of meeting #%(meeting_id)s closed at %(board)s; only a '
+        raise Conflict(N_('The agenda of meeting #%(meeting_id)s closed at %(cutoff_at)s; only a '
                           'coordinator may add now.'),
-                       params={'meeting_id': meeting.id, 'board': format_instant(cutoff_of(meeting, board))})
+                       params={'meeting_id': meeting.id, 'cutoff_at': format_instant(cutoff_of(meeting, board))})
     if room_on(meeting, board) <= 0:
         raise Conflict(N_('Meeting #%(meeting_id)s is full (%(cases_per_meeting)s cases).'),
                        params={'meeting_id': meeting.id, 'cases_per_meeting': board.cases_per_meeting})

@@ -541,9 +541,9 @@ def verify_licence(session: Session, licence: Licence, *, verifier: User, at: da
     if licence.profile.user_id == verifier.id:
         raise PermissionDenied(N_("Nobody may verify their own licence; ask another coordinator."))
     if not ensure_utc(at) < licence.expires_at():
-        raise Conflict(N_('This licence expired on %(licence)s; record the renewed licence and '
+        raise Conflict(N_('This licence expired on %(expires_on)s; record the renewed licence and '
                           'verify that one.'),
-                       params={'licence': licence.expires_on.isoformat()})
+                       params={'expires_on': licence.expires_on.isoformat()})
     licence.verified_by = verifier
     licence.verified_at = ensure_utc(at)
     session.flush()

@@ -45,3 +45,12 @@ def test_an_error_page_is_in_the_readers_language(client, make_user):
     client.post("/login", data={"email": user.email, "password": PASSWORD})
     page = client.get("/meetings/424242").get_data(as_text=True)
     assert "Нет заседания с id 424242." in page
+
+
+def test_instants_in_a_message_are_shown_in_the_readers_language(app):
+    error = Conflict(N_("This shift started at %(starts_at)s; cover can only be arranged for shifts that have not "
+                        "started yet."), params={"starts_at": "2027-02-10T06:00:00Z"})
+    with app.test_request_context(headers={"Accept-Language": "ru"}):
+        shown = error.message
+    assert shown.startswith("Дежурство началось") and "2027" in shown and "T06:00:00Z" not in shown
+    assert "T06:00:00Z" in str(error)  # logs keep the exact instant
