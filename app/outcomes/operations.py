@@ -217,8 +217,8 @@ def _text(field: str, value, *, required: bool, limit: int = TEXT_LIMIT) -> str 
 
 def _category(value) -> str:
     if value not in OUTCOME_CATEGORIES:
-        raise InvalidInput("category", f"{value!r} is not an outcome category; known: "
-                                       + ", ".join(OUTCOME_CATEGORIES))
+        raise InvalidInput("category", N_("%(value)s is not an outcome category; known: %(known)s"),
+                           params={"value": repr(value), "known": ", ".join(OUTCOME_CATEGORIES)})
     return value
 
 
