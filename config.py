@@ -106,6 +106,15 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "Meridian <no-reply@meridian.invalid>")
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
+    # A call to join every meeting (docs/conferencing.md). A meeting's or its board's own link (Teams,
+    # Zoom, Webex) always wins; otherwise, with JITSI_URL set, each meeting gets a room on that
+    # self-hosted Jitsi Meet, entered with a token signed by JITSI_APP_SECRET (Prosody token auth).
+    JITSI_URL = (os.environ.get("JITSI_URL") or "").rstrip("/") or None
+    JITSI_APP_ID = os.environ.get("JITSI_APP_ID", "meridian")
+    JITSI_APP_SECRET = os.environ.get("JITSI_APP_SECRET") or None
+    # Tokens are valid from this long before the meeting's start until this long after its end.
+    JITSI_TOKEN_MARGIN_MINUTES = int(os.environ.get("JITSI_TOKEN_MARGIN_MINUTES", 15))
+
 
 class DevelopmentConfig(Config):
     DEBUG = False  # the Werkzeug debugger would show tracebacks to users; keep it off

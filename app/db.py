@@ -10,6 +10,7 @@ from sqlalchemy.types import TypeDecorator
 
 from app.errors import NotFound
 from app.timekeeping import UTC, ensure_utc
+from app.vocabulary import N_
 
 # Deterministic constraint names, so migrations can refer to them on SQLite (batch mode) and PostgreSQL.
 NAMING_CONVENTION = {
@@ -88,5 +89,6 @@ def get_or_not_found(session, model, ident, what: str, *, for_update: bool = Fal
     """
     row = session.get(model, ident, with_for_update=for_update or None)
     if row is None:
-        raise NotFound(f"No {what} with id {ident}.")
+        raise NotFound(N_('No %(what)s with id %(ident)s.'),
+                       params={'what': what, 'ident': ident})
     return row

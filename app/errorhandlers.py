@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.api.problems import problem, validation_problem
 from app.errors import (Conflict, DomainError, InvalidInput, MalformedInput, NotAuthenticated, NotFound,
-                        PermissionDenied, TooManyAttempts)
+                        PermissionDenied, TooManyAttempts, use_translator)
 from app.vocabulary import N_
 
 PAGE_MESSAGES = {
@@ -43,15 +43,42 @@ def _allow_header(error: HTTPException) -> dict:
     return {"Allow": ", ".join(sorted(methods))} if methods else {}
 
 
+def reader_translation(template: str) -> str:
+    """A domain message template in the language of the request being answered (none: as written)."""
+    from flask import has_request_context
+
+    return gettext(template) if has_request_context() else template
+
+
+def reader_value(name: str, value):
+    """An instant (`*_at`, ISO 8601) in a message, in the reader's zone and language; other values as given."""
+    from flask import has_request_context
+
+    if not (name.endswith("_at") and isinstance(value, str) and has_request_context()):
+        return value
+    from flask_login import current_user
+
+    from app.i18n import current_locale_code
+    from app.timekeeping import format_for_reader, parse_instant
+
+    try:
+        instant = parse_instant(value)
+    except ValueError:
+        return value
+    zone = getattr(current_user, "timezone", None) or "UTC"
+    return format_for_reader(instant, zone, current_locale_code())
+
+
 def register_error_handlers(app):
+    use_translator(reader_translation, reader_value)
+
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
         from app.extensions import db
 
         db.session.rollback()
         status = _status_of(error)
-        # The domain's words, translated when a catalogue has them (constant messages marked with N_).
-        message = gettext(error.message) if error.message else error.message
+        message = error.message  # in the reader's language (reader_translation)
         if _wants_problem():
             if isinstance(error, MalformedInput):
                 return problem(400, f"{error.field}: {message}", errors=[{"field": error.field, "message": message}])

@@ -20,6 +20,7 @@ AREA_MODULES = (
     "app.cases.api",
     "app.boards.api",
     "app.meetings.api",
+    "app.conferencing.api",
     "app.outcomes.api",
     "app.live.api",
     "app.live.events",
@@ -54,6 +55,10 @@ def build_app(config_class=None) -> Flask:
     from app.audit import chain
 
     chain.configure(app.config.get("AUDIT_CHAIN_KEY") or "audit-chain:" + app.config["SECRET_KEY"])
+    from app.conferencing import operations as conferencing
+
+    conferencing.configure(app.config.get("JITSI_URL"), app.config.get("JITSI_APP_ID") or "meridian",
+                           app.config.get("JITSI_APP_SECRET"), int(app.config.get("JITSI_TOKEN_MARGIN_MINUTES", 15)))
     hops = app.config.get("TRUSTED_PROXY_HOPS", 0)
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix

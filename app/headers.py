@@ -29,21 +29,42 @@ CONTENT_SECURITY_POLICY = {
 talisman = Talisman()
 
 
+def content_security_policy(jitsi_origin: str | None) -> dict:
+    """Meridian's own policy; with a Jitsi Meet server, its origin (exactly) for the IFrame API's script
+    and the call's frame."""
+    policy = dict(CONTENT_SECURITY_POLICY)
+    if jitsi_origin:
+        policy["script-src"] = [SELF, jitsi_origin]
+        policy["frame-src"] = jitsi_origin
+    return policy
+
+
+def permissions_policy(jitsi_origin: str | None) -> dict:
+    """No camera or microphone for Meridian's pages; the Jitsi frame alone may ask for them."""
+    if not jitsi_origin:
+        return {"camera": "()", "microphone": "()", "geolocation": "()"}
+    call = f'("{jitsi_origin}")'
+    return {"camera": call, "microphone": call, "display-capture": call, "geolocation": "()"}
+
+
 def secure_headers(app) -> None:
     production = bool(app.config.get("SECURITY_HSTS"))
+    from app.conferencing.operations import jitsi_server
+
+    jitsi_origin = jitsi_server().origin if jitsi_server() is not None else None
     talisman.init_app(
         app,
         force_https=False,  # TLS ends at the proxy; HSTS tells browsers to use it
         strict_transport_security=production,
         strict_transport_security_max_age=365 * 24 * 3600,
         strict_transport_security_include_subdomains=True,
-        content_security_policy=CONTENT_SECURITY_POLICY,
+        content_security_policy=content_security_policy(jitsi_origin),
         content_security_policy_nonce_in=None,
         frame_options="DENY",
         referrer_policy="same-origin",
         session_cookie_secure=bool(app.config.get("SESSION_COOKIE_SECURE")),
         session_cookie_http_only=True,
-        permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
+        permissions_policy=permissions_policy(jitsi_origin),
     )
     hide_server_version()
     redact_access_log()

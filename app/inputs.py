@@ -128,7 +128,7 @@ def refuse_nul_characters(request) -> None:
         try:
             body = request.get_json(silent=True, cache=True)
         except RecursionError:  # nested deeper than the JSON parser goes
-            raise MalformedInput("body", "nests too deeply to be read") from None
+            raise MalformedInput("body", N_("nests too deeply to be read")) from None
         found = find_nul(body)
         if found:
             raise MalformedInput(found.replace("\x00", "\\u0000"), NUL_MESSAGE)

@@ -15,6 +15,7 @@ from sqlalchemy import and_, or_
 
 from app.errors import InvalidInput
 from app.timekeeping import ensure_utc
+from app.vocabulary import N_
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -41,7 +42,7 @@ def decode_cursor(cursor: str, size: int) -> list:
             raise ValueError
         return values
     except (ValueError, TypeError, KeyError, json.JSONDecodeError):
-        raise InvalidInput("cursor", "is not a cursor this list gave; start again without it") from None
+        raise InvalidInput("cursor", N_("is not a cursor this list gave; start again without it")) from None
 
 
 def after(columns, values, *, descending: bool):

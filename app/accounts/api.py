@@ -21,6 +21,7 @@ from app.paging import keyset_page
 from app.ratelimit import sign_in, sign_in_limits
 from app.security import PUBLIC, current_actor
 from app.timekeeping import now_utc
+from app.vocabulary import N_
 
 RoleName = Literal["referrer", "specialist", "coordinator", "admin"]
 
@@ -129,7 +130,7 @@ def create_token(body: TokenRequest):
 def revoke_token():
     token = g.get("api_token")
     if token is None:
-        raise DomainError("This request was not made with a bearer token; nothing to revoke.")
+        raise DomainError(N_("This request was not made with a bearer token; nothing to revoke."))
     operations.revoke_token(token, at=now_utc())
     audit(db.session, "auth.token_revoked", actor=current_actor(), target_type="api_token",
           target_id=token.id, source_address=request.remote_addr)
@@ -211,7 +212,8 @@ def list_users(query: PageQuery):
 def create_user(body: UserIn):
     organization = db.session.get(Organization, body.organization_id)
     if organization is None:
-        raise InvalidInput("organization_id", f"no organisation has id {body.organization_id}")
+        raise InvalidInput("organization_id", N_('no organisation has id %(organization_id)s'),
+                                              params={'organization_id': body.organization_id})
     values = body.model_dump(exclude={"organization_id"})
     user = operations.create_user(db.session, organization=organization, **values)
     audit(db.session, "user.created", actor=current_actor(), target_type="user",
@@ -226,7 +228,8 @@ def create_user(body: UserIn):
 def update_user(user_id: int, body: UserPatch):
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound(f"No user with id {user_id}.")
+        raise NotFound(N_('No user with id %(user_id)s.'),
+                       params={'user_id': user_id})
     detail = {"fields": sorted(body.model_fields_set)}
     if body.roles is not None:
         before, after = operations.change_roles(user, body.roles, by=current_actor())

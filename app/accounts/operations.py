@@ -181,12 +181,13 @@ def checked_interface_locale(value: str | None) -> str | None:
 
 def validate_languages(languages) -> list[str]:
     if not isinstance(languages, list | tuple):
-        raise InvalidInput("languages", "must be a list of ISO 639-1 codes, e.g. ['en', 'zh']")
+        raise InvalidInput("languages", N_("must be a list of ISO 639-1 codes, e.g. ['en', 'zh']"))
     cleaned = []
     for code in languages:
         code = str(code).strip().lower()
         if not _ISO_639_1.match(code):
-            raise InvalidInput("languages", f"{code!r} is not an ISO 639-1 language code")
+            raise InvalidInput("languages", N_('%(code)s is not an ISO 639-1 language code'),
+                                            params={'code': repr(code)})
         if code not in cleaned:
             cleaned.append(code)
     return cleaned
@@ -199,16 +200,17 @@ def _clean_site(session: Session, *, name: str, country: str, timezone: str, res
         raise InvalidInput("name", N_("must be 2 to 200 characters long"))
     country = (country or "").strip().upper()
     if country not in pytz.country_names:
-        raise InvalidInput("country", f"{country!r} is not an ISO 3166-1 alpha-2 country code")
+        raise InvalidInput("country", N_('%(country)s is not an ISO 3166-1 alpha-2 country code'),
+                                      params={'country': repr(country)})
     checked_zone("timezone", timezone)
     region = (residency_region or "").strip().lower()
     if not _REGION.match(region):
         raise InvalidInput(
-            "residency_region", "must be a short lower-case code such as 'cn' or 'eaeu'"
+            "residency_region", N_("must be a short lower-case code such as 'cn' or 'eaeu'")
         )
     clash = session.scalar(select(Organization).where(func.lower(Organization.name) == name.lower()))
     if clash is not None and clash is not keep:
-        raise Conflict(f"An organisation named {name!r} already exists.")
+        raise Conflict(N_('An organisation named %(name)s already exists.'), params={'name': repr(name)})
     return {"name": name, "country": country, "timezone": timezone, "residency_region": region}
 
 
@@ -252,7 +254,8 @@ def create_user(
     """`check_strength=False` only for passwords nobody chose (random ones, the demo's published one)."""
     email = normalize_email(email)
     if find_user_by_email(session, email) is not None:
-        raise Conflict(f"A user with e-mail {email} already exists.")
+        raise Conflict(N_('A user with e-mail %(email)s already exists.'),
+                       params={'email': email})
     if check_strength:
         passwords.check_strength(password, email=email, name=name)
     checked_zone("display_timezone", display_timezone)
@@ -279,8 +282,9 @@ def change_roles(user: User, roles, *, by: User) -> tuple[list[str], list[str]]:
     before = sorted(user.roles)
     gained = set(roles) - set(before)
     if by.id == user.id and gained:
-        raise PermissionDenied(f"You cannot grant yourself the role(s) {', '.join(sorted(gained))}; "
-                               "another admin must.")
+        raise PermissionDenied(N_('You cannot grant yourself the role(s) %(gained)s; another '
+                                  'admin must.'),
+                               params={'gained': ', '.join(sorted(gained))})
     set_roles(user, roles)
     return before, sorted(user.roles)
 
@@ -289,9 +293,10 @@ def set_roles(user: User, roles) -> None:
     roles = list(dict.fromkeys(roles))
     unknown = [role for role in roles if role not in ROLE_VALUES]
     if unknown:
-        raise InvalidInput("roles", f"unknown role(s) {unknown}; known: {list(ROLE_VALUES)}")
+        raise InvalidInput("roles", N_('unknown role(s) %(unknown)s; known: %(role_values)s'),
+                                    params={'unknown': unknown, 'role_values': list(ROLE_VALUES)})
     if not roles:
-        raise InvalidInput("roles", "a user needs at least one role")
+        raise InvalidInput("roles", N_("a user needs at least one role"))
     kept = [grant for grant in user.role_grants if grant.role in roles]
     have = {grant.role for grant in kept}
     user.role_grants = kept + [UserRole(role=role) for role in roles if role not in have]

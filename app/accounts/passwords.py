@@ -31,7 +31,7 @@ def configure(time_cost: int, memory_kib: int, concurrency: int = 4) -> None:
 def _slot():
     slots = _slots
     if not slots.acquire(timeout=SLOT_WAIT_SECONDS):
-        raise TooManyAttempts("Too many people are signing in at this moment; try again in a few seconds.",
+        raise TooManyAttempts(N_("Too many people are signing in at this moment; try again in a few seconds."),
                               retry_after=5)
     try:
         yield

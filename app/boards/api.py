@@ -22,6 +22,7 @@ from app.extensions import db
 from app.paging import keyset_page
 from app.security import current_actor
 from app.timekeeping import now_utc, utc_offset_label
+from app.vocabulary import N_
 
 TAGS = ("boards",)
 EDITORS = set(operations.EDITOR_ROLES)
@@ -62,6 +63,8 @@ class BoardIn(RequestBody):
     replace_declines: ReplaceDeclines = Field(default="automatic", description=REPLACE_DECLINES_HELP)
     quorum: list[QuorumItemIn]
     members: list[BoardMemberIn] = []
+    conference_url: str | None = Field(default=None, description="The board's standing call (https link: "
+                                                                 "Teams, Zoom, Webex); see docs/conferencing.md")
 
 
 class BoardPatch(RequestBody):
@@ -78,6 +81,7 @@ class BoardPatch(RequestBody):
     replace_declines: ReplaceDeclines | None = Field(default=None, description=REPLACE_DECLINES_HELP)
     is_active: bool | None = None
     quorum: list[QuorumItemIn] | None = None
+    conference_url: str | None = Field(default=None, description="https link of the board's call; null removes it")
 
 
 class BoardMembersIn(RequestBody):
@@ -125,6 +129,8 @@ class BoardOut(ResponseBody):
     quorum: list[QuorumItemOut]
     members: list[BoardMemberOut]
     next_meeting: NextMeetingOut | None
+    conference_url: str | None = Field(description="The board's call; shown to coordinators and admins only "
+                                                   "(others join from the meeting: GET /meetings/{id}/call)")
 
 
 class BoardQuery(BaseModel):
@@ -218,6 +224,7 @@ def board_out(board: Board, at: datetime) -> dict:
                      "discipline": member.discipline_code, "timezone": member.user.timezone}
                     for member in board.members],
         "next_meeting": None if upcoming is None else upcoming._asdict(),
+        "conference_url": board.conference_url if current_actor().has_role(*EDITORS) else None,
     }
 
 
@@ -269,11 +276,11 @@ def update_board(board_id: int, body: BoardPatch):
     operations.require_board_manager(current_actor(), board)
     changes = {name: getattr(body, name) for name in body.model_fields_set}
     for name in changes:
-        if changes[name] is None and name not in ("timezone", "quorum", "anchor_date"):
-            raise InvalidInput(name, "may not be null")
+        if changes[name] is None and name not in ("timezone", "quorum", "anchor_date", "conference_url"):
+            raise InvalidInput(name, N_("may not be null"))
     if "quorum" in changes:
         if changes["quorum"] is None:
-            raise InvalidInput("quorum", "may not be null")
+            raise InvalidInput("quorum", N_("may not be null"))
         changes["quorum"] = _dumped_quorum(body.quorum)
     diff = operations.update_board(db.session, board, changes)
     result = operations.sync_board_meetings(db.session, board, at)
@@ -304,9 +311,10 @@ def board_meetings(board_id: int, query: MeetingsQuery):
     start = query.start or now_utc()
     end = query.end or start + timedelta(weeks=operations.MEETINGS_AHEAD_WEEKS)
     if end <= start:
-        raise InvalidInput("to", "must be after from")
+        raise InvalidInput("to", N_("must be after from"))
     if end - start > MAX_MEETING_WINDOW:
-        raise InvalidInput("to", f"the window may be at most {MAX_MEETING_WINDOW.days} days long")
+        raise InvalidInput("to", N_('the window may be at most %(days)s days long'),
+                                 params={'days': MAX_MEETING_WINDOW.days})
     board = operations.get_board(db.session, board_id)
     page = keyset_page(db.session, operations.board_meetings_query(db.session, current_actor(), board, start, end),
                        columns=list(operations.BOARD_MEETINGS_ORDER), limit=query.limit, cursor=query.cursor)

@@ -45,6 +45,8 @@ class Board(Base):
     agenda_cutoff_hours: Mapped[int] = mapped_column(Integer, default=24)
     replace_declines: Mapped[str] = mapped_column(String(20), default="automatic", server_default="automatic")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The board's standing call (Teams, Zoom, Webex); its meetings join there unless one has its own.
+    conference_url: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     host_organization: Mapped[Organization] = relationship()

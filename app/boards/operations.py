@@ -18,11 +18,13 @@ from app.audit.models import AuditEvent
 from app.audit.operations import record as audit
 from app.boards import recurrence
 from app.boards.models import MEMBER_ROLES, REPLACE_DECLINES, Board, BoardMember, QuorumRequirement
+from app.conferencing.operations import clean_conference_url
 from app.db import get_or_not_found
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.meetings.models import Invitation, Meeting
 from app.specialists.operations import discipline_codes, find_profile
 from app.timekeeping import ensure_utc, to_local
+from app.vocabulary import N_
 
 EDITOR_ROLES = ("coordinator", "admin")
 SEAT_ROLES = ("core", "deputy")
@@ -72,13 +74,17 @@ def may_manage_members(actor: User, board: Board) -> bool:
 
 def require_member_manager(actor: User, board: Board) -> None:
     if not may_manage_members(actor, board):
-        raise PermissionDenied(f"Only the coordinators of {board.name} or an admin may change its members.")
+        raise PermissionDenied(N_('Only the coordinators of %(board_name)s or an admin may change '
+                                  'its members.'),
+                               params={'board_name': board.name})
 
 
 def require_board_manager(actor: User, board: Board) -> None:
     """Who changes a board's settings: the same people who manage its members."""
     if not may_manage_members(actor, board):
-        raise PermissionDenied(f"Only the coordinators of {board.name} or an admin may change it.")
+        raise PermissionDenied(N_('Only the coordinators of %(board_name)s or an admin may change '
+                                  'it.'),
+                               params={'board_name': board.name})
 
 
 def may_manage_meeting(session: Session, actor: User, meeting: Meeting) -> bool:
@@ -128,7 +134,8 @@ def get_visible_meeting(session: Session, actor: User, meeting_id: int) -> Meeti
     """The meeting, if `actor` may see it; otherwise 404 (whether or not it exists)."""
     meeting = session.get(Meeting, meeting_id)
     if meeting is None or not may_view_meeting(session, actor, meeting):
-        raise NotFound(f"No meeting with id {meeting_id}.")
+        raise NotFound(N_('No meeting with id %(meeting_id)s.'),
+                       params={'meeting_id': meeting_id})
     return meeting
 
 
@@ -156,7 +163,9 @@ def board_meetings_query(session: Session, actor: User, board: Board, start: dat
         invited = select(Invitation.meeting_id).where(Invitation.user_id == actor.id)
         if session.scalar(select(Meeting.id).where(Meeting.board_id == board.id,
                                                    Meeting.id.in_(invited)).limit(1)) is None:
-            raise NotFound(f"No meetings of board {board.id} for you: you are not a member or invitee.")
+            raise NotFound(N_('No meetings of board %(board_id)s for you: you are not a member or '
+                              'invitee.'),
+                           params={'board_id': board.id})
         statement = statement.where(Meeting.id.in_(invited))
     return statement
 
@@ -166,40 +175,42 @@ def board_meetings_query(session: Session, actor: User, board: Board, start: dat
 
 def _whole(name: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(name, "must be a whole number")
+        raise InvalidInput(name, N_("must be a whole number"))
     lowest, highest = LIMITS[name]
     if not lowest <= value <= highest:
-        raise InvalidInput(name, f"must be between {lowest} and {highest}")
+        raise InvalidInput(name, N_('must be between %(lowest)s and %(highest)s'),
+                                 params={'lowest': lowest, 'highest': highest})
     return value
 
 
 def clean_name(session: Session, name, board: Board | None = None) -> str:
     text = name.strip() if isinstance(name, str) else ""
     if not 1 <= len(text) <= 200:
-        raise InvalidInput("name", "must be 1 to 200 characters")
+        raise InvalidInput("name", N_("must be 1 to 200 characters"))
     clash = session.scalar(select(Board).where(func.lower(Board.name) == text.lower()))
     if clash is not None and clash is not board:
-        raise Conflict(f"A board named {text!r} already exists.", board_id=clash.id)
+        raise Conflict(N_('A board named %(text)s already exists.'),
+                       params={'text': repr(text)}, board_id=clash.id)
     return text
 
 
 def clean_weekday(value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 6:
-        raise InvalidInput("weekday", "must be 0 (Monday) to 6 (Sunday), in the host's zone")
+        raise InvalidInput("weekday", N_("must be 0 (Monday) to 6 (Sunday), in the host's zone"))
     return value
 
 
 def clean_start_time(value) -> time:
     if not isinstance(value, time) or value.tzinfo is not None:
-        raise InvalidInput("start_time", "must be a wall-clock time such as 14:00 (no offset)")
+        raise InvalidInput("start_time", N_("must be a wall-clock time such as 14:00 (no offset)"))
     if value.second or value.microsecond:
-        raise InvalidInput("start_time", "must be whole minutes, e.g. 14:00")
+        raise InvalidInput("start_time", N_("must be whole minutes, e.g. 14:00"))
     return value
 
 
 def clean_interval(value) -> int:
     if value not in (1, 2) or isinstance(value, bool):
-        raise InvalidInput("interval_weeks", "must be 1 (weekly) or 2 (fortnightly)")
+        raise InvalidInput("interval_weeks", N_("must be 1 (weekly) or 2 (fortnightly)"))
     return value
 
 
@@ -212,19 +223,24 @@ def clean_replace_declines(value) -> str:
 def clean_quorum(items, known: set[str], field: str = "quorum") -> dict[str, int]:
     """[{"discipline": code, "count": n}, ...] as {code: n}; at least one discipline."""
     if not isinstance(items, list | tuple) or not items:
-        raise InvalidInput(field, "name at least one discipline, e.g. [{'discipline': 'radiology', 'count': 1}]")
+        raise InvalidInput(field, N_("name at least one discipline, e.g. [{'discipline': 'radiology', 'count': 1}]"))
     cleaned: dict[str, int] = {}
     for index, item in enumerate(items):
         code = item.get("discipline")
         code = code.strip().lower() if isinstance(code, str) else code
         if code not in known:
             raise InvalidInput(f"{field}[{index}].discipline",
-                               f"{item.get('discipline')!r} is not a discipline code; see GET /api/v1/disciplines")
+                               N_('%(discipline)s is not a discipline code; see GET '
+                                  '/api/v1/disciplines'),
+                               params={'discipline': repr(item.get('discipline'))})
         if code in cleaned:
-            raise InvalidInput(f"{field}[{index}].discipline", f"{code} is listed twice")
+            raise InvalidInput(f"{field}[{index}].discipline", N_('%(code)s is listed twice'),
+                                                               params={'code': code})
         count = item.get("count", 1)
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_QUORUM_COUNT:
-            raise InvalidInput(f"{field}[{index}].count", f"must be between 1 and {MAX_QUORUM_COUNT}")
+            raise InvalidInput(f"{field}[{index}].count", N_('must be between 1 and '
+                                                             '%(max_quorum_count)s'),
+                                                          params={'max_quorum_count': MAX_QUORUM_COUNT})
         cleaned[code] = count
     return cleaned
 
@@ -238,7 +254,7 @@ def clean_members(session: Session, items, *, known: set[str] | None = None,
     * observer (e.g. a trainee): any active user; observers watch but never sign.
     """
     if not isinstance(items, list | tuple):
-        raise InvalidInput(field, "must be a list of members")
+        raise InvalidInput(field, N_("must be a list of members"))
     known = discipline_codes(session) if known is None else known
     seen: set[tuple[int, str]] = set()
     cleaned = []
@@ -246,32 +262,43 @@ def clean_members(session: Session, items, *, known: set[str] | None = None,
         where = f"{field}[{index}]"
         user_id, role, discipline = item.get("user_id"), item.get("role"), item.get("discipline")
         if role not in MEMBER_ROLES:
-            raise InvalidInput(f"{where}.role", f"must be one of {list(MEMBER_ROLES)}")
+            raise InvalidInput(f"{where}.role", N_('must be one of %(member_roles)s'),
+                                                params={'member_roles': list(MEMBER_ROLES)})
         user = session.get(User, user_id) if isinstance(user_id, int) and not isinstance(user_id, bool) else None
         if user is None:
-            raise InvalidInput(f"{where}.user_id", f"no user has id {user_id!r}")
+            raise InvalidInput(f"{where}.user_id", N_('no user has id %(user_id)s'),
+                                                   params={'user_id': repr(user_id)})
         if not user.is_active:
-            raise InvalidInput(where, f"{user.name} is deactivated")
+            raise InvalidInput(where, N_('%(user_name)s is deactivated'),
+                                      params={'user_name': user.name})
         if role in SEAT_ROLES:
             discipline = discipline.strip().lower() if isinstance(discipline, str) else discipline
             if discipline is None:
-                raise InvalidInput(f"{where}.discipline", f"a {role} member sits for a discipline; name it")
+                raise InvalidInput(f"{where}.discipline", N_('a %(role)s member sits for a '
+                                                             'discipline; name it'),
+                                                          params={'role': role})
             if discipline not in known:
-                raise InvalidInput(f"{where}.discipline", f"{discipline!r} is not a discipline code")
+                raise InvalidInput(f"{where}.discipline", N_('%(discipline)s is not a discipline '
+                                                             'code'),
+                                                          params={'discipline': repr(discipline)})
             profile = find_profile(session, user.id) if user.has_role("specialist") else None
             if profile is None:
-                raise InvalidInput(where, f"{user.name} is not a specialist with a profile, so cannot "
-                                          f"sit as a {role} member")
+                raise InvalidInput(where, N_('%(user_name)s is not a specialist with a profile, '
+                                             'so cannot sit as a %(role)s member'),
+                                          params={'user_name': user.name, 'role': role})
             if discipline not in profile.discipline_codes:
-                raise InvalidInput(where, f"{user.name}'s specialist profile does not hold {discipline} "
-                                          f"(it holds {', '.join(profile.discipline_codes) or 'none'})")
+                raise InvalidInput(where, N_("%(user_name)s's specialist profile does not hold "
+                                             '%(discipline)s (it holds %(held)s)'),
+                                          params={'user_name': user.name, 'discipline': discipline, 'held': ', '.join(profile.discipline_codes) or '-'})
         else:
             if discipline is not None:
-                raise InvalidInput(f"{where}.discipline", "only core members and deputies sit for a discipline")
+                raise InvalidInput(f"{where}.discipline", N_("only core members and deputies sit for a discipline"))
             if role == "coordinator" and not user.has_role("coordinator"):
-                raise InvalidInput(where, f"{user.name} does not hold the coordinator role")
+                raise InvalidInput(where, N_('%(user_name)s does not hold the coordinator role'),
+                                          params={'user_name': user.name})
         if (user.id, role) in seen:
-            raise InvalidInput(where, f"{user.name} is listed twice as {role}")
+            raise InvalidInput(where, N_('%(user_name)s is listed twice as %(role)s'),
+                                      params={'user_name': user.name, 'role': role})
         seen.add((user.id, role))
         cleaned.append((user, role, discipline))
     return cleaned
@@ -284,17 +311,20 @@ def _default_anchor(at: datetime, zone: str, weekday: int) -> date:
 
 def _check_anchor(anchor: date, weekday: int) -> None:
     if not isinstance(anchor, date) or isinstance(anchor, datetime):
-        raise InvalidInput("anchor_date", "must be a date such as 2026-03-05")
+        raise InvalidInput("anchor_date", N_("must be a date such as 2026-03-05"))
     if anchor.weekday() != weekday:
-        raise InvalidInput("anchor_date", f"is a {recurrence.WEEKDAY_NAMES[anchor.weekday()]} but the board "
-                                          f"meets on {recurrence.WEEKDAY_NAMES[weekday]}s")
+        raise InvalidInput("anchor_date", N_('is a %(weekday)s but the board meets on '
+                                             '%(weekday_2)ss'),
+                                          params={'weekday': recurrence.WEEKDAY_NAMES[anchor.weekday()], 'weekday_2': recurrence.WEEKDAY_NAMES[weekday]})
 
 
 def _check_capacity(values: dict, blame: str) -> None:
     needed = values["cases_per_meeting"] * values["minutes_per_case"]
     if needed > values["duration_minutes"]:
-        raise InvalidInput(blame, f"{values['cases_per_meeting']} cases × {values['minutes_per_case']} minutes "
-                                  f"= {needed} minutes, more than the meeting's {values['duration_minutes']}")
+        raise InvalidInput(blame, N_('%(cases_per_meeting)s cases × %(minutes_per_case)s minutes '
+                                     "= %(needed)s minutes, more than the meeting's "
+                                     '%(duration_minutes)s'),
+                                  params={'cases_per_meeting': values['cases_per_meeting'], 'minutes_per_case': values['minutes_per_case'], 'needed': needed, 'duration_minutes': values['duration_minutes']})
 
 
 def _apply_quorum(board: Board, quorum: dict[str, int]) -> None:
@@ -333,18 +363,21 @@ def create_board(session: Session, *, at: datetime, name, weekday, start_time, q
                  anchor_date: date | None = None, cases_per_meeting=DEFAULTS["cases_per_meeting"],
                  minutes_per_case=DEFAULTS["minutes_per_case"],
                  agenda_cutoff_hours=DEFAULTS["agenda_cutoff_hours"], members=None,
-                 replace_declines="automatic", creator: User | None = None) -> Board:
+                 replace_declines="automatic", creator: User | None = None,
+                 conference_url: str | None = None) -> Board:
     """A new active board. The zone defaults to the host organisation's (which defaults to the
     creator's); the anchor date to the first meeting day from today in that zone. A coordinator who
     creates a board without naming any coordinator becomes its coordinator."""
     at = ensure_utc(at)
     if host_organization_id is None:
         if creator is None:
-            raise InvalidInput("host_organization_id", "is required")
+            raise InvalidInput("host_organization_id", N_("is required"))
         host_organization_id = creator.organization_id
     host = session.get(Organization, host_organization_id)
     if host is None:
-        raise InvalidInput("host_organization_id", f"no organisation has id {host_organization_id}")
+        raise InvalidInput("host_organization_id", N_('no organisation has id '
+                                                      '%(host_organization_id)s'),
+                                                   params={'host_organization_id': host_organization_id})
     values = {
         "name": clean_name(session, name),
         "timezone": checked_zone("timezone", timezone) or host.timezone,
@@ -356,6 +389,7 @@ def create_board(session: Session, *, at: datetime, name, weekday, start_time, q
         "minutes_per_case": _whole("minutes_per_case", minutes_per_case),
         "agenda_cutoff_hours": _whole("agenda_cutoff_hours", agenda_cutoff_hours),
         "replace_declines": clean_replace_declines(replace_declines),
+        "conference_url": clean_conference_url("conference_url", conference_url),
     }
     values["anchor_date"] = (anchor_date if anchor_date is not None
                              else _default_anchor(at, values["timezone"], values["weekday"]))
@@ -380,7 +414,8 @@ def create_board(session: Session, *, at: datetime, name, weekday, start_time, q
 def _current(board: Board) -> dict:
     return {name: getattr(board, name) for name in (
         "name", "timezone", "weekday", "start_time", "duration_minutes", "interval_weeks", "anchor_date",
-        "cases_per_meeting", "minutes_per_case", "agenda_cutoff_hours", "replace_declines", "is_active")}
+        "cases_per_meeting", "minutes_per_case", "agenda_cutoff_hours", "replace_declines", "is_active",
+        "conference_url")}
 
 
 def _plain(value):
@@ -426,8 +461,10 @@ def update_board(session: Session, board: Board, changes: dict) -> dict:
         board.host_organization = host
     if "is_active" in given:
         if not isinstance(changes["is_active"], bool):
-            raise InvalidInput("is_active", "must be true or false")
+            raise InvalidInput("is_active", N_("must be true or false"))
         values["is_active"] = changes["is_active"]
+    if "conference_url" in given:
+        values["conference_url"] = clean_conference_url("conference_url", changes["conference_url"])
     if changes.get("anchor_date") is not None:
         values["anchor_date"] = changes["anchor_date"]
     elif values["weekday"] != before["weekday"]:

@@ -2,7 +2,9 @@
 
 Each item keeps a stable UID; SEQUENCE comes from the item's own counter, raised on every change;
 items that were cancelled, declined or handed to someone else stay in the feed as
-STATUS:CANCELLED so that calendar clients remove them instead of keeping stale copies.
+STATUS:CANCELLED so that calendar clients remove them instead of keeping stale copies. A meeting is
+TENTATIVE until the person accepts it, then CONFIRMED; it carries a reminder 15 minutes before and,
+while the person may join, the call (`URL` and RFC 7986 `CONFERENCE`).
 """
 from __future__ import annotations
 
@@ -15,7 +17,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.accounts.models import User
+from app.boards.models import Board
 from app.calendar.models import CalendarFeed
+from app.conferencing.operations import CLOSED_STATES, call_link
 from app.meetings.models import Invitation, Meeting
 from app.notifications.texts import translations
 from app.rotas.models import CoverRequest, OnCallShift
@@ -26,6 +30,9 @@ PRODUCT_ID = "-//Meridian//MDT case boards//EN"
 UID_DOMAIN = "meridian"
 # How far back the feed reaches; clients keep older items themselves.
 HISTORY = timedelta(days=90)
+REMINDER_BEFORE = timedelta(minutes=15)
+# Invitation states that still hold a place at the meeting (and so the call).
+HOLDING_STATES = ("pending", "accepted", "tentative")
 
 
 def _digest(secret: str) -> str:
@@ -63,7 +70,7 @@ def user_for_secret(session: Session, secret: str) -> User | None:
 
 
 def _event(uid: str, summary: str, starts_at: datetime, ends_at: datetime, sequence: int,
-           cancelled: bool, stamp: datetime, description: str = "") -> icalendar.Event:
+           cancelled: bool, stamp: datetime, description: str = "", status: str = "CONFIRMED") -> icalendar.Event:
     event = icalendar.Event()
     event.add("uid", f"{uid}@{UID_DOMAIN}")
     event.add("summary", summary)
@@ -71,13 +78,28 @@ def _event(uid: str, summary: str, starts_at: datetime, ends_at: datetime, seque
     event.add("dtend", ensure_utc(ends_at))
     event.add("dtstamp", ensure_utc(stamp))
     event.add("sequence", sequence)
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("status", "CANCELLED" if cancelled else status)
     if description:
         event.add("description", description)
     return event
 
 
 ON_CALL = N_("On call: %(rota)s")
+JOIN_THE_CALL = N_("Join the call")
+STARTS_IN_15_MINUTES = N_("%(title)s starts in 15 minutes")
+
+
+def _add_call(event: icalendar.Event, url: str, label: str) -> None:
+    event.add("url", url)
+    event.add("conference", url, parameters={"VALUE": "URI", "FEATURE": "AUDIO,VIDEO", "LABEL": label})
+
+
+def _add_reminder(event: icalendar.Event, text: str) -> None:
+    alarm = icalendar.Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", text)
+    alarm.add("trigger", -REMINDER_BEFORE)
+    event.add_component(alarm)
 
 
 def build_feed(session: Session, user: User, *, at: datetime, base_url: str = "", locale: str = "en") -> bytes:
@@ -95,14 +117,25 @@ def build_feed(session: Session, user: User, *, at: datetime, base_url: str = ""
         .where(Invitation.user_id == user.id, Meeting.ends_at >= since)
         .order_by(Meeting.starts_at)
     ).all()
+    board_ids = {invitation.meeting.board_id for invitation in invitations if invitation.meeting.board_id}
+    if board_ids:  # loaded once, so each meeting's call is found without a query of its own
+        session.scalars(select(Board).where(Board.id.in_(board_ids))).all()
     for invitation in invitations:
         meeting = invitation.meeting
         cancelled = meeting.status == "cancelled" or invitation.status in ("declined", "withdrawn")
-        calendar.add_component(_event(
+        event = _event(
             f"meeting-{meeting.id}", meeting.title, meeting.starts_at, meeting.ends_at,
             meeting.sequence, cancelled, meeting.updated_at,
             description=f"{base_url}/meetings/{meeting.id}" if base_url else "",
-        ))
+            status="CONFIRMED" if invitation.status == "accepted" else "TENTATIVE",
+        )
+        if not cancelled:
+            _add_reminder(event, words.gettext(STARTS_IN_15_MINUTES) % {"title": meeting.title})
+            link = call_link(session, meeting) if invitation.status in HOLDING_STATES \
+                and meeting.status not in CLOSED_STATES else None
+            if link:
+                _add_call(event, base_url + link if link.startswith("/") else link, words.gettext(JOIN_THE_CALL))
+        calendar.add_component(event)
 
     handed_over = select(CoverRequest.shift_id).where(
         CoverRequest.requested_by_id == user.id, CoverRequest.status == "approved")

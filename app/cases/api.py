@@ -33,6 +33,7 @@ from app.imaging.operations import served_content, uid_salt
 from app.paging import Page, after, decode_cursor, encode_cursor
 from app.security import current_actor
 from app.timekeeping import now_utc
+from app.vocabulary import N_
 
 TAGS = ("cases",)
 SCHEDULER_NAME = "Meridian scheduler"
@@ -243,11 +244,12 @@ def visible_case(case_id: int, *, need_full: bool = False) -> tuple[Case, str]:
     case = db.session.get(Case, case_id)
     level = visibility.case_access(db.session, current_actor(), case)
     if level is None:
-        raise NotFound(f"No case with id {case_id}.")
+        raise NotFound(N_('No case with id %(case_id)s.'),
+                       params={'case_id': case_id})
     if need_full and level != FULL:
         raise PermissionDenied(
-            "Only a pseudonymised summary of this case is available to you: cross-border consent "
-            "has not been recorded for it."
+            N_("Only a pseudonymised summary of this case is available to you: cross-border consent "
+            "has not been recorded for it.")
         )
     return case, level
 
@@ -349,13 +351,17 @@ def transition_case(case_id: int, body: TransitionIn):
     source = case.state
     if (source, body.to) not in workflow.MOVE_BY_STATES or workflow.is_system_only(source, body.to):
         allowed = workflow.human_targets_from(source)
+        targets = ", ".join(allowed) if allowed else "-"
         if workflow.is_system_only(source, body.to):
-            message = (f"A case becomes {body.to} through its meeting and outcome, not through this "
-                       f"endpoint.")
-        else:
-            message = f"A {source} case cannot become {body.to}."
-        raise Conflict(f"{message} From {source} it may become: "
-                       + (", ".join(allowed) if allowed else "nothing") + ".",
+            raise Conflict(N_("A case becomes %(to)s through its meeting and outcome, not through this endpoint. "
+                              "From %(source)s it may become: %(targets)s."),
+                           params={"to": body.to, "source": source, "targets": targets},
+                           allowed=allowed, state=source)
+        if not allowed:
+            raise Conflict(N_("A %(source)s case cannot become %(to_state)s: %(source)s is a final state."),
+                           params={"source": source, "to_state": body.to}, allowed=allowed, state=source)
+        raise Conflict(N_("A %(source)s case cannot become %(to_state)s. From %(source)s it may become: %(targets)s."),
+                       params={"source": source, "to_state": body.to, "targets": targets},
                        allowed=allowed, state=source)
     if body.to == "submitted":
         refusal = _submit(case)
@@ -413,10 +419,11 @@ def list_attachments(case_id: int):
 def upload_attachment(case_id: int):
     case, _ = visible_case(case_id, need_full=True)
     if case.state in operations.CLOSED_STATES:
-        raise Conflict(f"A {case.state} case takes no more attachments.", state=case.state)
+        raise Conflict(N_('A %(case_state)s case takes no more attachments.'),
+                       params={'case_state': case.state}, state=case.state)
     upload = request.files.get("file")
     if upload is None:
-        raise InvalidInput("file", "is required: send the file as multipart/form-data in the field 'file'")
+        raise InvalidInput("file", N_("is required: send the file as multipart/form-data in the field 'file'"))
     limit = current_app.config["MAX_ATTACHMENT_BYTES"]
     name = clean_filename(upload.filename)
     # Whole sentences naming the file, in the reader's language: the page shows them as they are.
@@ -451,11 +458,13 @@ def upload_attachment(case_id: int):
 def download_attachment(attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None:
-        raise NotFound(f"No attachment with id {attachment_id}.")
+        raise NotFound(N_('No attachment with id %(attachment_id)s.'),
+                       params={'attachment_id': attachment_id})
     try:
         visible_case(attachment.case_id, need_full=True)
     except NotFound:
-        raise NotFound(f"No attachment with id {attachment_id}.") from None
+        raise NotFound(N_('No attachment with id %(attachment_id)s.'),
+                       params={'attachment_id': attachment_id}) from None
     return send_attachment(attachment, current_actor(), at=now_utc(), inline=False)
 
 
@@ -469,7 +478,8 @@ def send_attachment(attachment: Attachment, viewer, *, at, inline: bool):
     except (FileNotFoundError, dicom.NotDicom):
         current_app.logger.error("attachment %s: content %s missing or unreadable from storage",
                                  attachment.id, attachment.sha256)
-        raise NotFound(f"The content of attachment {attachment.id} is missing from storage.") from None
+        raise NotFound(N_('The content of attachment %(attachment_id)s is missing from storage.'),
+                       params={'attachment_id': attachment.id}) from None
     audit_case("attachment.downloaded", target_type="attachment", target_id=attachment.id,
                detail={"case_id": attachment.case_id, "sha256": attachment.sha256, "inline": inline,
                        "deidentified": content.deidentified})

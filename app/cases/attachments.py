@@ -23,6 +23,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet, MultiFernet
 
 from app.errors import DomainError, InvalidInput
+from app.vocabulary import N_
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -40,19 +41,19 @@ _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 class AttachmentTooLarge(DomainError):
     def __init__(self, limit: int):
-        super().__init__(f"The file is larger than the limit of {limit} bytes.")
+        super().__init__(N_("The file is larger than the limit of %(limit)s bytes."), {"limit": limit})
         self.limit = limit
 
 
 class UnsupportedContent(InvalidInput):
     def __init__(self):
-        super().__init__("file", "is not a PDF, PNG, JPEG, DICOM or plain UTF-8 text file "
-                                 "(judged by its content, not its name)")
+        super().__init__("file", N_("is not a PDF, PNG, JPEG, DICOM or plain UTF-8 text file "
+                                    "(judged by its content, not its name)"))
 
 
 class EmptyFile(InvalidInput):
     def __init__(self):
-        super().__init__("file", "is empty")
+        super().__init__("file", N_("is empty"))
 
 
 def sniff_head(head: bytes) -> str | None:

@@ -22,6 +22,7 @@ from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.live.publish import publish
 from app.specialists.models import Discipline
 from app.timekeeping import ensure_utc
+from app.vocabulary import N_
 
 SEXES = ("female", "male", "other", "unknown")
 URGENCIES = ("routine", "urgent")
@@ -47,11 +48,12 @@ def _text(field: str, value) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise InvalidInput(field, "must be text")
+        raise InvalidInput(field, N_("must be text"))
     value = value.strip()
     limit = TEXT_LIMITS.get(field)
     if limit is not None and len(value) > limit:
-        raise InvalidInput(field, f"must be at most {limit} characters")
+        raise InvalidInput(field, N_('must be at most %(limit)s characters'),
+                                  params={'limit': limit})
     return value or None
 
 
@@ -59,9 +61,10 @@ def _integer(field: str, value, low: int, high: int, hint: str = "") -> int | No
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(field, "must be a whole number")
+        raise InvalidInput(field, N_("must be a whole number"))
     if not low <= value <= high:
-        raise InvalidInput(field, f"must be between {low} and {high}{hint}")
+        raise InvalidInput(field, N_('must be between %(low)s and %(high)s%(hint)s'),
+                                  params={'low': low, 'high': high, 'hint': hint})
     return value
 
 
@@ -72,8 +75,8 @@ def validate_patient_reference(value) -> str | None:
     if not _PATIENT_REFERENCE.match(value) or not any(ch.isdigit() for ch in value):
         raise InvalidInput(
             "patient_reference",
-            "must be the site's pseudonymous reference, never a name: 3-64 letters, digits, '-' or "
-            "'_', including at least one digit (e.g. FCG-2026-0142)",
+            N_("must be the site's pseudonymous reference, never a name: 3-64 letters, digits, '-' or "
+            "'_', including at least one digit (e.g. FCG-2026-0142)"),
         )
     return value
 
@@ -84,7 +87,7 @@ def validate_icd10(value) -> str | None:
         return None
     value = value.upper()
     if not _ICD10.match(value):
-        raise InvalidInput("icd10_code", "must be an ICD-10 code such as C34.1, C18 or D05.9")
+        raise InvalidInput("icd10_code", N_("must be an ICD-10 code such as C34.1, C18 or D05.9"))
     return value
 
 
@@ -94,7 +97,9 @@ def validate_country(value) -> str | None:
         return None
     value = value.upper()
     if value not in pytz.country_names:
-        raise InvalidInput("country_of_residence", f"{value!r} is not an ISO 3166-1 alpha-2 country code")
+        raise InvalidInput("country_of_residence", N_('%(value)s is not an ISO 3166-1 alpha-2 '
+                                                      'country code'),
+                                                   params={'value': repr(value)})
     return value
 
 
@@ -104,7 +109,9 @@ def validate_language(value) -> str | None:
         return None
     value = value.lower()
     if not _ISO_639_1.match(value):
-        raise InvalidInput("language", f"{value!r} is not an ISO 639-1 language code (e.g. 'en', 'zh')")
+        raise InvalidInput("language", N_('%(value)s is not an ISO 639-1 language code (e.g. '
+                                          "'en', 'zh')"),
+                                       params={'value': repr(value)})
     return value
 
 
@@ -112,7 +119,8 @@ def _choice(field: str, value, choices) -> str | None:
     if value is None:
         return None
     if value not in choices:
-        raise InvalidInput(field, f"must be one of: {', '.join(choices)}")
+        raise InvalidInput(field, N_('must be one of: %(choices)s'),
+                                  params={'choices': ', '.join(choices)})
     return value
 
 
@@ -120,12 +128,13 @@ def _disciplines(session: Session, codes) -> list[Discipline]:
     if codes is None:
         return []
     if not isinstance(codes, list | tuple):
-        raise InvalidInput("disciplines", "must be a list of discipline codes")
+        raise InvalidInput("disciplines", N_("must be a list of discipline codes"))
     codes = list(dict.fromkeys(str(code).strip() for code in codes))
     found = {d.code: d for d in session.scalars(select(Discipline).where(Discipline.code.in_(codes)))}
     unknown = [code for code in codes if code not in found]
     if unknown:
-        raise InvalidInput("disciplines", f"unknown discipline code(s): {', '.join(unknown)}")
+        raise InvalidInput("disciplines", N_('unknown discipline code(s): %(unknown)s'),
+                                          params={'unknown': ', '.join(unknown)})
     return [found[code] for code in codes]
 
 
@@ -134,9 +143,11 @@ def _board(session: Session, board_id) -> int | None:
         return None
     board = session.get(Board, board_id) if isinstance(board_id, int) else None
     if board is None:
-        raise InvalidInput("board_id", f"no board has id {board_id}")
+        raise InvalidInput("board_id", N_('no board has id %(board_id)s'),
+                                       params={'board_id': board_id})
     if not board.is_active:
-        raise InvalidInput("board_id", f"the board {board.name!r} is not taking referrals")
+        raise InvalidInput("board_id", N_('the board %(board_name)s is not taking referrals'),
+                                       params={'board_name': repr(board.name)})
     return board.id
 
 
@@ -148,7 +159,7 @@ def apply_proforma(session: Session, case: Case, values: dict, actor, *, at: dat
     at = ensure_utc(at)
     unknown = sorted(set(values) - set(PROFORMA_FIELDS))
     if unknown:
-        raise InvalidInput(unknown[0], "is not a field of the case pro-forma")
+        raise InvalidInput(unknown[0], N_("is not a field of the case pro-forma"))
     cleaned: dict = {}
     for name, value in values.items():
         if name == "patient_reference":
@@ -169,7 +180,7 @@ def apply_proforma(session: Session, case: Case, values: dict, actor, *, at: dat
             cleaned[name] = _integer(name, value, 1, 9, " (Clinical Frailty Scale)")
         elif name == "urgency":
             if value is None:
-                raise InvalidInput(name, "must be routine or urgent")
+                raise InvalidInput(name, N_("must be routine or urgent"))
             cleaned[name] = _choice(name, value, URGENCIES)
         elif name == "language":
             cleaned[name] = validate_language(value)
@@ -179,7 +190,7 @@ def apply_proforma(session: Session, case: Case, values: dict, actor, *, at: dat
             cleaned[name] = _board(session, value)
         elif name == "cross_border_consent":
             if value is not None and not isinstance(value, bool):
-                raise InvalidInput(name, "must be true (given), false (refused) or null (not asked)")
+                raise InvalidInput(name, N_("must be true (given), false (refused) or null (not asked)"))
             cleaned[name] = value
 
     changed = []
@@ -211,7 +222,7 @@ def create_case(session: Session, referrer, values: dict, *, at: datetime) -> Ca
     """A draft referral from `referrer`'s own organisation (it may be incomplete)."""
     at = ensure_utc(at)
     if not referrer.has_role("referrer"):
-        raise PermissionDenied("Only a referrer may create a case.")
+        raise PermissionDenied(N_("Only a referrer may create a case."))
     organization = referrer.organization
     case = Case(organization_id=organization.id, referrer_id=referrer.id,
                 residency_region=organization.residency_region, state="draft", urgency="routine",
@@ -228,14 +239,16 @@ def create_case(session: Session, referrer, values: dict, *, at: datetime) -> Ca
 
 def require_referrer(session: Session, case: Case, actor) -> None:
     if workflow.REFERRER not in workflow.capacities(session, case, actor):
-        raise PermissionDenied("Only a referrer of the referring site may change the pro-forma.")
+        raise PermissionDenied(N_("Only a referrer of the referring site may change the pro-forma."))
 
 
 def update_case(session: Session, case: Case, actor, values: dict, *, at: datetime) -> list[str]:
     """Edit a draft or a returned case (referrers of the referring site only)."""
     require_referrer(session, case, actor)
     if case.state not in workflow.EDITABLE_STATES:
-        raise Conflict(f"A {case.state} case cannot be edited; only a draft or a returned case can.",
+        raise Conflict(N_('A %(case_state)s case cannot be edited; only a draft or a returned '
+                          'case can.'),
+                       params={'case_state': case.state},
                        state=case.state)
     changed = apply_proforma(session, case, values, actor, at=at)
     session.flush()
@@ -260,9 +273,9 @@ def submit_case(session: Session, case: Case, actor, *, at: datetime, urgent_tar
 def add_comment(session: Session, case: Case, author, body: str, *, at: datetime) -> CaseComment:
     text = (body or "").strip()
     if not text:
-        raise InvalidInput("body", "must not be empty")
+        raise InvalidInput("body", N_("must not be empty"))
     if len(text) > 10000:
-        raise InvalidInput("body", "must be at most 10000 characters")
+        raise InvalidInput("body", N_("must be at most 10000 characters"))
     comment = CaseComment(case=case, author_id=author.id, body=text, created_at=ensure_utc(at))
     session.add(comment)
     session.flush()
@@ -278,7 +291,8 @@ def add_attachment(session: Session, case: Case, uploader, *, filename: str, sto
     The same content attached to the same case again returns the existing attachment.
     """
     if case.state in CLOSED_STATES:
-        raise Conflict(f"A {case.state} case takes no more attachments.", state=case.state)
+        raise Conflict(N_('A %(case_state)s case takes no more attachments.'),
+                       params={'case_state': case.state}, state=case.state)
     existing = session.scalar(select(Attachment).where(Attachment.case_id == case.id,
                                                        Attachment.sha256 == stored.sha256))
     if existing is not None:

@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 from app.audit.operations import record as audit
 from app.boards.models import BoardMember
 from app.cases.models import CASE_STATES, Case, CaseTransition
-from app.errors import Conflict, InvalidInput, PermissionDenied
+from app.errors import Conflict, InvalidInput, PermissionDenied, in_readers_language
 from app.meetings.models import AgendaItem
 from app.timekeeping import ensure_utc
+from app.vocabulary import N_
 
 REFERRER = "referrer"
 COORDINATOR = "coordinator"
@@ -92,17 +93,25 @@ class SubmissionTargets:
         return submitted_at + (self.urgent if urgency == "urgent" else self.routine)
 
 
+NEEDED_FOR_SUBMISSION = N_("is required for submission")
+INCOMPLETE = N_("The case cannot be submitted until these are filled in: %(fields)s.")
+
+
 class IncompleteCase(InvalidInput):
     """Submission refused: `missing` names every field of the minimum dataset still empty."""
 
     def __init__(self, missing: list[str]):
-        super().__init__(missing[0], "is required for submission")
+        super().__init__(missing[0], NEEDED_FOR_SUBMISSION)
         self.missing = missing
-        self.message = "The case cannot be submitted until these are filled in: " + ", ".join(missing) + "."
+
+    @property
+    def message(self) -> str:
+        return in_readers_language(INCOMPLETE, {"fields": ", ".join(self.missing)})
 
     @property
     def errors(self) -> list[dict]:
-        return [{"field": name, "message": "is required for submission"} for name in self.missing]
+        required = in_readers_language(NEEDED_FOR_SUBMISSION)
+        return [{"field": name, "message": required} for name in self.missing]
 
 
 # --- the table, read --------------------------------------------------------------------------
@@ -183,28 +192,33 @@ def transition(session: Session, case: Case, to_state: str, actor, *, at: dateti
     """
     at = ensure_utc(at)
     if to_state not in CASE_STATES:
-        raise InvalidInput("to", f"{to_state!r} is not a case state; known: {', '.join(CASE_STATES)}")
+        raise InvalidInput("to", N_('%(to_state)s is not a case state; known: %(case_states)s'),
+                                 params={'to_state': repr(to_state), 'case_states': ', '.join(CASE_STATES)})
     if case.id is not None:
         # Lock the row (PostgreSQL; SQLite serialises writers) so two people cannot both move the
         # case from the same state; refuse if it moved since it was loaded.
         current = session.scalar(select(Case.state).where(Case.id == case.id).with_for_update())
         if current is not None and current != case.state:
-            raise Conflict(f"The case changed meanwhile: it is now {current}.",
+            raise Conflict(N_('The case changed meanwhile: it is now %(current)s.'),
+                           params={'current': current},
                            allowed=targets_from(current), state=current)
     source = case.state
     move = MOVE_BY_STATES.get((source, to_state))
     if move is None:
         allowed = targets_from(source)
-        raise Conflict(
-            f"A {source} case cannot become {to_state}. From {source} it may become: "
-            + (", ".join(allowed) if allowed else "nothing (this is a final state)") + ".",
-            allowed=allowed, state=source,
-        )
+        if not allowed:
+            raise Conflict(N_("A %(source)s case cannot become %(to_state)s: %(source)s is a final state."),
+                           params={"source": source, "to_state": to_state}, allowed=allowed, state=source)
+        raise Conflict(N_("A %(source)s case cannot become %(to_state)s. From %(source)s it may become: %(targets)s."),
+                       params={"source": source, "to_state": to_state, "targets": ", ".join(allowed)},
+                       allowed=allowed, state=source)
     if SYSTEM not in move.by and not (capacities(session, case, actor) & move.by):
-        raise PermissionDenied(f"Only {_who(move)} may move a {source} case to {to_state}.")
+        raise PermissionDenied(N_('Only %(move)s may move a %(source)s case to %(to_state)s.'),
+                               params={'move': _who(move), 'source': source, 'to_state': to_state})
     reason = (reason or "").strip() or None
     if move.reason_required and reason is None:
-        raise InvalidInput("reason", f"is required to move a case to {to_state}")
+        raise InvalidInput("reason", N_('is required to move a case to %(to_state)s'),
+                                     params={'to_state': to_state})
     if to_state == "submitted":
         missing = missing_for_submission(case)
         if missing:

@@ -16,6 +16,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.security import current_actor
 from app.timekeeping import now_utc
+from app.vocabulary import N_
 
 ADMINS = set(operations.DATA_PROTECTION_ROLES)
 TAGS = ("data protection",)
@@ -24,7 +25,8 @@ TAGS = ("data protection",)
 def _site(organization_id: int) -> Organization:
     organization = db.session.get(Organization, organization_id)
     if organization is None:
-        raise NotFound(f"No organisation with id {organization_id}.")
+        raise NotFound(N_('No organisation with id %(organization_id)s.'),
+                       params={'organization_id': organization_id})
     operations.require_data_protection_access(current_actor(), organization.id)
     return organization
 

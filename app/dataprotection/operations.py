@@ -50,7 +50,8 @@ def patient_cases(session: Session, organization_id: int, reference: str) -> lis
     cases = list(session.scalars(select(Case).where(Case.organization_id == organization_id,
                                                     Case.patient_reference == reference).order_by(Case.id)))
     if not cases:
-        raise NotFound(f"No patient with reference {reference!r} at site {organization_id}.")
+        raise NotFound(N_('No patient with reference %(reference)s at site %(organization_id)s.'),
+                       params={'reference': repr(reference), 'organization_id': organization_id})
     return cases
 
 
@@ -170,7 +171,7 @@ def erase_case(session: Session, store, case: Case, *, actor, reason: str, at: d
 def erase_patient(session: Session, store, organization_id: int, reference: str, *, actor, reason: str,
                   at: datetime, source_address: str | None = None) -> Erased:
     if not (reason or "").strip():
-        raise InvalidInput("reason", "say why the data is erased (e.g. the patient's request of 2026-11-20)")
+        raise InvalidInput("reason", N_("say why the data is erased (e.g. the patient's request of 2026-11-20)"))
     erased = Erased()
     for case in patient_cases(session, organization_id, reference):
         erase_case(session, store, case, actor=actor, reason=reason.strip(), at=at,
@@ -180,7 +181,9 @@ def erase_patient(session: Session, store, organization_id: int, reference: str,
 
 def set_retention(organization: Organization, years: int | None) -> None:
     if years is not None and not 1 <= years <= MAX_RETENTION_YEARS:
-        raise InvalidInput("years", f"must be from 1 to {MAX_RETENTION_YEARS}, or null to keep cases")
+        raise InvalidInput("years", N_('must be from 1 to %(max_retention_years)s, or null to '
+                                       'keep cases'),
+                                    params={'max_retention_years': MAX_RETENTION_YEARS})
     organization.retention_years = years
 
 

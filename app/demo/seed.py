@@ -16,6 +16,7 @@ from app.demo.cases import seed_cases
 from app.demo.licence_checks import seed_licence_checks
 from app.demo.declines import seed_declined_invitation
 from app.demo.history import seed_history
+from app.demo.conferencing import seed_conferencing
 from app.demo.network import DemoLogin, seed_network
 from app.demo.follow_ups import seed_follow_up
 from app.demo.outcomes import seed_outcomes
@@ -35,6 +36,7 @@ def seed_demo(session: Session, password: str, at: datetime | None = None) -> li
     seed_licence_checks(session, at)
     users_by_email = {user.email: user for user in session.scalars(select(User))}
     seed_boards(session, users_by_email, at)
+    seed_conferencing(session)
     seed_rotas(session, users_by_email, at)
     seed_cases(session, users_by_email, at)
     seed_follow_up(session, seed_outcomes(session, users_by_email, at), at)

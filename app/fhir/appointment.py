@@ -17,6 +17,7 @@ from app.fhir.errors import FhirError
 from app.fhir.healthcare_service import board_concept
 from app.fhir.search import Page, Query, SearchParam, codes_in, id_conditions, page_rows, parse_id, reference_id
 from app.meetings.models import Invitation, Meeting
+from app.vocabulary import N_
 
 PARAMS = (
     SearchParam("_id", "token", "Logical id (the meeting id)"),
@@ -75,7 +76,8 @@ def read(ctx: Context, resource_id: str) -> Appointment:
     meeting = ctx.session.scalar(visible_meetings_query(ctx.actor).where(Meeting.id == meeting_id)) \
         if meeting_id is not None else None
     if meeting is None:
-        raise NotFound(f"No Appointment with id {resource_id}.")
+        raise NotFound(N_('No Appointment with id %(resource_id)s.'),
+                       params={'resource_id': resource_id})
     return _convert(ctx, [meeting])[0]
 
 

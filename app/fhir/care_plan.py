@@ -24,6 +24,7 @@ from app.fhir.context import Context
 from app.fhir.search import Page, Query, SearchParam, id_conditions, page_rows, parse_id
 from app.outcomes import operations as outcomes
 from app.outcomes.models import Outcome, OutcomeSignature
+from app.vocabulary import N_
 
 CARE_PLAN_PARAMS = (
     SearchParam("_id", "token", "Logical id (the outcome version id)"),
@@ -125,7 +126,8 @@ def read_care_plan(ctx: Context, resource_id: str) -> CarePlan:
     outcome = ctx.session.get(Outcome, outcome_id) if outcome_id is not None else None
     case = _full_case(ctx, outcome.case_id) if outcome is not None and outcome.signed_at else None
     if case is None:
-        raise NotFound(f"No CarePlan with id {resource_id}.")
+        raise NotFound(N_('No CarePlan with id %(resource_id)s.'),
+                       params={'resource_id': resource_id})
     _audit(ctx, case.id, [outcome.id], "CarePlan")
     return care_plan(outcome, case, outcome.id in _superseded_ids(ctx, [case.id]), owner_names(ctx, [outcome]))
 
@@ -172,7 +174,8 @@ def read_provenance(ctx: Context, resource_id: str) -> Provenance:
     outcome = ctx.session.get(Outcome, signature.outcome_id) if signature is not None else None
     case = _full_case(ctx, outcome.case_id) if outcome is not None and outcome.signed_at else None
     if case is None:
-        raise NotFound(f"No Provenance with id {resource_id}.")
+        raise NotFound(N_('No Provenance with id %(resource_id)s.'),
+                       params={'resource_id': resource_id})
     _audit(ctx, case.id, [outcome.id], "Provenance")
     return provenance(signature)
 

@@ -13,6 +13,7 @@ from app.fhir.common import build, instant, reference
 from app.fhir.context import Context
 from app.fhir.search import Page, Query, SearchParam, id_conditions, page_rows
 from app.fhir.service_request import visible_case
+from app.vocabulary import N_
 
 PARAMS = (
     SearchParam("_id", "token", "Logical id (the case id)"),
@@ -44,8 +45,8 @@ def to_fhir(case: Case) -> Consent:
 def read(ctx: Context, resource_id: str) -> Consent:
     case, level = visible_case(ctx, resource_id, "Consent")
     if level != FULL:
-        raise PermissionDenied("Only a pseudonymised summary of this case is available to you: "
-                               "cross-border consent has not been recorded for it.")
+        raise PermissionDenied(N_("Only a pseudonymised summary of this case is available to you: "
+                               "cross-border consent has not been recorded for it."))
     ctx.audit("case.viewed", target_type="case", target_id=case.id, detail={"access": level, "resource": "Consent"})
     return to_fhir(case)
 

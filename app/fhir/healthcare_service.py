@@ -14,6 +14,7 @@ from app.fhir.codes import BOARD_SYSTEM, DISCIPLINE_SYSTEM, EXT_TIMEZONE, SERVIC
 from app.fhir.common import build, discipline_concept, reference, starts_with
 from app.fhir.context import Context
 from app.fhir.search import Page, Query, SearchParam, codes_in, id_conditions, page_rows, parse_id
+from app.vocabulary import N_
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PARAMS = (
@@ -66,7 +67,8 @@ def read(ctx: Context, resource_id: str) -> HealthcareService:
     board_id = parse_id(resource_id)
     board = ctx.session.scalar(_loaded(select(Board).where(Board.id == board_id))) if board_id else None
     if board is None:
-        raise NotFound(f"No HealthcareService with id {resource_id}.")
+        raise NotFound(N_('No HealthcareService with id %(resource_id)s.'),
+                       params={'resource_id': resource_id})
     return to_fhir(board)
 
 

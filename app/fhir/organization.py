@@ -10,6 +10,7 @@ from app.fhir.codes import EXT_RESIDENCY_REGION, EXT_TIMEZONE, ORGANIZATION_ID_S
 from app.fhir.common import build, starts_with
 from app.fhir.context import Context
 from app.fhir.search import Page, Query, SearchParam, id_conditions, page_rows, parse_id
+from app.vocabulary import N_
 
 PARAMS = (
     SearchParam("_id", "token", "Logical id"),
@@ -32,7 +33,8 @@ def to_fhir(organization: Organization) -> FhirOrganization:
 def read(ctx: Context, resource_id: str) -> FhirOrganization:
     organization = ctx.session.get(Organization, parse_id(resource_id) or 0)
     if organization is None:
-        raise NotFound(f"No Organization with id {resource_id}.")
+        raise NotFound(N_('No Organization with id %(resource_id)s.'),
+                       params={'resource_id': resource_id})
     return to_fhir(organization)
 
 

@@ -28,6 +28,7 @@ from app.fhir.search import Page, Query, SearchParam, codes_in, id_conditions, p
 from app.meetings.models import Invitation, Meeting
 from app.outcomes.models import Outcome, OutcomeSignature
 from app.specialists.models import SpecialistProfile
+from app.vocabulary import N_
 
 PRACTITIONER_PARAMS = (
     SearchParam("_id", "token", "Logical id (the Meridian user id)"),
@@ -116,7 +117,8 @@ def _visible_user(ctx: Context, resource_id: str, what: str) -> User:
     if user_id is not None:
         user = ctx.session.scalar(select(User).where(User.id == user_id, visible_condition(ctx)))
     if user is None:
-        raise NotFound(f"No {what} with id {resource_id}.")
+        raise NotFound(N_('No %(what)s with id %(resource_id)s.'),
+                       params={'what': what, 'resource_id': resource_id})
     return user
 
 
@@ -144,7 +146,8 @@ def read_role(ctx: Context, resource_id: str) -> PractitionerRole:
     profile = ctx.session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == user_id)) \
         if user_id is not None else None
     if profile is None:
-        raise NotFound(f"No PractitionerRole with id {resource_id}.")
+        raise NotFound(N_('No PractitionerRole with id %(resource_id)s.'),
+                       params={'resource_id': resource_id})
     return practitioner_role(profile)
 
 

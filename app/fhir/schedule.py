@@ -26,6 +26,7 @@ from app.meetings.models import BOOKING_STATES, Invitation, Meeting
 from app.meetings.search import free_time
 from app.specialists.models import SpecialistProfile
 from app.timekeeping import UTC
+from app.vocabulary import N_
 
 MAX_SLOT_WINDOW = timedelta(days=31)
 SCHEDULE_PARAMS = (
@@ -66,7 +67,8 @@ def _profile(ctx: Context, resource_id: str) -> SpecialistProfile:
     profile = ctx.session.scalar(_profile_query().where(SpecialistProfile.user_id == user_id)) \
         if user_id is not None else None
     if profile is None:
-        raise NotFound(f"No Schedule with id {resource_id}.")
+        raise NotFound(N_('No Schedule with id %(resource_id)s.'),
+                       params={'resource_id': resource_id})
     return profile
 
 
@@ -170,7 +172,8 @@ def search_slots(ctx: Context, query: Query) -> Page:
 
 
 def read_slot(ctx: Context, resource_id: str) -> Slot:
-    missing = NotFound(f"No Slot with id {resource_id} (free time may have been booked since).")
+    missing = NotFound(N_('No Slot with id %(resource_id)s (free time may have been booked since).'),
+                       params={'resource_id': resource_id})
     if resource_id.startswith("busy-"):
         invitation_id = parse_id(resource_id[5:])
         invitation = ctx.session.scalar(

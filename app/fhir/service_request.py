@@ -22,6 +22,7 @@ from app.fhir.common import build, discipline_concept, instant, reference, subse
 from app.fhir.context import Context
 from app.fhir.errors import FhirError
 from app.fhir.search import Page, Query, SearchParam, id_conditions, page_rows, parse_id
+from app.vocabulary import N_
 
 PARAMS = (
     SearchParam("_id", "token", "Logical id (the case id)"),
@@ -124,7 +125,8 @@ def visible_case(ctx: Context, resource_id: str, what: str = "ServiceRequest") -
     case = ctx.session.get(Case, case_id) if case_id is not None else None
     level = access_level(ctx.viewer, case_facts(case)) if case is not None else None
     if level is None:
-        raise NotFound(f"No {what} with id {resource_id}.")
+        raise NotFound(N_('No %(what)s with id %(resource_id)s.'),
+                       params={'what': what, 'resource_id': resource_id})
     return case, level
 
 

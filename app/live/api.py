@@ -5,6 +5,7 @@ coordinator of its board (403); notes: seats, the chair and coordinators, with f
 """
 from __future__ import annotations
 
+from flask_babel import gettext
 from pydantic import BaseModel, Field
 
 from app.api import api
@@ -16,6 +17,9 @@ from app.extensions import db
 from app.live import meeting as live
 from app.security import current_actor
 from app.timekeeping import now_utc
+from app.i18n import current_locale_code
+from app.timekeeping import zone_name_for_reader
+from app.vocabulary import N_, discipline_text
 
 
 class CurrentCaseIn(RequestBody):
@@ -31,6 +35,7 @@ class PresentOut(BaseModel):
     user_id: int
     name: str
     timezone: str
+    zone_name: str = Field(description="The zone as the caller's language names it")
     local_time: str
     utc_offset: str
 
@@ -41,6 +46,17 @@ class LiveAgendaItemOut(BaseModel):
     status: str
     notes: str | None = Field(description="Only for cases the caller has full access to")
     access: str | None
+
+
+class UnsignableCaseOut(BaseModel):
+    case_id: int
+    disciplines: list[str] = Field(description="Required disciplines nobody present at the meeting can sign for")
+
+
+class ChairWarningsOut(BaseModel):
+    absent_disciplines: list[str] = Field(description="Required disciplines with nobody present now")
+    unsignable_cases: list[UnsignableCaseOut]
+    messages: list[str] = Field(description="The same, as sentences in the caller's language")
 
 
 class LiveStateOut(ResponseBody):
@@ -57,11 +73,38 @@ class LiveStateOut(ResponseBody):
     may_run: bool
     may_edit_notes: bool
     seq: int = Field(description="Latest live event seq of meeting:<id>: subscribe with since=seq")
+    warnings: ChairWarningsOut | None = Field(default=None, description="For whoever runs the meeting only")
+
+
+NOBODY_PRESENT_FOR = N_("Nobody is present for %(disciplines)s.")
+CANNOT_BE_SIGNED = N_("Case #%(id)s cannot be signed: nobody for %(disciplines)s has been present.")
+
+
+def _disciplines(codes) -> str:
+    return gettext(", ").join(gettext(discipline_text(code) or code) for code in codes)
+
+
+def chair_warning_messages(warnings: dict) -> list[str]:
+    """The chair's warnings as sentences in the reader's language."""
+    messages = []
+    if warnings["absent_disciplines"]:
+        messages.append(gettext(NOBODY_PRESENT_FOR, disciplines=_disciplines(warnings["absent_disciplines"])))
+    for case in warnings["unsignable_cases"]:
+        messages.append(gettext(CANNOT_BE_SIGNED, id=case["case_id"], disciplines=_disciplines(case["disciplines"])))
+    return messages
+
+
+def readable_state(state: dict) -> dict:
+    """`live_state` with what is shown to people put in the reader's language (zone names, warnings)."""
+    state = {**state, "present": [{**person, "zone_name": zone_name_for_reader(person["timezone"], current_locale_code())} for person in state["present"]]}
+    if state.get("warnings") is not None:
+        state["warnings"] = {**state["warnings"], "messages": chair_warning_messages(state["warnings"])}
+    return state
 
 
 def _state(meeting):
     db.session.flush()
-    return live.live_state(db.session, meeting, current_actor(), at=now_utc())
+    return readable_state(live.live_state(db.session, meeting, current_actor(), at=now_utc()))
 
 
 @api.get("/meetings/<int:meeting_id>/live")

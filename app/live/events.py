@@ -33,12 +33,14 @@ from app.accounts import operations as accounts
 from app.accounts.models import User
 from app.audit.operations import record as audit
 from app.extensions import db, socketio
+from app.i18n import current_locale_code
 from app.live import heartbeat
 from app.live import publish as live_publish
 from app.live.presence import presence_for
 from app.live.queue import message_queue_health
 from app.live.rooms import REFUSED, room_access
 from app.live.subscriptions import subscriptions_for
+from app.notifications.operations import replayed_for_reader
 from app.timekeeping import now_utc
 
 log = logging.getLogger(__name__)
@@ -203,11 +205,13 @@ def _subscribe(user, connection, data):
             if len(events) > page_size:
                 events = events[:page_size]
                 answer["next"] = events[-1].seq
-            for live_event in events:
+            payloads = [live_publish.payload_of(live_event, summary=access.summary) for live_event in events]
+            if access.kind == "user":   # a person's notifications, in the language they read now
+                payloads = replayed_for_reader(db.session, payloads, user, locale=current_locale_code())
+            for payload in payloads:
                 # Straight to this connection (it is ours), not over the message queue: the backlog
                 # arrives before the ack and in order, with or without Redis.
-                socketio.emit(live_publish.SOCKET_EVENT, live_publish.payload_of(live_event, summary=access.summary),
-                              to=sid, namespace="/", ignore_queue=True)
+                socketio.emit(live_publish.SOCKET_EVENT, payload, to=sid, namespace="/", ignore_queue=True)
             answer["replayed"] = len(events)
             # Replayed comments and notes are patient data read by this person.
             audit(db.session, "live.replayed", actor=user, target_type=access.kind, target_id=access.object_id,

@@ -3,7 +3,8 @@ their local time) and the shared notes of the case being discussed; the chair fi
 
 Plain Python over a session; callers commit. Every change publishes a live event:
 `meeting:<id>` gets meeting.started / meeting.current_case / presence.joined / presence.left /
-notes.updated (which case, who; never the text) / meeting.finished. The notes themselves are
+notes.updated (which case, who; never the text) / meeting.finished, and meeting.chair_warning (required
+disciplines absent, cases that cannot be signed: at the start and whenever presence changes them). The notes themselves are
 clinical, so their text goes only to `case:<id>` (full-access viewers); summary viewers get that a
 note changed, without the text.
 """
@@ -23,8 +24,9 @@ from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.live.publish import publish
 from app.meetings import attendance
 from app.meetings.agenda import ON_AGENDA, items_on, roll_over
-from app.meetings.models import AgendaItem, Meeting
+from app.meetings.models import AgendaItem, Invitation, Meeting
 from app.timekeeping import ensure_utc, format_instant, to_local, utc_offset_label
+from app.vocabulary import N_
 
 NOTES_LIMIT = 20000
 # Invitation states that give a place at the meeting (for presence).
@@ -49,7 +51,7 @@ def may_run(session, meeting: Meeting, user: User) -> bool:
 
 def require_may_run(session, meeting: Meeting, user: User) -> None:
     if not may_run(session, meeting, user):
-        raise PermissionDenied("Only the meeting's chair or a coordinator of its board may run the live meeting.")
+        raise PermissionDenied(N_("Only the meeting's chair or a coordinator of its board may run the live meeting."))
 
 
 def may_edit_notes(session, meeting: Meeting, user: User) -> bool:
@@ -96,20 +98,26 @@ def join(session, meeting: Meeting, user: User, *, at: datetime) -> bool:
     if not takes_part(session, meeting, user) or not is_open_for_presence(meeting, at):
         return False
     before = attendance.open_stretch(session, meeting, user.id)
+    warned = chair_warnings(session, meeting, at=at) if meeting.status == "in_progress" else None
     attendance.mark_joined(session, meeting, user, at=at)
     if before is not None:
         return False
     publish(session, meeting_room(meeting), "presence.joined",
             {"meeting_id": meeting.id, **person(user, at), "joined_at": format_instant(at)})
+    if warned is not None:
+        _warn_chair(session, meeting, at=at, before=warned)
     return True
 
 
 def leave(session, meeting: Meeting, user: User, *, at: datetime) -> bool:
+    warned = chair_warnings(session, meeting, at=at) if meeting.status == "in_progress" else None
     closed = attendance.mark_left(session, meeting, user, at=at)
     if closed is None:
         return False
     publish(session, meeting_room(meeting), "presence.left",
             {"meeting_id": meeting.id, "user_id": user.id, "name": user.name, "left_at": format_instant(at)})
+    if warned is not None:
+        _warn_chair(session, meeting, at=at, before=warned)
     return True
 
 
@@ -122,11 +130,13 @@ def start(session, meeting: Meeting, actor: User, *, at: datetime) -> Meeting:
     if meeting.status == "in_progress":
         return meeting
     if meeting.status != "scheduled":
-        raise Conflict(f"Meeting #{meeting.id} is {meeting.status}; only a scheduled meeting can start.",
+        raise Conflict(N_('Meeting #%(meeting_id)s is %(meeting_status)s; only a scheduled '
+                          'meeting can start.'),
+                       params={'meeting_id': meeting.id, 'meeting_status': meeting.status},
                        meeting_status=meeting.status)
     if at < ensure_utc(meeting.starts_at) - attendance.EARLY_JOIN:
-        raise Conflict("The meeting can be opened from "
-                       f"{int(attendance.EARLY_JOIN.total_seconds() // 60)} minutes before its start.")
+        raise Conflict(N_('The meeting can be opened from %(minutes)s minutes before its start.'),
+                       params={'minutes': int(attendance.EARLY_JOIN.total_seconds() // 60)})
     meeting.status = "in_progress"
     meeting.started_at = at
     meeting.updated_at = at
@@ -139,19 +149,22 @@ def start(session, meeting: Meeting, actor: User, *, at: datetime) -> Meeting:
             {"meeting_id": meeting.id, "started_at": format_instant(at), "quorum_at_start": quorum,
              "current_case_id": meeting.current_case_id,
              "current_position": listed[0].position if meeting.current_case_id is not None and listed else None})
+    _warn_chair(session, meeting, at=at)
     return meeting
 
 
 def _require_running(meeting: Meeting) -> None:
     if meeting.status != "in_progress":
-        raise Conflict(f"Meeting #{meeting.id} is not running (it is {meeting.status}).", meeting_status=meeting.status)
+        raise Conflict(N_('Meeting #%(meeting_id)s is not running (it is %(meeting_status)s).'),
+                       params={'meeting_id': meeting.id, 'meeting_status': meeting.status}, meeting_status=meeting.status)
 
 
 def _agenda_item(session, meeting: Meeting, case_id: int) -> AgendaItem:
     item = session.scalar(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id,
                                                    AgendaItem.case_id == case_id))
     if item is None or item.status not in ON_AGENDA:
-        raise InvalidInput("case_id", f"case #{case_id} is not on this meeting's agenda")
+        raise InvalidInput("case_id", N_("case #%(case_id)s is not on this meeting's agenda"),
+                                      params={'case_id': case_id})
     return item
 
 
@@ -190,14 +203,16 @@ def update_notes(session, meeting: Meeting, actor: User, case_id: int, notes: st
     """Replace the shared notes of the case under discussion."""
     _require_running(meeting)
     if not may_edit_notes(session, meeting, actor):
-        raise PermissionDenied("Only the meeting's seats, its chair or the board's coordinators may edit notes.")
+        raise PermissionDenied(N_("Only the meeting's seats, its chair or the board's coordinators may edit notes."))
     if meeting.current_case_id != case_id:
-        raise Conflict(f"Case #{case_id} is not the case under discussion.", current_case_id=meeting.current_case_id)
+        raise Conflict(N_('Case #%(case_id)s is not the case under discussion.'),
+                       params={'case_id': case_id}, current_case_id=meeting.current_case_id)
     item = _agenda_item(session, meeting, case_id)
     if case_access(session, actor, session.get(Case, case_id)) != FULL:
-        raise PermissionDenied("Notes are clinical: only people with full access to the case may edit them.")
+        raise PermissionDenied(N_("Notes are clinical: only people with full access to the case may edit them."))
     if not isinstance(notes, str) or len(notes) > NOTES_LIMIT:
-        raise InvalidInput("notes", f"must be text of at most {NOTES_LIMIT} characters")
+        raise InvalidInput("notes", N_('must be text of at most %(notes_limit)s characters'),
+                                    params={'notes_limit': NOTES_LIMIT})
     item.notes = notes
     session.flush()
     stamp = {"meeting_id": meeting.id, "case_id": case_id, "updated_by": actor.id,
@@ -221,6 +236,52 @@ def finish(session, meeting: Meeting, actor: User, *, at: datetime) -> Meeting:
     publish(session, meeting_room(meeting), "meeting.finished",
             {"meeting_id": meeting.id, "finished_at": format_instant(at), "rolled_over": rolled})
     return meeting
+
+
+# --- the chair's warnings -------------------------------------------------------------------------
+
+
+def chair_warnings(session, meeting: Meeting, *, at: datetime) -> dict:
+    """What the chair must know while the meeting is open: the disciplines it requires (its board's
+    quorum and its cases' disciplines) with nobody of them present now, and the agenda cases that cannot
+    be signed because a discipline they still need has had nobody at the meeting (only seat holders who
+    were present may sign, and every required discipline must sign).
+
+    {"absent_disciplines": [codes], "unsignable_cases": [{"case_id", "disciplines": [codes]}]}
+    """
+    from app.boards.quorum import required_seats
+    from app.outcomes.operations import missing_disciplines, required_disciplines, unsigned_draft, versions_of
+
+    if not is_open_for_presence(meeting, at):
+        return {"absent_disciplines": [], "unsignable_cases": []}
+    present_now = attendance.present_user_ids(session, meeting, at)
+    ever_present = attendance.present_user_ids(session, meeting)
+    seats = session.scalars(select(Invitation).where(
+        Invitation.meeting_id == meeting.id, Invitation.role == "seat", Invitation.discipline_code.is_not(None),
+        Invitation.status.not_in(attendance.GONE))).all()
+    here_now = {seat.discipline_code for seat in seats if seat.user_id in present_now}
+    may_still_sign = {seat.discipline_code for seat in seats if seat.user_id in ever_present}
+    absent = sorted(code for code in required_seats(session, meeting) if code not in here_now)
+    unsignable = []
+    for item in sorted(items_on(meeting), key=lambda item: item.position):
+        case = session.get(Case, item.case_id)
+        if case.state == "outcome_signed":
+            continue
+        draft = unsigned_draft(versions_of(session, case))
+        needed = (missing_disciplines(session, draft, case, meeting) if draft is not None
+                  else required_disciplines(session, case, meeting))
+        blocked = [code for code in needed if code not in may_still_sign]
+        if blocked:
+            unsignable.append({"case_id": case.id, "disciplines": blocked})
+    return {"absent_disciplines": absent, "unsignable_cases": unsignable}
+
+
+def _warn_chair(session, meeting: Meeting, *, at: datetime, before: dict | None = None) -> dict:
+    """Publish `meeting.chair_warning` when the warnings differ from `before` (always with no `before`)."""
+    warnings = chair_warnings(session, meeting, at=at)
+    if before is None or warnings != before:
+        publish(session, meeting_room(meeting), "meeting.chair_warning", {"meeting_id": meeting.id, **warnings})
+    return warnings
 
 
 # --- what the live page shows ---------------------------------------------------------------------
@@ -255,6 +316,8 @@ def live_state(session, meeting: Meeting, viewer: User, *, at: datetime) -> dict
         "quorum_at_start": meeting.quorum_at_start,
         "present": [person(users[uid], at) for uid in sorted(users)],
         "agenda": agenda, "may_run": may_run(session, meeting, viewer),
+        # Only whoever runs the meeting is warned (the rest would only be alarmed).
+        "warnings": chair_warnings(session, meeting, at=at) if may_run(session, meeting, viewer) else None,
         "may_edit_notes": may_edit_notes(session, meeting, viewer),
         "seq": latest_seq(session, meeting_room(meeting)),
     }

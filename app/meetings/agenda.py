@@ -22,6 +22,7 @@ from app.errors import Conflict, InvalidInput
 from app.live.publish import publish
 from app.meetings.models import AgendaItem, Meeting
 from app.timekeeping import ensure_utc, format_instant
+from app.vocabulary import N_
 
 ON_AGENDA = ("listed", "discussed")
 # Why a case is taken off an agenda: the referrer and the board read it in the case's history.
@@ -69,26 +70,34 @@ def add_case(session: Session, meeting: Meeting, case: Case, actor, *, at: datet
     at = ensure_utc(at)
     if not may_schedule_case(session, actor, case):
         # The same answer as for a case that does not exist: nothing is told about it.
-        raise InvalidInput("case_id", f"no case has id {case.id}")
+        raise InvalidInput("case_id", N_('no case has id %(case_id)s'),
+                                      params={'case_id': case.id})
     board = session.get(Board, meeting.board_id) if meeting.board_id else None
     if meeting.status != "scheduled" or meeting.starts_at <= at:
-        raise Conflict(f"Meeting #{meeting.id} is not an upcoming scheduled meeting.")
+        raise Conflict(N_('Meeting #%(meeting_id)s is not an upcoming scheduled meeting.'),
+                       params={'meeting_id': meeting.id})
     if case.board_id is not None and meeting.board_id not in (None, case.board_id):
-        raise InvalidInput("case_id", f"case #{case.id} is referred to another board")
+        raise InvalidInput("case_id", N_('case #%(case_id)s is referred to another board'),
+                                      params={'case_id': case.id})
     if agenda_closed(meeting, board, at) and rolled_from is None:
-        raise Conflict(f"The agenda of meeting #{meeting.id} closed at "
-                       f"{format_instant(cutoff_of(meeting, board))}; no new case may be added.",
+        raise Conflict(N_('The agenda of meeting #%(meeting_id)s closed at %(cutoff_at)s; no new case may '
+                          'be added.'),
+                       params={'meeting_id': meeting.id, 'cutoff_at': format_instant(cutoff_of(meeting, board))},
                        agenda_closed=True)
     if room_on(meeting, board) <= 0:
-        raise Conflict(f"Meeting #{meeting.id} is full ({board.cases_per_meeting} cases).")
+        raise Conflict(N_('Meeting #%(meeting_id)s is full (%(cases_per_meeting)s cases).'),
+                       params={'meeting_id': meeting.id, 'cases_per_meeting': board.cases_per_meeting})
     existing = session.scalar(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id,
                                                        AgendaItem.case_id == case.id))
     if existing is not None and existing.status in ON_AGENDA:
-        raise Conflict(f"Case #{case.id} is already on meeting #{meeting.id}'s agenda.")
+        raise Conflict(N_("Case #%(case_id)s is already on meeting #%(meeting_id)s's agenda."),
+                       params={'case_id': case.id, 'meeting_id': meeting.id})
     if case.state == "triaged":
         transition(session, case, "scheduled", actor, at=at, reason=f"on the agenda of {meeting.title}")
     elif not (case.state == "scheduled" and rolled_from is not None):
-        raise Conflict(f"Only a triaged case can be put on an agenda; case #{case.id} is {case.state}.",
+        raise Conflict(N_('Only a triaged case can be put on an agenda; case #%(case_id)s is '
+                          '%(case_state)s.'),
+                       params={'case_id': case.id, 'case_state': case.state},
                        state=case.state)
     listed = sorted(items_on(meeting), key=lambda item: item.position)
     if at_top:
@@ -113,9 +122,13 @@ def remove_case(session: Session, item: AgendaItem, actor, *, at: datetime, reas
     """Take a case off an agenda before discussion; it goes back to triaged."""
     reason = (reason or "").strip()
     if not REMOVAL_REASON_MIN <= len(reason) <= REMOVAL_REASON_MAX:
-        raise InvalidInput("reason", f"say why, in {REMOVAL_REASON_MIN} to {REMOVAL_REASON_MAX} characters")
+        raise InvalidInput("reason", N_('say why, in %(removal_reason_min)s to '
+                                        '%(removal_reason_max)s characters'),
+                                     params={'removal_reason_min': REMOVAL_REASON_MIN, 'removal_reason_max': REMOVAL_REASON_MAX})
     if item.status != "listed":
-        raise Conflict(f"Agenda item #{item.id} is {item.status}; only a listed case can be removed.")
+        raise Conflict(N_('Agenda item #%(item_id)s is %(item_status)s; only a listed case can be '
+                          'removed.'),
+                       params={'item_id': item.id, 'item_status': item.status})
     item.status = "removed"
     case = session.get(Case, item.case_id)
     if case.state == "scheduled":
@@ -127,7 +140,7 @@ def remove_case(session: Session, item: AgendaItem, actor, *, at: datetime, reas
 def reorder(meeting: Meeting, case_ids: list[int]) -> None:
     listed = {item.case_id: item for item in items_on(meeting)}
     if sorted(case_ids) != sorted(listed):
-        raise InvalidInput("case_ids", "must list exactly the cases on the agenda, each once")
+        raise InvalidInput("case_ids", N_("must list exactly the cases on the agenda, each once"))
     for position, case_id in enumerate(case_ids):
         listed[case_id].position = position
     publish(object_session(meeting), f"meeting:{meeting.id}", "agenda.changed", agenda_event(meeting))

@@ -28,6 +28,7 @@ from app.meetings.search import SearchCriteria, SeatRequirement, search_meeting_
 from app.paging import keyset_page
 from app.security import current_actor
 from app.timekeeping import now_utc, to_local
+from app.vocabulary import N_
 
 
 class SeatIn(RequestBody):
@@ -117,7 +118,7 @@ def coordinated_meeting(meeting_id: int) -> Meeting:
     actor = current_actor()
     meeting = get_visible_meeting(db.session, actor, meeting_id)
     if not may_manage_meeting(db.session, actor, meeting):
-        raise PermissionDenied("Only the board's coordinators or an admin may do this.")
+        raise PermissionDenied(N_("Only the board's coordinators or an admin may do this."))
     return meeting
 
 
@@ -163,7 +164,8 @@ def invite_to_meeting(meeting_id: int, body: InviteIn):
     meeting = coordinated_meeting(meeting_id)
     user = db.session.get(User, body.user_id)
     if user is None or not user.is_active:
-        raise InvalidInput("user_id", f"no active user has id {body.user_id}")
+        raise InvalidInput("user_id", N_('no active user has id %(user_id)s'),
+                                      params={'user_id': body.user_id})
     invitation = booking.invite(db.session, meeting, user, role=body.role, discipline_code=body.discipline,
                                 at=now_utc(), override_working_hours=body.override_working_hours,
                                 override_reason=body.override_reason, actor=current_actor())
@@ -311,7 +313,8 @@ def answer_invitation(invitation_id: int, body: AnswerIn):
     actor = current_actor()
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.user_id != actor.id:
-        raise NotFound(f"You have no invitation with id {invitation_id}.")
+        raise NotFound(N_('You have no invitation with id %(invitation_id)s.'),
+                       params={'invitation_id': invitation_id})
     booking.respond(db.session, invitation, actor, body.answer, at=now_utc(), note=body.note)
     return invitation_out(invitation)
 
@@ -391,7 +394,8 @@ class AgendaAddIn(RequestBody):
 def _case(case_id: int) -> Case:
     case = db.session.get(Case, case_id)
     if case is None:
-        raise InvalidInput("case_id", f"no case has id {case_id}")
+        raise InvalidInput("case_id", N_('no case has id %(case_id)s'),
+                                      params={'case_id': case_id})
     return case
 
 
@@ -429,7 +433,8 @@ def remove_from_agenda(meeting_id: int, case_id: int, body: AgendaRemoveIn):
     meeting = coordinated_meeting(meeting_id)
     item = next((i for i in agenda.items_on(meeting) if i.case_id == case_id), None)
     if item is None:
-        raise NotFound(f"Case #{case_id} is not on meeting #{meeting_id}'s agenda.")
+        raise NotFound(N_("Case #%(case_id)s is not on meeting #%(meeting_id)s's agenda."),
+                       params={'case_id': case_id, 'meeting_id': meeting_id})
     agenda.remove_case(db.session, item, current_actor(), at=now_utc(), reason=body.reason)
     return agenda_out(meeting)
 

@@ -21,6 +21,7 @@ from app.boards.models import BoardMember, QuorumRequirement
 from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.meetings.models import Attendance, Invitation, Meeting
 from app.timekeeping import ensure_utc
+from app.vocabulary import N_
 
 SOURCES = ("live", "coordinator")
 # A coordinator may mark people present this long before the scheduled start (people join early).
@@ -103,13 +104,14 @@ def minutes_present(rows, meeting: Meeting, at: datetime | None = None) -> int:
 
 def _check_source(source: str) -> str:
     if source not in SOURCES:
-        raise InvalidInput("source", f"must be one of {', '.join(SOURCES)}")
+        raise InvalidInput("source", N_('must be one of %(sources)s'),
+                                     params={'sources': ', '.join(SOURCES)})
     return source
 
 
 def _check_not_cancelled(meeting: Meeting) -> None:
     if meeting.status == "cancelled":
-        raise Conflict("This meeting was cancelled; nobody can attend it.", meeting_status=meeting.status)
+        raise Conflict(N_("This meeting was cancelled; nobody can attend it."), meeting_status=meeting.status)
 
 
 def mark_joined(session: Session, meeting: Meeting, user: User, *, at: datetime,
@@ -222,14 +224,16 @@ def set_presence(session: Session, meeting: Meeting, user: User, present: bool, 
     """
     at = ensure_utc(at)
     if not may_mark_attendance(session, meeting, by):
-        raise PermissionDenied("Only a coordinator of this meeting's board or its chair may mark attendance.")
+        raise PermissionDenied(N_("Only a coordinator of this meeting's board or its chair may mark attendance."))
     _check_not_cancelled(meeting)
     invitation = invitation_of(session, meeting, user.id)
     if meeting.chair_id != user.id and (invitation is None or invitation.status in GONE):
-        raise InvalidInput("user_id", f"user {user.id} is not invited to this meeting")
+        raise InvalidInput("user_id", N_('user %(user_id)s is not invited to this meeting'),
+                                      params={'user_id': user.id})
     if at < ensure_utc(meeting.starts_at) - EARLY_JOIN:
-        raise Conflict("The meeting has not begun; attendance can be marked from "
-                       f"{int(EARLY_JOIN.total_seconds() // 60)} minutes before its start.")
+        raise Conflict(N_('The meeting has not begun; attendance can be marked from '
+                          '%(minutes)s minutes before its start.'),
+                       params={'minutes': int(EARLY_JOIN.total_seconds() // 60)})
     if not is_over(meeting, at):
         if present:
             before = open_stretch(session, meeting, user.id)
@@ -248,8 +252,8 @@ def set_presence(session: Session, meeting: Meeting, user: User, present: bool, 
         session.flush()
         return Marked(changed=True, present_now=False)
     if user.id in signed_user_ids:
-        raise Conflict("This person has signed an outcome of this meeting as present; their attendance "
-                       "cannot be removed.")
+        raise Conflict(N_("This person has signed an outcome of this meeting as present; their attendance "
+                       "cannot be removed."))
     changed = False
     for row in rows:
         if row.source == "coordinator":
@@ -304,7 +308,7 @@ def attendance_report(session: Session, *, board_id: int | None = None, user_id:
     recorded), the attendance rate (attended / invited), and the minutes they were present."""
     since, until = ensure_utc(since), ensure_utc(until)
     if until <= since:
-        raise InvalidInput("until", "must be after since")
+        raise InvalidInput("until", N_("must be after since"))
     statement = (select(Invitation, Meeting).join(Meeting, Meeting.id == Invitation.meeting_id)
                  .where(Invitation.role == "seat", Invitation.status.not_in(GONE),
                         Meeting.status != "cancelled", Meeting.starts_at >= since, Meeting.starts_at < until))

@@ -23,6 +23,7 @@ from app.live.publish import publish
 from app.cases.models import Case
 from app.meetings.agenda import add_case
 from app.meetings.models import BOOKING_STATES, AgendaItem, Invitation, Meeting
+from app.conferencing.operations import call_link
 from app.meetings.search import eligible_for_seat
 from app.notifications.operations import notify
 from app.rotas.operations import on_call_user_ids
@@ -31,6 +32,7 @@ from app.audit.operations import record as record_audit
 from app.scheduling import working_intervals
 from app.specialists.operations import engine_spec
 from app.timekeeping import ensure_utc, format_instant, format_local
+from app.vocabulary import N_
 
 ANSWERS = ("accepted", "tentative", "declined")
 OVERRIDE_REASON_MIN, OVERRIDE_REASON_MAX = 3, 500
@@ -78,9 +80,9 @@ def find_clash(session: Session, user_id: int, busy_from: datetime, busy_until: 
 def _clash_error(user: User, clash: Invitation) -> Conflict:
     other = clash.meeting
     return Conflict(
-        f"{user.name} is already booked into meeting #{other.id} '{other.title}' "
-        f"({format_instant(other.starts_at)} to {format_instant(other.ends_at)}), which overlaps this one "
-        "(buffers included).",
+        N_("%(user_name)s is already booked into meeting #%(other_id)s '%(other_title)s' "
+           '(%(starts_at)s to %(ends_at)s), which overlaps this one (buffers included).'),
+        params={'user_name': user.name, 'other_id': other.id, 'other_title': other.title, 'starts_at': format_instant(other.starts_at), 'ends_at': format_instant(other.ends_at)},
         clashing_meeting_id=other.id,
     )
 
@@ -106,12 +108,14 @@ def invite(session: Session, meeting: Meeting, user: User, *, role: str = "seat"
     `accepted`: the person is booking the meeting themselves (its chair), so nobody asks them."""
     at = ensure_utc(at)
     if meeting.status == "cancelled":
-        raise Conflict(f"Meeting #{meeting.id} is cancelled.")
+        raise Conflict(N_('Meeting #%(meeting_id)s is cancelled.'),
+                       params={'meeting_id': meeting.id})
     if role == "seat" and discipline_code is None:
-        raise InvalidInput("discipline", "a seat invitation needs a discipline")
+        raise InvalidInput("discipline", N_("a seat invitation needs a discipline"))
     if discipline_code is not None and session.get(Discipline, discipline_code) is None:
-        raise InvalidInput("discipline", f"{discipline_code!r} is not a discipline code; "
-                                         "see GET /api/v1/disciplines")
+        raise InvalidInput("discipline", N_('%(discipline_code)s is not a discipline code; see '
+                                            'GET /api/v1/disciplines'),
+                                         params={'discipline_code': repr(discipline_code)})
     profile = session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == user.id))
     busy_from, busy_until = busy_range(meeting, profile)
     existing = session.scalar(select(Invitation).where(Invitation.meeting_id == meeting.id,
@@ -150,19 +154,24 @@ def invite(session: Session, meeting: Meeting, user: User, *, role: str = "seat"
         if getattr(error.orig, "sqlstate", None) != DEADLOCK_DETECTED:
             raise
         # Two bookings took the same people in opposite order; PostgreSQL stopped this one.
-        raise Conflict(f"{user.name} was being booked into another meeting at the same moment; "
-                       "try again.") from None
+        raise Conflict(N_('%(user_name)s was being booked into another meeting at the same '
+                          'moment; try again.'),
+                       params={'user_name': user.name}) from None
     except IntegrityError as error:
         if "invitations_no_double_booking" not in str(error.orig):
             raise
         clash = find_clash(session, user.id, busy_from, busy_until, except_meeting_id=meeting.id)
         raise (_clash_error(user, clash) if clash else Conflict(
-            f"{user.name} was just booked into an overlapping meeting.")) from None
+            N_('%(user_name)s was just booked into an overlapping meeting.'),
+            params={'user_name': user.name})) from None
     if outside_reason is not None:
         record_audit(session, "meeting.outside_hours_override", actor=actor, target_type="meeting",
                      target_id=meeting.id, detail={"user_id": user.id, "invitation_id": invitation.id,
                                                    "reason": outside_reason})
     params = {"title": meeting.title, "starts_at": format_instant(meeting.starts_at)}
+    call = call_link(session, meeting)
+    if call:
+        params["call"] = call
     if role == "seat":
         params.update(text="meeting.invitation.seat", discipline=discipline_code)
     if not accepted:
@@ -251,14 +260,17 @@ def respond(session: Session, invitation: Invitation, user: User, answer: str, *
             note: str | None = None) -> list[Invitation]:
     """The invitee answers. A decline frees the seat and invites the next person at once."""
     if invitation.user_id != user.id:
-        raise PermissionDenied("Only the person invited may answer this invitation.")
+        raise PermissionDenied(N_("Only the person invited may answer this invitation."))
     if answer not in ANSWERS:
-        raise InvalidInput("answer", f"must be one of {', '.join(ANSWERS)}")
+        raise InvalidInput("answer", N_('must be one of %(answers)s'),
+                                     params={'answers': ', '.join(ANSWERS)})
     meeting = invitation.meeting
     if meeting.status != "scheduled" or meeting.starts_at <= ensure_utc(at):
-        raise Conflict(f"Meeting #{meeting.id} has already started, finished or been cancelled.")
+        raise Conflict(N_('Meeting #%(meeting_id)s has already started, finished or been '
+                          'cancelled.'),
+                       params={'meeting_id': meeting.id})
     if invitation.status == "withdrawn":
-        raise Conflict("This invitation was withdrawn.")
+        raise Conflict(N_("This invitation was withdrawn."))
     invitation.status, invitation.responded_at, invitation.note = answer, ensure_utc(at), note
     session.flush()
     publish(session, f"meeting:{meeting.id}", "invitation.answered",
@@ -420,7 +432,9 @@ def cancel_meeting(session: Session, meeting: Meeting, *, at: datetime, reason: 
     if meeting.status == "cancelled":
         return
     if meeting.status != "scheduled":
-        raise Conflict(f"Meeting #{meeting.id} is {meeting.status}; only a scheduled meeting can be cancelled.")
+        raise Conflict(N_('Meeting #%(meeting_id)s is %(meeting_status)s; only a scheduled '
+                          'meeting can be cancelled.'),
+                       params={'meeting_id': meeting.id, 'meeting_status': meeting.status})
     meeting.status = "cancelled"
     meeting.sequence += 1
     meeting.updated_at = ensure_utc(at)
@@ -451,27 +465,31 @@ def book_meeting(session: Session, *, title: str, starts_at: datetime, ends_at: 
     """
     at, starts_at, ends_at = ensure_utc(at), ensure_utc(starts_at), ensure_utc(ends_at)
     if ends_at <= starts_at:
-        raise InvalidInput("end", "must be after the start")
+        raise InvalidInput("end", N_("must be after the start"))
     if starts_at <= at:
-        raise Conflict("This time has already begun; search again for a later time.")
+        raise Conflict(N_("This time has already begun; search again for a later time."))
     if not any(seats.values()):
-        raise InvalidInput("seats", "a meeting needs at least one seat")
+        raise InvalidInput("seats", N_("a meeting needs at least one seat"))
     people = {}
     for discipline, user_ids in sorted(seats.items()):
         eligible = set(eligible_for_seat(session, discipline, starts_at, ends_at, at=at))
         for user_id in user_ids:
             user = session.get(User, user_id)
             if user is None or not user.is_active:
-                raise InvalidInput("seats", f"no active user has id {user_id}")
+                raise InvalidInput("seats", N_('no active user has id %(user_id)s'),
+                                            params={'user_id': user_id})
             if user_id in people:
-                raise InvalidInput("seats", f"{user.name} is given more than one seat")
+                raise InvalidInput("seats", N_('%(user_name)s is given more than one seat'),
+                                            params={'user_name': user.name})
             if user_id not in eligible:
                 profile = session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == user_id))
                 clash = find_clash(session, user_id, *busy_between(starts_at, ends_at, profile))
                 if clash is not None:
                     raise _clash_error(user, clash)
-                raise Conflict(f"{user.name} can no longer take the {discipline} seat at this time "
-                               "(working hours, leave, notice, licence or meeting cap); search again.",
+                raise Conflict(N_('%(user_name)s can no longer take the %(discipline)s seat at '
+                                  'this time (working hours, leave, notice, licence or meeting '
+                                  'cap); search again.'),
+                               params={'user_name': user.name, 'discipline': discipline},
                                user_id=user_id)
             people[user_id] = (user, discipline)
     meeting = Meeting(title=title, kind="adhoc", board_id=board_id, starts_at=starts_at, ends_at=ends_at,

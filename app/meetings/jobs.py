@@ -18,6 +18,7 @@ from app.boards.quorum import meeting_quorum
 from app.cases.models import Case
 from app.errors import Conflict
 from app.meetings import agenda, booking
+from app.conferencing.operations import call_link
 from app.meetings.models import BOOKING_STATES, Invitation, Meeting
 from app.meetings.search import SearchCriteria, SeatRequirement, search_meeting_times
 from app.notifications.operations import notify
@@ -114,6 +115,7 @@ def send_reminders(session: Session, at: datetime) -> int:
         # Only the nearest horizon whose time has come: a meeting booked 13 minutes ahead gets the
         # 15-minute reminder, not the 24-hour one as well.
         for label, lead in sorted(due, key=lambda horizon: horizon[1])[:1]:
+            call = call_link(session, meeting)
             for invitation in _participants(meeting):
                 user = invitation.user
                 sent += notify(
@@ -121,7 +123,7 @@ def send_reminders(session: Session, at: datetime) -> int:
                     dedupe_key=f"reminder:{label}:{meeting.id}:{format_instant(meeting.starts_at)}:{user.id}",
                     params={"text": "meeting.reminder", "title": meeting.title,
                             "starts_at": format_instant(meeting.starts_at),
-                            "starts_at_utc": format_instant(meeting.starts_at)},
+                            "starts_at_utc": format_instant(meeting.starts_at), **({"call": call} if call else {})},
                     link=f"/meetings/{meeting.id}", at=at)
     return sent
 

@@ -49,6 +49,8 @@ class Meeting(Base):
     # {"radiology": [user ids present], ...} when the chair opened the meeting.
     quorum_at_start: Mapped[dict | None] = mapped_column(JSON)
     agenda_circulated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # This meeting's own call, instead of its board's link or the deployment's Jitsi room.
+    conference_url: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 

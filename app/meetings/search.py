@@ -28,6 +28,7 @@ from app.specialists.operations import engine_spec
 from app.scheduling.availability import available_seconds, busy_seconds, subtract, working_seconds
 from app.scheduling.zones import to_epoch_seconds, to_epoch_seconds_ceil
 from app.timekeeping import ensure_utc, local_midnight, to_local
+from app.vocabulary import N_
 
 # People without a specialist profile (e.g. a referring clinician) are taken to work these hours.
 DEFAULT_ATTENDEE_HOURS = {day: [["08:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
@@ -173,21 +174,22 @@ def search_meeting_times(session: Session, criteria: SearchCriteria) -> SearchRe
 def _check(session: Session, criteria: SearchCriteria) -> None:
     start, end = ensure_utc(criteria.window_start), ensure_utc(criteria.window_end)
     if end <= start:
-        raise InvalidInput("window_end", "must be after window_start")
+        raise InvalidInput("window_end", N_("must be after window_start"))
     if end - start > timedelta(days=62):
-        raise InvalidInput("window_end", "the window may span at most 62 days")
+        raise InvalidInput("window_end", N_("the window may span at most 62 days"))
     if end - start < timedelta(minutes=criteria.duration_minutes):
-        raise InvalidInput("duration_minutes", "is longer than the window")
+        raise InvalidInput("duration_minutes", N_("is longer than the window"))
     if criteria.board_id is not None and session.get(Board, criteria.board_id) is None:
-        raise InvalidInput("board_id", f"no board has id {criteria.board_id}")
+        raise InvalidInput("board_id", N_('no board has id %(board_id)s'), params={'board_id': criteria.board_id})
     known = set(session.scalars(select(Discipline.code)))
     seen = set()
     for index, requirement in enumerate(criteria.requirements):
         if requirement.discipline not in known:
             raise InvalidInput(f"requirements[{index}].discipline",
-                               f"{requirement.discipline!r} is not a known discipline")
+                               N_('%(discipline)s is not a known discipline'),
+                               params={'discipline': repr(requirement.discipline)})
         if requirement.discipline in seen:
-            raise InvalidInput(f"requirements[{index}].discipline", "is listed twice; raise its count instead")
+            raise InvalidInput(f"requirements[{index}].discipline", N_("is listed twice; raise its count instead"))
         seen.add(requirement.discipline)
 
 
@@ -344,7 +346,8 @@ def _attendee(session: Session, user_id: int, criteria: SearchCriteria,
     index = criteria.attendee_ids.index(user_id)
     user = session.get(User, user_id)
     if user is None or not user.is_active:
-        raise InvalidInput(f"attendees[{index}]", f"no active user has id {user_id}")
+        raise InvalidInput(f"attendees[{index}]", N_('no active user has id %(user_id)s'),
+                                                  params={'user_id': user_id})
     profile = session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == user_id))
     if profile is not None:
         candidate = _candidate(user, profile, dataclasses.replace(criteria, licensed_in=None, language=None,

@@ -111,7 +111,7 @@ def email_for(notification: Notification, user: User, *, base_url: str, sender: 
     """The message in the recipient's language and zone (their saved language, else one they speak
     that Meridian has, else the deployment's default)."""
     text = render(notification.kind, notification.params, locale=recipient_locale(user, default_locale),
-                  zone=user.timezone)
+                  zone=user.timezone, base_url=base_url)
     message = EmailMessage()
     message["From"] = sender
     message["To"] = user.email

@@ -84,3 +84,23 @@ def mark_read(session: Session, user_id: int, notification_ids=None, *, at: date
     if notification_ids is not None:
         statement = statement.where(Notification.id.in_(list(notification_ids)))
     return session.execute(statement).rowcount
+
+
+def replayed_for_reader(session: Session, payloads: list[dict], user, *, locale: str) -> list[dict]:
+    """Live `notification.created` events being replayed to `user`, with each subject rendered again from
+    its stored notification in the reader's language and zone now (the event keeps the words it was
+    sent with; the reader may since have changed language or be reading in another one). Other events
+    pass unchanged. One query whatever the number of events."""
+    ids = [payload["data"].get("id") for payload in payloads if payload["type"] == "notification.created"]
+    if not ids:
+        return payloads
+    stored = {notification.id: notification for notification in session.scalars(
+        select(Notification).where(Notification.id.in_(ids), Notification.user_id == user.id))}
+    readable = []
+    for payload in payloads:
+        notification = stored.get(payload["data"].get("id")) if payload["type"] == "notification.created" else None
+        if notification is not None:
+            text = render(notification.kind, notification.params, locale=locale, zone=user.timezone)
+            payload = {**payload, "data": {**payload["data"], "subject": text.subject}}
+        readable.append(payload)
+    return readable

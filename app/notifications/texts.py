@@ -136,6 +136,8 @@ MESSAGES = {
 # Free text a caller gave (and rows written before notifications were stored as data): shown as
 # written, with any instants in it ("{at_1}") still shown in the reader's zone and language.
 STORED_TEXT = "stored"
+# A meeting's call (`call`: an external link, or a Meridian path to the live page), added to any text.
+JOIN_THE_CALL = N_("Join the call: %(call)s")
 REQUIREMENT = N_("%(discipline)s: %(available)s of %(candidates)s available")
 TODAY = N_("today")
 LIST_SEPARATOR = N_(", ")
@@ -156,16 +158,24 @@ def translations(locale_code: str | None) -> NullTranslations:
     return _TRANSLATIONS[code]
 
 
-def render(kind: str, params: dict | None, *, locale: str | None, zone: str) -> Rendered:
+def render(kind: str, params: dict | None, *, locale: str | None, zone: str, base_url: str = "") -> Rendered:
+    """`base_url` makes a Meridian path in `call` a full address (e-mails)."""
     params = dict(params or {})
     key = params.pop("text", kind)
+    call = params.pop("call", None)
     t = translations(locale)
     if key == STORED_TEXT:
-        return Rendered(_fill_instants(params.get("subject", ""), params, locale, zone),
-                        _fill_instants(params.get("body", ""), params, locale, zone))
-    subject, body = MESSAGES.get(key, (kind, ""))
-    values = {name: _shown(name, value, t, locale, zone) for name, value in params.items()}
-    return Rendered(_fill(t.gettext(subject), values), _fill(t.gettext(body), values) if body else "")
+        rendered = Rendered(_fill_instants(params.get("subject", ""), params, locale, zone),
+                            _fill_instants(params.get("body", ""), params, locale, zone))
+    else:
+        subject, body = MESSAGES.get(key, (kind, ""))
+        values = {name: _shown(name, value, t, locale, zone) for name, value in params.items()}
+        rendered = Rendered(_fill(t.gettext(subject), values), _fill(t.gettext(body), values) if body else "")
+    if call:
+        address = base_url.rstrip("/") + call if call.startswith("/") else call
+        line = _fill(t.gettext(JOIN_THE_CALL), {"call": address})
+        rendered = Rendered(rendered.subject, f"{rendered.body}\n{line}" if rendered.body else line)
+    return rendered
 
 
 class _Missing(dict):

@@ -30,6 +30,7 @@ from app.outcomes import operations
 from app.outcomes.models import FOLLOW_UP_STATUSES, OUTCOME_CATEGORIES, STAGING_FIELDS, Outcome
 from app.security import current_actor
 from app.timekeeping import now_utc
+from app.vocabulary import N_
 
 TAGS = ("outcomes",)
 REPORT_DEFAULT = timedelta(days=90)
@@ -231,7 +232,8 @@ def _meeting(meeting_id: int) -> Meeting:
 def _user(user_id: int, field: str = "user_id") -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise InvalidInput(field, f"no user has id {user_id}")
+        raise InvalidInput(field, N_('no user has id %(user_id)s'),
+                                  params={'user_id': user_id})
     return user
 
 
@@ -283,7 +285,8 @@ def _visible_outcome(outcome_id: int) -> Outcome:
     outcome = db.session.get(Outcome, outcome_id)
     case = db.session.get(Case, outcome.case_id) if outcome is not None else None
     if case is None or visibility.case_access(db.session, current_actor(), case) is None:
-        raise NotFound(f"No outcome with id {outcome_id}.")
+        raise NotFound(N_('No outcome with id %(outcome_id)s.'),
+                       params={'outcome_id': outcome_id})
     return outcome
 
 
@@ -321,9 +324,10 @@ def attendance_report(query: AttendanceReportQuery):
     until = query.until or now_utc()
     since = query.since or until - REPORT_DEFAULT
     if until <= since:
-        raise InvalidInput("until", "must be after since")
+        raise InvalidInput("until", N_("must be after since"))
     if until - since > REPORT_MAX:
-        raise InvalidInput("since", f"the window may be at most {REPORT_MAX.days} days long")
+        raise InvalidInput("since", N_('the window may be at most %(days)s days long'),
+                                    params={'days': REPORT_MAX.days})
     if query.board_id is not None:
         boards.get_board(db.session, query.board_id)
     rows = attendance.attendance_report(db.session, board_id=query.board_id, user_id=query.user_id,

@@ -155,18 +155,21 @@ def require_full_access(session: Session, case: Case, user: User, what: str = "c
     """NotFound for someone who may not know the case exists; PermissionDenied for a summary viewer."""
     level = visibility.case_access(session, user, case)
     if level is None:
-        raise NotFound(f"No {what} with that id.")
+        raise NotFound(N_('No %(what)s with that id.'),
+                       params={'what': what})
     if level != visibility.FULL:
         raise PermissionDenied(
-            "Only a pseudonymised summary of this case is available to you (cross-border consent has "
-            "not been recorded), so you cannot read or write its outcome.")
+            N_("Only a pseudonymised summary of this case is available to you (cross-border consent has "
+            "not been recorded), so you cannot read or write its outcome."))
 
 
 def _require_drafter(session: Session, case: Case, meeting: Meeting, user: User) -> None:
     if not may_draft(session, case, meeting, user):
         raise PermissionDenied(
-            f"Only the chair of the meeting where case {case.id} was discussed ({meeting.title}), a "
-            "coordinator of its board, or a specialist seated at that meeting may draft its outcome.")
+            N_('Only the chair of the meeting where case %(case_id)s was discussed '
+               '(%(meeting_title)s), a coordinator of its board, or a specialist seated at that '
+               'meeting may draft its outcome.'),
+            params={'case_id': case.id, 'meeting_title': meeting.title})
 
 
 def _board_role(session: Session, board_id: int | None, user: User) -> set[str]:
@@ -180,28 +183,32 @@ def signing_seat(session: Session, outcome: Outcome, case: Case, meeting: Meetin
                  user: User) -> Invitation:
     """The seat invitation `user` signs with, or PermissionDenied saying why they may not sign."""
     if meeting is None:
-        raise Conflict("This outcome is not linked to a meeting, so nobody can sign it.")
+        raise Conflict(N_("This outcome is not linked to a meeting, so nobody can sign it."))
     invitation = session.scalar(select(Invitation).where(Invitation.meeting_id == meeting.id,
                                                          Invitation.user_id == user.id))
     roles_on_board = _board_role(session, meeting.board_id or case.board_id, user)
     if (invitation is not None and invitation.role == "observer") or (
             (invitation is None or invitation.role != "seat") and "observer" in roles_on_board):
-        raise PermissionDenied("Observers do not sign outcomes: only specialists who held a seat at the "
-                               "meeting for a discipline the case requires may sign.")
+        raise PermissionDenied(N_("Observers do not sign outcomes: only specialists who held a seat at the "
+                               "meeting for a discipline the case requires may sign."))
     if invitation is None or invitation.role != "seat" or invitation.status in GONE \
             or not user.has_role("specialist"):
         raise PermissionDenied(
-            f"Only specialists who held a seat at {meeting.title} may sign its outcomes; you did not "
-            "hold a seat there.")
+            N_('Only specialists who held a seat at %(meeting_title)s may sign its outcomes; you '
+               'did not hold a seat there.'),
+            params={'meeting_title': meeting.title})
     required = required_disciplines(session, case, meeting)
     if invitation.discipline_code not in required:
         raise PermissionDenied(
-            f"Your seat at {meeting.title} was for {invitation.discipline_code or 'no discipline'}, which "
-            f"this case does not require; it needs {', '.join(required) or 'no disciplines'}.")
+            N_('Your seat at %(meeting_title)s was for %(discipline)s, which this case does not '
+               'require; it needs %(disciplines)s.'),
+            params={'meeting_title': meeting.title, 'discipline': invitation.discipline_code or 'no discipline', 'disciplines': ', '.join(required) or 'no disciplines'})
     if not attendance.was_present(session, meeting, user.id):
         raise PermissionDenied(
-            f"Only specialists who were present at {meeting.title} may sign its outcomes; no attendance "
-            "is recorded for you. Ask the board's coordinator to mark you present if you were there.")
+            N_('Only specialists who were present at %(meeting_title)s may sign its outcomes; no '
+               "attendance is recorded for you. Ask the board's coordinator to mark you present "
+               'if you were there.'),
+            params={'meeting_title': meeting.title})
     return invitation
 
 
@@ -211,38 +218,41 @@ def signing_seat(session: Session, outcome: Outcome, case: Case, meeting: Meetin
 def _text(field: str, value, *, required: bool, limit: int = TEXT_LIMIT) -> str | None:
     if value is None:
         if required:
-            raise InvalidInput(field, "is required")
+            raise InvalidInput(field, N_("is required"))
         return None
     if not isinstance(value, str):
-        raise InvalidInput(field, "must be text")
+        raise InvalidInput(field, N_("must be text"))
     text = value.strip()
     if not text:
         if required:
-            raise InvalidInput(field, "must not be empty")
+            raise InvalidInput(field, N_("must not be empty"))
         return None
     if len(text) > limit:
-        raise InvalidInput(field, f"must be at most {limit} characters")
+        raise InvalidInput(field, N_('must be at most %(limit)s characters'),
+                                  params={'limit': limit})
     return text
 
 
 def _category(value) -> str:
     if value not in OUTCOME_CATEGORIES:
-        raise InvalidInput("category", f"{value!r} is not an outcome category; known: "
-                                       + ", ".join(OUTCOME_CATEGORIES))
+        raise InvalidInput("category", N_("%(value)s is not an outcome category; known: %(known)s"),
+                           params={"value": repr(value), "known": ", ".join(OUTCOME_CATEGORIES)})
     return value
 
 
 def _due(field: str, value, meeting: Meeting | None) -> str:
     if not isinstance(value, str) or not _ISO_DATE.match(value.strip()):
-        raise InvalidInput(field, "must be a date written YYYY-MM-DD")
+        raise InvalidInput(field, N_("must be a date written YYYY-MM-DD"))
     try:
         due = date.fromisoformat(value.strip())
     except ValueError:
-        raise InvalidInput(field, f"{value!r} is not a real date") from None
+        raise InvalidInput(field, N_('%(value)s is not a real date'),
+                                  params={'value': repr(value)}) from None
     if meeting is not None:
         meeting_day = to_local(meeting.starts_at, meeting.host_timezone).date()
         if due < meeting_day:
-            raise InvalidInput(field, f"must not be before the meeting ({meeting_day.isoformat()})")
+            raise InvalidInput(field, N_('must not be before the meeting (%(meeting_day)s)'),
+                                      params={'meeting_day': meeting_day.isoformat()})
     return due.isoformat()
 
 
@@ -250,29 +260,33 @@ def _actions(session: Session, case: Case, meeting: Meeting | None, value) -> li
     if value is None:
         return []
     if not isinstance(value, list | tuple):
-        raise InvalidInput("actions", "must be a list of {action, owner_id, due}")
+        raise InvalidInput("actions", N_("must be a list of {action, owner_id, due}"))
     if len(value) > MAX_ACTIONS:
-        raise InvalidInput("actions", f"at most {MAX_ACTIONS} actions")
+        raise InvalidInput("actions", N_('at most %(max_actions)s actions'),
+                                      params={'max_actions': MAX_ACTIONS})
     cleaned = []
     for index, item in enumerate(value):
         where = f"actions[{index}]"
         if hasattr(item, "model_dump"):
             item = item.model_dump()
         if not isinstance(item, dict):
-            raise InvalidInput(where, "must be an object with action, owner_id and due")
+            raise InvalidInput(where, N_("must be an object with action, owner_id and due"))
         unknown = sorted(set(item) - {"action", "owner_id", "due"})
         if unknown:
-            raise InvalidInput(f"{where}.{unknown[0]}", "is not a known field")
+            raise InvalidInput(f"{where}.{unknown[0]}", N_("is not a known field"))
         text = _text(f"{where}.action", item.get("action"), required=True, limit=ACTION_LIMIT)
         owner_id = item.get("owner_id")
         if isinstance(owner_id, bool) or not isinstance(owner_id, int):
-            raise InvalidInput(f"{where}.owner_id", "must be a user id")
+            raise InvalidInput(f"{where}.owner_id", N_("must be a user id"))
         owner = session.get(User, owner_id)
         if owner is None or not owner.is_active:
-            raise InvalidInput(f"{where}.owner_id", f"no active user has id {owner_id}")
+            raise InvalidInput(f"{where}.owner_id", N_('no active user has id %(owner_id)s'),
+                                                    params={'owner_id': owner_id})
         if visibility.case_access(session, owner, case) != visibility.FULL:
-            raise InvalidInput(f"{where}.owner_id", f"{owner.name} cannot read this case's outcome; an "
-                                                    "action's owner must be someone who can")
+            raise InvalidInput(f"{where}.owner_id", N_("%(owner_name)s cannot read this case's "
+                                                       "outcome; an action's owner must be "
+                                                       'someone who can'),
+                                                    params={'owner_name': owner.name})
         cleaned.append({"action": text, "owner_id": owner.id,
                         "due": _due(f"{where}.due", item.get("due"), meeting)})
     return cleaned
@@ -283,7 +297,7 @@ def clean_fields(session: Session, case: Case, meeting: Meeting | None, values: 
     """Validate outcome fields; with `partial`, only those given (an amendment's changes)."""
     unknown = sorted(set(values) - set(FIELDS))
     if unknown:
-        raise InvalidInput(unknown[0], "is not a field of an outcome")
+        raise InvalidInput(unknown[0], N_("is not a field of an outcome"))
     cleaned = {}
     for name in FIELDS:
         if partial and name not in values:
@@ -365,8 +379,8 @@ def _flush_new_version(session: Session, outcome: Outcome) -> None:
         with session.begin_nested():
             session.flush()
     except IntegrityError:
-        raise Conflict("Someone else saved a version of this outcome at the same moment; reload and "
-                       "try again.") from None
+        raise Conflict(N_("Someone else saved a version of this outcome at the same moment; reload and "
+                       "try again.")) from None
 
 
 def save_draft(session: Session, case: Case, drafter: User, values: dict, *,
@@ -390,19 +404,22 @@ def save_draft(session: Session, case: Case, drafter: User, values: dict, *,
     if meeting is None and case.state == "scheduled":
         meeting = meeting_discussing(session, case)
     if meeting is None:
-        raise Conflict(f"Case {case.id} has not been discussed at a meeting (no agenda item is marked "
-                       "discussed and no running meeting lists it), so it has no outcome to draft.",
-                       state=case.state)
+        raise Conflict(N_('Case %(case_id)s has not been discussed at a meeting (no agenda item is marked '
+                          'discussed and no running meeting lists it), so it has no outcome to draft.'),
+                       params={'case_id': case.id}, state=case.state)
     _require_drafter(session, case, meeting, drafter)
     if draft is None and latest is not None:
-        raise Conflict(f"Version {latest.version} of this outcome is signed and cannot be changed; "
-                       f"amend it with POST /api/v1/outcomes/{latest.id}/amend.",
+        raise Conflict(N_('Version %(latest_version)s of this outcome is signed and cannot be '
+                          'changed; amend it with POST /api/v1/outcomes/%(latest_id)s/amend.'),
+                       params={'latest_version': latest.version, 'latest_id': latest.id},
                        outcome_id=latest.id, version=latest.version)
     expected_state = "discussed" if draft is None or draft.version == 1 else "outcome_signed"
     during_discussion = (expected_state == "discussed" and case.state == "scheduled"
                          and meeting_discussing(session, case) is not None)
     if case.state != expected_state and not during_discussion:
-        raise Conflict(f"A {case.state} case's outcome cannot be drafted; the case must be {expected_state}.",
+        raise Conflict(N_("A %(case_state)s case's outcome cannot be drafted; the case must be "
+                          '%(expected_state)s.'),
+                       params={'case_state': case.state, 'expected_state': expected_state},
                        state=case.state)
     cleaned = clean_fields(session, case, meeting, values)
     if draft is not None:
@@ -436,26 +453,30 @@ def amend(session: Session, outcome: Outcome, drafter: User, changes: dict, *, a
     versions = versions_of(session, case)
     meeting = session.get(Meeting, outcome.meeting_id) if outcome.meeting_id else None
     if meeting is None:
-        raise Conflict("This outcome is not linked to a meeting, so it cannot be amended.")
+        raise Conflict(N_("This outcome is not linked to a meeting, so it cannot be amended."))
     _require_drafter(session, case, meeting, drafter)
     if outcome.signed_at is None:
-        raise Conflict(f"Version {outcome.version} is an unsigned draft; change it with PUT "
-                       f"/api/v1/cases/{case.id}/outcome instead of amending it.", outcome_id=outcome.id)
+        raise Conflict(N_('Version %(outcome_version)s is an unsigned draft; change it with PUT '
+                          '/api/v1/cases/%(case_id)s/outcome instead of amending it.'),
+                       params={'outcome_version': outcome.version, 'case_id': case.id}, outcome_id=outcome.id)
     draft = unsigned_draft(versions)
     if draft is not None:
-        raise Conflict(f"An amendment of this outcome (version {draft.version}) is already waiting for "
-                       "signatures; change that draft instead.", draft_id=draft.id)
+        raise Conflict(N_('An amendment of this outcome (version %(draft_version)s) is already '
+                          'waiting for signatures; change that draft instead.'),
+                       params={'draft_version': draft.version}, draft_id=draft.id)
     latest = current_signed(versions)
     if latest.id != outcome.id:
-        raise Conflict(f"Version {outcome.version} has been superseded by version {latest.version}; "
-                       "amend the current version.", current_id=latest.id)
+        raise Conflict(N_('Version %(outcome_version)s has been superseded by version '
+                          '%(latest_version)s; amend the current version.'),
+                       params={'outcome_version': outcome.version, 'latest_version': latest.version}, current_id=latest.id)
     if case.state != "outcome_signed":
-        raise Conflict(f"A {case.state} case's outcome cannot be amended.", state=case.state)
+        raise Conflict(N_("A %(case_state)s case's outcome cannot be amended."),
+                       params={'case_state': case.state}, state=case.state)
     cleaned = clean_fields(session, case, meeting, changes, partial=True)
     values = {name: getattr(outcome, name) for name in FIELDS}
     values["actions"] = [dict(action) for action in (outcome.actions or [])]
     if all(values[name] == value for name, value in cleaned.items()):
-        raise InvalidInput(None, "An amendment must change at least one field of the outcome.")
+        raise InvalidInput(None, N_("An amendment must change at least one field of the outcome."))
     values.update(cleaned)
     new = Outcome(case_id=case.id, meeting_id=meeting.id, version=versions[-1].version + 1,
                   supersedes_id=outcome.id, drafted_by_id=drafter.id, created_at=at, signed_at=None,
@@ -491,14 +512,17 @@ def sign(session: Session, outcome: Outcome, signer: User, *, at: datetime,
     session.expire(outcome)  # read the signatures as they stand now that we hold the lock
     meeting = session.get(Meeting, outcome.meeting_id) if outcome.meeting_id else None
     if outcome.signed_at is not None:
-        raise Conflict(f"Version {outcome.version} of this outcome is already signed and cannot change.",
+        raise Conflict(N_('Version %(outcome_version)s of this outcome is already signed and '
+                          'cannot change.'),
+                       params={'outcome_version': outcome.version},
                        outcome_id=outcome.id, signed_at=format_instant(outcome.signed_at))
     seat = signing_seat(session, outcome, case, meeting, signer)
     if any(signature.user_id == signer.id for signature in outcome.signatures):
-        raise Conflict("You have already signed this version of the outcome.", outcome_id=outcome.id)
+        raise Conflict(N_("You have already signed this version of the outcome."), outcome_id=outcome.id)
     expected_state = "discussed" if outcome.supersedes_id is None else "outcome_signed"
     if case.state != expected_state:
-        raise Conflict(f"A {case.state} case's outcome cannot be signed.", state=case.state)
+        raise Conflict(N_("A %(case_state)s case's outcome cannot be signed."),
+                       params={'case_state': case.state}, state=case.state)
     signature = OutcomeSignature(outcome=outcome, user_id=signer.id, discipline_code=seat.discipline_code,
                                  signed_at=at)
     session.add(signature)

@@ -20,6 +20,7 @@ from app.specialists.models import SpecialistProfile
 from app.errors import InvalidInput, NotFound
 from app.security import current_actor
 from app.timekeeping import now_utc, to_local
+from app.vocabulary import N_
 
 EDITORS = {"coordinator", "admin"}
 READERS = {"specialist", "coordinator", "admin"}
@@ -291,7 +292,7 @@ def list_shifts(rota_id: int, query: ShiftQuery):
     start = query.start or now_utc()
     end = query.end or start + timedelta(weeks=8)
     if end <= start:
-        raise InvalidInput("to", "must be after `from`")
+        raise InvalidInput("to", N_("must be after `from`"))
     page = operations.shifts_page(db.session, rota, start, end, include_cancelled=query.include_cancelled,
                                   limit=query.limit, cursor=query.cursor)
     return ApiResponse([shift_out(shift) for shift in page.rows], headers=next_link(page))

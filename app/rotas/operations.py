@@ -24,6 +24,7 @@ from app.rotas import generation
 from app.rotas.models import CoverRequest, OnCallShift, Rota, RotaMember
 from app.specialists.models import Discipline, SpecialistProfile
 from app.timekeeping import ensure_utc, format_instant, from_local, parse_instant, to_local, validate_zone
+from app.vocabulary import N_
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MAX_WEEKS = 52
@@ -64,7 +65,7 @@ def list_rotas(session: Session, *, discipline_code: str | None = None) -> list[
 def parse_handoff_time(text: str, field: str = "handoff_time") -> time:
     match = _HH_MM.match(text.strip()) if isinstance(text, str) else None
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise InvalidInput(field, "must be a 24-hour wall-clock time HH:MM, e.g. 08:00")
+        raise InvalidInput(field, N_("must be a 24-hour wall-clock time HH:MM, e.g. 08:00"))
     return time(int(match.group(1)), int(match.group(2)))
 
 
@@ -78,7 +79,7 @@ def find_profile(session: Session, user_id: int) -> SpecialistProfile | None:
 def _clean_name(name: str) -> str:
     cleaned = (name or "").strip()
     if not cleaned:
-        raise InvalidInput("name", "must not be blank")
+        raise InvalidInput("name", N_("must not be blank"))
     return cleaned
 
 
@@ -88,7 +89,8 @@ def _refuse_duplicate_name(session: Session, name: str, rota_id: int | None = No
         statement = statement.where(Rota.id != rota_id)
     existing = session.scalar(statement)
     if existing is not None:
-        raise Conflict(f"A rota named {existing.name!r} already exists.", rota_id=existing.id)
+        raise Conflict(N_('A rota named %(existing_name)s already exists.'),
+                       params={'existing_name': repr(existing.name)}, rota_id=existing.id)
 
 
 def check_members(session: Session, discipline_code: str, user_ids) -> list[User]:
@@ -97,21 +99,29 @@ def check_members(session: Session, discipline_code: str, user_ids) -> list[User
     for index, user_id in enumerate(user_ids):
         where = f"members[{index}]"
         if user_id in seen:
-            raise InvalidInput(where, f"user {user_id} is listed twice")
+            raise InvalidInput(where, N_('user %(user_id)s is listed twice'),
+                                      params={'user_id': user_id})
         seen.add(user_id)
         user = session.get(User, user_id)
         if user is None:
-            raise InvalidInput(where, f"no user has id {user_id}")
+            raise InvalidInput(where, N_('no user has id %(user_id)s'),
+                                      params={'user_id': user_id})
         if not user.is_active:
-            raise InvalidInput(where, f"{user.name} (user {user_id}) is deactivated")
+            raise InvalidInput(where, N_('%(user_name)s (user %(user_id)s) is deactivated'),
+                                      params={'user_name': user.name, 'user_id': user_id})
         if not user.has_role("specialist"):
-            raise InvalidInput(where, f"{user.name} (user {user_id}) does not have the specialist role")
+            raise InvalidInput(where, N_('%(user_name)s (user %(user_id)s) does not have the '
+                                         'specialist role'),
+                                      params={'user_name': user.name, 'user_id': user_id})
         profile = find_profile(session, user_id)
         if profile is None:
-            raise InvalidInput(where, f"{user.name} (user {user_id}) has no specialist profile")
+            raise InvalidInput(where, N_('%(user_name)s (user %(user_id)s) has no specialist '
+                                         'profile'),
+                                      params={'user_name': user.name, 'user_id': user_id})
         if discipline_code not in profile.discipline_codes:
-            raise InvalidInput(where, f"{user.name} (user {user_id})'s specialist profile does not "
-                                      f"list {discipline_code}")
+            raise InvalidInput(where, N_("%(user_name)s (user %(user_id)s)'s specialist profile "
+                                         'does not list %(discipline_code)s'),
+                                      params={'user_name': user.name, 'user_id': user_id, 'discipline_code': discipline_code})
         users.append(user)
     return users
 
@@ -122,12 +132,15 @@ def create_rota(session: Session, *, name: str, discipline_code: str, handoff_we
                 at: datetime | None = None) -> Rota:
     name = _clean_name(name)
     if board_id is not None and session.get(Board, board_id) is None:
-        raise InvalidInput("board_id", f"no board has id {board_id}")
+        raise InvalidInput("board_id", N_('no board has id %(board_id)s'),
+                                       params={'board_id': board_id})
     if session.get(Discipline, discipline_code) is None:
         raise InvalidInput("discipline_code",
-                           f"{discipline_code!r} is not a known discipline (see GET /api/v1/disciplines)")
+                           N_('%(discipline_code)s is not a known discipline (see GET '
+                              '/api/v1/disciplines)'),
+                           params={'discipline_code': repr(discipline_code)})
     if not isinstance(handoff_weekday, int) or not 0 <= handoff_weekday <= 6:
-        raise InvalidInput("handoff_weekday", "must be 0 (Monday) to 6 (Sunday)")
+        raise InvalidInput("handoff_weekday", N_("must be 0 (Monday) to 6 (Sunday)"))
     if not isinstance(handoff_time, time):
         handoff_time = parse_handoff_time(handoff_time)
     try:
@@ -135,7 +148,7 @@ def create_rota(session: Session, *, name: str, discipline_code: str, handoff_we
     except ValueError as exc:
         raise InvalidInput("timezone", str(exc)) from None
     if period_weeks not in (1, 2):
-        raise InvalidInput("period_weeks", "must be 1 (weekly) or 2 (fortnightly)")
+        raise InvalidInput("period_weeks", N_("must be 1 (weekly) or 2 (fortnightly)"))
     users = check_members(session, discipline_code, members)
     _refuse_duplicate_name(session, name)
     rota = Rota(name=name, discipline_code=discipline_code, handoff_weekday=handoff_weekday,
@@ -223,9 +236,9 @@ def first_handoff_day(session: Session, rota: Rota, start: date | datetime) -> d
     if start.weekday() != rota.handoff_weekday:
         back = (start.weekday() - rota.handoff_weekday) % 7
         earlier, later = start - timedelta(days=back), start + timedelta(days=7 - back)
-        raise InvalidInput("start", f"{start.isoformat()} is a {WEEKDAYS[start.weekday()]}; this rota "
-                                    f"hands off on {weekday}s (e.g. {earlier.isoformat()} or "
-                                    f"{later.isoformat()})")
+        raise InvalidInput("start", N_('%(start)s is a %(weekday)s; this rota hands off on '
+                                       '%(weekday_2)ss (e.g. %(earlier)s or %(later)s)'),
+                                    params={'start': start.isoformat(), 'weekday': WEEKDAYS[start.weekday()], 'weekday_2': weekday, 'earlier': earlier.isoformat(), 'later': later.isoformat()})
     return start
 
 
@@ -236,12 +249,14 @@ def parse_start(text: str) -> date | datetime:
         try:
             return date.fromisoformat(text)
         except ValueError as exc:
-            raise InvalidInput("start", f"is not a valid date ({exc})") from None
+            raise InvalidInput("start", N_('is not a valid date (%(exc)s)'),
+                                        params={'exc': exc}) from None
     try:
         return parse_instant(text)
     except ValueError as exc:
-        raise InvalidInput("start", "must be the local date of the first handoff (YYYY-MM-DD) or "
-                                    f"an instant; as an instant it {exc}") from None
+        raise InvalidInput("start", N_('must be the local date of the first handoff (YYYY-MM-DD) '
+                                       'or an instant; as an instant it %(exc)s'),
+                                    params={'exc': exc}) from None
 
 
 # --- eligibility ----------------------------------------------------------------------------
@@ -329,19 +344,21 @@ def generate(session: Session, rota: Rota, *, start: date | datetime, weeks: int
     """
     at = ensure_utc(at)
     if not isinstance(weeks, int) or not 1 <= weeks <= MAX_WEEKS:
-        raise InvalidInput("weeks", f"must be a whole number of weeks from 1 to {MAX_WEEKS}")
+        raise InvalidInput("weeks", N_('must be a whole number of weeks from 1 to %(max_weeks)s'),
+                                    params={'max_weeks': MAX_WEEKS})
     if weeks % rota.period_weeks:
-        raise InvalidInput("weeks", "this rota's period is two weeks, so weeks must be even")
+        raise InvalidInput("weeks", N_("this rota's period is two weeks, so weeks must be even"))
     if not rota.members:
-        raise Conflict("This rota has no members; add members before generating shifts.")
+        raise Conflict(N_("This rota has no members; add members before generating shifts."))
     first_day = first_handoff_day(session, rota, start)
     periods = periods_from(rota, first_day, weeks // rota.period_weeks)
     started = [period for period in periods if period.starts_at <= at]
     future = [period for period in periods if period.starts_at > at]
     if not future:
         upcoming = periods_from(rota, periods[-1].local_date, 2)[1].starts_at
-        raise InvalidInput("start", "every period from this start has already begun; the next "
-                                    f"handoff is at {format_instant(upcoming)}")
+        raise InvalidInput("start", N_('every period from this start has already begun; the next '
+                                       'handoff is at %(upcoming)s'),
+                                    params={'upcoming': format_instant(upcoming)})
     range_start, range_end = future[0].starts_at, future[-1].ends_at
 
     overlapping = session.scalars(
@@ -353,9 +370,10 @@ def generate(session: Session, rota: Rota, *, start: date | datetime, weeks: int
     if straddling:
         described = "; ".join(f"shift {s.id} runs {format_instant(s.starts_at)} to "
                               f"{format_instant(s.ends_at)}" for s in straddling)
-        raise Conflict(f"Existing shifts cross the edge of the range to generate "
-                       f"({format_instant(range_start)} to {format_instant(range_end)}): {described}. "
-                       f"Choose a start and length whose handoffs match them.",
+        raise Conflict(N_('Existing shifts cross the edge of the range to generate '
+                          '(%(range_start)s to %(range_end)s): %(described)s. Choose a start and '
+                          'length whose handoffs match them.'),
+                       params={'range_start': format_instant(range_start), 'range_end': format_instant(range_end), 'described': described},
                        shift_ids=[s.id for s in straddling])
     rows = {shift.starts_at: shift for shift in overlapping if shift.starts_at >= range_start}
     before = session.scalar(select(OnCallShift.user_id).where(
@@ -575,8 +593,9 @@ def _refuse_transition(request: CoverRequest, action: str) -> None:
 
 def _require_future(shift: OnCallShift, at: datetime) -> None:
     if shift.starts_at <= at:
-        raise Conflict(f"This shift started at {format_instant(shift.starts_at)}; cover can only be "
-                       "arranged for shifts that have not started yet.",
+        raise Conflict(N_('This shift started at %(starts_at)s; cover can only be arranged for '
+                          'shifts that have not started yet.'),
+                       params={'starts_at': format_instant(shift.starts_at)},
                        shift_id=shift.id, starts_at=format_instant(shift.starts_at), allowed=[])
 
 
@@ -596,19 +615,20 @@ def request_cover(session: Session, shift: OnCallShift, requester: User, *, reas
                   at: datetime) -> CoverRequest:
     at = ensure_utc(at)
     if shift.user_id != requester.id:
-        raise PermissionDenied("Only the member on call for this shift can ask for cover for it.")
+        raise PermissionDenied(N_("Only the member on call for this shift can ask for cover for it."))
     if shift.status != "scheduled":
-        raise Conflict("This shift is cancelled; there is nothing to cover.", shift_id=shift.id,
+        raise Conflict(N_("This shift is cancelled; there is nothing to cover."), shift_id=shift.id,
                        allowed=[])
     _require_future(shift, at)
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput("reason", "say why you need cover")
+        raise InvalidInput("reason", N_("say why you need cover"))
     existing = session.scalar(select(CoverRequest).where(
         CoverRequest.shift_id == shift.id, CoverRequest.status.in_(OPEN_COVER_STATES)))
     if existing is not None:
-        raise Conflict(f"Cover for this shift is already requested (request {existing.id}, "
-                       f"{existing.status}).", cover_request_id=existing.id,
+        raise Conflict(N_('Cover for this shift is already requested (request %(existing_id)s, '
+                          '%(existing_status)s).'),
+                       params={'existing_id': existing.id, 'existing_status': existing.status}, cover_request_id=existing.id,
                        cover_status=existing.status, allowed=allowed_actions(existing))
     request = CoverRequest(shift=shift, requested_by_id=requester.id, status="open", reason=reason,
                            created_at=at)
@@ -627,12 +647,13 @@ def accept_cover(session: Session, request: CoverRequest, member: User, *, at: d
     shift = request.shift
     rota = shift.rota
     if member.id not in member_ids(rota):
-        raise PermissionDenied(f"Only members of the rota {rota.name!r} can cover its shifts.")
+        raise PermissionDenied(N_('Only members of the rota %(rota_name)s can cover its shifts.'),
+                               params={'rota_name': repr(rota.name)})
     if request.status != "open":
         _refuse_transition(request, "accepted")
     if member.id == request.requested_by_id:
-        raise Conflict("You asked for this cover yourself; another member of the rota has to accept "
-                       "it. Allowed for you: withdraw.", cover_status=request.status,
+        raise Conflict(N_("You asked for this cover yourself; another member of the rota has to accept "
+                       "it. Allowed for you: withdraw."), cover_status=request.status,
                        allowed=["withdraw"])
     _require_future(shift, at)
     _refuse_if_ineligible(session, rota, member, shift, "You")
@@ -676,7 +697,8 @@ def _refuse_if_ineligible(session: Session, rota: Rota, user: User, shift: OnCal
     facts = MemberFacts(user, find_profile(session, user.id))
     reason = why_not(facts, rota.discipline_code, shift.starts_at, shift.ends_at)
     if reason is not None:
-        raise Conflict(f"{who} cannot cover this shift: {reason}.", allowed=[])
+        raise Conflict(N_('%(who)s cannot cover this shift: %(reason)s.'),
+                       params={'who': who, 'reason': reason}, allowed=[])
 
 
 def approve_cover(session: Session, request: CoverRequest, coordinator: User, *,
@@ -687,8 +709,8 @@ def approve_cover(session: Session, request: CoverRequest, coordinator: User, *,
     shift = request.shift
     _require_future(shift, at)
     if shift.status != "scheduled" or shift.user_id != request.requested_by_id:
-        raise Conflict("The shift has changed since cover was requested (it was regenerated or "
-                       "cancelled); reject this request.", cover_status=request.status,
+        raise Conflict(N_("The shift has changed since cover was requested (it was regenerated or "
+                       "cancelled); reject this request."), cover_status=request.status,
                        allowed=["reject"])
     coverer = request.covered_by
     _refuse_if_ineligible(session, shift.rota, coverer, shift, coverer.name)
@@ -727,7 +749,7 @@ def withdraw_cover(session: Session, request: CoverRequest, requester: User, *,
                    at: datetime) -> CoverRequest:
     at = ensure_utc(at)
     if requester.id != request.requested_by_id:
-        raise PermissionDenied("Only the member who asked for cover can withdraw the request.")
+        raise PermissionDenied(N_("Only the member who asked for cover can withdraw the request."))
     if request.status not in OPEN_COVER_STATES:
         _refuse_transition(request, "withdrawn")
     request.status, request.decided_at = "withdrawn", at

@@ -21,6 +21,7 @@ from app.security import current_actor
 from app.specialists import csv_import, operations
 from app.specialists.models import DateOverride, Leave, Licence, SpecialistProfile
 from app.timekeeping import format_local, now_utc, to_local
+from app.vocabulary import N_
 
 MAX_PREVIEW = timedelta(days=31)
 DEFAULT_IMPORT_MAX_BYTES = 2 * 1024 * 1024
@@ -356,9 +357,10 @@ def delete_override(user_id: int, day: str):
           query=AvailabilityQuery, response=AvailabilityOut, tags=TAGS)
 def availability(user_id: int, query: AvailabilityQuery):
     if query.end <= query.start:
-        raise InvalidInput("to", "must be after from")
+        raise InvalidInput("to", N_("must be after from"))
     if query.end - query.start > MAX_PREVIEW:
-        raise InvalidInput("to", f"the window may be at most {MAX_PREVIEW.days} days long")
+        raise InvalidInput("to", N_('the window may be at most %(days)s days long'),
+                                 params={'days': MAX_PREVIEW.days})
     profile = operations.get_profile(db.session, user_id)
     busy = operations.booked_intervals(db.session, user_id, query.start, query.end)
     spec = operations.engine_spec(profile, busy=busy)
@@ -399,7 +401,7 @@ def update_licence(licence_id: int, body: LicencePatch):
     values = {name: getattr(body, name) for name in body.model_fields_set}
     for name, value in values.items():
         if value is None:
-            raise InvalidInput(name, "must not be null")
+            raise InvalidInput(name, N_("must not be null"))
     at = now_utc()
     changes = operations.update_licence(db.session, licence, at=at, **values)
     if changes:
@@ -453,7 +455,8 @@ def import_specialists(query: ImportQuery):
         return problem(413, f"The CSV file is larger than {limit} bytes; split it.")
     organization = db.session.get(Organization, query.organization_id)
     if organization is None:
-        raise InvalidInput("organization_id", f"no organisation has id {query.organization_id}")
+        raise InvalidInput("organization_id", N_('no organisation has id %(organization_id)s'),
+                                              params={'organization_id': query.organization_id})
     report = csv_import.import_specialists(db.session, organization, data, apply=query.apply,
                                            at=now_utc())
     body = report.as_dict()

@@ -33,6 +33,7 @@ from app.scheduling import WEEKDAY_KEYS
 from app.specialists import operations
 from app.specialists.models import Licence, SpecialistProfile
 from app.timekeeping import to_local
+from app.vocabulary import N_
 
 COLUMNS = ("email", "name", "disciplines", "languages", "timezone", "weekly_hours",
            "licence_country", "licence_number", "licence_expires_on")
@@ -56,8 +57,9 @@ def _days(text: str, entry: str) -> list[str]:
         match = _DAY_ITEM.match(item)
         if not match or match[1] not in _DAY_INDEX or (match[2] and match[2] not in _DAY_INDEX):
             bad = next((part for part in re.split(r"[-,]", item) if part not in _DAY_INDEX), item)
-            raise InvalidInput("weekly_hours", f"{entry!r}: {bad!r} is not a day "
-                                               f"({', '.join(WEEKDAY_KEYS)})")
+            raise InvalidInput("weekly_hours", N_('%(entry)s: %(bad)s is not a day '
+                                                  '(%(weekday_keys)s)'),
+                                               params={'entry': repr(entry), 'bad': repr(bad), 'weekday_keys': ', '.join(WEEKDAY_KEYS)})
         first = _DAY_INDEX[match[1]]
         last = _DAY_INDEX[match[2]] if match[2] else first
         span = (last - first) % 7
@@ -75,8 +77,9 @@ def _ranges(text: str, entry: str) -> list[list[str]]:
             continue
         match = _RANGE.match(token)
         if not match:
-            raise InvalidInput("weekly_hours", f"{entry!r}: {token!r} is not a time range like "
-                                               "09:00-17:00")
+            raise InvalidInput("weekly_hours", N_('%(entry)s: %(token)s is not a time range like '
+                                                  '09:00-17:00'),
+                                               params={'entry': repr(entry), 'token': repr(token)})
         start_hour, start_minute, end_hour, end_minute = match.groups()
         ranges.append([f"{int(start_hour):02d}:{start_minute}", f"{int(end_hour):02d}:{end_minute}"])
     return ranges
@@ -92,11 +95,13 @@ def parse_weekly_hours(text: str) -> dict:
             continue
         first_digit = re.search(r"\d", entry)
         if first_digit is None:
-            raise InvalidInput("weekly_hours", f"{entry!r}: expected days then times, "
-                                               "e.g. 'mon-fri 09:00-17:00'")
+            raise InvalidInput("weekly_hours", N_('%(entry)s: expected days then times, e.g. '
+                                                  "'mon-fri 09:00-17:00'"),
+                                               params={'entry': repr(entry)})
         if first_digit.start() == 0:
-            raise InvalidInput("weekly_hours", f"{entry!r}: name the days first, "
-                                               "e.g. 'mon-fri 09:00-17:00'")
+            raise InvalidInput("weekly_hours", N_("%(entry)s: name the days first, e.g. 'mon-fri "
+                                                  "09:00-17:00'"),
+                                               params={'entry': repr(entry)})
         days = _days(entry[:first_digit.start()], entry)
         ranges = _ranges(entry[first_digit.start():], entry)
         for day in days:
@@ -211,24 +216,28 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidInput("body", f"the file is not UTF-8 text (byte {exc.start})") from None
+        raise InvalidInput("body", N_('the file is not UTF-8 text (byte %(start)s)'),
+                                   params={'start': exc.start}) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         records = list(reader)
     except csv.Error as exc:
-        raise InvalidInput("body", f"line {reader.line_num}: {exc}") from None
+        raise InvalidInput("body", N_('line %(line_num)s: %(exc)s'),
+                                   params={'line_num': reader.line_num, 'exc': exc}) from None
     if not records or not any(cell.strip() for cell in records[0]):
-        raise InvalidInput("body", "the file is empty; its first line must name the columns, "
-                                   "e.g. email,name,disciplines")
+        raise InvalidInput("body", N_("the file is empty; its first line must name the columns, "
+                                   "e.g. email,name,disciplines"))
     header = [cell.strip().lower() for cell in records[0]]
     unknown = [name for name in header if name not in COLUMNS]
     if unknown:
-        raise InvalidInput("columns", f"unknown column(s) {unknown}; known: {list(COLUMNS)}")
+        raise InvalidInput("columns", N_('unknown column(s) %(unknown)s; known: %(columns)s'),
+                                      params={'unknown': unknown, 'columns': list(COLUMNS)})
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
-        raise InvalidInput("columns", f"column(s) {repeated} appear more than once")
+        raise InvalidInput("columns", N_('column(s) %(repeated)s appear more than once'),
+                                      params={'repeated': repeated})
     if "email" not in header:
-        raise InvalidInput("columns", "the 'email' column is required")
+        raise InvalidInput("columns", N_("the 'email' column is required"))
     rows = []
     for number, record in enumerate(records[1:], start=2):
         if not any(cell.strip() for cell in record):
@@ -239,7 +248,9 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
             cells["__extra__"] = str(len(record))
         rows.append((number, cells))
     if len(rows) > MAX_ROWS:
-        raise InvalidInput("body", f"the file has {len(rows)} rows; at most {MAX_ROWS} at a time")
+        raise InvalidInput("body", N_('the file has %(count_rows)s rows; at most %(max_rows)s at '
+                                      'a time'),
+                                   params={'count_rows': len(rows), 'max_rows': MAX_ROWS})
     return rows
 
 

@@ -25,6 +25,7 @@ from app.scheduling import WEEKDAY_KEYS, RequestError, SpecialistSpec, parse_req
 from app.specialists.models import (DateOverride, Discipline, Leave, Licence, SpecialistProfile,
                                      specialist_disciplines)
 from app.timekeeping import ensure_utc, format_instant, local_midnight, to_local
+from app.vocabulary import N_
 
 EDITOR_ROLES = ("coordinator", "admin")
 VERIFIER_ROLES = ("coordinator", "admin")
@@ -68,7 +69,7 @@ def may_edit(actor: User, user_id: int) -> bool:
 def require_editor(actor: User, user_id: int) -> None:
     if not may_edit(actor, user_id):
         raise PermissionDenied(
-            "Only the specialist themself, a coordinator or an admin may change this."
+            N_("Only the specialist themself, a coordinator or an admin may change this.")
         )
 
 
@@ -78,7 +79,8 @@ def require_editor(actor: User, user_id: int) -> None:
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"No user with id {user_id}.")
+        raise NotFound(N_('No user with id %(user_id)s.'),
+                       params={'user_id': user_id})
     return user
 
 
@@ -90,7 +92,8 @@ def get_profile(session: Session, user_id: int) -> SpecialistProfile:
     profile = find_profile(session, user_id)
     if profile is None:
         get_user(session, user_id)
-        raise NotFound(f"User {user_id} has no specialist profile.")
+        raise NotFound(N_('User %(user_id)s has no specialist profile.'),
+                       params={'user_id': user_id})
     return profile
 
 
@@ -116,13 +119,14 @@ def discipline_codes(session: Session, *, active_only: bool = False) -> set[str]
 def clean_disciplines(codes, known: set[str], field: str = "disciplines") -> list[str]:
     """Sorted, de-duplicated codes from the controlled vocabulary."""
     if not isinstance(codes, list | tuple):
-        raise InvalidInput(field, "must be a list of discipline codes, e.g. ['radiology']")
+        raise InvalidInput(field, N_("must be a list of discipline codes, e.g. ['radiology']"))
     cleaned = []
     for index, code in enumerate(codes):
         text = code.strip().lower() if isinstance(code, str) else None
         if text not in known:
             raise InvalidInput(f"{field}[{index}]",
-                               f"{code!r} is not a discipline code; see GET /api/v1/disciplines")
+                               N_('%(code)s is not a discipline code; see GET /api/v1/disciplines'),
+                               params={'code': repr(code)})
         if text not in cleaned:
             cleaned.append(text)
     return sorted(cleaned)
@@ -180,7 +184,8 @@ def clean_ranges(value, field: str = "ranges") -> list[list[str]]:
 def clean_country(value, field: str = "jurisdiction") -> str:
     code = (value or "").strip().upper() if isinstance(value, str) else ""
     if code not in pytz.country_names:
-        raise InvalidInput(field, f"{value!r} is not an ISO 3166-1 alpha-2 country code")
+        raise InvalidInput(field, N_('%(value)s is not an ISO 3166-1 alpha-2 country code'),
+                                  params={'value': repr(value)})
     return code
 
 
@@ -190,22 +195,24 @@ def clean_local_date(text: str, field: str = "date") -> date:
             raise ValueError
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(field, f"{text!r} is not a YYYY-MM-DD date") from None
+        raise InvalidInput(field, N_('%(text)s is not a YYYY-MM-DD date'),
+                                  params={'text': repr(text)}) from None
 
 
 def _clean_whole_number(name: str, value) -> int:
     lowest, highest = LIMITS[name]
     if not isinstance(value, int) or isinstance(value, bool):
-        raise InvalidInput(name, "must be a whole number")
+        raise InvalidInput(name, N_("must be a whole number"))
     if not lowest <= value <= highest:
-        raise InvalidInput(name, f"must be between {lowest} and {highest}, got {value}")
+        raise InvalidInput(name, N_('must be between %(lowest)s and %(highest)s, got %(value)s'),
+                                 params={'lowest': lowest, 'highest': highest, 'value': value})
     return value
 
 
 def clean_profile_field(name: str, value, *, known_disciplines: set[str]):
     """The cleaned value of one profile field, or InvalidInput naming it."""
     if value is None and name != "sub_specialty":
-        raise InvalidInput(name, "must not be null")
+        raise InvalidInput(name, N_("must not be null"))
     if name == "disciplines":
         return clean_disciplines(value, known_disciplines)
     if name == "languages":
@@ -217,17 +224,17 @@ def clean_profile_field(name: str, value, *, known_disciplines: set[str]):
     if name == "sub_specialty":
         text = (value or "").strip() if isinstance(value, str) or value is None else None
         if text is None:
-            raise InvalidInput(name, "must be text")
+            raise InvalidInput(name, N_("must be text"))
         if len(text) > 200:
-            raise InvalidInput(name, "must be at most 200 characters")
+            raise InvalidInput(name, N_("must be at most 200 characters"))
         return text or None
     if name == "takes_urgent":
         if not isinstance(value, bool):
-            raise InvalidInput(name, "must be true or false")
+            raise InvalidInput(name, N_("must be true or false"))
         return value
     if name in LIMITS:
         return _clean_whole_number(name, value)
-    raise InvalidInput(name, "is not a known field")
+    raise InvalidInput(name, N_("is not a known field"))
 
 
 def clean_profile(session: Session, values: dict, *, known_disciplines: set[str] | None = None) -> dict:
@@ -268,12 +275,13 @@ def save_profile(session: Session, user: User, values: dict, *,
     user's zone). A new profile needs at least one discipline. Returns (profile, changes).
     """
     if not user.has_role("specialist"):
-        raise Conflict(f"{user.name} does not hold the specialist role; an admin must grant it "
-                       "before a specialist profile can be made.")
+        raise Conflict(N_('%(user_name)s does not hold the specialist role; an admin must grant '
+                          'it before a specialist profile can be made.'),
+                       params={'user_name': user.name})
     cleaned = clean_profile(session, values, known_disciplines=known_disciplines)
     profile = find_profile(session, user.id)
     if profile is None and not cleaned.get("disciplines"):
-        raise InvalidInput("disciplines", "a new profile needs at least one discipline")
+        raise InvalidInput("disciplines", N_("a new profile needs at least one discipline"))
     if profile is not None:
         per_day = cleaned.get("max_meetings_per_day", profile.max_meetings_per_day)
         per_week = cleaned.get("max_meetings_per_week", profile.max_meetings_per_week)
@@ -282,7 +290,8 @@ def save_profile(session: Session, user: User, values: dict, *,
         per_week = cleaned.get("max_meetings_per_week", PROFILE_DEFAULTS["max_meetings_per_week"])
     if per_week < per_day:
         raise InvalidInput("max_meetings_per_week",
-                           f"must be at least max_meetings_per_day ({per_day})")
+                           N_('must be at least max_meetings_per_day (%(per_day)s)'),
+                           params={'per_day': per_day})
     changes = profile_changes(user, profile, cleaned)
     if profile is None:
         profile = SpecialistProfile(user=user, home_timezone=cleaned.get("home_timezone") or user.timezone,
@@ -321,7 +330,8 @@ def find_specialists(session: Session, *, at: datetime, discipline: str | None =
     if discipline is not None:
         code = discipline.strip().lower()
         if session.get(Discipline, code) is None:
-            raise InvalidInput("discipline", f"{discipline!r} is not a discipline code")
+            raise InvalidInput("discipline", N_('%(discipline)s is not a discipline code'),
+                                             params={'discipline': repr(discipline)})
         statement = statement.where(SpecialistProfile.disciplines.any(Discipline.code == code))
     if takes_urgent is not None:
         statement = statement.where(SpecialistProfile.takes_urgent.is_(takes_urgent))
@@ -339,7 +349,8 @@ def find_specialists(session: Session, *, at: datetime, discipline: str | None =
     if language is not None:
         wanted_language = language.strip().lower()
         if not _ISO_639_1.match(wanted_language):
-            raise InvalidInput("language", f"{language!r} is not an ISO 639-1 language code")
+            raise InvalidInput("language", N_('%(language)s is not an ISO 639-1 language code'),
+                                           params={'language': repr(language)})
     country = clean_country(licensed_in, "licensed_in") if licensed_in is not None else None
 
     def wanted(profile: SpecialistProfile) -> bool:
@@ -377,31 +388,32 @@ def leave_bounds(zone: str, *, starts_at: datetime | None = None, ends_at: datet
     instants = starts_at is not None or ends_at is not None
     dates = from_date is not None or to_date is not None
     if instants and dates:
-        raise InvalidInput("from_date", "give either instants (from, to) or local dates "
-                                        "(from_date, to_date), not both")
+        raise InvalidInput("from_date", N_("give either instants (from, to) or local dates "
+                                        "(from_date, to_date), not both"))
     if dates:
         if from_date is None:
-            raise InvalidInput("from_date", "is required with to_date")
+            raise InvalidInput("from_date", N_("is required with to_date"))
         if to_date is None:
-            raise InvalidInput("to_date", "is required with from_date")
+            raise InvalidInput("to_date", N_("is required with from_date"))
         if to_date < from_date:
-            raise InvalidInput("to_date", "must be on or after from_date")
+            raise InvalidInput("to_date", N_("must be on or after from_date"))
         start, end = local_midnight(from_date, zone), local_midnight(to_date + timedelta(days=1), zone)
         end_field = "to_date"
     elif instants:
         if starts_at is None:
-            raise InvalidInput("from", "is required with to")
+            raise InvalidInput("from", N_("is required with to"))
         if ends_at is None:
-            raise InvalidInput("to", "is required with from")
+            raise InvalidInput("to", N_("is required with from"))
         start, end = ensure_utc(starts_at), ensure_utc(ends_at)
         if end <= start:
-            raise InvalidInput("to", "must be after from")
+            raise InvalidInput("to", N_("must be after from"))
         end_field = "to"
     else:
-        raise InvalidInput("from", "give either instants (from, to) or local dates "
-                                   "(from_date, to_date)")
+        raise InvalidInput("from", N_("give either instants (from, to) or local dates "
+                                   "(from_date, to_date)"))
     if end - start > MAX_LEAVE:
-        raise InvalidInput(end_field, f"leave may last at most {MAX_LEAVE.days} days")
+        raise InvalidInput(end_field, N_('leave may last at most %(days)s days'),
+                                      params={'days': MAX_LEAVE.days})
     return start, end
 
 
@@ -431,7 +443,8 @@ def leave_days(leave: Leave, zone: str) -> tuple[date, date] | None:
 def get_leave(session: Session, profile: SpecialistProfile, leave_id: int) -> Leave:
     leave = session.get(Leave, leave_id)
     if leave is None or leave.profile_id != profile.id:
-        raise NotFound(f"No leave with id {leave_id} for user {profile.user_id}.")
+        raise NotFound(N_('No leave with id %(leave_id)s for user %(user_id)s.'),
+                       params={'leave_id': leave_id, 'user_id': profile.user_id})
     return leave
 
 
@@ -463,7 +476,8 @@ def delete_override(session: Session, profile: SpecialistProfile, local_date: da
     override = session.scalar(select(DateOverride).where(DateOverride.profile_id == profile.id,
                                                          DateOverride.local_date == local_date))
     if override is None:
-        raise NotFound(f"User {profile.user_id} has no override on {local_date.isoformat()}.")
+        raise NotFound(N_('User %(user_id)s has no override on %(local_date)s.'),
+                       params={'user_id': profile.user_id, 'local_date': local_date.isoformat()})
     profile.overrides.remove(override)
     session.flush()
 
@@ -474,16 +488,17 @@ def delete_override(session: Session, profile: SpecialistProfile, local_date: da
 def get_licence(session: Session, licence_id: int) -> Licence:
     licence = session.get(Licence, licence_id)
     if licence is None:
-        raise NotFound(f"No licence with id {licence_id}.")
+        raise NotFound(N_('No licence with id %(licence_id)s.'),
+                       params={'licence_id': licence_id})
     return licence
 
 
 def _clean_registration_number(value) -> str:
     text = value.strip() if isinstance(value, str) else ""
     if not text:
-        raise InvalidInput("registration_number", "must not be empty")
+        raise InvalidInput("registration_number", N_("must not be empty"))
     if len(text) > 64:
-        raise InvalidInput("registration_number", "must be at most 64 characters")
+        raise InvalidInput("registration_number", N_("must be at most 64 characters"))
     return text
 
 
@@ -493,13 +508,16 @@ def _refuse_duplicate(session: Session, profile: SpecialistProfile, jurisdiction
         Licence.profile_id == profile.id, Licence.jurisdiction == jurisdiction,
         Licence.registration_number == number))
     if existing is not None and existing is not keep:
-        raise Conflict(f"Licence {jurisdiction} {number} is already recorded (id {existing.id}).",
+        raise Conflict(N_('Licence %(jurisdiction)s %(number)s is already recorded (id '
+                          '%(existing_id)s).'),
+                       params={'jurisdiction': jurisdiction, 'number': number, 'existing_id': existing.id},
                        licence_id=existing.id)
 
 
 def _refuse_past_expiry(profile: SpecialistProfile, expires_on: date, at: datetime) -> None:
     if expires_on < to_local(at, profile.home_timezone).date():
-        raise InvalidInput("expires_on", f"{expires_on.isoformat()} has already passed")
+        raise InvalidInput("expires_on", N_('%(expires_on)s has already passed'),
+                                         params={'expires_on': expires_on.isoformat()})
 
 
 def add_licence(session: Session, profile: SpecialistProfile, *, jurisdiction: str,
@@ -521,7 +539,7 @@ def update_licence(session: Session, licence: Licence, *, at: datetime, **values
     verification (what was checked is no longer what is recorded). Returns the changes."""
     unknown = set(values) - {"jurisdiction", "registration_number", "expires_on"}
     if unknown:
-        raise InvalidInput(sorted(unknown)[0], "is not a known field")
+        raise InvalidInput(sorted(unknown)[0], N_("is not a known field"))
     cleaned = {}
     if "jurisdiction" in values:
         cleaned["jurisdiction"] = clean_country(values["jurisdiction"])
@@ -529,7 +547,7 @@ def update_licence(session: Session, licence: Licence, *, at: datetime, **values
         cleaned["registration_number"] = _clean_registration_number(values["registration_number"])
     if "expires_on" in values:
         if not isinstance(values["expires_on"], date):
-            raise InvalidInput("expires_on", "must be a YYYY-MM-DD date")
+            raise InvalidInput("expires_on", N_("must be a YYYY-MM-DD date"))
         cleaned["expires_on"] = values["expires_on"]
     changes = {name: {"from": getattr(licence, name), "to": value}
                for name, value in cleaned.items() if getattr(licence, name) != value}
@@ -555,8 +573,9 @@ def verify_licence(session: Session, licence: Licence, *, verifier: User, at: da
     verifies their own."""
     _check_verifier(licence, verifier)
     if not ensure_utc(at) < licence.expires_at():
-        raise Conflict(f"This licence expired on {licence.expires_on.isoformat()}; record the "
-                       "renewed licence and verify that one.")
+        raise Conflict(N_('This licence expired on %(expires_on)s; record the renewed licence and '
+                          'verify that one.'),
+                       params={'expires_on': licence.expires_on.isoformat()})
     licence.verified_by = verifier
     licence.verified_at = ensure_utc(at)
     licence.rejected_at = None

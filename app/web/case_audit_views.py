@@ -27,6 +27,7 @@ from app.inputs import parse_id
 from app.outcomes.models import Outcome
 from app.security import current_actor, page
 from app.timekeeping import parse_instant
+from app.vocabulary import N_
 from app.web import web
 from app.web.coordinator_views import COORDINATING
 from app.web.filters import local_time
@@ -44,11 +45,12 @@ def case_with_readable_trail(case_id: int) -> Case:
     if actor.has_role("admin"):
         case = db.session.get(Case, case_id)
         if case is None:
-            raise NotFound(f"No case with id {case_id}.")
+            raise NotFound(N_('No case with id %(case_id)s.'),
+                           params={'case_id': case_id})
         return case
     case, _ = cases_api.visible_case(case_id)  # 404 for a case one may not know
     if workflow.COORDINATOR not in workflow.capacities(db.session, case, actor):
-        raise PermissionDenied("Only the coordinators of the case's board or an admin may read its audit trail.")
+        raise PermissionDenied(N_("Only the coordinators of the case's board or an admin may read its audit trail."))
     return case
 
 

@@ -30,6 +30,7 @@ from app.rotas import operations as rotas
 from app.security import current_actor, page
 from app.specialists.operations import active_holders_per_discipline, list_disciplines
 from app.timekeeping import format_instant, local_midnight, now_utc, parse_instant, to_local
+from app.vocabulary import N_
 from app.web import web
 from app.web.filters import local_time
 from app.web.forms import PlainForm, TimeSearchForm, choice
@@ -258,10 +259,10 @@ def posted_seats() -> dict[str, list[int]]:
     for value in request.form.getlist("seat"):
         code, _, user_id = value.partition(":")
         if not code or parse_id(user_id) is None:
-            raise InvalidInput("seats", "the slot's seats could not be read; search again")
+            raise InvalidInput("seats", N_("the slot's seats could not be read; search again"))
         seats.setdefault(code, []).append(parse_id(user_id))
     if not seats:
-        raise InvalidInput("seats", "the slot has no seats; search again")
+        raise InvalidInput("seats", N_("the slot has no seats; search again"))
     return seats
 
 

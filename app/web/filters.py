@@ -96,6 +96,17 @@ def filesize(value) -> str:
     return gettext("%(size)s bytes", size=format_decimal(value, locale=locale))
 
 
+def invitation_call(invitation) -> str | None:
+    """Where the invitee joins the meeting's call (an external link, or the live page), while their
+    invitation holds a place at a meeting still to come or running; else None."""
+    from app.conferencing.operations import CLOSED_STATES, call_link
+    from app.extensions import db
+
+    if invitation.status not in ("pending", "accepted", "tentative") or invitation.meeting.status in CLOSED_STATES:
+        return None
+    return call_link(db.session, invitation.meeting)
+
+
 def register_filters(app):
     from app.web.vocabulary import register_vocabulary
 
@@ -112,3 +123,4 @@ def register_filters(app):
     app.add_template_filter(number, "number")
     app.add_template_filter(filesize, "filesize")
     app.add_template_test(lambda state: state in AWAITING_DISCUSSION, "awaiting_discussion")
+    app.add_template_filter(invitation_call, "invitation_call")

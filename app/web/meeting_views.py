@@ -15,8 +15,10 @@ from app.boards.operations import get_visible_meeting, may_manage_meeting
 from app.cases import api as cases_api
 from app.cases.models import Case
 from app.cases.visibility import FULL, HIDDEN_CASE_LABEL, SUMMARY, case_access
+from app.conferencing.operations import join_details
 from app.extensions import db
 from app.live import meeting as live
+from app.live.api import readable_state
 from app.meetings import agenda
 from app.outcomes.models import OUTCOME_CATEGORIES, TNM_EDITIONS
 from app.outcomes.operations import seat_invitation
@@ -57,7 +59,8 @@ def meeting_page(meeting_id: int):
     return render_template("meeting.html", user=user, zone=user.timezone, meeting=meeting, detail=detail,
                            invitation=mine, answer_form=AnswerForm(formdata=None),
                            rows=agenda_rows(meeting, user),
-                           manages=may_manage_meeting(db.session, user, meeting))
+                           manages=may_manage_meeting(db.session, user, meeting),
+                           call=join_details(db.session, meeting, user, at=now_utc()))
 
 
 # --- the live meeting -----------------------------------------------------------------------------
@@ -97,10 +100,12 @@ def _focus_case_id(state: dict) -> int | None:
 def meeting_live_page(meeting_id: int):
     user = current_actor()
     meeting = get_visible_meeting(db.session, user, meeting_id)  # NotFound -> 404 page
-    state = live.live_state(db.session, meeting, user, at=now_utc())
+    at = now_utc()
+    state = readable_state(live.live_state(db.session, meeting, user, at=at))
     seated = seat_invitation(db.session, meeting, user) is not None
     return render_template(
         "meeting_live.html", user=user, zone=user.timezone, meeting=meeting, state=state,
+        call=join_details(db.session, meeting, user, at=at),
         rows=live_agenda_rows(meeting, user, state), focus_case_id=_focus_case_id(state),
         may_draft=state["may_run"] or seated, may_sign=seated and user.has_role("specialist"),
         categories=OUTCOME_CATEGORIES, tnm_editions=TNM_EDITIONS, **action_owner_choices(meeting, state))

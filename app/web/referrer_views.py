@@ -30,6 +30,7 @@ from app.outcomes import operations as outcomes
 from app.security import SIGNED_IN, current_actor, page
 from app.specialists.operations import list_disciplines
 from app.timekeeping import now_utc, to_local
+from app.vocabulary import N_
 from app.web import web
 from app.web.coordinator_views import describe_left
 from app.web.forms import PlainForm
@@ -350,7 +351,7 @@ def _coordinating_case(case_id: int) -> Case:
     if not PlainForm().validate_on_submit():
         abort(400)
     if workflow.COORDINATOR not in workflow.capacities(db.session, case, current_actor()):
-        raise PermissionDenied("Only a coordinator of the case's board may do this.")
+        raise PermissionDenied(N_("Only a coordinator of the case's board may do this."))
     return case
 
 

@@ -135,3 +135,55 @@ def test_feed_summaries_are_in_the_owners_language(client, session, make_user, f
     shift = add_shift(session, user)
     found = events(client, feed_url(user))
     assert str(found[f"oncall-{shift.id}@meridian"]["SUMMARY"]) == "Дежурство: Radiology on call"
+
+
+def test_meetings_are_tentative_until_accepted_remind_15_minutes_before_and_carry_the_call(
+        client, session, make_user, feed_url):
+    from datetime import timedelta as delta
+
+    from app.boards.models import Board
+
+    user = make_user("specialist")
+    url = feed_url(user)
+    board = Board(name="Thoracic MDT", host_organization_id=user.organization_id, timezone="Asia/Shanghai",
+                  weekday=6, start_time=time(8, 30), anchor_date=datetime(2027, 3, 28).date(),
+                  conference_url="https://zoom.us/j/93100456789")
+    session.add(board)
+    session.flush()
+    meeting = add_meeting(session, user, status="pending")
+    meeting.board_id = board.id
+    session.commit()
+    item = events(client, url)[f"meeting-{meeting.id}@meridian"]
+    assert item["STATUS"] == "TENTATIVE"
+    assert str(item["URL"]) == "https://zoom.us/j/93100456789"
+    conference = item["CONFERENCE"]
+    assert str(conference) == "https://zoom.us/j/93100456789"
+    assert conference.params["VALUE"] == "URI" and "VIDEO" in conference.params["FEATURE"]
+    assert conference.params["LABEL"] == "Join the call"
+    alarm = item.walk("VALARM")[0]
+    assert alarm["ACTION"] == "DISPLAY" and alarm.decoded("TRIGGER") == -delta(minutes=15)
+    assert str(alarm["DESCRIPTION"]) == "Thoracic MDT starts in 15 minutes"
+
+    meeting.invitations[0].status = "accepted"
+    session.commit()
+    assert events(client, url)[f"meeting-{meeting.id}@meridian"]["STATUS"] == "CONFIRMED"
+
+    meeting.invitations[0].status = "declined"
+    session.commit()
+    declined = events(client, url)[f"meeting-{meeting.id}@meridian"]
+    assert declined["STATUS"] == "CANCELLED"
+    assert "CONFERENCE" not in declined and "URL" not in declined and not declined.walk("VALARM")
+
+
+def test_a_jitsi_meeting_links_to_its_live_page_in_the_owners_language(client, session, make_user, feed_url, app):
+    from app.conferencing import operations as conferencing
+
+    user = make_user("specialist", locale="zh")
+    conferencing.configure("https://meet.meridian.example", "meridian", "test-secret")
+    try:
+        meeting = add_meeting(session, user)
+        item = events(client, feed_url(user))[f"meeting-{meeting.id}@meridian"]
+    finally:
+        conferencing.configure(None)
+    assert str(item["CONFERENCE"]).endswith(f"/meetings/{meeting.id}/live")
+    assert item["CONFERENCE"].params["LABEL"] == "加入通话"

@@ -114,3 +114,24 @@ def migration_0009():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def test_a_replayed_live_notification_is_rendered_for_its_reader_at_replay_time(session, make_user):
+    """The live event was sent in Russian; the reader now reads Chinese: the replay says it in Chinese."""
+    from sqlalchemy import select
+
+    from app.live.models import LiveEvent
+    from app.live.publish import payload_of
+    from app.notifications.operations import notify, replayed_for_reader
+
+    reader = make_user("specialist", locale="ru", display_timezone="Europe/Moscow")
+    notify(session, user_id=reader.id, kind="meeting.reminder", dedupe_key="replay-language",
+           params={"text": "meeting.reminder", "title": "Thoracic MDT", "starts_at": "2027-02-10T06:00:00Z",
+                   "starts_at_utc": "2027-02-10T06:00:00Z"}, link="/meetings/1")
+    session.commit()
+    event = session.scalar(select(LiveEvent).where(LiveEvent.type == "notification.created"))
+    assert event.data["subject"].startswith("Напоминание")
+    other = {"seq": 0, "prev": 0, "room": f"user:{reader.id}", "type": "inbox.read", "data": {}, "at": ""}
+    replayed = replayed_for_reader(session, [payload_of(event), other], reader, locale="zh")
+    assert replayed[0]["data"]["subject"].startswith("提醒") and "09:00" in replayed[0]["data"]["subject"]
+    assert replayed[0]["data"]["id"] == event.data["id"] and replayed[1] == other

@@ -101,10 +101,20 @@
       var li = el("li");
       li.dataset.userId = person.user_id;
       li.appendChild(el("strong", person.name));
-      li.appendChild(document.createTextNode(" — " + person.local_time + " (" + person.timezone + ", UTC" +
-                                             person.utc_offset + ")"));
+      li.appendChild(document.createTextNode(" — " + person.local_time + " (" + (person.zone_name || person.timezone) +
+                                             ", UTC" + person.utc_offset + ")"));
       ui.presence.appendChild(li);
     });
+
+    // The chair's warnings: required disciplines absent, cases that cannot be signed.
+    var warningBox = $("[data-chair-warnings]");
+    if (warningBox) {
+      var messages = (state.warnings && state.warnings.messages) || [];
+      var list = $("[data-chair-warning-list]", warningBox);
+      list.textContent = "";
+      messages.forEach(function (message) { list.appendChild(el("li", message)); });
+      warningBox.hidden = !messages.length;
+    }
     if (!state.present.length) {
       ui.presence.appendChild(el("li", state.status === "finished" ? _("The meeting has finished.") : _("Nobody is present yet."), "muted"));
     }
