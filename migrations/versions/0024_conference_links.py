@@ -1,15 +1,15 @@
 """conference links: a board's standing call and a meeting's own call
 
-Revision ID: 0019_conference_links
-Revises: 0018_outcome_follow_up
+Revision ID: 0024_conference_links
+Revises: 0023_outcome_staging
 
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0019_conference_links'
-down_revision = '0018_outcome_follow_up'
+revision = '0024_conference_links'
+down_revision = '0023_outcome_staging'
 branch_labels = None
 depends_on = None
 
