@@ -247,7 +247,7 @@ def chair_warnings(session, meeting: Meeting, *, at: datetime) -> dict:
     be signed because a discipline they still need has had nobody at the meeting (only seat holders who
     were present may sign, and every required discipline must sign).
 
-    {"absent_disciplines": [codes], "unsignable_cases": [{"case_id", "disciplines": [codes]}]}
+    {"absent_disciplines": [codes], "unsignable_cases": [{"case_id", "position", "disciplines": [codes]}]}
     """
     from app.boards.quorum import required_seats
     from app.outcomes.operations import missing_disciplines, required_disciplines, unsigned_draft, versions_of
@@ -272,7 +272,7 @@ def chair_warnings(session, meeting: Meeting, *, at: datetime) -> dict:
                   else required_disciplines(session, case, meeting))
         blocked = [code for code in needed if code not in may_still_sign]
         if blocked:
-            unsignable.append({"case_id": case.id, "disciplines": blocked})
+            unsignable.append({"case_id": case.id, "position": item.position, "disciplines": blocked})
     return {"absent_disciplines": absent, "unsignable_cases": unsignable}
 
 
@@ -280,7 +280,12 @@ def _warn_chair(session, meeting: Meeting, *, at: datetime, before: dict | None 
     """Publish `meeting.chair_warning` when the warnings differ from `before` (always with no `before`)."""
     warnings = chair_warnings(session, meeting, at=at)
     if before is None or warnings != before:
-        publish(session, meeting_room(meeting), "meeting.chair_warning", {"meeting_id": meeting.id, **warnings})
+        # The room names agenda positions, never cases (not everyone in it may see every case).
+        unsignable = [{"position": case["position"], "disciplines": case["disciplines"]}
+                      for case in warnings["unsignable_cases"]]
+        publish(session, meeting_room(meeting), "meeting.chair_warning",
+                {"meeting_id": meeting.id, "absent_disciplines": warnings["absent_disciplines"],
+                 "unsignable_cases": unsignable})
     return warnings
 
 

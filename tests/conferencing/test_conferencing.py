@@ -223,6 +223,7 @@ def _case_on_agenda(session, world, disciplines):
 
 
 def test_warnings_name_the_cases_that_cannot_be_signed_in_the_readers_language(client, session, world, api_auth):
+    from app.live import meeting as live
     from app.meetings import attendance
 
     case = _case_on_agenda(session, world, ("radiology", "thoracic-surgery"))
@@ -240,6 +241,12 @@ def test_warnings_name_the_cases_that_cannot_be_signed_in_the_readers_language(c
     assert warnings["unsignable_cases"] == [{"case_id": case.id, "disciplines": ["pathology", "thoracic-surgery"]}]
     assert len(warnings["messages"]) == 2 and f"#{case.id}" in warnings["messages"][1]
     assert all("nobody" not in message.lower() for message in warnings["messages"])  # Russian, not English
+    # The meeting's room hears of the case by its agenda position: not everyone in it may see the case.
+    live.start(session, world.meeting, world.chair, at=START + timedelta(minutes=4))
+    session.commit()
+    event = session.scalars(select(LiveEvent).where(LiveEvent.type == "meeting.chair_warning")
+                            .order_by(LiveEvent.seq.desc())).first()
+    assert event.data["unsignable_cases"] == [{"position": 0, "disciplines": ["pathology", "thoracic-surgery"]}]
     assert seat["warnings"] is None
     zones = {person["user_id"]: person["zone_name"] for person in chair["present"]}
     assert zones[world.radiologist.id] != "Asia/Kolkata"
