@@ -18,7 +18,7 @@ from app.audit.models import AuditEvent
 from app.audit.operations import record as audit
 from app.boards import recurrence
 from app.boards.models import MEMBER_ROLES, REPLACE_DECLINES, Board, BoardMember, QuorumRequirement
-from app.conferencing.operations import clean_conference_url
+from app.conferencing.operations import board_link_changed, clean_conference_url
 from app.db import get_or_not_found
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.meetings.models import Invitation, Meeting
@@ -485,6 +485,8 @@ def update_board(session: Session, board: Board, changes: dict) -> dict:
     for name, value in values.items():
         setattr(board, name, value)
     session.flush()
+    if "conference_url" in diff:
+        board_link_changed(session, board)
     return diff
 
 

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import jwt
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -186,3 +187,15 @@ def set_meeting_link(session: Session, meeting: Meeting, url) -> dict:
         meeting.sequence += 1  # calendar clients pick up the new link
     session.flush()
     return {"from": before, "to": cleaned} if before != cleaned else {}
+
+
+def board_link_changed(session: Session, board: Board) -> int:
+    """Raise the calendar sequence of the board's meetings still to come that follow its link (a meeting
+    with its own link keeps its call), so calendar clients replace the old link. Returns how many."""
+    following = session.scalars(select(Meeting).where(
+        Meeting.board_id == board.id, Meeting.status.not_in(CLOSED_STATES),
+        Meeting.conference_url.is_(None))).all()
+    for meeting in following:
+        meeting.sequence = (meeting.sequence or 0) + 1
+    session.flush()
+    return len(following)

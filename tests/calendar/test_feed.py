@@ -187,3 +187,36 @@ def test_a_jitsi_meeting_links_to_its_live_page_in_the_owners_language(client, s
         conferencing.configure(None)
     assert str(item["CONFERENCE"]).endswith(f"/meetings/{meeting.id}/live")
     assert item["CONFERENCE"].params["LABEL"] == "加入通话"
+
+
+def test_changing_the_boards_link_makes_calendars_take_the_new_one(client, session, make_user, feed_url, api_auth):
+    from app.boards.models import Board, BoardMember
+
+    user = make_user("specialist")
+    coordinator = make_user("coordinator")
+    url = feed_url(user)
+    board = Board(name="Thoracic MDT", host_organization_id=user.organization_id, timezone="Asia/Shanghai",
+                  weekday=6, start_time=time(8, 30), anchor_date=datetime(2027, 3, 28).date(),
+                  conference_url="https://zoom.us/j/93100456789")
+    session.add(board)
+    session.flush()
+    session.add(BoardMember(board_id=board.id, user_id=coordinator.id, role="coordinator"))
+    following = add_meeting(session, user)
+    own_link = add_meeting(session, user, title="Thoracic MDT (special)", start="2027-03-21T00:30:00Z")
+    following.board_id = own_link.board_id = board.id
+    own_link.conference_url = "https://teams.microsoft.com/l/meetup-join/special"
+    session.commit()
+    before = events(client, url)
+    assert before[f"meeting-{following.id}@meridian"]["SEQUENCE"] == 0
+    assert str(before[f"meeting-{following.id}@meridian"]["URL"]) == "https://zoom.us/j/93100456789"
+
+    answer = client.patch(f"/api/v1/boards/{board.id}", json={"conference_url": "https://example.webex.com/meet/mdt"},
+                          headers=api_auth.headers(coordinator))
+    assert answer.status_code == 200
+    after = events(client, url)
+    moved = after[f"meeting-{following.id}@meridian"]
+    assert moved["SEQUENCE"] == 1
+    assert str(moved["URL"]) == str(moved["CONFERENCE"]) == "https://example.webex.com/meet/mdt"
+    kept = after[f"meeting-{own_link.id}@meridian"]
+    assert kept["SEQUENCE"] == before[f"meeting-{own_link.id}@meridian"]["SEQUENCE"]
+    assert str(kept["URL"]) == "https://teams.microsoft.com/l/meetup-join/special"
