@@ -96,3 +96,9 @@ def preparation(session: Session, meeting: Meeting) -> tuple[list[int], list[Pre
     invitations = sorted(booked,
                          key=lambda i: (i.discipline_code or "", i.user.name, i.id))
     return case_ids, [PreparationRow(i, reviews.get(i.user_id, {})) for i in invitations]
+
+
+def review_counts(session: Session, meeting: Meeting) -> dict[int, tuple[int, int]]:
+    """Per agenda case id: (how many invited participants have reviewed it, how many are invited)."""
+    case_ids, people = preparation(session, meeting)
+    return {case_id: (sum(case_id in row.reviewed for row in people), len(people)) for case_id in case_ids}

@@ -22,6 +22,7 @@ from app.live.api import readable_state
 from app.meetings import agenda
 from app.outcomes.models import OUTCOME_CATEGORIES, TNM_EDITIONS
 from app.outcomes.operations import seat_invitation
+from app.preparation import operations as preparation
 from app.security import SIGNED_IN, current_actor, page
 from app.timekeeping import now_utc
 from app.web import web
@@ -60,7 +61,10 @@ def meeting_page(meeting_id: int):
                            invitation=mine, answer_form=AnswerForm(formdata=None),
                            rows=agenda_rows(meeting, user),
                            manages=may_manage_meeting(db.session, user, meeting),
-                           call=join_details(db.session, meeting, user, at=now_utc()))
+                           call=join_details(db.session, meeting, user, at=now_utc()),
+                           # the chair and coordinators see who has prepared each case, as on the pack
+                           prepared=(preparation.review_counts(db.session, meeting)
+                                     if preparation.sees_preparation(db.session, meeting, user) else None))
 
 
 # --- the live meeting -----------------------------------------------------------------------------

@@ -173,3 +173,19 @@ def test_a_png_is_previewed_inline_in_the_pack(app, pack, sign_in, session):
     served = client.get(f"/attachments/{png.id}/inline")
     assert served.mimetype == "image/png" and served.data == PNG_PIXEL
     assert "attachment" not in served.headers.get("Content-Disposition", "")
+
+
+def test_the_meeting_page_tells_the_coordinator_how_many_have_reviewed_each_case(pack, sign_in, session, demo):
+    meeting, case = pack["meeting"], pack["case"]
+    invitee = pack["invited"][0].user
+    specialist = sign_in(invitee)
+    assert "data-prepared=" not in specialist.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    specialist.post(f"/meetings/{meeting.id}/preparation/cases/{case.id}/reviewed")
+    specialist.post("/logout")
+
+    coordinator = sign_in(demo["coordinator"])
+    html = coordinator.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    link = html.split(f'data-prepared="{case.id}"')[0].rsplit("<a ", 1)[1]
+    assert f'href="/meetings/{meeting.id}/preparation#case-{case.id}"' in link
+    count = html.split(f'data-prepared="{case.id}">')[1].split("</a>")[0]
+    assert count == f"1 of {len(pack['invited'])} invited have reviewed"
