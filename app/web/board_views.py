@@ -32,7 +32,7 @@ BOARDS_PER_PAGE = 25
 MAX_ROWS = 60      # rows of quorum or members read from one form
 BLANK_ROWS = 3     # empty rows offered for additions
 SETTINGS = ("name", "timezone", "weekday", "start_time", "duration_minutes", "interval_weeks", "cases_per_meeting",
-            "minutes_per_case", "agenda_cutoff_hours", "replace_declines", "is_active")
+            "minutes_per_case", "agenda_cutoff_hours", "replace_declines", "is_active", "conference_url")
 
 
 @web.get("/coordinator/boards")
@@ -151,7 +151,10 @@ def _settings(form: BoardForm) -> dict:
             "weekday": int(form.weekday.data), "start_time": time(hours, minutes),
             "duration_minutes": form.duration_minutes.data, "interval_weeks": int(form.interval_weeks.data),
             "cases_per_meeting": form.cases_per_meeting.data, "minutes_per_case": form.minutes_per_case.data,
-            "agenda_cutoff_hours": form.agenda_cutoff_hours.data, "replace_declines": form.replace_declines.data}
+            "agenda_cutoff_hours": form.agenda_cutoff_hours.data, "replace_declines": form.replace_declines.data,
+            # only when posted: a client that leaves the field out keeps the board's call
+            **({"conference_url": (form.conference_url.data or "").strip() or None}
+               if "conference_url" in request.form else {})}
 
 
 @web.route("/coordinator/boards/new", methods=["GET", "POST"])

@@ -38,6 +38,7 @@ class BoardForm(FlaskForm):
     replace_declines = SelectField(_l("When someone declines a seat"),
                                    choices=[choice(v, l) for v, l in REPLACE_DECLINE_CHOICES], default="manual",
                                    validate_choice=True)
+    conference_url = StringField(_l("Call link (https://…; empty: none)"), validators=[Optional(), Length(max=500)])
     is_active = BooleanField(_l("Active (meets and takes cases)"), default=True)
 
 

@@ -239,3 +239,30 @@ def test_typed_addresses_answer_4xx_never_5xx(demo, sign_in, client, path):
     sign_in(demo["coordinator"])
     response = client.post(path) if path.endswith("/replace") else client.get(path)
     assert 400 <= response.status_code < 500, (path, response.status_code)
+
+
+def test_the_boards_call_link_is_set_on_its_page_and_its_coming_meetings_follow(demo, sign_in, client, session):
+    sign_in(demo["coordinator"])
+    zoom, webex = "https://zoom.us/j/93100456789", "https://example.webex.com/meet/head-and-neck"
+    members = {"quorum-0-discipline": "radiology", "quorum-0-count": "1",
+               "member-0-user": str(demo["coordinator"].id), "member-0-role": "coordinator"}
+    created = client.post("/coordinator/boards/new", data=board_form(
+        text(client.get("/coordinator/boards/new")), conference_url=zoom, **members))
+    assert created.status_code == 302, text(created)
+    board = session.scalar(select(Board).where(Board.name == "Head and Neck MDT"))
+    assert board.conference_url == zoom
+    coming = session.scalars(select(Meeting).where(Meeting.board_id == board.id)).all()
+    assert coming and all(meeting.sequence == 0 for meeting in coming)
+
+    edit = text(client.get(created.headers["Location"]))
+    assert f'value="{zoom}"' in edit
+    refused = client.post(created.headers["Location"],
+                          data=board_form(edit, conference_url="http://zoom.us/j/1", is_active="y", **members))
+    assert refused.status_code == 422
+    assert "https://" in error_beside(text(refused), "conference_url")
+    assert 'value="http://zoom.us/j/1"' in text(refused)  # what was typed is kept
+    assert client.post(created.headers["Location"],
+                       data=board_form(edit, conference_url=webex, is_active="y", **members)).status_code == 302
+    session.expire_all()
+    assert board.conference_url == webex
+    assert all(meeting.sequence == 1 for meeting in coming)  # calendars replace the old link
