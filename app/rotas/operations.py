@@ -699,6 +699,22 @@ def _refuse_if_ineligible(session: Session, rota: Rota, user: User, shift: OnCal
     if reason is not None:
         raise Conflict(N_('%(who)s cannot cover this shift: %(reason)s.'),
                        params={'who': who, 'reason': reason}, allowed=[])
+    if not works_during(facts.profile, shift.starts_at, shift.ends_at):
+        raise Conflict(N_('%(who)s cannot cover this shift: none of the working hours in the specialist '
+                          'profile fall between %(starts_at)s and %(ends_at)s.'),
+                       params={'who': who, 'starts_at': format_instant(shift.starts_at),
+                               'ends_at': format_instant(shift.ends_at)},
+                       allowed=[], outside_working_hours=True)
+
+
+def works_during(profile: SpecialistProfile, starts_at: datetime, ends_at: datetime) -> bool:
+    """True when some of the profile's working hours (weekly hours and date overrides, in its zone)
+    fall within [starts_at, ends_at): on call for a whole period, one need not work all of it, but a
+    volunteer who never works then (e.g. days off for the whole week) would cover it in name only."""
+    from app.scheduling.availability import working_intervals
+    from app.specialists.operations import engine_spec
+
+    return bool(working_intervals(engine_spec(profile), ensure_utc(starts_at), ensure_utc(ends_at)))
 
 
 def approve_cover(session: Session, request: CoverRequest, coordinator: User, *,
