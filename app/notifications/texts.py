@@ -109,6 +109,9 @@ MESSAGES = {
                                 "a median of %(site_median_days)s days from submission to discussion (%(site_cases)s "
                                 "discussed), the network %(network_median_days)s days: more than %(factor)s times as "
                                 "long. The reports show the site's waits beside the others'.")),
+    "rota.published": (N_("Your shifts on the %(rota)s rota are published"),
+                       N_("New on-call shifts on the %(rota)s rota are published, the first of yours from "
+                          "%(shift_starts_at)s. See them on your shifts page.")),
     "rota.cover.requested": (N_("%(requester)s asks for cover on the %(rota)s rota"),
                              N_("%(requester)s needs someone to take their on-call shift from %(shift_starts_at)s "
                                 "to %(shift_ends_at)s. Reason: %(reason)s")),

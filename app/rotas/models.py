@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, true, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -71,6 +71,8 @@ class OnCallShift(Base):
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # A draft until the coordinator publishes the generated period; members see published shifts only.
+    published: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     rota: Mapped[Rota] = relationship(back_populates="shifts")
     user: Mapped[User] = relationship()

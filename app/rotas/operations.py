@@ -332,8 +332,9 @@ def _raise_sequence(shift: OnCallShift, at: datetime) -> None:
 
 
 def generate(session: Session, rota: Rota, *, start: date | datetime, weeks: int,
-             at: datetime) -> GenerationResult:
-    """Generate (or regenerate) the shifts of `weeks` weeks from `start`.
+             at: datetime, publish: bool = True) -> GenerationResult:
+    """Generate (or regenerate) the shifts of `weeks` weeks from `start`. With `publish` False, new or
+    changed shifts are drafts that members do not see until `publish(rota)`.
 
     Periods that have already begun at `at` are left exactly as they are. For the rest, future
     scheduled shifts in the range are replaced: a shift whose period keeps its holder is left
@@ -423,7 +424,8 @@ def generate(session: Session, rota: Rota, *, start: date | datetime, weeks: int
             continue
         if row is None:
             row = OnCallShift(rota=rota, user_id=holder, starts_at=period.starts_at,
-                              ends_at=period.ends_at, status="scheduled", sequence=0, updated_at=at)
+                              ends_at=period.ends_at, status="scheduled", sequence=0, updated_at=at,
+                              published=publish)
             session.add(row)
             result.created += 1
         elif row.status == "scheduled" and row.user_id == holder and row.ends_at == period.ends_at:
@@ -433,6 +435,7 @@ def generate(session: Session, rota: Rota, *, start: date | datetime, weeks: int
                 changed_shift_ids.append(row.id)
             row.user_id, row.ends_at, row.status = holder, period.ends_at, "scheduled"
             _raise_sequence(row, at)
+            row.published = row.published and publish
             result.updated += 1
         result.shifts.append(row)
     for starts_at, row in rows.items():
@@ -466,6 +469,34 @@ def generate(session: Session, rota: Rota, *, start: date | datetime, weeks: int
             "fair_share": float(outcome.shares[user_id]),
         })
     return result
+
+
+def draft_count(session: Session, rota: Rota) -> int:
+    """Scheduled shifts of `rota` generated but not yet published."""
+    return session.scalar(select(func.count()).select_from(OnCallShift).where(
+        OnCallShift.rota_id == rota.id, OnCallShift.status == "scheduled", OnCallShift.published.is_(False)))
+
+
+def publish(session: Session, rota: Rota, *, at: datetime) -> int:
+    """Publish the rota's draft shifts; each member with a newly published shift is told once. Returns
+    how many shifts were published."""
+    at = ensure_utc(at)
+    drafts = list(session.scalars(select(OnCallShift).where(
+        OnCallShift.rota_id == rota.id, OnCallShift.status == "scheduled", OnCallShift.published.is_(False))
+        .order_by(OnCallShift.starts_at)))
+    for shift in drafts:
+        shift.published, shift.updated_at = True, at
+    session.flush()
+    firsts: dict[int, OnCallShift] = {}
+    for shift in drafts:
+        firsts.setdefault(shift.user_id, shift)
+    for user_id, shift in firsts.items():
+        notify(session, user_id=user_id, kind="rota.published",
+               dedupe_key=f"rota-published:{rota.id}:{shift.id}:user:{user_id}",
+               params={"text": "rota.published", "rota": rota.name,
+                       "shift_starts_at": format_instant(shift.starts_at)},
+               link="/my/shifts", at=at)
+    return len(drafts)
 
 
 def _pinned_by_cover(session: Session, shifts) -> dict[int, int]:
@@ -685,9 +716,10 @@ def open_cover_for(session: Session, user: User, at: datetime) -> list[CoverRequ
 
 
 def shifts_of(session: Session, user: User, start: datetime, end: datetime) -> list[OnCallShift]:
-    """`user`'s scheduled on-call shifts overlapping [start, end), in time order."""
+    """`user`'s published scheduled on-call shifts overlapping [start, end), in time order."""
     return list(session.scalars(
         select(OnCallShift).where(OnCallShift.user_id == user.id, OnCallShift.status == "scheduled",
+                                  OnCallShift.published.is_(True),
                                   OnCallShift.starts_at < ensure_utc(end), OnCallShift.ends_at > ensure_utc(start))
         .order_by(OnCallShift.starts_at).limit(200)))
 
@@ -699,6 +731,22 @@ def _refuse_if_ineligible(session: Session, rota: Rota, user: User, shift: OnCal
     if reason is not None:
         raise Conflict(N_('%(who)s cannot cover this shift: %(reason)s.'),
                        params={'who': who, 'reason': reason}, allowed=[])
+    if not works_during(facts.profile, shift.starts_at, shift.ends_at):
+        raise Conflict(N_('%(who)s cannot cover this shift: none of the working hours in the specialist '
+                          'profile fall between %(starts_at)s and %(ends_at)s.'),
+                       params={'who': who, 'starts_at': format_instant(shift.starts_at),
+                               'ends_at': format_instant(shift.ends_at)},
+                       allowed=[], outside_working_hours=True)
+
+
+def works_during(profile: SpecialistProfile, starts_at: datetime, ends_at: datetime) -> bool:
+    """True when some of the profile's working hours (weekly hours and date overrides, in its zone)
+    fall within [starts_at, ends_at): on call for a whole period, one need not work all of it, but a
+    volunteer who never works then (e.g. days off for the whole week) would cover it in name only."""
+    from app.scheduling.availability import working_intervals
+    from app.specialists.operations import engine_spec
+
+    return bool(working_intervals(engine_spec(profile), ensure_utc(starts_at), ensure_utc(ends_at)))
 
 
 def approve_cover(session: Session, request: CoverRequest, coordinator: User, *,

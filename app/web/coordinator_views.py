@@ -47,13 +47,15 @@ OPEN_CASE_STATES = ("submitted", "triaged", "scheduled", "listed_not_discussed",
 
 
 def urgent_cases(user, at, *, limit=DASHBOARD_CASES):
-    """Urgent cases not yet discussed, soonest target first (the first `limit`), with the time left."""
+    """Urgent cases not yet discussed, soonest target first (the first `limit`), with the time left; a case
+    no longer awaiting discussion (e.g. listed as standard of care) has no time left to count down."""
     rows = []
     for case, access in visible_cases(db.session, user, filters=[Case.urgency == "urgent",
                                                                  Case.state.in_(OPEN_CASE_STATES)],
                                       order=[Case.target_at.is_(None), Case.target_at, Case.id], limit=limit):
-        left = (case.target_at - at) if case.target_at else None
-        rows.append({"case": case, "access": access, "left": left})
+        awaiting = case.state in workflow.AWAITING_DISCUSSION
+        left = (case.target_at - at) if case.target_at and awaiting else None
+        rows.append({"case": case, "access": access, "left": left, "awaiting": awaiting})
     return rows
 
 

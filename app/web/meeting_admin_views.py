@@ -111,7 +111,8 @@ def _open(meeting: Meeting, at) -> bool:
     return meeting.status == "scheduled" and ensure_utc(meeting.starts_at) > at
 
 
-def render_invitations(meeting: Meeting, *, invite_form=None, move_form=None, cancel_form=None, status=200):
+def render_invitations(meeting: Meeting, *, invite_form=None, move_form=None, cancel_form=None, status=200,
+                       outside_hours=False):
     user, at = current_actor(), now_utc()
     if move_form is None:
         move_form = MeetingTimeForm(formdata=None)
@@ -131,7 +132,7 @@ def render_invitations(meeting: Meeting, *, invite_form=None, move_form=None, ca
                            automatic=booking.replaces_declines_automatically(db.session, meeting),
                            invite_form=invite_form or _invite_form(meeting), move_form=move_form,
                            cancel_form=cancel_form or CancelMeetingForm(formdata=None),
-                           plain_form=PlainForm()), status
+                           plain_form=PlainForm(), outside_hours=outside_hours), status
 
 
 @web.get("/coordinator/meetings/<int:meeting_id>/invitations")
@@ -151,16 +152,31 @@ def invite_someone(meeting_id: int):
         form.discipline.errors = [gettext("A seat needs a discipline.")]
         return render_invitations(meeting, invite_form=form, status=422)
     person = db.session.get(User, int(form.user_id.data))
+    override = bool(form.override_working_hours.data)
+    if override and not (form.override_reason.data or "").strip():
+        form.override_reason.errors = [gettext("Say why they are invited outside their working hours.")]
+        return render_invitations(meeting, invite_form=form, status=422, outside_hours=True)
     try:
         invitation = booking.invite(db.session, meeting, person, role=form.role.data,
-                                    discipline_code=form.discipline.data or None, at=now_utc())
+                                    discipline_code=form.discipline.data or None, at=now_utc(),
+                                    override_working_hours=override,
+                                    override_reason=form.override_reason.data if override else None,
+                                    actor=user)
     except (Conflict, InvalidInput) as error:
         db.session.rollback()
+        if isinstance(error, Conflict) and error.extra.get("outside_working_hours"):
+            # Not an error to retype: a warning beside the form, and the way to invite them anyway.
+            return render_invitations(managed_meeting(meeting_id), invite_form=form, status=409, outside_hours=True)
+        if isinstance(error, InvalidInput) and error.field == "override_reason":
+            form.override_reason.errors = [gettext("Say why they are invited outside their working hours, "
+                                                   "in 3 to 500 characters.")]
+            return render_invitations(managed_meeting(meeting_id), invite_form=form, status=422, outside_hours=True)
         form.user_id.errors = [error.message]
         return render_invitations(managed_meeting(meeting_id), invite_form=form,
                                   status=409 if isinstance(error, Conflict) else 422)
     audit(db.session, "meeting.invited", actor=user, target_type="meeting", target_id=meeting.id,
-          source_address=request.remote_addr, detail={"user_id": person.id, "role": invitation.role})
+          source_address=request.remote_addr, detail={"user_id": person.id, "role": invitation.role,
+                                                      "outside_working_hours": override})
     db.session.commit()
     flash(gettext("%(name)s invited.", name=person.name))
     return redirect(url_for("web.meeting_invitations", meeting_id=meeting.id))

@@ -100,7 +100,8 @@ def render_rota(rota: Rota, *, errors=None, raw=None, status: int = 200):
                            choices=_member_choices(rota), members=rotas.member_ids(rota), shifts=shifts,
                            errors=errors or {}, raw=raw or {"start": (today + timedelta(days=1)).isoformat(),
                                                             "weeks": str(4 * rota.period_weeks)},
-                           max_weeks=rotas.MAX_WEEKS, form=PlainForm()), status
+                           max_weeks=rotas.MAX_WEEKS, form=PlainForm(),
+                           drafts=rotas.draft_count(db.session, rota)), status
 
 
 @web.get("/coordinator/rotas/<int:rota_id>")
@@ -141,7 +142,7 @@ def rota_generate(rota_id: int):
         return render_rota(rota, errors={"start": gettext("Enter the first day as YYYY-MM-DD.")}, raw=raw, status=422)
     try:
         result = rotas.generate(db.session, rota, start=start, weeks=int(weeks) if weeks is not None else 0,
-                                at=now_utc())
+                                at=now_utc(), publish=False)
     except DomainError as error:
         db.session.rollback()
         field = error.field if isinstance(error, InvalidInput) and error.field in ("start", "weeks") else "weeks"
@@ -149,8 +150,22 @@ def rota_generate(rota_id: int):
     audit(db.session, "rota.generated", actor=current_actor(), target_type="rota", target_id=rota.id,
           source_address=request.remote_addr, detail={"start": start.isoformat(), "weeks": int(weeks)})
     db.session.commit()
-    flash(gettext("Shifts of %(name)s published for %(weeks)s weeks: members see them now.", name=rota.name,
-                  weeks=int(weeks)))
+    flash(gettext("Shifts of %(name)s generated for %(weeks)s weeks as a draft: publish them so members see them.",
+                  name=rota.name, weeks=int(weeks)))
+    return redirect(url_for("web.rota_page", rota_id=rota.id))
+
+
+@web.post("/coordinator/rotas/<int:rota_id>/publish")
+@page(COORDINATING)
+def rota_publish(rota_id: int):
+    """Publish the generated draft shifts: members see them and are told."""
+    _checked_form()
+    rota = rotas.get_rota(db.session, rota_id, for_update=True)
+    published = rotas.publish(db.session, rota, at=now_utc())
+    audit(db.session, "rota.published", actor=current_actor(), target_type="rota", target_id=rota.id,
+          source_address=request.remote_addr, detail={"shifts": published})
+    db.session.commit()
+    flash(gettext("Shifts of %(name)s published: members see them now.", name=rota.name))
     return redirect(url_for("web.rota_page", rota_id=rota.id))
 
 

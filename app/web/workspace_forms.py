@@ -71,6 +71,9 @@ class InviteForm(FlaskForm):
                                             choice("observer", _l("Observer"))],
                        default="seat", validate_choice=True)
     discipline = SelectField(_l("Discipline (for a seat)"), default="", validate_choice=True)
+    # Shown once the person turns out to be outside their working hours: booking them needs a reason.
+    override_working_hours = BooleanField(_l("Invite anyway"))
+    override_reason = StringField(_l("Why outside their working hours"), validators=[Optional(), Length(max=500)])
 
 
 class DirectoryForm(FlaskForm):

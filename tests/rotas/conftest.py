@@ -6,6 +6,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 UTC = timezone.utc
+NINE_TO_FIVE = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
 
 
 @pytest.fixture
@@ -22,7 +23,8 @@ def clock(monkeypatch):
 
 @pytest.fixture
 def make_specialist(session, make_user):
-    """A user with the specialist role and a profile: disciplines, home zone, one licence."""
+    """A user with the specialist role and a profile: disciplines, home zone, one licence, and
+    working hours 09:00-17:00 Monday to Friday (cover stays within a volunteer's working hours)."""
     from app.specialists.models import Discipline, Leave, Licence, SpecialistProfile
 
     counter = iter(range(1, 1000))
@@ -32,7 +34,7 @@ def make_specialist(session, make_user):
         number = next(counter)
         user = make_user(*roles, name=name or f"Specialist {number}",
                          email=f"specialist{number}@example.org")
-        profile = SpecialistProfile(user_id=user.id, home_timezone=zone, weekly_hours={})
+        profile = SpecialistProfile(user_id=user.id, home_timezone=zone, weekly_hours=NINE_TO_FIVE)
         profile.disciplines = [session.get(Discipline, code) for code in (disciplines or ("radiology",))]
         if licence_expires is not None:
             profile.licences.append(Licence(

@@ -211,3 +211,33 @@ def test_cover_requests_are_listed_for_readers(client, setup, api_auth, make_use
     bad = assert_problem(client.get(f"/api/v1/rotas/{s.rota['id']}/cover-requests?status=pending",
                                     headers=s.boss), 422)
     assert bad["errors"][0]["field"] == "status"
+
+
+def test_cover_stays_within_the_volunteers_working_hours(client, session, setup):
+    """A volunteer with no working hours during the shift may neither take it nor be approved for it."""
+    from app.specialists.models import SpecialistProfile
+
+    s = setup
+    cover = ask(client, s)
+    off_all_week, willing = s.others
+    profile_of = {u.id: session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == u.id))
+                  for u in s.others}
+
+    def no_hours(user):
+        profile = profile_of[user.id]
+        profile.weekly_hours = {}
+        if hasattr(profile, "weekly_hours_json"):
+            profile.weekly_hours_json = None
+        session.commit()
+
+    no_hours(off_all_week)
+    refused = act(client, s.headers[off_all_week.id], cover["id"], "accept")
+    problem = assert_problem(refused, 409)
+    assert "none of the working hours" in problem["detail"]
+
+    assert act(client, s.headers[willing.id], cover["id"], "accept").status_code == 200
+    no_hours(willing)   # their hours changed after they volunteered
+    refused = act(client, s.boss, cover["id"], "approve")
+    assert "none of the working hours" in assert_problem(refused, 409)["detail"]
+    session.expire_all()
+    assert session.get(OnCallShift, s.shift["id"]).user_id == s.holder.id

@@ -143,7 +143,8 @@ def test_an_ad_hoc_meeting_then_an_invitation(demo, sign_in, client, session):
     coordinator = demo["coordinator"]
     sign_in(coordinator)
     html = text(client.get("/coordinator/meetings/new"))
-    day = (to_local(now_utc(), coordinator.timezone) + timedelta(days=3)).date().isoformat()
+    day = (to_local(now_utc(), coordinator.timezone) + timedelta(days=3)).date()
+    day = (day + timedelta(days=max(0, 7 - day.weekday()))).isoformat()   # a weekday: inside working hours
     past = client.post("/coordinator/meetings/new", data={"csrf_token": csrf_of(html), "title": "Second opinion",
                                                           "board_id": "", "date": "2020-01-01", "start_time": "10:00",
                                                           "duration_minutes": "60"})
@@ -266,3 +267,43 @@ def test_the_boards_call_link_is_set_on_its_page_and_its_coming_meetings_follow(
     session.expire_all()
     assert board.conference_url == webex
     assert all(meeting.sequence == 1 for meeting in coming)  # calendars replace the old link
+def test_inviting_outside_working_hours_warns_and_invites_anyway_with_a_reason(demo, sign_in, client, session):
+    from datetime import datetime
+
+    from app.specialists.models import SpecialistProfile
+    from app.timekeeping import from_local
+
+    coordinator, pathologist = demo["coordinator"], demo["pathologist.fcg"]
+    zone = session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == pathologist.id)).home_timezone
+    # 02:00 in the pathologist's own zone, a few days ahead: nobody's working hours
+    day = (to_local(now_utc(), zone) + timedelta(days=4)).date()
+    starts_at = from_local(datetime.combine(day, datetime.min.time()).replace(hour=2), zone)
+    local = to_local(starts_at, coordinator.timezone)
+    sign_in(coordinator)
+    html = text(client.get("/coordinator/meetings/new"))
+    created = client.post("/coordinator/meetings/new", data={
+        "csrf_token": csrf_of(html), "title": "Night review", "board_id": "", "date": local.date().isoformat(),
+        "start_time": local.strftime("%H:%M"), "duration_minutes": "30"})
+    assert created.status_code == 302
+    meeting = session.scalar(select(Meeting).where(Meeting.title == "Night review"))
+    page = text(client.get(created.headers["Location"]))
+    assert "Invite anyway" not in page
+    form = {"csrf_token": csrf_of(page), "user_id": str(pathologist.id), "role": "seat", "discipline": "pathology"}
+
+    warned = client.post(f"/coordinator/meetings/{meeting.id}/invitations", data=form)
+    assert warned.status_code == 409
+    warning = text(warned)
+    assert "does not work at the meeting's time" in warning and "Invite anyway" in warning
+    session.expire_all()
+    assert meeting.invitations == []
+
+    no_reason = client.post(f"/coordinator/meetings/{meeting.id}/invitations",
+                            data={**form, "override_working_hours": "y", "override_reason": " "})
+    assert no_reason.status_code == 422 and error_beside(text(no_reason), "override_reason")
+
+    invited = client.post(f"/coordinator/meetings/{meeting.id}/invitations",
+                          data={**form, "override_working_hours": "y", "override_reason": "Only pathologist on the case"})
+    assert invited.status_code == 302
+    session.expire_all()
+    [invitation] = meeting.invitations
+    assert invitation.user_id == pathologist.id and invitation.status == "pending"

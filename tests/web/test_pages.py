@@ -266,3 +266,21 @@ def test_rota_grid_shows_shifts_per_week(demo, sign_in, client):
     sign_in(demo["coordinator"])
     html = text(client.get("/coordinator/rotas"))
     assert "Week of" in html and 'class="shift"' in html
+
+
+def test_coordinator_dashboard_counts_time_left_only_for_cases_awaiting_discussion(demo, sign_in, client, session):
+    from app.cases.models import Case
+    from app.timekeeping import now_utc
+
+    urgent = session.scalars(select(Case).where(Case.state == "submitted").order_by(Case.id)).first()
+    assert urgent is not None, "the demo has a submitted case"
+    urgent.urgency = "urgent"
+    urgent.target_at = now_utc()
+    urgent.state = "listed_not_discussed"   # decided as standard of care: nothing left to discuss
+    session.commit()
+    sign_in(demo["coordinator"])
+    html = text(client.get("/coordinator"))
+    section = html.split('id="urgent-heading"', 1)[1].split("</section>", 1)[0]
+    row = section.split(f'href="/cases/{urgent.id}"', 1)[1].split("</tr>", 1)[0]
+    assert "left" not in row and "overdue" not in row
+    assert "—" in row

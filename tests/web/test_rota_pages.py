@@ -54,6 +54,13 @@ def test_a_coordinator_sets_up_and_publishes_a_rota_and_a_specialist_takes_cover
                                                        OnCallShift.status == "scheduled")
                              .order_by(OnCallShift.starts_at)).all()
     assert len(shifts) >= 4 and {s.user_id for s in shifts} == {p.id for p in people}
+    # a draft until published: the rota page offers "Publish"; then the members see their shifts
+    assert 'id="publish"' in text(client.get(f"/coordinator/rotas/{rota.id}"))
+    assert not any(s.published for s in shifts)
+    assert client.post(f"/coordinator/rotas/{rota.id}/publish").status_code == 302
+    session.expire_all()
+    assert all(s.published for s in shifts)
+    assert 'id="publish"' not in text(client.get(f"/coordinator/rotas/{rota.id}"))
 
     # The first member asks for cover of a later shift of theirs; the other sees it and takes it.
     first, second = people
