@@ -55,6 +55,16 @@ def fill(template: str, params: dict) -> str:
         return template
 
 
+class InvalidValue(ValueError):
+    """A value helper's refusal (no field known yet), as a template and its values: the caller that knows
+    the field passes `template` and `params` on to InvalidInput."""
+
+    def __init__(self, template: str, params: dict | None = None):
+        self.template = template
+        self.params = dict(params or {})
+        super().__init__(fill(template, self.params))
+
+
 class InvalidInput(DomainError):
     """Input broke a rule; `field` names it (dotted path), so a person knows what to fix."""
 

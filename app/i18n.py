@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from babel import Locale
 
+from app.errors import InvalidValue
+from app.vocabulary import N_
+
 # Code stored in User.locale / accepted by the API -> the language's own name (for the switcher).
 LOCALES = {"en": "English", "zh": "中文（简体）", "ru": "Русский"}
 # The BCP 47 tag a page declares in <html lang>: Chinese is written in Simplified characters.
@@ -24,7 +27,8 @@ def checked_locale(value: str | None) -> str | None:
         return None
     code = str(value).strip().replace("-", "_")
     if code not in LOCALES:
-        raise ValueError(f"must be one of {', '.join(LOCALES)} (or null to follow the browser)")
+        raise InvalidValue(N_("must be one of %(choices)s (or null to follow the browser)"),
+                           params={"choices": ", ".join(LOCALES)})
     return code
 
 

@@ -140,12 +140,13 @@ class SignInDelay:
 def sign_in(session, email: str, password: str, *, at):
     """`accounts.authenticate` behind the progressive delay; SignInRefused carries `retry_after`."""
     from app.accounts.operations import SignInRefused, authenticate
+    from app.vocabulary import N_
 
     delay = SignInDelay(email)
     wait = delay.seconds_left()
     if wait:
-        raise SignInRefused(f"Too many failed attempts from here; try again in {wait} seconds.",
-                            retry_after=wait)
+        raise SignInRefused(N_("Too many failed attempts from here; try again in %(seconds)s seconds."),
+                            retry_after=wait, params={"seconds": wait})
     try:
         user = authenticate(session, email, password, at=at)
     except SignInRefused:

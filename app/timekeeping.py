@@ -11,6 +11,9 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytz
 
+from app.errors import InvalidValue
+from app.vocabulary import N_
+
 UTC = timezone.utc
 
 # ISO 8601 date-time with a mandatory offset ("Z" or ±HH:MM); seconds and fractions optional.
@@ -94,7 +97,8 @@ def is_valid_zone(name: str) -> bool:
 def validate_zone(name: str) -> str:
     """Return `name` if it is an IANA zone pytz knows; raise ValueError otherwise."""
     if not is_valid_zone(name):
-        raise ValueError(f"{name!r} is not a known IANA time zone (e.g. Asia/Kathmandu)")
+        raise InvalidValue(N_("%(zone_name)s is not a known IANA time zone (e.g. Asia/Kathmandu)"),
+                           params={"zone_name": repr(name)})
     return name
 
 

@@ -115,8 +115,8 @@ def create_token(body: TokenRequest):
               detail={"email": operations.normalize_email(body.email), "reason": refusal.message})
         db.session.commit()  # keep the failure count and the audit row
         if refusal.retry_after is not None:
-            raise TooManyAttempts(refusal.message, retry_after=refusal.retry_after) from None
-        raise NotAuthenticated(refusal.message) from None
+            raise TooManyAttempts(refusal.template, retry_after=refusal.retry_after, params=refusal.params) from None
+        raise NotAuthenticated(refusal.template, refusal.params) from None
     lifetime = timedelta(hours=current_app.config["API_TOKEN_LIFETIME_HOURS"])
     secret, record = operations.issue_token(db.session, user, at=at, lifetime=lifetime,
                                             label=body.label)
@@ -280,7 +280,8 @@ def invite_user(body: InvitationIn):
 
     organization = db.session.get(Organization, body.organization_id)
     if organization is None:
-        raise InvalidInput("organization_id", f"no organisation has id {body.organization_id}")
+        raise InvalidInput("organization_id", N_("no organisation has id %(organization_id)s"),
+                           params={"organization_id": body.organization_id})
     user, link = password_links.invite_user(
         db.session, email=body.email, name=body.name, organization=organization, roles=body.roles,
         languages=body.languages, display_timezone=body.display_timezone, by=current_actor(), at=now_utc(),
@@ -298,7 +299,7 @@ def reset_user_password(user_id: int):
 
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound(f"No user with id {user_id}.")
+        raise NotFound(N_("No user with id %(user_id)s."), params={"user_id": user_id})
     link = password_links.reset_password(db.session, user, by=current_actor(), at=now_utc(), lifetime=_link_lifetime())
     audit(db.session, "user.password_reset", actor=current_actor(), target_type="user", target_id=user.id,
           source_address=request.remote_addr, detail={"link_id": link.id})
@@ -311,7 +312,7 @@ def reset_user_password(user_id: int):
 def update_organization(organization_id: int, body: OrganizationPatch):
     organization = db.session.get(Organization, organization_id)
     if organization is None:
-        raise NotFound(f"No organisation with id {organization_id}.")
+        raise NotFound(N_("No organisation with id %(organization_id)s."), params={"organization_id": organization_id})
     values = {name: getattr(body, name) for name in body.model_fields_set if getattr(body, name) is not None}
     changes = operations.update_organization(db.session, organization, **values)
     if changes:

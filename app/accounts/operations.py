@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from app.accounts import passwords
 from app.accounts.models import ROLE_VALUES, ApiToken, Organization, User, UserRole
-from app.errors import Conflict, InvalidInput, PermissionDenied
+from app.errors import Conflict, InvalidInput, InvalidValue, PermissionDenied, fill
 from app.timekeeping import ensure_utc, validate_zone
 from app.vocabulary import N_
 
@@ -36,9 +36,10 @@ TOKEN_USE_RECORD_INTERVAL = timedelta(minutes=5)
 class SignInRefused(Exception):
     """Wrong credentials, an inactive account, or tried again too soon (then `retry_after` is set)."""
 
-    def __init__(self, message: str, retry_after: int | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, template: str, retry_after: int | None = None, params: dict | None = None):
+        self.template, self.params = template, dict(params or {})
+        self.message = fill(template, self.params)  # English, for the audit trail
+        super().__init__(self.message)
         self.retry_after = retry_after
 
 
@@ -64,12 +65,12 @@ def authenticate(session: Session, email: str, password: str, *, at: datetime) -
         if _TIMING_DUMMY_HASH is None:
             _TIMING_DUMMY_HASH = passwords.hash_password(secrets.token_hex(8))
         passwords.verify_password(_TIMING_DUMMY_HASH, password)
-        raise SignInRefused("The e-mail address or password is wrong.")
+        raise SignInRefused(N_("The e-mail address or password is wrong."))
     if not passwords.verify_password(user.password_hash, password):
         user.failed_login_count = (user.failed_login_count or 0) + 1
-        raise SignInRefused("The e-mail address or password is wrong.")
+        raise SignInRefused(N_("The e-mail address or password is wrong."))
     if not user.is_active:
-        raise SignInRefused("This account has been deactivated.")
+        raise SignInRefused(N_("This account has been deactivated."))
     user.failed_login_count = 0
     user.locked_until = None
     user.last_login_at = at
@@ -165,8 +166,8 @@ def checked_zone(field: str, zone_name: str | None) -> str | None:
         return None
     try:
         return validate_zone(zone_name)
-    except ValueError as exc:
-        raise InvalidInput(field, str(exc)) from None
+    except InvalidValue as exc:
+        raise InvalidInput(field, exc.template, exc.params) from None
 
 
 def checked_interface_locale(value: str | None) -> str | None:
@@ -175,8 +176,8 @@ def checked_interface_locale(value: str | None) -> str | None:
 
     try:
         return checked_locale(value)
-    except ValueError as exc:
-        raise InvalidInput("locale", str(exc)) from None
+    except InvalidValue as exc:
+        raise InvalidInput("locale", exc.template, exc.params) from None
 
 
 def validate_languages(languages) -> list[str]:

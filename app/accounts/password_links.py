@@ -98,7 +98,7 @@ def invite_user(session: Session, *, email: str, name: str, organization: Organi
     An admin cannot give the new account a role they could not grant themself: the same rule as
     `change_roles` (admins only)."""
     if not by.has_role("admin"):
-        raise PermissionDenied("Only an admin may invite people.")
+        raise PermissionDenied(N_("Only an admin may invite people."))
     if not (name or "").strip():
         raise InvalidInput("name", N_("is required"))
     user = accounts.create_user(session, email=email, name=name, password=secrets.token_urlsafe(32),
@@ -113,7 +113,7 @@ def reset_password(session: Session, user: User, *, by: User, at: datetime,
                    lifetime: timedelta = DEFAULT_LIFETIME) -> PasswordLink:
     """The old password stops working at once (and every session); a new link goes to the person."""
     if not by.has_role("admin"):
-        raise PermissionDenied("Only an admin may reset a password.")
+        raise PermissionDenied(N_("Only an admin may reset a password."))
     if not user.is_active:
         raise InvalidInput("user", N_("is deactivated; reactivate the account first"))
     user.password_hash = passwords.hash_password(secrets.token_urlsafe(32))
@@ -127,7 +127,7 @@ def set_active(session: Session, user: User, active: bool, *, by: User) -> bool:
     """Deactivate (every session ends at once) or reactivate; True when it changed. Nobody deactivates
     themself: the network must keep an admin who can undo it."""
     if by.id == user.id and not active:
-        raise PermissionDenied("You cannot deactivate your own account; another admin must.")
+        raise PermissionDenied(N_("You cannot deactivate your own account; another admin must."))
     if user.is_active == active:
         return False
     user.is_active = active

@@ -216,7 +216,8 @@ def clean_interval(value) -> int:
 
 def clean_replace_declines(value) -> str:
     if value not in REPLACE_DECLINES:
-        raise InvalidInput("replace_declines", f"must be one of {list(REPLACE_DECLINES)}")
+        raise InvalidInput("replace_declines", N_("must be one of %(choices)s"),
+                           params={"choices": ", ".join(REPLACE_DECLINES)})
     return value
 
 
@@ -457,7 +458,8 @@ def update_board(session: Session, board: Board, changes: dict) -> dict:
     if changes.get("host_organization_id") not in (None, board.host_organization_id):
         host = session.get(Organization, changes["host_organization_id"])
         if host is None:
-            raise InvalidInput("host_organization_id", f"no organisation has id {changes['host_organization_id']}")
+            raise InvalidInput("host_organization_id", N_("no organisation has id %(organization_id)s"),
+                               params={"organization_id": changes["host_organization_id"]})
         board.host_organization = host
     if "is_active" in given:
         if not isinstance(changes["is_active"], bool):

@@ -192,7 +192,7 @@ def meeting_invitations(meeting_id: int):
 def coordinated_invitation(invitation_id: int) -> Invitation:
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None:
-        raise NotFound(f"No invitation with id {invitation_id}.")
+        raise NotFound(N_("No invitation with id %(invitation_id)s."), params={"invitation_id": invitation_id})
     coordinated_meeting(invitation.meeting_id)
     return invitation
 

@@ -125,13 +125,16 @@ def invite(session: Session, meeting: Meeting, user: User, *, role: str = "seat"
     outside_reason = None
     if outside_working_hours(profile, meeting.starts_at, meeting.ends_at):
         if not override_working_hours:
-            raise Conflict(f"{user.name} does not work at this time ({format_local(meeting.starts_at, profile.home_timezone)}"
-                           f" in {profile.home_timezone}); to book them anyway, override with a reason.",
+            raise Conflict(N_("%(name)s does not work at this time (%(local_time)s in %(timezone)s); to book them "
+                              "anyway, override with a reason."),
+                           params={"name": user.name, "timezone": profile.home_timezone,
+                                   "local_time": format_local(meeting.starts_at, profile.home_timezone)},
                            outside_working_hours=True, user_id=user.id)
         outside_reason = (override_reason or "").strip()
         if not OVERRIDE_REASON_MIN <= len(outside_reason) <= OVERRIDE_REASON_MAX:
-            raise InvalidInput("override_reason", f"say why they are booked outside their working hours, in "
-                                                  f"{OVERRIDE_REASON_MIN} to {OVERRIDE_REASON_MAX} characters")
+            raise InvalidInput("override_reason", N_("say why they are booked outside their working hours, in "
+                                                     "%(min_length)s to %(max_length)s characters"),
+                               params={"min_length": OVERRIDE_REASON_MIN, "max_length": OVERRIDE_REASON_MAX})
     clash = find_clash(session, user.id, busy_from, busy_until, except_meeting_id=meeting.id)
     if clash is not None:
         raise _clash_error(user, clash)
@@ -319,9 +322,11 @@ def withdraw_invitation(session: Session, invitation: Invitation, *, at: datetim
     at = ensure_utc(at)
     meeting = invitation.meeting
     if invitation.status not in BOOKING_STATES:
-        raise Conflict(f"This invitation is already {invitation.status}.")
+        raise Conflict(N_("This invitation is already %(invitation_status)s."),
+                       params={"invitation_status": invitation.status})
     if meeting.status != "scheduled":
-        raise Conflict(f"Meeting #{meeting.id} is {meeting.status}.")
+        raise Conflict(N_("Meeting #%(meeting_id)s is %(meeting_status)s."),
+                       params={"meeting_id": meeting.id, "meeting_status": meeting.status})
     invitation.status, invitation.responded_at = "withdrawn", at
     notify(session, user_id=invitation.user_id, kind="meeting.invitation_withdrawn",
            dedupe_key=f"withdrawn:{invitation.id}:{format_instant(at)}",
@@ -340,19 +345,22 @@ def invite_next_eligible(session: Session, invitation: Invitation, *, at: dateti
     at = ensure_utc(at)
     meeting = invitation.meeting
     if invitation.role != "seat" or invitation.discipline_code is None:
-        raise Conflict("Only a discipline's seat can be given to the next eligible person.")
+        raise Conflict(N_("Only a discipline's seat can be given to the next eligible person."))
     if invitation.status in BOOKING_STATES:
-        raise Conflict(f"{invitation.user.name} still holds this seat; withdraw the invitation first.")
+        raise Conflict(N_("%(name)s still holds this seat; withdraw the invitation first."),
+                       params={"name": invitation.user.name})
     if meeting.status != "scheduled" or ensure_utc(meeting.starts_at) <= at:
-        raise Conflict(f"Meeting #{meeting.id} has already started, finished or been cancelled.")
+        raise Conflict(N_("Meeting #%(meeting_id)s has already started, finished or been cancelled."),
+                       params={"meeting_id": meeting.id})
     for user_id in candidates_for_seat(session, meeting, invitation.discipline_code, at=at):
         try:
             return invite(session, meeting, session.get(User, user_id), role="seat",
                           discipline_code=invitation.discipline_code, at=at)
         except Conflict:
             continue
-    raise Conflict(f"Nobody else eligible is free for the {invitation.discipline_code} seat at this time "
-                   "(discipline, licence, working hours, leave and bookings checked).")
+    raise Conflict(N_("Nobody else eligible is free for the %(discipline_code)s seat at this time "
+                      "(discipline, licence, working hours, leave and bookings checked)."),
+                   params={"discipline_code": invitation.discipline_code})
 
 
 def create_meeting(session: Session, *, title: str, starts_at: datetime, ends_at: datetime, host_timezone: str,
@@ -361,7 +369,7 @@ def create_meeting(session: Session, *, title: str, starts_at: datetime, ends_at
     at, starts_at, ends_at = ensure_utc(at), ensure_utc(starts_at), ensure_utc(ends_at)
     title = (title or "").strip()
     if not 1 <= len(title) <= 200:
-        raise InvalidInput("title", "must be 1 to 200 characters")
+        raise InvalidInput("title", N_("must be 1 to 200 characters"))
     _check_times(starts_at, ends_at, at)
     meeting = Meeting(title=title, kind="adhoc", board_id=board_id, starts_at=starts_at, ends_at=ends_at,
                       host_timezone=host_timezone, status="scheduled", sequence=0, created_by_id=created_by.id,
@@ -376,11 +384,11 @@ MAX_MEETING_LENGTH = timedelta(hours=12)
 
 def _check_times(starts_at: datetime, ends_at: datetime, at: datetime) -> None:
     if ends_at <= starts_at:
-        raise InvalidInput("duration_minutes", "the meeting must end after it starts")
+        raise InvalidInput("duration_minutes", N_("the meeting must end after it starts"))
     if ends_at - starts_at > MAX_MEETING_LENGTH:
-        raise InvalidInput("duration_minutes", "a meeting may last at most 12 hours")
+        raise InvalidInput("duration_minutes", N_("a meeting may last at most 12 hours"))
     if starts_at <= at:
-        raise InvalidInput("date", "the meeting must start in the future")
+        raise InvalidInput("date", N_("the meeting must start in the future"))
 
 
 def reschedule_meeting(session: Session, meeting: Meeting, *, starts_at: datetime, ends_at: datetime,
@@ -392,10 +400,11 @@ def reschedule_meeting(session: Session, meeting: Meeting, *, starts_at: datetim
     meeting moved this way stays where it was put (the board's rule no longer moves it)."""
     at, starts_at, ends_at = ensure_utc(at), ensure_utc(starts_at), ensure_utc(ends_at)
     if meeting.status != "scheduled" or ensure_utc(meeting.starts_at) <= at:
-        raise Conflict(f"Meeting #{meeting.id} has already started, finished or been cancelled.")
+        raise Conflict(N_("Meeting #%(meeting_id)s has already started, finished or been cancelled."),
+                       params={"meeting_id": meeting.id})
     _check_times(starts_at, ends_at, at)
     if (starts_at, ends_at) == (ensure_utc(meeting.starts_at), ensure_utc(meeting.ends_at)):
-        raise InvalidInput("date", "the meeting is already at this time")
+        raise InvalidInput("date", N_("the meeting is already at this time"))
     booked = [i for i in meeting.invitations if i.status in BOOKING_STATES]
     moved = []
     for invitation in booked:

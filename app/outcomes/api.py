@@ -424,7 +424,8 @@ def get_follow_up(outcome_id: int):
     operations.require_full_access(db.session, db.session.get(Case, outcome.case_id), current_actor(), "outcome")
     record = operations.follow_up_of(db.session, outcome)
     if record is None:
-        raise NotFound(f"No follow-up is recorded for outcome {outcome_id}.")
+        raise NotFound(N_("No follow-up is recorded for outcome %(outcome_id)s."),
+                       params={"outcome_id": outcome_id})
     _audit("outcome.follow_up_viewed", target_type="outcome", target_id=outcome.id, detail={"case_id": outcome.case_id})
     return follow_up_out(record)
 

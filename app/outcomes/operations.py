@@ -322,7 +322,7 @@ def clean_fields(session: Session, case: Case, meeting: Meeting | None, values: 
     if partial and "tnm_edition" not in values:
         edition = "kept"  # an amendment keeps the edition of the version it amends
     if staged and edition is None:
-        raise InvalidInput("tnm_edition", "say which TNM edition the staging follows")
+        raise InvalidInput("tnm_edition", N_("say which TNM edition the staging follows"))
     return cleaned
 
 
@@ -332,8 +332,8 @@ def _edition(value) -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or value not in TNM_EDITIONS:
-        raise InvalidInput("tnm_edition", "must be one of the TNM editions "
-                                          + ", ".join(str(edition) for edition in TNM_EDITIONS))
+        raise InvalidInput("tnm_edition", N_("must be one of the TNM editions %(choices)s"),
+                           params={"choices": ", ".join(str(edition) for edition in TNM_EDITIONS)})
     return value
 
 
@@ -342,7 +342,7 @@ def _staging(field: str, value) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise InvalidInput(field, "must be text")
+        raise InvalidInput(field, N_("must be text"))
     text = value.strip().replace(" ", "")
     if not text:
         return None
@@ -352,7 +352,8 @@ def _staging(field: str, value) -> str | None:
             text = text[5:]
         text = text.replace("0IS", "0is")
         if not STAGING_PATTERNS["stage_group"].match(text):
-            raise InvalidInput(field, f"{value!r} is not a stage group (0, I, IA, IIB, IIIC, IVA, ...)")
+            raise InvalidInput(field, N_("%(value)s is not a stage group (0, I, IA, IIB, IIIC, IVA, ...)"),
+                                   params={"value": repr(value)})
         return text
     letter = field.rsplit("_", 1)[-1].upper()
     prefix = "c" if field.startswith("clinical") else "p"
@@ -360,8 +361,9 @@ def _staging(field: str, value) -> str | None:
     rest = body[1:].lower()
     body = body[:1].upper() + ("X" if rest == "x" else rest)
     if not STAGING_PATTERNS[letter].match(body):
-        raise InvalidInput(field, f"{value!r} is not a {prefix}{letter} category (e.g. {prefix}{letter}"
-                                  f"{ {'T': '2a', 'N': '1', 'M': '0'}[letter] })")
+        raise InvalidInput(field, N_("%(value)s is not a %(category)s category (e.g. %(example)s)"),
+                           params={"value": repr(value), "category": prefix + letter,
+                                   "example": prefix + letter + {"T": "2a", "N": "1", "M": "0"}[letter]})
     return body
 
 
@@ -599,35 +601,37 @@ def record_follow_up(session: Session, outcome: Outcome, recorder: User, *, stat
     case = session.get(Case, outcome.case_id)
     require_full_access(session, case, recorder, "outcome")
     if not may_record_follow_up(session, case, recorder):
-        raise PermissionDenied("Only the case's referrer or a coordinator of its board may record what became "
-                               "of its outcome.")
+        raise PermissionDenied(N_("Only the case's referrer or a coordinator of its board may record what became "
+                                  "of its outcome."))
     versions = versions_of(session, case)
     if outcome.signed_at is None:
-        raise Conflict("This outcome is not signed yet; its follow-up can be recorded once it is.",
+        raise Conflict(N_("This outcome is not signed yet; its follow-up can be recorded once it is."),
                        outcome_id=outcome.id)
     current = current_signed(versions)
     if current.id != outcome.id:
-        raise Conflict(f"Version {outcome.version} has been superseded by version {current.version}; record "
-                       "the follow-up of the version in force.", current_id=current.id)
+        raise Conflict(N_("Version %(version)s has been superseded by version %(current_version)s; record "
+                          "the follow-up of the version in force."),
+                       params={"version": outcome.version, "current_version": current.version}, current_id=current.id)
     if status not in FOLLOW_UP_STATUSES:
-        raise InvalidInput("status", "must be carried_out, changed or not_carried_out")
+        raise InvalidInput("status", N_("must be carried_out, changed or not_carried_out"))
     if isinstance(occurred_on, str):
         if not _ISO_DATE.match(occurred_on.strip()):
-            raise InvalidInput("occurred_on", "must be a date written YYYY-MM-DD")
+            raise InvalidInput("occurred_on", N_("must be a date written YYYY-MM-DD"))
         try:
             occurred_on = date.fromisoformat(occurred_on.strip())
         except ValueError:
-            raise InvalidInput("occurred_on", f"{occurred_on!r} is not a real date") from None
+            raise InvalidInput("occurred_on", N_("%(value)s is not a real date"),
+                               params={"value": repr(occurred_on)}) from None
     if not isinstance(occurred_on, date):
-        raise InvalidInput("occurred_on", "must be a date written YYYY-MM-DD")
+        raise InvalidInput("occurred_on", N_("must be a date written YYYY-MM-DD"))
     meeting = session.get(Meeting, outcome.meeting_id) if outcome.meeting_id else None
     if meeting is not None and occurred_on < to_local(meeting.starts_at, meeting.host_timezone).date():
-        raise InvalidInput("occurred_on", "must not be before the meeting that made the recommendation")
+        raise InvalidInput("occurred_on", N_("must not be before the meeting that made the recommendation"))
     if occurred_on > to_local(at, recorder.timezone).date():
-        raise InvalidInput("occurred_on", "must not be in the future")
+        raise InvalidInput("occurred_on", N_("must not be in the future"))
     reason = _text("reason", reason, required=False, limit=FOLLOW_UP_REASON_LIMIT)
     if status in REASON_NEEDED and reason is None:
-        raise InvalidInput("reason", "say why the recommendation was changed or not carried out")
+        raise InvalidInput("reason", N_("say why the recommendation was changed or not carried out"))
     record = follow_up_of(session, outcome)
     created = record is None
     if created:

@@ -66,7 +66,7 @@ def mark_reviewed(session: Session, meeting: Meeting, case_id: int, user, *, at:
     item = next((item for item in _listed(meeting) if item.case_id == case_id), None)
     case = session.get(Case, case_id) if item is not None else None
     if case is None or access_level(viewer_facts(session, user), case_facts(case)) is None:
-        raise NotFound(f"No case with id {case_id} on this meeting's agenda.")
+        raise NotFound(N_("No case with id %(case_id)s on this meeting's agenda."), params={"case_id": case_id})
     if booking_invitation(meeting, user) is None:
         raise PermissionDenied(N_("Only the people invited to this meeting mark its cases reviewed."))
     review = session.scalar(select(CaseReview).where(CaseReview.meeting_id == meeting.id,

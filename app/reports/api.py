@@ -11,6 +11,7 @@ from app.api.endpoint import endpoint
 from app.api.schema import Instant, OutputInstant, ResponseBody
 from app.boards import operations as boards
 from app.errors import InvalidInput
+from app.vocabulary import N_
 from app.extensions import db
 from app.reports import figures
 from app.timekeeping import now_utc
@@ -140,7 +141,8 @@ def scope_from(query: QualityReportQuery) -> figures.ReportScope:
     until = query.to or at
     since = query.from_ or until - DEFAULT_PERIOD
     if until - since > LONGEST_PERIOD:
-        raise InvalidInput("from", f"the period may be at most {LONGEST_PERIOD.days} days long")
+        raise InvalidInput("from", N_("the period may be at most %(days)s days long"),
+                           params={"days": LONGEST_PERIOD.days})
     if query.board_id is not None:
         boards.get_board(db.session, query.board_id)
     return figures.ReportScope(since=since, until=until, at=at, board_id=query.board_id, site_id=query.site_id,

@@ -23,6 +23,7 @@ from app.boards.models import Board, QuorumRequirement
 from app.cases.models import Case, CaseTransition
 from app.db import UTCDateTime
 from app.errors import InvalidInput
+from app.vocabulary import N_
 from app.meetings.models import AgendaItem, Attendance, Invitation, Meeting
 from app.outcomes.models import FOLLOW_UP_STATUSES, Outcome, OutcomeFollowUp
 from app.reports.sql import days_after_utc_date, elapsed_days, share, summary
@@ -54,11 +55,11 @@ class ReportScope:
         object.__setattr__(self, "until", ensure_utc(self.until))
         object.__setattr__(self, "at", ensure_utc(self.at))
         if self.until <= self.since:
-            raise InvalidInput("to", "must be after from")
+            raise InvalidInput("to", N_("must be after from"))
         if self.urgency is not None and self.urgency not in URGENCIES:
-            raise InvalidInput("urgency", "must be routine or urgent")
+            raise InvalidInput("urgency", N_("must be routine or urgent"))
         if self.country is not None and (len(self.country) != 2 or not self.country.isalpha()):
-            raise InvalidInput("country", "must be a two-letter ISO 3166 code")
+            raise InvalidInput("country", N_("must be a two-letter ISO 3166 code"))
 
     @property
     def as_of(self) -> datetime:

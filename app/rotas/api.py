@@ -306,7 +306,7 @@ def on_call(rota_id: int, query: OnCallQuery):
     at = query.at or now_utc()
     shift = operations.on_call_shift(db.session, rota.id, at)
     if shift is None:
-        raise NotFound(operations.why_nobody_on_call(db.session, rota, at))
+        raise operations.why_nobody_on_call(db.session, rota, at)
     return {"rota_id": rota.id, "at": at, "user_id": shift.user_id, "user_name": shift.user.name,
             "shift": shift_out(shift)}
 

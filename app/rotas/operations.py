@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.accounts.models import User
 from app.boards.models import Board
 from app.db import get_or_not_found
-from app.errors import Conflict, InvalidInput, PermissionDenied
+from app.errors import Conflict, InvalidInput, InvalidValue, NotFound, PermissionDenied
 from app.notifications.operations import notify
 from app.paging import DEFAULT_LIMIT, Page, keyset_page
 from app.rotas import generation
@@ -145,8 +145,8 @@ def create_rota(session: Session, *, name: str, discipline_code: str, handoff_we
         handoff_time = parse_handoff_time(handoff_time)
     try:
         validate_zone(timezone)
-    except ValueError as exc:
-        raise InvalidInput("timezone", str(exc)) from None
+    except InvalidValue as exc:
+        raise InvalidInput("timezone", exc.template, exc.params) from None
     if period_weeks not in (1, 2):
         raise InvalidInput("period_weeks", N_("must be 1 (weekly) or 2 (fortnightly)"))
     users = check_members(session, discipline_code, members)
@@ -562,7 +562,7 @@ def on_call_user_ids(session: Session, discipline_code: str, at: datetime, *,
     return list(dict.fromkeys(user_ids))
 
 
-def why_nobody_on_call(session: Session, rota: Rota, at: datetime) -> str:
+def why_nobody_on_call(session: Session, rota: Rota, at: datetime) -> NotFound:
     at = ensure_utc(at)
     cancelled = session.scalar(
         select(OnCallShift).where(OnCallShift.rota_id == rota.id, OnCallShift.status == "cancelled",
@@ -571,14 +571,20 @@ def why_nobody_on_call(session: Session, rota: Rota, at: datetime) -> str:
         select(func.min(OnCallShift.starts_at)).where(OnCallShift.rota_id == rota.id,
                                                       OnCallShift.status == "scheduled",
                                                       OnCallShift.starts_at > at))
-    detail = f"Nobody is on call for rota {rota.name!r} at {format_instant(at)}: "
-    if cancelled is not None:
-        detail += "the shift for that time was cancelled (no eligible member, or regenerated)"
-    else:
-        detail += "no shift has been generated for that time"
+    params = {"rota": repr(rota.name), "asked_at": format_instant(at)}
     if later is not None:
-        detail += f"; the next scheduled shift starts at {format_instant(later)}"
-    return detail + "."
+        params["next_at"] = format_instant(later)
+        if cancelled is not None:
+            return NotFound(N_("Nobody is on call for rota %(rota)s at %(asked_at)s: the shift for that time was cancelled "
+                               "(no eligible member, or regenerated); the next scheduled shift starts at "
+                               "%(next_at)s."), params=params)
+        return NotFound(N_("Nobody is on call for rota %(rota)s at %(asked_at)s: no shift has been generated for that "
+                           "time; the next scheduled shift starts at %(next_at)s."), params=params)
+    if cancelled is not None:
+        return NotFound(N_("Nobody is on call for rota %(rota)s at %(asked_at)s: the shift for that time was cancelled "
+                           "(no eligible member, or regenerated)."), params=params)
+    return NotFound(N_("Nobody is on call for rota %(rota)s at %(asked_at)s: no shift has been generated for that "
+                       "time."), params=params)
 
 
 # --- cover requests -------------------------------------------------------------------------
@@ -613,13 +619,21 @@ def allowed_actions(request: CoverRequest) -> list[str]:
 
 def _refuse_transition(request: CoverRequest, action: str) -> None:
     allowed = allowed_actions(request)
-    what_next = {
-        "open": "it is waiting for another member of the rota to accept it",
-        "accepted": "a member has accepted it and it is waiting for a coordinator",
-    }.get(request.status, "it is closed")
-    message = f"Cover request {request.id} is {request.status} ({what_next}), so it cannot be {action}. "
-    message += f"Allowed now: {', '.join(allowed)}." if allowed else "No further action is possible."
-    raise Conflict(message, cover_status=request.status, allowed=allowed)
+    params = {"request_id": request.id, "cover_status": request.status, "action": action,
+              "allowed": ", ".join(allowed)}
+    if request.status == "open":
+        message = N_("Cover request %(request_id)s is open (it is waiting for another member of the rota to "
+                     "accept it), so it cannot be %(action)s. Allowed now: %(allowed)s.")
+    elif request.status == "accepted":
+        message = N_("Cover request %(request_id)s is accepted (a member has accepted it and it is waiting for a "
+                     "coordinator), so it cannot be %(action)s. Allowed now: %(allowed)s.")
+    elif allowed:
+        message = N_("Cover request %(request_id)s is %(cover_status)s (it is closed), so it cannot be "
+                     "%(action)s. Allowed now: %(allowed)s.")
+    else:
+        message = N_("Cover request %(request_id)s is %(cover_status)s (it is closed), so it cannot be "
+                     "%(action)s. No further action is possible.")
+    raise Conflict(message, params=params, cover_status=request.status, allowed=allowed)
 
 
 def _require_future(shift: OnCallShift, at: datetime) -> None:
@@ -701,8 +715,10 @@ def _refuse_if_on_call_then(session: Session, user: User, shift: OnCallShift, wh
         OnCallShift.user_id == user.id, OnCallShift.status == "scheduled", OnCallShift.id != shift.id,
         OnCallShift.starts_at < shift.ends_at, OnCallShift.ends_at > shift.starts_at).limit(1))
     if clash is not None:
-        raise Conflict(f"{who} already on call then ({clash.rota.name}, {format_instant(clash.starts_at)} to "
-                       f"{format_instant(clash.ends_at)}).", allowed=[], clashing_shift_id=clash.id)
+        raise Conflict(N_("%(who)s already on call then (%(rota)s, %(starts_at)s to %(ends_at)s)."),
+                       params={"who": who, "rota": clash.rota.name, "starts_at": format_instant(clash.starts_at),
+                               "ends_at": format_instant(clash.ends_at)},
+                       allowed=[], clashing_shift_id=clash.id)
 
 
 def open_cover_for(session: Session, user: User, at: datetime) -> list[CoverRequest]:
@@ -781,7 +797,7 @@ def reject_cover(session: Session, request: CoverRequest, coordinator: User, *,
         _refuse_transition(request, "rejected")
     reason = (reason or "").strip() or None
     if reason is not None and len(reason) > 500:
-        raise InvalidInput("reason", "at most 500 characters")
+        raise InvalidInput("reason", N_("at most 500 characters"))
     request.decision_reason = reason
     request.status, request.decided_by_id, request.decided_at = "rejected", coordinator.id, at
     session.flush()

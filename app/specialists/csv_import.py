@@ -113,8 +113,10 @@ def parse_weekly_hours(text: str) -> dict:
     except InvalidInput as error:
         match = _ENGINE_FIELD.match(error.field or "")
         where = sources.get((match[1], int(match[2]))) if match else None
-        prefix = f"{where!r} on {match[1]}: " if where else ""
-        raise InvalidInput("weekly_hours", prefix + error.message) from None
+        if not where:
+            raise InvalidInput("weekly_hours", error.template, error.params) from None
+        raise InvalidInput("weekly_hours", N_("%(ranges)s on %(weekday)s: %(problem)s"),
+                           params={"ranges": repr(where), "weekday": match[1], "problem": error.message}) from None
 
 
 def format_weekly_hours(weekly: dict | None) -> str:

@@ -25,7 +25,7 @@ MAX_NAME = 120
 def get_discipline(session: Session, code: str) -> Discipline:
     discipline = session.get(Discipline, code)
     if discipline is None:
-        raise NotFound(f"No discipline has code {code!r}.")
+        raise NotFound(N_("No discipline has code %(code)s."), params={"code": repr(code)})
     return discipline
 
 
@@ -45,7 +45,8 @@ def _clean_labels(labels: dict | None) -> dict:
     cleaned = {}
     for locale, text in (labels or {}).items():
         if locale not in LABEL_LOCALES:
-            raise InvalidInput("labels", f"{locale!r} is not one of {', '.join(LABEL_LOCALES)}")
+            raise InvalidInput("labels", N_("%(locale)s is not one of %(choices)s"),
+                               params={"locale": repr(locale), "choices": ", ".join(LABEL_LOCALES)})
         text = " ".join((text or "").split())
         if len(text) > MAX_NAME:
             raise InvalidInput(f"label_{locale}", N_("must be at most 120 characters"))
@@ -60,7 +61,7 @@ def add_discipline(session: Session, *, code: str, name: str, labels: dict | Non
         raise InvalidInput("code", N_("must be 3 to 40 lower-case letters, digits or hyphens, e.g. "
                                       "'sarcoma-surgery'"))
     if session.get(Discipline, code) is not None:
-        raise Conflict(f"The code {code!r} is taken.")
+        raise Conflict(N_("The code %(code)s is taken."), params={"code": repr(code)})
     discipline = Discipline(code=code, name=_clean_name(session, name), labels=_clean_labels(labels))
     session.add(discipline)
     session.flush()

@@ -591,7 +591,7 @@ def reject_licence(session: Session, licence: Licence, *, verifier: User, at: da
     _check_verifier(licence, verifier)
     note = _clean_note(note)
     if not note:
-        raise InvalidInput("note", "is required: say what did not match")
+        raise InvalidInput("note", N_("is required: say what did not match"))
     licence.verified_by = verifier
     licence.verified_at = None
     licence.rejected_at = ensure_utc(at)
@@ -609,7 +609,7 @@ def reject_licence(session: Session, licence: Licence, *, verifier: User, at: da
 def _clean_note(note: str | None) -> str | None:
     note = (note or "").strip()
     if len(note) > 2000:
-        raise InvalidInput("note", "must be at most 2000 characters")
+        raise InvalidInput("note", N_("must be at most 2000 characters"))
     return note or None
 
 
@@ -624,7 +624,8 @@ def licence_queue(session: Session, queue: str, *, at: datetime, limit: int = 50
 
     Days are compared in UTC; the licence page shows each one's exact status in the holder's zone."""
     if queue not in LICENCE_QUEUES:
-        raise InvalidInput("queue", f"must be one of {', '.join(LICENCE_QUEUES)}")
+        raise InvalidInput("queue", N_("must be one of %(choices)s"),
+                           params={"choices": ", ".join(LICENCE_QUEUES)})
     today = ensure_utc(at).date()
     statement = select(Licence).options(selectinload(Licence.profile).selectinload(SpecialistProfile.user),
                                         selectinload(Licence.verified_by))
@@ -642,7 +643,7 @@ def licence_queue(session: Session, queue: str, *, at: datetime, limit: int = 50
         try:
             values[0] = date.fromisoformat(str(values[0]))
         except ValueError:
-            raise InvalidInput("cursor", "is not a cursor this list gave; start again without it") from None
+            raise InvalidInput("cursor", N_("is not a cursor this list gave; start again without it")) from None
         statement = statement.where(after(columns, values, descending=queue == "expired"))
     order = [column.desc() if queue == "expired" else column for column in columns]
     rows = list(session.scalars(statement.order_by(*order).limit(limit + 1)))
@@ -653,9 +654,9 @@ def licence_queue(session: Session, queue: str, *, at: datetime, limit: int = 50
 
 def _check_verifier(licence: Licence, verifier: User) -> None:
     if not verifier.has_role(*VERIFIER_ROLES):
-        raise PermissionDenied("Only a coordinator or an admin may verify a licence.")
+        raise PermissionDenied(N_("Only a coordinator or an admin may verify a licence."))
     if licence.profile.user_id == verifier.id:
-        raise PermissionDenied("Nobody may verify their own licence; ask another coordinator.")
+        raise PermissionDenied(N_("Nobody may verify their own licence; ask another coordinator."))
 
 
 def delete_licence(session: Session, licence: Licence) -> None:

@@ -215,7 +215,7 @@ def _case_searched_for(raw_id) -> Case | None:
         abort(404)
     case, _ = cases_api.visible_case(case_id)
     if workflow.COORDINATOR not in workflow.capacities(db.session, case, current_actor()):
-        raise PermissionDenied("Only a coordinator of the case's board may book a meeting for it.")
+        raise PermissionDenied(N_("Only a coordinator of the case's board may book a meeting for it."))
     cases_api.audit_case("case.viewed", target_id=case.id, detail={"access": "summary", "via": "time search"})
     return case
 

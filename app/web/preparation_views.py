@@ -17,6 +17,7 @@ from app.cases.attachments import DICOM, JPEG, PDF, PNG, TEXT, attachment_store
 from app.cases.models import Attachment, Case
 from app.cases.visibility import FULL
 from app.errors import NotFound, PermissionDenied
+from app.vocabulary import N_
 from app.extensions import db
 from app.headers import talisman
 from app.imaging import operations as imaging
@@ -128,11 +129,11 @@ def live_case_panel(meeting_id: int):
 def _visible_attachment(attachment_id: int) -> Attachment:
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None:
-        raise NotFound(f"No attachment with id {attachment_id}.")
+        raise NotFound(N_("No attachment with id %(attachment_id)s."), params={"attachment_id": attachment_id})
     try:
         cases_api.visible_case(attachment.case_id, need_full=True)
     except NotFound:
-        raise NotFound(f"No attachment with id {attachment_id}.") from None
+        raise NotFound(N_("No attachment with id %(attachment_id)s."), params={"attachment_id": attachment_id}) from None
     return attachment
 
 

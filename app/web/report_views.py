@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.accounts.models import Organization
 from app.boards.models import Board
 from app.errors import InvalidInput
+from app.vocabulary import N_
 from app.extensions import db
 from app.i18n import current_locale_code
 from app.reports import figures
@@ -48,7 +49,7 @@ def _day(name: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(name, "must be a date, YYYY-MM-DD") from None
+        raise InvalidInput(name, N_("must be a date, YYYY-MM-DD")) from None
 
 
 def _int(name: str) -> int | None:
@@ -56,7 +57,7 @@ def _int(name: str) -> int | None:
     if not text:
         return None
     if not text.isdigit():
-        raise InvalidInput(name, "must be a number")
+        raise InvalidInput(name, N_("must be a number"))
     return int(text)
 
 
@@ -66,9 +67,10 @@ def read_filters(user, *, board: Board | None) -> tuple[figures.ReportScope, dic
     last = _day("to") or to_local(at, zone).date()
     first = _day("from") or last - timedelta(days=DEFAULT_DAYS - 1)
     if last < first:
-        raise InvalidInput("to", "must not be before from")
+        raise InvalidInput("to", N_("must not be before from"))
     if (last - first).days >= LONGEST_DAYS:
-        raise InvalidInput("from", f"the period may be at most {LONGEST_DAYS} days long")
+        raise InvalidInput("from", N_("the period may be at most %(days)s days long"),
+                           params={"days": LONGEST_DAYS})
     urgency = request.args.get("urgency", "").strip() or None
     country = request.args.get("country", "").strip().upper() or None
     scope = figures.ReportScope(since=local_midnight(first, zone), until=local_midnight(last + timedelta(days=1), zone),

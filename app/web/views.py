@@ -9,7 +9,7 @@ from flask_login import login_user, logout_user
 from app import i18n
 from app.accounts import operations as accounts
 from app.audit.operations import record as audit
-from app.errors import InvalidInput
+from app.errors import InvalidInput, in_readers_language
 from app.extensions import db
 from app.ratelimit import sign_in, sign_in_limits
 from app.security import PUBLIC, SIGNED_IN, current_actor, page
@@ -50,7 +50,7 @@ def login():
                                    "Too many failed attempts from here; try again in %(num)s seconds.",
                                    refusal.retry_after)
             else:
-                message = gettext(refusal.message)  # the domain's words, in the reader's language
+                message = in_readers_language(refusal.template, refusal.params)  # the domain's words, in the reader's language
             form.password.errors.append(message)
             status = 429 if refusal.retry_after else 401
         else:

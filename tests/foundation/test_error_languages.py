@@ -1,6 +1,9 @@
 """Domain errors and validation messages carry their values as data and are shown in the reader's language:
 problem+json `detail` and `errors[].message` follow Accept-Language, pages follow the reader's language, and
 logs (str(error)) stay English."""
+import ast
+from pathlib import Path
+
 from app.errors import Conflict, InvalidInput
 from app.vocabulary import N_
 
@@ -54,3 +57,35 @@ def test_instants_in_a_message_are_shown_in_the_readers_language(app):
         shown = error.message
     assert shown.startswith("Дежурство началось") and "2027" in shown and "T06:00:00Z" not in shown
     assert "T06:00:00Z" in str(error)  # logs keep the exact instant
+
+
+DOMAIN_ERRORS = {"DomainError", "InvalidInput", "MalformedInput", "NotFound", "Conflict", "PermissionDenied",
+                 "NotAuthenticated", "TooManyAttempts", "InvalidValue", "SignInRefused"}
+FIELD_FIRST = {"InvalidInput", "MalformedInput"}
+
+
+def _untranslatable_messages(tree):
+    """Domain errors built with English text the catalogues cannot hold: a plain or f-string, or text
+    glued together (`"..." + x`, `"%s" % x`, `str(exc)`), instead of an `N_("...")` template and its params."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        called = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+        if called not in DOMAIN_ERRORS:
+            continue
+        position = 1 if called in FIELD_FIRST else 0
+        message = next((k.value for k in node.keywords if k.arg in ("message", "template")),
+                       node.args[position] if len(node.args) > position else None)
+        literal = isinstance(message, (ast.JoinedStr, ast.BinOp)) or (
+            isinstance(message, ast.Constant) and isinstance(message.value, str))
+        stringified = isinstance(message, ast.Call) and getattr(message.func, "id", None) == "str"
+        if literal or stringified:
+            yield node.lineno, ast.unparse(message)[:80]
+
+
+def test_every_domain_error_in_the_app_carries_a_translatable_template():
+    root = Path(__file__).resolve().parents[2] / "app"
+    found = [f"{path.relative_to(root.parent)}:{line}: {text}"
+             for path in sorted(root.rglob("*.py"))
+             for line, text in _untranslatable_messages(ast.parse(path.read_text(encoding="utf-8")))]
+    assert not found, "Raise these with N_('...%(name)s...'), params={...}:\n" + "\n".join(found)

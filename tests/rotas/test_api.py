@@ -201,7 +201,8 @@ def test_on_call_at_an_instant(client, clock, rota, team, coordinator_headers, a
     body = assert_problem(client.get(f"{url}?at=2026-03-16T00:00:00Z", headers=reader), 404)
     assert "Nobody is on call" in body["detail"] and "no shift has been generated" in body["detail"]
     before = assert_problem(client.get(f"{url}?at=2026-03-01T00:00:00Z", headers=reader), 404)
-    assert "next scheduled shift starts at 2026-03-02T00:00:00Z" in before["detail"]
+    # the instant is shown in the reader's zone and language, never as raw ISO
+    assert "next scheduled shift starts at Mon, 2 Mar 2026, 00:00" in before["detail"]
     # default: now
     clock.now = datetime(2026, 3, 10, tzinfo=UTC)
     assert client.get(url, headers=reader).get_json()["user_id"] == second
