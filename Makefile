@@ -46,7 +46,7 @@ chromium:
 translations: install
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_ngettext:1,2 \
 		--sort-output --project=Meridian -o app/translations/messages.pot app
-	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete
 	$(VENV)/bin/pybabel compile -d app/translations
 	$(PY) -m app.i18n_catalogues
 
