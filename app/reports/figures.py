@@ -177,9 +177,10 @@ def case_figures(session: Session, scope: ReportScope) -> dict:
     """The figures over the cases in scope at every level (network, country, site) in one statement:
     the cases' rows are built once (a common table expression) and summarised three times."""
     rows = case_rows(scope)
+    ordered_set = session.get_bind().dialect.name == "postgresql"
     parts = []
     for level, keys in LEVELS.items():
-        summarised = summary(rows, keys, MEASURES, _aggregates).subquery()
+        summarised = summary(rows, keys, MEASURES, _aggregates, ordered_set=ordered_set).subquery()
         # typed NULLs for the keys a level does not have: PostgreSQL matches UNION columns by type
         keyed = [summarised.c[key] if key in keys else cast(null(), rows.c[key].type) for key in LEVELS["site"]]
         parts.append(select(literal(level).label("level"), *[column.label(key) for column, key in
