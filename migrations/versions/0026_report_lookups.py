@@ -1,14 +1,14 @@
 """report lookups: the moves of one state by case and time
 
-Revision ID: 0025_report_lookups
-Revises: 0024_conference_links
+Revision ID: 0026_report_lookups
+Revises: 0025_rota_publication
 
 """
 from alembic import op
 
 
-revision = '0025_report_lookups'
-down_revision = '0024_conference_links'
+revision = '0026_report_lookups'
+down_revision = '0025_rota_publication'
 branch_labels = None
 depends_on = None
 
