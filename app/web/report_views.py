@@ -17,6 +17,7 @@ from app.errors import InvalidInput
 from app.vocabulary import N_
 from app.extensions import db
 from app.i18n import current_locale_code
+from app.inputs import parse_id
 from app.reports import figures
 from app.security import current_actor, page
 from app.timekeeping import local_midnight, now_utc, reader_locale, to_local
@@ -56,9 +57,10 @@ def _int(name: str) -> int | None:
     text = request.args.get(name, "").strip()
     if not text:
         return None
-    if not text.isdigit():
+    value = parse_id(text)
+    if value is None:
         raise InvalidInput(name, N_("must be a number"))
-    return int(text)
+    return value
 
 
 def read_filters(user, *, board: Board | None) -> tuple[figures.ReportScope, dict]:

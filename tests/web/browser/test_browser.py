@@ -73,8 +73,8 @@ def test_coordinator_runs_a_time_search_and_reads_the_explanation(sign_in, page,
     expect(page.get_by_label("Duration (minutes)")).to_have_attribute("aria-invalid", "true")
 
     page.get_by_label("Duration (minutes)").fill("60")
-    page.get_by_label("Radiology", exact=True).fill("1")
-    page.get_by_label("Pathology", exact=True).fill("1")
+    page.get_by_label(re.compile(r"^Radiology \(\d+\)$")).check()
+    page.get_by_label(re.compile(r"^Pathology \(\d+\)$")).check()
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("heading", name="Why these times (and not more)")).to_be_visible()
     expect(page.locator("#explanation")).to_contain_text("Radiology")

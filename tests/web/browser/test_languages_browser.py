@@ -104,8 +104,8 @@ def test_fangchenggang_coordinator_finds_a_meeting_time_in_chinese(localized_pag
     expect(page.locator("#duration_minutes-error")).to_have_text("15 至 480 分钟。")
 
     page.get_by_label("时长（分钟）").fill("60")
-    page.get_by_label("放射科", exact=True).fill("1")
-    page.get_by_label("病理科", exact=True).fill("1")
+    page.get_by_label(re.compile(r"^放射科（\d+）$|^放射科 \(\d+\)$")).check()
+    page.get_by_label(re.compile(r"^病理科（\d+）$|^病理科 \(\d+\)$")).check()
     page.get_by_role("button", name="搜索").click()
     expect(page.get_by_role("heading", name="为何是这些时间（而不是更多）")).to_be_visible()
     first = page.locator(".slot-result").first
