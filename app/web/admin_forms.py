@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField,
+from wtforms import (EmailField, HiddenField, SelectField, SelectMultipleField, StringField,
                      TextAreaField)
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 ROLE_LABELS = {"referrer": _l("Referrer (clinician)"), "specialist": _l("Specialist"),
@@ -36,16 +36,6 @@ class InviteForm(FlaskForm):
 
 class RolesForm(FlaskForm):
     roles = CheckboxesField(_l("Roles"), validators=[DataRequired(message=_l("Choose at least one role."))])
-
-
-class SetPasswordForm(FlaskForm):
-    new_password = PasswordField(_l("New password (at least 12 characters; a few unrelated words work well)"),
-                                 validators=[DataRequired(), Length(max=1024)])
-    confirm = PasswordField(_l("New password again"), validators=[DataRequired(), Length(max=1024)])
-
-    def validate_confirm(self, field):
-        if field.data != self.new_password.data:
-            raise ValidationError(_l("The two new passwords differ."))
 
 
 class LicenceVerdictForm(FlaskForm):

@@ -27,8 +27,8 @@ from app.timekeeping import now_utc
 from app.vocabulary import N_
 from app.web import web
 from app.web.admin_forms import (ROLE_LABELS, DisciplineEditForm, DisciplineForm, InviteForm, LicenceVerdictForm,
-                                 OnboardingForm, RolesForm, SetPasswordForm, SiteForm)
-from app.web.forms import PlainForm, choice
+                                 OnboardingForm, RolesForm, SiteForm)
+from app.web.forms import PlainForm, SetPasswordForm, choice
 
 ADMIN = {"admin"}
 VERIFIERS = {"coordinator", "admin"}

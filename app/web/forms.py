@@ -96,8 +96,8 @@ class LanguageForm(FlaskForm):
     locale = HiddenField(validators=[DataRequired()])
 
 
-class PasswordChangeForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1024)])
+class SetPasswordForm(FlaskForm):
+    """A new password, typed twice (the one-time set-password link; the base of changing one)."""
     new_password = PasswordField(_l("New password (at least 12 characters; a few unrelated words work well)"),
                                  validators=[DataRequired(), Length(max=1024)])
     confirm = PasswordField(_l("New password again"), validators=[DataRequired(), Length(max=1024)])
@@ -105,6 +105,10 @@ class PasswordChangeForm(FlaskForm):
     def validate_confirm(self, field):
         if field.data != self.new_password.data:
             raise ValidationError(_l("The two new passwords differ."))
+
+
+class PasswordChangeForm(SetPasswordForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1024)])
 
 
 class LogoutForm(FlaskForm):
