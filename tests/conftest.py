@@ -49,9 +49,11 @@ def pytest_configure(config):
 # "now" (live meeting pages included), every demo test, agendas and cut-offs, reminders and the scheduler,
 # rotas, calendars. scripts/test_clocks.py runs them again under fixed clocks (`make test-clocks`). The
 # browser tests drive the same pages over the same demo, slowly, and the checks of every page in each
-# language and of query counts ask nothing of the time: they run under the run's clock only.
+# language, of query counts and of hostile query strings (status codes only) ask nothing of the time: they
+# run under the run's clock only.
 CLOCK_SENSITIVE = ("boards", "calendar", "meetings", "rotas", "scheduler", "web")
-NOT_CLOCK_SENSITIVE = ("web/browser", "web/test_pages_in_each_language.py", "web/test_query_counts.py")
+NOT_CLOCK_SENSITIVE = ("web/browser", "web/test_pages_in_each_language.py", "web/test_query_counts.py",
+                       "web/test_hostile_query_strings.py")
 
 
 def pytest_collection_modifyitems(config, items):
