@@ -19,8 +19,6 @@ import xml.etree.ElementTree as ElementTree
 
 CLOCKS = {
     "2026-11-26T01:43:00Z": "Thursday morning in Shanghai, before the Thoracic board meets",
-    "2026-11-26T05:00:00Z": "an hour before the Thoracic board meets (14:00 Asia/Shanghai)",
-    "2026-11-26T09:00:00Z": "an hour after the Thoracic board's meeting ends",
     "2027-03-28T01:30:00Z": "the Sunday Europe moves its clocks forward, just after",
     "2027-04-03T16:30:00Z": "the Sunday Sydney moves its clocks back, in the repeated hour",
     "2026-12-31T10:30:00Z": "New Year's Eve, 23:30 in UTC+14 (Pacific/Kiritimati)",
