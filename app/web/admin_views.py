@@ -96,7 +96,7 @@ def admin_site(site_id: int | None = None):
             db.session.rollback()
             _field_error(form, refusal)
             status = 422
-        except Conflict as refusal:
+        except Conflict:
             db.session.rollback()
             form.name.errors = [gettext("Another site already has this name.")]
             status = 409
