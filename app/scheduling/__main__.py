@@ -13,6 +13,7 @@ import sys
 
 from .contract import parse_request, response_to_json
 from .engine import find_slots
+from ..vocabulary import N_
 from .models import RequestError
 
 EXIT_BAD_INPUT = 2
@@ -28,18 +29,18 @@ def _decode(raw: bytes) -> object:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise RequestError("request", f"is not UTF-8 text (byte {error.start})") from None
+        raise RequestError("request", N_("is not UTF-8 text (byte %(byte)s)"), {"byte": error.start}) from None
     if not text.strip():
-        raise RequestError("request", "is empty; expected one JSON object on stdin")
+        raise RequestError("request", N_("is empty; expected one JSON object on stdin"))
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        where = f"line {error.lineno} column {error.colno}"
-        raise RequestError("request", f"malformed JSON at {where}: {error.msg}") from None
+        raise RequestError("request", N_("malformed JSON at line %(line)s column %(column)s: %(problem)s"),
+                           {"line": error.lineno, "column": error.colno, "problem": error.msg}) from None
     except RecursionError:
-        raise RequestError("request", "JSON is nested too deeply") from None
+        raise RequestError("request", N_("JSON is nested too deeply")) from None
     except ValueError as error:  # e.g. an integer literal with thousands of digits
-        raise RequestError("request", f"unreadable JSON: {error}") from None
+        raise RequestError("request", N_("unreadable JSON: %(problem)s"), {"problem": str(error)}) from None
 
 
 def run(raw: bytes) -> str:

@@ -1,6 +1,6 @@
 """The JSON contract: request validation into typed values, and the response shape.
 
-Every rule broken raises `RequestError(field, message)`, where `field` is a JSON-path-like
+Every rule broken raises `RequestError(field, template, params)`, where `field` is a JSON-path-like
 name such as ``specialists[3].weekly_hours.fri[0]``. Unknown keys are rejected too, so a
 misspelt optional field (``step_minute``) cannot silently fall back to its default.
 """
@@ -26,6 +26,7 @@ from .models import (
     WallClockRange,
 )
 from .zones import resolve_zone
+from ..vocabulary import N_
 
 MAX_WINDOW = timedelta(days=366)
 MAX_MINUTES = 366 * MINUTES_PER_DAY
@@ -56,9 +57,9 @@ def parse_request(obj: Any) -> MatchRequest:
     window_start = _window_instant(_required(root, "window_start", ""), "window_start")
     window_end = _window_instant(_required(root, "window_end", ""), "window_end")
     if window_end <= window_start:
-        raise RequestError("window_end", "must be after window_start")
+        raise RequestError("window_end", N_("must be after window_start"))
     if window_end - window_start > MAX_WINDOW:
-        raise RequestError("window_end", f"window is longer than {MAX_WINDOW.days} days")
+        raise RequestError("window_end", N_("window is longer than %(days)s days"), {"days": MAX_WINDOW.days})
     specialists = _specialists(_required(root, "specialists", ""))
     known = {spec.id: spec for spec in specialists}
     attendees = _attendees(root.get("attendees", []), known)
@@ -111,10 +112,10 @@ def _type_name(value: Any) -> str:
 
 def _object(value: Any, field: str, allowed: set[str]) -> dict:
     if not isinstance(value, dict):
-        raise RequestError(field, f"must be an object, not {_type_name(value)}")
+        raise RequestError(field, N_("must be an object, not %(type)s"), {"type": _type_name(value)})
     for key in value:
         if key not in allowed:
-            raise RequestError(_join(field, key), "is not a known field")
+            raise RequestError(_join(field, key), N_("is not a known field"))
     return value
 
 
@@ -133,31 +134,31 @@ def _join(parent: str, key: str) -> str:
 def _required(container: dict, key: str, parent: str) -> Any:
     value = container.get(key, _MISSING)
     if value is _MISSING:
-        raise RequestError(_join(parent, key), "is required")
+        raise RequestError(_join(parent, key), N_("is required"))
     return value
 
 
 def _array(value: Any, field: str) -> list:
     if not isinstance(value, list):
-        raise RequestError(field, f"must be an array, not {_type_name(value)}")
+        raise RequestError(field, N_("must be an array, not %(type)s"), {"type": _type_name(value)})
     return value
 
 
 def _integer(value: Any, field: str, minimum: int, maximum: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
-        raise RequestError(field, f"must be an integer, not {_type_name(value)}")
+        raise RequestError(field, N_("must be an integer, not %(type)s"), {"type": _type_name(value)})
     if value < minimum:
-        raise RequestError(field, f"must be at least {minimum}, got {value}")
+        raise RequestError(field, N_("must be at least %(minimum)s, got %(value)s"), {"minimum": minimum, "value": value})
     if value > maximum:
-        raise RequestError(field, f"must be at most {maximum}, got {value}")
+        raise RequestError(field, N_("must be at most %(maximum)s, got %(value)s"), {"maximum": maximum, "value": value})
     return value
 
 
 def _name(value: Any, field: str) -> str:
     if not isinstance(value, str):
-        raise RequestError(field, f"must be a string, not {_type_name(value)}")
+        raise RequestError(field, N_("must be a string, not %(type)s"), {"type": _type_name(value)})
     if not value.strip():
-        raise RequestError(field, "must not be empty")
+        raise RequestError(field, N_("must not be empty"))
     return value
 
 
@@ -167,17 +168,17 @@ def _name(value: Any, field: str) -> str:
 def _instant(value: Any, field: str) -> datetime:
     """An ISO 8601 timestamp with an explicit offset, returned in UTC."""
     if not isinstance(value, str):
-        raise RequestError(field, f"must be an ISO 8601 timestamp string, not {_type_name(value)}")
+        raise RequestError(field, N_("must be an ISO 8601 timestamp string, not %(type)s"), {"type": _type_name(value)})
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise RequestError(field, f"{_describe(value)} is not a valid ISO 8601 timestamp") from None
+        raise RequestError(field, N_("%(value)s is not a valid ISO 8601 timestamp"), {"value": _describe(value)}) from None
     if moment.tzinfo is None:
-        raise RequestError(field, f"{_describe(value)} has no UTC offset (add 'Z' or e.g. '+05:45')")
+        raise RequestError(field, N_("%(value)s has no UTC offset (add 'Z' or e.g. '+05:45')"), {"value": _describe(value)})
     try:
         return moment.astimezone(UTC)
     except OverflowError:
-        raise RequestError(field, f"{_describe(value)} is out of range") from None
+        raise RequestError(field, N_("%(value)s is out of range"), {"value": _describe(value)}) from None
 
 
 def _quick_instant(value: Any) -> datetime | None:
@@ -196,23 +197,34 @@ def _quick_instant(value: Any) -> datetime | None:
 def _window_instant(value: Any, field: str) -> datetime:
     moment = _instant(value, field)
     if not EARLIEST_WINDOW <= moment < LATEST_WINDOW:
-        raise RequestError(field, "must be between 1900 and 2199")
+        raise RequestError(field, N_("must be between 1900 and 2199"))
     if moment.microsecond:
-        raise RequestError(field, "must be a whole second")
+        raise RequestError(field, N_("must be a whole second"))
     return moment
 
 
+_CLOCK_ERRORS = {
+    "start": (N_("start must be an \"HH:MM\" string, not %(type)s"),
+              N_("start %(value)s is not an \"HH:MM\" time"),
+              N_("start %(value)s is out of range (00:00 to %(limit)s)")),
+    "end": (N_("end must be an \"HH:MM\" string, not %(type)s"),
+            N_("end %(value)s is not an \"HH:MM\" time"),
+            N_("end %(value)s is out of range (00:00 to %(limit)s)")),
+}
+
+
 def _clock_minute(value: Any, field: str, what: str, latest: int) -> int:
+    not_a_string, not_a_time, out_of_range = _CLOCK_ERRORS[what]
     if not isinstance(value, str):
-        raise RequestError(field, f"{what} must be an \"HH:MM\" string, not {_type_name(value)}")
+        raise RequestError(field, not_a_string, {"type": _type_name(value)})
     match = _CLOCK_PATTERN.fullmatch(value)
     if not match:
-        raise RequestError(field, f"{what} {_describe(value)} is not an \"HH:MM\" time")
+        raise RequestError(field, not_a_time, {"value": _describe(value)})
     hours, minutes = int(match[1]), int(match[2])
     minute = hours * 60 + minutes
     if minutes > 59 or minute > latest:
         limit = "24:00" if latest == MINUTES_PER_DAY else "23:59"
-        raise RequestError(field, f"{what} {_describe(value)} is out of range (00:00 to {limit})")
+        raise RequestError(field, out_of_range, {"value": _describe(value), "limit": limit})
     return minute
 
 
@@ -221,11 +233,11 @@ _range_cache: dict[tuple[str, str], WallClockRange] = {}
 
 def _wall_clock_range(value: Any, field: str) -> WallClockRange:
     if not isinstance(value, list) or len(value) != 2:
-        raise RequestError(field, "must be a [start, end] pair of \"HH:MM\" times")
+        raise RequestError(field, N_("must be a [start, end] pair of \"HH:MM\" times"))
     start = _clock_minute(value[0], field, "start", MINUTES_PER_DAY - 1)
     end = _clock_minute(value[1], field, "end", MINUTES_PER_DAY)
     if start == end:
-        raise RequestError(field, "start equals end; use [\"00:00\", \"24:00\"] for a whole day")
+        raise RequestError(field, N_("start equals end; use [\"00:00\", \"24:00\"] for a whole day"))
     wall_range = WallClockRange(start, end)
     if len(_range_cache) < 100_000 and isinstance(value[0], str) and isinstance(value[1], str):
         _range_cache[(value[0], value[1])] = wall_range
@@ -253,18 +265,18 @@ def _ranges(value: Any, parent: str, key: str) -> tuple[WallClockRange, ...]:
 
 def _weekly_hours(value: Any, field: str) -> dict[int, tuple[WallClockRange, ...]]:
     if not isinstance(value, dict):
-        raise RequestError(field, f"must be an object keyed by weekday, not {_type_name(value)}")
+        raise RequestError(field, N_("must be an object keyed by weekday, not %(type)s"), {"type": _type_name(value)})
     weekly = {}
     for key, ranges in value.items():
         if key not in _WEEKDAY_INDEX:
-            raise RequestError(_join(field, key), f"is not a weekday key (use {', '.join(WEEKDAY_KEYS)})")
+            raise RequestError(_join(field, key), N_("is not a weekday key (use %(keys)s)"), {"keys": ", ".join(WEEKDAY_KEYS)})
         weekly[_WEEKDAY_INDEX[key]] = _ranges(ranges, field, key)
     return weekly
 
 
 def _date_overrides(value: Any, field: str) -> dict[date, tuple[WallClockRange, ...]]:
     if not isinstance(value, dict):
-        raise RequestError(field, f"must be an object keyed by local date, not {_type_name(value)}")
+        raise RequestError(field, N_("must be an object keyed by local date, not %(type)s"), {"type": _type_name(value)})
     overrides = {}
     for key, ranges in value.items():
         try:
@@ -272,7 +284,7 @@ def _date_overrides(value: Any, field: str) -> dict[date, tuple[WallClockRange, 
                 raise ValueError
             local_date = date.fromisoformat(key)
         except ValueError:
-            raise RequestError(_join(field, key), "is not a YYYY-MM-DD date") from None
+            raise RequestError(_join(field, key), N_("is not a YYYY-MM-DD date")) from None
         overrides[local_date] = _ranges(ranges, field, key)
     return overrides
 
@@ -281,11 +293,11 @@ def _busy(value: Any, field: str) -> tuple[tuple[datetime, datetime], ...]:
     intervals = []
     for index, item in enumerate(_array(value, field)):
         if not isinstance(item, list) or len(item) != 2:
-            raise RequestError(f"{field}[{index}]", "must be a [start, end] pair of timestamps")
+            raise RequestError(f"{field}[{index}]", N_("must be a [start, end] pair of timestamps"))
         start = _quick_instant(item[0]) or _instant(item[0], f"{field}[{index}][0]")
         end = _quick_instant(item[1]) or _instant(item[1], f"{field}[{index}][1]")
         if end <= start:
-            raise RequestError(f"{field}[{index}]", "end must be after start")
+            raise RequestError(f"{field}[{index}]", N_("end must be after start"))
         intervals.append((start, end))
     return tuple(intervals)
 
@@ -304,7 +316,7 @@ def _timezone(value: Any, field: str) -> str:
     try:
         canonical = resolve_zone(name).zone
     except (pytz.UnknownTimeZoneError, ValueError, OSError):
-        raise RequestError(field, f"{_describe(value)} is not a known time zone") from None
+        raise RequestError(field, N_("%(value)s is not a known time zone"), {"value": _describe(value)}) from None
     _zone_names[name] = canonical
     return canonical
 
@@ -340,7 +352,7 @@ def _specialists(value: Any) -> tuple[SpecialistSpec, ...]:
     for index, item in enumerate(_array(value, "specialists")):
         spec = _specialist(item, f"specialists[{index}]")
         if spec.id in seen:
-            raise RequestError(f"specialists[{index}].id", f"duplicate id {_describe(spec.id)}")
+            raise RequestError(f"specialists[{index}].id", N_("duplicate id %(value)s"), {"value": _describe(spec.id)})
         seen.add(spec.id)
         specialists.append(spec)
     return tuple(specialists)
@@ -352,9 +364,9 @@ def _attendees(value: Any, known: dict[str, SpecialistSpec]) -> tuple[str, ...]:
         field = f"attendees[{index}]"
         attendee = _name(item, field)
         if attendee not in known:
-            raise RequestError(field, f"{_describe(attendee)} is not the id of any specialist")
+            raise RequestError(field, N_("%(value)s is not the id of any specialist"), {"value": _describe(attendee)})
         if attendee in attendees:
-            raise RequestError(field, f"duplicate attendee {_describe(attendee)}")
+            raise RequestError(field, N_("duplicate attendee %(value)s"), {"value": _describe(attendee)})
         attendees.append(attendee)
     return tuple(attendees)
 
@@ -368,8 +380,8 @@ def _requirements(
         entry = _object(item, field, _REQUIREMENT_KEYS)
         discipline = _name(_required(entry, "discipline", field), f"{field}.discipline")
         if any(existing.discipline == discipline for existing in requirements):
-            message = f"{_describe(discipline)} is required twice; add up the counts"
-            raise RequestError(f"{field}.discipline", message)
+            raise RequestError(f"{field}.discipline", N_("%(value)s is required twice; add up the counts"),
+                               {"value": _describe(discipline)})
         count = _integer(entry.get("count", 1), f"{field}.count", 1, 10_000)
         preferred = _preferred(entry.get("preferred", []), f"{field}.preferred", discipline, known, attendees)
         requirements.append(Requirement(discipline, count, preferred))
@@ -384,11 +396,12 @@ def _preferred(
         item_field = f"{field}[{index}]"
         person = _name(item, item_field)
         if person not in known:
-            raise RequestError(item_field, f"{_describe(person)} is not the id of any specialist")
+            raise RequestError(item_field, N_("%(value)s is not the id of any specialist"), {"value": _describe(person)})
         if discipline not in known[person].disciplines:
-            raise RequestError(item_field, f"{_describe(person)} does not hold {_describe(discipline)}")
+            raise RequestError(item_field, N_("%(person)s does not hold %(discipline)s"),
+                               {"person": _describe(person), "discipline": _describe(discipline)})
         if person in attendees:
-            raise RequestError(item_field, f"{_describe(person)} is an attendee and cannot fill a seat")
+            raise RequestError(item_field, N_("%(value)s is an attendee and cannot fill a seat"), {"value": _describe(person)})
         if person not in preferred:
             preferred.append(person)
     return tuple(preferred)

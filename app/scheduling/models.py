@@ -22,13 +22,17 @@ class RequestError(ValueError):
     """A request that breaks the contract.
 
     `field` is a JSON-path-like name of the offending value (e.g.
-    ``specialists[3].weekly_hours.fri[0]``) and `message` says what is wrong with it.
+    ``specialists[3].weekly_hours.fri[0]``) and `message` says in English what is wrong with it: the
+    `template` (marked for the catalogues) filled with `params`, so a page can say it in its reader's
+    language.
     """
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+    def __init__(self, field: str, template: str, params: dict | None = None) -> None:
         self.field = field
-        self.message = message
+        self.template = template
+        self.params = dict(params or {})
+        self.message = template % self.params if self.params else template
+        super().__init__(f"{field}: {self.message}")
 
 
 def require_utc(value: datetime, name: str) -> None:

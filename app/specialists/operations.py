@@ -155,7 +155,7 @@ def _renamed(error: RequestError, engine_prefix: str, field: str) -> InvalidInpu
     name = error.field
     if name.startswith(engine_prefix):
         name = field + name[len(engine_prefix):]
-    return InvalidInput(name, error.message)
+    return InvalidInput(name, error.template, error.params)
 
 
 def _sorted_ranges(ranges) -> list[list[str]]:

@@ -50,6 +50,23 @@ def test_an_error_page_is_in_the_readers_language(client, make_user):
     assert "Нет заседания с id 424242." in page
 
 
+def test_working_hours_refused_by_the_scheduling_rules_are_explained_in_the_readers_language(client, make_user,
+                                                                                          api_auth):
+    user = make_user("specialist")
+    headers = api_auth.headers(user)
+    answers = {}
+    for language in ("en", "ru", "zh"):
+        response = client.put(f"/api/v1/specialists/{user.id}/profile",
+                              json={"disciplines": ["radiology"], "weekly_hours": {"fri": [["09:00", "25:00"]]}},
+                              headers={**headers, "Accept-Language": language})
+        assert response.status_code == 422, response.get_json()
+        answers[language] = {e["field"]: e["message"] for e in response.get_json()["errors"]}
+    assert answers["en"] == {"weekly_hours.fri[0]": 'end "25:00" is out of range (00:00 to 24:00)'}
+    assert answers["ru"]["weekly_hours.fri[0]"] != answers["en"]["weekly_hours.fri[0]"]
+    assert '"25:00"' in answers["ru"]["weekly_hours.fri[0]"] and '"25:00"' in answers["zh"]["weekly_hours.fri[0]"]
+    assert answers["zh"]["weekly_hours.fri[0]"] != answers["en"]["weekly_hours.fri[0]"]
+
+
 def test_instants_in_a_message_are_shown_in_the_readers_language(app):
     error = Conflict(N_("This shift started at %(starts_at)s; cover can only be arranged for shifts that have not "
                         "started yet."), params={"starts_at": "2027-02-10T06:00:00Z"})
@@ -60,8 +77,8 @@ def test_instants_in_a_message_are_shown_in_the_readers_language(app):
 
 
 DOMAIN_ERRORS = {"DomainError", "InvalidInput", "MalformedInput", "NotFound", "Conflict", "PermissionDenied",
-                 "NotAuthenticated", "TooManyAttempts", "InvalidValue", "SignInRefused"}
-FIELD_FIRST = {"InvalidInput", "MalformedInput"}
+                 "NotAuthenticated", "TooManyAttempts", "InvalidValue", "SignInRefused", "RequestError"}
+FIELD_FIRST = {"InvalidInput", "MalformedInput", "RequestError"}
 
 
 def _untranslatable_messages(tree):
