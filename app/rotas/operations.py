@@ -17,14 +17,14 @@ from sqlalchemy.orm import Session, selectinload
 from app.accounts.models import User
 from app.boards.models import Board
 from app.db import get_or_not_found
-from app.errors import Conflict, InvalidInput, InvalidValue, NotFound, PermissionDenied
+from app.errors import Conflict, InvalidInput, InvalidValue, NotFound, PermissionDenied, in_readers_language
 from app.notifications.operations import notify
 from app.paging import DEFAULT_LIMIT, Page, keyset_page
 from app.rotas import generation
 from app.rotas.models import CoverRequest, OnCallShift, Rota, RotaMember
 from app.specialists.models import Discipline, SpecialistProfile
 from app.timekeeping import ensure_utc, format_instant, from_local, parse_instant, to_local, validate_zone
-from app.vocabulary import N_
+from app.vocabulary import N_, label_text
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MAX_WEEKS = 52
@@ -282,23 +282,27 @@ def member_facts(session: Session, user_ids) -> dict[int, MemberFacts]:
 
 
 def why_not(facts: MemberFacts, discipline_code: str, starts_at: datetime,
-            ends_at: datetime) -> str | None:
-    """Why this member cannot be on call for [starts_at, ends_at), or None when they can."""
+            ends_at: datetime) -> InvalidValue | None:
+    """Why this member cannot be on call for [starts_at, ends_at) (a template and its values; `str()` of
+    it is English), or None when they can."""
     user, profile = facts.user, facts.profile
     if not user.is_active:
-        return "the account is deactivated"
+        return InvalidValue(N_("the account is deactivated"))
     if not user.has_role("specialist"):
-        return "no longer has the specialist role"
+        return InvalidValue(N_("no longer has the specialist role"))
     if profile is None:
-        return "has no specialist profile"
+        return InvalidValue(N_("has no specialist profile"))
     if discipline_code not in profile.discipline_codes:
-        return f"the specialist profile no longer lists {discipline_code}"
+        return InvalidValue(N_("the specialist profile no longer lists %(discipline)s"),
+                            {"discipline": discipline_code})
     for leave in profile.leave:
         if leave.starts_at < ends_at and leave.ends_at > starts_at:
-            return (f"on leave from {format_instant(leave.starts_at)} to "
-                    f"{format_instant(leave.ends_at)}")
+            return InvalidValue(N_("on leave from %(leave_starts_at)s to %(leave_ends_at)s"),
+                                {"leave_starts_at": format_instant(leave.starts_at),
+                                 "leave_ends_at": format_instant(leave.ends_at)})
     if not any(licence.is_valid_at(starts_at) for licence in profile.licences):
-        return f"holds no valid licence at {format_instant(starts_at)}"
+        return InvalidValue(N_("holds no valid licence at %(starts_at)s"),
+                            {"starts_at": format_instant(starts_at)})
     return None
 
 
@@ -399,7 +403,7 @@ def generate(session: Session, rota: Rota, *, start: date | datetime, weeks: int
         ineligible = {}
         for user_id in members:
             reason = (why_not(facts[user_id], rota.discipline_code, period.starts_at, period.ends_at)
-                      if user_id in facts else "the user no longer exists")
+                      if user_id in facts else InvalidValue(N_("the user no longer exists")))
             if reason is not None:
                 ineligible[user_id] = reason
         unsocial = frozenset(user_id for user_id in set(members) | ({pin} if pin else set())
@@ -459,7 +463,7 @@ def generate(session: Session, rota: Rota, *, start: date | datetime, weeks: int
         period = future[item.index]
         result.uncovered.append({
             "starts_at": period.starts_at, "ends_at": period.ends_at,
-            "reasons": [{"user_id": user_id, "name": name_of(user_id), "reason": reason}
+            "reasons": [{"user_id": user_id, "name": name_of(user_id), "reason": str(reason)}
                         for user_id, reason in item.reasons.items()],
         })
     for user_id in outcome.counts:
@@ -617,10 +621,16 @@ def allowed_actions(request: CoverRequest) -> list[str]:
     return list(COVER_ACTIONS.get(request.status, ()))
 
 
+# What each refused action would have done, as the refusal says it ("... so it cannot be accepted").
+_ACTION_DONE = {"accepted": N_("accepted"), "approved": N_("approved"), "rejected": N_("rejected"),
+                "withdrawn": N_("withdrawn")}
+
+
 def _refuse_transition(request: CoverRequest, action: str) -> None:
     allowed = allowed_actions(request)
-    params = {"request_id": request.id, "cover_status": request.status, "action": action,
-              "allowed": ", ".join(allowed)}
+    params = {"request_id": request.id, "cover_status": in_readers_language(label_text(request.status)),
+              "action": in_readers_language(_ACTION_DONE[action]),
+              "allowed": ", ".join(in_readers_language(_ACTION_NAMES[name]) for name in allowed)}
     if request.status == "open":
         message = N_("Cover request %(request_id)s is open (it is waiting for another member of the rota to "
                      "accept it), so it cannot be %(action)s. Allowed now: %(allowed)s.")
@@ -634,6 +644,11 @@ def _refuse_transition(request: CoverRequest, action: str) -> None:
         message = N_("Cover request %(request_id)s is %(cover_status)s (it is closed), so it cannot be "
                      "%(action)s. No further action is possible.")
     raise Conflict(message, params=params, cover_status=request.status, allowed=allowed)
+
+
+# The actions a refusal offers instead, by their codes (COVER_ACTIONS).
+_ACTION_NAMES = {"accept": N_("accept"), "approve": N_("approve"), "reject": N_("reject"),
+                 "withdraw": N_("withdraw")}
 
 
 def _require_future(shift: OnCallShift, at: datetime) -> None:
@@ -701,7 +716,7 @@ def accept_cover(session: Session, request: CoverRequest, member: User, *, at: d
                        "it. Allowed for you: withdraw."), cover_status=request.status,
                        allowed=["withdraw"])
     _require_future(shift, at)
-    _refuse_if_ineligible(session, rota, member, shift, "You")
+    _refuse_if_ineligible(session, rota, member, shift, yourself=True)
     _refuse_if_on_call_then(session, member, shift, "You are")
     request.status, request.covered_by_id, request.accepted_at = "accepted", member.id, at
     session.flush()
@@ -741,18 +756,26 @@ def shifts_of(session: Session, user: User, start: datetime, end: datetime) -> l
 
 
 def _refuse_if_ineligible(session: Session, rota: Rota, user: User, shift: OnCallShift,
-                          who: str) -> None:
+                          yourself: bool) -> None:
+    """Refuses cover by `user` (the one asking when `yourself`, else the one who accepted)."""
     facts = MemberFacts(user, find_profile(session, user.id))
     reason = why_not(facts, rota.discipline_code, shift.starts_at, shift.ends_at)
     if reason is not None:
-        raise Conflict(N_('%(who)s cannot cover this shift: %(reason)s.'),
-                       params={'who': who, 'reason': reason}, allowed=[])
+        said = in_readers_language(reason.template, reason.params)
+        if yourself:
+            raise Conflict(N_("You cannot cover this shift: %(reason)s."), params={"reason": said}, allowed=[])
+        raise Conflict(N_("%(who)s cannot cover this shift: %(reason)s."),
+                       params={"who": user.name, "reason": said}, allowed=[])
     if not works_during(facts.profile, shift.starts_at, shift.ends_at):
-        raise Conflict(N_('%(who)s cannot cover this shift: none of the working hours in the specialist '
-                          'profile fall between %(starts_at)s and %(ends_at)s.'),
-                       params={'who': who, 'starts_at': format_instant(shift.starts_at),
-                               'ends_at': format_instant(shift.ends_at)},
-                       allowed=[], outside_working_hours=True)
+        params = {"who": user.name, "starts_at": format_instant(shift.starts_at),
+                  "ends_at": format_instant(shift.ends_at)}
+        if yourself:
+            message = N_("You cannot cover this shift: none of the working hours in your specialist profile "
+                         "fall between %(starts_at)s and %(ends_at)s.")
+        else:
+            message = N_("%(who)s cannot cover this shift: none of the working hours in the specialist "
+                         "profile fall between %(starts_at)s and %(ends_at)s.")
+        raise Conflict(message, params=params, allowed=[], outside_working_hours=True)
 
 
 def works_during(profile: SpecialistProfile, starts_at: datetime, ends_at: datetime) -> bool:
@@ -777,7 +800,7 @@ def approve_cover(session: Session, request: CoverRequest, coordinator: User, *,
                        "cancelled); reject this request."), cover_status=request.status,
                        allowed=["reject"])
     coverer = request.covered_by
-    _refuse_if_ineligible(session, shift.rota, coverer, shift, coverer.name)
+    _refuse_if_ineligible(session, shift.rota, coverer, shift, yourself=False)
     _refuse_if_on_call_then(session, coverer, shift, f"{coverer.name} is")
     shift.user_id = coverer.id
     _raise_sequence(shift, at)
