@@ -41,7 +41,12 @@ function start(root) {
     root.dataset.loaded = "error";
   });
   app.addEventListener("positionchange", showPosition);
-  window.addEventListener("resize", () => app.onResize());  // the image follows the page's width
+  // The image follows the page's width. dwv refuses to fit a container of no size, which it has for a
+  // moment while the page is unloading or being captured, so such resizes are let pass.
+  const container = root.querySelector("#dicom-layer-group");
+  window.addEventListener("resize", () => {
+    if (container.offsetWidth > 0 && container.offsetHeight > 0) app.onResize();
+  });
   slider.addEventListener("input", () => {
     const vc = controller();
     if (!vc) return;
