@@ -60,8 +60,14 @@ def planned_board(live_server):
         if invited.status_code == 409:
             continue   # booked elsewhere at this hour
         ok(invited)
-        return {"board": board, "meeting_id": meeting["id"], "starts": starts, "discipline": names[discipline],
-                "specialist": (local_part, specialist["name"], specialist["timezone"])}
+        # The story reads the pages in English; the Moscow oncologist has saved Russian, so for this test
+        # he follows his browser (English) and gets his own choice back afterwards.
+        his_session = api_session(live_server, local_part)
+        ok(his_session.patch(f"{url}/me", json={"locale": None}))
+        yield {"board": board, "meeting_id": meeting["id"], "starts": starts, "discipline": names[discipline],
+               "specialist": (local_part, specialist["name"], specialist["timezone"])}
+        ok(his_session.patch(f"{url}/me", json={"locale": specialist["locale"]}))
+        return
     pytest.fail("no candidate specialist is free at the test meeting's time")
 
 
