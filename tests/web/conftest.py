@@ -30,11 +30,32 @@ def sqlite_demo_template(sqlite_template, tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="session")
+def postgres_demo_template(fresh_postgres_database, postgres_server_url, tmp_path_factory):
+    """A PostgreSQL database migrated, with the demo seeded once per worker at the run's clock: the
+    template each test of the demo is copied from (as `sqlite_demo_template` is on SQLite)."""
+    from app import create_app
+    from app.demo.seed import seed_demo
+    from app.extensions import db
+    from tests.conftest import make_config, migrate_to_head
+
+    url = fresh_postgres_database("demo")
+    folder = str(tmp_path_factory.mktemp("pg-demo"))
+    migrate_to_head(url, folder)
+    application = create_app(make_config(url, folder))
+    with application.app_context():
+        seed_demo(db.session, DEMO_PASSWORD)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return url
+
+
 @pytest.fixture
 def demo(session):
     """The full demo (sites, people, specialists, boards with meetings, rotas); users by local part.
-    On SQLite the database already holds it (copied from `sqlite_demo_template`); elsewhere it is
-    seeded here."""
+    The database already holds it (a copy of `sqlite_demo_template` or `postgres_demo_template`); a
+    database without it is seeded here."""
     from sqlalchemy import select
 
     from app.accounts.models import User
