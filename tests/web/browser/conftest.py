@@ -23,6 +23,8 @@ DOMAIN = "demo.meridian.health"
 ROOT = Path(__file__).resolve().parents[3]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 TABLET = {"width": 1024, "height": 768}
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"   # axe-core from npm, pinned in package-lock.json
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # How long something a person waits for may take to appear on a busy 2-core machine. Every wait ends as
 # soon as what it waits for is there; this only bounds a wait for something that never comes.
 PATIENCE_MS = 60_000
@@ -45,6 +47,29 @@ def chromium_path():
     if not (ROOT / "app" / "static" / "vendor" / "htmx.min.js").exists():
         _unavailable("app/static/vendor/htmx.min.js is missing: run 'npm ci && scripts/build_static.sh'")
     return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    if not AXE.exists():
+        message = f"{AXE.relative_to(ROOT)} is missing: run 'npm ci'"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return AXE.read_text()
+
+
+def violations_on(page, axe_source) -> list[str]:
+    """The page's violations of WCAG 2.1 A and AA as axe-core finds them: rule, meaning, where."""
+    page.wait_for_load_state("networkidle")
+    # Evaluated by the driver, not added as an inline <script>: the pages' CSP forbids inline scripts.
+    page.evaluate(axe_source + "\n;undefined")
+    found = page.evaluate("""tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})
+                                 .then(result => result.violations.map(v => ({
+                                     id: v.id, help: v.help,
+                                     where: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': ' + n.failureSummary)})))""",
+                          WCAG_TAGS)
+    return [f"{page.url} {v['id']} ({v['help']}): " + " | ".join(v["where"]) for v in found]
 
 
 def api_session(base_url: str, local_part: str):

@@ -10,8 +10,7 @@ import sqlite3
 
 import pytest
 
-from tests.web.browser.conftest import SCREENSHOTS, new_page
-from tests.web.browser.test_accessibility import violations_on
+from tests.web.browser.conftest import AXE, SCREENSHOTS, new_page, violations_on
 
 try:
     from playwright.sync_api import expect
@@ -20,7 +19,6 @@ except ImportError:
         raise
     pytest.skip("Playwright for Python is not installed (see requirements-dev.txt)", allow_module_level=True)
 
-AXE = os.path.join(os.path.dirname(__file__), "..", "..", "..", "node_modules", "axe-core", "axe.min.js")
 PHONE = {"width": 390, "height": 844}
 NEW_PASSWORD = "silver kettle monsoon 83"
 CSV = ("email,name,disciplines,languages,timezone,weekly_hours,licence_country,licence_number,licence_expires_on\n"
@@ -46,7 +44,7 @@ def set_password_link(tmp_path_factory, email: str) -> str:
 
 def test_an_administrator_invites_a_coordinator_and_onboards_specialists(sign_in, page, screenshot, browser,
                                                                        live_server, tmp_path_factory):
-    axe_source = open(AXE, encoding="utf-8").read() if os.path.exists(AXE) else None
+    axe_source = AXE.read_text(encoding="utf-8") if AXE.exists() else None
     problems: list[str] = []
 
     def check(name: str) -> None:

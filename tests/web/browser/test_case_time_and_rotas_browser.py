@@ -12,8 +12,7 @@ from datetime import date, timedelta
 import pytest
 
 from app.timekeeping import now_utc
-from tests.web.browser.conftest import api_session, ok
-from tests.web.browser.test_accessibility import violations_on
+from tests.web.browser.conftest import api_session, ok, violations_on
 
 try:
     from playwright.sync_api import expect
@@ -21,8 +20,6 @@ except ImportError:
     if os.environ.get("CI"):
         raise
     pytest.skip("Playwright for Python is not installed (see requirements-dev.txt)", allow_module_level=True)
-
-from tests.web.browser.test_accessibility import axe_source  # noqa: E402,F401  (the fixture)
 
 
 def no_violations(page, axe_source) -> None:

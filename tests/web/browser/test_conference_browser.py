@@ -22,7 +22,7 @@ import jwt
 import pytest
 
 from tests.web.browser.conftest import (PASSWORD, _copy_lines, _free_port, api_session, new_page, ok)
-from tests.web.browser.test_accessibility import axe_source, violations_on  # noqa: F401 (a fixture)
+from tests.web.browser.conftest import violations_on
 
 try:
     from playwright.sync_api import expect

@@ -20,7 +20,7 @@ except ImportError:
     pytest.skip("Playwright for Python is not installed (see requirements-dev.txt)", allow_module_level=True)
 
 from tests.web.browser.conftest import DOMAIN, PASSWORD, new_page
-from tests.web.browser.test_accessibility import AXE, violations_on
+from tests.web.browser.conftest import AXE, violations_on
 
 BOARD = "Sarcoma MDT"
 NOTE = "Reporting a PET list in Kolkata that afternoon; sorry."

@@ -42,7 +42,7 @@ def localized_page(browser, live_server):
 
 def axe_violations(page) -> list[str]:
     """The page in the reader's language still meets WCAG 2.1 AA (lang attributes, names, contrast)."""
-    from tests.web.browser.test_accessibility import AXE, violations_on
+    from tests.web.browser.conftest import AXE, violations_on
 
     if not AXE.exists():
         pytest.skip("node_modules/axe-core is missing: run 'npm ci'")

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.web.browser.conftest import DOMAIN, PASSWORD, SCREENSHOTS, api_session, new_page, ok
-from tests.web.browser.test_accessibility import AXE, violations_on
+from tests.web.browser.conftest import AXE, violations_on
 
 try:
     from playwright.sync_api import expect
@@ -176,7 +176,7 @@ def test_chair_and_specialist_run_a_meeting_live(sign_in, page, browser, live_se
 
         screenshot("meeting-live-chair")
         specialist.screenshot(path=str(SCREENSHOTS / "meeting-live-specialist.png"), full_page=True)
-        if AXE.exists():   # WCAG 2.1 AA, as tests/web/browser/test_accessibility.py checks the other pages
+        if AXE.exists():   # WCAG 2.1 AA, as tests/web/browser/test_every_page.py checks the other pages
             problems = violations_on(chair, AXE.read_text()) + violations_on(specialist, AXE.read_text())
             assert not problems, "\n".join(problems)
 

@@ -14,7 +14,7 @@ import pydicom
 import pytest
 
 from tests.web.browser.conftest import api_session, ok
-from tests.web.browser.test_accessibility import AXE, violations_on
+from tests.web.browser.conftest import AXE, violations_on
 from tests.web.browser.test_csp_browser import RECORD_VIOLATIONS
 
 try:

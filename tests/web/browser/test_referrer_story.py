@@ -19,7 +19,7 @@ import re
 import pytest
 
 from tests.web.browser.conftest import api_session, fill_referral, ok
-from tests.web.browser.test_accessibility import AXE, violations_on
+from tests.web.browser.conftest import AXE, violations_on
 
 try:
     from playwright.sync_api import expect

@@ -16,7 +16,7 @@ except ImportError:
         raise
     pytest.skip("Playwright for Python is not installed (see requirements-dev.txt)", allow_module_level=True)
 
-from test_accessibility import AXE, violations_on  # noqa: E402
+from tests.web.browser.conftest import AXE, violations_on  # noqa: E402
 
 COLUMNS = ("cases_submitted", "cases_discussed", "cases_waiting", "median_days_to_discussion",
            "p90_days_to_discussion", "median_days_to_outcome", "p90_days_to_outcome")
