@@ -218,7 +218,7 @@ def _on_call_during(session: Session, codes, start: datetime, end: datetime) -> 
     """Per discipline, who is on call at some point in the window, earliest shift first."""
     shifts = session.execute(
         select(OnCallShift.user_id, Rota.discipline_code).join(Rota)
-        .where(Rota.discipline_code.in_(codes), OnCallShift.status == "scheduled",
+        .where(Rota.discipline_code.in_(codes), OnCallShift.in_force(),
                OnCallShift.starts_at < end, OnCallShift.ends_at > start)
         .order_by(OnCallShift.starts_at)
     ).all()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, true, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, Time, UniqueConstraint, and_, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -76,6 +76,11 @@ class OnCallShift(Base):
 
     rota: Mapped[Rota] = relationship(back_populates="shifts")
     user: Mapped[User] = relationship()
+
+    @classmethod
+    def in_force(cls):
+        """The shifts that put someone on call: scheduled and published (a draft puts nobody on call)."""
+        return and_(cls.status == "scheduled", cls.published.is_(True))
 
 
 class CoverRequest(Base):

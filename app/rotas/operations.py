@@ -542,11 +542,11 @@ def _shifts_overlapping(rota: Rota, start: datetime, end: datetime, include_canc
 
 
 def on_call_shift(session: Session, rota_id: int, at: datetime) -> OnCallShift | None:
-    """The scheduled shift covering `at`. Shifts are [starts_at, ends_at): exactly at a
+    """The shift in force covering `at`. Shifts are [starts_at, ends_at): exactly at a
     handoff the incoming member is on call."""
     at = ensure_utc(at)
     return session.scalar(
-        select(OnCallShift).where(OnCallShift.rota_id == rota_id, OnCallShift.status == "scheduled",
+        select(OnCallShift).where(OnCallShift.rota_id == rota_id, OnCallShift.in_force(),
                                   OnCallShift.starts_at <= at, OnCallShift.ends_at > at)
         .order_by(OnCallShift.starts_at.desc()).limit(1))
 
@@ -560,7 +560,7 @@ def on_call_user_ids(session: Session, discipline_code: str, at: datetime, *,
                                                                    Rota.board_id == board_id)
     user_ids = session.scalars(
         select(OnCallShift.user_id).join(Rota, Rota.id == OnCallShift.rota_id)
-        .where(Rota.discipline_code == discipline_code, OnCallShift.status == "scheduled",
+        .where(Rota.discipline_code == discipline_code, OnCallShift.in_force(),
                OnCallShift.starts_at <= at, OnCallShift.ends_at > at, serves)
         .order_by(Rota.board_id.is_(None), Rota.id, OnCallShift.starts_at))
     return list(dict.fromkeys(user_ids))
@@ -572,8 +572,7 @@ def why_nobody_on_call(session: Session, rota: Rota, at: datetime) -> NotFound:
         select(OnCallShift).where(OnCallShift.rota_id == rota.id, OnCallShift.status == "cancelled",
                                   OnCallShift.starts_at <= at, OnCallShift.ends_at > at).limit(1))
     later = session.scalar(
-        select(func.min(OnCallShift.starts_at)).where(OnCallShift.rota_id == rota.id,
-                                                      OnCallShift.status == "scheduled",
+        select(func.min(OnCallShift.starts_at)).where(OnCallShift.rota_id == rota.id, OnCallShift.in_force(),
                                                       OnCallShift.starts_at > at))
     params = {"rota": repr(rota.name), "asked_at": format_instant(at)}
     if later is not None:
@@ -717,21 +716,23 @@ def accept_cover(session: Session, request: CoverRequest, member: User, *, at: d
                        allowed=["withdraw"])
     _require_future(shift, at)
     _refuse_if_ineligible(session, rota, member, shift, yourself=True)
-    _refuse_if_on_call_then(session, member, shift, "You are")
+    _refuse_if_on_call_then(session, member, shift, yourself=True)
     request.status, request.covered_by_id, request.accepted_at = "accepted", member.id, at
     session.flush()
     _tell(session, request.requested_by, request, "accepted", "accepted", at, coverer=member.name)
     return request
 
 
-def _refuse_if_on_call_then(session: Session, user: User, shift: OnCallShift, who: str) -> None:
-    """Nobody holds two on-call shifts at once (on this rota or another)."""
+def _refuse_if_on_call_then(session: Session, user: User, shift: OnCallShift, yourself: bool) -> None:
+    """Nobody holds two on-call shifts at once (on this rota or another); `yourself`: `user` is asking."""
     clash = session.scalar(select(OnCallShift).where(
         OnCallShift.user_id == user.id, OnCallShift.status == "scheduled", OnCallShift.id != shift.id,
         OnCallShift.starts_at < shift.ends_at, OnCallShift.ends_at > shift.starts_at).limit(1))
     if clash is not None:
-        raise Conflict(N_("%(who)s already on call then (%(rota)s, %(starts_at)s to %(ends_at)s)."),
-                       params={"who": who, "rota": clash.rota.name, "starts_at": format_instant(clash.starts_at),
+        message = (N_("You are already on call then (%(rota)s, %(starts_at)s to %(ends_at)s).") if yourself
+                   else N_("%(who)s is already on call then (%(rota)s, %(starts_at)s to %(ends_at)s)."))
+        raise Conflict(message,
+                       params={"who": user.name, "rota": clash.rota.name, "starts_at": format_instant(clash.starts_at),
                                "ends_at": format_instant(clash.ends_at)},
                        allowed=[], clashing_shift_id=clash.id)
 
@@ -801,7 +802,7 @@ def approve_cover(session: Session, request: CoverRequest, coordinator: User, *,
                        allowed=["reject"])
     coverer = request.covered_by
     _refuse_if_ineligible(session, shift.rota, coverer, shift, yourself=False)
-    _refuse_if_on_call_then(session, coverer, shift, f"{coverer.name} is")
+    _refuse_if_on_call_then(session, coverer, shift, yourself=False)
     shift.user_id = coverer.id
     _raise_sequence(shift, at)
     request.status, request.decided_by_id, request.decided_at = "approved", coordinator.id, at

@@ -343,7 +343,7 @@ def find_specialists(session: Session, *, at: datetime, discipline: str | None =
         from app.rotas.models import OnCallShift  # rotas build on specialists; imported here, one way
 
         statement = statement.where(User.id.in_(select(OnCallShift.user_id).where(
-            OnCallShift.status == "scheduled", OnCallShift.starts_at <= ensure_utc(on_call_at),
+            OnCallShift.in_force(), OnCallShift.starts_at <= ensure_utc(on_call_at),
             OnCallShift.ends_at > ensure_utc(on_call_at))))
     wanted_language = None
     if language is not None:

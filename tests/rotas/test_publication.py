@@ -26,11 +26,20 @@ def test_drafts_are_hidden_until_published(client, session, api_auth, make_speci
     session.commit()
     assert rotas.draft_count(session, rota) == 4
     assert rotas.shifts_of(session, ana, *window) == [] and rotas.shifts_of(session, bo, *window) == []
+    # A draft puts nobody on call: not for the rota's own lookup, the time search, or the directory.
+    during = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+    assert rotas.on_call_shift(session, rota.id, during) is None
+    assert rotas.on_call_user_ids(session, "radiology", during) == []
+    on_call = client.get(f"/api/v1/rotas/{rota.id}/on-call?at=2026-03-10T12:00:00Z",
+                         headers=api_auth.headers(coordinator))
+    assert on_call.status_code == 404
 
     assert rotas.publish(session, rota, at=AT) == 4
     session.commit()
     assert rotas.draft_count(session, rota) == 0
     assert len(rotas.shifts_of(session, ana, *window)) == 2 and len(rotas.shifts_of(session, bo, *window)) == 2
+    assert rotas.on_call_shift(session, rota.id, during).user_id in (ana.id, bo.id)
+    assert rotas.on_call_user_ids(session, "radiology", during) in ([ana.id], [bo.id])
     for member in (ana, bo):
         told = session.scalars(select(Notification).where(Notification.user_id == member.id,
                                                           Notification.kind == "rota.published")).all()
