@@ -140,9 +140,7 @@ def register_cli(app):
 
         from sqlalchemy import func, select
 
-        from app.accounts import password_links
         from app.accounts.models import Organization
-        from app.audit.operations import record as audit
         from app.errors import InvalidInput
         from app.specialists import csv_import
         from app.timekeeping import now_utc
@@ -153,7 +151,9 @@ def register_cli(app):
             raise click.ClickException(f"no site is named or numbered {site!r}")
         at = now_utc()
         try:
-            report = csv_import.import_specialists(db.session, organization, csv_file.read(), apply=apply, at=at)
+            report = csv_import.onboard(
+                db.session, organization, csv_file.read(), apply=apply, by=None, at=at, via="cli",
+                link_lifetime=timedelta(hours=current_app.config["PASSWORD_LINK_LIFETIME_HOURS"]))
         except InvalidInput as error:
             raise click.ClickException(f"{error.field}: {error.message}") from None
         verb = {"create": "created" if report.applied else "will create",
@@ -170,10 +170,4 @@ def register_cli(app):
             if apply:
                 raise click.ClickException("rows have errors; nothing was imported")
             return
-        created = [row.email for row in report.rows if row.action == "create"]
-        lifetime = timedelta(hours=current_app.config["PASSWORD_LINK_LIFETIME_HOURS"])
-        password_links.invite_created(db.session, created, by=None, at=at, lifetime=lifetime)
-        audit(db.session, "specialists.imported", target_type="organization", target_id=organization.id,
-              detail={"totals": totals, "created": created, "via": "cli",
-                      "updated": [row.email for row in report.rows if row.action == "update"]})
         db.session.commit()

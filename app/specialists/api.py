@@ -190,6 +190,7 @@ class ImportTotals(ResponseBody):
 class ImportReportOut(ResponseBody):
     organization_id: int
     applied: bool
+    invited: int   # new accounts sent a link to choose a password
     rows: list[ImportRowOut]
     totals: ImportTotals
 
@@ -457,8 +458,9 @@ def import_specialists(query: ImportQuery):
     if organization is None:
         raise InvalidInput("organization_id", N_('no organisation has id %(organization_id)s'),
                                               params={'organization_id': query.organization_id})
-    report = csv_import.import_specialists(db.session, organization, data, apply=query.apply,
-                                           at=now_utc())
+    report = csv_import.onboard(db.session, organization, data, apply=query.apply, by=current_actor(), at=now_utc(),
+                                link_lifetime=timedelta(hours=current_app.config["PASSWORD_LINK_LIFETIME_HOURS"]),
+                                via="api", source_address=request.remote_addr)
     body = report.as_dict()
     if query.apply and report.has_errors:
         errors = [{"row": row.row, "field": error["field"], "message": error["message"]}
@@ -466,11 +468,6 @@ def import_specialists(query: ImportQuery):
         return problem(422, f"{report.totals['error']} row(s) have errors; nothing was imported.",
                        type_="/problems/import-rejected",
                        title="The file has rows with errors", errors=errors, **body)
-    if report.applied:
-        _audit("specialists.imported", "organization", organization.id,
-               {"totals": report.totals,
-                "created": [row.email for row in report.rows if row.action == "create"],
-                "updated": [row.email for row in report.rows if row.action == "update"]})
     return body
 
 

@@ -20,14 +20,16 @@ import io
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from pydantic.networks import validate_email
 from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session
 
 from app.accounts import operations as accounts
+from app.accounts import password_links
 from app.accounts.models import Organization, User
+from app.audit.operations import record as audit
 from app.errors import InvalidInput
 from app.scheduling import WEEKDAY_KEYS
 from app.specialists import operations
@@ -170,6 +172,7 @@ class ImportReport:
     organization_id: int
     rows: list[RowResult]
     applied: bool = False
+    invited: int = 0   # new accounts sent a link to choose a password (see `onboard`)
 
     @property
     def has_errors(self) -> bool:
@@ -182,8 +185,11 @@ class ImportReport:
             totals[row.action] += 1
         return totals
 
+    def emails(self, action: str) -> list[str]:
+        return [row.email for row in self.rows if row.action == action]
+
     def as_dict(self) -> dict:
-        return {"organization_id": self.organization_id, "applied": self.applied,
+        return {"organization_id": self.organization_id, "applied": self.applied, "invited": self.invited,
                 "rows": [row.as_dict() for row in self.rows], "totals": self.totals}
 
 
@@ -438,4 +444,19 @@ def import_specialists(session: Session, organization: Organization, data: bytes
     if apply and not report.has_errors:
         _apply(session, organization, rows, known, at)
         report.applied = True
+    return report
+
+
+def onboard(session: Session, organization: Organization, data: bytes, *, apply: bool, by: User | None,
+            at: datetime, link_lifetime: timedelta, via: str, source_address: str | None = None) -> ImportReport:
+    """`import_specialists`, and once it is applied: each account it created is sent a link to choose a
+    password (`report.invited` counts them) and the import is audited. The same for the page, the API and
+    the command (`via` says which)."""
+    report = import_specialists(session, organization, data, apply=apply, at=at)
+    if report.applied:
+        created = report.emails("create")
+        report.invited = password_links.invite_created(session, created, by=by, at=at, lifetime=link_lifetime)
+        audit(session, "specialists.imported", actor=by, target_type="organization", target_id=organization.id,
+              source_address=source_address,
+              detail={"totals": report.totals, "created": created, "updated": report.emails("update"), "via": via})
     return report

@@ -441,24 +441,19 @@ def admin_onboarding():
             status = 413
         else:
             try:
-                report = csv_import.import_specialists(db.session, organization, data, apply=apply, at=now_utc())
+                report = csv_import.onboard(db.session, organization, data, apply=apply, by=current_actor(),
+                                            at=now_utc(), link_lifetime=_password_link_lifetime(), via="page",
+                                            source_address=request.remote_addr)
             except InvalidInput as refusal:
                 db.session.rollback()
-                form.file.errors = [gettext(refusal.message)]
+                form.file.errors = [refusal.message]
                 status = 422
             else:
                 if report.applied:
-                    invited = password_links.invite_created(
-                        db.session, [row.email for row in report.rows if row.action == "create"],
-                        by=current_actor(), at=now_utc(), lifetime=_password_link_lifetime())
-                    _audit("specialists.imported", "organization", organization.id,
-                           {"totals": report.totals,
-                            "created": [row.email for row in report.rows if row.action == "create"],
-                            "updated": [row.email for row in report.rows if row.action == "update"]})
                     db.session.commit()
                     flash(gettext("Onboarding applied: %(create)s created, %(update)s updated; %(invited)s "
                                   "people were sent a link to set their password.",
-                                  create=report.totals["create"], update=report.totals["update"], invited=invited))
+                                  create=report.totals["create"], update=report.totals["update"], invited=report.invited))
                 else:
                     db.session.rollback()  # a dry run writes nothing
                     form.csv_text.data = data.decode("utf-8-sig", errors="replace")

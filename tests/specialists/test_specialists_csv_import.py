@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from app.accounts.models import User
+from app.accounts.models import PasswordLink, User
 from app.audit.models import AuditEvent
 from app.errors import InvalidInput
 from app.specialists.csv_import import format_weekly_hours, parse_weekly_hours
@@ -109,14 +109,20 @@ def test_applying_good_rows_creates_specialists_then_reimport_is_unchanged(
     timur_profile = session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == timur.id))
     assert timur_profile.discipline_codes == ["nuclear-medicine", "radiology"]
     assert timur_profile.weekly_hours["sat"] == [["22:00", "02:00"]]
-    # nobody knows the password of an imported user
+    # nobody knows the password of an imported user; each new person is sent a link to choose one
     assert client.post("/api/v1/auth/token", json={"email": sen.email, "password": PASSWORD}).status_code == 401
+    assert response.get_json()["invited"] == 2
+    links = session.scalars(select(PasswordLink).where(PasswordLink.user_id.in_([sen.id, timur.id]))).all()
+    assert sorted(link.user_id for link in links) == sorted([sen.id, timur.id])
+    assert {link.purpose for link in links} == {"invitation"}
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "specialists.imported"))
     assert event.detail["created"] == ["sen@kolkata.example.org", "akhmetov@almaty.example.org"]
+    assert event.detail["via"] == "api"
 
     again = post_csv(client, coordinator_headers, organization.id, HEADER + GOOD_ROWS, apply=True)
     assert again.status_code == 200
     assert [row["action"] for row in again.get_json()["rows"]] == ["unchanged", "unchanged"]
+    assert again.get_json()["invited"] == 0   # nobody new, nobody invited again
     assert counts(session) == (users_before + 2, 2, 1)
 
 
