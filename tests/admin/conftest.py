@@ -1,5 +1,5 @@
 """The page tests' demo and sign-in fixtures, for the administrator's pages too."""
-from tests.web.conftest import demo, sign_in, sqlite_demo_template  # noqa: F401
+from tests.web.conftest import demo, postgres_demo_template, sign_in, sqlite_demo_template  # noqa: F401
 
 
 import pytest  # noqa: E402

@@ -25,6 +25,10 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 TABLET = {"width": 1024, "height": 768}
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"   # axe-core from npm, pinned in package-lock.json
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# A meeting a test sets up minutes from now falls inside or outside a specialist's working hours by the
+# time of day the suite runs at; booking with the (audited) override makes the test hold at any hour.
+ANY_TIME_OF_DAY = {"override_working_hours": True,
+                   "override_reason": "A test meeting starting in minutes, at whatever hour the suite runs."}
 # How long something a person waits for may take to appear on a busy 2-core machine. Every wait ends as
 # soon as what it waits for is there; this only bounds a wait for something that never comes.
 PATIENCE_MS = 60_000

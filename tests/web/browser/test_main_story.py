@@ -23,7 +23,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.web.browser.conftest import DOMAIN, PASSWORD, SCREENSHOTS, api_session, fill_referral, new_page, ok
+from tests.web.browser.conftest import (ANY_TIME_OF_DAY, DOMAIN, PASSWORD, SCREENSHOTS, api_session, fill_referral,
+                                       new_page, ok)
 
 try:
     from playwright.sync_api import expect
@@ -56,7 +57,8 @@ def planned_board(live_server):
         meeting = ok(coordinator.get(f"{url}/boards/{board['id']}/meetings"))[0]
         specialist = ok(api_session(live_server, local_part).get(f"{url}/me"))
         invited = coordinator.post(f"{url}/meetings/{meeting['id']}/invitations",
-                                   json={"user_id": specialist["id"], "role": "seat", "discipline": discipline})
+                                   json={"user_id": specialist["id"], "role": "seat", "discipline": discipline,
+                                         **ANY_TIME_OF_DAY})
         if invited.status_code == 409:
             continue   # booked elsewhere at this hour
         ok(invited)

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.web.browser.conftest import DOMAIN, PASSWORD, SCREENSHOTS, api_session, new_page, ok
-from tests.web.browser.conftest import AXE, violations_on
+from tests.web.browser.conftest import (ANY_TIME_OF_DAY, AXE, DOMAIN, PASSWORD, SCREENSHOTS, api_session, new_page,
+                                       ok, violations_on)
 
 try:
     from playwright.sync_api import expect
@@ -61,18 +61,21 @@ def live_meeting(live_server):
         ok(coordinator.post(f"{url}/meetings/{meeting_id}/agenda", json={"case_id": case["id"]}))
         case_ids.append(case["id"])
 
+    refusals = []
     for local_part in RADIOLOGISTS:
         specialist = api_session(live_server, local_part)
         profile = ok(specialist.get(f"{url}/me"))
         invited = coordinator.post(f"{url}/meetings/{meeting_id}/invitations",
-                                   json={"user_id": profile["id"], "role": "seat", "discipline": "radiology"})
+                                   json={"user_id": profile["id"], "role": "seat", "discipline": "radiology",
+                                         **ANY_TIME_OF_DAY})
         if invited.status_code == 409:
+            refusals.append(f"{local_part}: {invited.json().get('detail')}")
             continue   # booked elsewhere at this hour: the next radiologist
         invitation = ok(invited)
         ok(specialist.post(f"{url}/invitations/{invitation['id']}/answer", json={"answer": "accepted"}))
         return {"meeting_id": meeting_id, "case_ids": case_ids,
                 "specialist": (local_part, profile["name"], profile["timezone"])}
-    pytest.fail("no radiologist is free for the test meeting")
+    pytest.fail("no radiologist is free for the test meeting: " + "; ".join(refusals))
 
 
 def _signed_in_page(browser, live_server, local_part, errors):
