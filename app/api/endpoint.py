@@ -15,9 +15,11 @@ from pydantic import BaseModel, ValidationError
 
 from app.api.problems import problem, validation_problem
 from app.api.schema import describe_errors
+from app.errors import in_readers_language
 from app.extensions import db
 from app.inputs import out_of_range
 from app.security import PUBLIC, SIGNED_IN, current_actor, declare_access, is_allowed
+from app.vocabulary import N_, label_text
 
 _UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -44,12 +46,13 @@ def endpoint(*, summary: str, roles=SIGNED_IN, body: type[BaseModel] | None = No
             actor = current_actor()
             if access != PUBLIC:
                 if actor is None:
-                    return problem(401, "Sign in first: send 'Authorization: Bearer <token>' "
-                                        "from POST /api/v1/auth/token.",
+                    return problem(401, N_("Sign in first: send 'Authorization: Bearer <token>' "
+                                           "from POST /api/v1/auth/token."),
                                    headers={"WWW-Authenticate": 'Bearer realm="meridian"'})
                 if not is_allowed(actor, access):
-                    return problem(403, "Your role does not allow this. Needed: "
-                                        + ", ".join(sorted(access)) + ".")
+                    return problem(403, N_("Your role does not allow this. Needed: %(roles)s."),
+                                   params={"roles": ", ".join(in_readers_language(label_text(role) or role)
+                                                              for role in sorted(access))})
                 refusal = _check_csrf_for_cookie_auth()
                 if refusal is not None:
                     return refusal
@@ -106,26 +109,27 @@ def _check_csrf_for_cookie_auth():
     try:
         validate_csrf(request.headers.get("X-CSRFToken"))
     except (CSRFError, Exception):
-        return problem(403, "Missing or invalid X-CSRFToken header for a cookie-authenticated request.")
+        return problem(403, N_("Missing or invalid X-CSRFToken header for a cookie-authenticated request."))
     return None
 
 
 def _parse_body(model: type[BaseModel]):
     limit = current_app.config["API_MAX_JSON_BYTES"]
     if request.content_length is not None and request.content_length > limit:
-        return problem(413, f"The JSON body is larger than {limit} bytes.")
+        return problem(413, N_("The JSON body is larger than %(limit)s bytes."), params={"limit": limit})
     if not request.is_json:
-        return problem(415, "Send the body as JSON with 'Content-Type: application/json'.")
+        return problem(415, N_("Send the body as JSON with 'Content-Type: application/json'."))
     raw = request.get_data(cache=True)
     if len(raw) > limit:
-        return problem(413, f"The JSON body is larger than {limit} bytes.")
+        return problem(413, N_("The JSON body is larger than %(limit)s bytes."), params={"limit": limit})
     try:
         return model.model_validate_json(raw or b"")
     except ValidationError as exc:
         if any(e["type"] == "json_invalid" for e in exc.errors()):
-            return problem(400, "The body is not valid JSON: " + exc.errors()[0]["msg"] + ".")
+            return problem(400, N_("The body is not valid JSON: %(problem)s."),
+                           params={"problem": exc.errors()[0]["msg"]})
         if any(e["type"] == "model_type" and not e["loc"] for e in exc.errors()):
-            return problem(400, "The body must be a JSON object.")
+            return problem(400, N_("The body must be a JSON object."))
         return validation_problem(describe_errors(exc))
 
 

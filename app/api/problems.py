@@ -5,6 +5,7 @@ from flask import jsonify
 from flask_babel import gettext
 from werkzeug.http import HTTP_STATUS_CODES
 
+from app.errors import in_readers_language
 from app.vocabulary import N_
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -18,13 +19,15 @@ VALIDATION_TITLE = N_("The request has invalid fields")
 
 
 def problem(status: int, detail: str, /, *, type_: str = "about:blank", title: str | None = None,
-            errors: list[dict] | None = None, headers: dict | None = None, **extra):
+            errors: list[dict] | None = None, headers: dict | None = None, params: dict | None = None, **extra):
+    """`detail` is an `N_` template filled with `params`, in the request's language (text already in it
+    passes through unchanged)."""
     body = {
         "type": type_,
         "title": gettext(title) if title else (gettext(TITLES[status]) if status in TITLES
                                                else HTTP_STATUS_CODES.get(status, "Error")),
         "status": status,
-        "detail": detail,
+        "detail": in_readers_language(detail, params),
     }
     if errors:
         body["errors"] = errors

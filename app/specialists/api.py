@@ -445,15 +445,15 @@ def delete_licence(licence_id: int):
 def import_specialists(query: ImportQuery):
     limit = current_app.config.get("SPECIALIST_IMPORT_MAX_BYTES", DEFAULT_IMPORT_MAX_BYTES)
     if request.content_length is not None and request.content_length > limit:
-        return problem(413, f"The CSV file is larger than {limit} bytes; split it.")
+        return problem(413, N_("The CSV file is larger than %(limit)s bytes; split it."), params={"limit": limit})
     if request.mimetype != "text/csv":
-        return problem(415, "Send the file as the raw body with 'Content-Type: text/csv' (UTF-8).")
+        return problem(415, N_("Send the file as the raw body with 'Content-Type: text/csv' (UTF-8)."))
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
-        return problem(415, f"The CSV file must be UTF-8, not {charset}.")
+        return problem(415, N_("The CSV file must be UTF-8, not %(charset)s."), params={"charset": charset})
     data = request.stream.read(limit + 1)
     if len(data) > limit:
-        return problem(413, f"The CSV file is larger than {limit} bytes; split it.")
+        return problem(413, N_("The CSV file is larger than %(limit)s bytes; split it."), params={"limit": limit})
     organization = db.session.get(Organization, query.organization_id)
     if organization is None:
         raise InvalidInput("organization_id", N_('no organisation has id %(organization_id)s'),
@@ -465,9 +465,9 @@ def import_specialists(query: ImportQuery):
     if query.apply and report.has_errors:
         errors = [{"row": row.row, "field": error["field"], "message": error["message"]}
                   for row in report.rows for error in row.errors]
-        return problem(422, f"{report.totals['error']} row(s) have errors; nothing was imported.",
-                       type_="/problems/import-rejected",
-                       title="The file has rows with errors", errors=errors, **body)
+        return problem(422, N_("%(count)s row(s) have errors; nothing was imported."),
+                       params={"count": report.totals["error"]}, type_="/problems/import-rejected",
+                       title=N_("The file has rows with errors"), errors=errors, **body)
     return body
 
 

@@ -41,6 +41,23 @@ def test_validation_messages_follow_accept_language(client, make_user, api_auth)
     assert answers["zh"]["unknown"] == "不是已知字段"
 
 
+def test_refusals_before_the_endpoint_runs_follow_accept_language_too(client, make_user, api_auth):
+    """Signing in, roles and the shape of the body are refused in the reader's language as well."""
+    answers = {}
+    headers = api_auth.headers(make_user("referrer"))
+    for language in ("en", "ru", "zh"):
+        anonymous = client.get("/api/v1/cases", headers={"Accept-Language": language})
+        forbidden = client.get("/api/v1/licences", headers={**headers, "Accept-Language": language})
+        not_json = client.patch("/api/v1/me", data="locale=ru", content_type="text/plain",
+                                headers={**headers, "Accept-Language": language})
+        assert (anonymous.status_code, forbidden.status_code, not_json.status_code) == (401, 403, 415)
+        answers[language] = [response.get_json()["detail"] for response in (anonymous, forbidden, not_json)]
+    assert answers["en"][0].startswith("Sign in first") and "Bearer" in answers["ru"][0]
+    assert answers["en"][1] == "Your role does not allow this. Needed: administrator, coordinator."
+    for language in ("ru", "zh"):
+        assert all(theirs != english for theirs, english in zip(answers[language], answers["en"])), answers
+
+
 def test_an_error_page_is_in_the_readers_language(client, make_user):
     from tests.conftest import PASSWORD
 

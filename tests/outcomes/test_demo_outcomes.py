@@ -11,7 +11,7 @@ from app.meetings import attendance
 from app.meetings.models import Attendance, Meeting
 from app.notifications.models import Notification
 from app.outcomes.models import Outcome
-from app.timekeeping import now_utc
+from app.timekeeping import now_utc, to_local
 
 
 def users(session):
@@ -52,7 +52,10 @@ def test_demo_outcome_on_its_own(session):
     # The referrer reports the recommendation carried out, on a day between the meeting and today.
     record = seed_follow_up(session, outcome, at)
     assert record.status == "carried_out" and record.recorded_by_id == case.referrer_id
-    assert meeting.starts_at.date() <= record.occurred_on <= at.date()
+    # Both days are local: the meeting's in its host zone, today in the referrer's (Shanghai is already
+    # on the next day while UTC is not).
+    assert (to_local(meeting.starts_at, meeting.host_timezone).date() <= record.occurred_on
+            <= to_local(at, case.referrer.timezone).date())
     # Again: nothing new.
     assert seed_follow_up(session, outcome, at) is None
     assert seed_outcomes(session, users(session), at).id == outcome.id
