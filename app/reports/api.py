@@ -30,6 +30,10 @@ class QualityReportQuery(BaseModel):
     country: str | None = Field(default=None, min_length=2, max_length=2,
                                 description="ISO 3166 code of the referring site (of the specialist, for load)")
     urgency: Literal[figures.URGENCIES] | None = None
+    specialists_limit: int = Field(default=50, ge=1, le=200,
+                                   description="How many specialists per page of `specialists` (most meetings first)")
+    specialists_cursor: int | None = Field(default=None, ge=0, le=1_000_000,
+                                           description="`specialists_next` of the previous page")
 
 
 class WaitFigures(ResponseBody):
@@ -131,8 +135,10 @@ class QualityReportOut(ResponseBody):
     countries: list[CountryFigures]
     cases: CaseShares
     boards: list[BoardFigures]
-    specialists: list[SpecialistFigures]
-    specialist_countries: list[CountryLoadFigures]
+    specialists: list[SpecialistFigures] = Field(description="One page, most meetings first (`specialists_limit`)")
+    specialists_total: int = Field(description="How many specialists held a seat in the period")
+    specialists_next: int | None = Field(description="`specialists_cursor` for the next page; null on the last")
+    specialist_countries: list[CountryLoadFigures] = Field(description="Everyone's load, summed per country")
     follow_ups: FollowUpFigures
 
 
@@ -155,6 +161,10 @@ def scope_from(query: QualityReportQuery) -> figures.ReportScope:
 def quality_report(query: QualityReportQuery):
     scope = scope_from(query)
     report = figures.quality_report(db.session, scope)
+    everyone = report.pop("specialists")
+    start = query.specialists_cursor or 0
+    end = start + query.specialists_limit
     return {"since": scope.since, "until": scope.until, "as_of": scope.as_of, "board_id": scope.board_id,
             "site_id": scope.site_id, "country": scope.country, "urgency": scope.urgency,
-            "cases": report.pop("shares"), **report}
+            "cases": report.pop("shares"), "specialists": everyone[start:end], "specialists_total": len(everyone),
+            "specialists_next": end if end < len(everyone) else None, **report}

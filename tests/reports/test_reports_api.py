@@ -28,6 +28,21 @@ def test_quality_report_per_site_board_and_specialist(client, history):
     assert [(p["name"], p["meetings"], p["unsocial_share"]) for p in body["specialists"]] == [
         ("Paula Pathologist", 3, 0.333), ("Ravi Radiologist", 3, 0.0)]
     assert body["follow_ups"]["median_days_to_follow_up"] == 6.0
+    assert (body["specialists_total"], body["specialists_next"]) == (2, None)
+
+
+def test_the_specialists_come_a_page_at_a_time(client, history):
+    auth = headers(client, history.coordinator)
+    first = client.get(f"/api/v1/reports/quality?{PERIOD}&specialists_limit=1", headers=auth).get_json()
+    assert [p["name"] for p in first["specialists"]] == ["Paula Pathologist"]
+    assert (first["specialists_total"], first["specialists_next"]) == (2, 1)
+    assert len(first["specialist_countries"]) >= 1   # everyone's load, whatever the page
+    second = client.get(f"/api/v1/reports/quality?{PERIOD}&specialists_limit=1&specialists_cursor=1",
+                        headers=auth).get_json()
+    assert [p["name"] for p in second["specialists"]] == ["Ravi Radiologist"] and second["specialists_next"] is None
+    for query in ("specialists_limit=0", "specialists_limit=201", "specialists_cursor=-1"):
+        refused = client.get(f"/api/v1/reports/quality?{PERIOD}&{query}", headers=auth)
+        assert refused.status_code == 422 and query.split("=")[0] in str(refused.get_json()), query
 
 
 def test_filters_and_refusals_name_the_field(client, history):
