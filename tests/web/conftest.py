@@ -7,47 +7,44 @@ DEMO_PASSWORD = "demo-password-for-tests"
 DOMAIN = "demo.meridian.health"
 
 
-@pytest.fixture(scope="session")
-def sqlite_demo_template(sqlite_template, tmp_path_factory):
-    """The migrated SQLite template with the demo seeded once per worker, at the run's clock; a test
-    that takes `demo` starts from a copy of it (see `database_url`) instead of seeding for seconds."""
-    import shutil
-
+def _seed_demo_into(database_url: str, folder: str) -> None:
+    """The demo seeded, at the run's clock, into a migrated database."""
     from app import create_app
     from app.demo.seed import seed_demo
     from app.extensions import db
     from tests.conftest import make_config
 
-    folder = tmp_path_factory.mktemp("sqlite-demo")
-    path = folder / "demo.sqlite"
-    shutil.copyfile(sqlite_template, path)
-    application = create_app(make_config(f"sqlite:///{path}", str(folder)))
+    application = create_app(make_config(database_url, folder))
     with application.app_context():
         seed_demo(db.session, DEMO_PASSWORD)
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo_template(sqlite_template, tmp_path_factory):
+    """The migrated SQLite template with the demo seeded once per worker; a test that takes `demo`
+    starts from a copy of it (see `database_url`) instead of seeding for seconds."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("sqlite-demo")
+    path = folder / "demo.sqlite"
+    shutil.copyfile(sqlite_template, path)
+    _seed_demo_into(f"sqlite:///{path}", str(folder))
     return path
 
 
 @pytest.fixture(scope="session")
 def postgres_demo_template(fresh_postgres_database, postgres_server_url, tmp_path_factory):
-    """A PostgreSQL database migrated, with the demo seeded once per worker at the run's clock: the
-    template each test of the demo is copied from (as `sqlite_demo_template` is on SQLite)."""
-    from app import create_app
-    from app.demo.seed import seed_demo
-    from app.extensions import db
-    from tests.conftest import make_config, migrate_to_head
+    """A PostgreSQL database migrated, with the demo seeded once per worker: the template each test of
+    the demo is copied from (as `sqlite_demo_template` is on SQLite)."""
+    from tests.conftest import migrate_to_head
 
     url = fresh_postgres_database("demo")
     folder = str(tmp_path_factory.mktemp("pg-demo"))
     migrate_to_head(url, folder)
-    application = create_app(make_config(url, folder))
-    with application.app_context():
-        seed_demo(db.session, DEMO_PASSWORD)
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
+    _seed_demo_into(url, folder)
     return url
 
 
