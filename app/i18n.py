@@ -149,3 +149,20 @@ def js_catalogue(code: str) -> dict:
         except FileNotFoundError:
             _JS_CATALOGUES[code] = {}
     return _JS_CATALOGUES[code]
+
+
+def file_size_for_reader(value) -> str:
+    """A size in bytes as the reader reads it: '25 MB', '512 KB' (binary units: 25 MB is 25 × 1024 × 1024
+    bytes), in the request's language."""
+    from babel.numbers import format_decimal
+    from flask_babel import gettext
+
+    from app.timekeeping import reader_locale
+
+    locale = reader_locale(current_locale_code())
+    value = int(value or 0)
+    if value >= 1024 * 1024:
+        return gettext("%(size)s MB", size=format_decimal(round(value / (1024 * 1024), 1), locale=locale))
+    if value >= 1024:
+        return gettext("%(size)s KB", size=format_decimal(round(value / 1024), locale=locale))
+    return gettext("%(size)s bytes", size=format_decimal(value, locale=locale))

@@ -28,6 +28,7 @@ from app.cases.models import CASE_STATES, Attachment, Case
 from app.cases.visibility import FULL, SUMMARY
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
+from app.i18n import file_size_for_reader
 from app.imaging import dicom
 from app.imaging.operations import served_content, uid_salt
 from app.paging import Page, after, decode_cursor, encode_cursor
@@ -430,10 +431,8 @@ def upload_attachment(case_id: int):
     try:
         stored = _store().save(upload.stream, limit=limit)
     except AttachmentTooLarge:
-        from app.web.filters import filesize
-
         message = gettext("%(name)s is larger than the limit of %(limit)s, so it was not attached.",
-                          name=name, limit=filesize(limit))
+                          name=name, limit=file_size_for_reader(limit))
         return problem(413, message, errors=[{"field": "file", "message": message}])
     except UnsupportedContent:
         message = gettext("%(name)s is not a PDF, PNG, JPEG, DICOM or plain-text file (judged by its content, "

@@ -3,7 +3,7 @@
 The formatting itself lives in app.timekeeping; these only add the request's language.
 """
 from app.cases.workflow import AWAITING_DISCUSSION
-from app.i18n import current_locale_code
+from app.i18n import current_locale_code, file_size_for_reader
 from app.timekeeping import (
     format_day_for_reader,
     format_duration_for_reader,
@@ -82,20 +82,6 @@ def number(value) -> str:
     return format_decimal(value, locale=reader_locale(current_locale_code()))
 
 
-def filesize(value) -> str:
-    """A size in bytes as the reader reads it: '25 MB', '512 KB' (binary units: 25 MB is 25 × 1024 × 1024 bytes)."""
-    from babel.numbers import format_decimal
-    from flask_babel import gettext
-
-    locale = reader_locale(current_locale_code())
-    value = int(value or 0)
-    if value >= 1024 * 1024:
-        return gettext("%(size)s MB", size=format_decimal(round(value / (1024 * 1024), 1), locale=locale))
-    if value >= 1024:
-        return gettext("%(size)s KB", size=format_decimal(round(value / 1024), locale=locale))
-    return gettext("%(size)s bytes", size=format_decimal(value, locale=locale))
-
-
 def invitation_call(invitation) -> str | None:
     """Where the invitee joins the meeting's call (an external link, or the live page), while their
     invitation holds a place at a meeting still to come or running; else None."""
@@ -121,6 +107,6 @@ def register_filters(app):
     app.add_template_filter(wall_clock, "wall_clock")
     app.add_template_filter(iso_day, "iso_day")
     app.add_template_filter(number, "number")
-    app.add_template_filter(filesize, "filesize")
+    app.add_template_filter(file_size_for_reader, "filesize")
     app.add_template_test(lambda state: state in AWAITING_DISCUSSION, "awaiting_discussion")
     app.add_template_filter(invitation_call, "invitation_call")
