@@ -20,6 +20,7 @@ from app.accounts.models import Organization, User, UserRole
 from app.accounts.operations import checked_zone, validate_languages
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.meetings.models import BOOKING_STATES, Invitation, Meeting
+from app.notifications.operations import notify
 from app.paging import Page, after, decode_cursor, encode_cursor
 from app.scheduling import WEEKDAY_KEYS, RequestError, SpecialistSpec, parse_request
 from app.specialists.models import (DateOverride, Discipline, Leave, Licence, SpecialistProfile,
@@ -597,8 +598,6 @@ def reject_licence(session: Session, licence: Licence, *, verifier: User, at: da
     licence.rejected_at = ensure_utc(at)
     licence.verification_note = note
     session.flush()
-    from app.notifications.operations import notify
-
     notify(session, user_id=licence.profile.user_id, kind="licence.rejected",
            dedupe_key=f"licence-rejected:{licence.id}:{format_instant(ensure_utc(at))}",
            params={"country": licence.jurisdiction, "number": licence.registration_number, "note": note},
