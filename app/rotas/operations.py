@@ -616,6 +616,30 @@ def cover_requests_of(session: Session, rota: Rota, *, status: str | None = None
     return list(session.scalars(statement))
 
 
+def rota_grid(session: Session, start: datetime, end: datetime, *, limit: int = 20,
+              cursor: str | None = None) -> tuple[Page, dict[int, list[OnCallShift]], dict[int, list[CoverRequest]]]:
+    """A page of rotas (by name), with each one's scheduled shifts overlapping [start, end) and its open
+    cover requests: three queries whatever the number of rotas or shifts."""
+    rotas = keyset_page(session, select(Rota), columns=[Rota.name, Rota.id], limit=limit, cursor=cursor)
+    rota_ids = [rota.id for rota in rotas.rows]
+    shifts: dict[int, list[OnCallShift]] = {rota_id: [] for rota_id in rota_ids}
+    for shift in session.scalars(
+            select(OnCallShift).options(selectinload(OnCallShift.user))
+            .where(OnCallShift.rota_id.in_(rota_ids), OnCallShift.status == "scheduled",
+                   OnCallShift.starts_at < ensure_utc(end), OnCallShift.ends_at > ensure_utc(start))
+            .order_by(OnCallShift.starts_at)):
+        shifts[shift.rota_id].append(shift)
+    cover: dict[int, list[CoverRequest]] = {rota_id: [] for rota_id in rota_ids}
+    for request, rota_id in session.execute(
+            select(CoverRequest, OnCallShift.rota_id).join(OnCallShift, OnCallShift.id == CoverRequest.shift_id)
+            .options(selectinload(CoverRequest.shift), selectinload(CoverRequest.requested_by),
+                     selectinload(CoverRequest.covered_by))
+            .where(OnCallShift.rota_id.in_(rota_ids), CoverRequest.status.in_(OPEN_COVER_STATES))
+            .order_by(OnCallShift.starts_at, CoverRequest.id)):
+        cover[rota_id].append(request)
+    return rotas, shifts, cover
+
+
 def allowed_actions(request: CoverRequest) -> list[str]:
     return list(COVER_ACTIONS.get(request.status, ()))
 

@@ -38,6 +38,7 @@ from app.web.layout import COORDINATING
 from app.web.specialist_views import parse_week
 
 ROTA_WEEKS = 6
+ROTAS_PER_PAGE = 20
 MAX_SEATS = 10
 DASHBOARD_CASES = 25   # rows per case list on the dashboard; the case board has them all
 OPEN_CASE_STATES = ("submitted", "triaged", "scheduled", "listed_not_discussed", "returned")
@@ -356,15 +357,17 @@ def rota_grid():
     monday = parse_week(request.args.get("week"), zone, at)
     weeks = [monday + timedelta(weeks=n) for n in range(ROTA_WEEKS)]
     bounds = [(local_midnight(week, zone), local_midnight(week + timedelta(days=7), zone)) for week in weeks]
-    grid = []
-    for rota in rotas.list_rotas(db.session):
-        shifts = rotas.shifts_between(db.session, rota, bounds[0][0], bounds[-1][1])
-        cells = [[shift for shift in shifts if shift.starts_at < end and shift.ends_at > start]
-                 for start, end in bounds]
-        cover = [request_ for request_ in rotas.cover_requests_of(db.session, rota)
-                 if request_.status in rotas.OPEN_COVER_STATES]
-        grid.append({"rota": rota, "cells": cells, "cover": cover})
+    try:
+        page_of_rotas, shifts, cover = rotas.rota_grid(db.session, bounds[0][0], bounds[-1][1],
+                                                       limit=ROTAS_PER_PAGE, cursor=request.args.get("after") or None)
+    except InvalidInput:
+        abort(404)
+    grid = [{"rota": rota, "cover": cover[rota.id],
+             "cells": [[shift for shift in shifts[rota.id] if shift.starts_at < end and shift.ends_at > start]
+                       for start, end in bounds]}
+            for rota in page_of_rotas.rows]
     return render_template("coordinator/rotas.html", user=user, zone=zone, weeks=weeks, grid=grid,
+                           next_cursor=page_of_rotas.next_cursor, week=request.args.get("week"),
                            form=PlainForm(), allowed=rotas.allowed_actions,
                            prev_week=(monday - timedelta(weeks=ROTA_WEEKS)).isoformat(),
                            next_week=(monday + timedelta(weeks=ROTA_WEEKS)).isoformat())

@@ -99,10 +99,13 @@ PAGES = {
     "coordinator": ["/coordinator", "/coordinator/cases", "/api/v1/cases", "/api/v1/cases?state=submitted&limit=5",
                     "/api/v1/notifications", "/api/v1/users", "/api/v1/me", "/cases/{case}/audit",
                     "/api/v1/cases/{case}", "/meetings/{meeting}/live", "/api/v1/meetings/{meeting}/live",
-                    "/api/v1/boards/{board}/meetings?limit=5"],
+                    "/api/v1/boards/{board}/meetings?limit=5", "/cases/{case}", "/meetings/{meeting}",
+                    "/meetings/{meeting}/agenda", "/meetings/{meeting}/attendance", "/meetings/{meeting}/preparation",
+                    "/coordinator/meetings/{meeting}/invitations", "/coordinator/boards", "/coordinator/meetings",
+                    "/coordinator/rotas", "/coordinator/specialists", "/reports", "/inbox"],
     "radiologist.kolkata": ["/api/v1/me/invitations?limit=5", "/schedule"],
     "referrer.nairobi": ["/cases", "/api/v1/cases"],
-    "admin": ["/api/v1/audit-events", "/api/v1/users?limit=10"],
+    "admin": ["/api/v1/audit-events", "/api/v1/users?limit=10", "/admin/users", "/admin/sites", "/admin/licences"],
 }
 
 
@@ -126,7 +129,8 @@ def test_queries_per_request_do_not_grow_with_the_data(app, demo, session):
     grow(session, demo)
     assert session.scalar(select(db.func.count()).select_from(Case)) == 4 * before
     large = measure(app, demo, case_id, meeting)
-    grown = {page: (small[page], large[page]) for page in small if large[page] != small[page]}
+    # Fewer is fine (a lookup cached by an earlier page); more would grow with the data.
+    grown = {page: (small[page], large[page]) for page in small if large[page] > small[page]}
     assert grown == {}, f"statements per request grew with the data: {grown}"
 
 

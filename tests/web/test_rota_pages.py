@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.rotas import operations as rotas
@@ -110,3 +110,20 @@ def test_nobody_takes_cover_while_already_on_call(demo, sign_in, client, session
     assert "already on call then" in text(response)
     session.expire_all()
     assert session.get(CoverRequest, request_.id).status == "open"
+
+
+def test_the_rota_grid_shows_twenty_rotas_a_page(demo, sign_in, client, session):
+    existing = session.scalar(select(func.count()).select_from(Rota))
+    for number in range(25 - existing):
+        rotas.create_rota(session, name=f"Zz cover {number:02d}", discipline_code="radiology", handoff_weekday=0,
+                          handoff_time="08:00", timezone="Asia/Shanghai", at=now_utc())
+    session.commit()
+    sign_in(demo["coordinator"])
+    first = text(client.get("/coordinator/rotas"))
+    shown = re.findall(r'href="/coordinator/rotas/(\d+)"', first)
+    assert len(shown) == 20
+    more = re.search(r'href="(/coordinator/rotas\?after=[^"]+)"', first)
+    assert more, "no link to the next rotas"
+    rest = re.findall(r'href="/coordinator/rotas/(\d+)"', text(client.get(more.group(1).replace("&amp;", "&"))))
+    assert len(rest) == 5 and not set(rest) & set(shown)
+    assert client.get("/coordinator/rotas?after=not-a-cursor").status_code == 404
