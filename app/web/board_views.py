@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Organization, User
+from app.accounts.operations import normalize_email
 from app.audit.operations import record as audit
 from app.boards import operations as boards
 from app.boards.models import MEMBER_ROLES, Board
@@ -62,9 +63,14 @@ def _setup(form: BoardForm) -> None:
     form.weekday.choices = [choice(str(day), weekday_name(day)) for day in range(7)]
 
 
-def _people() -> list[User]:
-    return list(db.session.scalars(select(User).where(User.is_active.is_(True)).order_by(User.name, User.id)
-                                   .options(selectinload(User.organization))))
+PEOPLE_SUGGESTED = 15   # at most this many people suggested as a coordinator types
+
+
+def _emails_of(user_ids) -> dict[int, str]:
+    ids = {user_id for user_id in user_ids if isinstance(user_id, int)}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.email).where(User.id.in_(ids))).all())
 
 
 def posted_rows(prefix: str, names: tuple[str, ...]) -> list[tuple[int, dict]]:
@@ -94,18 +100,51 @@ def read_quorum(errors: dict) -> tuple[list[dict], list[int]]:
     return items, numbers
 
 
-def read_members(errors: dict) -> tuple[list[dict], list[int]]:
-    items, numbers = [], []
+def read_members(errors: dict) -> tuple[list[dict], list[int], list[dict]]:
+    """The member rows: each person named by e-mail (or, from a script, by id), looked up in one query.
+    Also the rows as typed, to show again if the form is refused."""
+    items, numbers, typed, by_email = [], [], [], {}
     for number, values in posted_rows("member", ("user", "role", "discipline")):
+        typed.append({"person": values["user"], "role": values["role"], "discipline": values["discipline"]})
         if not values["user"]:
             continue  # a row without a person is empty (its role select always holds a value)
-        user_id = parse_id(values["user"])
-        if user_id is None:
-            errors[f"member-{number}-user"] = gettext("Choose a person.")
+        user_id = parse_id(values["user"]) if values["user"].isdigit() else None
+        if user_id is None and "@" not in values["user"]:
+            errors[f"member-{number}-user"] = gettext("Type the person's e-mail address.")
             continue
         items.append({"user_id": user_id, "role": values["role"], "discipline": values["discipline"] or None})
         numbers.append(number)
-    return items, numbers
+        if user_id is None:
+            by_email.setdefault(normalize_email(values["user"]), []).append(items[-1])
+    if by_email:
+        found = dict(db.session.execute(select(User.email, User.id).where(User.email.in_(by_email),
+                                                                          User.is_active.is_(True))).all())
+        for email, rows in by_email.items():
+            for row in rows:
+                if email in found:
+                    row["user_id"] = found[email]
+                else:
+                    number = numbers[items.index(row)]
+                    errors[f"member-{number}-user"] = gettext("No active person has the e-mail %(email)s.",
+                                                              email=email)
+    return items, numbers, typed
+
+
+@web.get("/coordinator/people-suggestions")
+@page(COORDINATING)
+def people_suggestions():
+    """`<option>`s for the member rows' people list: active people whose name or e-mail starts with
+    what was typed (any query parameter: the row's own field), at most PEOPLE_SUGGESTED of them."""
+    typed = next((value.strip() for value in request.args.values() if value.strip()), "")[:100]
+    people = []
+    if len(typed) >= 2:
+        pattern = typed.replace("\\", "").replace("%", "").replace("_", "").lower() + "%"
+        people = db.session.execute(
+            select(User.email, User.name, Organization.name).join(Organization, Organization.id == User.organization_id)
+            .where(User.is_active.is_(True),
+                   (db.func.lower(User.name).like(pattern)) | (User.email.like(pattern)))
+            .order_by(User.name, User.id).limit(PEOPLE_SUGGESTED)).all()
+    return render_template("coordinator/_people_options.html", people=people)
 
 
 ROW_FIELD = re.compile(r"^(quorum|members)\[(\d+)\](?:\.(\w+))?$")
@@ -132,17 +171,19 @@ def place_error(form: BoardForm, errors: dict, error: InvalidInput | Conflict, q
 
 
 def render_board_form(form, board, errors, quorum, members, status=200):
+    """`members`: rows naming their person by `user_id` (saved) or as typed (`person`)."""
     quorum_rows = list(quorum) + [{"discipline": "", "count": ""} for _ in range(BLANK_ROWS)]
-    member_rows = list(members) + [{"user_id": "", "role": "", "discipline": ""} for _ in range(BLANK_ROWS)]
+    emails = _emails_of(row.get("user_id") for row in members)
+    member_rows = [{"person": row["person"] if "person" in row else emails.get(row["user_id"], ""),
+                    "role": row["role"], "discipline": row["discipline"]} for row in members]
+    member_rows += [{"person": "", "role": "", "discipline": ""} for _ in range(BLANK_ROWS)]
     return render_template("coordinator/board_form.html", user=current_actor(), zone=current_actor().timezone,
                            form=form, board=board, errors=errors, quorum_rows=quorum_rows,
-                           member_rows=member_rows, disciplines=list_disciplines(db.session), people=_people(),
-                           roles=MEMBER_ROLES), status
+                           member_rows=member_rows, disciplines=list_disciplines(db.session), roles=MEMBER_ROLES), status
 
 
-def _posted_as_rows(quorum_items, member_items):
-    return ([{"discipline": q["discipline"], "count": q["count"]} for q in quorum_items],
-            [{"user_id": m["user_id"], "role": m["role"], "discipline": m["discipline"] or ""} for m in member_items])
+def _posted_quorum(quorum_items):
+    return [{"discipline": q["discipline"], "count": q["count"]} for q in quorum_items]
 
 
 def _settings(form: BoardForm) -> dict:
@@ -170,7 +211,7 @@ def new_board():
                                  if user.has_role("coordinator") else [])
     errors: dict = {}
     quorum, quorum_numbers = read_quorum(errors)
-    members, member_numbers = read_members(errors)
+    members, member_numbers, typed_members = read_members(errors)
     if form.validate_on_submit() and not errors:
         try:
             board = boards.create_board(db.session, at=at, creator=user, quorum=quorum, members=members,
@@ -186,7 +227,7 @@ def new_board():
             flash(gettext("Board %(name)s created with %(count)s meetings ahead.", name=board.name,
                           count=result.created))
             return redirect(url_for("web.edit_board", board_id=board.id))
-    return render_board_form(form, None, errors, *_posted_as_rows(quorum, members), status=422)
+    return render_board_form(form, None, errors, _posted_quorum(quorum), typed_members, status=422)
 
 
 @web.route("/coordinator/boards/<int:board_id>", methods=["GET", "POST"])
@@ -210,7 +251,7 @@ def edit_board(board_id: int):
         return render_board_form(form, board, {}, current_quorum, current_members)
     errors: dict = {}
     quorum, quorum_numbers = read_quorum(errors)
-    members, member_numbers = read_members(errors)
+    members, member_numbers, typed_members = read_members(errors)
     if form.validate_on_submit() and not errors:
         try:
             changes = {**_settings(form), "is_active": bool(form.is_active.data), "quorum": quorum,
@@ -232,5 +273,5 @@ def edit_board(board_id: int):
             db.session.commit()
             flash(gettext("Board %(name)s saved.", name=board.name))
             return redirect(url_for("web.edit_board", board_id=board.id))
-    return render_board_form(form, board, errors, *_posted_as_rows(quorum, members), status=422)
+    return render_board_form(form, board, errors, _posted_quorum(quorum), typed_members, status=422)
 

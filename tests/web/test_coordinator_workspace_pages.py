@@ -22,8 +22,10 @@ def csrf_of(html: str) -> str:
 
 
 def board_form(html: str, **changes) -> dict:
-    data = {"csrf_token": csrf_of(html), "name": "Head and Neck MDT", "host_organization_id":
-            re.search(r'<option value="(\d+)"[^>]*selected', html.split('id="host_organization_id"')[1]).group(1),
+    host_select = html.split('id="host_organization_id"')[1].split("</select>")[0]
+    chosen = re.search(r'<option[^>]*\bselected\b[^>]*>', host_select).group(0)
+    data = {"csrf_token": csrf_of(html), "name": "Head and Neck MDT",
+            "host_organization_id": re.search(r'value="(\d+)"', chosen).group(1),
             "timezone": "", "weekday": "2", "start_time": "15:00", "duration_minutes": "90", "interval_weeks": "1",
             "cases_per_meeting": "8", "minutes_per_case": "10", "agenda_cutoff_hours": "24",
             "replace_declines": "manual"}
@@ -307,3 +309,20 @@ def test_inviting_outside_working_hours_warns_and_invites_anyway_with_a_reason(d
     session.expire_all()
     [invitation] = meeting.invitations
     assert invitation.user_id == pathologist.id and invitation.status == "pending"
+
+
+def test_board_members_are_named_by_e_mail_with_suggestions_as_one_types(demo, sign_in, client):
+    sign_in(demo["coordinator"])
+    form = text(client.get("/coordinator/boards/new"))
+    assert "<select id=\"member-0-user\"" not in form and 'list="people-suggestions"' in form
+    assert f'value="{demo["coordinator"].email}"' in form   # the creator's own row, by e-mail
+    suggested = text(client.get("/coordinator/people-suggestions?member-1-user=Dr Anan"))
+    assert f'value="{demo["radiologist.kolkata"].email}"' in suggested and suggested.count("<option") <= 15
+    assert "<option" not in text(client.get("/coordinator/people-suggestions?member-1-user=D"))  # two letters first
+    refused = client.post("/coordinator/boards/new", data=board_form(form, **{
+        "name": "Sarcoma MDT", "quorum-0-discipline": "radiology", "quorum-0-count": "1",
+        "member-0-user": demo["coordinator"].email.upper(), "member-0-role": "coordinator",
+        "member-1-user": "nobody@nowhere.example", "member-1-role": "core", "member-1-discipline": "radiology"}))
+    assert refused.status_code == 422
+    page = text(refused)
+    assert error_beside(page, "member-1-user") and "nobody@nowhere.example" in page   # what was typed stays

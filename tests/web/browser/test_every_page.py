@@ -27,6 +27,7 @@ PAGES = {
     "surgeon.dubai": ["/", "/schedule", "/me/availability", "/me/licences", "/me/calendar",
                       ("/schedule", "a[href^='/meetings/']")],
     "coordinator": ["/", "/coordinator", "/coordinator/cases", "/coordinator/search", "/coordinator/rotas",
+                    "/coordinator/boards/new",
                     "/coordinator/meetings", "/admin/licences", "/admin/onboarding",
                     ("/coordinator", "a[href^='/meetings/']"),
                     ("/coordinator", "a[href^='/meetings/']", "a[data-preparation-link]"),
