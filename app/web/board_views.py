@@ -11,7 +11,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.accounts.models import Organization, User
+from app.accounts.models import Organization, User, UserRole
 from app.accounts.operations import normalize_email
 from app.audit.operations import record as audit
 from app.boards import operations as boards
@@ -64,6 +64,21 @@ def _setup(form: BoardForm) -> None:
 
 
 PEOPLE_SUGGESTED = 15   # at most this many people suggested as a coordinator types
+
+
+def person_named(typed: str, *, role: str | None = None) -> User | None:
+    """The active person a form names by e-mail (or, from a script, by id), holding `role` if given."""
+    typed = (typed or "").strip()
+    if typed.isdigit():
+        statement = select(User).where(User.id == parse_id(typed))
+    elif "@" in typed:
+        statement = select(User).where(User.email == normalize_email(typed))
+    else:
+        return None
+    statement = statement.where(User.is_active.is_(True))
+    if role is not None:
+        statement = statement.where(User.role_grants.any(UserRole.role == role))
+    return db.session.scalar(statement)
 
 
 def _emails_of(user_ids) -> dict[int, str]:
@@ -133,17 +148,20 @@ def read_members(errors: dict) -> tuple[list[dict], list[int], list[dict]]:
 @web.get("/coordinator/people-suggestions")
 @page(COORDINATING)
 def people_suggestions():
-    """`<option>`s for the member rows' people list: active people whose name or e-mail starts with
-    what was typed (any query parameter: the row's own field), at most PEOPLE_SUGGESTED of them."""
-    typed = next((value.strip() for value in request.args.values() if value.strip()), "")[:100]
+    """`<option>`s for a people list (a board's member rows, the invitation form): active people whose name
+    or e-mail starts with what was typed (the field's own parameter; `who=specialist` for specialists
+    only), at most PEOPLE_SUGGESTED of them."""
+    typed = next((value.strip() for name, value in request.args.items() if name != "who" and value.strip()), "")
     people = []
     if len(typed) >= 2:
-        pattern = typed.replace("\\", "").replace("%", "").replace("_", "").lower() + "%"
-        people = db.session.execute(
-            select(User.email, User.name, Organization.name).join(Organization, Organization.id == User.organization_id)
-            .where(User.is_active.is_(True),
-                   (db.func.lower(User.name).like(pattern)) | (User.email.like(pattern)))
-            .order_by(User.name, User.id).limit(PEOPLE_SUGGESTED)).all()
+        pattern = typed[:100].replace("\\", "").replace("%", "").replace("_", "").lower() + "%"
+        statement = (select(User.email, User.name, Organization.name)
+                     .join(Organization, Organization.id == User.organization_id)
+                     .where(User.is_active.is_(True),
+                            (db.func.lower(User.name).like(pattern)) | (User.email.like(pattern))))
+        if request.args.get("who") == "specialist":   # the invitation form asks for specialists only
+            statement = statement.where(User.role_grants.any(UserRole.role == "specialist"))
+        people = db.session.execute(statement.order_by(User.name, User.id).limit(PEOPLE_SUGGESTED)).all()
     return render_template("coordinator/_people_options.html", people=people)
 
 

@@ -11,7 +11,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.accounts.models import User, UserRole
+from app.accounts.models import User
 from app.audit.operations import record as audit
 from app.boards import operations as boards
 from app.boards.models import Board
@@ -23,6 +23,7 @@ from app.security import current_actor, page
 from app.specialists.operations import list_disciplines
 from app.timekeeping import ensure_utc, from_local, now_utc, to_local
 from app.web import web
+from app.web.board_views import person_named
 from app.web.filters import local_time
 from app.web.forms import PlainForm, choice
 from app.web.layout import COORDINATING
@@ -98,10 +99,6 @@ def new_meeting():
 
 def _invite_form(meeting: Meeting) -> InviteForm:
     form = InviteForm()
-    specialists = db.session.scalars(
-        select(User).where(User.is_active.is_(True), User.role_grants.any(UserRole.role == "specialist"))
-        .order_by(User.name, User.id).options(selectinload(User.organization))).all()
-    form.user_id.choices = [choice(str(person.id), f"{person.name} · {person.organization.name}") for person in specialists]
     form.discipline.choices = [choice("", gettext("— (not a seat)"))] + [
         choice(d.code, discipline_label(d.code, d.name)) for d in list_disciplines(db.session)]
     return form
@@ -151,7 +148,10 @@ def invite_someone(meeting_id: int):
     if form.role.data == "seat" and not form.discipline.data:
         form.discipline.errors = [gettext("A seat needs a discipline.")]
         return render_invitations(meeting, invite_form=form, status=422)
-    person = db.session.get(User, int(form.user_id.data))
+    person = person_named(form.user_id.data, role="specialist")
+    if person is None:
+        form.user_id.errors = [gettext("No active specialist has the e-mail %(email)s.", email=form.user_id.data.strip())]
+        return render_invitations(meeting, invite_form=form, status=422)
     override = bool(form.override_working_hours.data)
     if override and not (form.override_reason.data or "").strip():
         form.override_reason.errors = [gettext("Say why they are invited outside their working hours.")]

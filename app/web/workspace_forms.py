@@ -64,8 +64,8 @@ class CancelMeetingForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    # Choices (active specialists; disciplines) are set by the view.
-    user_id = SelectField(_l("Specialist"), validate_choice=True)
+    # The specialist by e-mail (suggested as one types); the disciplines' choices are set by the view.
+    user_id = StringField(_l("Specialist (e-mail)"), validators=[InputRequired()])
     role = SelectField(_l("Role"), choices=[choice("seat", _l("Seat (a discipline's voice)")),
                                             choice("attendee", _l("Attendee")),
                                             choice("observer", _l("Observer"))],

@@ -34,12 +34,6 @@ def check_axe(page, problems: list[str]) -> None:
     problems += violations_on(page, AXE.read_text())
 
 
-def person_option(page, select_id: str, name: str) -> None:
-    select = page.locator(f"#{select_id}")
-    value = select.locator("option", has_text=name).first.get_attribute("value")
-    select.select_option(value)
-
-
 def suggested_person(page, field_id: str, name: str) -> str:
     """Types the start of `name` into a member row, takes the suggested person's e-mail; returns it."""
     field = page.locator(f"#{field_id}")
@@ -97,7 +91,7 @@ def test_coordinator_runs_a_board_and_a_meeting_from_the_pages(browser, live_ser
     meeting_id = re.search(r"/meetings/(\d+)/", invitations_url).group(1)
 
     # Invite the core radiologist.
-    person_option(page, "user_id", "Dr Ananya Sen")
+    suggested_person(page, "user_id", "Dr Ananya Sen")
     page.get_by_label("Role").select_option("seat")
     page.get_by_label("Discipline (for a seat)").select_option("radiology")
     page.get_by_role("button", name="Invite", exact=True).click()
