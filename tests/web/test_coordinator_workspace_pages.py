@@ -162,8 +162,12 @@ def test_an_ad_hoc_meeting_then_an_invitation(demo, sign_in, client, session):
                           data={"csrf_token": csrf_of(page), "user_id": str(demo["pathologist.fcg"].id),
                                 "role": "seat", "discipline": ""})
     assert no_seat.status_code == 422 and error_beside(text(no_seat), "discipline")
-    invited = client.post(f"/coordinator/meetings/{meeting.id}/invitations",
-                          data={"csrf_token": csrf_of(page), "user_id": str(demo["pathologist.fcg"].id),
+    not_a_specialist = client.post(f"/coordinator/meetings/{meeting.id}/invitations",
+                                   data={"csrf_token": csrf_of(page), "user_id": demo["referrer"].email,
+                                         "role": "observer", "discipline": ""})
+    assert not_a_specialist.status_code == 422 and error_beside(text(not_a_specialist), "user_id")
+    invited = client.post(f"/coordinator/meetings/{meeting.id}/invitations",   # named by e-mail, as typed
+                          data={"csrf_token": csrf_of(page), "user_id": demo["pathologist.fcg"].email.upper(),
                                 "role": "observer", "discipline": ""})
     assert invited.status_code == 302
     session.expire_all()
