@@ -29,10 +29,11 @@ from app.paging import after, decode_cursor, encode_cursor
 from app.outcomes import operations as outcomes
 from app.security import SIGNED_IN, current_actor, page
 from app.specialists.operations import list_disciplines
-from app.timekeeping import now_utc, to_local
+from app.timekeeping import now_utc
 from app.vocabulary import N_
 from app.web import web
 from app.web.coordinator_views import describe_left
+from app.web.filters import local_time
 from app.web.forms import PlainForm
 from app.web.vocabulary import label
 
@@ -163,7 +164,7 @@ def submit(case: Case):
         flash(error.message, "error")
         return redirect(url_for("web.case_page", case_id=case.id))
     db.session.commit()
-    flash(f"Case #{case.id} submitted.")
+    flash(gettext("Case #%(id)s submitted.", id=case.id))
     return redirect(url_for("web.case_page", case_id=case.id))
 
 
@@ -186,7 +187,7 @@ def new_case():
     db.session.commit()
     if request.form.get("action") == "submit":
         return submit(case)
-    flash(f"Draft #{case.id} saved.")
+    flash(gettext("Draft #%(id)s saved.", id=case.id))
     return redirect(url_for("web.edit_case", case_id=case.id))
 
 
@@ -217,7 +218,7 @@ def edit_case(case_id: int):
     db.session.commit()
     if request.form.get("action") == "submit":
         return submit(case)
-    flash(f"Draft #{case.id} saved.")
+    flash(gettext("Draft #%(id)s saved.", id=case.id))
     return redirect(url_for("web.edit_case", case_id=case.id))
 
 
@@ -385,7 +386,7 @@ def move_case(case_id: int):
         db.session.rollback()
         return render_case(case.id, action_errors={target: error.message}, action_raw=raw, status=409)
     db.session.commit()
-    flash(f"Case #{case.id}: {source.replace('_', ' ')} → {target.replace('_', ' ')}.")
+    flash(gettext("Case #%(id)s: %(source)s → %(target)s.", id=case.id, source=label(source), target=label(target)))
     return redirect(url_for("web.case_page", case_id=case.id))
 
 
@@ -412,8 +413,8 @@ def schedule_case(case_id: int):
         return render_case(case.id, action_errors={"meeting_id": error.message}, action_raw=raw,
                            status=422 if isinstance(error, InvalidInput) else 409)
     db.session.commit()
-    flash(f"Case #{case.id} is on the agenda of {meeting.title}, "
-          f"{to_local(meeting.starts_at, current_actor().timezone):%a %d %b %H:%M} ({current_actor().timezone}).")
+    flash(gettext("Case #%(id)s is on the agenda of %(meeting)s, %(when)s.", id=case.id, meeting=meeting.title,
+                  when=local_time(meeting.starts_at, current_actor().timezone)))
     return redirect(url_for("web.case_page", case_id=case.id))
 
 
@@ -437,7 +438,7 @@ def unschedule_case(case_id: int):
                                                    if invalid else error.message},
                            action_raw=raw, status=422 if invalid else 409)
     db.session.commit()
-    flash(f"Case #{case.id} taken off the agenda; it is triaged again.")
+    flash(gettext("Case #%(id)s taken off the agenda; it is triaged again.", id=case.id))
     return redirect(url_for("web.case_page", case_id=case.id))
 
 

@@ -174,3 +174,13 @@ def test_a_meeting_whose_agenda_closed_is_not_offered_and_refuses_the_case(demo,
     assert response.status_code == 409 and "no new case may be added" in error_beside(text(response), "meeting_id")
     session.expire_all()
     assert session.get(Case, case.id).state == "triaged"
+
+
+def test_the_confirmation_of_a_move_is_in_the_readers_language(demo, sign_in, client, session, submitted):
+    coordinator = demo["coordinator"]
+    coordinator.locale = "ru"
+    session.commit()
+    sign_in(coordinator)
+    client.post(f"/cases/{submitted.id}/transition", data={"to": "triaged"})
+    html = text(client.get(f"/cases/{submitted.id}"))
+    assert f"Случай №{submitted.id}:" in html and f"Case #{submitted.id}:" not in html
