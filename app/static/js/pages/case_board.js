@@ -29,7 +29,11 @@
     var live = window.MeridianLive.connect({
       onReset: soon,
       onRevoked: function () { if (status) status.textContent = _("Live updates stopped: your access to a board changed. Reload the page."); },
-      onError: function (room, error) { if (status) status.textContent = _("Live updates unavailable (%(reason)s).", { reason: error || _("error") }); },
+      // The protocol's reason (English, for developers) goes to the console; the reader gets a sentence.
+      onError: function (room, error) {
+        if (window.console && error) console.warn("live:", error);
+        if (status) status.textContent = _("Live updates are unavailable; reload the page to try again.");
+      },
     });
     live.socket.on("connect", function () { if (status) status.textContent = _("Live: updates as cases move."); soon(); });
     live.socket.on("disconnect", function () { if (status) status.textContent = _("Reconnecting…"); });

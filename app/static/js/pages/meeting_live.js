@@ -428,7 +428,9 @@
         later("state", refresh);
       },
       onError: function (where, error) {
-        if (!where || where === room) say(ui.status, _("Live updates unavailable (%(reason)s).", { reason: error || _("error") }));
+        // The protocol's reason (English, for developers) goes to the console; the reader gets a sentence.
+        if (window.console && error) console.warn("live:", error);
+        if (!where || where === room) say(ui.status, _("Live updates are unavailable; reload the page to try again."));
       },
     });
     live.socket.on("disconnect", function () { say(ui.status, _("Reconnecting…")); });
