@@ -29,6 +29,13 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # time of day the suite runs at; booking with the (audited) override makes the test hold at any hour.
 ANY_TIME_OF_DAY = {"override_working_hours": True,
                    "override_reason": "A test meeting starting in minutes, at whatever hour the suite runs."}
+# A referral's pro-forma for tests that make their own cases over the API (add a reference and a board).
+CASE_PROFORMA = {
+    "year_of_birth": 1957, "sex": "male", "country_of_residence": "CN", "icd10_code": "C34.1",
+    "performance_status": 1, "clinical_summary": "Solitary 2.4 cm RUL nodule, PET-avid, no nodes.",
+    "question": "Surgery or SBRT?", "urgency": "routine", "disciplines": ["radiology"], "language": "zh",
+    "cross_border_consent": True,
+}
 # How long something a person waits for may take to appear on a busy 2-core machine. Every wait ends as
 # soon as what it waits for is there; this only bounds a wait for something that never comes.
 PATIENCE_MS = 60_000

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from datetime import date, timedelta
 
 import pytest
 
 from app.timekeeping import now_utc
-from tests.web.browser.conftest import api_session, ok, violations_on
+from tests.web.browser.conftest import CASE_PROFORMA, api_session, ok, violations_on
 
 try:
     from playwright.sync_api import expect
@@ -27,10 +28,23 @@ def no_violations(page, axe_source) -> None:
     assert not problems, "\n".join(problems)
 
 
+def a_triaged_case(base_url: str, coordinator) -> dict:
+    """A case of the test's own on the Thoracic board, submitted and triaged: the demo's triaged cases may
+    have been scheduled by other tests on the same server."""
+    url = base_url + "/api/v1"
+    referrer = api_session(base_url, "referrer")
+    board = next(b for b in ok(coordinator.get(f"{url}/boards")) if b["name"] == "Thoracic Oncology MDT")
+    case = ok(referrer.post(f"{url}/cases", json={**CASE_PROFORMA, "board_id": board["id"],
+                                                  "patient_reference": f"FCG-TIME-{uuid.uuid4().hex[:8]}",
+                                                  "diagnosis": "Adenocarcinoma, right upper lobe"}))
+    ok(referrer.post(f"{url}/cases/{case['id']}/submit"))
+    ok(coordinator.post(f"{url}/cases/{case['id']}/transitions", json={"to": "triaged"}))
+    return case
+
+
 def test_time_from_a_case_a_published_rota_and_cover_taken(sign_in, page, live_server, screenshot, axe_source):
     coordinator = api_session(live_server, "coordinator")
-    case = next(c for c in ok(coordinator.get(f"{live_server}/api/v1/cases", params={"state": "triaged"}))
-                if c.get("board_id"))
+    case = a_triaged_case(live_server, coordinator)
 
     # From the case: "Find a time for this case" opens the search filled in from the case and its board.
     sign_in("coordinator")

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.web.browser.conftest import (ANY_TIME_OF_DAY, AXE, DOMAIN, PASSWORD, SCREENSHOTS, api_session, new_page,
+from tests.web.browser.conftest import (ANY_TIME_OF_DAY, AXE, CASE_PROFORMA, DOMAIN, PASSWORD, SCREENSHOTS, api_session, new_page,
                                        ok, violations_on)
 
 try:
@@ -27,12 +27,6 @@ except ImportError:
 HOST_ZONE = "Asia/Shanghai"
 # Who takes the radiology seat: the first without a clashing booking (the demo books people weekly).
 RADIOLOGISTS = ("radiologist.kolkata", "radiologist.almaty")
-PROFORMA = {
-    "year_of_birth": 1957, "sex": "male", "country_of_residence": "CN", "icd10_code": "C34.1",
-    "performance_status": 1, "clinical_summary": "Solitary 2.4 cm RUL nodule, PET-avid, no nodes.",
-    "question": "Surgery or SBRT?", "urgency": "routine", "disciplines": ["radiology"], "language": "zh",
-    "cross_border_consent": True,
-}
 
 
 @pytest.fixture
@@ -54,7 +48,7 @@ def live_meeting(live_server):
     case_ids = []
     for number in (1, 2):
         case = ok(referrer.post(f"{url}/cases", json={
-            **PROFORMA, "patient_reference": f"FCG-LIVE-{local:%H%M}-{number}", "board_id": board["id"],
+            **CASE_PROFORMA, "patient_reference": f"FCG-LIVE-{local:%H%M}-{number}", "board_id": board["id"],
             "diagnosis": f"Adenocarcinoma, right upper lobe (nodule {number})"}))
         ok(referrer.post(f"{url}/cases/{case['id']}/submit"))
         ok(coordinator.post(f"{url}/cases/{case['id']}/transitions", json={"to": "triaged"}))
