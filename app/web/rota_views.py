@@ -17,10 +17,11 @@ from app.inputs import parse_integer
 from app.rotas import operations as rotas
 from app.rotas.models import CoverRequest, Rota
 from app.security import current_actor, page
-from app.specialists.models import Discipline, SpecialistProfile, specialist_disciplines
+from app.specialists.models import Discipline
 from app.specialists.operations import list_disciplines
 from app.timekeeping import now_utc, to_local
 from app.web import web
+from app.web.board_views import person_named
 from app.web.filters import weekday_name
 from app.web.forms import PlainForm
 from app.web.vocabulary import discipline as discipline_label
@@ -29,7 +30,6 @@ from app.web.specialist_views import SPECIALIST
 
 MY_SHIFT_WEEKS = 8
 SHIFTS_SHOWN = 60
-MEMBER_CHOICES = 200   # specialists offered as members of one rota (those holding its discipline)
 ZONE_CHOICES = ("Asia/Shanghai", "Asia/Almaty", "Asia/Tashkent", "Asia/Kolkata", "Asia/Karachi", "Asia/Dubai",
                 "Europe/Moscow", "Europe/Istanbul", "Africa/Nairobi", "Africa/Lagos", "Africa/Cairo", "UTC")
 
@@ -79,16 +79,15 @@ def new_rota():
                            form=PlainForm()), 422 if errors else 200
 
 
-def _member_choices(rota: Rota) -> list[User]:
-    """Active specialists holding the rota's discipline (the only ones who may be members), by name."""
-    return list(db.session.scalars(
-        select(User).join(SpecialistProfile, SpecialistProfile.user_id == User.id)
-        .join(specialist_disciplines, specialist_disciplines.c.profile_id == SpecialistProfile.id)
-        .where(specialist_disciplines.c.discipline_code == rota.discipline_code, User.is_active.is_(True))
-        .order_by(User.name).limit(MEMBER_CHOICES)))
+ADD_MEMBER_ROWS = 3   # empty "add a specialist" rows under the members
 
 
-def render_rota(rota: Rota, *, errors=None, raw=None, status: int = 200):
+def _members(rota: Rota) -> list[User]:
+    """The rota's members in turn order."""
+    return [member.user for member in sorted(rota.members, key=lambda member: member.position)]
+
+
+def render_rota(rota: Rota, *, errors=None, raw=None, added=(), status: int = 200):
     user, at = current_actor(), now_utc()
     zone = user.timezone
     today = to_local(at, zone).date()
@@ -97,7 +96,8 @@ def render_rota(rota: Rota, *, errors=None, raw=None, status: int = 200):
                                   at + timedelta(weeks=2 * rotas.MAX_WEEKS))[:SHIFTS_SHOWN]
     discipline = db.session.get(Discipline, rota.discipline_code)
     return render_template("coordinator/rota.html", user=user, zone=zone, rota=rota, discipline=discipline,
-                           choices=_member_choices(rota), members=rotas.member_ids(rota), shifts=shifts,
+                           members=_members(rota), add_rows=max(ADD_MEMBER_ROWS, len(added)), added=list(added),
+                           shifts=shifts,
                            errors=errors or {}, raw=raw or {"start": (today + timedelta(days=1)).isoformat(),
                                                             "weeks": str(4 * rota.period_weeks)},
                            max_weeks=rotas.MAX_WEEKS, form=PlainForm(),
@@ -116,11 +116,20 @@ def rota_members(rota_id: int):
     _checked_form()
     rota = rotas.get_rota(db.session, rota_id, for_update=True)
     chosen = [int(value) for value in request.form.getlist("member") if parse_integer(value) is not None]
+    added = [value.strip() for value in request.form.getlist("add") if value.strip()]
+    for typed in added:
+        person = person_named(typed, role="specialist")
+        if person is None:
+            return render_rota(rota, status=422, added=added, errors={"add": gettext(
+                "No active specialist has the e-mail %(email)s.", email=typed)})
+        if person.id not in chosen:
+            chosen.append(person.id)
     try:
         rotas.update_rota(db.session, rota, members=chosen)
     except DomainError as error:
         db.session.rollback()
-        return render_rota(rotas.get_rota(db.session, rota_id), errors={"members": error.message}, status=422)
+        return render_rota(rotas.get_rota(db.session, rota_id), errors={"members": error.message}, added=added,
+                           status=422)
     audit(db.session, "rota.members_changed", actor=current_actor(), target_type="rota", target_id=rota.id,
           source_address=request.remote_addr, detail={"members": chosen})
     db.session.commit()

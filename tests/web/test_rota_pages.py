@@ -40,9 +40,14 @@ def test_a_coordinator_sets_up_and_publishes_a_rota_and_a_specialist_takes_cover
     rota = session.scalar(select(Rota).where(Rota.name == "Night radiology"))
     page = text(client.get(f"/coordinator/rotas/{rota.id}"))
     people = radiologists(session)[:2]
-    assert all(f'id="member-{p.id}"' in page for p in people)
-    saved = client.post(f"/coordinator/rotas/{rota.id}/members", data={"member": [str(p.id) for p in people]})
+    assert 'id="add-0"' in page and 'list="people-suggestions"' in page   # members are added by e-mail
+    unknown = client.post(f"/coordinator/rotas/{rota.id}/members", data={"add": [people[0].email, "nobody@x.example"]})
+    assert unknown.status_code == 422 and 'id="add-error"' in text(unknown)
+    assert 'value="nobody@x.example"' in text(unknown)                        # what was typed stays
+    saved = client.post(f"/coordinator/rotas/{rota.id}/members", data={"add": [p.email.upper() for p in people]})
     assert saved.status_code == 302
+    page = text(client.get(f"/coordinator/rotas/{rota.id}"))
+    assert all(f'id="member-{p.id}"' in page for p in people)             # then listed, ticked, in turn order
     tomorrow = to_local(now_utc(), "Asia/Shanghai").date() + timedelta(days=1)
     start = tomorrow + timedelta(days=(7 - tomorrow.weekday()) % 7)  # the rota hands off on Mondays
     bad = client.post(f"/coordinator/rotas/{rota.id}/generate", data={"start": "tomorrow", "weeks": "4"})
