@@ -40,12 +40,19 @@ def redis_url():
 
 @pytest.fixture
 def process_env(database_url, redis_url, tmp_path):
+    """The processes' environment; their keys in Redis (named after the channel) are deleted afterwards."""
+    import redis
+
+    channel = f"meridian-test-{uuid.uuid4().hex[:12]}"
     env = dict(os.environ)
     env.update({"MERIDIAN_CONFIG": "testing", "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-                "SOCKETIO_CHANNEL": f"meridian-test-{uuid.uuid4().hex[:12]}",
+                "SOCKETIO_CHANNEL": channel,
                 "MERIDIAN_INSTANCE_PATH": str(tmp_path / "instance"), "PYTHONPATH": os.pathsep.join(filter(None, (ROOT, os.environ.get("PYTHONPATH")))),
                 "LIVE_HEARTBEAT_SECONDS": "1", "LIVE_PRESENCE_EXPIRY_SECONDS": "3"})
-    return env
+    yield env
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(f"*{channel}*"):
+        client.delete(key)
 
 
 @pytest.fixture

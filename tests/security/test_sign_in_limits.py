@@ -122,10 +122,18 @@ def test_with_redis_the_limits_hold_across_processes(app_config, make_user):
     init_rate_limits(bare)
     assert bare.config["RATELIMIT_STORAGE_URI"] == os.environ["TEST_REDIS_URL"]  # REDIS_URL is used
     # Not REDIS_URL itself here: that would also give this process's Socket.IO a message queue.
+    prefix = f"meridian-test-{uuid.uuid4().hex}"
     shared = type("WithRedis", (app_config,), {"RATELIMIT_STORAGE_URI": os.environ["TEST_REDIS_URL"],
-                                               "RATELIMIT_KEY_PREFIX": f"meridian-test-{uuid.uuid4().hex}"})
-    first = create_app(shared).test_client()
-    for number in range(4):
-        assert token(first, f"nobody{number}@example.org", "guess", ATTACKER).status_code == 401
-    second = create_app(shared).test_client()
-    assert token(second, "nobody9@example.org", "guess", ATTACKER).status_code == 429
+                                               "RATELIMIT_KEY_PREFIX": prefix})
+    try:
+        first = create_app(shared).test_client()
+        for number in range(4):
+            assert token(first, f"nobody{number}@example.org", "guess", ATTACKER).status_code == 401
+        second = create_app(shared).test_client()
+        assert token(second, "nobody9@example.org", "guess", ATTACKER).status_code == 429
+    finally:  # the limits' counters are this test's own: leave the server as it was
+        import redis
+
+        client = redis.Redis.from_url(os.environ["TEST_REDIS_URL"])
+        for key in client.scan_iter(f"*{prefix}*"):
+            client.delete(key)
