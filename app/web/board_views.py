@@ -130,16 +130,15 @@ def read_members(errors: dict) -> tuple[list[dict], list[int], list[dict]]:
         items.append({"user_id": user_id, "role": values["role"], "discipline": values["discipline"] or None})
         numbers.append(number)
         if user_id is None:
-            by_email.setdefault(normalize_email(values["user"]), []).append(items[-1])
+            by_email.setdefault(normalize_email(values["user"]), []).append((number, items[-1]))
     if by_email:
         found = dict(db.session.execute(select(User.email, User.id).where(User.email.in_(by_email),
                                                                           User.is_active.is_(True))).all())
         for email, rows in by_email.items():
-            for row in rows:
+            for number, row in rows:
                 if email in found:
                     row["user_id"] = found[email]
                 else:
-                    number = numbers[items.index(row)]
                     errors[f"member-{number}-user"] = gettext("No active person has the e-mail %(email)s.",
                                                               email=email)
     return items, numbers, typed
