@@ -69,7 +69,7 @@ def test_board_resumes_after_a_dropped_connection_without_missing_an_update(sign
     # Only drop the connection once the board's subscription is acknowledged (it knows the room's seq).
     page.wait_for_function("room => window.MeridianCaseBoard.live.lastSeq(room) !== undefined", arg=room)
     page.evaluate("window.MeridianCaseBoard.live.socket.disconnect()")
-    page.wait_for_function("!window.MeridianCaseBoard.live.socket.connected")
+    page.wait_for_function("() => !window.MeridianCaseBoard.live.socket.connected")
 
     # While the page is offline, the coordinator triages a case through the API.
     token = requests.post(f"{live_server}/api/v1/auth/token", timeout=10,
@@ -122,7 +122,7 @@ def test_board_applies_updates_in_order_when_they_arrive_out_of_order_and_one_is
         ok(referrer.post(f"{live_server}/api/v1/cases/{case['id']}/transitions", json={"to": "submitted"},
                          timeout=10))
         case_ids.append(case["id"])
-    page.wait_for_function("window.__held.length === 3")
+    page.wait_for_function("() => window.__held.length === 3")
     seqs = page.evaluate("window.__held.map(e => e.seq)")
     assert seqs == sorted(seqs)
     # The third arrives first, then the first; the second is lost.
@@ -162,7 +162,7 @@ def test_board_fetches_a_lost_last_update_after_the_heartbeat(sign_in, page, liv
         "urgency": "routine", "disciplines": ["radiology"], "language": "zh",
         "board_id": int(room.split(":")[1]), "cross_border_consent": True}))
     ok(referrer.post(f"{live_server}/api/v1/cases/{case['id']}/transitions", json={"to": "submitted"}, timeout=10))
-    page.wait_for_function("window.__dropped.length === 1")
+    page.wait_for_function("() => window.__dropped.length === 1")
     lost = page.evaluate("window.__dropped[0].seq")
     page.wait_for_function("seq => window.__seen.includes(seq)", arg=lost)
     assert page.evaluate("window.__seen") == [lost] and page.evaluate("window.__connects") == 0
