@@ -133,8 +133,7 @@ class BoardOut(ResponseBody):
                                                    "(others join from the meeting: GET /meetings/{id}/call)")
 
 
-class BoardQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class BoardQuery(PageQuery):
     active: bool | None = None
 
 
@@ -241,10 +240,12 @@ def _dumped_quorum(items):
 
 
 @api.get("/boards")
-@endpoint(summary="List MDT boards", query=BoardQuery, response=BoardOut, many=True, tags=TAGS)
+@endpoint(summary="MDT boards by name, a page at a time", query=BoardQuery, response=BoardOut, many=True,
+          tags=TAGS)
 def list_boards(query: BoardQuery):
     at = now_utc()
-    return [board_out(board, at) for board in operations.list_boards(db.session, active=query.active)]
+    page = operations.boards_page(db.session, active=query.active, limit=query.limit, cursor=query.cursor)
+    return ApiResponse([board_out(board, at) for board in page.rows], headers=next_link(page))
 
 
 @api.post("/boards")

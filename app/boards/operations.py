@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Organization, User
 from app.accounts.operations import checked_zone
@@ -21,6 +21,7 @@ from app.boards.models import MEMBER_ROLES, REPLACE_DECLINES, Board, BoardMember
 from app.conferencing.operations import board_link_changed, clean_conference_url
 from app.db import get_or_not_found
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.paging import DEFAULT_LIMIT, Page, keyset_page
 from app.meetings.models import Invitation, Meeting
 from app.specialists.operations import discipline_codes, find_profile
 from app.timekeeping import ensure_utc, to_local
@@ -52,7 +53,18 @@ def get_board(session: Session, board_id: int) -> Board:
     return get_or_not_found(session, Board, board_id, "board")
 
 
+def boards_page(session: Session, *, active: bool | None = None, limit: int = DEFAULT_LIMIT,
+                cursor: str | None = None) -> Page:
+    """A page of boards by name, with their host, quorum and members (and the members' accounts) loaded."""
+    statement = select(Board).options(selectinload(Board.host_organization), selectinload(Board.quorum),
+                                      selectinload(Board.members).selectinload(BoardMember.user))
+    if active is not None:
+        statement = statement.where(Board.is_active.is_(active))
+    return keyset_page(session, statement, columns=[Board.name, Board.id], limit=limit, cursor=cursor)
+
+
 def list_boards(session: Session, *, active: bool | None = None) -> list[Board]:
+    """Every board by name, for choosing one (a network has tens of boards, not thousands)."""
     statement = select(Board).order_by(Board.name)
     if active is not None:
         statement = statement.where(Board.is_active.is_(active))

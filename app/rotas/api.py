@@ -6,7 +6,6 @@ from typing import Literal
 
 from flask import request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from app.api import api
 from app.api.endpoint import ApiResponse, endpoint
@@ -16,7 +15,6 @@ from app.audit.operations import record as audit
 from app.extensions import db
 from app.rotas import operations
 from app.rotas.models import CoverRequest, OnCallShift, Rota
-from app.specialists.models import SpecialistProfile
 from app.errors import InvalidInput, NotFound
 from app.security import current_actor
 from app.timekeeping import now_utc, to_local
@@ -69,8 +67,7 @@ class RotaOut(ResponseBody):
     created_at: OutputInstant
 
 
-class RotaQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RotaQuery(PageQuery):
     discipline: str | None = None
 
 
@@ -154,8 +151,7 @@ class CoverIn(RequestBody):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class CoverQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CoverQuery(PageQuery):
     status: CoverStatus | None = None
 
 
@@ -179,10 +175,10 @@ class CoverOut(ResponseBody):
 # --- serialisers ----------------------------------------------------------------------------
 
 
-def rota_out(rota: Rota) -> dict:
-    user_ids = [member.user_id for member in rota.members]
-    zones = dict(db.session.execute(select(SpecialistProfile.user_id, SpecialistProfile.home_timezone)
-                                    .where(SpecialistProfile.user_id.in_(user_ids))).all()) if user_ids else {}
+def rota_out(rota: Rota, zones: dict[int, str] | None = None) -> dict:
+    """`zones`: the members' home zones when the caller loaded them for several rotas at once."""
+    if zones is None:
+        zones = operations.member_home_zones(db.session, [rota])
     members = [{"user_id": member.user_id, "name": member.user.name, "position": member.position,
                 "home_timezone": zones.get(member.user_id)}
                for member in sorted(rota.members, key=lambda m: m.position)]
@@ -230,11 +226,13 @@ def _audit(action: str, target_type: str, target_id, detail: dict | None = None)
 
 
 @api.get("/rotas")
-@endpoint(summary="List on-call rotas", roles=READERS, query=RotaQuery, response=RotaOut,
+@endpoint(summary="On-call rotas by name, a page at a time", roles=READERS, query=RotaQuery, response=RotaOut,
           many=True, tags=TAGS)
 def list_rotas(query: RotaQuery):
-    return [rota_out(rota) for rota in operations.list_rotas(db.session,
-                                                             discipline_code=query.discipline)]
+    page = operations.rotas_page(db.session, discipline_code=query.discipline, limit=query.limit,
+                                 cursor=query.cursor)
+    zones = operations.member_home_zones(db.session, page.rows)
+    return ApiResponse([rota_out(rota, zones) for rota in page.rows], headers=next_link(page))
 
 
 @api.post("/rotas")
@@ -315,12 +313,13 @@ def on_call(rota_id: int, query: OnCallQuery):
 
 
 @api.get("/rotas/<int:rota_id>/cover-requests")
-@endpoint(summary="A rota's cover requests", roles=READERS, query=CoverQuery, response=CoverOut,
-          many=True, tags=TAGS)
+@endpoint(summary="A rota's cover requests in order of their shifts, a page at a time", roles=READERS,
+          query=CoverQuery, response=CoverOut, many=True, tags=TAGS)
 def list_cover_requests(rota_id: int, query: CoverQuery):
     rota = operations.get_rota(db.session, rota_id)
-    return [cover_out(cover) for cover in operations.cover_requests_of(db.session, rota,
-                                                                      status=query.status)]
+    page = operations.cover_requests_page(db.session, rota, status=query.status, limit=query.limit,
+                                          cursor=query.cursor)
+    return ApiResponse([cover_out(cover) for cover in page.rows], headers=next_link(page))
 
 
 @api.post("/shifts/<int:shift_id>/cover-requests")

@@ -55,11 +55,22 @@ def get_rota(session: Session, rota_id: int, *, for_update: bool = False) -> Rot
     return get_or_not_found(session, Rota, rota_id, "rota", for_update=for_update)
 
 
-def list_rotas(session: Session, *, discipline_code: str | None = None) -> list[Rota]:
-    statement = select(Rota).order_by(Rota.name, Rota.id)
+def rotas_page(session: Session, *, discipline_code: str | None = None, limit: int = DEFAULT_LIMIT,
+               cursor: str | None = None) -> Page:
+    """A page of rotas by name, each with its members and their accounts loaded."""
+    statement = select(Rota).options(selectinload(Rota.members).selectinload(RotaMember.user))
     if discipline_code is not None:
         statement = statement.where(Rota.discipline_code == discipline_code)
-    return list(session.scalars(statement))
+    return keyset_page(session, statement, columns=[Rota.name, Rota.id], limit=limit, cursor=cursor)
+
+
+def member_home_zones(session: Session, rotas) -> dict[int, str]:
+    """Each member's home zone (user id -> zone) for the members of `rotas`, in one query."""
+    user_ids = {member.user_id for rota in rotas for member in rota.members}
+    if not user_ids:
+        return {}
+    return dict(session.execute(select(SpecialistProfile.user_id, SpecialistProfile.home_timezone)
+                                .where(SpecialistProfile.user_id.in_(sorted(user_ids)))).all())
 
 
 def parse_handoff_time(text: str, field: str = "handoff_time") -> time:
@@ -607,13 +618,17 @@ def open_cover_count(session: Session) -> int:
                           .where(CoverRequest.status.in_(OPEN_COVER_STATES)))
 
 
-def cover_requests_of(session: Session, rota: Rota, *, status: str | None = None) -> list[CoverRequest]:
+def cover_requests_page(session: Session, rota: Rota, *, status: str | None = None, limit: int = DEFAULT_LIMIT,
+                        cursor: str | None = None) -> Page:
+    """A page of `rota`'s cover requests in order of their shifts' start, with the people they name."""
     statement = (select(CoverRequest).join(OnCallShift, OnCallShift.id == CoverRequest.shift_id)
                  .where(OnCallShift.rota_id == rota.id)
-                 .order_by(OnCallShift.starts_at, CoverRequest.id))
+                 .options(selectinload(CoverRequest.shift).selectinload(OnCallShift.user),
+                          selectinload(CoverRequest.requested_by), selectinload(CoverRequest.covered_by)))
     if status is not None:
         statement = statement.where(CoverRequest.status == status)
-    return list(session.scalars(statement))
+    return keyset_page(session, statement, columns=[OnCallShift.starts_at, CoverRequest.id], limit=limit,
+                       cursor=cursor, values_of=lambda cover: (cover.shift.starts_at, cover.id))
 
 
 def rota_grid(session: Session, start: datetime, end: datetime, *, limit: int = 20,

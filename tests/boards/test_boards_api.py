@@ -188,3 +188,16 @@ def test_only_the_boards_coordinators_or_admins_replace_members(client, session,
     assert len(actions) == 2
     assert_problem(client.put("/api/v1/boards/999/members", headers=api_auth.headers(admin),
                               json={"members": []}), 404)
+
+
+def test_boards_are_listed_by_name_a_page_at_a_time(client, make_user, api_auth, board_body):
+    headers = api_auth.headers(make_user("coordinator"))
+    for name in ("Sarcoma MDT", "Breast MDT", "Neuro-oncology MDT"):
+        assert create(client, headers, board_body(name=name)).status_code == 201
+    first = client.get("/api/v1/boards?limit=2", headers=headers)
+    assert [b["name"] for b in first.get_json()] == ["Breast MDT", "Neuro-oncology MDT"]
+    second = client.get(first.headers["Link"].split(">")[0].lstrip("<"), headers=headers)
+    assert [b["name"] for b in second.get_json()] == ["Sarcoma MDT"] and "Link" not in second.headers
+    assert [q["discipline"] for q in second.get_json()[0]["quorum"]] == ["pathology", "radiology"]
+    refused = client.get("/api/v1/boards?limit=0", headers=headers)
+    assert refused.status_code == 422 and refused.get_json()["errors"][0]["field"] == "limit"

@@ -264,3 +264,20 @@ def test_a_rota_may_serve_one_board_and_is_asked_first_for_it(client, session, o
                       json={"name": "X", "discipline_code": "radiology", "handoff_weekday": 0, "handoff_time": "08:00",
                             "timezone": "UTC", "members": [general_user.id], "board_id": 999})
     assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "board_id"
+
+
+def test_rotas_are_listed_by_name_a_page_at_a_time(client, team, coordinator_headers):
+    for name in ("Cardiology nights", "Anaesthesia", "Breast imaging"):
+        assert client.post("/api/v1/rotas", headers=coordinator_headers,
+                           json=rota_body(team, name=name)).status_code == 201
+    first = client.get("/api/v1/rotas?limit=2", headers=coordinator_headers)
+    assert [r["name"] for r in first.get_json()] == ["Anaesthesia", "Breast imaging"]
+    next_url = first.headers["Link"].split(">")[0].lstrip("<")
+    assert "limit=2" in next_url
+    second = client.get(next_url, headers=coordinator_headers)
+    assert [r["name"] for r in second.get_json()] == ["Cardiology nights"]
+    assert "Link" not in second.headers
+    assert [m["home_timezone"] for m in second.get_json()[0]["members"]] == ["Asia/Kolkata", "Asia/Almaty",
+                                                                            "Asia/Shanghai"]
+    assert_problem(client.get("/api/v1/rotas?limit=500", headers=coordinator_headers), 422)
+    assert_problem(client.get("/api/v1/rotas?cursor=nonsense", headers=coordinator_headers), 422)

@@ -213,6 +213,22 @@ def test_cover_requests_are_listed_for_readers(client, setup, api_auth, make_use
     assert bad["errors"][0]["field"] == "status"
 
 
+def test_cover_requests_are_listed_in_shift_order_a_page_at_a_time(client, setup):
+    s = setup
+    asked = []
+    for shift in reversed(s.shifts[1:4]):  # asked latest shift first
+        holder = s.people[shift["user_id"]]
+        response = client.post(f"/api/v1/shifts/{shift['id']}/cover-requests", headers=s.headers[holder.id],
+                               json={"reason": "Away"})
+        assert response.status_code == 201, response.get_json()
+        asked.append(response.get_json())
+    first = client.get(f"/api/v1/rotas/{s.rota['id']}/cover-requests?limit=2", headers=s.boss)
+    second = client.get(first.headers["Link"].split(">")[0].lstrip("<"), headers=s.boss)
+    listed = [c["shift"]["id"] for c in first.get_json() + second.get_json()]
+    assert listed == [shift["id"] for shift in s.shifts[1:4]]
+    assert "Link" not in second.headers
+
+
 def test_cover_stays_within_the_volunteers_working_hours(client, session, setup):
     """A volunteer with no working hours during the shift may neither take it nor be approved for it."""
     from app.specialists.models import SpecialistProfile

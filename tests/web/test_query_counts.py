@@ -14,6 +14,7 @@ from app.boards.quorum import meeting_quorum, meetings_quorum
 from app.cases.models import Case
 from app.extensions import db
 from app.meetings.models import Meeting
+from app.rotas.models import Rota
 from app.notifications.operations import notify
 from app.timekeeping import now_utc
 from tests.web.conftest import DEMO_PASSWORD, demo_meeting
@@ -102,21 +103,22 @@ PAGES = {
                     "/api/v1/boards/{board}/meetings?limit=5", "/cases/{case}", "/meetings/{meeting}",
                     "/meetings/{meeting}/agenda", "/meetings/{meeting}/attendance", "/meetings/{meeting}/preparation",
                     "/coordinator/meetings/{meeting}/invitations", "/coordinator/boards", "/coordinator/meetings",
-                    "/coordinator/rotas", "/coordinator/specialists", "/reports", "/inbox"],
+                    "/coordinator/rotas", "/coordinator/specialists", "/reports", "/inbox", "/api/v1/rotas",
+                    "/api/v1/rotas/{rota}/cover-requests", "/api/v1/boards"],
     "radiologist.kolkata": ["/api/v1/me/invitations?limit=5", "/schedule"],
     "referrer.nairobi": ["/cases", "/api/v1/cases"],
     "admin": ["/api/v1/audit-events", "/api/v1/users?limit=10", "/admin/users", "/admin/sites", "/admin/licences"],
 }
 
 
-def measure(app, demo, case_id, meeting):
+def measure(app, demo, case_id, meeting, rota_id):
     counts = {}
     for who, urls in PAGES.items():
         page_client = app.test_client()
         page_client.post("/login", data={"email": demo[who].email, "password": DEMO_PASSWORD})
         api_client = token_client(app, demo[who])
         for url in urls:
-            url = url.format(case=case_id, meeting=meeting.id, board=meeting.board_id)
+            url = url.format(case=case_id, meeting=meeting.id, board=meeting.board_id, rota=rota_id)
             counts[(who, url)] = statements(api_client if url.startswith("/api/") else page_client, url)
     return counts
 
@@ -124,11 +126,12 @@ def measure(app, demo, case_id, meeting):
 def test_queries_per_request_do_not_grow_with_the_data(app, demo, session):
     case_id = session.scalar(select(Case.id).where(Case.patient_reference == "FCG-2026-0287"))
     meeting = demo_meeting(session)
-    small = measure(app, demo, case_id, meeting)
+    rota_id = session.scalar(select(Rota.id).order_by(Rota.id))
+    small = measure(app, demo, case_id, meeting, rota_id)
     before = session.scalar(select(db.func.count()).select_from(Case))
     grow(session, demo)
     assert session.scalar(select(db.func.count()).select_from(Case)) == 4 * before
-    large = measure(app, demo, case_id, meeting)
+    large = measure(app, demo, case_id, meeting, rota_id)
     # Fewer is fine (a lookup cached by an earlier page); more would grow with the data.
     grown = {page: (small[page], large[page]) for page in small if large[page] > small[page]}
     assert grown == {}, f"statements per request grew with the data: {grown}"
