@@ -51,6 +51,30 @@ def find_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
+def active_people_by_email(session: Session, emails, *, role: str | None = None) -> dict[str, User]:
+    """The active people (holding `role`, if given) with these e-mail addresses, in one query, by their
+    normalised address; an address nobody active has is missing from the answer."""
+    wanted = sorted({normalize_email(email) for email in emails})
+    if not wanted:
+        return {}
+    statement = select(User).where(User.email.in_(wanted), User.is_active.is_(True))
+    if role is not None:
+        statement = statement.where(User.role_grants.any(UserRole.role == role))
+    return {user.email: user for user in session.scalars(statement)}
+
+
+def people_starting_with(session: Session, typed: str, *, role: str | None = None, limit: int):
+    """(e-mail, name, site name) of at most `limit` active people (holding `role`, if given) whose
+    name or e-mail starts with `typed`, whatever its case, by name."""
+    pattern = typed[:100].replace("\\", "").replace("%", "").replace("_", "").lower() + "%"
+    statement = (select(User.email, User.name, Organization.name)
+                 .join(Organization, Organization.id == User.organization_id)
+                 .where(User.is_active.is_(True), func.lower(User.name).like(pattern) | User.email.like(pattern)))
+    if role is not None:
+        statement = statement.where(User.role_grants.any(UserRole.role == role))
+    return session.execute(statement.order_by(User.name, User.id).limit(limit)).all()
+
+
 def authenticate(session: Session, email: str, password: str, *, at: datetime) -> User:
     """Return the user whose credentials these are, or raise SignInRefused.
 

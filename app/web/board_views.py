@@ -11,8 +11,8 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.accounts.models import Organization, User, UserRole
-from app.accounts.operations import normalize_email
+from app.accounts import operations as accounts
+from app.accounts.models import Organization, User
 from app.audit.operations import record as audit
 from app.boards import operations as boards
 from app.boards.models import MEMBER_ROLES, Board
@@ -27,6 +27,7 @@ from app.web import web
 from app.web.filters import weekday_name
 from app.web.forms import choice
 from app.web.layout import COORDINATING
+from app.web.people_picker import people_named
 from app.web.workspace_forms import BoardForm
 
 BOARDS_PER_PAGE = 25
@@ -61,24 +62,6 @@ def _setup(form: BoardForm) -> None:
     organisations = db.session.scalars(select(Organization).order_by(Organization.name)).all()
     form.host_organization_id.choices = [choice(str(o.id), f"{o.name} ({o.country})") for o in organisations]
     form.weekday.choices = [choice(str(day), weekday_name(day)) for day in range(7)]
-
-
-PEOPLE_SUGGESTED = 15   # at most this many people suggested as a coordinator types
-
-
-def person_named(typed: str, *, role: str | None = None) -> User | None:
-    """The active person a form names by e-mail (or, from a script, by id), holding `role` if given."""
-    typed = (typed or "").strip()
-    if typed.isdigit():
-        statement = select(User).where(User.id == parse_id(typed))
-    elif "@" in typed:
-        statement = select(User).where(User.email == normalize_email(typed))
-    else:
-        return None
-    statement = statement.where(User.is_active.is_(True))
-    if role is not None:
-        statement = statement.where(User.role_grants.any(UserRole.role == role))
-    return db.session.scalar(statement)
 
 
 def _emails_of(user_ids) -> dict[int, str]:
@@ -116,52 +99,32 @@ def read_quorum(errors: dict) -> tuple[list[dict], list[int]]:
 
 
 def read_members(errors: dict) -> tuple[list[dict], list[int], list[dict]]:
-    """The member rows: each person named by e-mail (or, from a script, by id), looked up in one query.
+    """The member rows, each person named by e-mail (or, from a script, by id), all looked up at once.
     Also the rows as typed, to show again if the form is refused."""
-    items, numbers, typed, by_email = [], [], [], {}
+    rows, typed = [], []
     for number, values in posted_rows("member", ("user", "role", "discipline")):
         typed.append({"person": values["user"], "role": values["role"], "discipline": values["discipline"]})
         if not values["user"]:
             continue  # a row without a person is empty (its role select always holds a value)
-        user_id = parse_id(values["user"]) if values["user"].isdigit() else None
-        if user_id is None and "@" not in values["user"]:
+        if parse_id(values["user"]) is None and "@" not in values["user"]:
             errors[f"member-{number}-user"] = gettext("Type the person's e-mail address.")
             continue
+        rows.append((number, values))
+    found = people_named([values["user"] for _, values in rows])
+    items, numbers = [], []
+    for number, values in rows:
+        person = found.get(values["user"])
+        if person is not None:
+            user_id = person.id
+        elif "@" in values["user"]:
+            errors[f"member-{number}-user"] = gettext("No active person has the e-mail %(email)s.",
+                                                      email=accounts.normalize_email(values["user"]))
+            continue
+        else:  # an id nobody active has: the board's rules name the row
+            user_id = parse_id(values["user"])
         items.append({"user_id": user_id, "role": values["role"], "discipline": values["discipline"] or None})
         numbers.append(number)
-        if user_id is None:
-            by_email.setdefault(normalize_email(values["user"]), []).append((number, items[-1]))
-    if by_email:
-        found = dict(db.session.execute(select(User.email, User.id).where(User.email.in_(by_email),
-                                                                          User.is_active.is_(True))).all())
-        for email, rows in by_email.items():
-            for number, row in rows:
-                if email in found:
-                    row["user_id"] = found[email]
-                else:
-                    errors[f"member-{number}-user"] = gettext("No active person has the e-mail %(email)s.",
-                                                              email=email)
     return items, numbers, typed
-
-
-@web.get("/coordinator/people-suggestions")
-@page(COORDINATING)
-def people_suggestions():
-    """`<option>`s for a people list (a board's member rows, the invitation form): active people whose name
-    or e-mail starts with what was typed (the field's own parameter; `who=specialist` for specialists
-    only), at most PEOPLE_SUGGESTED of them."""
-    typed = next((value.strip() for name, value in request.args.items() if name != "who" and value.strip()), "")
-    people = []
-    if len(typed) >= 2:
-        pattern = typed[:100].replace("\\", "").replace("%", "").replace("_", "").lower() + "%"
-        statement = (select(User.email, User.name, Organization.name)
-                     .join(Organization, Organization.id == User.organization_id)
-                     .where(User.is_active.is_(True),
-                            (db.func.lower(User.name).like(pattern)) | (User.email.like(pattern))))
-        if request.args.get("who") == "specialist":   # the invitation form asks for specialists only
-            statement = statement.where(User.role_grants.any(UserRole.role == "specialist"))
-        people = db.session.execute(statement.order_by(User.name, User.id).limit(PEOPLE_SUGGESTED)).all()
-    return render_template("coordinator/_people_options.html", people=people)
 
 
 ROW_FIELD = re.compile(r"^(quorum|members)\[(\d+)\](?:\.(\w+))?$")

@@ -23,7 +23,7 @@ from app.security import current_actor, page
 from app.specialists.operations import list_disciplines
 from app.timekeeping import ensure_utc, from_local, now_utc, to_local
 from app.web import web
-from app.web.board_views import person_named
+from app.web.people_picker import person_named
 from app.web.filters import local_time
 from app.web.forms import PlainForm, choice
 from app.web.layout import COORDINATING

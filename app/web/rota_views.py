@@ -21,7 +21,7 @@ from app.specialists.models import Discipline
 from app.specialists.operations import list_disciplines
 from app.timekeeping import now_utc, to_local
 from app.web import web
-from app.web.board_views import person_named
+from app.web.people_picker import people_named
 from app.web.filters import weekday_name
 from app.web.forms import PlainForm
 from app.web.vocabulary import discipline as discipline_label
@@ -117,8 +117,9 @@ def rota_members(rota_id: int):
     rota = rotas.get_rota(db.session, rota_id, for_update=True)
     chosen = [int(value) for value in request.form.getlist("member") if parse_integer(value) is not None]
     added = [value.strip() for value in request.form.getlist("add") if value.strip()]
+    found = people_named(added, role="specialist")
     for typed in added:
-        person = person_named(typed, role="specialist")
+        person = found.get(typed)
         if person is None:
             return render_rota(rota, status=422, added=added, errors={"add": gettext(
                 "No active specialist has the e-mail %(email)s.", email=typed)})
