@@ -136,10 +136,9 @@ def register_cli(app):
     def onboard_specialists_command(csv_file, site: str, apply: bool):
         """Onboard a partner site's specialists from a CSV file: one line per row (what it will do, or its
         errors), then the totals. New people are sent a link to choose their password."""
-        from datetime import timedelta
-
         from sqlalchemy import func, select
 
+        from app.accounts import password_links
         from app.accounts.models import Organization
         from app.errors import InvalidInput
         from app.specialists import csv_import
@@ -153,7 +152,7 @@ def register_cli(app):
         try:
             report = csv_import.onboard(
                 db.session, organization, csv_file.read(), apply=apply, by=None, at=at, via="cli",
-                link_lifetime=timedelta(hours=current_app.config["PASSWORD_LINK_LIFETIME_HOURS"]))
+                link_lifetime=password_links.configured_lifetime(current_app.config))
         except InvalidInput as error:
             raise click.ClickException(f"{error.field}: {error.message}") from None
         verb = {"create": "created" if report.applied else "will create",

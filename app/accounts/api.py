@@ -268,10 +268,6 @@ class OrganizationPatch(RequestBody):
     residency_region: str | None = None
 
 
-def _link_lifetime() -> timedelta:
-    return timedelta(hours=current_app.config.get("PASSWORD_LINK_LIFETIME_HOURS", 72))
-
-
 @api.post("/users/invitations")
 @endpoint(summary="Invite someone: an account without a password, and an e-mail with a one-time link to set one",
           roles={"admin"}, body=InvitationIn, response=PasswordLinkOut, status=201, tags=("users",))
@@ -285,7 +281,7 @@ def invite_user(body: InvitationIn):
     user, link = password_links.invite_user(
         db.session, email=body.email, name=body.name, organization=organization, roles=body.roles,
         languages=body.languages, display_timezone=body.display_timezone, by=current_actor(), at=now_utc(),
-        lifetime=_link_lifetime())
+        lifetime=password_links.configured_lifetime(current_app.config))
     audit(db.session, "user.invited", actor=current_actor(), target_type="user", target_id=user.id,
           source_address=request.remote_addr, detail={"roles": sorted(user.roles), "link_id": link.id})
     return {"user_id": user.id, "purpose": link.purpose, "expires_at": link.expires_at}
@@ -300,7 +296,7 @@ def reset_user_password(user_id: int):
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound(N_("No user with id %(user_id)s."), params={"user_id": user_id})
-    link = password_links.reset_password(db.session, user, by=current_actor(), at=now_utc(), lifetime=_link_lifetime())
+    link = password_links.reset_password(db.session, user, by=current_actor(), at=now_utc(), lifetime=password_links.configured_lifetime(current_app.config))
     audit(db.session, "user.password_reset", actor=current_actor(), target_type="user", target_id=user.id,
           source_address=request.remote_addr, detail={"link_id": link.id})
     return {"user_id": user.id, "purpose": link.purpose, "expires_at": link.expires_at}

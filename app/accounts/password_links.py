@@ -22,6 +22,12 @@ from app.timekeeping import ensure_utc, format_instant
 from app.vocabulary import N_
 
 DEFAULT_LIFETIME = timedelta(hours=72)
+
+
+def configured_lifetime(config) -> timedelta:
+    """How long a new link works, from the app's configuration (PASSWORD_LINK_LIFETIME_HOURS)."""
+    hours = config.get("PASSWORD_LINK_LIFETIME_HOURS")
+    return DEFAULT_LIFETIME if hours is None else timedelta(hours=hours)
 PURPOSES = ("invitation", "reset")
 # Where the person opens the link; the secret is the last part of the path.
 LINK_PATH = "/set-password/"

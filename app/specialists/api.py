@@ -7,6 +7,7 @@ from typing import Any, Literal
 from flask import current_app, request
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.accounts import password_links
 from app.accounts.models import Organization
 from app.api import api
 from app.api.endpoint import ApiResponse, endpoint
@@ -459,7 +460,7 @@ def import_specialists(query: ImportQuery):
         raise InvalidInput("organization_id", N_('no organisation has id %(organization_id)s'),
                                               params={'organization_id': query.organization_id})
     report = csv_import.onboard(db.session, organization, data, apply=query.apply, by=current_actor(), at=now_utc(),
-                                link_lifetime=timedelta(hours=current_app.config["PASSWORD_LINK_LIFETIME_HOURS"]),
+                                link_lifetime=password_links.configured_lifetime(current_app.config),
                                 via="api", source_address=request.remote_addr)
     body = report.as_dict()
     if query.apply and report.has_errors:

@@ -3,8 +3,6 @@ verification queue, the discipline vocabulary and CSV onboarding; and the public
 person sets their password. Routes parse, authorise and call the domain (app.accounts, app.specialists)."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import logout_user
@@ -51,10 +49,6 @@ def _field_error(form, refusal: InvalidInput, fallback: str | None = None) -> No
         form.form_errors.append(message)
     else:
         target.errors = list(target.errors) + [message]
-
-
-def _password_link_lifetime() -> timedelta:
-    return timedelta(hours=current_app.config.get("PASSWORD_LINK_LIFETIME_HOURS", 72))
 
 
 def _site_choices():
@@ -150,7 +144,7 @@ def admin_invite():
                 raise InvalidInput("organization_id", N_("Choose a site."))
             user, link = password_links.invite_user(
                 db.session, email=form.email.data, name=form.name.data, organization=organization,
-                roles=form.roles.data, by=current_actor(), at=now_utc(), lifetime=_password_link_lifetime())
+                roles=form.roles.data, by=current_actor(), at=now_utc(), lifetime=password_links.configured_lifetime(current_app.config))
         except InvalidInput as refusal:
             db.session.rollback()
             _field_error(form, refusal)
@@ -242,7 +236,7 @@ def admin_user_reset(user_id: int):
         abort(400)
     try:
         link = password_links.reset_password(db.session, user, by=current_actor(), at=now_utc(),
-                                             lifetime=_password_link_lifetime())
+                                             lifetime=password_links.configured_lifetime(current_app.config))
     except InvalidInput:
         db.session.rollback()
         flash(gettext("Reactivate the account before resetting its password."), "error")
@@ -442,7 +436,7 @@ def admin_onboarding():
         else:
             try:
                 report = csv_import.onboard(db.session, organization, data, apply=apply, by=current_actor(),
-                                            at=now_utc(), link_lifetime=_password_link_lifetime(), via="page",
+                                            at=now_utc(), link_lifetime=password_links.configured_lifetime(current_app.config), via="page",
                                             source_address=request.remote_addr)
             except InvalidInput as refusal:
                 db.session.rollback()
