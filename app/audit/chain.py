@@ -72,22 +72,28 @@ def _lock_a_partition(session: Session, preferred: int) -> int:
     return preferred
 
 
-def _locked_head(session: Session, partition: int) -> AuditChainHead:
-    """The partition's head, locked until commit (created at its first event). Locked again on every
-    flush: a rolled-back savepoint may have released the lock it was first taken in."""
+def _locked_head(session: Session, partition: int, *, just_locked: bool) -> AuditChainHead:
+    """The partition's head, locked until commit (created at its first event). Locked again on a later
+    flush (`just_locked` False): a rolled-back savepoint may have released the lock it was first taken in."""
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
+    if dialect == "postgresql" and not just_locked:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_BASE + partition})
+    head = _select_head(session, partition)
+    if head is not None:
+        return head
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-    if insert is not None:
-        session.execute(insert(AuditChainHead).values(partition=partition, position=0, entry_hash=GENESIS)
-                        .on_conflict_do_nothing(index_elements=["partition"]))
-    head = session.scalar(select(AuditChainHead).where(AuditChainHead.partition == partition)
-                          .with_for_update().execution_options(populate_existing=True))
-    if head is None:  # another dialect: no upsert
+    if insert is None:  # another dialect: no upsert
         head = AuditChainHead(partition=partition, position=0, entry_hash=GENESIS)
         session.add(head)
-    return head
+        return head
+    session.execute(insert(AuditChainHead).values(partition=partition, position=0, entry_hash=GENESIS)
+                    .on_conflict_do_nothing(index_elements=["partition"]))
+    return _select_head(session, partition)
+
+
+def _select_head(session: Session, partition: int) -> AuditChainHead | None:
+    return session.scalar(select(AuditChainHead).where(AuditChainHead.partition == partition)
+                          .with_for_update().execution_options(populate_existing=True))
 
 
 @event.listens_for(Session, "before_commit")
@@ -110,10 +116,11 @@ def _chain_new_events(session: Session, flush_context, instances) -> None:
         return
     new_events.sort(key=lambda item: ensure_utc(item.occurred_at))
     partition = session.info.get("audit_partition")
-    if partition is None:  # the first events of this transaction: its lock is held until commit
+    just_locked = partition is None
+    if just_locked:  # the first events of this transaction: its lock is held until commit
         partition = _lock_a_partition(session, (new_events[0].actor_id or 0) % PARTITIONS)
         session.info["audit_partition"] = partition
-    head = _locked_head(session, partition)
+    head = _locked_head(session, partition, just_locked=just_locked)
     for item in new_events:
         item.detail = json.loads(json.dumps(item.detail or {}, default=str))  # as it will read back
         item.chain_partition, item.chain_position = partition, head.position + 1
