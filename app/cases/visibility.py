@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import false, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from app.boards.models import BoardMember
@@ -82,11 +82,14 @@ def case_facts(case: Case) -> CaseFacts:
 
 
 def viewer_facts(session: Session, user) -> Viewer:
-    boards = session.scalars(
-        select(BoardMember.board_id).where(BoardMember.user_id == user.id,
-                                           BoardMember.role == "coordinator")
-    ).all()
-    invited = session.scalars(invited_case_ids_query(user.id)).all()
+    # One round trip for both: the boards they coordinate and the cases they are invited to.
+    coordinated = select(literal("board").label("kind"), BoardMember.board_id.label("id")).where(
+        BoardMember.user_id == user.id, BoardMember.role == "coordinator")
+    invited_cases = invited_case_ids_query(user.id).subquery()
+    invited_rows = select(literal("case").label("kind"), invited_cases.c.case_id.label("id"))
+    boards, invited = [], []
+    for kind, related_id in session.execute(union_all(coordinated, invited_rows)):
+        (boards if kind == "board" else invited).append(related_id)
     return Viewer(user_id=user.id, organization_id=user.organization_id,
                   residency_region=user.organization.residency_region, roles=frozenset(user.roles),
                   coordinated_board_ids=frozenset(boards), invited_case_ids=frozenset(invited))
