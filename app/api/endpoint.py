@@ -11,7 +11,7 @@ from functools import wraps
 
 from flask import current_app, g, request
 from flask_wtf.csrf import CSRFError, validate_csrf
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from app.api.problems import problem, validation_problem
 from app.api.schema import describe_errors
@@ -39,6 +39,7 @@ def endpoint(*, summary: str, roles=SIGNED_IN, body: type[BaseModel] | None = No
     it is only described in the OpenAPI document. `errors` documents statuses beyond the ones
     every operation of its kind may return (see `app.api.openapi`)."""
     access = roles if roles in (PUBLIC, SIGNED_IN) else frozenset(roles)
+    shape = None if response is None else TypeAdapter(list[response] if many else response)
 
     def decorator(view):
         @wraps(view)
@@ -77,16 +78,11 @@ def endpoint(*, summary: str, roles=SIGNED_IN, body: type[BaseModel] | None = No
             code = answer.status or status
             if answer.body is None:
                 return current_app.response_class(status=code, headers=answer.headers)
-            payload = answer.body
-            if response is not None:
-                if many:
-                    payload = [response.model_validate(item).model_dump(mode="json")
-                               for item in payload]
-                else:
-                    payload = response.model_validate(payload).model_dump(mode="json")
-            reply = current_app.response_class(
-                json.dumps(payload, ensure_ascii=False), status=code, mimetype="application/json"
-            )
+            if shape is not None:  # validated and written as JSON in one pass
+                text = shape.dump_json(shape.validate_python(answer.body))
+            else:
+                text = json.dumps(answer.body, ensure_ascii=False)
+            reply = current_app.response_class(text, status=code, mimetype="application/json")
             reply.headers.update(answer.headers)
             return reply
 
