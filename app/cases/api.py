@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from flask import current_app, request, send_file
 from flask_babel import gettext
 from pydantic import Field, RootModel
+from sqlalchemy.orm import selectinload
 
 from app.api import api
 from app.api.endpoint import ApiResponse, endpoint
@@ -24,7 +25,7 @@ from app.audit.operations import record_shown
 from app.cases import operations, visibility, workflow
 from app.cases.attachments import (AttachmentStore, AttachmentTooLarge, EmptyFile, UnsupportedContent, attachment_store,
                                    clean_filename)
-from app.cases.models import CASE_STATES, Attachment, Case
+from app.cases.models import CASE_STATES, Attachment, Case, CaseTransition
 from app.cases.visibility import FULL, SUMMARY
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
@@ -240,9 +241,14 @@ def audit_cases_shown(rows, *, via: str) -> None:
                  source_address=request.remote_addr, detail={"via": via})
 
 
-def visible_case(case_id: int, *, need_full: bool = False) -> tuple[Case, str]:
-    """The case and the actor's access level; 404 when they may not know it exists."""
-    case = db.session.get(Case, case_id)
+# What `case_detail` reads, loaded with the case: its disciplines, and its history with who moved it.
+DETAIL_LOADS = (selectinload(Case.disciplines), selectinload(Case.transitions).joinedload(CaseTransition.actor))
+
+
+def visible_case(case_id: int, *, need_full: bool = False, loads=()) -> tuple[Case, str]:
+    """The case (with `loads`, relationship options) and the actor's access level; 404 when they may
+    not know it exists."""
+    case = db.session.get(Case, case_id, options=loads)
     level = visibility.case_access(db.session, current_actor(), case)
     if level is None:
         raise NotFound(N_('No case with id %(case_id)s.'),
@@ -314,7 +320,7 @@ def list_cases(query: CaseQuery):
 @endpoint(summary="A case at your access level (full, or a pseudonymised summary)",
           response=CaseDetail, tags=TAGS)
 def get_case(case_id: int):
-    case, level = visible_case(case_id)
+    case, level = visible_case(case_id, loads=DETAIL_LOADS)
     audit_case("case.viewed", target_id=case.id, detail={"access": level, "via": "detail"})
     return case_detail(case, level, current_actor())
 
