@@ -31,7 +31,9 @@ def init_rate_limits(app) -> None:
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     # Said every time: the limiter is shared, and an earlier app (a test) may have switched it off.
     app.config.setdefault("RATELIMIT_ENABLED", True)
-    app.config.setdefault("RATELIMIT_KEY_PREFIX", "meridian")
+    # Under the deployment's channel, like its other Redis keys (presence, subscriptions), so that
+    # deployments (or test runs) sharing one Redis never count each other's requests.
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", f"{app.config.get('SOCKETIO_CHANNEL') or 'meridian'}:limits")
     limiter._key_prefix = ""  # the limiter is shared: each app's RATELIMIT_KEY_PREFIX applies (tests)
     limiter.init_app(app)
 
