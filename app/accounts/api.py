@@ -296,7 +296,8 @@ def reset_user_password(user_id: int):
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound(N_("No user with id %(user_id)s."), params={"user_id": user_id})
-    link = password_links.reset_password(db.session, user, by=current_actor(), at=now_utc(), lifetime=password_links.configured_lifetime(current_app.config))
+    link = password_links.reset_password(db.session, user, by=current_actor(), at=now_utc(),
+                                         lifetime=password_links.configured_lifetime(current_app.config))
     audit(db.session, "user.password_reset", actor=current_actor(), target_type="user", target_id=user.id,
           source_address=request.remote_addr, detail={"link_id": link.id})
     return {"user_id": user.id, "purpose": link.purpose, "expires_at": link.expires_at}

@@ -144,7 +144,8 @@ def admin_invite():
                 raise InvalidInput("organization_id", N_("Choose a site."))
             user, link = password_links.invite_user(
                 db.session, email=form.email.data, name=form.name.data, organization=organization,
-                roles=form.roles.data, by=current_actor(), at=now_utc(), lifetime=password_links.configured_lifetime(current_app.config))
+                roles=form.roles.data, by=current_actor(), at=now_utc(),
+                lifetime=password_links.configured_lifetime(current_app.config))
         except InvalidInput as refusal:
             db.session.rollback()
             _field_error(form, refusal)
@@ -436,7 +437,8 @@ def admin_onboarding():
         else:
             try:
                 report = csv_import.onboard(db.session, organization, data, apply=apply, by=current_actor(),
-                                            at=now_utc(), link_lifetime=password_links.configured_lifetime(current_app.config), via="page",
+                                            at=now_utc(), via="page",
+                                            link_lifetime=password_links.configured_lifetime(current_app.config),
                                             source_address=request.remote_addr)
             except InvalidInput as refusal:
                 db.session.rollback()
