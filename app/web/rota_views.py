@@ -66,11 +66,8 @@ def new_rota():
             db.session.rollback()
             errors["name"] = error.message
         else:
-            audit(db.session, "rota.created", actor=user, target_type="rota", target_id=rota.id,
-                  source_address=request.remote_addr, detail={"name": rota.name})
-            db.session.commit()
-            flash(gettext("Rota %(name)s created. Now choose its members.", name=rota.name))
-            return redirect(url_for("web.rota_page", rota_id=rota.id))
+            return _saved(rota, "rota.created", {"name": rota.name},
+                          gettext("Rota %(name)s created. Now choose its members.", name=rota.name))
     return render_template("coordinator/rota_new.html", user=user, zone=user.timezone, raw=raw, errors=errors,
                            discipline_options=[(d.code, discipline_label(d.code, d.name))
                                                for d in list_disciplines(db.session)],
@@ -110,6 +107,15 @@ def rota_page(rota_id: int):
     return render_rota(rotas.get_rota(db.session, rota_id))
 
 
+def _saved(rota, action: str, detail: dict, message: str):
+    """Audit a change to `rota`, commit it, say so and go back to the rota's page."""
+    audit(db.session, action, actor=current_actor(), target_type="rota", target_id=rota.id,
+          source_address=request.remote_addr, detail=detail)
+    db.session.commit()
+    flash(message)
+    return redirect(url_for("web.rota_page", rota_id=rota.id))
+
+
 @web.post("/coordinator/rotas/<int:rota_id>/members")
 @page(COORDINATING)
 def rota_members(rota_id: int):
@@ -131,11 +137,8 @@ def rota_members(rota_id: int):
         db.session.rollback()
         return render_rota(rotas.get_rota(db.session, rota_id), errors={"members": error.message}, added=added,
                            status=422)
-    audit(db.session, "rota.members_changed", actor=current_actor(), target_type="rota", target_id=rota.id,
-          source_address=request.remote_addr, detail={"members": chosen})
-    db.session.commit()
-    flash(gettext("Members of %(name)s saved.", name=rota.name))
-    return redirect(url_for("web.rota_page", rota_id=rota.id))
+    return _saved(rota, "rota.members_changed", {"members": chosen},
+                  gettext("Members of %(name)s saved.", name=rota.name))
 
 
 @web.post("/coordinator/rotas/<int:rota_id>/generate")
@@ -157,12 +160,9 @@ def rota_generate(rota_id: int):
         db.session.rollback()
         field = error.field if isinstance(error, InvalidInput) and error.field in ("start", "weeks") else "weeks"
         return render_rota(rotas.get_rota(db.session, rota_id), errors={field: error.message}, raw=raw, status=422)
-    audit(db.session, "rota.generated", actor=current_actor(), target_type="rota", target_id=rota.id,
-          source_address=request.remote_addr, detail={"start": start.isoformat(), "weeks": int(weeks)})
-    db.session.commit()
-    flash(gettext("Shifts of %(name)s generated for %(weeks)s weeks as a draft: publish them so members see them.",
-                  name=rota.name, weeks=int(weeks)))
-    return redirect(url_for("web.rota_page", rota_id=rota.id))
+    return _saved(rota, "rota.generated", {"start": start.isoformat(), "weeks": int(weeks)},
+                  gettext("Shifts of %(name)s generated for %(weeks)s weeks as a draft: publish them so members "
+                          "see them.", name=rota.name, weeks=int(weeks)))
 
 
 @web.post("/coordinator/rotas/<int:rota_id>/publish")
@@ -172,11 +172,8 @@ def rota_publish(rota_id: int):
     _checked_form()
     rota = rotas.get_rota(db.session, rota_id, for_update=True)
     published = rotas.publish(db.session, rota, at=now_utc())
-    audit(db.session, "rota.published", actor=current_actor(), target_type="rota", target_id=rota.id,
-          source_address=request.remote_addr, detail={"shifts": published})
-    db.session.commit()
-    flash(gettext("Shifts of %(name)s published: members see them now.", name=rota.name))
-    return redirect(url_for("web.rota_page", rota_id=rota.id))
+    return _saved(rota, "rota.published", {"shifts": published},
+                  gettext("Shifts of %(name)s published: members see them now.", name=rota.name))
 
 
 # --- specialists: my shifts and cover I can take ------------------------------------------------------
