@@ -4,6 +4,7 @@ Without Chromium or Playwright the tests skip with the reason, except when CI is
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -134,15 +135,15 @@ def _copy_lines(stream, path: Path) -> None:
             log.flush()
 
 
-@pytest.fixture(scope="session")
-def live_server(chromium_path, tmp_path_factory):
-    """run the app in a subprocess on a free loopback port; yields its base URL."""
+@contextlib.contextmanager
+def demo_server(folder: Path, env: dict | None = None):
+    """Run the demo app (server.py) in a subprocess on a free loopback port, its database in `folder`;
+    yields its base URL, and stops it afterwards."""
     port = _free_port()
-    folder = tmp_path_factory.mktemp("browser-db")
-    db_path = folder / "meridian.sqlite"
     process = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("server.py")), str(db_path), str(port), PASSWORD],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [sys.executable, str(Path(__file__).with_name("server.py")), str(folder / "meridian.sqlite"), str(port),
+         PASSWORD], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, **(env or {})})
     deadline = time.monotonic() + 60
     try:
         for line in process.stdout:
@@ -168,6 +169,13 @@ def live_server(chromium_path, tmp_path_factory):
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def live_server(chromium_path, tmp_path_factory):
+    """The demo app for the browser tests; yields its base URL."""
+    with demo_server(tmp_path_factory.mktemp("browser-db")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

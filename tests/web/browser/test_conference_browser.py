@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import http.server
 import os
-import subprocess
-import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -21,7 +19,7 @@ from zoneinfo import ZoneInfo
 import jwt
 import pytest
 
-from tests.web.browser.conftest import (PASSWORD, _copy_lines, _free_port, api_session, new_page, ok)
+from tests.web.browser.conftest import PASSWORD, _free_port, api_session, demo_server, new_page, ok
 from tests.web.browser.conftest import violations_on
 
 try:
@@ -77,35 +75,9 @@ def jitsi_origin():
 
 @pytest.fixture(scope="module")
 def jitsi_server(chromium_path, jitsi_origin, tmp_path_factory):
-    port = _free_port()
-    folder = tmp_path_factory.mktemp("browser-jitsi-db")
-    environment = {**os.environ, "JITSI_URL": jitsi_origin, "JITSI_APP_SECRET": SECRET, "JITSI_APP_ID": APP_ID}
-    process = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("server.py")), str(folder / "meridian.sqlite"), str(port),
-         PASSWORD], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment)
-    try:
-        for line in process.stdout:
-            if line.strip() == "ready":
-                break
-        else:
-            raise RuntimeError(f"the server exited with {process.wait()}")
-        threading.Thread(target=_copy_lines, args=(process.stdout, folder / "server.log"), daemon=True).start()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                import socket
-
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    env = {"JITSI_URL": jitsi_origin, "JITSI_APP_SECRET": SECRET, "JITSI_APP_ID": APP_ID}
+    with demo_server(tmp_path_factory.mktemp("browser-jitsi-db"), env) as url:
+        yield url
 
 
 def _meeting_about_to_start(base_url: str) -> int:
