@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import false, func, literal, or_, select, union_all
+from sqlalchemy import bindparam, false, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from app.boards.models import BoardMember
@@ -97,11 +97,15 @@ def viewer_facts(session: Session, user) -> Viewer:
 
 def invited_case_ids_query(user_id: int):
     """Ids of the cases on the agendas of meetings `user_id` holds a booking invitation to."""
+    # The states are written into the SQL, not sent as parameters: PostgreSQL's generic plan for a
+    # prepared statement cannot see them and chose a join ten times slower.
     return (
         select(AgendaItem.case_id)
         .join(Invitation, Invitation.meeting_id == AgendaItem.meeting_id)
-        .where(Invitation.user_id == user_id, Invitation.status.in_(BOOKING_STATES),
-               AgendaItem.status != "removed")
+        .where(Invitation.user_id == user_id,
+               Invitation.status.in_(bindparam("booking_states", sorted(BOOKING_STATES), expanding=True,
+                                               literal_execute=True)),
+               AgendaItem.status != literal("removed", literal_execute=True))
         .distinct()
     )
 
