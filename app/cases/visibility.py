@@ -21,10 +21,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, false, func, literal, or_, select, union_all
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.boards.models import BoardMember
-from app.cases.models import Case
+from app.cases.models import Case, case_disciplines
+from app.specialists.models import Discipline
 from app.meetings.models import BOOKING_STATES, AgendaItem, Invitation
 from app.vocabulary import N_
 
@@ -157,15 +159,31 @@ def visible_cases(session: Session, user, *, filters=None, order=None,
     `filters` are extra WHERE clauses (a keyset cursor among them) and `limit` caps the rows, both
     in SQL: every row the query returns is visible, as the query is built from the same facts."""
     viewer = viewer_facts(session, user)
-    statement = (visible_cases_query(viewer).options(selectinload(Case.disciplines))
+    statement = (visible_cases_query(viewer).add_columns(_discipline_codes)
                  .order_by(*(order if order is not None else (Case.id,))))
     for condition in filters or ():
         statement = statement.where(condition)
     if limit is not None:
         statement = statement.limit(limit)
-    rows = []
-    for case in session.scalars(statement):
+    rows, codes_of = [], {}
+    for case, codes in session.execute(statement):
         level = access_level(viewer, case_facts(case))
         if level is not None:
             rows.append((case, level))
+            codes_of[case] = sorted(codes.split(",")) if codes else []
+    _fill_disciplines(session, codes_of)
     return rows
+
+
+# Each case's discipline codes, in its own row: far cheaper than a second, per-case-keyed load.
+_discipline_codes = (select(func.aggregate_strings(case_disciplines.c.discipline_code, ","))
+                     .where(case_disciplines.c.case_id == Case.id).scalar_subquery())
+
+
+def _fill_disciplines(session: Session, codes_of: dict[Case, list[str]]) -> None:
+    """Set each case's `disciplines` (as if loaded) from its codes, the disciplines read in one query."""
+    wanted = sorted({code for codes in codes_of.values() for code in codes})
+    disciplines = {discipline.code: discipline for discipline in session.scalars(
+        select(Discipline).where(Discipline.code.in_(wanted)))} if wanted else {}
+    for case, codes in codes_of.items():
+        set_committed_value(case, "disciplines", [disciplines[code] for code in codes if code in disciplines])
