@@ -49,9 +49,18 @@ def case_moved(session: Session, case, source: str, target: str, *, reason: str 
 
 def case_scheduled(session: Session, case, meeting, *, item_id: int, at: datetime) -> None:
     """The case is on a meeting's agenda: when it will be discussed (the date shown in the
-    referrer's zone when read)."""
-    _tell(session, case, "case.scheduled", f"meeting-{meeting.id}-item-{item_id}-{format_instant(at)}",
-          {"title": meeting.title, "starts_at": format_instant(meeting.starts_at)}, at=at)
+    referrer's zone when read), and the meeting's call if the referrer takes part in it."""
+    from app.accounts.models import User
+    from app.conferencing.operations import call_link
+    from app.live.meeting import takes_part
+
+    params = {"title": meeting.title, "starts_at": format_instant(meeting.starts_at)}
+    referrer = session.get(User, case.referrer_id)
+    call = call_link(session, meeting) if referrer is not None and takes_part(session, meeting, referrer) else None
+    if call:
+        params["call"] = call
+    _tell(session, case, "case.scheduled", f"meeting-{meeting.id}-item-{item_id}-{format_instant(at)}", params,
+          at=at)
 
 
 def outcome_signed(session: Session, case, outcome, *, letter_url: str | None, at: datetime) -> None:

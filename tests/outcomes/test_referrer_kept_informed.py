@@ -85,3 +85,31 @@ def test_the_e_mail_copy_is_in_the_referrers_language_and_zone(session, world):
     message = email_for(note, world.referrer, base_url="https://meridian.example", sender="mdt@meridian.example")
     assert message["Subject"] == f"[Meridian] Случай #{case.id} принят к обсуждению"
     assert f"https://meridian.example/cases/{case.id}" in message.get_content()
+
+
+def test_a_referrer_who_takes_part_is_given_the_meetings_call_with_the_date(session, world):
+    from tests.outcomes.conftest import _invite
+
+    world.referrer.display_timezone, world.referrer.locale = "Africa/Nairobi", "en"
+    meetings = []
+    for days, title in ((7, "Thoracic MDT 12 Nov"), (14, "Thoracic MDT 19 Nov")):
+        meeting = Meeting(board_id=world.board.id, occurrence_date=date(2025, 11, 5) + timedelta(days=days),
+                          title=title, kind="board", starts_at=MEETING_START + timedelta(days=days),
+                          ends_at=MEETING_START + timedelta(days=days, hours=2), host_timezone="Asia/Shanghai",
+                          status="scheduled", chair_id=world.chair.id,
+                          conference_url=f"https://meet.example.org/thoracic-{days}")
+        session.add(meeting)
+        meetings.append(meeting)
+    session.flush()
+    attended, not_attended = meetings
+    _invite(session, attended, world.referrer, role="attendee")
+    for meeting, reference in ((attended, "NBO-2025-0004"), (not_attended, "NBO-2025-0005")):
+        case = submitted_case(session, world, reference)
+        workflow.transition(session, case, "triaged", world.coordinator, at=CASE_CREATED + timedelta(hours=3))
+        agenda.add_case(session, meeting, case, world.coordinator, at=CASE_CREATED + timedelta(days=1),
+                        as_coordinator=True)
+        scheduled = told(session, world, case.id)[-1].rendered(locale="en", zone="Africa/Nairobi")
+        if meeting is attended:
+            assert "Join the call: https://meet.example.org/thoracic-7" in scheduled.body
+        else:  # they do not take part: no way in to offer
+            assert "Join the call" not in scheduled.body and "meet.example.org" not in scheduled.body
