@@ -189,3 +189,14 @@ def test_the_meeting_page_tells_the_coordinator_how_many_have_reviewed_each_case
     assert f'href="/meetings/{meeting.id}/preparation#case-{case.id}"' in link
     count = html.split(f'data-prepared="{case.id}">')[1].split("</a>")[0]
     assert count == f"1 of {len(pack['invited'])} invited have reviewed"
+
+
+def test_without_cross_border_consent_an_invitee_abroad_prepares_from_the_summary_only(pack, sign_in, session):
+    meeting, case = pack["meeting"], pack["case"]
+    case.cross_border_consent = False
+    session.commit()
+    invitee = next(i.user for i in pack["invited"] if i.user.organization.residency_region != case.residency_region)
+    html = sign_in(invitee).get(f"/meetings/{meeting.id}/preparation").get_data(as_text=True)
+    card = html.split(f'data-pack-case="{case.id}"')[1].split("</article>")[0]
+    assert 'data-access="summary"' in card and case.icd10_code in card
+    assert case.question not in card and "data-dicom" not in card and case.clinical_summary not in card
