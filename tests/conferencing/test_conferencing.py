@@ -160,6 +160,19 @@ def test_invitations_and_reminders_carry_the_call_in_the_readers_language(sessio
                                                       zone="Europe/Moscow").body
 
 
+def test_an_invitation_carries_the_meetings_call(session, world):
+    from app.meetings import booking
+    from app.notifications.texts import render
+
+    world.meeting.conference_url = ZOOM
+    booking.invite(session, world.meeting, world.outsider, role="attendee", at=START - timedelta(days=3),
+                   override_working_hours=True, override_reason="Guest speaker", actor=world.coordinator)
+    session.commit()
+    invitation = session.scalar(select(Notification).where(Notification.user_id == world.outsider.id))
+    assert invitation.kind == "meeting.invitation" and invitation.params["call"] == ZOOM
+    assert f"Join the call: {ZOOM}" in render(invitation.kind, invitation.params, locale="en", zone="UTC").body
+
+
 def test_jitsi_invitations_point_to_the_live_page(session, world, jitsi):
     from app.notifications.texts import render
 
