@@ -52,6 +52,7 @@ COUNTRIES = ["CN", "IN", "PK", "UZ", "KZ", "KG", "TJ", "NP", "BD", "AE", "SA", "
 REGIONS = {"CN": "cn", "RU": "ru", "KE": "africa", "NG": "africa", "ZA": "africa"}
 DISCIPLINES = ["radiology", "pathology", "medical-oncology", "clinical-oncology", "thoracic-surgery", "haematology"]
 BOARDS = 40
+HOT_ROOM, HOT_ROOM_EVENTS, REPLAYED = "meeting:1", 50_000, 1_000
 
 
 class BenchConfig(Config):
@@ -204,6 +205,12 @@ def seed(engine, cases: int) -> dict:
     copy_rows(dbapi, "live_events", ["seq", "room", "type", "data", "at"],
               ((e + 1, f"meeting:{1 + e % meetings}", "agenda.changed", "{}", NOW - timedelta(seconds=events - e))
                for e in range(events)))
+    # One busy room on top: a long board's live history, for replaying its tail.
+    copy_rows(dbapi, "live_events", ["seq", "room", "type", "data", "at"],
+              ((events + e + 1, HOT_ROOM, "comment.added", json.dumps({"comment_id": e + 1}), NOW)
+               for e in range(HOT_ROOM_EVENTS)))
+    copy_rows(dbapi, "live_rooms", ["room", "seq", "summary_seq"],
+              [(HOT_ROOM, events + HOT_ROOM_EVENTS, 0)])
     with dbapi.cursor() as cursor:
         for table, column in (("organizations", "id"), ("users", "id"), ("specialist_profiles", "id"),
                               ("licences", "id"), ("specialist_leave", "id"), ("boards", "id"),
@@ -221,6 +228,35 @@ def seed(engine, cases: int) -> dict:
 
 
 # --- measuring ------------------------------------------------------------------------------------
+
+
+def replay_tail(app):
+    """What a subscriber catching up on the busy room's last REPLAYED events costs the server: the page
+    of the backlog (LIMIT in SQL) and each event's payload, as the subscribe handler reads them."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.live import publish as live_publish
+    from app.live.models import LiveEvent
+
+    class Answer:
+        status_code = 200
+
+        def close(self):
+            pass
+
+    def call():
+        with app.app_context():
+            latest = live_publish.latest_seq(db.session, HOT_ROOM)
+            since = db.session.scalar(select(LiveEvent.seq).where(LiveEvent.room == HOT_ROOM)
+                                      .order_by(LiveEvent.seq.desc()).offset(REPLAYED).limit(1))
+            events = live_publish.backlog(db.session, HOT_ROOM, since, latest, limit=REPLAYED + 1)
+            assert len(events) == REPLAYED, len(events)
+            [live_publish.payload_of(event) for event in events]
+            db.session.remove()
+        return Answer()
+
+    return call
 
 
 def measure(app, seeded: dict, repeats: int, only: str = "") -> list[tuple[str, float, float, float]]:
@@ -252,6 +288,7 @@ def measure(app, seeded: dict, repeats: int, only: str = "") -> list[tuple[str, 
         ("GET /reports?country=KE (90 days)",
          lambda: coordinator.get(f"/reports?from={report_from}&to={report_to}&country=KE")),
         ("GET /api/v1/reports/quality (90 days)", lambda: api.get("/api/v1/reports/quality")),
+        (f"live replay: the last {REPLAYED:,} of a {HOT_ROOM_EVENTS:,}-event room", replay_tail(app)),
     ]
     endpoints = [(name, call) for name, call in endpoints if only.lower() in name.lower() or "trivial" in name]
     counter = {"n": 0}
