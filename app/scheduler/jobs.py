@@ -9,7 +9,6 @@ import importlib
 from dataclasses import dataclass
 from datetime import timedelta
 
-
 @dataclass(frozen=True)
 class JobSpec:
     id: str
@@ -47,6 +46,10 @@ JOBS: tuple[JobSpec, ...] = (
             "Warn specialists and their coordinators 30 days before a licence expires"),
     JobSpec("alert-unequal-waits", "app.reports.jobs:alert_unequal_waits", timedelta(hours=6),
             "Tell coordinators about sites whose cases waited much longer than the network's last month"),
+    JobSpec("purge-expired-data", "app.dataprotection.jobs:purge_expired_data", timedelta(days=1),
+            "Erase finished cases past their site's retention period, and old live events (flask retention purge)"),
+    JobSpec("verify-audit-trail", "app.audit.jobs:verify_audit_trail", timedelta(days=1),
+            "Check the audit trail's hash chain; fail naming where it is broken (flask audit verify)"),
 )
 
 

@@ -70,18 +70,25 @@ def test_a_week_at_the_end_of_the_calendar_is_not_found(client, make_user):
     assert client.get("/schedule?week=9999-12-31").status_code == 404
 
 
-@pytest.mark.parametrize("action, body", [
-    ("POST", ("finish", None)), ("POST", ("current-case", "case")), ("POST", ("discussed", "case")),
-    ("PUT", ("notes", "notes")),
+@pytest.mark.parametrize("action, body, status", [
+    ("POST", ("finish", None), "scheduled"), ("POST", ("current-case", "case"), "scheduled"),
+    ("POST", ("discussed", "case"), "scheduled"), ("PUT", ("notes", "notes"), "scheduled"),
+    # Only a scheduled meeting starts: one already over, or called off, stays as it is.
+    ("POST", ("start", None), "finished"), ("POST", ("start", None), "cancelled"),
 ])
-def test_live_actions_on_a_meeting_not_running_are_409(client, world, assert_problem, action, body):
+def test_live_actions_on_a_meeting_not_running_are_409(client, session, world, assert_problem, action, body,
+                                                        status):
     name, kind = body
+    world.meeting.status = status
+    session.commit()
     payload = None if kind is None else {"case_id": world.case.id, **({"notes": "x"} if kind == "notes" else {})}
     response = client.open(f"/api/v1/meetings/{world.meeting.id}/live/{name}", method=action, json=payload,
                            headers=world.headers["chair"])
     problem = assert_problem(response, 409)
-    assert problem["meeting_status"] == "scheduled"
-    assert "not running" in problem["detail"]
+    assert problem["meeting_status"] == status
+    assert ("only a scheduled meeting can start" if name == "start" else "not running") in problem["detail"]
+    state = client.get(f"/api/v1/meetings/{world.meeting.id}/live", headers=world.headers["chair"])
+    assert state.status_code == 200 and state.get_json()["status"] == status  # nothing changed
 
 
 def test_inviting_with_an_unknown_discipline_is_422_naming_it(client, world, assert_problem):
@@ -104,4 +111,5 @@ def test_the_document_declares_the_statuses_operations_return(client):
     assert "401" in paths["/api/v1/auth/token"]["post"]["responses"]
     assert "429" in paths["/api/v1/auth/token"]["post"]["responses"]
     assert "409" in paths["/api/v1/meetings/{meeting_id}/live/finish"]["post"]["responses"]
+    assert "409" in paths["/api/v1/meetings/{meeting_id}/live/start"]["post"]["responses"]
     assert "404" in paths["/api/v1/cases/{case_id}"]["get"]["responses"]
