@@ -1,7 +1,9 @@
 """Rotas through the pages: a coordinator creates a rota, chooses members, generates and publishes its
-shifts and rejects cover with a reason; a specialist sees their shifts and takes a colleague's in one click."""
+shifts and approves cover or rejects it with a reason; a specialist sees their shifts and takes a
+colleague's in one click."""
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -132,3 +134,106 @@ def test_the_rota_grid_shows_twenty_rotas_a_page(demo, sign_in, client, session)
     rest = re.findall(r'href="/coordinator/rotas/(\d+)"', text(client.get(more.group(1).replace("&amp;", "&"))))
     assert len(rest) == 5 and not set(rest) & set(shown)
     assert client.get("/coordinator/rotas?after=not-a-cursor").status_code == 404
+
+
+def _a_taken_cover_request(session, client, sign_in, name: str):
+    """A published rota of two radiologists; the first asks for cover of a shift next week and the second
+    takes it on /my/shifts. Returns (requester, coverer, shift, request), the request waiting for approval."""
+    people = radiologists(session)[:2]
+    rota = rotas.create_rota(session, name=name, discipline_code="radiology", handoff_weekday=0,
+                             handoff_time="08:00", timezone="UTC", members=[p.id for p in people], at=now_utc())
+    soon = now_utc().date() + timedelta(days=2)
+    start = soon + timedelta(days=(7 - soon.weekday()) % 7)
+    rotas.generate(session, rota, start=start, weeks=4, at=now_utc())   # published: members see them
+    first, second = people
+    shift = session.scalar(select(OnCallShift).where(OnCallShift.rota_id == rota.id, OnCallShift.user_id == first.id)
+                           .order_by(OnCallShift.starts_at))
+    for other in session.scalars(select(OnCallShift).where(  # the volunteer is free that week on the demo rotas
+            OnCallShift.user_id == second.id, OnCallShift.rota_id != rota.id,
+            OnCallShift.starts_at < shift.ends_at, OnCallShift.ends_at > shift.starts_at)):
+        other.status = "cancelled"
+    request_ = rotas.request_cover(session, shift, first, reason="Examining finals", at=now_utc())
+    session.commit()
+    sign_in(second)
+    assert client.post(f"/my/cover/{request_.id}/take").status_code == 302
+    session.expire_all()
+    assert session.get(CoverRequest, request_.id).status == "accepted"
+    return first, second, shift, request_
+
+
+def _my_shifts_on(client, rota_name: str) -> int:
+    """How many of the signed-in person's listed shifts are on `rota_name`."""
+    listed = text(client.get("/my/shifts")).split('id="my-shifts"', 1)[1].split("</ul>", 1)[0]
+    return listed.count(f"<strong>{rota_name}</strong>")
+
+
+def _inbox(client) -> str:
+    return html.unescape(text(client.get("/inbox")))
+
+
+def test_a_coordinator_approves_cover_and_the_shift_moves_to_the_coverer(demo, sign_in, client, session):
+    requester, coverer, shift, request_ = _a_taken_cover_request(session, client, sign_in, "Cover radiology A")
+    before = {}
+    for person in (requester, coverer):
+        sign_in(person)
+        before[person.id] = _my_shifts_on(client, "Cover radiology A")
+
+    sign_in(demo["coordinator"])
+    grid = text(client.get("/coordinator/rotas"))
+    assert f'action="/coordinator/cover-requests/{request_.id}/approve"' in grid
+    assert f"{coverer.name} offers to cover" in html.unescape(grid) and "Examining finals" in grid
+    approved = client.post(f"/coordinator/cover-requests/{request_.id}/approve", follow_redirects=True)
+    assert approved.status_code == 200
+    page = text(approved)
+    assert f"Cover request #{request_.id} approved." in page
+    assert f'action="/coordinator/cover-requests/{request_.id}/approve"' not in page   # decided: no buttons
+    session.expire_all()
+    assert session.get(OnCallShift, shift.id).user_id == coverer.id
+    decided = session.get(CoverRequest, request_.id)
+    assert decided.status == "approved" and decided.decided_by_id == demo["coordinator"].id
+
+    # Both are told, and each one's shifts page shows the shift where it now is.
+    sign_in(coverer)
+    assert _my_shifts_on(client, "Cover radiology A") == before[coverer.id] + 1
+    assert "You are now on call for Cover radiology A" in _inbox(client)
+    sign_in(requester)
+    assert _my_shifts_on(client, "Cover radiology A") == before[requester.id] - 1
+    assert f"Cover approved: {coverer.name} takes your Cover radiology A shift" in _inbox(client)
+
+    # Approving twice is refused with the domain's words, and nothing changes.
+    sign_in(demo["coordinator"])
+    again = client.post(f"/coordinator/cover-requests/{request_.id}/approve", follow_redirects=True)
+    assert f"Cover request #{request_.id} approved." not in text(again)
+    session.expire_all()
+    assert session.get(OnCallShift, shift.id).user_id == coverer.id
+
+
+def test_a_rejected_cover_keeps_its_reason_and_both_people_read_it(demo, sign_in, client, session):
+    requester, coverer, shift, request_ = _a_taken_cover_request(session, client, sign_in, "Cover radiology B")
+    sign_in(demo["coordinator"])
+    grid = text(client.get("/coordinator/rotas"))
+    # The reason box sits in the reject form, labelled for who reads it.
+    reject_form = grid.split(f'action="/coordinator/cover-requests/{request_.id}/reject"', 1)[1].split("</form>", 1)[0]
+    assert f'id="reject-reason-{request_.id}" name="reason"' in reject_form
+    assert f'<label for="reject-reason-{request_.id}">Why not (the requester and the volunteer read it)</label>' \
+        in reject_form
+
+    # A reason longer than the 500 characters kept is refused; the request stays as it was.
+    too_long = client.post(f"/coordinator/cover-requests/{request_.id}/reject", data={"reason": "x" * 501},
+                           follow_redirects=True)
+    assert "at most 500 characters" in text(too_long)
+    session.expire_all()
+    assert session.get(CoverRequest, request_.id).status == "accepted"
+
+    rejected = client.post(f"/coordinator/cover-requests/{request_.id}/reject",
+                           data={"reason": "  Needs a consultant on this weekend  "}, follow_redirects=True)
+    assert f"Cover request #{request_.id} rejected." in text(rejected)
+    session.expire_all()
+    decided = session.get(CoverRequest, request_.id)
+    assert decided.status == "rejected" and decided.decision_reason == "Needs a consultant on this weekend"
+    assert session.get(OnCallShift, shift.id).user_id == requester.id      # the shift stays with the requester
+    for person in (requester, coverer):
+        sign_in(person)
+        inbox = _inbox(client)
+        assert "Cover on the Cover radiology B rota was not approved" in inbox
+        assert f"it stays with {requester.name}. Reason: Needs a consultant on this weekend" in inbox
