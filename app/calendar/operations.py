@@ -141,7 +141,7 @@ def build_feed(session: Session, user: User, *, at: datetime, base_url: str = ""
         CoverRequest.requested_by_id == user.id, CoverRequest.status == "approved")
     shifts = session.scalars(
         select(OnCallShift).options(joinedload(OnCallShift.rota))
-        .where(OnCallShift.ends_at >= since,
+        .where(OnCallShift.ends_at >= since, OnCallShift.published.is_(True),  # a draft is nobody's yet
                or_(OnCallShift.user_id == user.id, OnCallShift.id.in_(handed_over)))
         .order_by(OnCallShift.starts_at)
     ).all()

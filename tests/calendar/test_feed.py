@@ -71,6 +71,17 @@ def test_feed_lists_meetings_and_shifts_at_exact_utc_times(client, session, make
     assert str(on_call["SUMMARY"]) == "On call: Radiology on call"
 
 
+def test_a_draft_shift_appears_in_the_calendar_only_once_published(client, session, make_user, feed_url):
+    user = make_user("specialist")
+    shift = add_shift(session, user)
+    shift.published = False
+    session.commit()
+    assert f"oncall-{shift.id}@meridian" not in events(client, feed_url(user))
+    shift.published = True
+    session.commit()
+    assert events(client, feed_url(user))[f"oncall-{shift.id}@meridian"]["STATUS"] == "CONFIRMED"
+
+
 def test_changes_raise_sequence_and_cancellations_stay(client, session, make_user, feed_url):
     user = make_user("specialist")
     url = feed_url(user)
