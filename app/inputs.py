@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
-from app.errors import MalformedInput
+from app.errors import InvalidValue, MalformedInput, in_readers_language
 from app.timekeeping import check_supported_year
 from app.vocabulary import N_
 
@@ -23,6 +23,7 @@ MAX_ID = 2**31 - 1
 MAX_INTEGER = MAX_ID
 _ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
 
+INTEGER_RANGE_MESSAGE = N_("must be between %(lowest)s and %(highest)s")
 NUL_MESSAGE = N_("must not contain the NUL character (\\u0000)")
 
 
@@ -98,13 +99,15 @@ def out_of_range(value, location=()) -> list[dict]:
         return []
     if isinstance(value, int):
         if not -MAX_INTEGER <= value <= MAX_INTEGER:
-            return [{"field": field_path(location), "message": f"must be at most {MAX_INTEGER}"}]
+            return [{"field": field_path(location),
+                     "message": in_readers_language(INTEGER_RANGE_MESSAGE,
+                                                    {"lowest": -MAX_INTEGER, "highest": MAX_INTEGER})}]
         return []
     if isinstance(value, date | datetime):
         try:
             check_supported_year(value)
-        except ValueError as error:
-            return [{"field": field_path(location), "message": str(error)}]
+        except InvalidValue as error:
+            return [{"field": field_path(location), "message": in_readers_language(error.template, error.params)}]
         return []
     if isinstance(value, dict):
         return [e for key, item in value.items() for e in out_of_range(item, (*location, key))]

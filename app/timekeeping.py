@@ -26,12 +26,14 @@ _ISO_INSTANT = re.compile(
 # The years Meridian handles: far enough either side for any clinical record, and away from the
 # ends of `datetime`, where converting zones or adding a week would overflow.
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
+YEAR_RANGE_MESSAGE = N_("must be between the years %(first)s and %(last)s")
 
 
 def check_supported_year(value):
-    """Return `value` (a date or datetime) unchanged, or raise ValueError fit to show a person."""
+    """Return `value` (a date or datetime) unchanged, or raise InvalidValue (a ValueError) fit to show a
+    person: its template and params put it into the reader's language."""
     if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
-        raise ValueError(f"must be between the years {EARLIEST_YEAR} and {LATEST_YEAR}")
+        raise InvalidValue(YEAR_RANGE_MESSAGE, {"first": EARLIEST_YEAR, "last": LATEST_YEAR})
     return value
 
 

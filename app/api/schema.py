@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, PlainSerializer
 
-from app.errors import in_readers_language
+from app.errors import InvalidValue, in_readers_language
 from app.inputs import field_path
 from app.timekeeping import check_supported_year, ensure_utc, format_instant
 from app.vocabulary import N_
@@ -80,6 +80,10 @@ NOT_EMPTY = N_("must not be empty")
 def validation_message(error: dict) -> str:
     """One Pydantic error as a person reads it, in the reader's language."""
     template = VALIDATION_MESSAGES.get(error["type"])
+    raised = (error.get("ctx") or {}).get("error")
+    if error["type"] == "value_error" and isinstance(raised, InvalidValue):
+        # A validator's own refusal (e.g. an Instant outside the supported years) carries its template.
+        return in_readers_language(raised.template, raised.params)
     if error["type"] == "string_too_short" and (error.get("ctx") or {}).get("min_length") == 1:
         template = NOT_EMPTY
     if template is None:

@@ -259,15 +259,15 @@ def parse_start(text: str) -> date | datetime:
     if _LOCAL_DATE.match(text):
         try:
             return date.fromisoformat(text)
-        except ValueError as exc:
-            raise InvalidInput("start", N_('is not a valid date (%(exc)s)'),
-                                        params={'exc': exc}) from None
+        except ValueError:
+            raise InvalidInput("start", N_("%(value)s is not a real date"), params={"value": repr(text)}) from None
     try:
         return parse_instant(text)
-    except ValueError as exc:
-        raise InvalidInput("start", N_('must be the local date of the first handoff (YYYY-MM-DD) '
-                                       'or an instant; as an instant it %(exc)s'),
-                                    params={'exc': exc}) from None
+    except InvalidValue as refusal:  # a real instant outside the years Meridian supports
+        raise InvalidInput("start", refusal.template, params=refusal.params) from None
+    except ValueError:
+        raise InvalidInput("start", N_("must be the local date of the first handoff (YYYY-MM-DD) or an instant "
+                                       "with its zone, e.g. 2026-11-26T06:00:00Z")) from None
 
 
 # --- eligibility ----------------------------------------------------------------------------

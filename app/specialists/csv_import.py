@@ -229,9 +229,10 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         records = list(reader)
-    except csv.Error as exc:
-        raise InvalidInput("body", N_('line %(line_num)s: %(exc)s'),
-                                   params={'line_num': reader.line_num, 'exc': exc}) from None
+    except csv.Error:  # e.g. a cell beyond the csv module's size limit, often a quote that never closes
+        raise InvalidInput("body", N_("line %(line_num)s cannot be read as CSV: a cell is too long or a quote "
+                                      "is not closed"),
+                           params={"line_num": reader.line_num}) from None
     if not records or not any(cell.strip() for cell in records[0]):
         raise InvalidInput("body", N_("the file is empty; its first line must name the columns, "
                                    "e.g. email,name,disciplines"))

@@ -59,7 +59,8 @@ def reader_text(page: str) -> str:
     """What a person reads or hears: the text of <body> without scripts, plus labels in attributes."""
     body = page.split("<body", 1)[1]
     body = re.sub(r"<script.*?</script>", " ", body, flags=re.S)
-    body = re.sub(r"<code>.*?</code>", " ", body, flags=re.S)  # machine codes (audit actions) stay codes
+    # machine codes (audit actions, the CSV columns a file must name) stay codes
+    body = re.sub(r"<code\b[^>]*>.*?</code>", " ", body, flags=re.S)
     spoken = " ".join(re.findall(r'(?:aria-label|placeholder|title|alt)="([^"]*)"', body))
     return html_lib.unescape(re.sub(r"<[^>]+>", " ", body) + " " + spoken)
 
@@ -69,22 +70,38 @@ def pages_for(session, demo, role: str) -> list[str]:
     from app.cases.models import Case
     from app.meetings.models import Meeting
 
+    from app.rotas.models import Rota, RotaMember
+    from app.accounts.models import Organization
+    from app.specialists.models import Discipline
+
     boards = select(BoardMember.board_id).where(BoardMember.user_id == demo[PEOPLE["coordinator"]].id)
+    board_id = session.scalar(boards.order_by(BoardMember.board_id))
     meeting = session.scalars(select(Meeting).where(Meeting.board_id.in_(boards)).order_by(Meeting.starts_at)).first()
     case = session.scalars(select(Case).where(Case.referrer_id == demo["referrer"].id, Case.board_id.in_(boards))
                            .order_by(Case.id)).first()
+    draft = session.scalars(select(Case).where(Case.referrer_id == demo["referrer"].id, Case.state == "draft")
+                            .order_by(Case.id)).first()
+    rota = session.scalars(select(Rota).order_by(Rota.id)).first()
+    on_call = session.scalar(select(RotaMember.user_id).order_by(RotaMember.id))
+    site = session.scalars(select(Organization).order_by(Organization.id)).first()
+    discipline = session.scalars(select(Discipline).order_by(Discipline.code)).first()
     common = ["/", "/inbox", "/profile", "/me/password"]
     return {
-        "referrer": common + ["/cases", "/cases/new", f"/cases/{case.id}"],
-        "specialist": common + ["/schedule", "/me/availability", "/me/licences", "/me/calendar",
+        "referrer": common + ["/cases", "/cases/new", f"/cases/{case.id}", f"/cases/{draft.id}/edit"],
+        "specialist": common + ["/schedule", "/me/availability", "/me/licences", "/me/calendar", "/my/shifts",
                                 f"/meetings/{meeting.id}", f"/meetings/{meeting.id}/live",
                                 f"/meetings/{meeting.id}/preparation"],
         "coordinator": common + ["/coordinator", "/coordinator/cases", "/coordinator/meetings", "/coordinator/search",
-                                 "/coordinator/rotas", f"/cases/{case.id}", f"/cases/{case.id}/audit",
+                                 "/coordinator/rotas", "/coordinator/rotas/new", f"/coordinator/rotas/{rota.id}",
+                                 f"/cases/{case.id}", f"/cases/{case.id}/audit",
                                  f"/meetings/{meeting.id}", f"/meetings/{meeting.id}/agenda",
                                  f"/meetings/{meeting.id}/attendance", f"/meetings/{meeting.id}/live",
-                                 f"/meetings/{meeting.id}/preparation", "/reports"],
-        "admin": common + [f"/cases/{case.id}/audit", "/reports"],
+                                 f"/meetings/{meeting.id}/preparation", "/reports", f"/reports/boards/{board_id}"],
+        "admin": common + [f"/cases/{case.id}/audit", "/reports", f"/reports/boards/{board_id}",
+                           "/admin/sites", "/admin/sites/new", f"/admin/sites/{site.id}",
+                           "/admin/users", "/admin/users/invite", f"/admin/users/{demo[PEOPLE['specialist']].id}",
+                           f"/admin/users/{on_call}", "/admin/licences", "/admin/disciplines",
+                           f"/admin/disciplines/{discipline.code}", "/admin/onboarding"],
     }[role]
 
 

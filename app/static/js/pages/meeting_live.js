@@ -250,7 +250,7 @@
   function actionsOf(form) {
     return $$("[data-action-rows] li", form).map(function (row) {
       return { action: $('[data-part="action"]', row).value.trim(), owner_id: Number($('[data-part="owner"]', row).value),
-               due: $('[data-part="due"]', row).value };
+               due: $('[data-part="due"]', row).value.trim() };
     }).filter(function (action) { return action.action || action.due; });
   }
 
