@@ -27,6 +27,8 @@ from app.vocabulary import N_
 ON_AGENDA = ("listed", "discussed")
 # Why a case is taken off an agenda: the referrer and the board read it in the case's history.
 REMOVAL_REASON_MIN, REMOVAL_REASON_MAX = 3, 500
+# ... and as a code the reports count: deferred for missing data, or for another reason.
+REMOVAL_REASONS = ("missing_data", "other")
 # Disciplines that prepare images and slides before the meeting.
 PREPARING_DISCIPLINES = ("radiology", "pathology")
 
@@ -118,9 +120,13 @@ def add_case(session: Session, meeting: Meeting, case: Case, actor, *, at: datet
     return item
 
 
-def remove_case(session: Session, item: AgendaItem, actor, *, at: datetime, reason: str) -> None:
-    """Take a case off an agenda before discussion; it goes back to triaged."""
+def remove_case(session: Session, item: AgendaItem, actor, *, at: datetime, reason: str,
+                removal_reason: str = "other") -> None:
+    """Take a case off an agenda before discussion; it goes back to triaged. `removal_reason` is the
+    code (REMOVAL_REASONS) kept on the agenda item; `reason` the words, kept in the case's history."""
     reason = (reason or "").strip()
+    if removal_reason not in REMOVAL_REASONS:
+        raise InvalidInput("removal_reason", N_("must be missing_data or other"))
     if not REMOVAL_REASON_MIN <= len(reason) <= REMOVAL_REASON_MAX:
         raise InvalidInput("reason", N_('say why, in %(removal_reason_min)s to '
                                         '%(removal_reason_max)s characters'),
@@ -129,7 +135,7 @@ def remove_case(session: Session, item: AgendaItem, actor, *, at: datetime, reas
         raise Conflict(N_('Agenda item #%(item_id)s is %(item_status)s; only a listed case can be '
                           'removed.'),
                        params={'item_id': item.id, 'item_status': item.status})
-    item.status = "removed"
+    item.status, item.removal_reason = "removed", removal_reason
     case = session.get(Case, item.case_id)
     if case.state == "scheduled":
         transition(session, case, "triaged", actor, at=at, reason=reason)

@@ -424,6 +424,9 @@ def reorder_agenda(meeting_id: int, body: AgendaOrderIn):
 
 class AgendaRemoveIn(RequestBody):
     reason: str = Field(min_length=agenda.REMOVAL_REASON_MIN, max_length=agenda.REMOVAL_REASON_MAX)
+    removal_reason: Literal[agenda.REMOVAL_REASONS] = Field(
+        default="other", description="Why, as a code: `missing_data` (deferred for missing data; the reports "
+                                     "count these apart) or `other`")
 
 
 @api.post("/meetings/<int:meeting_id>/agenda/<int:case_id>/remove")
@@ -435,7 +438,8 @@ def remove_from_agenda(meeting_id: int, case_id: int, body: AgendaRemoveIn):
     if item is None:
         raise NotFound(N_("Case #%(case_id)s is not on meeting #%(meeting_id)s's agenda."),
                        params={'case_id': case_id, 'meeting_id': meeting_id})
-    agenda.remove_case(db.session, item, current_actor(), at=now_utc(), reason=body.reason)
+    agenda.remove_case(db.session, item, current_actor(), at=now_utc(), reason=body.reason,
+                       removal_reason=body.removal_reason)
     return agenda_out(meeting)
 
 

@@ -106,6 +106,8 @@ class AgendaItem(Base):
     __table_args__ = (
         UniqueConstraint("meeting_id", "case_id"),
         CheckConstraint("status IN ('listed', 'discussed', 'not_discussed', 'removed')", name="status_known"),
+        CheckConstraint("removal_reason IS NULL OR removal_reason IN ('missing_data', 'other')",
+                        name="removal_reason_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -117,6 +119,9 @@ class AgendaItem(Base):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     rolled_from_meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
     notes: Mapped[str | None] = mapped_column(Text)  # shared notes taken during the live meeting
+    # Why a removed case was taken off (REMOVAL_REASONS in app/meetings/agenda.py); the free text is in
+    # the case's history. NULL for removals recorded before the reason was kept.
+    removal_reason: Mapped[str | None] = mapped_column(String(20))
 
     meeting: Mapped[Meeting] = relationship(back_populates="agenda", foreign_keys=[meeting_id])
 

@@ -67,6 +67,8 @@ class CaseShares(ResponseBody):
     returned: int = Field(description="Returned to the referrer for missing information at least once")
     withdrawn: int
     deferred: int = Field(description="Removed from a meeting's agenda at least once")
+    deferred_missing_data: int = Field(description="... of which at least once for missing data "
+                                                   "(`removal_reason` missing_data)")
     waiting: int
     rolled_over: int = Field(description="Cases rolled over to a later meeting at least once")
     roll_overs: int = Field(description="Roll-overs in all")
@@ -89,6 +91,11 @@ class BoardFigures(ResponseBody):
     quorum_met: int
     quorum_met_share: float | None
     disciplines: list[DisciplineQuorumFigures]
+    seats_accepted: int = Field(description="Accepted seats (and chairs) at the meetings held: the seats invited "
+                                            "specialists said they would take")
+    seats_attended: int = Field(description="... of which the specialist was recorded present (the same attendance "
+                                            "as each specialist's `meetings_attended`)")
+    attendance_share: float | None = Field(description="seats_attended / seats_accepted; null without seats")
 
 
 class SpecialistFigures(ResponseBody):
@@ -100,8 +107,24 @@ class SpecialistFigures(ResponseBody):
     unsocial_meetings: int = Field(description="... of which any part fell outside 08:00-18:00 in their zone")
     unsocial_share: float | None
     fair_unsocial_meetings: float = Field(description="Their meetings times the network's unsocial share: what "
-                                                      "an even spread, as the rota generator aims for, would give")
+                                                      "an even spread of unsocial meetings would give (the rota "
+                                                      "generator's own promise is in `on_call`)")
     meetings_attended: int
+
+
+class OnCallFigures(ResponseBody):
+    rota_id: int
+    rota: str
+    user_id: int
+    name: str
+    country: str
+    member: bool = Field(description="A member of the rota now (false: held shifts by covering only)")
+    fair_shifts: float = Field(description="The rota generator's fair share of the shifts in force that began in "
+                                           "the period: the rota's shifts divided by its members")
+    shifts_held: int = Field(description="Shifts in force (scheduled, published) they held, after approved cover "
+                                         "swaps")
+    shifts_over_fair: float = Field(description="shifts_held - fair_shifts: above zero, more than promised")
+    hours_held: float = Field(description="The hours of those shifts")
 
 
 class CountryLoadFigures(ResponseBody):
@@ -139,6 +162,8 @@ class QualityReportOut(ResponseBody):
     specialists_total: int = Field(description="How many specialists held a seat in the period")
     specialists_next: int | None = Field(description="`specialists_cursor` for the next page; null on the last")
     specialist_countries: list[CountryLoadFigures] = Field(description="Everyone's load, summed per country")
+    on_call: list[OnCallFigures] = Field(description="Per rota and person: the on-call shifts the rota generator's "
+                                                     "fairness promised against those held")
     follow_ups: FollowUpFigures
 
 
@@ -156,7 +181,8 @@ def scope_from(query: QualityReportQuery) -> figures.ReportScope:
 
 
 @api.get("/reports/quality")
-@endpoint(summary="MDT quality and equity: waits by site and country, how cases fared, quorum, load, follow-up",
+@endpoint(summary="MDT quality and equity: waits by site and country, how cases fared, quorum and attendance, load, "
+                  "on-call fairness, follow-up",
           roles={"coordinator", "admin"}, query=QualityReportQuery, response=QualityReportOut, tags=("reports",))
 def quality_report(query: QualityReportQuery):
     scope = scope_from(query)

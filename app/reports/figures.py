@@ -27,6 +27,7 @@ from app.vocabulary import N_
 from app.meetings.models import AgendaItem, Attendance, Invitation, Meeting
 from app.outcomes.models import FOLLOW_UP_STATUSES, Outcome, OutcomeFollowUp
 from app.reports.sql import days_after_utc_date, elapsed_days, share, summary
+from app.rotas.models import OnCallShift, Rota, RotaMember
 from app.specialists.models import SpecialistProfile
 from app.timekeeping import ensure_utc, to_local
 
@@ -111,7 +112,9 @@ def case_rows(scope: ReportScope):
               .group_by(Outcome.case_id).subquery())
     agenda = (select(AgendaItem.case_id.label("case_id"),
                      func.sum(case((AgendaItem.rolled_from_meeting_id.is_not(None), 1), else_=0)).label("roll_overs"),
-                     func.max(case((AgendaItem.status == "removed", 1), else_=0)).label("deferred"))
+                     func.max(case((AgendaItem.status == "removed", 1), else_=0)).label("deferred"),
+                     func.max(case((and_(AgendaItem.status == "removed", AgendaItem.removal_reason == "missing_data"),
+                                    1), else_=0)).label("deferred_missing_data"))
               .where(AgendaItem.added_at < as_of, AgendaItem.case_id.in_(in_scope))
               .group_by(AgendaItem.case_id).subquery())
     followed = (select(signed.c.case_id, OutcomeFollowUp.status.label("status"),
@@ -133,6 +136,7 @@ def case_rows(scope: ReportScope):
                func.coalesce(history.c.standard_of_care, 0).label("standard_of_care"),
                func.coalesce(history.c.withdrawn, 0).label("withdrawn"),
                func.coalesce(agenda.c.deferred, 0).label("deferred"),
+               func.coalesce(agenda.c.deferred_missing_data, 0).label("deferred_missing_data"),
                func.coalesce(agenda.c.roll_overs, 0).label("roll_overs"),
                case((and_(Case.urgency == "urgent", discussed), 1), else_=0).label("urgent_discussed"),
                case((and_(Case.urgency == "urgent", discussed, history.c.discussed_at <= Case.target_at), 1),
@@ -167,6 +171,7 @@ def _aggregates(rows):
             func.sum(rows.c.urgent_on_target).label("urgent_on_target"),
             func.sum(rows.c.standard_of_care).label("standard_of_care"), func.sum(rows.c.returned).label("returned"),
             func.sum(rows.c.withdrawn).label("withdrawn"), func.sum(rows.c.deferred).label("deferred"),
+            func.sum(rows.c.deferred_missing_data).label("deferred_missing_data"),
             func.sum(case((rows.c.roll_overs > 0, 1), else_=0)).label("rolled_over"),
             func.sum(rows.c.roll_overs).label("roll_overs"), func.max(rows.c.roll_overs).label("most_roll_overs"),
             func.sum(rows.c.outcome_signed).label("outcomes_signed"),
@@ -220,13 +225,13 @@ def _shares(row) -> dict:
     counts = {"cases_submitted": int(row.cases_submitted) if row else 0}
     for name, column in (("discussed", "cases_discussed"), ("standard_of_care", "standard_of_care"),
                          ("returned", "returned"), ("withdrawn", "withdrawn"), ("deferred", "deferred"),
-                         ("waiting", "cases_waiting"), ("rolled_over", "rolled_over"), ("roll_overs", "roll_overs"),
+                         ("deferred_missing_data", "deferred_missing_data"), ("waiting", "cases_waiting"), ("rolled_over", "rolled_over"), ("roll_overs", "roll_overs"),
                          ("most_roll_overs", "most_roll_overs")):
         counts[name] = int(getattr(row, column) or 0) if row else 0
     submitted = counts["cases_submitted"]
     counts["shares"] = {name: share(counts[name], submitted)
                         for name in ("discussed", "standard_of_care", "returned", "withdrawn", "deferred",
-                                     "waiting", "rolled_over")}
+                                     "deferred_missing_data", "waiting", "rolled_over")}
     return counts
 
 
@@ -256,7 +261,7 @@ def network_waits(session: Session, scope: ReportScope) -> dict | None:
 
 
 SHARE_COLUMNS = ("cases_submitted", "discussed", "standard_of_care", "returned", "withdrawn", "deferred",
-                 "waiting", "rolled_over", "roll_overs", "most_roll_overs")
+                 "deferred_missing_data", "waiting", "rolled_over", "roll_overs", "most_roll_overs")
 
 
 def case_shares(session: Session, scope: ReportScope) -> dict:
@@ -278,14 +283,43 @@ def _held_meetings(session: Session, scope: ReportScope):
     return session.execute(statement.order_by(Board.name, Meeting.id)).all()
 
 
-QUORUM_COLUMNS = ("board_id", "board", "meetings_held", "quorum_recorded", "quorum_met", "quorum_met_share")
+QUORUM_COLUMNS = ("board_id", "board", "meetings_held", "quorum_recorded", "quorum_met", "quorum_met_share",
+                  "seats_accepted", "seats_attended", "attendance_share")
+
+
+def _seat_taken():
+    """An accepted seat (or the chair) of a specialist at a meeting: the seats attendance is counted
+    against, per specialist and per board alike."""
+    return and_(Invitation.role.in_(("seat", "chair")), Invitation.status == "accepted")
+
+
+def _attended(invitation=Invitation):
+    """Whether the invitee was recorded present at the meeting (any attendance row)."""
+    return (select(Attendance.id).where(Attendance.meeting_id == invitation.meeting_id,
+                                        Attendance.user_id == invitation.user_id).exists())
+
+
+def attendance_by_board(session: Session, scope: ReportScope) -> dict[int, tuple[int, int]]:
+    """Per board, over the meetings held in the period: the accepted seats, and how many of them were
+    attended (the same facts as each specialist's `meetings_attended`). One query."""
+    statement = (select(Meeting.board_id, func.count(Invitation.id),
+                        func.sum(case((_attended(), 1), else_=0)))
+                 .join(Meeting, Meeting.id == Invitation.meeting_id)
+                 .where(_seat_taken(), Meeting.status.in_(HELD_MEETING_STATES), Meeting.starts_at >= scope.since,
+                        Meeting.starts_at < scope.until, Meeting.starts_at < scope.as_of)
+                 .group_by(Meeting.board_id))
+    if scope.board_id is not None:
+        statement = statement.where(Meeting.board_id == scope.board_id)
+    return {board_id: (int(seats), int(attended or 0)) for board_id, seats, attended in session.execute(statement)}
 
 
 def quorum_by_board(session: Session, scope: ReportScope) -> list[dict]:
     """Per board, the meetings held in the period and how many had their quorum when they opened,
     with each required discipline's own count (the presence recorded at the start, against the
-    board's requirement). One query for the meetings, one for the requirements."""
+    board's requirement), and the board's attendance: accepted seats at those meetings and how many
+    were attended. One query for the meetings, one for the requirements, one for attendance."""
     meetings = _held_meetings(session, scope)
+    seats = attendance_by_board(session, scope) if meetings else {}
     required: dict[int, dict[str, int]] = {}
     for board_id, code, count in session.execute(select(QuorumRequirement.board_id, QuorumRequirement.discipline_code,
                                                         QuorumRequirement.count)
@@ -311,6 +345,8 @@ def quorum_by_board(session: Session, scope: ReportScope) -> list[dict]:
     found = []
     for entry in boards.values():
         entry["quorum_met_share"] = share(entry["quorum_met"], entry["quorum_recorded"])
+        accepted, attended = seats.get(entry["board_id"], (0, 0))
+        entry.update(seats_accepted=accepted, seats_attended=attended, attendance_share=share(attended, accepted))
         entry["disciplines"] = [dict(d, met_share=share(d["met"], d["recorded"])) for d in entry["disciplines"].values()]
         found.append(entry)
     return found
@@ -368,8 +404,8 @@ def specialist_load(session: Session, scope: ReportScope) -> list[dict]:
         entry["meetings"] += row.seats
         entry["unsocial_meetings"] += row.seats if verdicts[key] else 0
     present = dict(session.execute(attended).all()) if people else {}
-    # The rota generator's promise: unsocial hours spread evenly, each person carrying the network's
-    # share of them on the meetings they hold. What happened is set beside it.
+    # An even spread of unsocial hours: each person carrying the network's share of them on the
+    # meetings they hold. (The rota generator's own promise, on-call shifts, is `on_call_fairness`.)
     network_share = (sum(e["unsocial_meetings"] for e in people.values())
                      / max(1, sum(e["meetings"] for e in people.values())))
     found = []
@@ -393,6 +429,68 @@ def load_by_country(specialists: list[dict]) -> list[dict]:
     for entry in countries.values():
         entry["unsocial_share"] = share(entry["unsocial_meetings"], entry["meetings"])
     return sorted(countries.values(), key=lambda e: e["country"])
+
+
+# --- on call: the rota generator's fair share against the shifts held ----------------------------
+
+ON_CALL_COLUMNS = ("rota_id", "rota", "user_id", "name", "country", "member", "fair_shifts", "shifts_held",
+                   "shifts_over_fair", "hours_held")
+
+
+def on_call_fairness(session: Session, scope: ReportScope) -> list[dict]:
+    """Per rota and person, over the on-call shifts in force (scheduled and published) that began in
+    the period: the shifts the rota generator's fairness promised them against those they held.
+
+    The generator adds 1/k of every period to the fair share of each of its k eligible members
+    (app/rotas/generation.py, rule 3); here every member of the rota counts as eligible for every
+    shift (leave and other reasons a member could not take a period are not known afterwards), so a
+    member's fair share is the rota's shifts in the period divided by its members. Held counts the
+    shift's holder as it stands, after approved cover swaps; someone who covered without being a
+    member has a fair share of 0. Board narrows to the rotas serving that board; country to the
+    person's country. Two queries, whatever the number of shifts."""
+    in_period = [OnCallShift.in_force(), OnCallShift.starts_at >= scope.since, OnCallShift.starts_at < scope.until,
+                 OnCallShift.starts_at < scope.as_of]
+    rota_filter = [] if scope.board_id is None else [Rota.board_id == scope.board_id]
+    person_filter = [] if scope.country is None else [Organization.country == scope.country.upper()]
+    shifts = (select(OnCallShift.rota_id.label("rota_id"), func.count().label("shifts"))
+              .where(*in_period).group_by(OnCallShift.rota_id).subquery())
+    members = (select(RotaMember.rota_id.label("rota_id"), func.count().label("members"))
+               .group_by(RotaMember.rota_id).subquery())
+    # members of rotas with shifts in the period, with the rota's shifts and size
+    promised = (select(Rota.id, Rota.name.label("rota"), User.id.label("user_id"), User.name, Organization.country,
+                       shifts.c.shifts, members.c.members)
+                .join(shifts, shifts.c.rota_id == Rota.id)
+                .join(members, members.c.rota_id == Rota.id)
+                .join(RotaMember, RotaMember.rota_id == Rota.id)
+                .join(User, User.id == RotaMember.user_id)
+                .join(Organization, Organization.id == User.organization_id)
+                .where(*rota_filter, *person_filter))
+    held = (select(Rota.id, Rota.name.label("rota"), User.id.label("user_id"), User.name, Organization.country,
+                   func.count().label("held"),
+                   func.sum(elapsed_days(OnCallShift.ends_at, OnCallShift.starts_at)).label("days"))
+            .join(Rota, Rota.id == OnCallShift.rota_id)
+            .join(User, User.id == OnCallShift.user_id)
+            .join(Organization, Organization.id == User.organization_id)
+            .where(*in_period, *rota_filter, *person_filter)
+            .group_by(Rota.id, Rota.name, User.id, User.name, Organization.country))
+    people: dict[tuple[int, int], dict] = {}
+
+    def entry_for(row):
+        return people.setdefault((row.id, row.user_id), {
+            "rota_id": row.id, "rota": row.rota, "user_id": row.user_id, "name": row.name, "country": row.country,
+            "member": False, "fair_shifts": 0.0, "shifts_held": 0, "hours_held": 0.0})
+
+    for row in session.execute(promised):
+        entry = entry_for(row)
+        entry["member"] = True
+        entry["fair_shifts"] = round(row.shifts / row.members, DAYS_DECIMALS)
+    for row in session.execute(held):
+        entry = entry_for(row)
+        entry["shifts_held"] = int(row.held)
+        entry["hours_held"] = round(float(row.days or 0) * 24, 1)
+    for entry in people.values():
+        entry["shifts_over_fair"] = round(entry["shifts_held"] - entry["fair_shifts"], DAYS_DECIMALS)
+    return sorted(people.values(), key=lambda e: (e["rota"].lower(), e["rota_id"], e["name"].lower(), e["user_id"]))
 
 
 # --- what became of the recommendations ----------------------------------------------------------
@@ -423,4 +521,5 @@ def quality_report(session: Session, scope: ReportScope) -> dict:
         "boards": quorum_by_board(session, scope),
         "specialists": specialists,
         "specialist_countries": load_by_country(specialists),
+        "on_call": on_call_fairness(session, scope),
     }

@@ -213,17 +213,21 @@ def remove_agenda_item(meeting_id: int):
     if item is None:
         return render_editor(meeting, 404, message=gettext("That case is not on the agenda."))
     reason = (request.form.get("reason") or "").strip()
-    field = f"reason-{case_id}"
+    removal_reason = (request.form.get("removal_reason") or "other").strip()
+    field, kind = f"reason-{case_id}", f"removal-reason-{case_id}"
+    raw = {field: reason, kind: removal_reason}
     if not is_editable(meeting, now_utc()):
-        return render_editor(meeting, 409, raw={field: reason},
+        return render_editor(meeting, 409, raw=raw,
                              errors={field: gettext("The meeting has begun; its agenda can no longer be changed.")})
     try:
-        agenda.remove_case(db.session, item, current_actor(), at=now_utc(), reason=reason)
+        agenda.remove_case(db.session, item, current_actor(), at=now_utc(), reason=reason,
+                           removal_reason=removal_reason)
     except DomainError as error:
         db.session.rollback()
         if isinstance(error, InvalidInput):
-            return render_editor(meeting, 422, errors={field: error.message.capitalize() + "."}, raw={field: reason})
-        return render_editor(meeting, 409, errors={field: error.message}, raw={field: reason})
+            target = kind if error.field == "removal_reason" else field
+            return render_editor(meeting, 422, errors={target: error.message.capitalize() + "."}, raw=raw)
+        return render_editor(meeting, 409, errors={field: error.message}, raw=raw)
     return _after_change(meeting, gettext("Case #%(id)s taken off the agenda; it is triaged again.", id=case_id))
 
 

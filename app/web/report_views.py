@@ -13,14 +13,14 @@ from sqlalchemy import select
 
 from app.accounts.models import Organization
 from app.boards.models import Board
-from app.errors import InvalidInput
+from app.errors import InvalidInput, InvalidValue
 from app.vocabulary import N_
 from app.extensions import db
 from app.i18n import current_locale_code
 from app.inputs import parse_id
 from app.reports import figures
 from app.security import current_actor, page
-from app.timekeeping import local_midnight, now_utc, reader_locale, to_local
+from app.timekeeping import check_supported_year, local_midnight, now_utc, reader_locale, to_local
 from app.web import web
 from app.web.layout import COORDINATING
 
@@ -40,6 +40,7 @@ CSV_FIGURES = {
     "specialist-countries": (_l("Load per country"), "specialist_countries",
                              ("country", "specialists", "meetings", "unsocial_meetings", "unsocial_share")),
     "follow-ups": (_l("What became of the recommendations"), "follow_ups", figures.FOLLOW_UP_COLUMNS),
+    "on-call": (_l("On call: fair share against shifts held"), "on_call", figures.ON_CALL_COLUMNS),
 }
 
 
@@ -48,9 +49,13 @@ def _day(name: str) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise InvalidInput(name, N_("must be a date, YYYY-MM-DD")) from None
+    try:
+        return check_supported_year(day)
+    except InvalidValue as refusal:  # year 1 or 9999 would overflow the period's arithmetic
+        raise InvalidInput(name, refusal.template, params=refusal.params) from None
 
 
 def _int(name: str) -> int | None:
@@ -135,7 +140,8 @@ def chart_data(report: dict) -> dict:
     from flask_babel import gettext
 
     sites, countries = report["sites"], report["countries"]
-    names = country_names([row["country"] for row in countries] + [p["country"] for p in report["specialist_countries"]])
+    names = country_names([row["country"] for row in countries] + [p["country"] for p in report["specialist_countries"]]
+                          + [row["country"] for row in report["on_call"]])
 
     def waits(rows, label):
         return {"type": "bar", "labels": [label(row) for row in rows], "unit": gettext("days"),
@@ -148,6 +154,7 @@ def chart_data(report: dict) -> dict:
     shares = report["shares"]
     fared = [("discussed", gettext("Discussed")), ("standard_of_care", gettext("Standard of care")),
              ("returned", gettext("Returned")), ("withdrawn", gettext("Withdrawn")), ("deferred", gettext("Deferred")),
+             ("deferred_missing_data", gettext("Deferred for missing data")),
              ("waiting", gettext("Waiting")), ("rolled_over", gettext("Rolled over"))]
     follow = report["follow_ups"]
     people = report["specialists"][:SPECIALISTS_SHOWN]
@@ -166,6 +173,12 @@ def chart_data(report: dict) -> dict:
                                     "values": [p["meetings"] - p["unsocial_meetings"] for p in people]},
                                    {"label": gettext("Unsocial hours"),
                                     "values": [p["unsocial_meetings"] for p in people]}]},
+        "on_call": {"type": "bar", "labels": [f"{row['name']} ({row['rota']})" for row in report["on_call"]],
+                    "unit": gettext("shifts"),
+                    "series": [{"label": gettext("Fair share promised"),
+                                "values": [row["fair_shifts"] for row in report["on_call"]]},
+                               {"label": gettext("Shifts held"),
+                                "values": [row["shifts_held"] for row in report["on_call"]]}]},
         "follow_ups": {"type": "bar", "labels": [gettext("Carried out"), gettext("Changed"), gettext("Not carried out"),
                                                   gettext("No record yet")], "unit": gettext("outcomes"),
                        "series": [{"label": gettext("Signed outcomes"),

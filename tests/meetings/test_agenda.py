@@ -121,3 +121,60 @@ def test_a_withdrawn_case_leaves_the_agenda(session, board, meeting_at, triaged_
     transition(session, case, "withdrawn", board.coordinator, at=now_utc(), reason="patient declined")
     session.commit()
     assert listed(meeting) == []
+
+
+def test_a_removal_keeps_its_kind_of_reason(client, session, board, meeting_at, triaged_case, api_auth):
+    """Taking a case off says why in words and as a code: `missing_data` (the reports count these as
+    deferred for missing data) or `other`, the default."""
+    from app.errors import InvalidInput
+
+    meeting = meeting_at(in_hours(72), board=board)
+    cases = [triaged_case(board) for _ in range(2)]
+    for case in cases:
+        agenda.add_case(session, meeting, case, None, at=now_utc(), as_coordinator=False)
+    session.commit()
+    headers = api_auth.headers(board.coordinator)
+    refused = client.post(f"/api/v1/meetings/{meeting.id}/agenda/{cases[0].id}/remove", headers=headers,
+                          json={"reason": "pathology report missing", "removal_reason": "lost"})
+    assert refused.status_code == 422 and refused.get_json()["errors"][0]["field"] == "removal_reason"
+    removed = client.post(f"/api/v1/meetings/{meeting.id}/agenda/{cases[0].id}/remove", headers=headers,
+                          json={"reason": "pathology report missing", "removal_reason": "missing_data"})
+    assert removed.status_code == 200, removed.get_json()
+    default = client.post(f"/api/v1/meetings/{meeting.id}/agenda/{cases[1].id}/remove", headers=headers,
+                          json={"reason": "patient unwell"})
+    assert default.status_code == 200
+    session.expire_all()
+    items = {item.case_id: item for item in session.query(AgendaItem).filter_by(meeting_id=meeting.id)}
+    assert [(items[c.id].status, items[c.id].removal_reason) for c in cases] == [("removed", "missing_data"),
+                                                                                 ("removed", "other")]
+    assert session.get(Case, cases[0].id).transitions[-1].reason == "pathology report missing"
+    # the domain refuses an unknown code, naming the field
+    again = triaged_case(board)
+    item = agenda.add_case(session, meeting, again, None, at=now_utc(), as_coordinator=True)
+    with pytest.raises(InvalidInput) as bad:
+        agenda.remove_case(session, item, board.coordinator, at=now_utc(), reason="because", removal_reason="x")
+    assert bad.value.field == "removal_reason" and item.status == "listed"
+    document = client.get("/api/v1/openapi.json").get_json()
+    field = document["components"]["schemas"]["AgendaRemoveIn"]["properties"]["removal_reason"]
+    assert "missing_data" in str(field) and "description" in str(field)
+
+
+def test_the_agenda_page_takes_a_case_off_for_missing_data(client, session, board, meeting_at, triaged_case):
+    meeting = meeting_at(in_hours(72), board=board)
+    case = triaged_case(board)
+    agenda.add_case(session, meeting, case, None, at=now_utc(), as_coordinator=False)
+    session.commit()
+    signed = client.post("/login", data={"email": board.coordinator.email, "password": "correct horse battery"})
+    assert signed.status_code in (302, 303)
+    page = client.get(f"/meetings/{meeting.id}/agenda").get_data(as_text=True)
+    assert f'<select id="removal-reason-{case.id}" name="removal_reason"' in page
+    assert 'value="missing_data"' in page
+    refused = client.post(f"/meetings/{meeting.id}/agenda/remove",
+                          data={"case_id": case.id, "reason": "scan missing", "removal_reason": "lost"})
+    assert refused.status_code == 422 and f'id="removal-reason-{case.id}-error"' in refused.get_data(as_text=True)
+    done = client.post(f"/meetings/{meeting.id}/agenda/remove",
+                       data={"case_id": case.id, "reason": "scan missing", "removal_reason": "missing_data"})
+    assert done.status_code == 302
+    session.expire_all()
+    item = session.query(AgendaItem).filter_by(meeting_id=meeting.id, case_id=case.id).one()
+    assert (item.status, item.removal_reason) == ("removed", "missing_data")

@@ -1,5 +1,5 @@
 """A known month of history for the reports: October 2026 across three referring sites, one board,
-two specialists abroad. Rows are inserted directly (what happened, with exact instants), so that
+two specialists abroad, and their on-call rota. Rows are inserted directly (what happened, with exact instants), so that
 every figure can be worked out by hand; the expected figures are in test_figures.py.
 
 Europe's clocks went back on Sunday 25 October 2026, inside the month.
@@ -39,6 +39,7 @@ def history(session, make_user):
     from app.cases.models import Case, CaseTransition
     from app.meetings.models import AgendaItem, Attendance, Invitation, Meeting
     from app.outcomes.models import Outcome, OutcomeFollowUp
+    from app.rotas.models import CoverRequest, OnCallShift, Rota, RotaMember
     from app.specialists.models import SpecialistProfile
 
     h = History()
@@ -126,7 +127,7 @@ def history(session, make_user):
     c7 = make_case("c7", h.nairobi, day(2), state="outcome_signed", moves=[("discussed", day(22))], outcome=day(25))
     # Still waiting at the end of the month; discussed only afterwards.
     c8 = make_case("c8", h.nairobi, day(20), state="discussed", moves=[("discussed", day(105))])
-    make_case("c9", h.nairobi, day(5), state="withdrawn", moves=[("withdrawn", day(7))])
+    c9 = make_case("c9", h.nairobi, day(5), state="withdrawn", moves=[("withdrawn", day(7))])
     # London, one case: submitted 09:00 summer time, discussed 09:00 winter time a week later.
     make_case("c10", h.london, day(23, 8), state="discussed", moves=[("discussed", day(30, 9))])
     # Outside the month, and a draft: never counted.
@@ -135,17 +136,48 @@ def history(session, make_user):
                      residency_region="uz", state="draft", urgency="routine"))
     session.flush()
 
-    def item(meeting_, c, status, rolled_from=None, added=None):
+    def item(meeting_, c, status, rolled_from=None, added=None, removal_reason=None):
         session.add(AgendaItem(meeting_id=meeting_.id, case_id=c.id, position=1, status=status,
                                rolled_from_meeting_id=rolled_from.id if rolled_from else None,
-                               added_at=added or meeting_.starts_at - timedelta(days=2)))
+                               added_at=added or meeting_.starts_at - timedelta(days=2),
+                               removal_reason=removal_reason))
 
-    item(h.m1, c3, "removed")              # deferred from one meeting ...
+    item(h.m1, c3, "removed", removal_reason="missing_data")  # deferred from one meeting for missing data ...
     item(h.m2, c3, "discussed")            # ... discussed at the next
+    item(h.m1, c9, "removed", removal_reason="other")  # taken off when it was withdrawn
     item(h.m2, c7, "not_discussed")
     item(h.m4, c7, "discussed", rolled_from=h.m2)
     item(h.m4, c8, "not_discussed", rolled_from=h.m2)
     item(h.m5, c8, "discussed", rolled_from=h.m4, added=day(29))
+
+    # On call: a weekly radiology rota of two members, handing off on Mondays at 09:00 UTC. The generator
+    # promised each an equal share of October's four shifts in force (2.0); the pathologist's second
+    # shift was covered by the radiologist, and the radiologist's last by Dana, who is not a member.
+    h.rota = Rota(name="Thoracic on call", discipline_code="radiology", board_id=h.board.id, handoff_weekday=0,
+                  handoff_time=datetime(2026, 1, 1, 9).time(), timezone="UTC", period_weeks=1)
+    session.add(h.rota)
+    session.flush()
+    session.add_all([RotaMember(rota_id=h.rota.id, user_id=r, position=0),
+                     RotaMember(rota_id=h.rota.id, user_id=p, position=1)])
+
+    def shift(start, user_id, *, status="scheduled", published=True, hours=168):
+        s = OnCallShift(rota_id=h.rota.id, user_id=user_id, starts_at=start, ends_at=start + timedelta(hours=hours),
+                        status=status, published=published)
+        session.add(s)
+        session.flush()
+        return s
+
+    shift(datetime(2026, 9, 28, 9, tzinfo=UTC), r)       # began before October: not counted
+    shift(day(1, 9), p, status="cancelled", hours=96)     # cancelled: puts nobody on call
+    shift(day(5, 9), r)
+    covered = shift(day(12, 9), r)                        # the pathologist's, covered by the radiologist
+    shift(day(19, 9), p)
+    given_away = shift(day(26, 9), h.declining.id)        # the radiologist's, covered by Dana
+    shift(day(31, 12), p, published=False, hours=24)      # a draft: puts nobody on call
+    for s, requester, coverer in ((covered, p, r), (given_away, r, h.declining.id)):
+        session.add(CoverRequest(shift_id=s.id, requested_by_id=requester, covered_by_id=coverer,
+                                 decided_by_id=h.coordinator.id, status="approved", reason="Away",
+                                 created_at=s.starts_at - timedelta(days=3), decided_at=s.starts_at - timedelta(days=2)))
 
     outcomes = {o.case_id: o for o in session.query(Outcome)}
     for name, status, on in (("c1", "carried_out", date(2026, 10, 10)), ("c2", "changed", date(2026, 10, 18)),

@@ -76,6 +76,7 @@ def test_an_empty_period_has_no_rows_and_zero_counts(session, history, scope):
     report = figures.quality_report(session, empty)
     assert report["network"] is None and report["sites"] == [] and report["countries"] == []
     assert report["boards"] == [] and report["specialists"] == [] and report["specialist_countries"] == []
+    assert report["on_call"] == []
     assert report["shares"]["cases_submitted"] == 0 and report["shares"]["shares"]["discussed"] is None
     assert report["follow_ups"] == {"outcomes_signed": 0, "carried_out": 0, "changed": 0, "not_carried_out": 0,
                                     "not_recorded": 0, "median_days_to_follow_up": None,
@@ -85,17 +86,52 @@ def test_an_empty_period_has_no_rows_and_zero_counts(session, history, scope):
 def test_how_the_cases_fared(session, history, scope):
     assert figures.case_shares(session, scope()) == {
         "cases_submitted": 10, "discussed": 6, "standard_of_care": 1, "returned": 1, "withdrawn": 1,
-        "deferred": 1, "waiting": 1, "rolled_over": 2, "roll_overs": 3, "most_roll_overs": 2,
-        "shares": {"discussed": 0.6, "standard_of_care": 0.1, "returned": 0.1, "withdrawn": 0.1, "deferred": 0.1,
-                   "waiting": 0.1, "rolled_over": 0.2}}
+        # c3 deferred for missing data, c9 taken off for another reason (it was withdrawn)
+        "deferred": 2, "deferred_missing_data": 1, "waiting": 1, "rolled_over": 2, "roll_overs": 3,
+        "most_roll_overs": 2,
+        "shares": {"discussed": 0.6, "standard_of_care": 0.1, "returned": 0.1, "withdrawn": 0.1, "deferred": 0.2,
+                   "deferred_missing_data": 0.1, "waiting": 0.1, "rolled_over": 0.2}}
 
 
-def test_quorum_at_start_per_board_and_discipline(session, history, scope):
+def test_quorum_and_attendance_per_board_and_discipline(session, history, scope):
+    """Attendance: two accepted seats at each of the three meetings held (the cancelled one and the
+    declined invitation do not count); the pathologist missed 14 October: 5 of 6."""
     assert figures.quorum_by_board(session, scope()) == [{
         "board_id": history.board.id, "board": "Thoracic", "meetings_held": 3, "quorum_recorded": 2,
         "quorum_met": 1, "quorum_met_share": 0.5,
         "disciplines": [{"discipline": "pathology", "met": 1, "recorded": 2, "met_share": 0.5},
-                        {"discipline": "radiology", "met": 2, "recorded": 2, "met_share": 1.0}]}]
+                        {"discipline": "radiology", "met": 2, "recorded": 2, "met_share": 1.0}],
+        "seats_accepted": 6, "seats_attended": 5, "attendance_share": 0.833}]
+    # the same facts as each specialist's attendance
+    people = figures.specialist_load(session, scope())
+    assert sum(p["meetings_attended"] for p in people) == 5
+    # the first half of the month: 14 October, the radiologist alone of two
+    half = figures.quorum_by_board(session, scope(since=datetime(2026, 10, 10, tzinfo=UTC),
+                                                  until=datetime(2026, 10, 20, tzinfo=UTC)))
+    assert [(b["meetings_held"], b["seats_accepted"], b["seats_attended"], b["attendance_share"]) for b in half] == [
+        (1, 2, 1, 0.5)]
+    assert figures.quorum_by_board(session, scope(board_id=history.board.id + 1)) == []
+
+
+def test_on_call_fair_share_against_shifts_held(session, history, scope):
+    """October's four published, scheduled shifts (the September one, the cancelled one and the draft do
+    not count) over two members: 2.0 each promised. After the cover swaps the radiologist held two,
+    the pathologist one, and Dana (not a member) one."""
+    rows = figures.on_call_fairness(session, scope())
+    common = {"rota_id": history.rota.id, "rota": "Thoracic on call"}
+    assert rows == [
+        dict(common, user_id=history.declining.id, name="Dana Declining", country="IN", member=False,
+             fair_shifts=0.0, shifts_held=1, shifts_over_fair=1.0, hours_held=168.0),
+        dict(common, user_id=history.pathologist.id, name="Paula Pathologist", country="GB", member=True,
+             fair_shifts=2.0, shifts_held=1, shifts_over_fair=-1.0, hours_held=168.0),
+        dict(common, user_id=history.radiologist.id, name="Ravi Radiologist", country="IN", member=True,
+             fair_shifts=2.0, shifts_held=2, shifts_over_fair=0.0, hours_held=336.0)]
+    assert [r["name"] for r in figures.on_call_fairness(session, scope(country="GB"))] == ["Paula Pathologist"]
+    assert figures.on_call_fairness(session, scope(board_id=history.board.id + 1)) == []
+    # read on 20 October: the shifts of 5, 12 and 19 October had begun; three shifts, 1.5 each promised
+    early = figures.on_call_fairness(session, scope(at=datetime(2026, 10, 20, tzinfo=UTC)))
+    assert [(r["name"], r["fair_shifts"], r["shifts_held"], r["shifts_over_fair"]) for r in early] == [
+        ("Paula Pathologist", 1.5, 1, -0.5), ("Ravi Radiologist", 1.5, 2, 0.5)]
 
 
 def test_load_and_unsocial_hours_in_each_specialists_own_zone(session, history, scope):

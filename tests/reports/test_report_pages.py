@@ -19,7 +19,24 @@ def test_network_page_shows_every_figure_with_its_csv(client, history, app):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert 'data-figure="network-median">6.77<' in html and "Nairobi Teaching Hospital" in html
-    assert html.count("<canvas") == 6 and "style=" not in html
+    assert html.count("<canvas") == 7 and "style=" not in html
+    assert 'data-column="attendance">5 / 6 (83.3%)<' in html
+    assert 'data-column="deferred">2<' in html and 'data-column="deferred_missing_data">1<' in html
+    cases = list(csv.DictReader(io.StringIO(client.get("/reports/cases.csv?from=2026-10-01&to=2026-10-31")
+                                            .get_data(as_text=True))))
+    assert (cases[0]["deferred"], cases[0]["deferred_missing_data"]) == ("2", "1")
+    assert 'data-column="fair_shifts">2<' in html and 'data-column="shifts_over_fair">-1<' in html
+    quorum = list(csv.DictReader(io.StringIO(client.get("/reports/quorum.csv?from=2026-10-01&to=2026-10-31")
+                                             .get_data(as_text=True))))
+    assert [(r["board"], r["seats_accepted"], r["seats_attended"], r["attendance_share"]) for r in quorum] == [
+        ("Thoracic", "6", "5", "0.833")]
+    on_call = client.get("/reports/on-call.csv?from=2026-10-01&to=2026-10-31").get_data(as_text=True).splitlines()
+    assert on_call[0] == ",".join(("rota_id", "rota", "user_id", "name", "country", "member", "fair_shifts",
+                                   "shifts_held", "shifts_over_fair", "hours_held"))
+    assert on_call[1:] == [
+        f"{history.rota.id},Thoracic on call,{history.declining.id},Dana Declining,IN,False,0.0,1,1.0,168.0",
+        f"{history.rota.id},Thoracic on call,{history.pathologist.id},Paula Pathologist,GB,True,2.0,1,-1.0,168.0",
+        f"{history.rota.id},Thoracic on call,{history.radiologist.id},Ravi Radiologist,IN,True,2.0,2,0.0,336.0"]
     sites = client.get("/reports/sites.csv?from=2026-10-01&to=2026-10-31")
     assert sites.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(sites.get_data(as_text=True))))

@@ -24,7 +24,15 @@ def test_quality_report_per_site_board_and_specialist(client, history):
     assert body["network"]["median_days_to_discussion"] == 6.77
     assert [row["country"] for row in body["countries"]] == ["CN", "GB", "KE"]
     assert body["cases"]["rolled_over"] == 2 and body["cases"]["shares"]["discussed"] == 0.6
+    assert (body["cases"]["deferred"], body["cases"]["deferred_missing_data"]) == (2, 1)
     assert body["boards"][0]["quorum_met"] == 1 and body["boards"][0]["disciplines"][0]["discipline"] == "pathology"
+    assert {k: body["boards"][0][k] for k in ("seats_accepted", "seats_attended", "attendance_share")} == {
+        "seats_accepted": 6, "seats_attended": 5, "attendance_share": 0.833}
+    assert [(r["name"], r["member"], r["fair_shifts"], r["shifts_held"], r["shifts_over_fair"], r["hours_held"])
+            for r in body["on_call"]] == [("Dana Declining", False, 0.0, 1, 1.0, 168.0),
+                                          ("Paula Pathologist", True, 2.0, 1, -1.0, 168.0),
+                                          ("Ravi Radiologist", True, 2.0, 2, 0.0, 336.0)]
+    assert body["on_call"][2]["rota_id"] == history.rota.id and body["on_call"][2]["user_id"] == history.radiologist.id
     assert [(p["name"], p["meetings"], p["unsocial_share"]) for p in body["specialists"]] == [
         ("Paula Pathologist", 3, 0.333), ("Ravi Radiologist", 3, 0.0)]
     assert body["follow_ups"]["median_days_to_follow_up"] == 6.0
@@ -66,3 +74,9 @@ def test_the_report_is_documented(client):
     site = document["components"]["schemas"]["SiteFigures"]["properties"]
     assert {"site_id", "country", "cases_submitted", "cases_discussed", "median_days_to_discussion",
             "p90_days_to_discussion", "median_days_to_outcome"} <= set(site)
+    board = document["components"]["schemas"]["BoardFigures"]["properties"]
+    assert {"quorum_met", "seats_accepted", "seats_attended", "attendance_share"} <= set(board)
+    assert "description" in board["seats_attended"]
+    on_call = document["components"]["schemas"]["OnCallFigures"]["properties"]
+    assert {"rota_id", "user_id", "fair_shifts", "shifts_held", "shifts_over_fair", "hours_held"} <= set(on_call)
+    assert "on_call" in document["components"]["schemas"]["QualityReportOut"]["properties"]
