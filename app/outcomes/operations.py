@@ -446,12 +446,13 @@ def _publish_drafted(session: Session, case: Case, outcome: Outcome, *, created:
              "drafted_by_id": outcome.drafted_by_id})
 
 
-def amend(session: Session, outcome: Outcome, drafter: User, changes: dict, *, at: datetime) -> Outcome:
-    """A new unsigned version replacing the signed `outcome`, with `changes` applied to a copy of it."""
-    at = ensure_utc(at)
+def require_amendable(session: Session, outcome: Outcome, drafter: User) -> tuple[Case, Meeting, list[Outcome]]:
+    """(case, meeting, versions) if `drafter` may amend `outcome` now; else the error saying why:
+    NotFound (may not know the case), PermissionDenied (summary access, or not the meeting's chair, a
+    coordinator of the board or a seat invitee), Conflict (not the signed version in force, an
+    amendment already waiting, the case not outcome_signed). The API and the pages ask this alike."""
     case = session.get(Case, outcome.case_id)
     require_full_access(session, case, drafter, "outcome")
-    _lock_case(session, case)
     versions = versions_of(session, case)
     meeting = session.get(Meeting, outcome.meeting_id) if outcome.meeting_id else None
     if meeting is None:
@@ -474,6 +475,27 @@ def amend(session: Session, outcome: Outcome, drafter: User, changes: dict, *, a
     if case.state != "outcome_signed":
         raise Conflict(N_("A %(case_state)s case's outcome cannot be amended."),
                        params={'case_state': case.state}, state=case.state)
+    return case, meeting, versions
+
+
+def may_amend(session: Session, outcome: Outcome | None, user: User) -> bool:
+    """Whether `user` may amend `outcome` now (what `amend` would allow), for showing the action."""
+    if outcome is None:
+        return False
+    try:
+        require_amendable(session, outcome, user)
+    except (NotFound, PermissionDenied, Conflict):
+        return False
+    return True
+
+
+def amend(session: Session, outcome: Outcome, drafter: User, changes: dict, *, at: datetime) -> Outcome:
+    """A new unsigned version replacing the signed `outcome`, with `changes` applied to a copy of it."""
+    at = ensure_utc(at)
+    case = session.get(Case, outcome.case_id)
+    require_full_access(session, case, drafter, "outcome")
+    _lock_case(session, case)
+    case, meeting, versions = require_amendable(session, outcome, drafter)
     cleaned = clean_fields(session, case, meeting, changes, partial=True)
     values = {name: getattr(outcome, name) for name in FIELDS}
     values["actions"] = [dict(action) for action in (outcome.actions or [])]

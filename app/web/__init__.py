@@ -16,6 +16,7 @@ from app.web import (  # noqa: E402,F401
     layout,
     meeting_views,
     meeting_admin_views,
+    outcome_views,
     people_picker,
     preparation_views,
     referrer_views,

@@ -21,6 +21,7 @@ from app.live import meeting as live
 from app.live.api import readable_state
 from app.meetings import agenda
 from app.outcomes.models import OUTCOME_CATEGORIES, TNM_EDITIONS
+from app.outcomes import operations as outcomes
 from app.outcomes.operations import seat_invitation
 from app.preparation import operations as preparation
 from app.security import SIGNED_IN, current_actor, page
@@ -42,12 +43,21 @@ def agenda_rows(meeting, actor) -> list[dict]:
         rows.append({"position": item.position + 1, "case_id": case.id, "status": item.status,
                      "urgency": case.urgency, "disciplines": [d.code for d in case.disciplines],
                      "access": access, "rolled": item.rolled_from_meeting_id is not None,
-                     "diagnosis": case.diagnosis if access == "full" else None})
+                     "diagnosis": case.diagnosis if access == "full" else None,
+                     "amendable": _amendable_outcome(case, actor) if access == FULL else None})
     if rows:
         audit(db.session, "meeting.agenda_viewed", actor=actor, target_type="meeting", target_id=meeting.id,
               source_address=request.remote_addr, detail={"case_ids": [row["case_id"] for row in rows if row["case_id"]]})
         db.session.commit()
     return rows
+
+
+def _amendable_outcome(case, actor):
+    """The case's signed outcome in force if the viewer may amend it now (the domain's rule), else None."""
+    if case.state != "outcome_signed":
+        return None
+    signed = outcomes.current_signed(outcomes.versions_of(db.session, case))
+    return signed if outcomes.may_amend(db.session, signed, actor) else None
 
 
 @web.get("/meetings/<int:meeting_id>")

@@ -343,8 +343,13 @@ def coordinator_actions(case: Case, user, at) -> dict | None:
     if case.state == "scheduled":
         listed = list(db.session.scalars(select(AgendaItem).where(AgendaItem.case_id == case.id,
                                                                   AgendaItem.status == "listed")))
+    # The signed outcome in force, if the viewer may amend it now (the domain's rule, as the API's).
+    amendable = None
+    if case.state == "outcome_signed":
+        signed = outcomes.current_signed(outcomes.versions_of(db.session, case))
+        amendable = signed if outcomes.may_amend(db.session, signed, user) else None
     return {"moves": moves, "labels": MOVE_LABELS, "meetings": meetings, "suggested": suggested,
-            "listed": listed, "board": board}
+            "listed": listed, "board": board, "amendable": amendable}
 
 
 def _coordinating_case(case_id: int) -> Case:

@@ -90,3 +90,30 @@ class DirectoryForm(FlaskForm):
     licensed_in = StringField(_l("Licensed in (country code)"),
                               validators=[Optional(), Regexp("^[A-Za-z]{2}$", message=_l("Use a two-letter country code."))])
     on_call = BooleanField(_l("On call now"))
+
+
+AMEND_REASON = _l("Say why the outcome is amended, in 3 to 2000 characters.")
+
+
+class OutcomeAmendForm(FlaskForm):
+    """Amending a signed outcome: its fields, pre-filled from the version in force, and why. Choices (the
+    categories in the reader's language, the TNM editions) are set by the view; the actions' rows
+    (`action-<n>-text|owner|due`) are read by the view. The content is judged by the domain."""
+
+    recommendation = TextAreaField(_l("Recommendation"), validators=[Length(max=20000)], render_kw={"rows": 4})
+    category = SelectField(_l("Category"), validate_choice=True)
+    rationale = TextAreaField(_l("Rationale (optional)"), validators=[Length(max=20000)], render_kw={"rows": 3})
+    dissent = TextAreaField(_l("Dissent (optional)"), validators=[Length(max=20000)], render_kw={"rows": 2})
+    tnm_edition = SelectField(_l("TNM edition"), default="", validate_choice=True)
+    clinical_t = StringField("cT", validators=[Length(max=16)], render_kw={"placeholder": "T2a", "autocomplete": "off"})
+    clinical_n = StringField("cN", validators=[Length(max=16)], render_kw={"placeholder": "N1", "autocomplete": "off"})
+    clinical_m = StringField("cM", validators=[Length(max=16)], render_kw={"placeholder": "M0", "autocomplete": "off"})
+    pathological_t = StringField("pT", validators=[Length(max=16)],
+                                 render_kw={"placeholder": "T2a", "autocomplete": "off"})
+    pathological_n = StringField("pN", validators=[Length(max=16)],
+                                 render_kw={"placeholder": "N0", "autocomplete": "off"})
+    stage_group = StringField(_l("Stage group"), validators=[Length(max=16)],
+                              render_kw={"placeholder": "IIB", "autocomplete": "off"})
+    reason = TextAreaField(_l("Why the outcome is amended (kept in the audit trail)"),
+                           validators=[InputRequired(AMEND_REASON), Length(min=3, max=2000, message=AMEND_REASON)],
+                           render_kw={"rows": 2})
