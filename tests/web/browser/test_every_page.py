@@ -44,7 +44,10 @@ PAGES = {
                     ("/coordinator/meetings", "a[href$='/agenda']"),
                     ("/coordinator/meetings", "a[href$='/attendance']"),
                     ("/coordinator/cases", "a[href^='/cases/']"),
-                    ("/coordinator/cases", "a[href^='/cases/']", "a[href$='/audit']")],
+                    ("/coordinator/cases", "a[href^='/cases/']", "a[href$='/audit']"),
+                    # the demo's signed outcome, amended from its case page
+                    ("/coordinator/cases", "[data-state='outcome_signed'] a[href^='/cases/']",
+                     "a#amend-outcome-link")],
     "admin": ["/", "/admin/users", "/admin/users/invite", "/admin/sites", "/admin/sites/new", "/admin/disciplines",
               "/admin/licences?queue=pending", "/admin/licences?queue=expiring", "/admin/licences?queue=expired",
               "/admin/onboarding", ("/admin/users", "tbody th a"), ("/admin/sites", "tbody th a"),
