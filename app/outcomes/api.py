@@ -280,7 +280,7 @@ def _one_version(outcome: Outcome) -> dict:
     return version_out(outcome, versions, case, _names(versions))
 
 
-def _visible_outcome(outcome_id: int) -> Outcome:
+def visible_outcome(outcome_id: int) -> Outcome:
     """The outcome, if the actor may know its case exists; 404 otherwise."""
     outcome = db.session.get(Outcome, outcome_id)
     case = db.session.get(Case, outcome.case_id) if outcome is not None else None
@@ -381,7 +381,7 @@ def put_outcome(case_id: int, body: OutcomeDraftIn):
                   "discipline); complete once every required discipline has signed",
           response=OutcomeVersionOut, tags=TAGS)
 def sign_outcome(outcome_id: int):
-    outcome = _visible_outcome(outcome_id)
+    outcome = visible_outcome(outcome_id)
     result = operations.sign(db.session, outcome, current_actor(), at=now_utc(),
                              source_address=request.remote_addr, letter_store=attachment_store(current_app))
     return _one_version(result.outcome)
@@ -391,7 +391,7 @@ def sign_outcome(outcome_id: int):
 @endpoint(summary="Amend a signed outcome: a new version with the fields sent changed, to be signed again",
           body=OutcomeAmendIn, response=OutcomeVersionOut, status=201, tags=TAGS)
 def amend_outcome(outcome_id: int, body: OutcomeAmendIn):
-    outcome = _visible_outcome(outcome_id)
+    outcome = visible_outcome(outcome_id)
     changes = body.model_dump(include=body.model_fields_set)
     new = operations.amend(db.session, outcome, current_actor(), changes, at=now_utc())
     _audit("outcome.amended", target_type="outcome", target_id=new.id,
@@ -420,7 +420,7 @@ def follow_up_out(record) -> dict:
 @endpoint(summary="What became of a signed outcome (full access only); 404 until it is recorded",
           response=FollowUpOut, tags=TAGS)
 def get_follow_up(outcome_id: int):
-    outcome = _visible_outcome(outcome_id)
+    outcome = visible_outcome(outcome_id)
     operations.require_full_access(db.session, db.session.get(Case, outcome.case_id), current_actor(), "outcome")
     record = operations.follow_up_of(db.session, outcome)
     if record is None:
@@ -435,7 +435,7 @@ def get_follow_up(outcome_id: int):
                   "carried out, with the date and (unless carried out) the reason; the case's referrer or a "
                   "coordinator of its board", body=FollowUpIn, response=FollowUpOut, tags=TAGS)
 def put_follow_up(outcome_id: int, body: FollowUpIn):
-    outcome = _visible_outcome(outcome_id)
+    outcome = visible_outcome(outcome_id)
     record, _ = operations.record_follow_up(
         db.session, outcome, current_actor(), status=body.status, occurred_on=body.occurred_on,
         reason=body.reason, at=now_utc(), source_address=request.remote_addr)

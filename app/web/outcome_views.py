@@ -12,6 +12,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from app.accounts.models import User
+from app.audit.operations import record as audit
 from app.boards.models import BoardMember
 from app.cases.models import Case
 from app.errors import Conflict, InvalidInput
@@ -36,7 +37,12 @@ CONTENT_FIELDS = ("recommendation", "category", "rationale", "dissent", "tnm_edi
 
 def _outcome(outcome_id: int) -> Outcome:
     """The outcome if the viewer may know its case exists (else 404), as the API finds it."""
-    return outcomes_api._visible_outcome(outcome_id)
+    return outcomes_api.visible_outcome(outcome_id)
+
+
+def _audit(action: str, target_type: str, target_id, detail: dict) -> None:
+    audit(db.session, action, actor=current_actor(), target_type=target_type, target_id=target_id,
+          source_address=request.remote_addr, detail=detail)
 
 
 def _owner_choices(case: Case, meeting: Meeting, outcome: Outcome) -> list[tuple[int, str]]:
@@ -95,8 +101,7 @@ def amend_outcome_page(outcome_id: int):
     form.category.choices = [choice(code, label(code).capitalize()) for code in OUTCOME_CATEGORIES]
     form.tnm_edition.choices = [choice("", "—")] + [choice(str(edition), str(edition)) for edition in TNM_EDITIONS]
     if request.method == "GET":
-        outcomes_api._audit("outcome.viewed", target_type="case", target_id=case.id,
-                            detail={"access": "full", "versions": [outcome.id], "via": "amend page"})
+        _audit("outcome.viewed", "case", case.id, {"access": "full", "versions": [outcome.id], "via": "amend page"})
         db.session.commit()
         return _render(form, case, meeting, outcome, _action_rows(outcome), {})
 
@@ -132,9 +137,9 @@ def amend_outcome_page(outcome_id: int):
                        422 if isinstance(error, InvalidInput) else 409)
     changed = sorted(name for name in (*CONTENT_FIELDS, "actions")
                      if getattr(new, name) != getattr(outcome, name))
-    outcomes_api._audit("outcome.amended", target_type="outcome", target_id=new.id,
-                        detail={"case_id": new.case_id, "version": new.version, "supersedes_id": outcome.id,
-                                "fields": changed, "reason": form.reason.data.strip(), "via": "page"})
+    _audit("outcome.amended", "outcome", new.id,
+           {"case_id": new.case_id, "version": new.version, "supersedes_id": outcome.id, "fields": changed,
+            "reason": form.reason.data.strip(), "via": "page"})
     db.session.commit()
     flash(gettext("Version %(version)s of the outcome of case #%(case_id)s is saved; it is signed again by the "
                   "specialists present at the meeting, and version %(signed)s stays in force until then.",
