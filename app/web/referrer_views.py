@@ -429,17 +429,20 @@ def unschedule_case(case_id: int):
     """Take a scheduled case off its meeting's agenda, with a reason; it is triaged again."""
     case = _coordinating_case(case_id)
     reason = (request.form.get("reason") or "").strip()
-    raw = {"reason-unschedule": reason}
+    removal_reason = (request.form.get("removal_reason") or "other").strip()
+    raw = {"reason-unschedule": reason, "removal-reason-unschedule": removal_reason}
     item = db.session.scalar(select(AgendaItem).where(AgendaItem.case_id == case.id, AgendaItem.status == "listed"))
     if item is None:
         return render_case(case.id, action_errors={"_actions": gettext("The case is on no agenda now.")}, action_raw=raw,
                            status=409)
     try:
-        agenda.remove_case(db.session, item, current_actor(), at=now_utc(), reason=reason)
+        agenda.remove_case(db.session, item, current_actor(), at=now_utc(), reason=reason,
+                           removal_reason=removal_reason)
     except (Conflict, InvalidInput) as error:
         db.session.rollback()
         invalid = isinstance(error, InvalidInput)
-        return render_case(case.id, action_errors={"reason-unschedule": error.message.capitalize() + "."
+        target = "removal-reason-unschedule" if invalid and error.field == "removal_reason" else "reason-unschedule"
+        return render_case(case.id, action_errors={target: error.message.capitalize() + "."
                                                    if invalid else error.message},
                            action_raw=raw, status=422 if invalid else 409)
     db.session.commit()

@@ -139,11 +139,17 @@ def test_schedule_puts_a_triaged_case_on_a_meeting_of_its_board(demo, sign_in, c
     response = client.post(f"/cases/{case.id}/unschedule", data={"reason": ""})
     assert response.status_code == 422
     assert "Say why" in error_beside(text(response), "reason-unschedule")
-    response = client.post(f"/cases/{case.id}/unschedule", data={"reason": "Waiting for the PET-CT"})
+    response = client.post(f"/cases/{case.id}/unschedule", data={"reason": "Waiting for the PET-CT",
+                                                                 "removal_reason": "unknown"})
+    assert response.status_code == 422  # the kind of reason is one the reports count
+    assert error_beside(text(response), "removal-reason-unschedule")
+    response = client.post(f"/cases/{case.id}/unschedule", data={"reason": "Waiting for the PET-CT",
+                                                                 "removal_reason": "missing_data"})
     assert response.status_code == 302
     session.expire_all()
     assert session.get(Case, case.id).state == "triaged"
-    assert session.get(AgendaItem, item.id).status == "removed"
+    removed = session.get(AgendaItem, item.id)
+    assert (removed.status, removed.removal_reason) == ("removed", "missing_data")
 
 
 def test_scheduling_a_case_that_is_no_longer_triaged_is_refused(demo, sign_in, client, session, submitted):
