@@ -30,7 +30,7 @@ from app.accounts import operations as accounts
 from app.accounts import password_links
 from app.accounts.models import Organization, User
 from app.audit.operations import record as audit
-from app.errors import InvalidInput
+from app.errors import InvalidInput, in_readers_language
 from app.scheduling import WEEKDAY_KEYS
 from app.specialists import operations
 from app.specialists.models import Licence, SpecialistProfile
@@ -159,8 +159,10 @@ class RowResult:
     licence: dict | None = None
     licence_target: Licence | None = None
 
-    def fail(self, field_name: str | None, message: str) -> None:
-        self.errors.append({"field": field_name, "message": message})
+    def fail(self, field_name: str | None, template: str, params: dict | None = None) -> None:
+        """Note an error: `template` (marked N_) and its values, said in the reader's language (a page's or
+        an API caller's; English from the command line)."""
+        self.errors.append({"field": field_name, "message": in_readers_language(template, params)})
 
     def as_dict(self) -> dict:
         return {"row": self.row, "email": self.email, "action": self.action,
@@ -272,21 +274,21 @@ def _plan_row(session: Session, organization: Organization, known: set[str], num
     email_text = cells.get("email", "").strip()
     result = RowResult(row=number, email=accounts.normalize_email(email_text))
     if "__extra__" in cells:
-        result.fail(None, f"the row has {cells['__extra__']} cells but the header names "
-                          f"{len(cells) - 1} columns")
+        result.fail(None, N_("the row has %(cells)s cells but the header names %(columns)s columns"),
+                    {"cells": cells["__extra__"], "columns": len(cells) - 1})
     user = profile = None
     if not email_text:
-        result.fail("email", "is required")
+        result.fail("email", N_("is required"))
     else:
         try:
             validate_email(email_text)
-        except PydanticCustomError as exc:
-            result.fail("email", f"{email_text!r} is not a valid e-mail address ({exc.message()})")
+        except PydanticCustomError:
+            result.fail("email", N_("%(value)s is not a valid e-mail address"), {"value": email_text})
         else:
             user = accounts.find_user_by_email(session, result.email)
     if user is not None and user.organization_id != organization.id:
-        result.fail("email", f"belongs to a user of {user.organization.name}; this file can only "
-                             f"update users of {organization.name}")
+        result.fail("email", N_("belongs to a user of %(their_site)s; this file can only update users of "
+                                "%(site)s"), {"their_site": user.organization.name, "site": organization.name})
         user = None
     if user is not None:
         profile = operations.find_profile(session, user.id)
@@ -294,9 +296,9 @@ def _plan_row(session: Session, organization: Organization, known: set[str], num
 
     name = cells.get("name", "").strip()
     if len(name) > 200:
-        result.fail("name", "must be at most 200 characters")
+        result.fail("name", N_("must be at most %(max_length)s characters"), {"max_length": 200})
     elif not name and user is None:
-        result.fail("name", "is required for a new user")
+        result.fail("name", N_("is required for a new user"))
     result.name = name or None
 
     values: dict = {}
@@ -313,10 +315,10 @@ def _plan_row(session: Session, organization: Organization, known: set[str], num
             values[field_name] = operations.clean_profile_field(field_name, raw,
                                                                 known_disciplines=known)
         except InvalidInput as error:
-            result.fail(column, error.message)
+            result.fail(column, error.template, error.params)
     if profile is None:
         if "disciplines" not in values and not any(e["field"] == "disciplines" for e in result.errors):
-            result.fail("disciplines", "is required for a new specialist (codes separated by ';')")
+            result.fail("disciplines", N_("is required for a new specialist (codes separated by ';')"))
         values.setdefault("home_timezone", organization.timezone if user is None else user.timezone)
     result.profile_values = values
 
@@ -362,26 +364,26 @@ def _plan_licence(result: RowResult, profile: SpecialistProfile | None, trio: di
         return
     missing = [column for column, value in trio.items() if not value]
     for column in missing:
-        result.fail(column, "is required when a licence is given (country, number and expiry)")
+        result.fail(column, N_("is required when a licence is given (country, number and expiry)"))
     if missing:
         return
     country = number = expires_on = None
     try:
         country = operations.clean_country(trio["licence_country"], "licence_country")
     except InvalidInput as error:
-        result.fail("licence_country", error.message)
+        result.fail("licence_country", error.template, error.params)
     number = trio["licence_number"]
     if len(number) > 64:
-        result.fail("licence_number", "must be at most 64 characters")
+        result.fail("licence_number", N_("must be at most %(max_length)s characters"), {"max_length": 64})
     text = trio["licence_expires_on"]
     try:
         if not _ISO_DATE.match(text):
             raise ValueError
         expires_on = date.fromisoformat(text)
     except ValueError:
-        result.fail("licence_expires_on", f"{text!r} is not a YYYY-MM-DD date")
+        result.fail("licence_expires_on", N_("%(value)s is not a YYYY-MM-DD date"), {"value": text})
     if expires_on is not None and zone and expires_on < to_local(at, zone).date():
-        result.fail("licence_expires_on", f"{text} has already passed")
+        result.fail("licence_expires_on", N_("%(value)s has already passed"), {"value": text})
     if result.errors:
         return
     result.licence = {"jurisdiction": country, "registration_number": number, "expires_on": expires_on}
@@ -401,7 +403,8 @@ def _mark_duplicates(rows: list[RowResult]) -> None:
             continue
         numbers = ", ".join(str(row.row) for row in same)
         for row in same:
-            row.fail("email", f"{email} appears more than once in the file (rows {numbers})")
+            row.fail("email", N_("%(email)s appears more than once in the file (rows %(rows)s)"),
+                     {"email": email, "rows": numbers})
             row.action, row.changes = "error", {}
 
 

@@ -53,3 +53,24 @@ def test_a_coordinator_previews_then_applies_a_csv_of_specialists(demo, sign_in,
     client.post("/logout")
     sign_in(demo["referrer"])
     assert client.get("/admin/onboarding").status_code == 403
+
+
+def test_the_rows_errors_are_in_the_readers_language(demo, sign_in, client, session):
+    coordinator = demo["coordinator"]
+    coordinator.locale = "ru"
+    session.commit()
+    sign_in(coordinator)
+    bad = ("email,name,disciplines,licence_country,licence_number,licence_expires_on\n"
+           "not-an-address,,pathology,NP,NMC-1,31.03.2031\n"
+           "twice@partner.example.org,Dr Twice,pathology,,,\n"
+           "twice@partner.example.org,Dr Twice,pathology,,,\n")
+    preview = client.post("/admin/onboarding", data={"organization_id": str(coordinator.organization_id),
+                                                     "action": "preview",
+                                                     "file": (io.BytesIO(bad.encode()), "partner.csv")},
+                          content_type="multipart/form-data")
+    page = text(preview)
+    assert "not-an-address — недействительный адрес электронной почты" in page
+    assert "обязательно для нового пользователя" in page
+    assert "31.03.2031 — не дата в формате ГГГГ-ММ-ДД" in page
+    assert "twice@partner.example.org встречается в файле несколько раз (строки 3, 4)" in page
+    assert "is required" not in page and "appears more than once" not in page
