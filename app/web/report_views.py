@@ -26,6 +26,7 @@ from app.web.layout import COORDINATING
 
 DEFAULT_DAYS = 90
 SPECIALISTS_SHOWN = 25  # the most loaded, on the page and its chart; the CSV has everyone
+ON_CALL_SHOWN = 25      # the rota members furthest from their fair share, likewise
 LONGEST_DAYS = 731
 
 # figure -> (title, the report's key, its columns in CSV order); the CSV columns are the API's fields.
@@ -125,7 +126,14 @@ def _render(board: Board | None):
     charts = chart_data(report)
     return render_template("reports/report.html", report=report, board=board, problem=None, chosen=chosen,
                            scope=scope, charts=charts, csv_query=query, zone=user.timezone,
-                           specialists=report["specialists"][:SPECIALISTS_SHOWN], **_choices())
+                           specialists=report["specialists"][:SPECIALISTS_SHOWN], on_call=on_call_shown(report),
+                           **_choices())
+
+
+def on_call_shown(report: dict) -> list[dict]:
+    """The on-call rows the page and its chart show: those furthest from their fair share (either way)
+    first, at most ON_CALL_SHOWN of them; the CSV has them all."""
+    return sorted(report["on_call"], key=lambda row: -abs(row["shifts_over_fair"]))[:ON_CALL_SHOWN]
 
 
 def _choices() -> dict:
@@ -157,7 +165,7 @@ def chart_data(report: dict) -> dict:
              ("deferred_missing_data", gettext("Deferred for missing data")),
              ("waiting", gettext("Waiting")), ("rolled_over", gettext("Rolled over"))]
     follow = report["follow_ups"]
-    people = report["specialists"][:SPECIALISTS_SHOWN]
+    people, on_call = report["specialists"][:SPECIALISTS_SHOWN], on_call_shown(report)
     return {
         "sites": waits(sites, lambda row: row["site"]),
         "countries": waits(countries, lambda row: names[row["country"]]),
@@ -173,12 +181,10 @@ def chart_data(report: dict) -> dict:
                                     "values": [p["meetings"] - p["unsocial_meetings"] for p in people]},
                                    {"label": gettext("Unsocial hours"),
                                     "values": [p["unsocial_meetings"] for p in people]}]},
-        "on_call": {"type": "bar", "labels": [f"{row['name']} ({row['rota']})" for row in report["on_call"]],
+        "on_call": {"type": "bar", "labels": [f"{row['name']} ({row['rota']})" for row in on_call],
                     "unit": gettext("shifts"),
-                    "series": [{"label": gettext("Fair share promised"),
-                                "values": [row["fair_shifts"] for row in report["on_call"]]},
-                               {"label": gettext("Shifts held"),
-                                "values": [row["shifts_held"] for row in report["on_call"]]}]},
+                    "series": [{"label": gettext("Fair share promised"), "values": [row["fair_shifts"] for row in on_call]},
+                               {"label": gettext("Shifts held"), "values": [row["shifts_held"] for row in on_call]}]},
         "follow_ups": {"type": "bar", "labels": [gettext("Carried out"), gettext("Changed"), gettext("Not carried out"),
                                                   gettext("No record yet")], "unit": gettext("outcomes"),
                        "series": [{"label": gettext("Signed outcomes"),

@@ -63,3 +63,11 @@ def test_bad_filters_name_the_field_and_others_may_not_look(client, history):
     client.post("/logout")
     sign_in(client, history.referrer)
     assert client.get("/reports").status_code in (403, 404)
+
+
+def test_the_page_shows_the_rota_members_furthest_from_their_fair_share_first():
+    from app.web.report_views import ON_CALL_SHOWN, on_call_shown
+
+    rows = [{"user_id": n, "shifts_over_fair": over} for n, over in enumerate([0.5, -3.0, 2.0] + [0.0] * ON_CALL_SHOWN)]
+    shown = on_call_shown({"on_call": rows})
+    assert len(shown) == ON_CALL_SHOWN and [row["user_id"] for row in shown[:3]] == [1, 2, 0]
