@@ -45,8 +45,12 @@ from app.timekeeping import now_utc
 
 log = logging.getLogger(__name__)
 
-# A client further behind than this is told to reload (`reset: true`) rather than replayed to.
-REPLAY_LIMIT = 5000
+# Replay comes a page at a time: REPLAY_PAGE events unless the client asks for `limit` (at most
+# REPLAY_PAGE_MAX), and `next` while more follow. A client further behind than RESET_AFTER events is
+# told to reload its state over the API (`reset: true`) rather than paged through the backlog.
+REPLAY_PAGE = 50
+REPLAY_PAGE_MAX = 200
+RESET_AFTER = 5000
 
 
 @dataclass
@@ -154,8 +158,8 @@ def _subscribe(user, connection, data):
         return _refuse("since must be a whole number >= 0 (the last seq you saw in this room)")
     limit = data.get("limit")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
-                              or not 1 <= limit <= REPLAY_LIMIT):
-        return _refuse(f"limit must be a whole number from 1 to {REPLAY_LIMIT} (events replayed at most)")
+                              or not 1 <= limit <= REPLAY_PAGE_MAX):
+        return _refuse(f"limit must be a whole number from 1 to {REPLAY_PAGE_MAX} (events replayed at most)")
     access = room_access(db.session, user, room)
     if access is None:
         db.session.rollback()
@@ -194,13 +198,14 @@ def _subscribe(user, connection, data):
     if access.summary:
         answer["level"] = "summary"
     if since is not None and since < latest:
-        # A page of the backlog (LIMIT in SQL): with `limit`, the first `limit` events and `next` (the
-        # seq to subscribe again with) while more follow; without it, all up to REPLAY_LIMIT or `reset`.
-        page_size = limit or REPLAY_LIMIT
+        # A page of the backlog (LIMIT in SQL), and `next` (the seq to subscribe again with) while more
+        # follow; a client too far behind to page through is told to reload instead.
+        page_size = limit or REPLAY_PAGE
         events = live_publish.backlog(db.session, room, since, latest, summary=access.summary,
                                       limit=page_size + 1)
-        if len(events) > page_size and limit is None:
-            answer["reset"] = True   # too far behind: reload the state over the API
+        if len(events) > page_size and live_publish.more_than(db.session, room, since, latest, RESET_AFTER,
+                                                              summary=access.summary):
+            answer["reset"] = True   # reload the state over the API
         else:
             if len(events) > page_size:
                 events = events[:page_size]

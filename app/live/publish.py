@@ -280,3 +280,12 @@ def backlog(session, room: str, since: int, until: int, *, summary: bool = False
     if limit is not None:
         statement = statement.limit(limit)
     return list(session.scalars(statement))
+
+
+def more_than(session, room: str, since: int, until: int, count: int, *, summary: bool = False) -> bool:
+    """Whether `room` holds more than `count` events with since < seq <= until (reads at most count + 1)."""
+    statement = (select(LiveEvent.seq).where(LiveEvent.room == room, LiveEvent.seq > since,
+                                             LiveEvent.seq <= until).order_by(LiveEvent.seq))
+    if summary:
+        statement = statement.where(LiveEvent.has_summary.is_(True))
+    return session.scalar(statement.offset(count).limit(1)) is not None

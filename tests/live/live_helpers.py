@@ -262,10 +262,12 @@ class LiveClient:
                 for payload in buffered:
                     ahead.setdefault(payload["seq"], payload)
                 self._drain(room)
-                # The backlog up to the ack's seq came before the ack: nothing up to it is missing.
-                self.contiguous[room] = max(self.contiguous[room], answer["seq"])
+                # The backlog up to the ack's seq (or, paged, up to `next`) came before the ack.
+                self.contiguous[room] = max(self.contiguous[room], answer.get("next") or answer["seq"])
                 self._drain(room)
             self.lock.notify_all()
+        if answer.get("ok") and answer.get("next"):
+            return self.subscribe(room, answer["next"])
         return answer
 
     def unsubscribe(self, room: str) -> dict:

@@ -82,19 +82,41 @@ def test_a_lost_last_event_is_fetched_after_the_heartbeat(live_server, world, cl
 
 
 def test_replay_is_limited_in_the_database(live_server, world, clients, monkeypatch):
-    """A client too far behind gets `reset: true` and no backlog; the query reads at most the limit."""
+    """A client too far behind to page through gets `reset: true` and no backlog; the query reads at most
+    the limit."""
     from app.live import events
 
-    monkeypatch.setattr(events, "REPLAY_LIMIT", 3)
+    monkeypatch.setattr(events, "REPLAY_PAGE", 2)
+    monkeypatch.setattr(events, "RESET_AFTER", 4)
     room = f"user:{world.seat_cn.id}"
     for n in range(5):
         live_publish.publish(db.session, room, "tick", {"n": n})
     db.session.commit()
     assert len(live_publish.backlog(db.session, room, 0, 10 ** 9, limit=2)) == 2
+    assert live_publish.more_than(db.session, room, 0, 10 ** 9, 4) is True
+    assert live_publish.more_than(db.session, room, 0, 10 ** 9, 5) is False
     db.session.commit()
     client = clients(live_server.url, world.token["seat_cn"])
     answer = client.subscribe(room, since=0)
     assert answer["reset"] is True and client.events(room) == []
+
+
+def test_a_client_behind_by_more_than_a_page_catches_up_page_by_page(live_server, world, clients, monkeypatch):
+    """Without `limit` the backlog comes REPLAY_PAGE events at a time with `next`; a client that follows
+    `next` gets every event once, in order."""
+    from app.live import events
+
+    monkeypatch.setattr(events, "REPLAY_PAGE", 2)
+    room = f"user:{world.seat_cn.id}"
+    for n in range(5):
+        live_publish.publish(db.session, room, "tick", {"n": n})
+    db.session.commit()
+    client = clients(live_server.url, world.token["seat_cn"])
+    first = client.sio.call("subscribe", {"room": room, "since": 0}, timeout=10)
+    assert first["ok"] is True and first["replayed"] == 2 and first["next"] < first["seq"]
+    following = clients(live_server.url, world.token["seat_cn"])
+    following.subscribe(room, since=0)   # the helper follows `next` as live.js does
+    assert [p["data"]["n"] for p in following.events(room)] == [0, 1, 2, 3, 4]
 
 
 def test_closing_a_websocket_logs_no_error(live_server, world, clients, caplog):
@@ -140,6 +162,6 @@ def test_replay_comes_a_page_at_a_time_with_a_cursor(live_server, world, clients
         pages.append([p["data"]["n"] for p in client.raw[before:] if p.get("type") == "tick"])
         since = answer.get("next")
     assert pages == [[0, 1], [2, 3], [4]]
-    for bad in (0, -1, 5001, "2", True):
+    for bad in (0, -1, 201, "2", True):
         answer = client.sio.call("subscribe", {"room": room, "since": 0, "limit": bad}, timeout=10)
         assert answer["ok"] is False and "limit" in answer["error"]

@@ -12,6 +12,7 @@
  * sessionStorage; on (re)connect every room is subscribed again with it.
  * `MeridianLive.shared()` gives the page's first connection (or opens one), so the inbox badge and a
  * page's own rooms share one socket.
+ * The backlog comes a page at a time: an ack with `next` is followed by subscribing again from it.
  * An ack with `reset: true` means too much was missed: `onReset(room)` should reload over the API.
  * When the server takes the viewer out of a room (their access was withdrawn, or narrowed to a case's
  * summary) the room is forgotten and `onRevoked(room, reason)` is called; subscribing again gives
@@ -112,6 +113,13 @@
         buffered.forEach(function (event) { if (!state.ahead[event.seq]) state.ahead[event.seq] = event; });
         drain(room);
         if (!rooms[room]) return;
+        if (ack.next) {
+          // One page of the backlog came before the ack; ask for the next from where it ended.
+          if (!lastSeq[room] || ack.next > lastSeq[room]) lastSeq[room] = ack.next;
+          saveSeqs(lastSeq);
+          join(room);
+          return;
+        }
         // The backlog up to ack.seq came before the ack: nothing up to it is missing.
         if (!lastSeq[room] || ack.seq > lastSeq[room]) lastSeq[room] = ack.seq;
         saveSeqs(lastSeq);

@@ -167,3 +167,31 @@ def test_board_fetches_a_lost_last_update_after_the_heartbeat(sign_in, page, liv
     page.wait_for_function("seq => window.__seen.includes(seq)", arg=lost)
     assert page.evaluate("window.__seen") == [lost] and page.evaluate("window.__connects") == 0
     expect(page.locator(f'[data-state="submitted"] [data-case-id="{case["id"]}"]')).to_be_visible()
+
+
+def test_a_page_that_missed_more_than_a_page_of_events_catches_up_page_by_page(sign_in, page, live_server):
+    """Offline while 60 comments are added (the server replays 50 at a time): on reconnecting, live.js
+    follows the ack's `next` and applies all 60, in order, each once."""
+    sign_in("coordinator")
+    page.goto("/coordinator/cases")
+    expect(page.locator("[data-live-status]")).to_contain_text("Live")
+    coordinator = api_session(live_server, "coordinator")
+    case_id = ok(coordinator.get(f"{live_server}/api/v1/cases?state=submitted", timeout=10))[0]["id"]
+    room = f"case:{case_id}"
+    page.evaluate("""room => {
+        window.__seen = [];
+        window.MeridianCaseBoard.live.subscribe(room, e => {
+            if (e.type === "case.comment_added") window.__seen.push(e.data.body);
+        });
+    }""", room)
+    page.wait_for_function("room => window.MeridianCaseBoard.live.lastSeq(room) !== undefined", arg=room)
+    page.evaluate("window.MeridianCaseBoard.live.socket.disconnect()")
+    page.wait_for_function("() => !window.MeridianCaseBoard.live.socket.connected")
+
+    bodies = [f"Catch-up note {n}" for n in range(60)]
+    for body in bodies:
+        ok(coordinator.post(f"{live_server}/api/v1/cases/{case_id}/comments", json={"body": body}, timeout=10))
+
+    page.evaluate("window.MeridianCaseBoard.live.socket.connect()")
+    page.wait_for_function("n => window.__seen.length >= n", arg=len(bodies))
+    assert page.evaluate("window.__seen") == bodies
