@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime
@@ -89,6 +89,14 @@ class User(Base):
 
     def get_id(self) -> str:
         return f"{self.id}.{self.session_generation or 0}"
+
+
+# People suggestions match the start of a name or an e-mail address, whatever its case
+# (`people_starting_with`). On PostgreSQL the pattern operator class lets `LIKE 'ab%'` read these
+# indexes under any database collation; SQLite, the single-site store, scans its few thousand rows.
+Index("ix_users_name_prefix", func.lower(User.name).label("name_lower"),
+      postgresql_ops={"name_lower": "text_pattern_ops"}).ddl_if(dialect="postgresql")
+Index("ix_users_email_prefix", User.email, postgresql_ops={"email": "text_pattern_ops"}).ddl_if(dialect="postgresql")
 
 
 class UserRole(Base):

@@ -17,11 +17,23 @@ def empty_database_url(request, tmp_path):
 
 
 def schema_differences(application):
+    dialect = db.engine.dialect.name
+
+    def for_this_database(obj, name, type_, reflected, compare_to):
+        """Leave out what the models declare for another database only (`ddl_if(dialect=...)`)."""
+        condition = getattr(obj, "_ddl_if", None)
+        if reflected or condition is None or condition.dialect is None:
+            return True
+        return dialect in ([condition.dialect] if isinstance(condition.dialect, str) else condition.dialect)
+
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                               "include_object": for_this_database})
         return compare_metadata(context, db.metadata)
 
 
+# SQLite cannot reflect expression indexes; the PostgreSQL-only ones are left out of its comparison.
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
 def test_upgrade_from_empty_to_head_matches_the_models(empty_database_url, tmp_path):
     application = create_app(make_config(empty_database_url, str(tmp_path)))
     with application.app_context():
