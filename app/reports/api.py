@@ -34,6 +34,9 @@ class QualityReportQuery(BaseModel):
                                    description="How many specialists per page of `specialists` (most meetings first)")
     specialists_cursor: int | None = Field(default=None, ge=0, le=1_000_000,
                                            description="`specialists_next` of the previous page")
+    on_call_limit: int = Field(default=50, ge=1, le=200, description="How many rows per page of `on_call`")
+    on_call_cursor: int | None = Field(default=None, ge=0, le=1_000_000,
+                                       description="`on_call_next` of the previous page")
 
 
 class WaitFigures(ResponseBody):
@@ -162,8 +165,10 @@ class QualityReportOut(ResponseBody):
     specialists_total: int = Field(description="How many specialists held a seat in the period")
     specialists_next: int | None = Field(description="`specialists_cursor` for the next page; null on the last")
     specialist_countries: list[CountryLoadFigures] = Field(description="Everyone's load, summed per country")
-    on_call: list[OnCallFigures] = Field(description="Per rota and person: the on-call shifts the rota generator's "
-                                                     "fairness promised against those held")
+    on_call: list[OnCallFigures] = Field(description="One page (`on_call_limit`), per rota and person: the on-call "
+                                                     "shifts the rota generator's fairness promised against those held")
+    on_call_total: int = Field(description="How many rota members (and coverers) held or were owed a shift")
+    on_call_next: int | None = Field(description="`on_call_cursor` for the next page; null on the last")
     follow_ups: FollowUpFigures
 
 
@@ -187,10 +192,18 @@ def scope_from(query: QualityReportQuery) -> figures.ReportScope:
 def quality_report(query: QualityReportQuery):
     scope = scope_from(query)
     report = figures.quality_report(db.session, scope)
-    everyone = report.pop("specialists")
-    start = query.specialists_cursor or 0
-    end = start + query.specialists_limit
+    specialists, specialists_total, specialists_next = _page(report.pop("specialists"), query.specialists_cursor,
+                                                             query.specialists_limit)
+    on_call, on_call_total, on_call_next = _page(report.pop("on_call"), query.on_call_cursor, query.on_call_limit)
     return {"since": scope.since, "until": scope.until, "as_of": scope.as_of, "board_id": scope.board_id,
             "site_id": scope.site_id, "country": scope.country, "urgency": scope.urgency,
-            "cases": report.pop("shares"), "specialists": everyone[start:end], "specialists_total": len(everyone),
-            "specialists_next": end if end < len(everyone) else None, **report}
+            "cases": report.pop("shares"), "specialists": specialists, "specialists_total": specialists_total,
+            "specialists_next": specialists_next, "on_call": on_call, "on_call_total": on_call_total,
+            "on_call_next": on_call_next, **report}
+
+
+def _page(rows: list, cursor: int | None, limit: int) -> tuple[list, int, int | None]:
+    """One page of a report's per-person rows (computed whole, in SQL): the rows, their total, the next cursor."""
+    start = cursor or 0
+    end = start + limit
+    return rows[start:end], len(rows), end if end < len(rows) else None

@@ -37,9 +37,10 @@ def test_quality_report_per_site_board_and_specialist(client, history):
         ("Paula Pathologist", 3, 0.333), ("Ravi Radiologist", 3, 0.0)]
     assert body["follow_ups"]["median_days_to_follow_up"] == 6.0
     assert (body["specialists_total"], body["specialists_next"]) == (2, None)
+    assert (body["on_call_total"], body["on_call_next"]) == (3, None)
 
 
-def test_the_specialists_come_a_page_at_a_time(client, history):
+def test_the_specialists_and_the_on_call_rows_come_a_page_at_a_time(client, history):
     auth = headers(client, history.coordinator)
     first = client.get(f"/api/v1/reports/quality?{PERIOD}&specialists_limit=1", headers=auth).get_json()
     assert [p["name"] for p in first["specialists"]] == ["Paula Pathologist"]
@@ -48,7 +49,18 @@ def test_the_specialists_come_a_page_at_a_time(client, history):
     second = client.get(f"/api/v1/reports/quality?{PERIOD}&specialists_limit=1&specialists_cursor=1",
                         headers=auth).get_json()
     assert [p["name"] for p in second["specialists"]] == ["Ravi Radiologist"] and second["specialists_next"] is None
-    for query in ("specialists_limit=0", "specialists_limit=201", "specialists_cursor=-1"):
+    on_call = []
+    cursor = ""
+    while True:
+        page = client.get(f"/api/v1/reports/quality?{PERIOD}&on_call_limit=2{cursor}", headers=auth).get_json()
+        assert len(page["on_call"]) <= 2 and page["on_call_total"] == 3
+        on_call += [row["name"] for row in page["on_call"]]
+        if page["on_call_next"] is None:
+            break
+        cursor = f"&on_call_cursor={page['on_call_next']}"
+    assert on_call == ["Dana Declining", "Paula Pathologist", "Ravi Radiologist"]
+    for query in ("specialists_limit=0", "specialists_limit=201", "specialists_cursor=-1", "on_call_limit=0",
+                  "on_call_limit=201", "on_call_cursor=-1"):
         refused = client.get(f"/api/v1/reports/quality?{PERIOD}&{query}", headers=auth)
         assert refused.status_code == 422 and query.split("=")[0] in str(refused.get_json()), query
 
