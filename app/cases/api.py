@@ -389,12 +389,13 @@ def _comment_out(comment) -> dict:
 
 
 @api.get("/cases/<int:case_id>/comments")
-@endpoint(summary="The discussion on a case (full access only)", response=CommentOut, many=True,
-          tags=TAGS)
-def list_comments(case_id: int):
+@endpoint(summary="The discussion on a case, oldest first, a page at a time (full access only)", query=PageQuery,
+          response=CommentOut, many=True, tags=TAGS)
+def list_comments(case_id: int, query: PageQuery):
     case, _ = visible_case(case_id, need_full=True)
-    audit_case("case.comments_viewed", target_id=case.id, detail={"count": len(case.comments)})
-    return [_comment_out(comment) for comment in case.comments]
+    page = operations.comments_page(db.session, case, limit=query.limit, cursor=query.cursor)
+    audit_case("case.comments_viewed", target_id=case.id, detail={"count": len(page.rows)})
+    return ApiResponse([_comment_out(comment) for comment in page.rows], headers=next_link(page))
 
 
 @api.post("/cases/<int:case_id>/comments")
@@ -411,12 +412,13 @@ def add_comment(case_id: int, body: CommentIn):
 
 
 @api.get("/cases/<int:case_id>/attachments")
-@endpoint(summary="A case's attachments (full access only)", response=AttachmentOut, many=True,
-          tags=TAGS)
-def list_attachments(case_id: int):
+@endpoint(summary="A case's attachments in the order they were added, a page at a time (full access only)",
+          query=PageQuery, response=AttachmentOut, many=True, tags=TAGS)
+def list_attachments(case_id: int, query: PageQuery):
     case, _ = visible_case(case_id, need_full=True)
-    audit_case("case.attachments_viewed", target_id=case.id, detail={"count": len(case.attachments)})
-    return [attachment_out(attachment) for attachment in case.attachments]
+    page = operations.attachments_page(db.session, case, limit=query.limit, cursor=query.cursor)
+    audit_case("case.attachments_viewed", target_id=case.id, detail={"count": len(page.rows)})
+    return ApiResponse([attachment_out(attachment) for attachment in page.rows], headers=next_link(page))
 
 
 @api.post("/cases/<int:case_id>/attachments")

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import pytz
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.boards.models import Board
 from app.cases import workflow
@@ -20,6 +20,7 @@ from app.cases.attachments import StoredContent
 from app.cases.models import Attachment, Case, CaseComment
 from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.live.publish import publish
+from app.paging import Page, keyset_page
 from app.specialists.models import Discipline
 from app.timekeeping import ensure_utc
 from app.vocabulary import N_
@@ -282,6 +283,18 @@ def add_comment(session: Session, case: Case, author, body: str, *, at: datetime
     publish(session, f"case:{case.id}", "case.comment_added",
             {"case_id": case.id, "comment_id": comment.id, "author_id": author.id, "body": text})
     return comment
+
+
+def comments_page(session: Session, case: Case, *, limit: int, cursor: str | None = None) -> Page:
+    """A case's discussion in the order it was written, a page at a time, each with its author."""
+    statement = select(CaseComment).where(CaseComment.case_id == case.id).options(joinedload(CaseComment.author))
+    return keyset_page(session, statement, columns=[CaseComment.id], limit=limit, cursor=cursor)
+
+
+def attachments_page(session: Session, case: Case, *, limit: int, cursor: str | None = None) -> Page:
+    """A case's attachments in the order they were added, a page at a time."""
+    statement = select(Attachment).where(Attachment.case_id == case.id)
+    return keyset_page(session, statement, columns=[Attachment.id], limit=limit, cursor=cursor)
 
 
 def add_attachment(session: Session, case: Case, uploader, *, filename: str, stored: StoredContent,

@@ -178,3 +178,22 @@ def test_case_access_for_other_modules(session, people, make_case):
     ids = {c.id for c in session.scalars(visibility.visible_cases_query(
         visibility.viewer_facts(session, people.foreign_coordinator)))}
     assert ids == {case.id}
+
+
+def test_a_case_s_comments_and_attachments_come_a_page_at_a_time(client, people, make_case, headers):
+    from tests.foundation.test_api_paging import walk
+
+    case = make_case("submitted")
+    h = headers(people.referrer)
+    for n in range(5):
+        assert client.post(f"/api/v1/cases/{case.id}/comments", headers=h, json={"body": f"Note {n}"}).status_code == 201
+        assert client.post(f"/api/v1/cases/{case.id}/attachments", headers=h,
+                           data={"file": (io.BytesIO(f"report {n}".encode()), f"r{n}.txt")}).status_code == 201
+    comments, pages = walk(client, f"/api/v1/cases/{case.id}/comments?limit=2", h)
+    assert pages == 3 and comments == sorted(comments) and len(comments) == 5
+    first = client.get(f"/api/v1/cases/{case.id}/comments?limit=2", headers=h).get_json()
+    assert [c["body"] for c in first] == ["Note 0", "Note 1"]
+    attachments, pages = walk(client, f"/api/v1/cases/{case.id}/attachments?limit=2", h)
+    assert pages == 3 and attachments == sorted(attachments) and len(attachments) == 5
+    refused = client.get(f"/api/v1/cases/{case.id}/comments?cursor=nonsense", headers=h)
+    assert refused.status_code == 422 and "cursor" in refused.get_data(as_text=True)
