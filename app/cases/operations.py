@@ -11,7 +11,7 @@ import re
 from datetime import datetime, timedelta
 
 import pytz
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.boards.models import Board
@@ -285,10 +285,16 @@ def add_comment(session: Session, case: Case, author, body: str, *, at: datetime
     return comment
 
 
-def comments_page(session: Session, case: Case, *, limit: int, cursor: str | None = None) -> Page:
-    """A case's discussion in the order it was written, a page at a time, each with its author."""
+def comments_page(session: Session, case: Case, *, limit: int, cursor: str | None = None,
+                  newest_first: bool = False) -> Page:
+    """A case's discussion in the order it was written (or newest first), a page at a time, each with its author."""
     statement = select(CaseComment).where(CaseComment.case_id == case.id).options(joinedload(CaseComment.author))
-    return keyset_page(session, statement, columns=[CaseComment.id], limit=limit, cursor=cursor)
+    return keyset_page(session, statement, columns=[CaseComment.id], limit=limit, cursor=cursor,
+                       descending=newest_first)
+
+
+def comment_count(session: Session, case: Case) -> int:
+    return session.scalar(select(func.count()).select_from(CaseComment).where(CaseComment.case_id == case.id))
 
 
 def attachments_page(session: Session, case: Case, *, limit: int, cursor: str | None = None) -> Page:

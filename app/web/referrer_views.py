@@ -39,6 +39,7 @@ from app.web.vocabulary import label
 
 REFERRER = ("referrer",)
 CASE_LIST_PAGE = 50
+COMMENTS_SHOWN = 50      # the newest comments on a case page; earlier ones a page back
 
 LABELS = {
     "patient_reference": _l("Patient reference (the site's pseudonym, never a name)"),
@@ -257,11 +258,19 @@ def render_case(case_id: int, *, action_errors: dict | None = None, action_raw: 
     case, level = cases_api.visible_case(case_id)  # NotFound -> 404 page
     cases_api.audit_case("case.viewed", target_id=case.id, detail={"access": level, "via": "page"})
     detail = cases_api.case_detail(case, level, user)
-    comments = attachments = outcome = None
+    comments = attachments = outcome = earlier_comments_url = None
+    comment_count = 0
     versions = outcomes.versions_of(db.session, case)
     signed = outcomes.current_signed(versions)
     if level == FULL:
-        comments = list(case.comments)
+        # The newest comments, in the order they were written; earlier ones a page further back.
+        shown = operations.comments_page(db.session, case, limit=COMMENTS_SHOWN, newest_first=True,
+                                         cursor=request.args.get("comments_before"))
+        comments = list(reversed(shown.rows))
+        comment_count = operations.comment_count(db.session, case)
+        if shown.next_cursor is not None:
+            earlier_comments_url = url_for("web.case_page", case_id=case.id, comments_before=shown.next_cursor,
+                                           _anchor="comments")
         attachments = list(case.attachments)
         cases_api.audit_case("case.comments_viewed", target_id=case.id, detail={"count": len(comments)})
         cases_api.audit_case("case.attachments_viewed", target_id=case.id, detail={"count": len(attachments)})
@@ -280,7 +289,8 @@ def render_case(case_id: int, *, action_errors: dict | None = None, action_raw: 
     board = db.session.get(boards.Board, case.board_id) if case.board_id else None
     return render_template(
         "referrer/case_detail.html", user=user, zone=user.timezone, now=at, case=case, level=level,
-        detail=detail, comments=comments, attachments=attachments, outcome=outcome,
+        detail=detail, comments=comments, comment_count=comment_count, earlier_comments_url=earlier_comments_url,
+        attachments=attachments, outcome=outcome,
         outcome_signed=signed is not None, board=board, labels=LABELS, describe_left=describe_left,
         editable=(level == FULL and case.state in workflow.EDITABLE_STATES
                   and workflow.REFERRER in workflow.capacities(db.session, case, user)),

@@ -168,6 +168,27 @@ def test_comment_on_a_case(demo, sign_in, client, session):
     assert "must not be empty" in text(client.get(f"/cases/{case.id}"))
 
 
+def test_a_long_discussion_shows_its_newest_comments_and_pages_back(demo, sign_in, client, session):
+    from datetime import UTC, datetime, timedelta
+
+    from app.cases.operations import add_comment
+
+    case = case_of(session, "FCG-2026-0264")
+    start = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+    for n in range(53):
+        add_comment(session, case, demo["referrer"], f"Update number {n:02d}.", at=start + timedelta(minutes=n))
+    session.commit()
+    sign_in(demo["referrer"])
+    page = text(client.get(f"/cases/{case.id}"))
+    assert "Comments (53)" in page
+    assert "Update number 52." in page and "Update number 03." in page and "Update number 02." not in page
+    assert page.index("Update number 03.") < page.index("Update number 52.")   # in the order written
+    earlier = re.search(r'<a href="([^"]+)">Earlier comments</a>', page).group(1).replace("&amp;", "&")
+    back = text(client.get(earlier))
+    assert "Update number 02." in back and "Update number 00." in back and "Update number 03." not in back
+    assert "Earlier comments" not in back
+
+
 def test_navigation_for_referrers(demo, sign_in, client):
     sign_in(demo["referrer"])
     html = text(client.get("/"))
