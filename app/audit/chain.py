@@ -16,9 +16,10 @@ import hmac
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import String, cast, event, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from app.audit.models import AuditChainHead, AuditEvent, AuditEventTarget
 from app.timekeeping import ensure_utc
@@ -72,61 +73,112 @@ def _lock_a_partition(session: Session, preferred: int) -> int:
     return preferred
 
 
-def _locked_head(session: Session, partition: int, *, just_locked: bool) -> AuditChainHead:
-    """The partition's head, locked until commit (created at its first event). Locked again on a later
-    flush (`just_locked` False): a rolled-back savepoint may have released the lock it was first taken in."""
+_heads = AuditChainHead.__table__
+_events = AuditEvent.__table__
+# What an event's INSERT carries: every column but the id the database assigns.
+_EVENT_COLUMNS = tuple(column.key for column in _events.columns if column.key != "id")
+
+
+def _locked_head(session: Session, partition: int, *, just_locked: bool) -> tuple[int, str]:
+    """The partition's head (position, hash), locked until commit (created at its first event). Locked
+    again on a later write (`just_locked` False): a rolled-back savepoint may have released the lock
+    it was first taken in."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql" and not just_locked:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_BASE + partition})
     head = _select_head(session, partition)
     if head is not None:
         return head
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-    if insert is None:  # another dialect: no upsert
-        head = AuditChainHead(partition=partition, position=0, entry_hash=GENESIS)
-        session.add(head)
-        return head
-    session.execute(insert(AuditChainHead).values(partition=partition, position=0, entry_hash=GENESIS)
-                    .on_conflict_do_nothing(index_elements=["partition"]))
+    upsert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    values = {"partition": partition, "position": 0, "entry_hash": GENESIS}
+    if upsert is None:  # another dialect: no upsert
+        session.execute(insert(_heads).values(**values))
+    else:
+        session.execute(upsert(_heads).values(**values).on_conflict_do_nothing(index_elements=["partition"]))
     return _select_head(session, partition)
 
 
-def _select_head(session: Session, partition: int) -> AuditChainHead | None:
-    return session.scalar(select(AuditChainHead).where(AuditChainHead.partition == partition)
-                          .with_for_update().execution_options(populate_existing=True))
+def _select_head(session: Session, partition: int) -> tuple[int, str] | None:
+    row = session.execute(select(_heads.c.position, _heads.c.entry_hash)
+                          .where(_heads.c.partition == partition).with_for_update()).first()
+    return None if row is None else (row.position, row.entry_hash)
+
+
+def _chain(session: Session, items: list[AuditEvent], *, move_head: bool = True) -> None:
+    """Give `items` (not yet written) their places in this transaction's partition, in the order they
+    occurred, and move the partition's head past them (unless the caller writes the head itself)."""
+    items.sort(key=lambda item: ensure_utc(item.occurred_at))
+    partition = session.info.get("audit_partition")
+    just_locked = partition is None
+    if just_locked:  # the first events of this transaction: its lock is held until commit
+        partition = _lock_a_partition(session, (items[0].actor_id or 0) % PARTITIONS)
+        session.info["audit_partition"] = partition
+    position, previous = _locked_head(session, partition, just_locked=just_locked)
+    for item in items:
+        item.detail = json.loads(json.dumps(item.detail or {}, default=str))  # as it will read back
+        position += 1
+        item.chain_partition, item.chain_position, item.previous_hash = partition, position, previous
+        item.entry_hash = previous = entry_hash(previous, item)
+    if move_head:
+        session.execute(update(_heads).where(_heads.c.partition == partition)
+                        .values(position=position, entry_hash=previous))
 
 
 @event.listens_for(Session, "before_commit")
 def write_queued(session: Session) -> None:
-    """Chain and write the events queued in this transaction (at commit, or before reading the trail)."""
+    """Chain and write the events queued in this transaction (at commit, or before reading the trail).
+
+    Written as plain INSERTs, not through the ORM's flush (every read request writes one event, so
+    the flush's bookkeeping was a large part of a read's cost); each event then joins the session as
+    if loaded, so its holder sees its id and the ORM still refuses to change it."""
     queued = session.info.pop(_PENDING, None)
-    if queued:
-        session.add_all(queued)
-        session.flush()
+    if not queued:
+        return
+    if len(queued) == 1 and session.get_bind().dialect.name == "postgresql":
+        _write_one_in_one_statement(session, queued[0])
+    else:
+        _chain(session, queued)
+        rows = [{key: getattr(item, key) for key in _EVENT_COLUMNS} for item in queued]
+        ids = session.execute(insert(_events).returning(_events.c.id, sort_by_parameter_order=True),
+                              rows).scalars()
+        for item, event_id in zip(queued, ids):
+            item.id = event_id
         targets = [{"audit_event_id": item.id, "target_type": target_type, "target_id": target_id}
                    for item in queued for target_type, target_id in getattr(item, "pending_targets", ())]
         if targets:
             session.execute(insert(AuditEventTarget), targets)
+    for item in queued:
+        make_transient_to_detached(item)
+        session.add(item)
+
+
+def _write_one_in_one_statement(session: Session, item: AuditEvent) -> None:
+    """A read request's one event, its targets and its partition's new head, in one round trip
+    (PostgreSQL runs every data-modifying part of a WITH)."""
+    _chain(session, [item], move_head=False)
+    written = (insert(_events).values({key: getattr(item, key) for key in _EVENT_COLUMNS})
+               .returning(_events.c.id).cte("written_event"))
+    statement = select(written.c.id).add_cte(
+        update(_heads).where(_heads.c.partition == item.chain_partition)
+        .values(position=item.chain_position, entry_hash=item.entry_hash).cte("moved_head"))
+    targets = getattr(item, "pending_targets", ())
+    if targets:
+        names = AuditEventTarget.__table__
+        statement = statement.add_cte(insert(names).from_select(
+            ["audit_event_id", "target_type", "target_id"],
+            select(written.c.id,
+                   func.unnest(cast([target_type for target_type, _ in targets], ARRAY(String))),
+                   func.unnest(cast([target_id for _, target_id in targets], ARRAY(String))))
+        ).cte("named_targets"))
+    item.id = session.scalar(statement)
 
 
 @event.listens_for(Session, "before_flush")
 def _chain_new_events(session: Session, flush_context, instances) -> None:
+    """Events added to the session directly (not queued) are chained as they are flushed."""
     new_events = [item for item in session.new if isinstance(item, AuditEvent)]
-    if not new_events:
-        return
-    new_events.sort(key=lambda item: ensure_utc(item.occurred_at))
-    partition = session.info.get("audit_partition")
-    just_locked = partition is None
-    if just_locked:  # the first events of this transaction: its lock is held until commit
-        partition = _lock_a_partition(session, (new_events[0].actor_id or 0) % PARTITIONS)
-        session.info["audit_partition"] = partition
-    head = _locked_head(session, partition, just_locked=just_locked)
-    for item in new_events:
-        item.detail = json.loads(json.dumps(item.detail or {}, default=str))  # as it will read back
-        item.chain_partition, item.chain_position = partition, head.position + 1
-        item.previous_hash = head.entry_hash
-        item.entry_hash = entry_hash(head.entry_hash, item)
-        head.position, head.entry_hash = item.chain_position, item.entry_hash
+    if new_events:
+        _chain(session, new_events)
 
 
 @event.listens_for(Session, "after_transaction_end")
