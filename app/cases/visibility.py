@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, false, func, literal, or_, select, union_all
+from sqlalchemy import bindparam, event, false, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -83,7 +83,31 @@ def case_facts(case: Case) -> CaseFacts:
                      cross_border_consent=case.cross_border_consent)
 
 
+_VIEWERS = "viewer_facts"
+
+
 def viewer_facts(session: Session, user) -> Viewer:
+    """What decides what `user` sees, read once per transaction (a request asks several times: the
+    case, the moves they may make, ...) and again after anything is written."""
+    cached = session.info.setdefault(_VIEWERS, {})
+    pending = session.new or session.dirty or session.deleted  # unwritten changes may concern them
+    if user.id in cached and not pending:
+        return cached[user.id]
+    cached[user.id] = viewer = _read_viewer_facts(session, user)
+    return viewer
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_viewers_after_writing(session: Session, flush_context) -> None:
+    session.info.pop(_VIEWERS, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_viewers_after_transaction(session: Session, transaction) -> None:
+    session.info.pop(_VIEWERS, None)
+
+
+def _read_viewer_facts(session: Session, user) -> Viewer:
     # One round trip for both: the boards they coordinate and the cases they are invited to.
     coordinated = select(literal("board").label("kind"), BoardMember.board_id.label("id")).where(
         BoardMember.user_id == user.id, BoardMember.role == "coordinator")
@@ -154,10 +178,20 @@ def visible_case_counts_by_state(session: Session, user, *, filters=None) -> dic
 
 def visible_cases(session: Session, user, *, filters=None, order=None,
                   limit: int | None = None) -> list[tuple[Case, str]]:
-    """The cases `user` may see, each with its access level, in `order` (default: by id).
+    """The cases `user` may see, each with its access level, in `order` (default: by id), their
+    disciplines loaded (in one query for the page).
 
     `filters` are extra WHERE clauses (a keyset cursor among them) and `limit` caps the rows, both
     in SQL: every row the query returns is visible, as the query is built from the same facts."""
+    rows = visible_case_rows(session, user, filters=filters, order=order, limit=limit)
+    _fill_disciplines(session, {case: codes for case, _level, codes in rows})
+    return [(case, level) for case, level, _codes in rows]
+
+
+def visible_case_rows(session: Session, user, *, filters=None, order=None,
+                      limit: int | None = None) -> list[tuple[Case, str, list[str]]]:
+    """As `visible_cases`, each case with its discipline codes instead of loaded disciplines (for
+    readers that need only the codes, such as the API)."""
     viewer = viewer_facts(session, user)
     statement = (visible_cases_query(viewer).add_columns(_discipline_codes)
                  .order_by(*(order if order is not None else (Case.id,))))
@@ -165,13 +199,11 @@ def visible_cases(session: Session, user, *, filters=None, order=None,
         statement = statement.where(condition)
     if limit is not None:
         statement = statement.limit(limit)
-    rows, codes_of = [], {}
+    rows = []
     for case, codes in session.execute(statement):
         level = access_level(viewer, case_facts(case))
         if level is not None:
-            rows.append((case, level))
-            codes_of[case] = sorted(codes.split(",")) if codes else []
-    _fill_disciplines(session, codes_of)
+            rows.append((case, level, sorted(codes.split(",")) if codes else []))
     return rows
 
 

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.operations import record as audit
-from app.boards.models import BoardMember
 from app.cases.models import CASE_STATES, Case, CaseTransition
+from app.cases.visibility import viewer_facts
 from app.errors import Conflict, InvalidInput, PermissionDenied, in_readers_language
 from app.meetings.models import AgendaItem
 from app.timekeeping import ensure_utc
@@ -137,12 +137,13 @@ def is_system_only(source: str, target: str) -> bool:
     return move is not None and move.by == {SYSTEM}
 
 
-def missing_for_submission(case: Case) -> list[str]:
-    """The fields of the minimum dataset that are still empty, in pro-forma order."""
+def missing_for_submission(case: Case, *, discipline_codes: list[str] | None = None) -> list[str]:
+    """The fields of the minimum dataset that are still empty, in pro-forma order (the disciplines
+    read from `discipline_codes` when given, else from the case)."""
     missing = []
     for name in REQUIRED_FOR_SUBMISSION:
         if name == "disciplines":
-            value = list(case.disciplines)
+            value = list(case.disciplines) if discipline_codes is None else discipline_codes
         else:
             value = getattr(case, name)
         if value is None or value == "" or value == []:
@@ -160,11 +161,7 @@ def capacities(session: Session, case: Case, actor) -> frozenset[str]:
         return frozenset()
     if actor.has_role("referrer") and actor.organization_id == case.organization_id:
         held.add(REFERRER)
-    if case.board_id is not None and session.scalar(
-        select(BoardMember.id).where(BoardMember.board_id == case.board_id,
-                                     BoardMember.user_id == actor.id,
-                                     BoardMember.role == "coordinator").limit(1)
-    ) is not None:
+    if case.board_id is not None and case.board_id in viewer_facts(session, actor).coordinated_board_ids:
         held.add(COORDINATOR)
     return frozenset(held)
 
