@@ -11,7 +11,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import pytz
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from app.accounts import passwords
@@ -145,12 +145,16 @@ def issue_token(
     return secret, record
 
 
+# One round trip for the token, its user, their roles and site (every API request needs them); built
+# once, as every API request runs it.
+_TOKEN_WITH_USER = (select(ApiToken).where(ApiToken.token_hash == bindparam("digest"))
+                    .options(joinedload(ApiToken.user).joinedload(User.role_grants),
+                             joinedload(ApiToken.user).joinedload(User.organization)))
+
+
 def resolve_token(session: Session, secret: str, *, at: datetime) -> ApiToken | None:
     """The usable token record for `secret` (not expired, not revoked, active user), else None."""
-    # One round trip for the token, its user, their roles and site (every API request needs them).
-    record = session.scalars(select(ApiToken).where(ApiToken.token_hash == _token_digest(secret))
-                             .options(joinedload(ApiToken.user).joinedload(User.role_grants),
-                                      joinedload(ApiToken.user).joinedload(User.organization))).unique().first()
+    record = session.scalars(_TOKEN_WITH_USER, {"digest": _token_digest(secret)}).unique().first()
     if record is None or not record.is_usable(ensure_utc(at)) or not record.user.is_active:
         return None
     return record

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from flask import current_app, request, send_file
 from flask_babel import gettext
 from pydantic import Field, RootModel
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.api import api
 from app.api.endpoint import ApiResponse, endpoint
@@ -184,28 +184,30 @@ class AttachmentOut(ResponseBody):
     content_url: str
 
 
-def _summary(case: Case) -> dict:
+def _summary(case: Case, discipline_codes: list[str]) -> dict:
     return {"access": SUMMARY, "id": case.id, "state": case.state, "urgency": case.urgency,
-            "icd10_code": case.icd10_code, "disciplines": [d.code for d in case.disciplines],
+            "icd10_code": case.icd10_code, "disciplines": discipline_codes,
             "board_id": case.board_id, "target_at": case.target_at}
 
 
-def _full(case: Case) -> dict:
+def _full(case: Case, discipline_codes: list[str]) -> dict:
     body = {name: getattr(case, name) for name in CaseOut.model_fields
             if name not in ("access", "disciplines", "missing_for_submission")}
-    body.update(access=FULL, disciplines=[d.code for d in case.disciplines],
-                missing_for_submission=workflow.missing_for_submission(case))
+    body.update(access=FULL, disciplines=discipline_codes,
+                missing_for_submission=workflow.missing_for_submission(case, discipline_codes=discipline_codes))
     return body
 
 
-def case_row(case: Case, level: str) -> dict:
-    return _full(case) if level == FULL else _summary(case)
+def case_row(case: Case, level: str, discipline_codes: list[str] | None = None) -> dict:
+    """`case` at `level`; its disciplines are read from the case unless their codes are given."""
+    codes = [d.code for d in case.disciplines] if discipline_codes is None else discipline_codes
+    return _full(case, codes) if level == FULL else _summary(case, codes)
 
 
 def case_detail(case: Case, level: str, actor) -> dict:
     if level != FULL:
-        return _summary(case)
-    body = _full(case)
+        return case_row(case, level)
+    body = case_row(case, level)
     body["history"] = [
         {"from_state": t.from_state, "to_state": t.to_state, "actor_id": t.actor_id,
          "actor_name": t.actor.name if t.actor is not None else SCHEDULER_NAME, "reason": t.reason, "at": t.at}
@@ -242,7 +244,7 @@ def audit_cases_shown(rows, *, via: str) -> None:
 
 
 # What `case_detail` reads, loaded with the case: its disciplines, and its history with who moved it.
-DETAIL_LOADS = (selectinload(Case.disciplines), selectinload(Case.transitions).joinedload(CaseTransition.actor))
+DETAIL_LOADS = (joinedload(Case.disciplines), selectinload(Case.transitions).joinedload(CaseTransition.actor))
 
 
 def visible_case(case_id: int, *, need_full: bool = False, loads=()) -> tuple[Case, str]:
@@ -309,11 +311,11 @@ def list_cases(query: CaseQuery):
         filters.append(Case.submitted_at < query.submitted_before)
     if query.cursor is not None:
         filters.append(after([Case.id], decode_cursor(query.cursor, 1), descending=False))
-    rows = visibility.visible_cases(db.session, current_actor(), filters=filters, limit=query.limit + 1)
+    rows = visibility.visible_case_rows(db.session, current_actor(), filters=filters, limit=query.limit + 1)
     more, rows = len(rows) > query.limit, rows[:query.limit]
-    audit_cases_shown(rows, via="list")
+    audit_cases_shown([(case, level) for case, level, _codes in rows], via="list")
     page = Page(rows=rows, next_cursor=encode_cursor([rows[-1][0].id]) if more else None)
-    return ApiResponse([case_row(case, level) for case, level in rows], headers=next_link(page))
+    return ApiResponse([case_row(case, level, codes) for case, level, codes in rows], headers=next_link(page))
 
 
 @api.get("/cases/<int:case_id>")
