@@ -5,9 +5,13 @@ worker, `app/serving.py`).
     .venv/bin/python bench/http.py                     # 1,000 cases, 16 and 64 clients
     .venv/bin/python bench/http.py --cases 10000 --requests 40
 
-It seeds a throw-away PostgreSQL database (bench/scale.py's network), starts each server on a free
-loopback port, and has N client threads (one keep-alive session each) send requests one after the
-other. Prints median and p95 ms, requests per second and the ratio of p95 to the bare endpoint's.
+    .venv/bin/python bench/http.py --servers gunicorn --instances 2   # production: one per core
+
+It seeds a throw-away PostgreSQL database (bench/scale.py's network), starts each server on free
+loopback ports (gunicorn: `--instances` of them, as production runs one per core, client i talking
+to instance i mod N as a sticky balancer would pin it; the bare app the same way), and has N client
+threads (one keep-alive session each) send requests one after the other. Prints median and p95 ms,
+requests per second and the ratio of p95 to the bare endpoint's.
 Not a test: `make test` never runs it.
 """
 from __future__ import annotations
@@ -82,12 +86,13 @@ def stop(process):
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def load(url, headers, clients: int, per_client: int):
-    """`clients` threads, each sending `per_client` requests in a row: latencies (ms), requests/s, errors."""
+def load(urls, headers, clients: int, per_client: int):
+    """`clients` threads, each sending `per_client` requests in a row to its own one of `urls` (client
+    i to urls[i mod N]): latencies (ms), requests/s, errors."""
     latencies, errors, lock = [], [0], threading.Lock()
     barrier = threading.Barrier(clients + 1)
 
-    def client():
+    def client(url):
         session = requests.Session()
         session.headers.update(headers)
         session.get(url)  # open the connection
@@ -103,7 +108,7 @@ def load(url, headers, clients: int, per_client: int):
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
+    threads = [threading.Thread(target=client, args=(urls[i % len(urls)],)) for i in range(clients)]
     for thread in threads:
         thread.start()
     barrier.wait()
@@ -123,6 +128,8 @@ def main(argv=None) -> int:
     parser.add_argument("--requests", type=int, default=25, help="requests per client (default 25)")
     parser.add_argument("--threads", type=int, default=32, help="gunicorn threads (WEB_THREADS)")
     parser.add_argument("--servers", default="werkzeug,gunicorn", help="which servers (default both)")
+    parser.add_argument("--instances", type=int, default=1,
+                        help="gunicorn instances, each one worker (production runs one per core; default 1)")
     args = parser.parse_args(argv)
 
     import flask_migrate
@@ -146,7 +153,9 @@ def main(argv=None) -> int:
             handle.write(BARE_APP)
         env = {**os.environ, "MERIDIAN_CONFIG": "production", "SECRET_KEY": BenchConfig.SECRET_KEY,
                "ATTACHMENT_KEYS": Fernet.generate_key().decode(),
-               "DATABASE_URL": url, "WEB_THREADS": str(args.threads), "HOST": "127.0.0.1", "PYTHONPATH": ROOT}
+               "DATABASE_URL": url, "WEB_THREADS": str(args.threads), "HOST": "127.0.0.1", "PYTHONPATH": ROOT,
+               # One token sends every request here: production's per-token limit would answer 429s.
+               "API_LIMIT_PER_TOKEN": "1000000 per minute"}
         env.pop("REDIS_URL", None)
         py = sys.executable
         servers = {
@@ -160,35 +169,38 @@ def main(argv=None) -> int:
         }
         case_id = seeded["cases"] // 2
         print(f"Meridian over HTTP: {seeded['cases']:,} cases on PostgreSQL, {args.requests} requests per client, "
-              f"gunicorn with {args.threads} threads, one instance\n")
+              f"gunicorn: {args.instances} instance(s) of {args.threads} threads\n")
         print("| server | clients | endpoint | median ms | p95 ms | req/s | p95 / bare | errors |")
         print("|---|---:|---|---:|---:|---:|---:|---:|")
         for server, (meridian_command, bare_command) in servers.items():
             if server not in args.servers.split(","):
                 continue
-            port, bare_port = free_port(), free_port()
-            meridian = start(meridian_command(port), {**env, "PORT": str(port)}, port, "/healthz")
+            count = args.instances if server == "gunicorn" else 1
+            started = []
             try:
-                bare = start(bare_command(bare_port), env, bare_port, "/hello")
-            except Exception:
-                stop(meridian)
-                raise
-            try:
-                token = requests.post(f"http://127.0.0.1:{port}/api/v1/auth/token", json={
+                ports = [free_port() for _ in range(count)]
+                for port in ports:
+                    started.append(start(meridian_command(port), {**env, "PORT": str(port)}, port, "/healthz"))
+                bare_ports = [free_port() for _ in range(count)]
+                for bare_port in bare_ports:
+                    started.append(start(bare_command(bare_port), env, bare_port, "/hello"))
+                token = requests.post(f"http://127.0.0.1:{ports[0]}/api/v1/auth/token", json={
                     "email": "coordinator@bench.example", "password": PASSWORD}).json()["token"]
                 auth = {"Authorization": f"Bearer {token}"}
                 for clients in [int(c) for c in args.clients.split(",")]:
-                    bare_result = load(f"http://127.0.0.1:{bare_port}/hello", {}, clients, args.requests)
+                    bare_result = load([f"http://127.0.0.1:{p}/hello" for p in bare_ports], {}, clients,
+                                       args.requests)
                     rows = [("bare Flask /hello", bare_result)]
                     for label, path in (("/api/v1/me", "/api/v1/me"), ("/api/v1/cases", "/api/v1/cases"),
                                         ("/api/v1/cases/<id>", f"/api/v1/cases/{case_id}")):
-                        rows.append((label, load(f"http://127.0.0.1:{port}{path}", auth, clients, args.requests)))
+                        rows.append((label, load([f"http://127.0.0.1:{p}{path}" for p in ports], auth, clients,
+                                                 args.requests)))
                     for label, (median, p95, rate, errors) in rows:
                         print(f"| {server} | {clients} | {label} | {median:.1f} | {p95:.1f} | {rate:.0f} | "
                               f"{p95 / bare_result[1]:.1f}× | {errors} |", flush=True)
             finally:
-                stop(meridian)
-                stop(bare)
+                for process in started:
+                    stop(process)
     finally:
         if os.path.exists(bare_path):
             os.remove(bare_path)
