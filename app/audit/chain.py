@@ -16,7 +16,7 @@ import hmac
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import String, cast, event, func, insert, select, text, update
+from sqlalchemy import String, bindparam, event, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -60,17 +60,32 @@ def queue(session: Session, item: AuditEvent) -> None:
     real.info.setdefault(_PENDING, []).append(item)
 
 
-def _lock_a_partition(session: Session, preferred: int) -> int:
-    """A partition locked for this transaction: the first free one from `preferred` on, else (all busy)
-    `preferred`, waiting for it. Only PostgreSQL has the locks; SQLite serialises writers anyway."""
+def _claim_a_partition(session: Session, preferred: int) -> tuple[int, tuple[int, str]]:
+    """A partition locked for this transaction, and its head: the first free one from `preferred` on,
+    else (all busy) `preferred`, waiting for it. Only PostgreSQL has the locks; SQLite serialises
+    writers anyway."""
     if session.get_bind().dialect.name != "postgresql":
-        return preferred
+        return preferred, _locked_head(session, preferred, just_locked=True)
     for step in range(PARTITIONS):
         partition = (preferred + step) % PARTITIONS
-        if session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_BASE + partition}):
-            return partition
+        attempt = session.execute(_TRY_PARTITION, {"key": AUDIT_LOCK_BASE + partition, "partition": partition}).one()
+        if attempt.locked:
+            if attempt.position is None:  # the partition's first event: no head yet
+                return partition, _locked_head(session, partition, just_locked=True)
+            return partition, (attempt.position, attempt.entry_hash)
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_BASE + preferred})
-    return preferred
+    return preferred, _locked_head(session, preferred, just_locked=True)
+
+
+# A partition's lock tried and, only if taken, its head read, in one round trip. FOR UPDATE makes
+# PostgreSQL return the head as the lock's last holder committed it, even if that was after this
+# statement's snapshot was taken.
+_TRY_PARTITION = text("""
+SELECT attempt.locked, head.position, head.entry_hash
+FROM (SELECT pg_try_advisory_xact_lock(:key) AS locked) AS attempt
+LEFT JOIN LATERAL (SELECT position, entry_hash FROM audit_chain_heads
+                   WHERE partition = :partition AND attempt.locked FOR UPDATE) AS head ON true
+""")
 
 
 _heads = AuditChainHead.__table__
@@ -109,11 +124,11 @@ def _chain(session: Session, items: list[AuditEvent], *, move_head: bool = True)
     occurred, and move the partition's head past them (unless the caller writes the head itself)."""
     items.sort(key=lambda item: ensure_utc(item.occurred_at))
     partition = session.info.get("audit_partition")
-    just_locked = partition is None
-    if just_locked:  # the first events of this transaction: its lock is held until commit
-        partition = _lock_a_partition(session, (items[0].actor_id or 0) % PARTITIONS)
+    if partition is None:  # the first events of this transaction: its lock is held until commit
+        partition, (position, previous) = _claim_a_partition(session, (items[0].actor_id or 0) % PARTITIONS)
         session.info["audit_partition"] = partition
-    position, previous = _locked_head(session, partition, just_locked=just_locked)
+    else:
+        position, previous = _locked_head(session, partition, just_locked=False)
     for item in items:
         item.detail = json.loads(json.dumps(item.detail or {}, default=str))  # as it will read back
         position += 1
@@ -156,21 +171,35 @@ def _write_one_in_one_statement(session: Session, item: AuditEvent) -> None:
     """A read request's one event, its targets and its partition's new head, in one round trip
     (PostgreSQL runs every data-modifying part of a WITH)."""
     _chain(session, [item], move_head=False)
-    written = (insert(_events).values({key: getattr(item, key) for key in _EVENT_COLUMNS})
+    targets = getattr(item, "pending_targets", ())
+    values = {key: getattr(item, key) for key in _EVENT_COLUMNS}
+    values.update(head_partition=item.chain_partition, head_position=item.chain_position,
+                  head_hash=item.entry_hash)
+    if targets:
+        values.update(target_types=[target_type for target_type, _ in targets],
+                      target_ids=[target_id for _, target_id in targets])
+    item.id = session.scalar(_ONE_EVENT_WITH_TARGETS if targets else _ONE_EVENT, values)
+
+
+def _one_event_statement(*, with_targets: bool):
+    """`_write_one_in_one_statement`'s SQL, built once: the event, the head moved past it and (with
+    targets) one row per target, all from parameters."""
+    written = (insert(_events).values({key: bindparam(key, type_=_events.c[key].type) for key in _EVENT_COLUMNS})
                .returning(_events.c.id).cte("written_event"))
     statement = select(written.c.id).add_cte(
-        update(_heads).where(_heads.c.partition == item.chain_partition)
-        .values(position=item.chain_position, entry_hash=item.entry_hash).cte("moved_head"))
-    targets = getattr(item, "pending_targets", ())
-    if targets:
-        names = AuditEventTarget.__table__
-        statement = statement.add_cte(insert(names).from_select(
-            ["audit_event_id", "target_type", "target_id"],
-            select(written.c.id,
-                   func.unnest(cast([target_type for target_type, _ in targets], ARRAY(String))),
-                   func.unnest(cast([target_id for _, target_id in targets], ARRAY(String))))
-        ).cte("named_targets"))
-    item.id = session.scalar(statement)
+        update(_heads).where(_heads.c.partition == bindparam("head_partition"))
+        .values(position=bindparam("head_position"), entry_hash=bindparam("head_hash")).cte("moved_head"))
+    if not with_targets:
+        return statement
+    return statement.add_cte(insert(AuditEventTarget.__table__).from_select(
+        ["audit_event_id", "target_type", "target_id"],
+        select(written.c.id, func.unnest(bindparam("target_types", type_=ARRAY(String))),
+               func.unnest(bindparam("target_ids", type_=ARRAY(String))))
+    ).cte("named_targets"))
+
+
+_ONE_EVENT = _one_event_statement(with_targets=False)
+_ONE_EVENT_WITH_TARGETS = _one_event_statement(with_targets=True)
 
 
 @event.listens_for(Session, "before_flush")

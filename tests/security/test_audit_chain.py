@@ -135,3 +135,39 @@ def test_one_busy_account_spreads_over_partitions_instead_of_queueing(app, sessi
         first.close()
         second.close()
     assert verify(app)[0] == 0
+
+
+def test_many_readers_at_once_leave_a_chain_that_verifies(app, session, make_user):
+    """Readers sharing one account, each committing one event at a time from its own connection,
+    as a busy API token's clients do: every event is chained once, and the trail verifies."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from app.extensions import db
+
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("concurrent writers are PostgreSQL's (SQLite serialises writers)")
+    person = make_user("coordinator")
+    session.commit()
+    engine, failures = db.engine, []
+
+    def reader(number):
+        try:
+            with Session(bind=engine) as own:
+                for step in range(12):
+                    record(own, "case.viewed", actor=person.id, target_type="case", target_id=number * 100 + step,
+                           detail={"access": "full"})
+                    own.commit()
+        except Exception as error:  # reported below, outside the thread
+            failures.append(error)
+
+    threads = [threading.Thread(target=reader, args=(number,)) for number in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    viewed = session.query(AuditEvent).filter(AuditEvent.action == "case.viewed").all()
+    assert sorted(int(event.target_id) for event in viewed) == sorted(n * 100 + s for n in range(6) for s in range(12))
+    assert verify(app)[0] == 0
