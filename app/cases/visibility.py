@@ -108,20 +108,15 @@ def _forget_viewers_after_transaction(session: Session, transaction) -> None:
 
 
 def _read_viewer_facts(session: Session, user) -> Viewer:
-    # One round trip for both: the boards they coordinate and the cases they are invited to.
-    coordinated = select(literal("board").label("kind"), BoardMember.board_id.label("id")).where(
-        BoardMember.user_id == user.id, BoardMember.role == "coordinator")
-    invited_cases = invited_case_ids_query(user.id).subquery()
-    invited_rows = select(literal("case").label("kind"), invited_cases.c.case_id.label("id"))
     boards, invited = [], []
-    for kind, related_id in session.execute(union_all(coordinated, invited_rows)):
+    for kind, related_id in session.execute(_BOARDS_AND_INVITED_CASES, {"user_id": user.id}):
         (boards if kind == "board" else invited).append(related_id)
     return Viewer(user_id=user.id, organization_id=user.organization_id,
                   residency_region=user.organization.residency_region, roles=frozenset(user.roles),
                   coordinated_board_ids=frozenset(boards), invited_case_ids=frozenset(invited))
 
 
-def invited_case_ids_query(user_id: int):
+def _invited_case_ids(user_id):
     """Ids of the cases on the agendas of meetings `user_id` holds a booking invitation to."""
     # The states are written into the SQL, not sent as parameters: PostgreSQL's generic plan for a
     # prepared statement cannot see them and chose a join ten times slower.
@@ -134,6 +129,15 @@ def invited_case_ids_query(user_id: int):
                AgendaItem.status != literal("removed", literal_execute=True))
         .distinct()
     )
+
+
+# One round trip for both: the boards the user coordinates and the cases they are invited to. Built
+# once, as nearly every request runs it.
+_BOARDS_AND_INVITED_CASES = union_all(
+    select(literal("board").label("kind"), BoardMember.board_id.label("id")).where(
+        BoardMember.user_id == bindparam("user_id"), BoardMember.role == "coordinator"),
+    select(literal("case").label("kind"), _invited_case_ids(bindparam("user_id")).subquery().c.case_id),
+)
 
 
 def case_access(session: Session, user, case: Case) -> str | None:
