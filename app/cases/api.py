@@ -244,7 +244,7 @@ def audit_cases_shown(rows, *, via: str) -> None:
 
 
 # What `case_detail` reads, loaded with the case: its disciplines, and its history with who moved it.
-DETAIL_LOADS = (joinedload(Case.disciplines), selectinload(Case.transitions).joinedload(CaseTransition.actor))
+DETAIL_LOADS = (joinedload(Case.disciplines), joinedload(Case.transitions).joinedload(CaseTransition.actor))
 
 
 def visible_case(case_id: int, *, need_full: bool = False, loads=()) -> tuple[Case, str]:
