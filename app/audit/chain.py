@@ -52,7 +52,7 @@ _PENDING = "audit_pending"
 
 
 def queue(session: Session, item: AuditEvent) -> None:
-    """Hold `item` until the transaction commits, then chain and write it (see `_write_queued`).
+    """Hold `item` until the transaction commits, then chain and write it (see `write_queued`).
 
     Writing at commit keeps the partition lock to the commit itself, taken in the same place by
     every transaction (like the live-event lock), so locks are never taken in opposite orders."""
