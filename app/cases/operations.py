@@ -297,10 +297,23 @@ def comment_count(session: Session, case: Case) -> int:
     return session.scalar(select(func.count()).select_from(CaseComment).where(CaseComment.case_id == case.id))
 
 
-def attachments_page(session: Session, case: Case, *, limit: int, cursor: str | None = None) -> Page:
-    """A case's attachments in the order they were added, a page at a time."""
+def attachments_page(session: Session, case: Case, *, limit: int, cursor: str | None = None,
+                     newest_first: bool = False) -> Page:
+    """A case's attachments in the order they were added (or newest first), a page at a time."""
     statement = select(Attachment).where(Attachment.case_id == case.id)
-    return keyset_page(session, statement, columns=[Attachment.id], limit=limit, cursor=cursor)
+    return keyset_page(session, statement, columns=[Attachment.id], limit=limit, cursor=cursor,
+                       descending=newest_first)
+
+
+def attachment_count(session: Session, case: Case) -> int:
+    return session.scalar(select(func.count()).select_from(Attachment).where(Attachment.case_id == case.id))
+
+
+def newest_attachment_named(session: Session, case: Case, prefix: str) -> Attachment | None:
+    """The case's latest attachment whose file name starts with `prefix` (a generated document's)."""
+    return session.scalar(select(Attachment).where(Attachment.case_id == case.id,
+                                                   Attachment.filename.startswith(prefix, autoescape=True))
+                          .order_by(Attachment.id.desc()).limit(1))
 
 
 def add_attachment(session: Session, case: Case, uploader, *, filename: str, stored: StoredContent,

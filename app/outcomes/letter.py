@@ -90,8 +90,13 @@ def _is_chinese(text: str) -> bool:
     return bool(_HAN.search(text or ""))
 
 
+def letter_filename_prefix(case: Case, outcome: Outcome) -> str:
+    """What the file names of an outcome's letters (one per language) start with."""
+    return f"outcome-letter-case-{case.id}-v{outcome.version}-"
+
+
 def letter_filename(case: Case, outcome: Outcome, locale: str) -> str:
-    return f"outcome-letter-case-{case.id}-v{outcome.version}-{locale}.pdf"
+    return f"{letter_filename_prefix(case, outcome)}{locale}.pdf"
 
 
 def letter_lines(session: Session, case: Case, outcome: Outcome, *, locale: str, zone: str,

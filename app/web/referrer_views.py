@@ -27,6 +27,7 @@ from app.meetings.models import AgendaItem, Meeting
 from app.outcomes import api as outcomes_api
 from app.paging import after, decode_cursor, encode_cursor
 from app.outcomes import operations as outcomes
+from app.outcomes.letter import letter_filename_prefix
 from app.security import SIGNED_IN, current_actor, page
 from app.specialists.operations import list_disciplines
 from app.timekeeping import now_utc
@@ -40,6 +41,7 @@ from app.web.vocabulary import label
 REFERRER = ("referrer",)
 CASE_LIST_PAGE = 50
 COMMENTS_SHOWN = 50      # the newest comments on a case page; earlier ones a page back
+ATTACHMENTS_SHOWN = 50   # the same for a case's attachments (case page and edit page)
 
 LABELS = {
     "patient_reference": _l("Patient reference (the site's pseudonym, never a name)"),
@@ -127,17 +129,32 @@ def apply_collecting_errors(save, values: dict, errors: dict):
     return None
 
 
+def attachments_shown(case) -> dict:
+    """The template values for a case's newest attachments (in the order added), their total and the
+    link to the page before; no case (a new draft), none."""
+    if case is None:
+        return {"attachments": [], "attachment_count": 0, "earlier_attachments_url": None}
+    shown = operations.attachments_page(db.session, case, limit=ATTACHMENTS_SHOWN, newest_first=True,
+                                        cursor=request.args.get("attachments_before"))
+    earlier = None
+    if shown.next_cursor is not None:
+        earlier = url_for(request.endpoint, **request.view_args, attachments_before=shown.next_cursor,
+                          _anchor="attachments")
+    return {"attachments": list(reversed(shown.rows)),
+            "attachment_count": operations.attachment_count(db.session, case), "earlier_attachments_url": earlier}
+
+
 def render_form(case, raw, errors, status=200):
     user = current_actor()
-    attachments = list(case.attachments) if case is not None else []
+    attachments = attachments_shown(case)
     if case is not None:
         cases_api.audit_case("case.attachments_viewed", target_id=case.id,
-                             detail={"count": len(attachments), "via": "edit page"})
+                             detail={"count": len(attachments["attachments"]), "via": "edit page"})
         db.session.commit()
     return render_template(
         "referrer/case_form.html", user=user, zone=user.timezone, case=case, raw=raw, errors=errors,
-        attachments=attachments, closed=False, max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"],
-        **_form_choices(), form=PlainForm(), missing=errors.get("_missing", [])), status
+        closed=False, max_attachment_bytes=current_app.config["MAX_ATTACHMENT_BYTES"],
+        **attachments, **_form_choices(), form=PlainForm(), missing=errors.get("_missing", [])), status
 
 
 def _form_choices() -> dict:
@@ -258,8 +275,9 @@ def render_case(case_id: int, *, action_errors: dict | None = None, action_raw: 
     case, level = cases_api.visible_case(case_id)  # NotFound -> 404 page
     cases_api.audit_case("case.viewed", target_id=case.id, detail={"access": level, "via": "page"})
     detail = cases_api.case_detail(case, level, user)
-    comments = attachments = outcome = earlier_comments_url = None
+    comments = outcome = earlier_comments_url = None
     comment_count = 0
+    attachments = {"attachments": None, "attachment_count": 0, "earlier_attachments_url": None}
     versions = outcomes.versions_of(db.session, case)
     signed = outcomes.current_signed(versions)
     if level == FULL:
@@ -271,9 +289,10 @@ def render_case(case_id: int, *, action_errors: dict | None = None, action_raw: 
         if shown.next_cursor is not None:
             earlier_comments_url = url_for("web.case_page", case_id=case.id, comments_before=shown.next_cursor,
                                            _anchor="comments")
-        attachments = list(case.attachments)
+        attachments = attachments_shown(case)
         cases_api.audit_case("case.comments_viewed", target_id=case.id, detail={"count": len(comments)})
-        cases_api.audit_case("case.attachments_viewed", target_id=case.id, detail={"count": len(attachments)})
+        cases_api.audit_case("case.attachments_viewed", target_id=case.id,
+                             detail={"count": len(attachments["attachments"])})
         if signed is not None:
             outcome = outcomes_api.version_out(signed, versions, case, outcomes_api._names(versions))
     outcomes_api._audit("outcome.viewed", target_type="case", target_id=case.id,
@@ -281,7 +300,7 @@ def render_case(case_id: int, *, action_errors: dict | None = None, action_raw: 
     actions = coordinator_actions(case, user, at)
     letter = follow_up = None
     if outcome is not None:
-        letter = next((a for a in reversed(attachments) if a.filename.startswith(f"outcome-letter-case-{case.id}-v{signed.version}-")), None)
+        letter = operations.newest_attachment_named(db.session, case, letter_filename_prefix(case, signed))
         follow_up = outcomes.follow_up_of(db.session, signed)
     may_follow_up = (signed is not None and level == FULL
                      and outcomes.may_record_follow_up(db.session, case, user))
@@ -290,7 +309,7 @@ def render_case(case_id: int, *, action_errors: dict | None = None, action_raw: 
     return render_template(
         "referrer/case_detail.html", user=user, zone=user.timezone, now=at, case=case, level=level,
         detail=detail, comments=comments, comment_count=comment_count, earlier_comments_url=earlier_comments_url,
-        attachments=attachments, outcome=outcome,
+        **attachments, outcome=outcome,
         outcome_signed=signed is not None, board=board, labels=LABELS, describe_left=describe_left,
         editable=(level == FULL and case.state in workflow.EDITABLE_STATES
                   and workflow.REFERRER in workflow.capacities(db.session, case, user)),

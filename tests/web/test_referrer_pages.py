@@ -189,6 +189,34 @@ def test_a_long_discussion_shows_its_newest_comments_and_pages_back(demo, sign_i
     assert "Earlier comments" not in back
 
 
+@pytest.mark.parametrize("reference, page_path", [("FCG-2026-0264", "/cases/{id}"),        # the case page
+                                                  ("FCG-2026-0311", "/cases/{id}/edit")])  # a draft's form
+def test_a_case_with_many_attachments_shows_the_newest_and_pages_back(demo, sign_in, client, session, reference,
+                                                                       page_path):
+    from datetime import UTC, datetime, timedelta
+
+    from app.cases.models import Attachment
+
+    case = case_of(session, reference)
+    before = len(case.attachments)
+    start = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+    for n in range(53):
+        session.add(Attachment(case=case, filename=f"scan-{n:02d}.txt", media_type="text/plain", size_bytes=10 + n,
+                               sha256=f"{n:064x}", uploaded_by_id=demo["referrer"].id,
+                               uploaded_at=start + timedelta(minutes=n)))
+    session.commit()
+    sign_in(demo["referrer"])
+    page = text(client.get(page_path.format(id=case.id)))
+    assert re.search(r"Attachments \(<span[^>]*>(\d+)</span>\)", page).group(1) == str(before + 53)
+    assert "scan-52.txt" in page and "scan-03.txt" in page and "scan-02.txt" not in page
+    assert page.index("scan-03.txt") < page.index("scan-52.txt")   # in the order added
+    earlier = re.search(r'<a href="([^"]+)">Earlier attachments</a>', page).group(1).replace("&amp;", "&")
+    assert earlier.startswith(page_path.format(id=case.id)) and earlier.endswith("#attachments")
+    back = text(client.get(earlier))
+    assert "scan-02.txt" in back and "scan-00.txt" in back and "scan-03.txt" not in back
+    assert "Earlier attachments" not in back
+
+
 def test_navigation_for_referrers(demo, sign_in, client):
     sign_in(demo["referrer"])
     html = text(client.get("/"))

@@ -58,7 +58,8 @@
       li.appendChild(about);
       list.appendChild(li);
       var count = document.querySelector("[data-attachment-count]");
-      if (count) count.textContent = list.querySelectorAll("li:not([data-no-attachments])").length;
+      // The page lists the newest attachments only; the count is of them all.
+      if (count) count.textContent = (parseInt(count.textContent, 10) || 0) + 1;
     }
     form.addEventListener("submit", function (event) {
       event.preventDefault();
