@@ -86,7 +86,9 @@ def schedule():
     upcoming = my_invitations(user, at, at + AGENDA_AHEAD)
     in_week = my_invitations(user, week_start, week_end)
     profiles = InviteeProfiles(db.session)
-    details = {i.meeting_id: meeting_out(db.session, i.meeting, profiles) for i in {*upcoming, *in_week}}
+    # In a fixed order: the profiles loaded for one meeting serve the next, so the order decides the queries.
+    details = {i.meeting_id: meeting_out(db.session, i.meeting, profiles)
+               for i in sorted({*upcoming, *in_week}, key=lambda invitation: invitation.id)}
     days = [{"date": monday + timedelta(days=n), "items": []} for n in range(7)]
     for invitation in in_week:
         local_day = to_local(invitation.meeting.starts_at, zone).date()
