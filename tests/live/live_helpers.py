@@ -108,9 +108,12 @@ class LiveClient:
     room is further on), the client subscribes again with `since` = its last contiguous seq."""
 
     def __init__(self, url: str, token: str | None = None, *, auth=None, headers=None, transports=("websocket",),
-                 gap_wait: float = 1.0):
+                 gap_wait: float = 1.0, resume_when_dropped: bool = False):
         self.url, self.token, self.auth, self.headers, self.transports = url, token, auth, headers, transports
         self.gap_wait = gap_wait
+        # As live.js does: a connection the server or the network drops is made again and every room
+        # resumed from its last contiguous seq (off by default: some tests watch the drop itself).
+        self.resume_when_dropped = resume_when_dropped
         self.lock = threading.Condition()
         self.delivered: dict[str, list[dict]] = {}
         self.contiguous: dict[str, int] = {}     # room -> every event up to this seq is applied
@@ -130,7 +133,22 @@ class LiveClient:
         sio.on("event", self._on_event)
         sio.on("heads", self._on_heads)
         sio.on("unsubscribed", self._on_unsubscribed)
+        sio.on("disconnect", self._on_dropped)
         return sio
+
+    def _on_dropped(self, *reason):
+        if self.resume_when_dropped and not self.closed:
+            threading.Thread(target=self._resume, daemon=True).start()
+
+    def _resume(self):
+        for _attempt in range(20):
+            if self.closed:
+                return
+            try:
+                self.reconnect()
+                return
+            except Exception:  # the server is busy: try again shortly, as live.js backs off
+                time.sleep(0.5)
 
     @property
     def last(self) -> dict[str, int]:

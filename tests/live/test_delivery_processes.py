@@ -71,7 +71,7 @@ def _connect_all(urls, world, rooms, count, rng):
 
     def one(i):
         token = world.token["chair" if i % 2 else "seat_cn"]
-        client = LiveClient(urls[i % len(urls)], token, gap_wait=0.5).connect()
+        client = LiveClient(urls[i % len(urls)], token, gap_wait=0.5, resume_when_dropped=True).connect()
         mine = [rooms[i % len(rooms)]] + ([rooms[(i + 1) % len(rooms)]] if i % 5 == 0 else [])
         for room in mine:
             assert client.subscribe(room)["ok"] is True
