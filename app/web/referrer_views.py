@@ -129,16 +129,17 @@ def apply_collecting_errors(save, values: dict, errors: dict):
     return None
 
 
-def attachments_shown(case) -> dict:
+def attachments_shown(case, page_endpoint: str) -> dict:
     """The template values for a case's newest attachments (in the order added), their total and the
-    link to the page before; no case (a new draft), none."""
+    link to the page before on `page_endpoint` (the page itself, even when a form posted elsewhere
+    shows it again); no case (a new draft), none."""
     if case is None:
         return {"attachments": [], "attachment_count": 0, "earlier_attachments_url": None}
     shown = operations.attachments_page(db.session, case, limit=ATTACHMENTS_SHOWN, newest_first=True,
                                         cursor=request.args.get("attachments_before"))
     earlier = None
     if shown.next_cursor is not None:
-        earlier = url_for(request.endpoint, **request.view_args, attachments_before=shown.next_cursor,
+        earlier = url_for(page_endpoint, case_id=case.id, attachments_before=shown.next_cursor,
                           _anchor="attachments")
     return {"attachments": list(reversed(shown.rows)),
             "attachment_count": operations.attachment_count(db.session, case), "earlier_attachments_url": earlier}
@@ -146,7 +147,7 @@ def attachments_shown(case) -> dict:
 
 def render_form(case, raw, errors, status=200):
     user = current_actor()
-    attachments = attachments_shown(case)
+    attachments = attachments_shown(case, "web.edit_case")
     if case is not None:
         cases_api.audit_case("case.attachments_viewed", target_id=case.id,
                              detail={"count": len(attachments["attachments"]), "via": "edit page"})
@@ -289,7 +290,7 @@ def render_case(case_id: int, *, action_errors: dict | None = None, action_raw: 
         if shown.next_cursor is not None:
             earlier_comments_url = url_for("web.case_page", case_id=case.id, comments_before=shown.next_cursor,
                                            _anchor="comments")
-        attachments = attachments_shown(case)
+        attachments = attachments_shown(case, "web.case_page")
         cases_api.audit_case("case.comments_viewed", target_id=case.id, detail={"count": len(comments)})
         cases_api.audit_case("case.attachments_viewed", target_id=case.id,
                              detail={"count": len(attachments["attachments"])})
