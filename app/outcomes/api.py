@@ -281,13 +281,7 @@ def _one_version(outcome: Outcome) -> dict:
 
 
 def visible_outcome(outcome_id: int) -> Outcome:
-    """The outcome, if the actor may know its case exists; 404 otherwise."""
-    outcome = db.session.get(Outcome, outcome_id)
-    case = db.session.get(Case, outcome.case_id) if outcome is not None else None
-    if case is None or visibility.case_access(db.session, current_actor(), case) is None:
-        raise NotFound(N_('No outcome with id %(outcome_id)s.'),
-                       params={'outcome_id': outcome_id})
-    return outcome
+    return operations.visible_outcome(db.session, current_actor(), outcome_id)
 
 
 # --- attendance ---------------------------------------------------------------------------------

@@ -151,6 +151,16 @@ def may_draft(session: Session, case: Case, meeting: Meeting, user: User) -> boo
             or seat_invitation(session, meeting, user) is not None)
 
 
+def visible_outcome(session: Session, user: User, outcome_id: int) -> Outcome:
+    """The outcome, if `user` may know its case exists; NotFound otherwise (pages and API alike)."""
+    outcome = session.get(Outcome, outcome_id)
+    case = session.get(Case, outcome.case_id) if outcome is not None else None
+    if case is None or visibility.case_access(session, user, case) is None:
+        raise NotFound(N_('No outcome with id %(outcome_id)s.'),
+                       params={'outcome_id': outcome_id})
+    return outcome
+
+
 def require_full_access(session: Session, case: Case, user: User, what: str = "case") -> None:
     """NotFound for someone who may not know the case exists; PermissionDenied for a summary viewer."""
     level = visibility.case_access(session, user, case)

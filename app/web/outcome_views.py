@@ -19,7 +19,6 @@ from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.inputs import parse_id
 from app.meetings.models import Invitation, Meeting
-from app.outcomes import api as outcomes_api
 from app.outcomes import operations
 from app.outcomes.models import OUTCOME_CATEGORIES, STAGING_FIELDS, TNM_EDITIONS, Outcome
 from app.security import SIGNED_IN, current_actor, page
@@ -37,7 +36,7 @@ CONTENT_FIELDS = ("recommendation", "category", "rationale", "dissent", "tnm_edi
 
 def _outcome(outcome_id: int) -> Outcome:
     """The outcome if the viewer may know its case exists (else 404), as the API finds it."""
-    return outcomes_api.visible_outcome(outcome_id)
+    return operations.visible_outcome(db.session, current_actor(), outcome_id)
 
 
 def _audit(action: str, target_type: str, target_id, detail: dict) -> None:
