@@ -73,7 +73,8 @@ def case_record(session: Session, case: Case) -> dict:
                                   "uploaded_at") for a in case.attachments]
     outcomes = session.scalars(select(Outcome).where(Outcome.case_id == case.id).order_by(Outcome.version))
     record["outcomes"] = [{**_row(o, "id", "version", "meeting_id", "recommendation", "category", "rationale",
-                                  "dissent", "actions", "drafted_by_id", "created_at", "signed_at"),
+                                  "dissent", "actions", "drafted_by_id", "amendment_reason", "created_at",
+                                  "signed_at"),
                            "signatures": [_row(s, "user_id", "discipline_code") for s in o.signatures]}
                           for o in outcomes]
     record["agenda"] = [_row(item, "meeting_id", "position", "status", "notes")

@@ -93,6 +93,8 @@ class OutcomeAmendIn(OutcomeStagingIn):
     rationale: str | None = Field(default=None, max_length=operations.TEXT_LIMIT)
     dissent: str | None = Field(default=None, max_length=operations.TEXT_LIMIT)
     actions: list[OutcomeActionIn] | None = Field(default=None, max_length=operations.MAX_ACTIONS)
+    reason: str = Field(min_length=operations.AMENDMENT_REASON_MINIMUM, max_length=operations.AMENDMENT_REASON_LIMIT,
+                        description="Why the outcome is amended; kept on the new version and printed in its letter")
 
 
 class FollowUpIn(RequestBody):
@@ -172,6 +174,7 @@ class OutcomeVersionOut(ResponseBody):
     status: Literal["draft", "signed", "superseded"]
     supersedes_id: int | None
     superseded_by_id: int | None
+    amendment_reason: str | None = Field(description="Why this version replaced the one it supersedes")
     recommendation: str
     category: str
     rationale: str | None
@@ -252,6 +255,7 @@ def version_out(outcome: Outcome, versions: list[Outcome], case: Case, names: di
         "id": outcome.id, "case_id": outcome.case_id, "meeting_id": outcome.meeting_id,
         "version": outcome.version, "status": operations.status_of(outcome, versions),
         "supersedes_id": outcome.supersedes_id, "superseded_by_id": successor,
+        "amendment_reason": outcome.amendment_reason,
         "recommendation": outcome.recommendation, "category": outcome.category,
         "rationale": outcome.rationale, "dissent": outcome.dissent,
         "actions": [{**action, "owner_name": names.get(action["owner_id"], "")}
@@ -386,11 +390,11 @@ def sign_outcome(outcome_id: int):
           body=OutcomeAmendIn, response=OutcomeVersionOut, status=201, tags=TAGS)
 def amend_outcome(outcome_id: int, body: OutcomeAmendIn):
     outcome = visible_outcome(outcome_id)
-    changes = body.model_dump(include=body.model_fields_set)
-    new = operations.amend(db.session, outcome, current_actor(), changes, at=now_utc())
+    changes = body.model_dump(include=body.model_fields_set - {"reason"})
+    new = operations.amend(db.session, outcome, current_actor(), changes, reason=body.reason, at=now_utc())
     _audit("outcome.amended", target_type="outcome", target_id=new.id,
            detail={"case_id": new.case_id, "version": new.version, "supersedes_id": outcome.id,
-                   "fields": sorted(body.model_fields_set)})
+                   "fields": sorted(changes), "reason": new.amendment_reason, "via": "api"})
     return _one_version(new)
 
 

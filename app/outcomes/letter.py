@@ -40,6 +40,7 @@ _HAN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-
 
 TITLE = N_("MDT outcome letter")
 AMENDED_TITLE = N_("MDT outcome letter: amended (version %(version)s, replaces version %(replaced)s)")
+AMENDMENT_REASON = N_("Why it was amended")
 CASE_LINE = N_("Case #%(case_id)s · patient reference %(reference)s · born %(year)s")
 DIAGNOSIS = N_("Diagnosis")
 BOARD = N_("Board")
@@ -118,6 +119,8 @@ def letter_lines(session: Session, case: Case, outcome: Outcome, *, locale: str,
         lines.append(("small", gettext(TO) % {"name": recipient.name}))
     lines.append(("body", gettext(CASE_LINE) % {"case_id": case.id, "reference": case.patient_reference or "—",
                                                 "year": case.year_of_birth or "—"}))
+    if outcome.amendment_reason:
+        lines += [("heading", gettext(AMENDMENT_REASON)), ("body", outcome.amendment_reason)]
     lines.append(("heading", gettext(DIAGNOSIS)))
     lines.append(("body", " ".join(part for part in (case.icd10_code, case.diagnosis) if part) or "—"))
     if board is not None:

@@ -42,6 +42,8 @@ class Outcome(Base):
     pathological_n: Mapped[str | None] = mapped_column(String(16))
     stage_group: Mapped[str | None] = mapped_column(String(16))
     drafted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # Why this version replaces the one it supersedes (every amendment says; the first version has none).
+    amendment_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -43,6 +43,8 @@ FIELDS = ("recommendation", "category", "rationale", "dissent", "actions", "tnm_
 TEXT_LIMIT = 20000
 ACTION_LIMIT = 2000
 MAX_ACTIONS = 50
+AMENDMENT_REASON_MINIMUM = 3
+AMENDMENT_REASON_LIMIT = 500
 # Invitation states that no longer hold a place at the meeting.
 GONE = ("withdrawn",)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -499,9 +501,15 @@ def may_amend(session: Session, outcome: Outcome | None, user: User) -> bool:
     return True
 
 
-def amend(session: Session, outcome: Outcome, drafter: User, changes: dict, *, at: datetime) -> Outcome:
-    """A new unsigned version replacing the signed `outcome`, with `changes` applied to a copy of it."""
+def amend(session: Session, outcome: Outcome, drafter: User, changes: dict, *, reason: str,
+          at: datetime) -> Outcome:
+    """A new unsigned version replacing the signed `outcome`, with `changes` applied to a copy of it and
+    `reason` (why it is amended) kept on the version, for its readers and its letter."""
     at = ensure_utc(at)
+    reason = _text("reason", reason, required=True, limit=AMENDMENT_REASON_LIMIT)
+    if len(reason) < AMENDMENT_REASON_MINIMUM:
+        raise InvalidInput("reason", N_("must be at least %(minimum)s characters"),
+                           params={"minimum": AMENDMENT_REASON_MINIMUM})
     case = session.get(Case, outcome.case_id)
     require_full_access(session, case, drafter, "outcome")
     _lock_case(session, case)
@@ -513,8 +521,8 @@ def amend(session: Session, outcome: Outcome, drafter: User, changes: dict, *, a
         raise InvalidInput(None, N_("An amendment must change at least one field of the outcome."))
     values.update(cleaned)
     new = Outcome(case_id=case.id, meeting_id=meeting.id, version=versions[-1].version + 1,
-                  supersedes_id=outcome.id, drafted_by_id=drafter.id, created_at=at, signed_at=None,
-                  **values)
+                  supersedes_id=outcome.id, drafted_by_id=drafter.id, amendment_reason=reason, created_at=at,
+                  signed_at=None, **values)
     _flush_new_version(session, new)
     return new
 

@@ -128,7 +128,7 @@ def amend_outcome_page(outcome_id: int):
     changes["recommendation"] = form.recommendation.data or ""
     changes["actions"] = actions
     try:
-        new = operations.amend(db.session, outcome, user, changes, at=now_utc())
+        new = operations.amend(db.session, outcome, user, changes, reason=form.reason.data, at=now_utc())
     except (InvalidInput, Conflict) as error:
         db.session.rollback()
         _place_error(form, row_errors, row_of, error)
@@ -138,7 +138,7 @@ def amend_outcome_page(outcome_id: int):
                      if getattr(new, name) != getattr(outcome, name))
     _audit("outcome.amended", "outcome", new.id,
            {"case_id": new.case_id, "version": new.version, "supersedes_id": outcome.id, "fields": changed,
-            "reason": form.reason.data.strip(), "via": "page"})
+            "reason": new.amendment_reason, "via": "page"})
     db.session.commit()
     flash(gettext("Version %(version)s of the outcome of case #%(case_id)s is saved; it is signed again by the "
                   "specialists present at the meeting, and version %(signed)s stays in force until then.",

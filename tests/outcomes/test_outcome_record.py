@@ -95,7 +95,8 @@ def test_the_letter_is_attached_in_the_referrers_language_and_reissued_on_amendm
     world.referrer.locale = "ru"
     session.commit()
     amended = client.post(f"/api/v1/outcomes/{outcome['id']}/amend", headers=headers(world.coordinator),
-                          json={"category": "radiotherapy", "recommendation": "SBRT 54 Gy in 3 fractions."})
+                          json={"category": "radiotherapy", "recommendation": "SBRT 54 Gy in 3 fractions.",
+                                "reason": "Пациент отказался от операции."})
     assert amended.status_code == 201, amended.get_json()
     sign_all(client, amended.get_json()["id"], world, headers)
     session.expire_all()
@@ -109,6 +110,7 @@ def test_the_letter_is_attached_in_the_referrers_language_and_reissued_on_amendm
     text = letter_text(client, headers, world.referrer, notes[-1].link)
     assert "SBRT 54 Gy in 3 fractions." in text and "лучевая терапия" in text.lower()
     assert "версия 2" in text.lower() or "версии 2" in text.lower()
+    assert "Пациент отказался от операции." in text  # why it was amended, as written
 
 
 def test_follow_up_is_recorded_and_corrected_by_the_referrer_or_a_coordinator(
@@ -163,7 +165,8 @@ def test_follow_up_rules_in_the_domain(session, world, draft_body):
                                                   occurred_on=date(2025, 11, 18), at=AFTER)
     assert created and record.reason is None and record.case_id == world.case.id
 
-    amended = operations.amend(session, outcome, world.chair, {"category": "radiotherapy"}, at=AFTER)
+    amended = operations.amend(session, outcome, world.chair, {"category": "radiotherapy"},
+                               reason="Patient declined surgery.", at=AFTER)
     for user in (world.radiologist, world.pathologist, world.surgeon):
         operations.sign(session, amended, user, at=AFTER + timedelta(minutes=5))
     with pytest.raises(Conflict, match="superseded"):

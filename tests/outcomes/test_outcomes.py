@@ -1,7 +1,7 @@
 """Outcomes: drafting, signing by present specialists of the required disciplines, completion,
 immutability, amendments, visibility and the audit trail."""
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
 from app.cases.models import Case
@@ -209,13 +209,24 @@ def test_the_orm_refuses_changes_to_a_signed_outcome(client, session, world, hea
 # --- amendments ---------------------------------------------------------------------------------
 
 
+AMEND_TO_SURVEILLANCE = {"category": "surveillance", "reason": "Patient chose surveillance."}
+
+
 def test_an_amendment_is_a_new_linked_version_that_needs_signing(client, session, world, headers, draft_body,
                                                                  assert_problem):
     original = draft(client, world, headers, draft_body)
     sign_all(client, original["id"], world, headers)
 
+    # An amendment says why; without a reason (or with a blank one) nothing is made.
+    for body in ({"category": "chemoradiotherapy"}, {"category": "chemoradiotherapy", "reason": "  "}):
+        problem = assert_problem(client.post(f"/api/v1/outcomes/{original['id']}/amend", json=body,
+                                             headers=headers(world.coordinator)), 422)
+        assert [error["field"] for error in problem["errors"]] == ["reason"]
+    assert session.scalar(select(func.count(Outcome.id)).where(Outcome.case_id == world.case.id)) == 1
+
     response = client.post(f"/api/v1/outcomes/{original['id']}/amend",
-                           json={"category": "chemoradiotherapy", "dissent": "Dr Haddad would operate."},
+                           json={"category": "chemoradiotherapy", "dissent": "Dr Haddad would operate.",
+                                 "reason": "Surgical review found the node inoperable."},
                            headers=headers(world.coordinator))
     assert response.status_code == 201, response.get_json()
     amended = response.get_json()
@@ -224,13 +235,15 @@ def test_an_amendment_is_a_new_linked_version_that_needs_signing(client, session
     assert amended["category"] == "chemoradiotherapy" and amended["dissent"] == "Dr Haddad would operate."
     assert amended["recommendation"] == original["recommendation"]  # copied
     assert amended["actions"] == original["actions"]
+    assert amended["amendment_reason"] == "Surgical review found the node inoperable."
+    assert original["amendment_reason"] is None
 
     # One unsigned draft at a time; the draft is changed with PUT; the old version stays put.
-    assert_problem(client.post(f"/api/v1/outcomes/{original['id']}/amend", json={"category": "surveillance"},
+    assert_problem(client.post(f"/api/v1/outcomes/{original['id']}/amend", json=AMEND_TO_SURVEILLANCE,
                                headers=headers(world.coordinator)), 409)
     updated = put(client, world, world.chair, headers, draft_body(world, category="radiotherapy"))
     assert updated.status_code == 200 and updated.get_json()["id"] == amended["id"]
-    assert_problem(client.post(f"/api/v1/outcomes/{amended['id']}/amend", json={"category": "surveillance"},
+    assert_problem(client.post(f"/api/v1/outcomes/{amended['id']}/amend", json=AMEND_TO_SURVEILLANCE,
                                headers=headers(world.coordinator)), 409)  # amend a draft: no
 
     seen = client.get(f"/api/v1/cases/{world.case.id}/outcome", headers=headers(world.referrer)).get_json()
@@ -251,14 +264,15 @@ def test_an_amendment_is_a_new_linked_version_that_needs_signing(client, session
     assert [n.user_id for n in notes] == [world.referrer.id, world.referrer.id]
     assert "Amended" in notes[1].subject
     # Only the current version may be amended, and an amendment must change something.
-    assert_problem(client.post(f"/api/v1/outcomes/{original['id']}/amend", json={"category": "surveillance"},
+    assert_problem(client.post(f"/api/v1/outcomes/{original['id']}/amend", json=AMEND_TO_SURVEILLANCE,
                                headers=headers(world.coordinator)), 409)
     body = assert_problem(client.post(f"/api/v1/outcomes/{amended['id']}/amend",
-                                      json={"category": "radiotherapy"}, headers=headers(world.coordinator)), 422)
+                                      json={"category": "radiotherapy", "reason": "No change"},
+                                      headers=headers(world.coordinator)), 422)
     assert "change" in body["detail"]
-    assert_problem(client.post(f"/api/v1/outcomes/{amended['id']}/amend", json={"category": "homeopathy"},
+    assert_problem(client.post(f"/api/v1/outcomes/{amended['id']}/amend", json={"category": "homeopathy", "reason": "Test"},
                                headers=headers(world.coordinator)), 422)
-    assert_problem(client.post(f"/api/v1/outcomes/{amended['id']}/amend", json={"category": "surveillance"},
+    assert_problem(client.post(f"/api/v1/outcomes/{amended['id']}/amend", json=AMEND_TO_SURVEILLANCE,
                                headers=headers(world.referrer)), 403)
 
 

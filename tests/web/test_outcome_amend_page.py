@@ -82,7 +82,7 @@ def test_a_coordinator_amends_from_the_case_page_and_the_amendment_is_signed_and
     assert new.drafted_by_id == world.coordinator.id and new.meeting_id == world.meeting.id
     assert (new.recommendation, new.category, new.clinical_n, new.tnm_edition, new.clinical_t) == \
         ("SBRT 54 Gy in 3 fractions.", "radiotherapy", "N1", 8, "T2a")
-    assert new.actions == old.actions
+    assert new.actions == old.actions and new.amendment_reason == "Pathology review upstaged the nodes."
     [event] = amended_events(session)
     assert event.actor_id == world.coordinator.id and event.target_id == str(new.id)
     assert event.detail["supersedes_id"] == old.id and event.detail["version"] == 2
@@ -108,6 +108,7 @@ def test_a_coordinator_amends_from_the_case_page_and_the_amendment_is_signed_and
     sign_in(client, world.referrer)
     html = text(client.get(f"/cases/{world.case.id}"))
     assert "SBRT 54 Gy in 3 fractions." in html and "version 2" in html
+    assert "Why it was amended:" in html and "Pathology review upstaged the nodes." in html
 
 
 @pytest.mark.parametrize("who", ["chair", "surgeon"])
