@@ -34,10 +34,12 @@ class ApiResponse:
 def endpoint(*, summary: str, roles=SIGNED_IN, body: type[BaseModel] | None = None,
              query: type[BaseModel] | None = None, response: type[BaseModel] | None = None,
              many: bool = False, status: int = 200, tags: tuple[str, ...] = (),
-             raw_body: str | None = None, errors: dict[int, str] | None = None):
+             raw_body: str | None = None, errors: dict[int, str] | None = None,
+             body_optional: bool = False):
     """`raw_body` names the media type of a body the view reads itself (a CSV file, an upload);
     it is only described in the OpenAPI document. `errors` documents statuses beyond the ones
-    every operation of its kind may return (see `app.api.openapi`)."""
+    every operation of its kind may return (see `app.api.openapi`). With `body_optional`, a request
+    with no body at all reads as the body model's defaults (every field of it must have one)."""
     access = roles if roles in (PUBLIC, SIGNED_IN) else frozenset(roles)
     shape = None if response is None else TypeAdapter(list[response] if many else response)
 
@@ -60,7 +62,7 @@ def endpoint(*, summary: str, roles=SIGNED_IN, body: type[BaseModel] | None = No
             for name, model, parse in (("body", body, _parse_body), ("query", query, _parse_query)):
                 if model is None:
                     continue
-                parsed = parse(model)
+                parsed = (model() if name == "body" and body_optional and not _has_body() else parse(model))
                 if not isinstance(parsed, BaseModel):
                     return parsed
                 beyond = out_of_range(parsed)
@@ -89,7 +91,7 @@ def endpoint(*, summary: str, roles=SIGNED_IN, body: type[BaseModel] | None = No
         wrapper._api_spec = {
             "summary": summary, "access": access, "body": body, "query": query,
             "response": response, "many": many, "status": status, "tags": tags, "raw_body": raw_body,
-            "errors": errors or {},
+            "errors": errors or {}, "body_optional": body_optional,
         }
         return declare_access(wrapper, access)
 
@@ -107,6 +109,10 @@ def _check_csrf_for_cookie_auth():
     except (CSRFError, Exception):
         return problem(403, N_("Missing or invalid X-CSRFToken header for a cookie-authenticated request."))
     return None
+
+
+def _has_body() -> bool:
+    return bool(request.content_length) or bool(request.get_data(cache=True))
 
 
 def _parse_body(model: type[BaseModel]):

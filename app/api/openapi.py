@@ -93,7 +93,7 @@ def _operation(rule, method, spec, parameters, key_map):
             )
     if spec["body"] is not None:
         operation["requestBody"] = {
-            "required": True,
+            "required": not spec.get("body_optional"),
             "content": {"application/json": {"schema": _ref(spec["body"], key_map, "validation")}},
         }
     elif spec.get("raw_body"):

@@ -151,6 +151,11 @@ class CoverIn(RequestBody):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class CoverRejectIn(RequestBody):
+    reason: str | None = Field(default=None, max_length=500,
+                               description="Why it is rejected, told to the requester and the volunteer")
+
+
 class CoverQuery(PageQuery):
     status: CoverStatus | None = None
 
@@ -169,6 +174,7 @@ class CoverOut(ResponseBody):
     created_at: OutputInstant
     accepted_at: OutputInstant | None
     decided_at: OutputInstant | None
+    decision_reason: str | None = Field(description="Why the coordinator rejected it, if they said")
     allowed: list[str] = Field(description="What may happen next to this request")
 
 
@@ -213,7 +219,7 @@ def cover_out(cover: CoverRequest) -> dict:
         "covered_by_name": cover.covered_by.name if cover.covered_by else None,
         "decided_by_id": cover.decided_by_id, "created_at": cover.created_at,
         "accepted_at": cover.accepted_at, "decided_at": cover.decided_at,
-        "allowed": operations.allowed_actions(cover),
+        "decision_reason": cover.decision_reason, "allowed": operations.allowed_actions(cover),
     }
 
 
@@ -339,10 +345,10 @@ def get_cover_request(request_id: int):
     return cover_out(operations.get_cover_request(db.session, request_id))
 
 
-def _transition(request_id: int, action: str, operation):
+def _transition(request_id: int, action: str, operation, **decision):
     cover = operations.get_cover_request(db.session, request_id, for_update=True)
     operations.get_shift(db.session, cover.shift_id, for_update=True)
-    operation(db.session, cover, current_actor(), at=now_utc())
+    operation(db.session, cover, current_actor(), at=now_utc(), **decision)
     _audit(f"rota.cover_{action}", "cover_request", cover.id, {"shift_id": cover.shift_id})
     return cover_out(cover)
 
@@ -362,10 +368,11 @@ def approve_cover(request_id: int):
 
 
 @api.post("/cover-requests/<int:request_id>/reject")
-@endpoint(summary="Reject an open or accepted cover request", roles=EDITORS, response=CoverOut,
+@endpoint(summary="Reject an open or accepted cover request, saying why if you like (told to the requester "
+                  "and the volunteer)", roles=EDITORS, body=CoverRejectIn, body_optional=True, response=CoverOut,
           tags=TAGS)
-def reject_cover(request_id: int):
-    return _transition(request_id, "rejected", operations.reject_cover)
+def reject_cover(request_id: int, body: CoverRejectIn):
+    return _transition(request_id, "rejected", operations.reject_cover, reason=body.reason)
 
 
 @api.post("/cover-requests/<int:request_id>/withdraw")

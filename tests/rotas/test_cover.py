@@ -107,8 +107,8 @@ def test_reject_leaves_the_shift_and_tells_both(client, session, setup):
     cover = ask(client, s)
     coverer = s.others[1]
     act(client, s.headers[coverer.id], cover["id"], "accept")
-    rejected = act(client, s.boss, cover["id"], "reject").get_json()
-    assert rejected["status"] == "rejected"
+    rejected = act(client, s.boss, cover["id"], "reject").get_json()  # no body: no reason
+    assert rejected["status"] == "rejected" and rejected["decision_reason"] is None
     session.expire_all()
     assert session.get(OnCallShift, s.shift["id"]).user_id == s.holder.id
     assert session.get(OnCallShift, s.shift["id"]).sequence == 0
@@ -117,6 +117,22 @@ def test_reject_leaves_the_shift_and_tells_both(client, session, setup):
                    for n in notifications(session, person))
     # now a new request for the same shift is possible
     assert ask(client, s, "Still need it")["status"] == "open"
+
+
+def test_a_rejection_over_the_api_may_say_why_and_both_are_told(client, session, setup, assert_problem):
+    s = setup
+    cover = ask(client, s)
+    url = f"/api/v1/cover-requests/{cover['id']}/reject"
+    too_long = assert_problem(client.post(url, headers=s.boss, json={"reason": "x" * 501}), 422)
+    assert [error["field"] for error in too_long["errors"]] == ["reason"]
+    assert client.get(f"/api/v1/cover-requests/{cover['id']}", headers=s.boss).get_json()["status"] == "open"
+
+    rejected = client.post(url, headers=s.boss, json={"reason": "Needs a senior radiologist"})
+    assert rejected.status_code == 200, rejected.get_json()
+    assert rejected.get_json()["decision_reason"] == "Needs a senior radiologist"
+    session.expire_all()
+    [told] = [n for n in notifications(session, s.holder) if n.dedupe_key.startswith("cover-rejected:")]
+    assert told.params.get("reason") == "Needs a senior radiologist"
 
 
 def test_illegal_moves(client, session, setup, make_specialist, api_auth):
