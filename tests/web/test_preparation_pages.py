@@ -200,3 +200,74 @@ def test_without_cross_border_consent_an_invitee_abroad_prepares_from_the_summar
     card = html.split(f'data-pack-case="{case.id}"')[1].split("</article>")[0]
     assert 'data-access="summary"' in card and case.icd10_code in card
     assert case.question not in card and "data-dicom" not in card and case.clinical_summary not in card
+
+
+# The smallest baseline JPEG (1 x 1 pixel) and a one-page PDF, as a referrer's camera or scanner makes them.
+JPEG_PIXEL = bytes.fromhex(
+    "ffd8ffe000104a46494600010100000100010000ffdb004300080606070605080707070909080a0c140d0c0b0b0c1912130f141d1a"
+    "1f1e1d1a1c1c20242e2720222c231c1c2837292c30313434341f27393d38323c2e333432ffc0000b080001000101011100ffc4001f"
+    "0000010501010101010100000000000000000102030405060708090a0bffc400b5100002010303020403050504040000017d010203"
+    "00041105122131410613516107227114328191a1082342b1c11552d1f02433627282090a161718191a25262728292a343536373839"
+    "3a434445464748494a535455565758595a636465666768696a737475767778797a838485868788898a92939495969798999aa2a3a4"
+    "a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae1e2e3e4e5e6e7e8e9eaf1f2f3f4f5f6f7f8f9fa"
+    "ffda0008010100003f00fbd3ffd9")
+ONE_PAGE_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
+                b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def _attach(app, session, case, filename: str, data: bytes):
+    from app.cases.operations import add_attachment
+
+    stored = attachment_store(app).save(io.BytesIO(data), limit=len(data))
+    attachment, _ = add_attachment(session, case, case.referrer, filename=filename, stored=stored, at=now_utc())
+    session.commit()
+    return attachment
+
+
+def test_a_jpeg_and_a_pdf_open_in_the_viewer_and_are_served_inline_not_downloaded(app, pack, sign_in, session):
+    case = pack["case"]
+    jpeg = _attach(app, session, case, "wound.jpg", JPEG_PIXEL)
+    pdf = _attach(app, session, case, "histology-report.pdf", ONE_PAGE_PDF)
+    assert (jpeg.media_type, pdf.media_type) == ("image/jpeg", "application/pdf")
+    client = sign_in(pack["invited"][0].user)
+
+    pack_page = client.get(f"/meetings/{pack['meeting'].id}/preparation").get_data(as_text=True)
+    assert f'<img src="/attachments/{jpeg.id}/inline" alt="Preview of wound.jpg"' in pack_page  # a thumbnail
+    assert f'/attachments/{pdf.id}/viewer' in pack_page and "histology-report.pdf" in pack_page  # a link
+
+    viewer = client.get(f"/attachments/{jpeg.id}/viewer").get_data(as_text=True)
+    assert f'class="attachment-preview" src="/attachments/{jpeg.id}/inline" alt="Preview of wound.jpg"' in viewer
+    viewer = client.get(f"/attachments/{pdf.id}/viewer").get_data(as_text=True)
+    assert f'<iframe class="attachment-pdf" src="/attachments/{pdf.id}/inline" title="Preview of histology-report.pdf"' \
+        in viewer
+    for attachment, media_type, data in ((jpeg, "image/jpeg", JPEG_PIXEL), (pdf, "application/pdf", ONE_PAGE_PDF)):
+        served = client.get(f"/attachments/{attachment.id}/inline")
+        assert served.status_code == 200 and served.mimetype == media_type and served.data == data
+        assert "attachment" not in served.headers.get("Content-Disposition", "")
+        assert served.headers["Cache-Control"] == "private, no-store"
+    viewed = [e.target_id for e in events(session, "attachment.downloaded")]
+    assert str(jpeg.id) in viewed and str(pdf.id) in viewed  # every read of patient data is audited
+
+
+@pytest.mark.parametrize("annotation, warning", [
+    ("YES", "Burned-in annotation: these images may show identifying text in the pixels."),
+    ("", "The images do not say whether text is burned into the pixels; look before sharing them."),
+    ("NO", None),
+], ids=["YES", "not stated", "NO"])
+def test_a_series_that_may_show_identifying_text_in_its_pixels_carries_a_warning(app, pack, session, sign_in,
+                                                                                  annotation, warning):
+    """The pack's CT series says NO; a second series from an ultrasound machine says YES, or nothing."""
+    from app.imaging.synthetic import synthetic_series
+
+    files = synthetic_series(slices=2, size=16, series_description="Ultrasound, liver",
+                             burned_in_annotation=annotation)
+    second = [_attach(app, session, pack["case"], f"us-{number}.dcm", data) for number, data in enumerate(files)]
+    client = sign_in(pack["invited"][0].user)
+    pages = {"pack": client.get(f"/meetings/{pack['meeting'].id}/preparation").get_data(as_text=True),
+             "viewer": client.get(f"/attachments/{second[0].id}/viewer").get_data(as_text=True),
+             "the CT's viewer": client.get(f"/attachments/{pack['attachments'][0].id}/viewer").get_data(as_text=True)}
+    assert pages["pack"].count("data-series>") == 2
+    assert "data-burned-in" not in pages["the CT's viewer"]
+    for name in ("pack", "viewer"):
+        warnings = [part.split("</p>", 1)[0] for part in pages[name].split("data-burned-in>")[1:]]
+        assert warnings == ([] if warning is None else [warning]), name

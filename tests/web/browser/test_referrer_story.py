@@ -82,9 +82,18 @@ def test_referrer_follows_a_case_through_notifications_to_the_outcome_letter(liv
     expect(page.locator("[data-upload-status]")).to_have_text("bronchoscopy-report.pdf is attached to the case.")
     expect(page.locator("[data-attachment-list] a")).to_have_text(["bronchoscopy-report.pdf"])
     expect(page.locator("[data-attachment-count]")).to_have_text("1")
+    progress = page.get_by_role("progressbar", name="Upload progress")  # shown while it went, full once done
+    expect(progress).to_be_visible()
+    assert progress.evaluate("bar => bar.value") == 100
     assert len(uploads) == 1
     screenshot("referrer-draft-attachments")
     check_accessibility()
+    # The same file again is recognised, not attached twice.
+    file_field.set_input_files({"name": "bronchoscopy-report.pdf", "mimeType": "application/pdf", "buffer": REPORT})
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("[data-upload-status]")).to_have_text("bronchoscopy-report.pdf was already attached.")
+    expect(page.locator("[data-attachment-count]")).to_have_text("1")
+    assert len(uploads) == 2
 
     # 2. Submitted, then triaged and scheduled by the coordinator.
     page.get_by_role("button", name="Submit").click()
