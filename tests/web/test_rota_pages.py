@@ -72,10 +72,7 @@ def test_a_coordinator_sets_up_and_publishes_a_rota_and_a_specialist_takes_cover
     # The first member asks for cover of a later shift of theirs; the other sees it and takes it.
     first, second = people
     theirs = next(s for s in shifts[1:] if s.user_id == first.id)
-    for other in session.scalars(select(OnCallShift).where(  # the volunteer is free that week on the demo rotas
-            OnCallShift.user_id == second.id, OnCallShift.rota_id != rota.id,
-            OnCallShift.starts_at < theirs.ends_at, OnCallShift.ends_at > theirs.starts_at)):
-        other.status = "cancelled"
+    free_during(session, second, theirs)
     request_ = rotas.request_cover(session, theirs, first, reason="Conference", at=now_utc())
     session.commit()
     sign_in(second)
@@ -148,10 +145,7 @@ def _a_taken_cover_request(session, client, sign_in, name: str):
     first, second = people
     shift = session.scalar(select(OnCallShift).where(OnCallShift.rota_id == rota.id, OnCallShift.user_id == first.id)
                            .order_by(OnCallShift.starts_at))
-    for other in session.scalars(select(OnCallShift).where(  # the volunteer is free that week on the demo rotas
-            OnCallShift.user_id == second.id, OnCallShift.rota_id != rota.id,
-            OnCallShift.starts_at < shift.ends_at, OnCallShift.ends_at > shift.starts_at)):
-        other.status = "cancelled"
+    free_during(session, second, shift)
     request_ = rotas.request_cover(session, shift, first, reason="Examining finals", at=now_utc())
     session.commit()
     sign_in(second)
@@ -159,6 +153,14 @@ def _a_taken_cover_request(session, client, sign_in, name: str):
     session.expire_all()
     assert session.get(CoverRequest, request_.id).status == "accepted"
     return first, second, shift, request_
+
+
+def free_during(session, person, shift) -> None:
+    """Cancel `person`'s shifts on other (the demo's) rotas overlapping `shift`, so they may cover it."""
+    for other in session.scalars(select(OnCallShift).where(
+            OnCallShift.user_id == person.id, OnCallShift.rota_id != shift.rota_id,
+            OnCallShift.starts_at < shift.ends_at, OnCallShift.ends_at > shift.starts_at)):
+        other.status = "cancelled"
 
 
 def _my_shifts_on(client, rota_name: str) -> int:
