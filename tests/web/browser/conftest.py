@@ -210,15 +210,20 @@ def page(browser, live_server):
     assert not errors, f"JavaScript errors: {errors}"
 
 
+def log_in(page, email: str, password: str = PASSWORD):
+    """Sign `page` in through the login form as `email` (a demo address is `<local part>@DOMAIN`)."""
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/")
+    return page
+
+
 @pytest.fixture
 def sign_in(page):
     def sign_in_as(local_part: str):
-        page.goto("/login")
-        page.get_by_label("E-mail").fill(f"{local_part}@{DOMAIN}")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/")
-        return page
+        return log_in(page, f"{local_part}@{DOMAIN}")
 
     return sign_in_as
 

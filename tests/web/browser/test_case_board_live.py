@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.web.browser.conftest import DOMAIN, PASSWORD, api_session, fill_referral, new_page, ok
+from tests.web.browser.conftest import DOMAIN, PASSWORD, api_session, fill_referral, log_in, new_page, ok
 
 try:
     from playwright.sync_api import expect
@@ -29,11 +29,7 @@ def test_coordinator_board_shows_a_newly_submitted_case_without_reload(sign_in, 
     referrer = new_page(browser, live_server)
     context = referrer.context
     try:
-        referrer.goto("/login")
-        referrer.get_by_label("E-mail").fill(f"referrer@{DOMAIN}")
-        referrer.get_by_label("Password").fill(PASSWORD)
-        referrer.get_by_role("button", name="Sign in").click()
-        referrer.wait_for_url("**/")
+        log_in(referrer, f"referrer@{DOMAIN}")
         referrer.goto("/cases/new")
         fill_referral(referrer, reference="FCG-2026-7777", diagnosis="Adenocarcinoma, right middle lobe",
                       question="Surgery or SBRT?", urgency="urgent", discipline="Radiology", sex="male",

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import jwt
 import pytest
 
-from tests.web.browser.conftest import PASSWORD, _free_port, api_session, demo_server, new_page, ok
+from tests.web.browser.conftest import _free_port, api_session, demo_server, log_in, new_page, ok
 from tests.web.browser.conftest import violations_on
 
 try:
@@ -102,11 +102,7 @@ def test_the_live_page_embeds_the_jitsi_room_and_offers_the_meetings_link(browse
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
-        page.goto("/login")
-        page.get_by_label("E-mail").fill(me["email"])
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/")
+        log_in(page, me["email"])
 
         page.goto(f"/meetings/{meeting_id}")
         page.locator("[data-call]").get_by_role("link", name="Join the call").click()

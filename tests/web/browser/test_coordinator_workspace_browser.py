@@ -19,7 +19,7 @@ except ImportError:
         raise
     pytest.skip("Playwright for Python is not installed (see requirements-dev.txt)", allow_module_level=True)
 
-from tests.web.browser.conftest import DOMAIN, PASSWORD, new_page
+from tests.web.browser.conftest import DOMAIN, log_in, new_page
 from tests.web.browser.conftest import AXE, violations_on
 
 BOARD = "Sarcoma MDT"
@@ -99,11 +99,7 @@ def test_coordinator_runs_a_board_and_a_meeting_from_the_pages(browser, live_ser
 
     # She declines with a note, in her own browser.
     specialist = new_page(browser, live_server)
-    specialist.goto("/login")
-    specialist.get_by_label("E-mail").fill(f"radiologist.kolkata@{DOMAIN}")
-    specialist.get_by_label("Password").fill(PASSWORD)
-    specialist.get_by_role("button", name="Sign in").click()
-    specialist.wait_for_url("**/")
+    log_in(specialist, f"radiologist.kolkata@{DOMAIN}")
     specialist.goto(f"/meetings/{meeting_id}")
     specialist.get_by_label("Note to the coordinator (optional)").fill(NOTE)
     specialist.get_by_role("button", name="Decline").click()

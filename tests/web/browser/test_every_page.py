@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.web.browser.conftest import DOMAIN, PASSWORD, new_page, violations_on
+from tests.web.browser.conftest import DOMAIN, log_in, new_page, violations_on
 from tests.web.browser.test_admin_browser import set_password_link
 
 try:
@@ -65,11 +65,7 @@ def invitation_link(browser, base_url: str, tmp_path_factory, email: str) -> str
     set-password link the invitation e-mail carries, read from the served database."""
     admin = new_page(browser, base_url)
     try:
-        admin.goto("/login")
-        admin.get_by_label("E-mail").fill(f"admin@{DOMAIN}")
-        admin.get_by_label("Password").fill(PASSWORD)
-        admin.get_by_role("button", name="Sign in").click()
-        admin.wait_for_url("**/")
+        log_in(admin, f"admin@{DOMAIN}")
         admin.goto("/admin/users/invite")
         admin.get_by_label("Full name").fill("Aigerim Nurlanova")
         admin.get_by_label("E-mail").fill(email)

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.web.browser.conftest import (ANY_TIME_OF_DAY, DOMAIN, PASSWORD, SCREENSHOTS, api_session, fill_referral,
+from tests.web.browser.conftest import (ANY_TIME_OF_DAY, DOMAIN, SCREENSHOTS, api_session, fill_referral, log_in,
                                        new_page, ok)
 
 try:
@@ -76,11 +76,7 @@ def planned_board(live_server):
 def _browser_of(browser, live_server, local_part, errors):
     page = new_page(browser, live_server)
     page.on("pageerror", lambda error: errors.append(f"{local_part}: {error}"))
-    page.goto("/login")
-    page.get_by_label("E-mail").fill(f"{local_part}@{DOMAIN}")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/")
+    log_in(page, f"{local_part}@{DOMAIN}")
     return page.context, page
 
 

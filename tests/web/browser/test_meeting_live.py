@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.web.browser.conftest import (ANY_TIME_OF_DAY, AXE, CASE_PROFORMA, DOMAIN, PASSWORD, SCREENSHOTS, api_session, new_page,
-                                       ok, violations_on)
+from tests.web.browser.conftest import (ANY_TIME_OF_DAY, AXE, CASE_PROFORMA, DOMAIN, SCREENSHOTS, api_session, log_in,
+                                       new_page, ok, violations_on)
 
 try:
     from playwright.sync_api import expect
@@ -75,11 +75,7 @@ def live_meeting(live_server):
 def _signed_in_page(browser, live_server, local_part, errors):
     page = new_page(browser, live_server)
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto("/login")
-    page.get_by_label("E-mail").fill(f"{local_part}@{DOMAIN}")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/")
+    log_in(page, f"{local_part}@{DOMAIN}")
     return page.context, page
 
 
