@@ -44,7 +44,7 @@ TEXT_LIMIT = 20000
 ACTION_LIMIT = 2000
 MAX_ACTIONS = 50
 AMENDMENT_REASON_MINIMUM = 3
-AMENDMENT_REASON_LIMIT = 500
+AMENDMENT_REASON_LIMIT = 2000
 # Invitation states that no longer hold a place at the meeting.
 GONE = ("withdrawn",)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
+from app.outcomes.operations import AMENDMENT_REASON_LIMIT, AMENDMENT_REASON_MINIMUM
 from app.web.forms import IsoDateField, choice
 
 HH_MM = Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", message=_l("Use a 24-hour time such as 14:00."))
@@ -114,6 +115,8 @@ class OutcomeAmendForm(FlaskForm):
                                  render_kw={"placeholder": "N0", "autocomplete": "off"})
     stage_group = StringField(_l("Stage group"), validators=[Length(max=16)],
                               render_kw={"placeholder": "IIB", "autocomplete": "off"})
-    reason = TextAreaField(_l("Why the outcome is amended (kept in the audit trail)"),
-                           validators=[InputRequired(AMEND_REASON), Length(min=3, max=2000, message=AMEND_REASON)],
-                           render_kw={"rows": 2})
+    reason = TextAreaField(_l("Why the outcome is amended (shown with it and printed in its letter)"),
+                           validators=[InputRequired(AMEND_REASON),
+                                       Length(min=AMENDMENT_REASON_MINIMUM, max=AMENDMENT_REASON_LIMIT,
+                                              message=AMEND_REASON)],
+                           render_kw={"rows": 2, "maxlength": AMENDMENT_REASON_LIMIT})

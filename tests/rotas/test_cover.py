@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from app.audit.models import AuditEvent
 from app.notifications.models import Notification
 from app.rotas.models import OnCallShift
 from rota_helpers import assert_problem
@@ -133,6 +134,8 @@ def test_a_rejection_over_the_api_may_say_why_and_both_are_told(client, session,
     session.expire_all()
     [told] = [n for n in notifications(session, s.holder) if n.dedupe_key.startswith("cover-rejected:")]
     assert told.params.get("reason") == "Needs a senior radiologist"
+    [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "rota.cover_rejected")).all()
+    assert event.target_id == str(cover["id"]) and event.detail["reason"] == "Needs a senior radiologist"
 
 
 def test_illegal_moves(client, session, setup, make_specialist, api_auth):
