@@ -234,6 +234,13 @@ def audit_case(action: str, *, target_type: str = "case", target_id=None, detail
           source_address=request.remote_addr, detail=detail)
 
 
+def shown_span(rows) -> dict:
+    """What a page of a case's comments or attachments showed, for its audit record: how many, and the
+    first and last id (a page is every one of the case's between them, so the two name them all)."""
+    ids = [row.id for row in rows]
+    return {"count": len(ids), **({"first_id": min(ids), "last_id": max(ids)} if ids else {})}
+
+
 def audit_cases_shown(rows, *, via: str) -> None:
     """One audit event for the cases a list showed (`rows` of (case, access level)), not one per case."""
     shown: dict[str, list[int]] = {}
@@ -396,7 +403,7 @@ def _comment_out(comment) -> dict:
 def list_comments(case_id: int, query: PageQuery):
     case, _ = visible_case(case_id, need_full=True)
     page = operations.comments_page(db.session, case, limit=query.limit, cursor=query.cursor)
-    audit_case("case.comments_viewed", target_id=case.id, detail={"count": len(page.rows)})
+    audit_case("case.comments_viewed", target_id=case.id, detail=shown_span(page.rows))
     return ApiResponse([_comment_out(comment) for comment in page.rows], headers=next_link(page))
 
 
@@ -419,7 +426,7 @@ def add_comment(case_id: int, body: CommentIn):
 def list_attachments(case_id: int, query: PageQuery):
     case, _ = visible_case(case_id, need_full=True)
     page = operations.attachments_page(db.session, case, limit=query.limit, cursor=query.cursor)
-    audit_case("case.attachments_viewed", target_id=case.id, detail={"count": len(page.rows)})
+    audit_case("case.attachments_viewed", target_id=case.id, detail=shown_span(page.rows))
     return ApiResponse([attachment_out(attachment) for attachment in page.rows], headers=next_link(page))
 
 

@@ -150,7 +150,7 @@ def render_form(case, raw, errors, status=200):
     attachments = attachments_shown(case, "web.edit_case")
     if case is not None:
         cases_api.audit_case("case.attachments_viewed", target_id=case.id,
-                             detail={"count": len(attachments["attachments"]), "via": "edit page"})
+                             detail={**cases_api.shown_span(attachments["attachments"]), "via": "edit page"})
         db.session.commit()
     return render_template(
         "referrer/case_form.html", user=user, zone=user.timezone, case=case, raw=raw, errors=errors,
@@ -291,9 +291,9 @@ def render_case(case_id: int, *, action_errors: dict | None = None, action_raw: 
             earlier_comments_url = url_for("web.case_page", case_id=case.id, comments_before=shown.next_cursor,
                                            _anchor="comments")
         attachments = attachments_shown(case, "web.case_page")
-        cases_api.audit_case("case.comments_viewed", target_id=case.id, detail={"count": len(comments)})
+        cases_api.audit_case("case.comments_viewed", target_id=case.id, detail=cases_api.shown_span(comments))
         cases_api.audit_case("case.attachments_viewed", target_id=case.id,
-                             detail={"count": len(attachments["attachments"])})
+                             detail=cases_api.shown_span(attachments["attachments"]))
         if signed is not None:
             outcome = outcomes_api.version_out(signed, versions, case, outcomes_api._names(versions))
     outcomes_api._audit("outcome.viewed", target_type="case", target_id=case.id,

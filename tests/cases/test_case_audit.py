@@ -25,9 +25,10 @@ def test_reads_are_audited_with_the_access_level(client, session, people, make_c
     case = make_case("submitted", cross_border_consent=False)
     other = make_case("draft", cross_border_consent=None)
     h_ref, h_foreign = headers(people.referrer), headers(people.foreign_coordinator)
-    client.post(f"/api/v1/cases/{case.id}/comments", headers=h_ref, json={"body": "CT report to follow."})
-    client.post(f"/api/v1/cases/{case.id}/attachments", headers=h_ref,
-                data={"file": (io.BytesIO(b"%PDF-1.4 x"), "ct.pdf")})
+    comment_id = client.post(f"/api/v1/cases/{case.id}/comments", headers=h_ref,
+                             json={"body": "CT report to follow."}).get_json()["id"]
+    attachment_id = client.post(f"/api/v1/cases/{case.id}/attachments", headers=h_ref,
+                                data={"file": (io.BytesIO(b"%PDF-1.4 x"), "ct.pdf")}).get_json()["id"]
     mark = last_id(session)
     client.get(f"/api/v1/cases/{case.id}", headers=h_ref, environ_base=ADDRESS)
     client.get(f"/api/v1/cases/{case.id}", headers=h_foreign, environ_base=ADDRESS)
@@ -40,8 +41,11 @@ def test_reads_are_audited_with_the_access_level(client, session, people, make_c
         ("case.viewed", foreign, "case", cid, {"access": "summary", "via": "detail"}, "192.0.2.44"),
         # a list is one event naming every case it showed
         ("cases.viewed", foreign, "case", None, {"summary": sorted([case.id, other.id]), "via": "list"}, "192.0.2.44"),
-        ("case.comments_viewed", ref, "case", cid, {"count": 1}, "192.0.2.44"),
-        ("case.attachments_viewed", ref, "case", cid, {"count": 1}, "192.0.2.44"),
+        # a page of comments or attachments: how many, and the first and last id (naming them all)
+        ("case.comments_viewed", ref, "case", cid, {"count": 1, "first_id": comment_id, "last_id": comment_id},
+         "192.0.2.44"),
+        ("case.attachments_viewed", ref, "case", cid,
+         {"count": 1, "first_id": attachment_id, "last_id": attachment_id}, "192.0.2.44"),
     ]
 
 

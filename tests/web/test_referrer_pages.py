@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
+from app.audit.operations import write_now
 from app.cases.models import Case
 from tests.web.page_helpers import error_beside, text
 
@@ -187,6 +188,14 @@ def test_a_long_discussion_shows_its_newest_comments_and_pages_back(demo, sign_i
     back = text(client.get(earlier))
     assert "Update number 02." in back and "Update number 00." in back and "Update number 03." not in back
     assert "Earlier comments" not in back
+    # Each page's audit record names the comments it showed by their first and last id.
+    ids = sorted(comment.id for comment in case.comments)
+    write_now(session)
+    shown = [event.detail for event in session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "case.comments_viewed", AuditEvent.target_id == str(case.id))
+        .order_by(AuditEvent.id))]
+    assert shown[-2:] == [{"count": 50, "first_id": ids[3], "last_id": ids[-1]},
+                          {"count": 3, "first_id": ids[0], "last_id": ids[2]}]
 
 
 @pytest.mark.parametrize("reference, page_path", [("FCG-2026-0264", "/cases/{id}"),        # the case page
