@@ -23,6 +23,7 @@
 
   var STORE = "meridian.live.lastSeq";
   var GAP_WAIT_MS = 1500;
+  var REPLAY_PAGE = 200;   // the most events the server replays per subscribe (app/live/events.py REPLAY_PAGE_MAX)
   var connections = [];
 
   function loadSeqs() {
@@ -97,7 +98,8 @@
       state.pending = state.pending || [];
       if (state.timer) { global.clearTimeout(state.timer); state.timer = null; }
       var since = lastSeq[room];
-      var request = since === undefined ? { room: room } : { room: room, since: since };
+      // Catching up, ask for the largest page the server sends (200), so a long backlog takes few round trips.
+      var request = since === undefined ? { room: room } : { room: room, since: since, limit: REPLAY_PAGE };
       socket.timeout(10000).emit("subscribe", request, function (err, ack) {
         if (rooms[room] !== state) return;
         var buffered = state.pending || [];

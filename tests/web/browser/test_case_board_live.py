@@ -166,8 +166,8 @@ def test_board_fetches_a_lost_last_update_after_the_heartbeat(sign_in, page, liv
 
 
 def test_a_page_that_missed_more_than_a_page_of_events_catches_up_page_by_page(sign_in, page, live_server):
-    """Offline while 60 comments are added (the server replays 50 at a time): on reconnecting, live.js
-    follows the ack's `next` and applies all 60, in order, each once."""
+    """Offline while 210 comments are added (live.js asks for 200 at a time): on reconnecting, it follows
+    the ack's `next` and applies all 210, in order, each once."""
     sign_in("coordinator")
     page.goto("/coordinator/cases")
     expect(page.locator("[data-live-status]")).to_contain_text("Live")
@@ -184,7 +184,7 @@ def test_a_page_that_missed_more_than_a_page_of_events_catches_up_page_by_page(s
     page.evaluate("window.MeridianCaseBoard.live.socket.disconnect()")
     page.wait_for_function("() => !window.MeridianCaseBoard.live.socket.connected")
 
-    bodies = [f"Catch-up note {n}" for n in range(60)]
+    bodies = [f"Catch-up note {n}" for n in range(210)]
     for body in bodies:
         ok(coordinator.post(f"{live_server}/api/v1/cases/{case_id}/comments", json={"body": body}, timeout=10))
 
