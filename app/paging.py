@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_
+from sqlalchemy import BigInteger, DateTime, Integer, String, and_, or_
 
 from app.errors import InvalidInput
 from app.timekeeping import ensure_utc
@@ -47,12 +47,28 @@ def decode_cursor(cursor: str, size: int) -> list:
 
 def after(columns, values, *, descending: bool):
     """Rows strictly after `values` in the order of `columns` (all ascending or all descending)."""
+    if not all(_fits(column, value) for column, value in zip(columns, values)):
+        raise InvalidInput("cursor", N_("is not a cursor this list gave; start again without it"))
     clauses = []
     for i, column in enumerate(columns):
         earlier_equal = [columns[j] == values[j] for j in range(i)]
         beyond = column < values[i] if descending else column > values[i]
         clauses.append(and_(*earlier_equal, beyond))
     return or_(*clauses)
+
+
+def _fits(column, value) -> bool:
+    """Whether a cursor's `value` can be compared with `column` at all: a hand-made cursor holding text
+    for an id, or a number beyond the column's range, is refused here rather than by the database."""
+    kind = getattr(column.type, "impl_instance", column.type)  # a TypeDecorator (UTCDateTime) by what it stores
+    if isinstance(kind, Integer):
+        bound = 2 ** 63 if isinstance(kind, BigInteger) else 2 ** 31
+        return isinstance(value, int) and not isinstance(value, bool) and -bound <= value < bound
+    if isinstance(kind, String):
+        return isinstance(value, str) and "\x00" not in value
+    if isinstance(kind, DateTime):
+        return isinstance(value, datetime)
+    return True
 
 
 def keyset_page(session, statement, *, columns, limit: int = DEFAULT_LIMIT, cursor: str | None = None,

@@ -59,3 +59,21 @@ def test_specialists_pages_stay_full_when_a_filter_is_judged_in_python(client, m
     ids, pages = walk(client, "/api/v1/specialists?language=ru&limit=2", headers(coordinator),
                       rows=lambda body: [{"id": row["user_id"]} for row in body])
     assert ids == [user.id for user in speakers] and pages == 3
+
+
+HAND_MADE_CURSORS = {  # each decodes, but could never have come from the list it is sent to
+    "text for an id": ["x"], "an id beyond the column": [2 ** 40], "beyond any integer": [2 ** 70],
+    "a name with a NUL": ["Bola\u0000", 3], "an instant for a name": [{"t": "2026-11-02T08:00:00+00:00"}, 3],
+}
+
+
+def test_a_hand_made_cursor_is_a_422_naming_it_on_every_database(client, make_user, headers):
+    from app.paging import encode_cursor
+
+    admin = make_user("admin")
+    lists = {1: ["/api/v1/cases"], 2: ["/api/v1/users"]}  # by id; by name, then id
+    for name, values in HAND_MADE_CURSORS.items():
+        for url in lists[len(values)]:
+            response = client.get(f"{url}?cursor={encode_cursor(values)}", headers=headers(admin))
+            assert response.status_code == 422, (name, url, response.get_data(as_text=True))
+            assert [error["field"] for error in response.get_json()["errors"]] == ["cursor"], (name, url)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.audit.models import AuditEvent
 from app.audit.operations import write_now
 from app.cases.models import Case
+from app.paging import encode_cursor
 from tests.web.page_helpers import error_beside, text
 
 
@@ -188,6 +189,9 @@ def test_a_long_discussion_shows_its_newest_comments_and_pages_back(demo, sign_i
     back = text(client.get(earlier))
     assert "Update number 02." in back and "Update number 00." in back and "Update number 03." not in back
     assert "Earlier comments" not in back
+    for made_up in (encode_cursor([2 ** 70]), encode_cursor(["x"]), "not-a-cursor"):  # a 4xx page, never a 500
+        refused = client.get(f"/cases/{case.id}?comments_before={made_up}")
+        assert 400 <= refused.status_code < 500 and "Traceback" not in text(refused)
     # Each page's audit record names the comments it showed by their first and last id.
     ids = sorted(comment.id for comment in case.comments)
     write_now(session)
