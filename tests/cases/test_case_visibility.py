@@ -180,6 +180,34 @@ def test_case_access_for_other_modules(session, people, make_case):
     assert ids == {case.id}
 
 
+def test_a_viewer_s_facts_are_read_again_after_a_write_and_in_each_transaction(app, session, people, make_case):
+    """The facts are kept for a transaction (a request asks several times), but a coordinator taken off
+    the board loses the case at once: after the flush in the same transaction, and in the next one
+    when another connection made the change."""
+    from sqlalchemy import delete, select
+
+    from app.boards.models import BoardMember
+    from app.extensions import db
+
+    case = make_case("submitted")
+    coordinator = people.foreign_coordinator   # related to the case through the board alone
+    assert visibility.case_access(session, coordinator, case) == FULL
+    assert visibility.case_access(session, coordinator, case) == FULL   # from the kept facts
+    membership = session.scalar(select(BoardMember).where(BoardMember.board_id == case.board_id,
+                                                          BoardMember.user_id == coordinator.id))
+    session.delete(membership)
+    session.flush()
+    assert visibility.case_access(session, coordinator, case) is None   # same transaction, after the write
+    session.rollback()
+    assert visibility.case_access(session, coordinator, case) == FULL   # the write was undone
+
+    session.commit()   # this transaction ends with the facts kept in it
+    with db.engine.begin() as elsewhere:   # another request, on another connection, takes them off
+        elsewhere.execute(delete(BoardMember).where(BoardMember.board_id == case.board_id,
+                                                    BoardMember.user_id == coordinator.id))
+    assert visibility.case_access(session, coordinator, case) is None   # the next transaction reads them again
+
+
 def test_a_case_s_comments_and_attachments_come_a_page_at_a_time(client, people, make_case, headers):
     from tests.foundation.test_api_paging import walk
 
