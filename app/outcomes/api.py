@@ -271,7 +271,8 @@ def version_out(outcome: Outcome, versions: list[Outcome], case: Case, names: di
     }
 
 
-def _names(versions: list[Outcome]) -> dict[int, str]:
+def owner_names(versions: list[Outcome]) -> dict[int, str]:
+    """The names of the people the actions of `versions` are given to, by user id (one query)."""
     ids = {action["owner_id"] for outcome in versions for action in (outcome.actions or [])}
     if not ids:
         return {}
@@ -281,7 +282,7 @@ def _names(versions: list[Outcome]) -> dict[int, str]:
 def _one_version(outcome: Outcome) -> dict:
     case = db.session.get(Case, outcome.case_id)
     versions = operations.versions_of(db.session, case)
-    return version_out(outcome, versions, case, _names(versions))
+    return version_out(outcome, versions, case, owner_names(versions))
 
 
 def visible_outcome(outcome_id: int) -> Outcome:
@@ -349,7 +350,7 @@ def get_outcome(case_id: int):
                    if level == visibility.FULL else []})
     if level != visibility.FULL:
         return {"access": visibility.SUMMARY, "case_id": case.id, "exists": exists, "signed": signed}
-    names = _names(versions)
+    names = owner_names(versions)
     draft = operations.unsigned_draft(versions)
     return {
         "access": visibility.FULL, "case_id": case.id, "case_state": case.state, "exists": exists,

@@ -295,9 +295,9 @@ def render_case(case_id: int, *, action_errors: dict | None = None, action_raw: 
         cases_api.audit_case("case.attachments_viewed", target_id=case.id,
                              detail=cases_api.shown_span(attachments["attachments"]))
         if signed is not None:
-            outcome = outcomes_api.version_out(signed, versions, case, outcomes_api._names(versions))
-    outcomes_api._audit("outcome.viewed", target_type="case", target_id=case.id,
-                        detail={"access": level, "versions": [o.id for o in versions] if level == FULL else []})
+            outcome = outcomes_api.version_out(signed, versions, case, outcomes_api.owner_names(versions))
+    cases_api.audit_case("outcome.viewed", target_type="case", target_id=case.id,
+                         detail={"access": level, "versions": [o.id for o in versions] if level == FULL else []})
     actions = coordinator_actions(case, user, at)
     letter = follow_up = None
     if outcome is not None:
