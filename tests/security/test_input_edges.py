@@ -46,6 +46,21 @@ def test_nul_in_my_name_is_refused_and_my_name_is_kept(client, headers, coordina
     assert client.get("/api/v1/me", headers=headers(coordinator)).get_json()["name"] == "Coordinator Chen"
 
 
+def test_nul_in_a_body_sent_in_chunks_is_refused_too(client, headers, coordinator, assert_problem):
+    """Without a Content-Length the body is read where it is parsed; the NUL is refused there."""
+    import io
+
+    chunked = {**headers(coordinator), "Transfer-Encoding": "chunked"}
+    streamed = {"wsgi.input_terminated": True}   # as gunicorn marks a chunked body
+    body = assert_problem(client.patch("/api/v1/me", input_stream=io.BytesIO('{"name": "Chen\\u0000"}'.encode()),
+                                       content_type="application/json", headers=chunked, environ_base=streamed), 400)
+    assert body["errors"][0]["field"] == "name" and "NUL" in body["detail"]
+    assert client.get("/api/v1/me", headers=headers(coordinator)).get_json()["name"] == "Coordinator Chen"
+    fine = client.patch("/api/v1/me", input_stream=io.BytesIO(b'{"name": "Chen Li"}'),
+                        content_type="application/json", headers=chunked, environ_base=streamed)
+    assert fine.status_code == 200 and fine.get_json()["name"] == "Chen Li"
+
+
 def test_nul_in_a_query_or_a_form_is_a_400(client, headers, coordinator, assert_problem):
     body = assert_problem(client.get("/api/v1/audit-events?action=%00", headers=headers(coordinator)), 400)
     assert body["errors"][0]["field"] == "action"
