@@ -228,6 +228,10 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
     except UnicodeDecodeError as exc:
         raise InvalidInput("body", N_('the file is not UTF-8 text (byte %(start)s)'),
                                    params={'start': exc.start}) from None
+    if "\x00" in text:  # no database keeps it, and it would stop the lists from paging past the person
+        raise InvalidInput("body", N_("line %(line_num)s holds the NUL character (\\u0000), which no cell may "
+                                      "contain"),
+                           params={"line_num": text.count("\n", 0, text.index("\x00")) + 1})
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         records = list(reader)

@@ -165,7 +165,7 @@ def test_users_of_another_organisation_and_duplicates_are_errors(client, make_us
                                   "message": "twice@example.org appears more than once in the file (rows 3, 4)"}]
 
 
-def test_bad_requests_are_problems(client, app, make_user, api_auth, organization, coordinator_headers,
+def test_bad_requests_are_problems(client, app, session, make_user, api_auth, organization, coordinator_headers,
                                    assert_problem):
     assert_problem(post_csv(client, coordinator_headers, organization.id, HEADER + GOOD_ROWS,
                             content_type="application/json"), 415)
@@ -190,6 +190,14 @@ def test_bad_requests_are_problems(client, app, make_user, api_auth, organizatio
                                          query_string={"organization_id": organization.id},
                                          data="email\n\xe9".encode("latin-1"), content_type="text/csv"), 422)
     assert "UTF-8" in problem["detail"]
+    # A NUL in any cell: the file is refused, naming its line, and nobody is imported.
+    before = counts(session)
+    rows = GOOD_ROWS.splitlines(keepends=True)
+    with_nul = HEADER + rows[0] + rows[1].replace(",", "\x00,", 1)
+    for apply in (False, True):
+        problem = assert_problem(post_csv(client, coordinator_headers, organization.id, with_nul, apply=apply), 422)
+        assert problem["errors"][0]["field"] == "body" and "line 3" in problem["detail"] and "NUL" in problem["detail"]
+    assert counts(session) == before
 
 
 def test_a_byte_order_mark_and_blank_lines_are_fine(client, organization, coordinator_headers):
