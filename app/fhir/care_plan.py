@@ -64,6 +64,8 @@ def care_plan(outcome: Outcome, case: Case, superseded: bool, names: dict[int, s
         "scheduledString": f"Due {action['due']}" if action.get("due") else None,
     }} for action in (outcome.actions or [])]
     notes = []
+    if outcome.amendment_reason:
+        notes.append({"text": f"Amendment reason: {outcome.amendment_reason}"})
     if outcome.rationale:
         notes.append({"text": f"Rationale: {outcome.rationale}"})
     if outcome.dissent:

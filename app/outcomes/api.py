@@ -395,7 +395,8 @@ def amend_outcome(outcome_id: int, body: OutcomeAmendIn):
     new = operations.amend(db.session, outcome, current_actor(), changes, reason=body.reason, at=now_utc())
     _audit("outcome.amended", target_type="outcome", target_id=new.id,
            detail={"case_id": new.case_id, "version": new.version, "supersedes_id": outcome.id,
-                   "fields": sorted(changes), "reason": new.amendment_reason, "via": "api"})
+                   "fields": operations.changed_fields(outcome, new), "reason": new.amendment_reason,
+                   "via": "api"})
     return _one_version(new)
 
 

@@ -527,6 +527,11 @@ def amend(session: Session, outcome: Outcome, drafter: User, changes: dict, *, r
     return new
 
 
+def changed_fields(before: Outcome, after: Outcome) -> list[str]:
+    """The content fields in which version `after` differs from `before` (for the audit trail)."""
+    return sorted(name for name in FIELDS if getattr(after, name) != getattr(before, name))
+
+
 # --- signing --------------------------------------------------------------------------------------
 
 

@@ -134,10 +134,9 @@ def amend_outcome_page(outcome_id: int):
         _place_error(form, row_errors, row_of, error)
         return _render(form, case, meeting, outcome, rows, row_errors,
                        422 if isinstance(error, InvalidInput) else 409)
-    changed = sorted(name for name in (*CONTENT_FIELDS, "actions")
-                     if getattr(new, name) != getattr(outcome, name))
     _audit("outcome.amended", "outcome", new.id,
-           {"case_id": new.case_id, "version": new.version, "supersedes_id": outcome.id, "fields": changed,
+           {"case_id": new.case_id, "version": new.version, "supersedes_id": outcome.id,
+            "fields": operations.changed_fields(outcome, new),
             "reason": new.amendment_reason, "via": "page"})
     db.session.commit()
     flash(gettext("Version %(version)s of the outcome of case #%(case_id)s is saved; it is signed again by the "

@@ -70,6 +70,7 @@ def signed(session, network, make_case):
 
     def version(number, supersedes=None):
         outcome = Outcome(case_id=case.id, version=number, supersedes_id=supersedes, recommendation=f"Plan {number}",
+                          amendment_reason="Nodal disease on the restaging PET." if supersedes else None,
                           category="surgery", rationale="Resectable.", drafted_by_id=network.coordinator.id,
                           actions=[{"action": "Book surgery", "owner_id": network.colleague.id, "due": "2026-03-20"}])
         session.add(outcome)
@@ -95,6 +96,9 @@ def test_signed_outcomes_are_care_plans_and_an_amendment_replaces_the_first(fhir
     current = by_id[str(second.id)]
     assert current["description"] == "Plan 2" and current["category"][0]["coding"][0]["code"] == "surgery"
     assert current["activity"][0]["detail"]["description"] == "Book surgery"
+    assert [note["text"] for note in current["note"]] == ["Amendment reason: Nodal disease on the restaging PET.",
+                                                          "Rationale: Resectable."]
+    assert [note["text"] for note in by_id[str(first.id)]["note"]] == ["Rationale: Resectable."]
     assert fhir.resolve(current["replaces"][0], network.referrer)["id"] == str(first.id)
     assert fhir.resolve(current["basedOn"][0], network.referrer)["id"] == str(case.id)
     owner = current["activity"][0]["detail"]["performer"][0]

@@ -61,9 +61,11 @@ def test_specialists_pages_stay_full_when_a_filter_is_judged_in_python(client, m
     assert ids == [user.id for user in speakers] and pages == 3
 
 
+INSTANT = {"t": "2026-11-02T08:00:00+00:00"}
 HAND_MADE_CURSORS = {  # each decodes, but could never have come from the list it is sent to
-    "text for an id": ["x"], "an id beyond the column": [2 ** 40], "beyond any integer": [2 ** 70],
-    "a name with a NUL": ["Bola\u0000", 3], "an instant for a name": [{"t": "2026-11-02T08:00:00+00:00"}, 3],
+    "/api/v1/cases": [["x"], [2 ** 40], [2 ** 70]],                              # by id
+    "/api/v1/users": [["Bola\u0000", 3], [INSTANT, 3], ["Bola", "3"]],             # by name, then id
+    "/api/v1/notifications": [["2026-11-02", 3], [INSTANT, 2 ** 40], [3, 3]],    # by time, then id
 }
 
 
@@ -71,9 +73,8 @@ def test_a_hand_made_cursor_is_a_422_naming_it_on_every_database(client, make_us
     from app.paging import encode_cursor
 
     admin = make_user("admin")
-    lists = {1: ["/api/v1/cases"], 2: ["/api/v1/users"]}  # by id; by name, then id
-    for name, values in HAND_MADE_CURSORS.items():
-        for url in lists[len(values)]:
+    for url, cursors in HAND_MADE_CURSORS.items():
+        for values in cursors:
             response = client.get(f"{url}?cursor={encode_cursor(values)}", headers=headers(admin))
-            assert response.status_code == 422, (name, url, response.get_data(as_text=True))
-            assert [error["field"] for error in response.get_json()["errors"]] == ["cursor"], (name, url)
+            assert response.status_code == 422, (url, values, response.get_data(as_text=True))
+            assert [error["field"] for error in response.get_json()["errors"]] == ["cursor"], (url, values)

@@ -29,6 +29,9 @@ def test_operations_carry_schemas_security_and_problem_responses(client):
     patch = document["paths"]["/api/v1/users/{user_id}"]["patch"]
     assert patch["parameters"][0] == {"name": "user_id", "in": "path", "required": True,
                                       "schema": {"type": "integer"}}
+    assert token["requestBody"]["required"] is True
+    reject = document["paths"]["/api/v1/cover-requests/{request_id}/reject"]["post"]
+    assert reject["requestBody"]["required"] is False   # its body (a reason) may be left out
     audit = document["paths"]["/api/v1/audit-events"]["get"]
     assert {p["name"] for p in audit["parameters"]} >= {"action", "since", "limit"}
     # every $ref resolves

@@ -218,7 +218,8 @@ def test_an_amendment_is_a_new_linked_version_that_needs_signing(client, session
     sign_all(client, original["id"], world, headers)
 
     # An amendment says why; without a reason (or with a blank one) nothing is made.
-    for body in ({"category": "chemoradiotherapy"}, {"category": "chemoradiotherapy", "reason": "  "}):
+    for body in ({"category": "chemoradiotherapy"}, {"category": "chemoradiotherapy", "reason": "     "},
+                 {"category": "chemoradiotherapy", "reason": " ab "}):   # blank, or too short once trimmed
         problem = assert_problem(client.post(f"/api/v1/outcomes/{original['id']}/amend", json=body,
                                              headers=headers(world.coordinator)), 422)
         assert [error["field"] for error in problem["errors"]] == ["reason"]
@@ -226,6 +227,7 @@ def test_an_amendment_is_a_new_linked_version_that_needs_signing(client, session
 
     response = client.post(f"/api/v1/outcomes/{original['id']}/amend",
                            json={"category": "chemoradiotherapy", "dissent": "Dr Haddad would operate.",
+                                 "recommendation": original["recommendation"],   # sent, but the same
                                  "reason": "Surgical review found the node inoperable."},
                            headers=headers(world.coordinator))
     assert response.status_code == 201, response.get_json()
@@ -237,6 +239,9 @@ def test_an_amendment_is_a_new_linked_version_that_needs_signing(client, session
     assert amended["actions"] == original["actions"]
     assert amended["amendment_reason"] == "Surgical review found the node inoperable."
     assert original["amendment_reason"] is None
+    [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "outcome.amended")).all()
+    assert event.detail["fields"] == ["category", "dissent"]   # what changed, not what was sent
+    assert event.detail["reason"] == "Surgical review found the node inoperable." and event.detail["via"] == "api"
 
     # One unsigned draft at a time; the draft is changed with PUT; the old version stays put.
     assert_problem(client.post(f"/api/v1/outcomes/{original['id']}/amend", json=AMEND_TO_SURVEILLANCE,

@@ -45,7 +45,17 @@ def site_url(world, tail):
     return f"/api/v1/organizations/{world.case.organization_id}/patients/{world.case.patient_reference}/{tail}"
 
 
-def test_an_admin_exports_everything_held_about_one_patient(client, headers, patient):
+def test_an_admin_exports_everything_held_about_one_patient(client, session, headers, patient):
+    from app.outcomes.models import Outcome
+
+    first = Outcome(case_id=patient.case.id, version=1, recommendation="Lobectomy.", category="surgery",
+                    actions=[], drafted_by_id=patient.chair.id, created_at=DURING_THE_MEETING)
+    session.add(first)
+    session.flush()
+    session.add(Outcome(case_id=patient.case.id, version=2, supersedes_id=first.id, recommendation="SBRT.",
+                        category="radiotherapy", actions=[], drafted_by_id=patient.chair.id,
+                        amendment_reason="Declined surgery.", created_at=DURING_THE_MEETING))
+    session.commit()
     response = client.get(site_url(patient, "export"), headers=headers(patient.admin))
     assert response.status_code == 200 and response.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.data))
@@ -54,6 +64,7 @@ def test_an_admin_exports_everything_held_about_one_patient(client, headers, pat
     assert case["patient_reference"] == "FCG-0001" and case["question"] == "Resectable?"
     assert [c["body"] for c in case["comments"]] == ["PET shows no nodal uptake."]
     assert case["agenda"][0]["notes"] == "T2N0; resectable."
+    assert [(o["version"], o["amendment_reason"]) for o in case["outcomes"]] == [(1, None), (2, "Declined surgery.")]
     [attachment] = case["attachments"]
     assert archive.read(f"attachments/{attachment['id']}-ct.pdf") == PDF
 

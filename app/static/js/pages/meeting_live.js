@@ -322,6 +322,9 @@
     ui.outcomeStatus.dataset.signed = body.draft ? "no" : (body.signed ? "yes" : "no");
     if (shown) {
       ui.version.hidden = false;
+      // An amendment says why it replaces the version in force: those signing it read that first.
+      $('[data-outcome-field="amendment_reason"]').textContent = shown.amendment_reason || "";
+      $$("[data-amendment-reason]").forEach(function (node) { node.hidden = !shown.amendment_reason; });
       $('[data-outcome-field="recommendation"]').textContent = shown.recommendation;
       $('[data-outcome-field="category"]').textContent = window.Meridian.label(shown.category);
       $('[data-outcome-field="staging"]').textContent = stagingText(shown);
