@@ -524,6 +524,7 @@ def amend(session: Session, outcome: Outcome, drafter: User, changes: dict, *, r
                   supersedes_id=outcome.id, drafted_by_id=drafter.id, amendment_reason=reason, created_at=at,
                   signed_at=None, **values)
     _flush_new_version(session, new)
+    _publish_drafted(session, case, new, created=True)   # pages showing the outcome fetch the new version
     return new
 
 

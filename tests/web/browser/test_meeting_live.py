@@ -173,6 +173,19 @@ def test_chair_and_specialist_run_a_meeting_live(sign_in, page, browser, live_se
             problems = violations_on(chair, AXE.read_text()) + violations_on(specialist, AXE.read_text())
             assert not problems, "\n".join(problems)
 
+        # The coordinator amends the signed outcome (as from the case page): the specialist's page shows the
+        # new draft to sign, and why it replaces the signed one.
+        coordinator = api_session(live_server, "coordinator")
+        outcome = ok(coordinator.get(f"{live_server}/api/v1/cases/{second}/outcome"))["current"]
+        ok(coordinator.post(f"{live_server}/api/v1/outcomes/{outcome['id']}/amend", json={
+            "category": "radiotherapy", "recommendation": "Stereotactic radiotherapy, 54 Gy in 3 fractions.",
+            "reason": "The patient declined surgery after the meeting."}))
+        expect(specialist.locator("[data-outcome-status]")).to_contain_text("Draft version 2")
+        expect(specialist.locator('[data-outcome-field="amendment_reason"]')).to_have_text(
+            "The patient declined surgery after the meeting.")
+        expect(specialist.get_by_text("Why it was amended", exact=True)).to_be_visible()
+        assert specialist.evaluate("window.__notReloaded") is True
+
         # The chair finishes; the specialist's page follows.
         chair.once("dialog", lambda dialog: dialog.accept())
         chair.get_by_role("button", name="Finish meeting").click()
