@@ -127,7 +127,11 @@ def refuse_nul_characters(request) -> None:
             name = name or ""
             if "\x00" in name or any(isinstance(v, str) and "\x00" in v for v in values):
                 raise MalformedInput(name.replace("\x00", "\\u0000"), NUL_MESSAGE)
-    if request.is_json and 0 < (request.content_length or 0) <= current_app.config["API_MAX_JSON_BYTES"]:
+    if not request.is_json:
+        return
+    # A body sent in chunks has no length: it is read (the server bounds it) and judged by what was read.
+    size = request.content_length if request.content_length is not None else len(request.get_data(cache=True))
+    if 0 < size <= current_app.config["API_MAX_JSON_BYTES"]:
         try:
             body = request.get_json(silent=True, cache=True)
         except RecursionError:  # nested deeper than the JSON parser goes
