@@ -34,6 +34,7 @@ SOCIAL_FROM = time(8, 0)
 SOCIAL_UNTIL = time(20, 0)
 EDITOR_ROLES = ("coordinator", "admin")
 OPEN_COVER_STATES = ("open", "accepted")
+DECISION_REASON_LIMIT = 500  # a rejection's reason, told to the requester and the volunteer
 # What may happen next to a cover request in each state (the 409 answers list these).
 COVER_ACTIONS = {
     "open": ("accept", "withdraw", "reject"),
@@ -859,8 +860,8 @@ def reject_cover(session: Session, request: CoverRequest, coordinator: User, *,
     if request.status not in OPEN_COVER_STATES:
         _refuse_transition(request, "rejected")
     reason = (reason or "").strip() or None
-    if reason is not None and len(reason) > 500:
-        raise InvalidInput("reason", N_("at most 500 characters"))
+    if reason is not None and len(reason) > DECISION_REASON_LIMIT:
+        raise InvalidInput("reason", N_("must be at most %(limit)s characters"), params={"limit": DECISION_REASON_LIMIT})
     request.decision_reason = reason
     request.status, request.decided_by_id, request.decided_at = "rejected", coordinator.id, at
     session.flush()

@@ -369,6 +369,7 @@ def rota_grid():
     return render_template("coordinator/rotas.html", user=user, zone=zone, weeks=weeks, grid=grid,
                            next_cursor=page_of_rotas.next_cursor, week=request.args.get("week"),
                            form=PlainForm(), allowed=rotas.allowed_actions,
+                           reason_limit=rotas.DECISION_REASON_LIMIT,
                            prev_week=(monday - timedelta(weeks=ROTA_WEEKS)).isoformat(),
                            next_week=(monday + timedelta(weeks=ROTA_WEEKS)).isoformat())
 
