@@ -93,7 +93,8 @@ class DirectoryForm(FlaskForm):
     on_call = BooleanField(_l("On call now"))
 
 
-AMEND_REASON = _l("Say why the outcome is amended, in 3 to 2000 characters.")
+AMEND_REASON = _l("Say why the outcome is amended, in %(minimum)s to %(limit)s characters.",
+                  minimum=AMENDMENT_REASON_MINIMUM, limit=AMENDMENT_REASON_LIMIT)
 
 
 class OutcomeAmendForm(FlaskForm):
