@@ -2,6 +2,7 @@
 from datetime import UTC, datetime, timedelta
 
 from app.notifications.operations import notify
+from app.paging import encode_cursor
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
@@ -70,8 +71,6 @@ HAND_MADE_CURSORS = {  # each decodes, but could never have come from the list i
 
 
 def test_a_hand_made_cursor_is_a_422_naming_it_on_every_database(client, make_user, headers):
-    from app.paging import encode_cursor
-
     admin = make_user("admin")
     for url, cursors in HAND_MADE_CURSORS.items():
         for values in cursors:

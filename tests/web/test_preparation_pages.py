@@ -160,13 +160,18 @@ PNG_PIXEL = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060
                           "1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082")
 
 
-def test_a_png_is_previewed_inline_in_the_pack(app, pack, sign_in, session):
+def _attach(app, session, case, filename: str, data: bytes):
+    """`data` attached to `case` by its referrer, as an upload stores it."""
     from app.cases.operations import add_attachment
 
-    case = pack["case"]
-    stored = attachment_store(app).save(io.BytesIO(PNG_PIXEL), limit=len(PNG_PIXEL))
-    png, _ = add_attachment(session, case, case.referrer, filename="photo.png", stored=stored, at=now_utc())
+    stored = attachment_store(app).save(io.BytesIO(data), limit=len(data))
+    attachment, _ = add_attachment(session, case, case.referrer, filename=filename, stored=stored, at=now_utc())
     session.commit()
+    return attachment
+
+
+def test_a_png_is_previewed_inline_in_the_pack(app, pack, sign_in, session):
+    png = _attach(app, session, pack["case"], "photo.png", PNG_PIXEL)
     client = sign_in(pack["invited"][0].user)
     page = client.get(f"/meetings/{pack['meeting'].id}/preparation").get_data(as_text=True)
     assert f'<img src="/attachments/{png.id}/inline" alt="Preview of photo.png"' in page
@@ -213,15 +218,6 @@ JPEG_PIXEL = bytes.fromhex(
     "ffda0008010100003f00fbd3ffd9")
 ONE_PAGE_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
                 b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
-
-
-def _attach(app, session, case, filename: str, data: bytes):
-    from app.cases.operations import add_attachment
-
-    stored = attachment_store(app).save(io.BytesIO(data), limit=len(data))
-    attachment, _ = add_attachment(session, case, case.referrer, filename=filename, stored=stored, at=now_utc())
-    session.commit()
-    return attachment
 
 
 def test_a_jpeg_and_a_pdf_open_in_the_viewer_and_are_served_inline_not_downloaded(app, pack, sign_in, session):
