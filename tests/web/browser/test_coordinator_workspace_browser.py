@@ -37,6 +37,8 @@ def check_axe(page, problems: list[str]) -> None:
 def suggested_person(page, field_id: str, name: str) -> str:
     """Types the start of `name` into a member row, takes the suggested person's e-mail; returns it."""
     field = page.locator(f"#{field_id}")
+    # htmx wires the field once the page has loaded; what is typed before that asks for no suggestions
+    page.wait_for_load_state("load")
     field.fill(name[:7])
     suggestion = page.locator("#people-suggestions option", has_text=name).first
     expect(suggestion).to_be_attached()
