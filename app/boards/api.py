@@ -15,7 +15,7 @@ from app.api.schema import Instant, OutputInstant, RequestBody, ResponseBody
 from app.audit.operations import record as audit
 from app.boards import operations
 from app.boards.models import Board
-from app.boards.presentation import InviteeProfiles, meeting_out
+from app.boards.presentation import meeting_out, meetings_out
 from app.boards.recurrence import WEEKDAY_NAMES, describe
 from app.errors import InvalidInput
 from app.extensions import db
@@ -319,8 +319,7 @@ def board_meetings(board_id: int, query: MeetingsQuery):
     board = operations.get_board(db.session, board_id)
     page = keyset_page(db.session, operations.board_meetings_query(db.session, current_actor(), board, start, end),
                        columns=list(operations.BOARD_MEETINGS_ORDER), limit=query.limit, cursor=query.cursor)
-    profiles = InviteeProfiles(db.session)
-    return ApiResponse([meeting_out(db.session, meeting, profiles) for meeting in page.rows],
+    return ApiResponse(meetings_out(db.session, page.rows),
                        headers=next_link(page))
 
 
@@ -329,4 +328,4 @@ def board_meetings(board_id: int, query: MeetingsQuery):
           response=MeetingOut, tags=("meetings",))
 def get_meeting(meeting_id: int):
     meeting = operations.get_visible_meeting(db.session, current_actor(), meeting_id)
-    return meeting_out(db.session, meeting, InviteeProfiles(db.session))
+    return meeting_out(db.session, meeting)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
+from app.accounts.models import User
 from app.boards.models import Board
-from app.boards.quorum import meeting_quorum
-from app.meetings.models import Meeting
+from app.boards.quorum import meetings_quorum
+from app.meetings.models import Invitation, Meeting
 from app.scheduling import WEEKDAY_KEYS, working_intervals
 from app.specialists.models import SpecialistProfile
 from app.specialists.operations import engine_spec
@@ -52,29 +54,68 @@ class InviteeProfiles:
         return any(start <= starts_at and end >= ends_at for start, end in working)
 
 
-def meeting_out(session, meeting: Meeting, profiles: InviteeProfiles) -> dict:
-    """A meeting as the API and the pages show it: each invitee's local time and working hours, quorum."""
+def meetings_out(session, meetings) -> list[dict]:
+    """Meetings as the API and the pages show them: each invitee's local time and working hours, the
+    quorum. In the same number of queries for one meeting or a page of them."""
     from app.meetings.agenda import cutoff_of  # the agenda rules import the boards
-    board = session.get(Board, meeting.board_id) if meeting.board_id is not None else None
-    starts_at, ends_at = meeting.starts_at, meeting.ends_at
-    profiles.load(invitation.user_id for invitation in meeting.invitations)
-    invitees = []
-    for invitation in meeting.invitations:
-        profile = profiles.profiles.get(invitation.user_id)
-        zone = profile.home_timezone if profile is not None else invitation.user.timezone
-        invitees.append({
-            "user_id": invitation.user_id, "name": invitation.user.name, "role": invitation.role,
-            "discipline": invitation.discipline_code, "status": invitation.status,
-            **local_time_fields(starts_at, ends_at, zone),
-            "within_working_hours": profiles.within_working_hours(invitation.user_id, starts_at, ends_at),
-            "outside_hours_reason": invitation.outside_hours_reason,
+    meetings = list(meetings)
+    if not meetings:
+        return []
+    board_ids = {meeting.board_id for meeting in meetings if meeting.board_id is not None}
+    boards = {board.id: board for board in session.scalars(select(Board).where(Board.id.in_(board_ids)))} \
+        if board_ids else {}
+    invitations = _invitations_with_people(session, meetings)
+    profiles = InviteeProfiles(session)
+    profiles.load(invitation.user_id for meeting in meetings for invitation in invitations[meeting.id])
+    quorums = meetings_quorum(session, meetings)
+    shown = []
+    for meeting in meetings:
+        starts_at, ends_at = meeting.starts_at, meeting.ends_at
+        invitees = []
+        for invitation in invitations[meeting.id]:
+            profile = profiles.profiles.get(invitation.user_id)
+            zone = profile.home_timezone if profile is not None else invitation.user.timezone
+            invitees.append({
+                "user_id": invitation.user_id, "name": invitation.user.name, "role": invitation.role,
+                "discipline": invitation.discipline_code, "status": invitation.status,
+                **local_time_fields(starts_at, ends_at, zone),
+                "within_working_hours": profiles.within_working_hours(invitation.user_id, starts_at, ends_at),
+                "outside_hours_reason": invitation.outside_hours_reason,
+            })
+        board = boards.get(meeting.board_id)
+        shown.append({
+            "id": meeting.id, "board_id": meeting.board_id, "title": meeting.title, "kind": meeting.kind,
+            "status": meeting.status, "sequence": meeting.sequence or 0, "occurrence_date": meeting.occurrence_date,
+            "starts_at": starts_at, "ends_at": ends_at,
+            "agenda_cutoff_at": None if board is None else cutoff_of(meeting, board),
+            "host": local_time_fields(starts_at, ends_at, meeting.host_timezone),
+            "invitees": invitees,
+            "quorum": quorums[meeting.id].as_dict(),
         })
-    return {
-        "id": meeting.id, "board_id": meeting.board_id, "title": meeting.title, "kind": meeting.kind,
-        "status": meeting.status, "sequence": meeting.sequence or 0, "occurrence_date": meeting.occurrence_date,
-        "starts_at": starts_at, "ends_at": ends_at,
-        "agenda_cutoff_at": None if board is None else cutoff_of(meeting, board),
-        "host": local_time_fields(starts_at, ends_at, meeting.host_timezone),
-        "invitees": invitees,
-        "quorum": meeting_quorum(session, meeting).as_dict(),
-    }
+    return shown
+
+
+def meeting_out(session, meeting: Meeting) -> dict:
+    return meetings_out(session, [meeting])[0]
+
+
+def _invitations_with_people(session, meetings: list[Meeting]) -> dict[int, list[Invitation]]:
+    """Each meeting's invitations with their people, in one query each for all the meetings. What is
+    loaded is set on the meetings and invitations, which hold it while the session holds it only weakly."""
+    unloaded = [meeting for meeting in meetings if "invitations" in inspect(meeting).unloaded]
+    if unloaded:
+        found: dict[int, list[Invitation]] = {meeting.id: [] for meeting in unloaded}
+        for invitation in session.scalars(select(Invitation).where(Invitation.meeting_id.in_(list(found)))
+                                          .order_by(Invitation.id)):
+            found[invitation.meeting_id].append(invitation)
+        for meeting in unloaded:
+            set_committed_value(meeting, "invitations", found[meeting.id])
+    invitations = {meeting.id: list(meeting.invitations) for meeting in meetings}
+    without_person = [invitation for listed in invitations.values() for invitation in listed
+                      if "user" in inspect(invitation).unloaded]
+    if without_person:
+        people = {user.id: user for user in session.scalars(
+            select(User).where(User.id.in_({invitation.user_id for invitation in without_person})))}
+        for invitation in without_person:
+            set_committed_value(invitation, "user", people[invitation.user_id])
+    return invitations

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from app.boards.models import Board
 from app.boards.operations import is_board_coordinator
@@ -163,8 +163,10 @@ def next_meeting_with_room(session: Session, board: Board, *, at: datetime, befo
                            exclude_id: int | None = None,
                            for_roll_over: bool = False) -> Meeting | None:
     """The board's next meeting with room whose agenda is open (`for_roll_over`: closed ones too)."""
+    # with their agendas at once: a board's scheduled meetings are the few weeks ahead it has
     statement = (select(Meeting).where(Meeting.board_id == board.id, Meeting.status == "scheduled",
-                                       Meeting.starts_at > at).order_by(Meeting.starts_at))
+                                       Meeting.starts_at > at).order_by(Meeting.starts_at)
+                 .options(selectinload(Meeting.agenda)))
     if before is not None:
         statement = statement.where(Meeting.starts_at <= before)
     if exclude_id is not None:

@@ -332,7 +332,7 @@ def meetings_list():
 
     def rows(statement):
         found = []
-        for meeting in db.session.scalars(statement):
+        for meeting in db.session.scalars(statement.options(selectinload(Meeting.agenda))):
             board = board_by_id.get(meeting.board_id)
             found.append({"meeting": meeting, "board": board, "cases": len(agendas.items_on(meeting)),
                           "runs": boards.may_manage_members(user, board) if board else user.has_role(*COORDINATING)})

@@ -10,7 +10,7 @@ from flask import render_template, request
 from sqlalchemy import select
 
 from app.audit.operations import record as audit
-from app.boards.presentation import InviteeProfiles, meeting_out
+from app.boards.presentation import meeting_out
 from app.boards.operations import get_visible_meeting, may_manage_meeting
 from app.cases import api as cases_api
 from app.cases.models import Case
@@ -65,7 +65,7 @@ def _amendable_outcome(case, actor):
 def meeting_page(meeting_id: int):
     user = current_actor()
     meeting = get_visible_meeting(db.session, user, meeting_id)  # NotFound -> 404 page
-    detail = meeting_out(db.session, meeting, InviteeProfiles(db.session))
+    detail = meeting_out(db.session, meeting)
     mine = next((i for i in meeting.invitations if i.user_id == user.id), None)
     return render_template("meeting.html", user=user, zone=user.timezone, meeting=meeting, detail=detail,
                            invitation=mine, answer_form=AnswerForm(formdata=None),

@@ -12,6 +12,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.boards import operations as boards
 from app.cases import api as cases_api
@@ -364,7 +365,7 @@ def coordinator_actions(case: Case, user, at) -> dict | None:
     if case.state == "triaged" and board is not None:
         for meeting in db.session.scalars(select(Meeting).where(
                 Meeting.board_id == board.id, Meeting.status == "scheduled", Meeting.starts_at > at)
-                .order_by(Meeting.starts_at).limit(MEETINGS_OFFERED)):
+                .order_by(Meeting.starts_at).limit(MEETINGS_OFFERED).options(selectinload(Meeting.agenda))):
             if agenda.agenda_closed(meeting, board, at):
                 continue  # a closed agenda takes no new case, so it is not offered
             meetings.append({"meeting": meeting, "room": agenda.room_on(meeting, board), "closed": False})

@@ -11,9 +11,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from app.audit.operations import record as audit
-from app.boards.presentation import InviteeProfiles, meeting_out
+from app.boards.presentation import meetings_out
 from app.calendar.models import CalendarFeed
 from app.errors import DomainError, InvalidInput
 from app.extensions import db
@@ -70,7 +71,7 @@ def parse_week(text: str | None, zone: str, at: datetime) -> date:
 
 def my_invitations(user, start: datetime, end: datetime) -> list[Invitation]:
     return list(db.session.scalars(
-        select(Invitation).join(Meeting)
+        select(Invitation).join(Meeting).options(contains_eager(Invitation.meeting))
         .where(Invitation.user_id == user.id, Invitation.status != "withdrawn",
                Meeting.ends_at > start, Meeting.starts_at < end)
         .order_by(Meeting.starts_at, Meeting.id)))
@@ -85,10 +86,8 @@ def schedule():
     week_start, week_end = local_midnight(monday, zone), local_midnight(monday + timedelta(days=7), zone)
     upcoming = my_invitations(user, at, at + AGENDA_AHEAD)
     in_week = my_invitations(user, week_start, week_end)
-    profiles = InviteeProfiles(db.session)
-    # In a fixed order: the profiles loaded for one meeting serve the next, so the order decides the queries.
-    details = {i.meeting_id: meeting_out(db.session, i.meeting, profiles)
-               for i in sorted({*upcoming, *in_week}, key=lambda invitation: invitation.id)}
+    shown = sorted({invitation.meeting for invitation in (*upcoming, *in_week)}, key=lambda meeting: meeting.id)
+    details = {detail["id"]: detail for detail in meetings_out(db.session, shown)}
     days = [{"date": monday + timedelta(days=n), "items": []} for n in range(7)]
     for invitation in in_week:
         local_day = to_local(invitation.meeting.starts_at, zone).date()

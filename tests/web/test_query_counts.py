@@ -2,7 +2,8 @@
 
 Each is measured on the demo network, then again after the network has been copied over several
 times (more boards with meetings, quorum and members, rotas, cases on agendas, notifications and
-audit events), and the counts must not grow.
+audit events) and the coming week's meetings repeated (longer schedules and pages of meetings), and
+the counts must not grow.
 """
 from __future__ import annotations
 
@@ -64,9 +65,32 @@ def copy_network(session, copy: int) -> None:
                 ids[name][old_id] = result.inserted_primary_key[0]
 
 
+def repeat_coming_meetings(session, days: int) -> None:
+    """More meetings in everyone's coming weeks: each meeting of the next seven days again `days` later,
+    with its invitations declined (so they take no one's time)."""
+    connection = session.connection()
+    meetings, invitations = db.metadata.tables["meetings"], db.metadata.tables["invitations"]
+    at, shift = now_utc(), timedelta(days=days)
+    for meeting in connection.execute(select(meetings).where(
+            meetings.c.starts_at > at, meetings.c.starts_at < at + timedelta(days=7))).mappings().all():
+        values = dict(meeting)
+        original = values.pop("id")
+        for column in ("starts_at", "ends_at", "occurrence_date"):
+            values[column] += shift
+        meeting_id = connection.execute(insert(meetings).values(**values)).inserted_primary_key[0]
+        for invitation in connection.execute(select(invitations).where(
+                invitations.c.meeting_id == original)).mappings().all():
+            copied = {**invitation, "meeting_id": meeting_id, "status": "declined",
+                      "busy_from": invitation["busy_from"] + shift, "busy_until": invitation["busy_until"] + shift}
+            copied.pop("id")
+            connection.execute(insert(invitations).values(**copied))
+
+
 def grow(session, demo, copies=2):
     for copy in range(1, copies + 1):
         copy_network(session, copy)
+    for days in (1, 2):
+        repeat_coming_meetings(session, days)
     at = now_utc()
     for n in range(60):
         notify(session, user_id=demo["coordinator"].id, kind="test", dedupe_key=f"grow:{n}",
