@@ -26,6 +26,7 @@ from app.meetings import agenda as agendas
 from app.meetings import booking
 from app.meetings.models import Meeting
 from app.meetings.search import SearchCriteria, SeatRequirement, search_for_case, search_meeting_times
+from app.paging import keyset_page
 from app.rotas import operations as rotas
 from app.security import current_actor, page
 from app.specialists.operations import active_holders_per_discipline, list_disciplines
@@ -321,29 +322,39 @@ def book_slot():
 
 MEETINGS_AHEAD = timedelta(days=35)
 MEETINGS_BEHIND = timedelta(days=35)
+MEETINGS_PER_PAGE = 50
 
 
 @web.get("/coordinator/meetings")
 @page(COORDINATING)
 def meetings_list():
-    """Upcoming and recent meetings, each with its page, its agenda editor and its attendance."""
+    """Upcoming and recent meetings, a page of each, each with its page, its agenda editor and its attendance."""
     user, at = current_actor(), now_utc()
-    board_by_id = {board.id: board for board in boards.list_boards(db.session)}
+    with_agenda = select(Meeting).options(selectinload(Meeting.agenda))
+    try:
+        upcoming = keyset_page(db.session, with_agenda.where(Meeting.ends_at > at, Meeting.starts_at < at + MEETINGS_AHEAD),
+                               columns=[Meeting.starts_at, Meeting.id], limit=MEETINGS_PER_PAGE,
+                               cursor=request.args.get("upcoming_after") or None)
+        recent = keyset_page(db.session, with_agenda.where(Meeting.ends_at <= at, Meeting.starts_at >= at - MEETINGS_BEHIND),
+                             columns=[Meeting.starts_at, Meeting.id], descending=True, limit=MEETINGS_PER_PAGE,
+                             cursor=request.args.get("recent_after") or None)
+    except InvalidInput:
+        abort(404)
+    board_ids = {meeting.board_id for meeting in upcoming.rows + recent.rows if meeting.board_id is not None}
+    board_by_id = {board.id: board for board in db.session.scalars(
+        select(Board).where(Board.id.in_(board_ids)).options(selectinload(Board.members)))} if board_ids else {}
 
-    def rows(statement):
+    def rows(meetings):
         found = []
-        for meeting in db.session.scalars(statement.options(selectinload(Meeting.agenda))):
+        for meeting in meetings:
             board = board_by_id.get(meeting.board_id)
             found.append({"meeting": meeting, "board": board, "cases": len(agendas.items_on(meeting)),
                           "runs": boards.may_manage_members(user, board) if board else user.has_role(*COORDINATING)})
         return found
 
-    upcoming = rows(select(Meeting).where(Meeting.ends_at > at, Meeting.starts_at < at + MEETINGS_AHEAD)
-                    .order_by(Meeting.starts_at, Meeting.id))
-    recent = rows(select(Meeting).where(Meeting.ends_at <= at, Meeting.starts_at >= at - MEETINGS_BEHIND)
-                  .order_by(Meeting.starts_at.desc(), Meeting.id))
-    return render_template("coordinator/meetings.html", user=user, zone=user.timezone, upcoming=upcoming,
-                           recent=recent)
+    return render_template("coordinator/meetings.html", user=user, zone=user.timezone,
+                           upcoming=rows(upcoming.rows), recent=rows(recent.rows),
+                           upcoming_next=upcoming.next_cursor, recent_next=recent.next_cursor)
 
 
 # --- rota grid and cover requests --------------------------------------------------------------------

@@ -330,3 +330,40 @@ def test_board_members_are_named_by_e_mail_with_suggestions_as_one_types(demo, s
     assert refused.status_code == 422
     page = text(refused)
     assert error_beside(page, "member-1-user") and "nobody@nowhere.example" in page   # what was typed stays
+
+
+def test_the_meetings_list_shows_a_page_of_upcoming_and_of_recent_meetings_with_links_to_more(
+        demo, sign_in, client, session, monkeypatch):
+    import html as markup
+
+    from app.web import coordinator_views
+
+    monkeypatch.setattr(coordinator_views, "MEETINGS_PER_PAGE", 3)
+    sign_in(demo["coordinator"])
+    at = now_utc()
+
+    def sections(path):
+        page = text(client.get(path))
+        upcoming, recent = page.split('id="recent-heading"')
+        ids = [[int(found) for found in re.findall(r'data-meeting-id="(\d+)"', part)] for part in (upcoming, recent)]
+        links = [re.search(r'href="([^"]+)">' + name, page) for name in ("Later upcoming meetings", "Earlier recent meetings")]
+        return ids, [markup.unescape(link.group(1)) if link else None for link in links]
+
+    def starts(ids):
+        return [session.get(Meeting, meeting_id).starts_at for meeting_id in ids]
+
+    (upcoming, recent), (later, earlier) = sections("/coordinator/meetings")
+    every_upcoming = session.scalars(select(Meeting.id).where(
+        Meeting.ends_at > at, Meeting.starts_at < at + coordinator_views.MEETINGS_AHEAD)
+        .order_by(Meeting.starts_at, Meeting.id)).all()
+    assert len(every_upcoming) > 3 and upcoming == every_upcoming[:3]
+    assert len(recent) == 3 and starts(recent) == sorted(starts(recent), reverse=True) and all(
+        start <= at for start in starts(recent))
+    assert later and earlier
+
+    # The next page of upcoming meetings carries on from the last shown; the recent ones stay where they were.
+    (more_upcoming, same_recent), _ = sections(later)
+    assert more_upcoming == every_upcoming[3:6] and same_recent == recent
+    (_, older), _ = sections(earlier)
+    assert not set(older) & set(recent) and max(starts(older)) <= min(starts(recent))
+    assert client.get("/coordinator/meetings?upcoming_after=garbage").status_code == 404
