@@ -7,6 +7,7 @@ from flask import request, url_for
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.live.events import REPLAY_PAGE_MAX
 from app.notifications.operations import unread_count
 from app.security import current_actor
 from app.web import web
@@ -64,4 +65,4 @@ def page_frame():
     if user is None:
         return {"nav": [], "viewer_zone": None, "unread": 0}
     return {"nav": nav_links(user), "viewer_zone": user.timezone,
-            "unread": unread_count(db.session, user.id)}
+            "unread": unread_count(db.session, user.id), "live_replay_page": REPLAY_PAGE_MAX}

@@ -12,7 +12,9 @@
  * sessionStorage; on (re)connect every room is subscribed again with it.
  * `MeridianLive.shared()` gives the page's first connection (or opens one), so the inbox badge and a
  * page's own rooms share one socket.
- * The backlog comes a page at a time: an ack with `next` is followed by subscribing again from it.
+ * The backlog comes a page at a time, as large as the server allows (the page's
+ * `meridian-live-replay-page` meta, or `connect({replayPage})`): an ack with `next` is followed by
+ * subscribing again from it.
  * An ack with `reset: true` means too much was missed: `onReset(room)` should reload over the API.
  * When the server takes the viewer out of a room (their access was withdrawn, or narrowed to a case's
  * summary) the room is forgotten and `onRevoked(room, reason)` is called; subscribing again gives
@@ -23,7 +25,13 @@
 
   var STORE = "meridian.live.lastSeq";
   var GAP_WAIT_MS = 1500;
-  var REPLAY_PAGE = 200;   // the most events the server replays per subscribe (app/live/events.py REPLAY_PAGE_MAX)
+
+  // The most events the server replays per subscribe, as the page states it (none stated: the server's default).
+  function replayPageOfThePage() {
+    var meta = global.document && global.document.querySelector('meta[name="meridian-live-replay-page"]');
+    var size = meta ? parseInt(meta.getAttribute("content"), 10) : NaN;
+    return size > 0 ? size : undefined;
+  }
   var connections = [];
 
   function loadSeqs() {
@@ -37,6 +45,7 @@
   function connect(options) {
     options = options || {};
     var gapWait = options.gapWait || GAP_WAIT_MS;
+    var replayPage = options.replayPage || replayPageOfThePage();
     var socket = global.io(options.url || "/", {
       auth: options.token ? { token: options.token } : undefined,
       transports: ["websocket"],          // no sticky sessions needed across web processes
@@ -98,8 +107,9 @@
       state.pending = state.pending || [];
       if (state.timer) { global.clearTimeout(state.timer); state.timer = null; }
       var since = lastSeq[room];
-      // Catching up, ask for the largest page the server sends (200), so a long backlog takes few round trips.
-      var request = since === undefined ? { room: room } : { room: room, since: since, limit: REPLAY_PAGE };
+      // Catching up, ask for the largest page the server sends, so a long backlog takes few round trips.
+      var request = since === undefined ? { room: room } : { room: room, since: since };
+      if (since !== undefined && replayPage) request.limit = replayPage;
       socket.timeout(10000).emit("subscribe", request, function (err, ack) {
         if (rooms[room] !== state) return;
         var buffered = state.pending || [];

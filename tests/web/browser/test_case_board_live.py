@@ -188,6 +188,17 @@ def test_a_page_that_missed_more_than_a_page_of_events_catches_up_page_by_page(s
     for body in bodies:
         ok(coordinator.post(f"{live_server}/api/v1/cases/{case_id}/comments", json={"body": body}, timeout=10))
 
+    page.evaluate("""() => {   // note the size of page each subscribe asks for (timeout() returns the socket)
+        window.__asked = [];
+        const socket = window.MeridianCaseBoard.live.socket, emit = socket.emit.bind(socket);
+        socket.emit = (name, request, ...rest) => {
+            if (name === "subscribe" && request.since !== undefined) window.__asked.push(request.limit);
+            return emit(name, request, ...rest);
+        };
+    }""")
     page.evaluate("window.MeridianCaseBoard.live.socket.connect()")
     page.wait_for_function("n => window.__seen.length >= n", arg=len(bodies))
     assert page.evaluate("window.__seen") == bodies
+    # the page's largest replay page (the server's REPLAY_PAGE_MAX): the 210 came in two pages a room
+    assert set(page.evaluate("window.__asked")) == {200}
+
