@@ -122,6 +122,7 @@ class LiveClient:
         self.heads: dict[str, int] = {}
         self.levels: dict[str, str] = {}
         self.timers: dict[str, threading.Timer] = {}
+        self.unanswered: set[str] = set()   # rooms whose last subscribe had no answer in time
         self.replays = 0          # resubscriptions made to fill a gap
         self.raw: list[dict] = []
         self.revoked: list[dict] = []
@@ -169,7 +170,10 @@ class LiveClient:
         self.sio = self._new_socket()
         self.connect()
         for room in list(self.contiguous):
-            self.subscribe(room, resume=True)
+            try:
+                self.subscribe(room, resume=True)
+            except Exception:  # no answer in time: asked again shortly; the other rooms go on
+                pass
         return self
 
     # --- receiving -------------------------------------------------------------------------------
@@ -228,7 +232,8 @@ class LiveClient:
             self.timers.pop(room, None)
             if self.closed or room not in self.contiguous or room in self.pending:
                 return
-            behind = self.ahead.get(room) or self.heads.get(room, 0) > self.contiguous[room]
+            behind = (room in self.unanswered or self.ahead.get(room)
+                      or self.heads.get(room, 0) > self.contiguous[room])
             if not behind:
                 return
             self.replays += 1
@@ -267,8 +272,12 @@ class LiveClient:
         except Exception:
             with self.lock:
                 self.ahead.setdefault(room, {}).update({p["seq"]: p for p in self.pending.pop(room, [])})
+                if room in self.contiguous:   # asked again shortly, as live.js does
+                    self.unanswered.add(room)
+                    self._arm(room)
             raise
         with self.lock:
+            self.unanswered.discard(room)
             buffered = self.pending.pop(room)
             if answer.get("ok"):
                 if since is None or answer.get("reset"):

@@ -10,6 +10,7 @@
  * heartbeat says the room is further on, the room is subscribed again with `since` = the last
  * contiguous seq and the backlog fills the gap. Each room's last contiguous seq is kept in
  * sessionStorage; on (re)connect every room is subscribed again with it.
+ * A subscribe with no answer within 10 s is asked again `gapWait` later (the server may not have joined it).
  * `MeridianLive.shared()` gives the page's first connection (or opens one), so the inbox badge and a
  * page's own rooms share one socket.
  * The backlog comes a page at a time, as large as the server allows (the page's
@@ -25,6 +26,7 @@
 
   var STORE = "meridian.live.lastSeq";
   var GAP_WAIT_MS = 1500;
+  var ANSWER_WAIT_MS = 10000;   // a subscribe unanswered this long is asked again
 
   // The most events the server replays per subscribe, as the page states it (none stated: the server's default).
   function replayPageOfThePage() {
@@ -52,7 +54,8 @@
       withCredentials: true,
     });
     // room -> {handlers, pending (array while a subscribe is answered, else null),
-    //          ahead ({seq: event} waiting for their prev), head (latest seq the server told), timer}
+    //          ahead ({seq: event} waiting for their prev), head (latest seq the server told), timer,
+    //          unanswered (the last subscribe had no answer in time: the server may not have joined us)}
     var rooms = {};
     var lastSeq = loadSeqs();   // room -> last contiguous seq: every event up to it is applied
 
@@ -91,7 +94,7 @@
       state.timer = global.setTimeout(function () {
         state.timer = null;
         if (rooms[room] !== state || state.pending || !socket.connected) return;
-        if (Object.keys(state.ahead).length || state.head > (lastSeq[room] || 0)) join(room);
+        if (state.unanswered || Object.keys(state.ahead).length || state.head > (lastSeq[room] || 0)) join(room);
       }, gapWait);
     }
 
@@ -110,16 +113,20 @@
       // Catching up, ask for the largest page the server sends, so a long backlog takes few round trips.
       var request = since === undefined ? { room: room } : { room: room, since: since };
       if (since !== undefined && replayPage) request.limit = replayPage;
-      socket.timeout(10000).emit("subscribe", request, function (err, ack) {
+      socket.timeout(ANSWER_WAIT_MS).emit("subscribe", request, function (err, ack) {
         if (rooms[room] !== state) return;
         var buffered = state.pending || [];
         state.pending = null;
         if (err || !ack || !ack.ok) {
           buffered.forEach(function (event) { state.ahead[event.seq] = event; });
           if (options.onError) options.onError(room, err || (ack && ack.error));
-          if (err) arm(room);   // no answer in time: ask again
+          if (err) {   // no answer in time: ask again, whether or not anything is known to be missing
+            state.unanswered = true;
+            arm(room);
+          }
           return;
         }
+        state.unanswered = false;
         if (since === undefined || ack.reset) lastSeq[room] = ack.seq;
         if (ack.reset && options.onReset) options.onReset(room);
         buffered.forEach(function (event) { if (!state.ahead[event.seq]) state.ahead[event.seq] = event; });

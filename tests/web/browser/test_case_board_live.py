@@ -202,3 +202,34 @@ def test_a_page_that_missed_more_than_a_page_of_events_catches_up_page_by_page(s
     # the page's largest replay page (the server's REPLAY_PAGE_MAX): the 210 came in two pages a room
     assert set(page.evaluate("window.__asked")) == {200}
 
+
+def test_a_subscribe_that_gets_no_answer_is_asked_again(sign_in, page, live_server):
+    """The first subscribe to a room never reaches the server (so no answer and no events come): once
+    the wait for an answer is over, live.js asks again, and the room's updates then arrive."""
+    sign_in("coordinator")
+    page.goto("/coordinator/cases")
+    expect(page.locator("[data-live-status]")).to_contain_text("Live")
+    coordinator = api_session(live_server, "coordinator")
+    case_id = ok(coordinator.get(f"{live_server}/api/v1/cases?state=submitted", timeout=10))[0]["id"]
+    room = f"case:{case_id}"
+    page.evaluate("""room => {
+        window.__asked = 0;
+        window.__seen = [];
+        const live = window.MeridianLive.connect({gapWait: 200});
+        const emit = live.socket.emit.bind(live.socket);
+        live.socket.emit = (name, request, ...rest) => {
+            if (name === "subscribe" && request.room === room && ++window.__asked === 1) {
+                // Lost on the way: never sent, so socket.io's wait for the answer runs out.
+                const answered = rest[rest.length - 1];
+                setTimeout(() => answered(new Error("operation has timed out")), 500);
+                return live.socket;
+            }
+            return emit(name, request, ...rest);
+        };
+        live.subscribe(room, e => { if (e.type === "case.comment_added") window.__seen.push(e.data.body); });
+        window.__retrying = live;
+    }""", room)
+    page.wait_for_function("() => window.__asked >= 2")
+    page.wait_for_function("room => window.__retrying.lastSeq(room) !== undefined", arg=room)
+    ok(coordinator.post(f"{live_server}/api/v1/cases/{case_id}/comments", json={"body": "After the retry"}, timeout=10))
+    page.wait_for_function("() => window.__seen.includes('After the retry')")
