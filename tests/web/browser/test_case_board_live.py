@@ -165,15 +165,19 @@ def test_board_fetches_a_lost_last_update_after_the_heartbeat(sign_in, page, liv
     expect(page.locator(f'[data-state="submitted"] [data-case-id="{case["id"]}"]')).to_be_visible()
 
 
-def test_a_page_that_missed_more_than_a_page_of_events_catches_up_page_by_page(sign_in, page, live_server):
-    """Offline while 210 comments are added (live.js asks for 200 at a time): on reconnecting, it follows
-    the ack's `next` and applies all 210, in order, each once."""
+def live_board_and_a_case_room(sign_in, page, live_server):
+    """The coordinator's case board, live; returns their API session, a submitted case's id and its room."""
     sign_in("coordinator")
     page.goto("/coordinator/cases")
     expect(page.locator("[data-live-status]")).to_contain_text("Live")
     coordinator = api_session(live_server, "coordinator")
     case_id = ok(coordinator.get(f"{live_server}/api/v1/cases?state=submitted", timeout=10))[0]["id"]
-    room = f"case:{case_id}"
+    return coordinator, case_id, f"case:{case_id}"
+
+def test_a_page_that_missed_more_than_a_page_of_events_catches_up_page_by_page(sign_in, page, live_server):
+    """Offline while 210 comments are added (live.js asks for 200 at a time): on reconnecting, it follows
+    the ack's `next` and applies all 210, in order, each once."""
+    coordinator, case_id, room = live_board_and_a_case_room(sign_in, page, live_server)
     page.evaluate("""room => {
         window.__seen = [];
         window.MeridianCaseBoard.live.subscribe(room, e => {
@@ -206,12 +210,7 @@ def test_a_page_that_missed_more_than_a_page_of_events_catches_up_page_by_page(s
 def test_a_subscribe_that_gets_no_answer_is_asked_again(sign_in, page, live_server):
     """The first subscribe to a room never reaches the server (so no answer and no events come): once
     the wait for an answer is over, live.js asks again, and the room's updates then arrive."""
-    sign_in("coordinator")
-    page.goto("/coordinator/cases")
-    expect(page.locator("[data-live-status]")).to_contain_text("Live")
-    coordinator = api_session(live_server, "coordinator")
-    case_id = ok(coordinator.get(f"{live_server}/api/v1/cases?state=submitted", timeout=10))[0]["id"]
-    room = f"case:{case_id}"
+    coordinator, case_id, room = live_board_and_a_case_room(sign_in, page, live_server)
     page.evaluate("""room => {
         window.__asked = 0;
         window.__seen = [];
