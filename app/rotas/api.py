@@ -349,8 +349,7 @@ def _transition(request_id: int, action: str, operation, **decision):
     cover = operations.get_cover_request(db.session, request_id, for_update=True)
     operations.get_shift(db.session, cover.shift_id, for_update=True)
     operation(db.session, cover, current_actor(), at=now_utc(), **decision)
-    reason = {"reason": cover.decision_reason} if cover.decision_reason else {}
-    _audit(f"rota.cover_{action}", "cover_request", cover.id, {"shift_id": cover.shift_id, **reason})
+    _audit(f"rota.cover_{action}", "cover_request", cover.id, operations.decision_audit_detail(cover))
     return cover_out(cover)
 
 

@@ -404,9 +404,9 @@ def decide_cover(request_id: int, action: str):
         db.session.rollback()
         flash(error.message, "error")
     else:
-        audit(db.session, f"rota.cover_{action}", actor=user, target_type="cover_request", target_id=cover.id,
+        audit(db.session, f"rota.cover_{cover.status}", actor=user, target_type="cover_request", target_id=cover.id,
               source_address=request.remote_addr,
-              detail={"shift_id": cover.shift_id, **({"reason": reason} if action == "reject" and reason else {})})
+              detail=rotas.decision_audit_detail(cover))
         db.session.commit()
         flash(gettext("Cover request #%(id)s approved.", id=cover.id) if action == "approve"
               else gettext("Cover request #%(id)s rejected.", id=cover.id))

@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from app.accounts.models import User
+from app.audit.models import AuditEvent
 from app.rotas import operations as rotas
 from app.rotas.models import CoverRequest, OnCallShift, Rota
 from app.specialists.models import SpecialistProfile, specialist_disciplines
@@ -233,6 +234,12 @@ def test_a_rejected_cover_keeps_its_reason_and_both_people_read_it(demo, sign_in
     session.expire_all()
     decided = session.get(CoverRequest, request_.id)
     assert decided.status == "rejected" and decided.decision_reason == "Needs a consultant on this weekend"
+    # audited as the API audits it: the same action, the shift and the reason
+    [event] = session.scalars(select(AuditEvent).where(AuditEvent.target_type == "cover_request",
+                                                       AuditEvent.target_id == str(request_.id),
+                                                       AuditEvent.action.like("rota.cover_rej%"))).all()
+    assert event.action == "rota.cover_rejected"
+    assert event.detail == {"shift_id": shift.id, "reason": "Needs a consultant on this weekend"}
     assert session.get(OnCallShift, shift.id).user_id == requester.id      # the shift stays with the requester
     for person in (requester, coverer):
         sign_in(person)
