@@ -13,7 +13,6 @@ from fhir.resources.R4B.provenance import Provenance
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.accounts.models import User
 from app.cases.models import Case
 from app.cases.visibility import FULL, access_level, case_facts, full_access_condition, visible_cases_query
 from app.errors import NotFound
@@ -24,6 +23,7 @@ from app.fhir.context import Context
 from app.fhir.search import Page, Query, SearchParam, id_conditions, page_rows, parse_id
 from app.outcomes import operations as outcomes
 from app.outcomes.models import Outcome, OutcomeSignature
+from app.outcomes.presentation import action_owner_names
 from app.vocabulary import N_
 
 CARE_PLAN_PARAMS = (
@@ -47,13 +47,6 @@ def _owner(owner_id, names: dict[int, str]) -> dict:
     """A logical reference: the API names an action's owner, which does not make them readable."""
     return {"type": "Practitioner", "identifier": {"system": PRACTITIONER_ID_SYSTEM, "value": str(owner_id)},
             "display": names.get(owner_id)}
-
-
-def owner_names(ctx: Context, outcomes_) -> dict[int, str]:
-    ids = {action["owner_id"] for outcome in outcomes_ for action in (outcome.actions or []) if action.get("owner_id")}
-    if not ids:
-        return {}
-    return dict(ctx.session.execute(select(User.id, User.name).where(User.id.in_(sorted(ids)))).all())
 
 
 def care_plan(outcome: Outcome, case: Case, superseded: bool, names: dict[int, str]) -> CarePlan:
@@ -131,7 +124,8 @@ def read_care_plan(ctx: Context, resource_id: str) -> CarePlan:
         raise NotFound(N_('No CarePlan with id %(resource_id)s.'),
                        params={'resource_id': resource_id})
     _audit(ctx, case.id, [outcome.id], "CarePlan")
-    return care_plan(outcome, case, outcome.id in _superseded_ids(ctx, [case.id]), owner_names(ctx, [outcome]))
+    return care_plan(outcome, case, outcome.id in _superseded_ids(ctx, [case.id]),
+                     action_owner_names(ctx.session, [outcome]))
 
 
 def _visible_case_ids(ctx: Context):
@@ -152,7 +146,7 @@ def search_care_plans(ctx: Context, query: Query) -> Page:
         superseded = _superseded_ids(ctx, cases)
         for case_id in sorted(cases):
             _audit(ctx, case_id, [r.id for r in rows if r.case_id == case_id], "CarePlan")
-        names = owner_names(ctx, rows)
+        names = action_owner_names(ctx.session, rows)
         return [care_plan(row, cases[row.case_id], row.id in superseded, names) for row in rows]
 
     if status_groups:

@@ -27,7 +27,8 @@ from app.extensions import db
 from app.meetings import attendance
 from app.meetings.models import Meeting
 from app.outcomes import operations
-from app.outcomes.models import FOLLOW_UP_STATUSES, OUTCOME_CATEGORIES, STAGING_FIELDS, Outcome
+from app.outcomes.models import FOLLOW_UP_STATUSES, OUTCOME_CATEGORIES, Outcome
+from app.outcomes.presentation import action_owner_names, version_out
 from app.security import current_actor
 from app.timekeeping import now_utc
 from app.vocabulary import N_
@@ -246,43 +247,10 @@ def _attendance_out(meeting: Meeting) -> dict:
             "people": attendance.meeting_attendance(db.session, meeting, at=now_utc())}
 
 
-def version_out(outcome: Outcome, versions: list[Outcome], case: Case, names: dict[int, str]) -> dict:
-    meeting = db.session.get(Meeting, outcome.meeting_id) if outcome.meeting_id else None
-    required = operations.required_disciplines(db.session, case, meeting)
-    signed = {signature.discipline_code for signature in outcome.signatures}
-    successor = next((other.id for other in versions if other.supersedes_id == outcome.id), None)
-    return {
-        "id": outcome.id, "case_id": outcome.case_id, "meeting_id": outcome.meeting_id,
-        "version": outcome.version, "status": operations.status_of(outcome, versions),
-        "supersedes_id": outcome.supersedes_id, "superseded_by_id": successor,
-        "amendment_reason": outcome.amendment_reason,
-        "recommendation": outcome.recommendation, "category": outcome.category,
-        "rationale": outcome.rationale, "dissent": outcome.dissent,
-        "actions": [{**action, "owner_name": names.get(action["owner_id"], "")}
-                    for action in (outcome.actions or [])],
-        "tnm_edition": outcome.tnm_edition,
-        **{name: getattr(outcome, name) for name in STAGING_FIELDS},
-        "drafted_by_id": outcome.drafted_by_id, "created_at": outcome.created_at,
-        "signed_at": outcome.signed_at,
-        "signatures": [{"user_id": s.user_id, "name": s.user.name, "discipline": s.discipline_code,
-                        "signed_at": s.signed_at} for s in outcome.signatures],
-        "required_disciplines": required,
-        "missing_disciplines": [] if outcome.signed_at else [c for c in required if c not in signed],
-    }
-
-
-def owner_names(versions: list[Outcome]) -> dict[int, str]:
-    """The names of the people the actions of `versions` are given to, by user id (one query)."""
-    ids = {action["owner_id"] for outcome in versions for action in (outcome.actions or [])}
-    if not ids:
-        return {}
-    return {user.id: user.name for user in db.session.query(User).filter(User.id.in_(ids))}
-
-
 def _one_version(outcome: Outcome) -> dict:
     case = db.session.get(Case, outcome.case_id)
     versions = operations.versions_of(db.session, case)
-    return version_out(outcome, versions, case, owner_names(versions))
+    return version_out(db.session, outcome, versions, case, action_owner_names(db.session, versions))
 
 
 def visible_outcome(outcome_id: int) -> Outcome:
@@ -350,14 +318,14 @@ def get_outcome(case_id: int):
                    if level == visibility.FULL else []})
     if level != visibility.FULL:
         return {"access": visibility.SUMMARY, "case_id": case.id, "exists": exists, "signed": signed}
-    names = owner_names(versions)
+    names = action_owner_names(db.session, versions)
     draft = operations.unsigned_draft(versions)
     return {
         "access": visibility.FULL, "case_id": case.id, "case_state": case.state, "exists": exists,
         "signed": signed,
-        "current": version_out(current, versions, case, names) if current else None,
-        "draft": version_out(draft, versions, case, names) if draft else None,
-        "versions": [version_out(outcome, versions, case, names) for outcome in versions],
+        "current": version_out(db.session, current, versions, case, names) if current else None,
+        "draft": version_out(db.session, draft, versions, case, names) if draft else None,
+        "versions": [version_out(db.session, outcome, versions, case, names) for outcome in versions],
     }
 
 

@@ -25,10 +25,10 @@ from app.extensions import db
 from app.inputs import parse_id, parse_integer
 from app.meetings import agenda
 from app.meetings.models import AgendaItem, Meeting
-from app.outcomes import api as outcomes_api
 from app.paging import after, decode_cursor, encode_cursor
 from app.outcomes import operations as outcomes
 from app.outcomes.letter import letter_filename_prefix
+from app.outcomes.presentation import action_owner_names, version_out
 from app.security import SIGNED_IN, current_actor, page
 from app.specialists.operations import list_disciplines
 from app.timekeeping import now_utc
@@ -296,7 +296,7 @@ def render_case(case_id: int, *, action_errors: dict | None = None, action_raw: 
         cases_api.audit_case("case.attachments_viewed", target_id=case.id,
                              detail=cases_api.shown_span(attachments["attachments"]))
         if signed is not None:
-            outcome = outcomes_api.version_out(signed, versions, case, outcomes_api.owner_names(versions))
+            outcome = version_out(db.session, signed, versions, case, action_owner_names(db.session, versions))
     cases_api.audit_case("outcome.viewed", target_type="case", target_id=case.id,
                          detail={"access": level, "versions": [o.id for o in versions] if level == FULL else []})
     actions = coordinator_actions(case, user, at)
