@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from flask import request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from app.api import api
 from app.api.endpoint import ApiResponse, endpoint

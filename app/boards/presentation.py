@@ -3,7 +3,7 @@ invitee's zone, whether each invitee is inside their working hours, and its quor
 over a session."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import selectinload

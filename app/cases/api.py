@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from flask import current_app, request, send_file
 from flask_babel import gettext
 from pydantic import Field, RootModel
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from app.api import api
 from app.api.endpoint import ApiResponse, endpoint

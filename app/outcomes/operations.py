@@ -33,7 +33,6 @@ from app.db import get_or_not_found
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.meetings import attendance
 from app.meetings.models import AgendaItem, Invitation, Meeting
-from app.notifications.operations import notify
 from app.outcomes.models import (FOLLOW_UP_STATUSES, OUTCOME_CATEGORIES, STAGING_FIELDS, TNM_EDITIONS, Outcome,
                                  OutcomeFollowUp, OutcomeSignature)
 from app.vocabulary import N_

@@ -15,7 +15,7 @@ from app.audit.operations import record as audit
 from app.extensions import db
 from app.rotas import operations
 from app.rotas.models import CoverRequest, OnCallShift, Rota
-from app.errors import InvalidInput, NotFound
+from app.errors import InvalidInput
 from app.security import current_actor
 from app.timekeeping import now_utc, to_local
 from app.vocabulary import N_

@@ -9,7 +9,6 @@ from flask_babel import gettext, ngettext
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
-from app.accounts.models import User
 from app.audit.operations import record as audit
 from app.boards import operations as boards
 from app.boards.models import Board

@@ -11,7 +11,6 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.accounts.models import User
 from app.audit.operations import record as audit
 from app.boards import operations as boards
 from app.boards.models import Board

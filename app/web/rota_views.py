@@ -154,8 +154,8 @@ def rota_generate(rota_id: int):
     except ValueError:
         return render_rota(rota, errors={"start": gettext("Enter the first day as YYYY-MM-DD.")}, raw=raw, status=422)
     try:
-        result = rotas.generate(db.session, rota, start=start, weeks=int(weeks) if weeks is not None else 0,
-                                at=now_utc(), publish=False)
+        rotas.generate(db.session, rota, start=start, weeks=int(weeks) if weeks is not None else 0,
+                       at=now_utc(), publish=False)
     except DomainError as error:
         db.session.rollback()
         field = error.field if isinstance(error, InvalidInput) and error.field in ("start", "weeks") else "weeks"
