@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.audit.models import AuditEvent
 from app.fhir.codes import ICD10_SYSTEM, SUBSETTED, patient_reference_system
 
-from conftest import NOW
+from tests.fhir.conftest import NOW
 
 
 def ids(bundle):

@@ -11,7 +11,7 @@ from app.cases.visibility import (FULL, access_level, case_facts, full_access_co
                                   visible_cases_query)
 from app.meetings.models import Meeting
 
-from conftest import NOW
+from tests.fhir.conftest import NOW
 
 
 def everyone(network):

@@ -7,7 +7,7 @@ import pytest
 
 from app.fhir.codes import BOARD_SYSTEM
 
-from conftest import NOW
+from tests.fhir.conftest import NOW
 
 
 def ids(bundle):

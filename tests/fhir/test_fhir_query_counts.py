@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import event
 
-from conftest import NOW
+from tests.fhir.conftest import NOW
 
 
 @contextmanager

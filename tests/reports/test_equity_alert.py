@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from conftest import READ_AT
+from tests.reports.conftest import READ_AT
 
 from app.notifications.models import Notification
 from app.notifications.texts import render
