@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
-from app.accounts.models import User
 from app.boards.models import Board
 from app.boards.quorum import meetings_quorum
-from app.meetings.models import Invitation, Meeting
+from app.meetings.invitees import invitations_with_people
+from app.meetings.models import Meeting
 from app.scheduling import WEEKDAY_KEYS, working_intervals
 from app.specialists.models import SpecialistProfile
 from app.specialists.operations import engine_spec
@@ -64,7 +63,7 @@ def meetings_out(session, meetings) -> list[dict]:
     board_ids = {meeting.board_id for meeting in meetings if meeting.board_id is not None}
     boards = {board.id: board for board in session.scalars(select(Board).where(Board.id.in_(board_ids)))} \
         if board_ids else {}
-    invitations = _invitations_with_people(session, meetings)
+    invitations = invitations_with_people(session, meetings)
     profiles = InviteeProfiles(session)
     profiles.load(invitation.user_id for meeting in meetings for invitation in invitations[meeting.id])
     quorums = meetings_quorum(session, meetings)
@@ -97,25 +96,3 @@ def meetings_out(session, meetings) -> list[dict]:
 
 def meeting_out(session, meeting: Meeting) -> dict:
     return meetings_out(session, [meeting])[0]
-
-
-def _invitations_with_people(session, meetings: list[Meeting]) -> dict[int, list[Invitation]]:
-    """Each meeting's invitations with their people, in one query each for all the meetings. What is
-    loaded is set on the meetings and invitations, which hold it while the session holds it only weakly."""
-    unloaded = [meeting for meeting in meetings if "invitations" in inspect(meeting).unloaded]
-    if unloaded:
-        found: dict[int, list[Invitation]] = {meeting.id: [] for meeting in unloaded}
-        for invitation in session.scalars(select(Invitation).where(Invitation.meeting_id.in_(list(found)))
-                                          .order_by(Invitation.id)):
-            found[invitation.meeting_id].append(invitation)
-        for meeting in unloaded:
-            set_committed_value(meeting, "invitations", found[meeting.id])
-    invitations = {meeting.id: list(meeting.invitations) for meeting in meetings}
-    without_person = [invitation for listed in invitations.values() for invitation in listed
-                      if "user" in inspect(invitation).unloaded]
-    if without_person:
-        people = {user.id: user for user in session.scalars(
-            select(User).where(User.id.in_({invitation.user_id for invitation in without_person})))}
-        for invitation in without_person:
-            set_committed_value(invitation, "user", people[invitation.user_id])
-    return invitations

@@ -23,6 +23,7 @@ from app.cases.visibility import FULL, HIDDEN_CASE_LABEL, SUMMARY, case_access
 from app.errors import InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.meetings import agenda, booking
+from app.meetings.invitees import invitations_with_people
 from app.meetings.models import Invitation, Meeting
 from app.meetings.search import SearchCriteria, SeatRequirement, search_meeting_times
 from app.paging import keyset_page
@@ -186,7 +187,8 @@ def fill_meeting_seats(meeting_id: int):
 @endpoint(summary="Everyone invited to a meeting, with each answer and its note", response=InvitationOut, many=True,
           roles={"coordinator", "admin"}, tags=("meetings",))
 def meeting_invitations(meeting_id: int):
-    return [invitation_out(i) for i in coordinated_meeting(meeting_id).invitations]
+    meeting = coordinated_meeting(meeting_id)
+    return [invitation_out(i) for i in invitations_with_people(db.session, [meeting])[meeting.id]]
 
 
 def coordinated_invitation(invitation_id: int) -> Invitation:

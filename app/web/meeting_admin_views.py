@@ -8,8 +8,6 @@ from datetime import datetime, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from app.audit.operations import record as audit
 from app.boards import operations as boards
@@ -17,6 +15,7 @@ from app.boards.models import Board
 from app.errors import Conflict, DomainError, InvalidInput
 from app.extensions import db
 from app.meetings import booking
+from app.meetings.invitees import invitations_with_people
 from app.meetings.models import BOOKING_STATES, Invitation, Meeting
 from app.security import current_actor, page
 from app.specialists.operations import list_disciplines
@@ -115,13 +114,11 @@ def render_invitations(meeting: Meeting, *, invite_form=None, move_form=None, ca
         local = to_local(meeting.starts_at, user.timezone)
         move_form.date.data, move_form.start_time.data = local.date(), local.strftime("%H:%M")
         move_form.duration_minutes.data = int((meeting.ends_at - meeting.starts_at).total_seconds() // 60)
-    # Everyone invited with their person in one query (not one per row).
-    db.session.scalars(select(Invitation).where(Invitation.meeting_id == meeting.id)
-                       .options(selectinload(Invitation.user))).all()
     rows = [{"invitation": i,
              "replaceable": (_open(meeting, at) and i.role == "seat" and i.status in ("declined", "withdrawn")),
              "withdrawable": _open(meeting, at) and i.status in BOOKING_STATES}
-            for i in sorted(meeting.invitations, key=lambda i: (i.status not in ("declined",), i.id))]
+            for i in sorted(invitations_with_people(db.session, [meeting])[meeting.id],
+                            key=lambda i: (i.status not in ("declined",), i.id))]
     board = db.session.get(Board, meeting.board_id) if meeting.board_id else None
     return render_template("coordinator/meeting_invitations.html", user=user, zone=user.timezone, meeting=meeting,
                            board=board, rows=rows, open=_open(meeting, at),

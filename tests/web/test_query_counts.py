@@ -86,11 +86,29 @@ def repeat_coming_meetings(session, days: int) -> None:
             connection.execute(insert(invitations).values(**copied))
 
 
-def grow(session, demo, copies=2):
+def fill_the_pages_measured(session, demo, case_id: int, meeting, people: slice) -> None:
+    """Rows on the pages measured, each shown with its person: comments on the case and people invited
+    to the meeting (declined, so they take no one's time), by the `people` of the demo."""
+    connection = session.connection()
+    comments, invitations = db.metadata.tables["case_comments"], db.metadata.tables["invitations"]
+    at = now_utc()
+    invited = set(connection.execute(select(invitations.c.user_id).where(invitations.c.meeting_id == meeting.id)).scalars())
+    for n, user in enumerate(sorted(demo.values(), key=lambda user: user.id)[people]):
+        connection.execute(insert(comments).values(case_id=case_id, author_id=user.id, body=f"Note {n}", created_at=at))
+        if user.id not in invited:
+            connection.execute(insert(invitations).values(
+                meeting_id=meeting.id, user_id=user.id, role="observer", status="declined", invited_at=at,
+                busy_from=meeting.starts_at, busy_until=meeting.ends_at))
+
+
+def grow(session, demo, case_id, meeting, copies=2):
+    """The network copied over `copies` times, more meetings in the coming days, more rows on the pages
+    measured, and more notifications."""
     for copy in range(1, copies + 1):
         copy_network(session, copy)
     for days in (1, 2):
         repeat_coming_meetings(session, days)
+    fill_the_pages_measured(session, demo, case_id, meeting, slice(3, 15))
     at = now_utc()
     for n in range(60):
         notify(session, user_id=demo["coordinator"].id, kind="test", dedupe_key=f"grow:{n}",
@@ -141,10 +159,19 @@ PAGES = {
                     "/meetings/{meeting}/agenda", "/meetings/{meeting}/attendance", "/meetings/{meeting}/preparation",
                     "/coordinator/meetings/{meeting}/invitations", "/coordinator/boards", "/coordinator/meetings",
                     "/coordinator/rotas", "/coordinator/specialists", "/reports", "/inbox", "/api/v1/rotas",
-                    "/api/v1/rotas/{rota}/cover-requests", "/api/v1/boards"],
-    "radiologist.kolkata": ["/api/v1/me/invitations?limit=5", "/schedule"],
+                    "/api/v1/rotas/{rota}/cover-requests", "/api/v1/boards",
+                    "/coordinator/boards/{board}", "/coordinator/rotas/{rota}", "/coordinator/cases/columns",
+                    "/api/v1/boards/{board}", "/api/v1/meetings/{meeting}", "/api/v1/meetings/{meeting}/agenda",
+                    "/api/v1/meetings/{meeting}/invitations", "/api/v1/meetings/{meeting}/attendance",
+                    "/api/v1/meetings/{meeting}/quorum", "/api/v1/meetings/{meeting}/preparation?discipline=radiology",
+                    "/api/v1/rotas/{rota}/shifts", "/api/v1/specialists", "/api/v1/cases/{case}/comments",
+                    "/api/v1/cases/{case}/attachments", "/api/v1/cases/{case}/outcome", "/api/v1/licences",
+                    "/reports/boards/{board}"],
+    "radiologist.kolkata": ["/api/v1/me/invitations?limit=5", "/schedule", "/my/shifts", "/me/availability",
+                            "/me/licences"],
     "referrer.nairobi": ["/cases", "/api/v1/cases"],
-    "admin": ["/api/v1/audit-events", "/api/v1/users?limit=10", "/admin/users", "/admin/sites", "/admin/licences"],
+    "admin": ["/api/v1/audit-events", "/api/v1/users?limit=10", "/admin/users", "/admin/sites", "/admin/licences",
+              "/admin/disciplines", "/api/v1/organizations"],
 }
 
 
@@ -167,9 +194,11 @@ def test_queries_per_request_do_not_grow_with_the_data(app, demo, session):
     # One instant for both sizes: pages that show what is upcoming (a specialist's schedule) must see
     # the same window at both, or a meeting crossing its edge as the test runs would count as growth.
     with time_machine.travel(now_utc(), tick=False):
+        fill_the_pages_measured(session, demo, case_id, meeting, slice(0, 3))   # a few rows, then many
+        session.commit()
         small = measure(app, demo, case_id, meeting, rota_id)
         before = session.scalar(select(db.func.count()).select_from(Case))
-        grow(session, demo)
+        grow(session, demo, case_id, meeting)
         assert session.scalar(select(db.func.count()).select_from(Case)) == 4 * before
         large = measure(app, demo, case_id, meeting, rota_id)
     # Fewer is fine (a lookup cached by an earlier page); more would grow with the data.
@@ -188,7 +217,8 @@ def test_case_board_columns_show_the_first_cards_and_count_the_rest(app, demo, s
     from app.web import case_board_views
 
     monkeypatch.setattr(case_board_views, "COLUMN_CARDS", 1)
-    grow(session, demo, copies=1)  # every column the demo fills now has two or more cases
+    copy_network(session, 1)  # every column the demo fills now has two or more cases
+    session.commit()
     client = app.test_client()
     client.post("/login", data={"email": demo["coordinator"].email, "password": DEMO_PASSWORD})
     html = client.get("/coordinator/cases").get_data(as_text=True)
