@@ -118,8 +118,9 @@ def build_feed(session: Session, user: User, *, at: datetime, base_url: str = ""
         .order_by(Meeting.starts_at)
     ).all()
     board_ids = {invitation.meeting.board_id for invitation in invitations if invitation.meeting.board_id}
-    if board_ids:  # loaded once, so each meeting's call is found without a query of its own
-        session.scalars(select(Board).where(Board.id.in_(board_ids))).all()
+    # Loaded once and held while the events are made (the session holds what it loaded only weakly),
+    # so each meeting's call finds its board without a query of its own.
+    boards = session.scalars(select(Board).where(Board.id.in_(board_ids))).all() if board_ids else []
     for invitation in invitations:
         meeting = invitation.meeting
         cancelled = meeting.status == "cancelled" or invitation.status in ("declined", "withdrawn")
@@ -136,6 +137,7 @@ def build_feed(session: Session, user: User, *, at: datetime, base_url: str = ""
             if link:
                 _add_call(event, base_url + link if link.startswith("/") else link, words.gettext(JOIN_THE_CALL))
         calendar.add_component(event)
+    del boards  # every meeting's event is made
 
     handed_over = select(CoverRequest.shift_id).where(
         CoverRequest.requested_by_id == user.id, CoverRequest.status == "approved")

@@ -231,3 +231,46 @@ def test_changing_the_boards_link_makes_calendars_take_the_new_one(client, sessi
     kept = after[f"meeting-{own_link.id}@meridian"]
     assert kept["SEQUENCE"] == before[f"meeting-{own_link.id}@meridian"]["SEQUENCE"]
     assert str(kept["URL"]) == "https://teams.microsoft.com/l/meetup-join/special"
+
+
+def test_the_feed_reads_as_many_statements_for_meetings_on_many_boards_as_on_one(
+        client, session, make_user, feed_url, app):
+    from sqlalchemy import event
+
+    from app.boards.models import Board
+    from app.extensions import db
+
+    user = make_user("specialist")
+    url = feed_url(user)
+
+    def meeting_on_a_board_of_its_own(n: int) -> None:
+        board = Board(name=f"Board {n}", host_organization_id=user.organization_id, timezone="Asia/Shanghai",
+                      weekday=6, start_time=time(8, 30), anchor_date=datetime(2027, 3, 28).date(),
+                      conference_url=f"https://zoom.us/j/9310045678{n}")
+        session.add(board)
+        session.flush()
+        add_meeting(session, user, title=f"Board {n}", start=f"2027-03-{10 + n}T00:30:00Z").board_id = board.id
+        session.commit()
+
+    def statements() -> int:
+        seen = []
+
+        def count(*_):
+            seen.append(1)
+
+        # Each request with a session of its own, as in production (the test's would lend it what it holds).
+        with app.app_context():
+            events(client, url)  # warm
+        with app.app_context():
+            event.listen(db.engine, "before_cursor_execute", count)
+            try:
+                events(client, url)
+            finally:
+                event.remove(db.engine, "before_cursor_execute", count)
+        return len(seen)
+
+    meeting_on_a_board_of_its_own(1)
+    one_board = statements()
+    for n in (2, 3, 4):
+        meeting_on_a_board_of_its_own(n)
+    assert statements() == one_board
