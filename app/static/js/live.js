@@ -47,7 +47,6 @@
   function connect(options) {
     options = options || {};
     var gapWait = options.gapWait || GAP_WAIT_MS;
-    var replayPage = options.replayPage || replayPageOfThePage();
     var socket = global.io(options.url || "/", {
       auth: options.token ? { token: options.token } : undefined,
       transports: ["websocket"],          // no sticky sessions needed across web processes
@@ -112,21 +111,19 @@
       var since = lastSeq[room];
       // Catching up, ask for the largest page the server sends, so a long backlog takes few round trips.
       var request = since === undefined ? { room: room } : { room: room, since: since };
+      var replayPage = options.replayPage || replayPageOfThePage();
       if (since !== undefined && replayPage) request.limit = replayPage;
       socket.timeout(ANSWER_WAIT_MS).emit("subscribe", request, function (err, ack) {
         if (rooms[room] !== state) return;
         var buffered = state.pending || [];
         state.pending = null;
+        state.unanswered = Boolean(err);
         if (err || !ack || !ack.ok) {
           buffered.forEach(function (event) { state.ahead[event.seq] = event; });
           if (options.onError) options.onError(room, err || (ack && ack.error));
-          if (err) {   // no answer in time: ask again, whether or not anything is known to be missing
-            state.unanswered = true;
-            arm(room);
-          }
+          if (err) arm(room);   // no answer in time: ask again, whether or not anything is known to be missing
           return;
         }
-        state.unanswered = false;
         if (since === undefined || ack.reset) lastSeq[room] = ack.seq;
         if (ack.reset && options.onReset) options.onReset(room);
         buffered.forEach(function (event) { if (!state.ahead[event.seq]) state.ahead[event.seq] = event; });
