@@ -25,7 +25,7 @@ def local_time_fields(starts_at: datetime, ends_at: datetime, zone: str) -> dict
 
 
 class InviteeProfiles:
-    """Specialist profiles (and their engine specs) of invitees, loaded once per request."""
+    """Specialist profiles (and their engine specs) of the invitees of the meetings shown, loaded at once."""
 
     def __init__(self, session):
         self.session = session

@@ -76,7 +76,8 @@ def repeat_coming_meetings(session, days: int) -> None:
         values = dict(meeting)
         original = values.pop("id")
         for column in ("starts_at", "ends_at", "occurrence_date"):
-            values[column] += shift
+            if values[column] is not None:   # an ad-hoc meeting has no occurrence date
+                values[column] += shift
         meeting_id = connection.execute(insert(meetings).values(**values)).inserted_primary_key[0]
         for invitation in connection.execute(select(invitations).where(
                 invitations.c.meeting_id == original)).mappings().all():
