@@ -362,9 +362,7 @@ def amend_outcome(outcome_id: int, body: OutcomeAmendIn):
     changes = body.model_dump(include=body.model_fields_set - {"reason"})
     new = operations.amend(db.session, outcome, current_actor(), changes, reason=body.reason, at=now_utc())
     _audit("outcome.amended", target_type="outcome", target_id=new.id,
-           detail={"case_id": new.case_id, "version": new.version, "supersedes_id": outcome.id,
-                   "fields": operations.changed_fields(outcome, new), "reason": new.amendment_reason,
-                   "via": "api"})
+           detail={**operations.amendment_audit_detail(outcome, new), "via": "api"})
     return _one_version(new)
 
 

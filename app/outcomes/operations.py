@@ -527,9 +527,12 @@ def amend(session: Session, outcome: Outcome, drafter: User, changes: dict, *, r
     return new
 
 
-def changed_fields(before: Outcome, after: Outcome) -> list[str]:
-    """The content fields in which version `after` differs from `before` (for the audit trail)."""
-    return sorted(name for name in FIELDS if getattr(after, name) != getattr(before, name))
+def amendment_audit_detail(before: Outcome, after: Outcome) -> dict:
+    """What an amendment's audit event says of it, from the page or the API alike: the new version,
+    the one it supersedes, the content fields that changed and why."""
+    return {"case_id": after.case_id, "version": after.version, "supersedes_id": before.id,
+            "fields": sorted(name for name in FIELDS if getattr(after, name) != getattr(before, name)),
+            "reason": after.amendment_reason}
 
 
 # --- signing --------------------------------------------------------------------------------------

@@ -135,9 +135,7 @@ def amend_outcome_page(outcome_id: int):
         return _render(form, case, meeting, outcome, rows, row_errors,
                        422 if isinstance(error, InvalidInput) else 409)
     _audit("outcome.amended", "outcome", new.id,
-           {"case_id": new.case_id, "version": new.version, "supersedes_id": outcome.id,
-            "fields": operations.changed_fields(outcome, new),
-            "reason": new.amendment_reason, "via": "page"})
+           {**operations.amendment_audit_detail(outcome, new), "via": "page"})
     db.session.commit()
     flash(gettext("Version %(version)s of the outcome of case #%(case_id)s is saved; it is signed again by the "
                   "specialists present at the meeting, and version %(signed)s stays in force until then.",
