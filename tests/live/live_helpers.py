@@ -12,6 +12,8 @@ import socketio
 from werkzeug.serving import make_server
 
 WAIT = 10.0
+# How long a dropped client keeps trying to connect again before it gives up.
+RECONNECT_SECONDS = 60.0
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
@@ -127,6 +129,7 @@ class LiveClient:
         self.raw: list[dict] = []
         self.revoked: list[dict] = []
         self.closed = False
+        self.reconnecting = threading.Lock()
         self.sio = self._new_socket()
 
     def _new_socket(self):
@@ -142,14 +145,10 @@ class LiveClient:
             threading.Thread(target=self._resume, daemon=True).start()
 
     def _resume(self):
-        for _attempt in range(20):
-            if self.closed:
-                return
-            try:
-                self.reconnect()
-                return
-            except Exception:  # the server is busy: try again shortly, as live.js backs off
-                time.sleep(0.5)
+        try:
+            self.reconnect()
+        except socketio.exceptions.ConnectionError:
+            pass   # no server for RECONNECT_SECONDS: the test waiting on this client reports it
 
     @property
     def last(self) -> dict[str, int]:
@@ -164,15 +163,25 @@ class LiveClient:
     def reconnect(self, url: str | None = None):
         """Drop the connection and connect again (to `url`, e.g. another web process); every room is
         subscribed again with `since` = its last contiguous seq."""
-        self.close()
-        self.closed = False
-        self.url = url or self.url
-        self.sio = self._new_socket()
-        self.connect()
+        with self.reconnecting:   # a drop and a move at once would otherwise leave two sockets
+            self.close()
+            self.closed = False
+            self.url = url or self.url
+            deadline = time.monotonic() + RECONNECT_SECONDS
+            while True:
+                self.sio = self._new_socket()
+                try:
+                    self.connect()
+                    break
+                except socketio.exceptions.ConnectionError:
+                    # The server is busy or away: try again shortly, as socket.io-client does for live.js.
+                    if self.closed or time.monotonic() >= deadline:
+                        raise
+                    time.sleep(0.5)
         for room in list(self.contiguous):
             try:
                 self.subscribe(room, resume=True)
-            except Exception:  # no answer in time: asked again shortly; the other rooms go on
+            except socketio.exceptions.SocketIOError:  # no answer in time: asked again shortly
                 pass
         return self
 
@@ -239,7 +248,7 @@ class LiveClient:
             self.replays += 1
         try:
             self.subscribe(room, resume=True)
-        except Exception:
+        except socketio.exceptions.SocketIOError:
             with self.lock:
                 self._arm(room)   # not connected right now: try again
 
@@ -269,7 +278,7 @@ class LiveClient:
         data = {"room": room} if since is None else {"room": room, "since": since}
         try:
             answer = self.sio.call("subscribe", data, timeout=WAIT)
-        except Exception:
+        except socketio.exceptions.SocketIOError:
             with self.lock:
                 self.ahead.setdefault(room, {}).update({p["seq"]: p for p in self.pending.pop(room, [])})
                 if room in self.contiguous:   # asked again shortly, as live.js does

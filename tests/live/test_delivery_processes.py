@@ -3,7 +3,6 @@ concurrent writers, clients moving between processes, and Redis stopped and star
 from __future__ import annotations
 
 import random
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,7 +12,7 @@ from sqlalchemy import create_engine, text
 
 from app.cases.models import Case
 from app.meetings.models import AgendaItem
-from live_helpers import LiveClient, PrivateRedis
+from live_helpers import LiveClient
 from process_fixtures import database_url, process_env, redis_url, start_web_process, two_web_processes  # noqa: F401
 from tests.conftest import TEST_DATABASE_URL
 
@@ -98,16 +97,15 @@ def test_many_clients_and_writers_across_two_processes_get_every_event_once_in_o
                 client, _ = clients[index]
                 client.reconnect(urls[1] if client.url == urls[0] else urls[0])
 
-        mover = threading.Thread(target=moving)
-        with ThreadPoolExecutor(8) as writers:
+        with ThreadPoolExecutor(8) as writers, ThreadPoolExecutor(1) as mover:
             futures = [writers.submit(_comment, url, world.headers["chair"], case_id, n)
                        for url, case_id, n in writes[:100]]
-            mover.start()
+            moved = mover.submit(moving)
             futures += [writers.submit(_comment, url, world.headers["chair"], case_id, n)
                         for url, case_id, n in writes[100:]]
             for future in futures:
                 future.result()
-        mover.join()
+            moved.result()   # every mover is connected again (its failure would be silent otherwise)
         expected = _room_seqs(database_url, rooms)
         assert sum(len(seqs) for seqs in expected.values()) >= 500
         _wait_converged(clients, expected)
