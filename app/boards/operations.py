@@ -53,6 +53,14 @@ def get_board(session: Session, board_id: int) -> Board:
     return get_or_not_found(session, Board, board_id, "board")
 
 
+def boards_by_id(session: Session, board_ids, *options) -> dict[int, Board]:
+    """The boards with these ids (None among them is skipped), in one statement whatever their number."""
+    wanted = sorted({board_id for board_id in board_ids if board_id is not None})
+    if not wanted:
+        return {}
+    return {board.id: board for board in session.scalars(select(Board).where(Board.id.in_(wanted)).options(*options))}
+
+
 def boards_page(session: Session, *, active: bool | None = None, limit: int = DEFAULT_LIMIT,
                 cursor: str | None = None) -> Page:
     """A page of boards by name, with their host, quorum and members (and the members' accounts) loaded."""

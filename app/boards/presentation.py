@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.boards.models import Board
+from app.boards.operations import boards_by_id
 from app.boards.quorum import meetings_quorum
 from app.meetings.invitees import invitations_with_people
 from app.meetings.models import Meeting
@@ -25,23 +25,16 @@ def local_time_fields(starts_at: datetime, ends_at: datetime, zone: str) -> dict
 
 
 class InviteeProfiles:
-    """Specialist profiles (and their engine specs) of the invitees of the meetings shown, loaded at once."""
+    """The specialist profiles of the invitees of the meetings shown, in one statement, and whether each
+    invitee is inside their working hours (each profile's engine spec made once)."""
 
-    def __init__(self, session):
-        self.session = session
-        self.profiles: dict[int, SpecialistProfile | None] = {}
-        self.specs = {}
-
-    def load(self, user_ids) -> None:
-        missing = [user_id for user_id in set(user_ids) if user_id not in self.profiles]
-        if not missing:
-            return
-        found = self.session.scalars(
-            select(SpecialistProfile).where(SpecialistProfile.user_id.in_(missing))
+    def __init__(self, session, user_ids):
+        wanted = sorted(set(user_ids))
+        self.profiles: dict[int, SpecialistProfile] = {profile.user_id: profile for profile in session.scalars(
+            select(SpecialistProfile).where(SpecialistProfile.user_id.in_(wanted))
             .options(selectinload(SpecialistProfile.disciplines), selectinload(SpecialistProfile.overrides),
-                     selectinload(SpecialistProfile.leave))).all()
-        self.profiles.update({user_id: None for user_id in missing})
-        self.profiles.update({profile.user_id: profile for profile in found})
+                     selectinload(SpecialistProfile.leave)))} if wanted else {}
+        self.specs = {}
 
     def within_working_hours(self, user_id: int, starts_at: datetime, ends_at: datetime) -> bool | None:
         profile = self.profiles.get(user_id)
@@ -60,12 +53,10 @@ def meetings_out(session, meetings) -> list[dict]:
     meetings = list(meetings)
     if not meetings:
         return []
-    board_ids = {meeting.board_id for meeting in meetings if meeting.board_id is not None}
-    boards = {board.id: board for board in session.scalars(select(Board).where(Board.id.in_(board_ids)))} \
-        if board_ids else {}
+    boards = boards_by_id(session, (meeting.board_id for meeting in meetings))
     invitations = invitations_with_people(session, meetings)
-    profiles = InviteeProfiles(session)
-    profiles.load(invitation.user_id for meeting in meetings for invitation in invitations[meeting.id])
+    profiles = InviteeProfiles(session, (invitation.user_id for meeting in meetings
+                                         for invitation in invitations[meeting.id]))
     quorums = meetings_quorum(session, meetings)
     shown = []
     for meeting in meetings:

@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.accounts.models import User
-from app.boards.models import Board
+from app.boards.operations import boards_by_id
 from app.calendar.models import CalendarFeed
 from app.conferencing.operations import CLOSED_STATES, call_link
 from app.meetings.models import Invitation, Meeting
@@ -117,10 +117,7 @@ def build_feed(session: Session, user: User, *, at: datetime, base_url: str = ""
         .where(Invitation.user_id == user.id, Meeting.ends_at >= since)
         .order_by(Meeting.starts_at)
     ).all()
-    board_ids = {invitation.meeting.board_id for invitation in invitations if invitation.meeting.board_id}
-    # Loaded once and held while the events are made (the session holds what it loaded only weakly),
-    # so each meeting's call finds its board without a query of its own.
-    boards = session.scalars(select(Board).where(Board.id.in_(board_ids))).all() if board_ids else []
+    boards = boards_by_id(session, (invitation.meeting.board_id for invitation in invitations))
     for invitation in invitations:
         meeting = invitation.meeting
         cancelled = meeting.status == "cancelled" or invitation.status in ("declined", "withdrawn")
@@ -132,12 +129,11 @@ def build_feed(session: Session, user: User, *, at: datetime, base_url: str = ""
         )
         if not cancelled:
             _add_reminder(event, words.gettext(STARTS_IN_15_MINUTES) % {"title": meeting.title})
-            link = call_link(session, meeting) if invitation.status in HOLDING_STATES \
+            link = call_link(session, meeting, boards.get(meeting.board_id)) if invitation.status in HOLDING_STATES \
                 and meeting.status not in CLOSED_STATES else None
             if link:
                 _add_call(event, base_url + link if link.startswith("/") else link, words.gettext(JOIN_THE_CALL))
         calendar.add_component(event)
-    del boards  # every meeting's event is made
 
     handed_over = select(CoverRequest.shift_id).where(
         CoverRequest.requested_by_id == user.id, CoverRequest.status == "approved")

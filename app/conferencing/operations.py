@@ -94,10 +94,12 @@ def service_of(url: str) -> str | None:
     return next((name for suffix, name in SERVICES if host == suffix or host.endswith("." + suffix)), None)
 
 
-def external_link(session: Session, meeting: Meeting) -> str | None:
+def external_link(session: Session, meeting: Meeting, board: Board | None = None) -> str | None:
+    """The meeting's own link, else its board's (`board` when the caller has it loaded)."""
     if meeting.conference_url:
         return meeting.conference_url
-    board = session.get(Board, meeting.board_id) if meeting.board_id else None
+    if board is None and meeting.board_id:
+        board = session.get(Board, meeting.board_id)
     return board.conference_url if board is not None else None
 
 
@@ -107,9 +109,9 @@ def room_name(meeting: Meeting, server: JitsiServer) -> str:
     return "mdt" + base64.b32encode(digest[:20]).decode().lower()
 
 
-def provider(session: Session, meeting: Meeting) -> str | None:
+def provider(session: Session, meeting: Meeting, board: Board | None = None) -> str | None:
     """LINK, JITSI, or None when the meeting has no call."""
-    if external_link(session, meeting):
+    if external_link(session, meeting, board):
         return LINK
     return JITSI if _jitsi is not None else None
 
@@ -121,12 +123,12 @@ def may_join(session: Session, meeting: Meeting, user: User) -> bool:
     return meeting.status not in CLOSED_STATES and takes_part(session, meeting, user)
 
 
-def call_link(session: Session, meeting: Meeting) -> str | None:
+def call_link(session: Session, meeting: Meeting, board: Board | None = None) -> str | None:
     """What invitations, reminders and the calendar point to: the external link, or (Jitsi) the live page,
     which hands each person their own token."""
-    kind = provider(session, meeting)
+    kind = provider(session, meeting, board)
     if kind == LINK:
-        return external_link(session, meeting)
+        return external_link(session, meeting, board)
     if kind == JITSI:
         return f"/meetings/{meeting.id}/live"
     return None

@@ -7,7 +7,7 @@ from sqlalchemy import false, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.boards.models import Board
-from app.boards.operations import visible_meetings_query
+from app.boards.operations import boards_by_id, visible_meetings_query
 from app.errors import NotFound
 from app.fhir.codes import (APPOINTMENT_STATUSES, BOARD_SYSTEM, EXT_TIMEZONE, INVITATION_STATUS,
                             MEETING_ROLE_SYSTEM, MEETING_STATUS, statuses_to_states)
@@ -66,8 +66,7 @@ def _convert(ctx: Context, meetings: list[Meeting]) -> list[Appointment]:
     loaded = {m.id: m for m in ctx.session.scalars(
         select(Meeting).where(Meeting.id.in_(ids))
         .options(selectinload(Meeting.invitations).selectinload(Invitation.user)))}
-    board_ids = {m.board_id for m in loaded.values() if m.board_id is not None}
-    boards = {b.id: b for b in ctx.session.scalars(select(Board).where(Board.id.in_(sorted(board_ids))))}
+    boards = boards_by_id(ctx.session, (m.board_id for m in loaded.values()))
     return [to_fhir(loaded[i], boards.get(loaded[i].board_id)) for i in ids]
 
 

@@ -339,9 +339,8 @@ def meetings_list():
                              cursor=request.args.get("recent_after") or None)
     except InvalidInput:
         abort(404)
-    board_ids = {meeting.board_id for meeting in upcoming.rows + recent.rows if meeting.board_id is not None}
-    board_by_id = {board.id: board for board in db.session.scalars(
-        select(Board).where(Board.id.in_(board_ids)).options(selectinload(Board.members)))} if board_ids else {}
+    board_by_id = boards.boards_by_id(db.session, (meeting.board_id for meeting in upcoming.rows + recent.rows),
+                                      selectinload(Board.members))
 
     def rows(meetings):
         found = []
