@@ -52,7 +52,7 @@ def case_scheduled(session: Session, case, meeting, *, item_id: int, at: datetim
     referrer's zone when read), and the meeting's call if the referrer takes part in it."""
     from app.accounts.models import User
     from app.conferencing.operations import call_link
-    from app.live.meeting import takes_part
+    from app.meetings.live import takes_part
 
     params = {"title": meeting.title, "starts_at": format_instant(meeting.starts_at)}
     referrer = session.get(User, case.referrer_id)

@@ -22,6 +22,7 @@ from app.audit.operations import record as audit
 from app.cases.models import CASE_STATES, Case, CaseTransition
 from app.cases.visibility import viewer_facts
 from app.errors import Conflict, InvalidInput, PermissionDenied, in_readers_language
+from app.live.publish import publish
 from app.meetings.models import AgendaItem
 from app.timekeeping import ensure_utc
 from app.vocabulary import N_
@@ -243,8 +244,6 @@ def transition(session: Session, case: Case, to_state: str, actor, *, at: dateti
     session.flush()
     audit(session, "case.transitioned", actor=actor, target_type="case", target_id=case.id,
           source_address=source_address, detail={"from": source, "to": to_state})
-    from app.live.publish import publish
-
     summary = {"case_id": case.id, "from": source, "to": to_state}
     publish(session, f"case:{case.id}", "case.state_changed",
             {**summary, "reason": reason, "actor_id": getattr(actor, "id", None)}, summary_data=summary)

@@ -118,7 +118,7 @@ def provider(session: Session, meeting: Meeting, board: Board | None = None) -> 
 
 def may_join(session: Session, meeting: Meeting, user: User) -> bool:
     """Invitees still holding their place, the chair and the board's members, while the meeting is on."""
-    from app.live.meeting import takes_part
+    from app.meetings.live import takes_part
 
     return meeting.status not in CLOSED_STATES and takes_part(session, meeting, user)
 
@@ -167,7 +167,7 @@ def join_details(session: Session, meeting: Meeting, user: User, *, at: datetime
     if kind == LINK:
         url = external_link(session, meeting)
         return {"kind": LINK, "url": url, "service": service_of(url)}
-    from app.live.meeting import may_run
+    from app.meetings.live import may_run
 
     server = _jitsi
     at = ensure_utc(at)

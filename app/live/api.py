@@ -14,7 +14,7 @@ from app.api.schema import OutputInstant, RequestBody, ResponseBody
 from app.boards.operations import get_visible_meeting
 from app.cases.api import audit_case
 from app.extensions import db
-from app.live import meeting as live
+from app.meetings import live
 from app.security import current_actor
 from app.timekeeping import now_utc
 from app.i18n import current_locale_code

@@ -342,7 +342,7 @@ quiet_websocket_closes()
 
 
 def _presence_join(user, connection, meeting_id: int, sid: str) -> None:
-    from app.live import meeting as live_meeting
+    from app.meetings import live as live_meeting
     from app.meetings.models import Meeting
 
     with _lock:
@@ -407,7 +407,7 @@ def reassert_presence() -> int:
 
 
 def _presence_leave(user_id: int, meeting_id: int, sid: str) -> None:
-    from app.live import meeting as live_meeting
+    from app.meetings import live as live_meeting
     from app.meetings.models import Meeting
 
     with _lock:

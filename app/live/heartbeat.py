@@ -72,7 +72,7 @@ def keep_presence(app, *, sweep: bool = True, reassert: bool = False) -> int:
     `sweep`, record the departures Redis missed during an outage and those of whoever was present
     only through a process that stopped beating. Returns how many people a dead process took."""
     from app.accounts.models import User
-    from app.live import meeting as live_meeting
+    from app.meetings import live as live_meeting
     from app.live.presence import presence_for
     from app.meetings.models import Meeting
 

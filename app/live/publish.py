@@ -20,6 +20,7 @@ import logging
 import re
 import threading
 
+from blinker import Namespace
 from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -41,6 +42,10 @@ SUMMARY_SUFFIX = ":summary"
 _PENDING = "live_pending"      # [(transaction, LiveEvent)] queued by publish()
 _READY = "live_ready"          # payloads flushed in before_commit, emitted in after_commit
 _HOOKED = "live_hooked"
+
+# Sent after a commit and before its events go out (sender: the session). app.live.subscriptions
+# listens, so whoever the change took out of a room is out before the change's own events are sent.
+before_emit = Namespace().signal("before-emit")
 
 _state = threading.local()
 _serving = threading.Event()
@@ -137,13 +142,11 @@ def _before_commit(session: Session) -> None:
 
 
 def _after_commit(session: Session) -> None:
-    from app.live.subscriptions import after_commit as recheck_access
-
     if session.in_nested_transaction():
         return   # only a savepoint was released; nothing is committed yet
 
     # Whoever this change took out of a room must not receive the change's own events.
-    recheck_access(session)
+    before_emit.send(session)
     ready = session.info.pop(_READY, None)
     if ready:
         emit_payloads(ready)

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User, UserRole
 from app.boards.models import BoardMember
 from app.cases.models import Case
+from app.live.publish import before_emit, current_emitter
 from app.live.queue import PerMessageQueue
 from app.live.rooms import room_access
 from app.meetings.models import AgendaItem, Invitation, Meeting
@@ -231,7 +232,7 @@ def _after_rollback(session) -> None:
 
 def after_commit(session) -> None:
     """Recheck what the committed transaction may have narrowed. Runs before its events are emitted
-    (app.live.publish calls this first); never raises: the change itself has committed. Releasing a
+    (app.live.publish's `before_emit`); never raises: the change itself has committed. Releasing a
     savepoint commits nothing, so it waits for the outermost commit."""
     if session.in_nested_transaction():
         return
@@ -246,8 +247,6 @@ def after_commit(session) -> None:
 
 def _recheck_in_app(bind, rooms, users) -> None:
     from flask import current_app, has_app_context
-
-    from app.live.publish import current_emitter
 
     if not has_app_context():
         return
@@ -264,7 +263,7 @@ def _recheck_in_app(bind, rooms, users) -> None:
 
 def _left_meeting(session, config, meeting_id: int, subscriber: Subscriber) -> None:
     """Someone taken out of a meeting's room is no longer present through that connection."""
-    from app.live import meeting as live_meeting
+    from app.meetings import live as live_meeting
     from app.live.presence import presence_for
     from app.timekeeping import now_utc
 
@@ -277,4 +276,6 @@ def _left_meeting(session, config, meeting_id: int, subscriber: Subscriber) -> N
 
 sa_event.listen(Session, "after_flush", _after_flush)
 sa_event.listen(Session, "after_commit", after_commit)
+# Run first when the commit has live events to send (whichever of the two comes first does the work).
+before_emit.connect(after_commit)
 sa_event.listen(Session, "after_rollback", _after_rollback)

@@ -8,6 +8,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.live.publish import publish
 from app.notifications.models import Notification
 from app.notifications.texts import STORED_TEXT, recipient_locale, render
 from app.paging import DEFAULT_LIMIT, Page, keyset_page
@@ -36,8 +37,6 @@ def notify(session: Session, *, user_id: int, kind: str, dedupe_key: str, params
     notification_id = session.execute(statement).scalar()
     if notification_id is None:
         return False
-    from app.live.publish import publish
-
     # One person's room: the event carries the subject as that person reads it.
     recipient = session.get(User, user_id)
     text = render(kind, params, locale=recipient_locale(recipient), zone=recipient.timezone)

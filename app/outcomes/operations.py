@@ -31,6 +31,7 @@ from app.cases import visibility, workflow
 from app.cases.models import Case
 from app.db import get_or_not_found
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.live.publish import publish
 from app.meetings import attendance
 from app.meetings.models import AgendaItem, Invitation, Meeting
 from app.outcomes.models import (FOLLOW_UP_STATUSES, OUTCOME_CATEGORIES, STAGING_FIELDS, TNM_EDITIONS, Outcome,
@@ -450,8 +451,6 @@ def save_draft(session: Session, case: Case, drafter: User, values: dict, *,
 
 
 def _publish_drafted(session: Session, case: Case, outcome: Outcome, *, created: bool) -> None:
-    from app.live.publish import publish
-
     publish(session, f"case:{case.id}", "outcome.drafted",
             {"case_id": case.id, "outcome_id": outcome.id, "version": outcome.version, "created": created,
              "drafted_by_id": outcome.drafted_by_id})
@@ -595,8 +594,6 @@ def sign(session: Session, outcome: Outcome, signer: User, *, at: datetime,
               detail={"case_id": case.id, "version": outcome.version, "supersedes_id": outcome.supersedes_id,
                       "signers": [s.user_id for s in outcome.signatures]})
         _issue_letter_and_tell(session, case, outcome, signer, letter_store=letter_store, at=at)
-    from app.live.publish import publish
-
     publish(session, f"case:{case.id}", "outcome.signed",
             {"case_id": case.id, "outcome_id": outcome.id, "version": outcome.version, "signer_id": signer.id,
              "discipline": seat.discipline_code, "completed": completed, "missing": missing},

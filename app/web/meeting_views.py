@@ -1,7 +1,7 @@
 """A meeting's pages (anyone who may see the meeting, else 404): the meeting itself (times in every
 participant's zone, quorum, agenda) and the live meeting (`/meetings/<id>/live`: the agenda with the
 case under discussion, who is present in their local time, the shared notes, the outcome and, for the
-chair, the controls). The live page is rendered from `app.live.meeting.live_state` and kept current by
+chair, the controls). The live page is rendered from `app.meetings.live.live_state` and kept current by
 `js/pages/meeting_live.js`, which subscribes to `meeting:<id>` and calls the live and outcomes APIs."""
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from app.cases.models import Case
 from app.cases.visibility import FULL, HIDDEN_CASE_LABEL, SUMMARY, case_access
 from app.conferencing.operations import join_details
 from app.extensions import db
-from app.live import meeting as live
+from app.meetings import live
 from app.live.api import readable_state
 from app.meetings import agenda
 from app.outcomes.models import OUTCOME_CATEGORIES, TNM_EDITIONS

@@ -187,7 +187,7 @@ def test_jitsi_invitations_point_to_the_live_page(session, world, jitsi):
 
 
 def test_the_chair_is_warned_of_absent_disciplines_and_unsignable_cases(client, session, world, api_auth):
-    from app.live import meeting as live
+    from app.meetings import live
     from app.meetings import attendance
 
     attendance.mark_joined(session, world.meeting, world.chair, at=START - timedelta(minutes=2))
@@ -236,7 +236,7 @@ def _case_on_agenda(session, world, disciplines):
 
 
 def test_warnings_name_the_cases_that_cannot_be_signed_in_the_readers_language(client, session, world, api_auth):
-    from app.live import meeting as live
+    from app.meetings import live
     from app.meetings import attendance
 
     case = _case_on_agenda(session, world, ("radiology", "thoracic-surgery"))

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.audit.models import AuditEvent
 from app.cases.models import Case
 from app.cases.workflow import transition
-from app.live import meeting as live
+from app.meetings import live
 from app.meetings import agenda
 from app.meetings.models import AgendaItem, Meeting
 from app.timekeeping import now_utc

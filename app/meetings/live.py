@@ -21,7 +21,7 @@ from app.cases.models import Case
 from app.cases.visibility import FULL, access_level, case_access, case_facts, viewer_facts
 from app.cases.workflow import transition
 from app.errors import Conflict, InvalidInput, PermissionDenied
-from app.live.publish import publish
+from app.live.publish import latest_seq, publish
 from app.meetings import attendance
 from app.meetings.agenda import ON_AGENDA, items_on, roll_over
 from app.meetings.models import AgendaItem, Invitation, Meeting
@@ -295,7 +295,6 @@ def _warn_chair(session, meeting: Meeting, *, at: datetime, before: dict | None 
 def live_state(session, meeting: Meeting, viewer: User, *, at: datetime) -> dict:
     """Current case, agenda, who is present (with local times), and the notes the viewer may read."""
     from app.cases.models import Case
-    from app.live.publish import latest_seq
 
     at = ensure_utc(at)
     present_ids = attendance.present_user_ids(session, meeting, at) if meeting.status != "finished" else set()
