@@ -19,6 +19,7 @@ PAGE_MESSAGES = {
     403: N_("You may not open this page."),
     404: N_("There is nothing here: the page does not exist, or it is not yours to see."),
     405: N_("This page cannot be used that way."),
+    415: N_("This page takes the fields of its form; send them as the form does (the API is under /api/v1/)."),
     429: N_("Too many attempts; wait a little and try again."),
 }
 

@@ -1,7 +1,15 @@
 """HTML pages. Each area's views live in their own module and add routes to `web` on import."""
-from flask import Blueprint
+from flask import Blueprint, abort, request
 
 web = Blueprint("web", __name__)
+
+
+@web.before_request
+def pages_take_form_fields():
+    """A page's form is read from its fields. Given a JSON body, Flask-WTF would read that instead, and
+    a JSON string or list is no form: such a request is refused (415) before any view reads it."""
+    if request.method not in ("GET", "HEAD", "OPTIONS") and request.is_json:
+        abort(415)
 
 from app.web import (  # noqa: E402,F401
     admin_views,
