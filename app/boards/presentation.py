@@ -57,7 +57,7 @@ def meetings_out(session, meetings) -> list[dict]:
     invitations = invitations_with_people(session, meetings)
     profiles = InviteeProfiles(session, (invitation.user_id for meeting in meetings
                                          for invitation in invitations[meeting.id]))
-    quorums = meetings_quorum(session, meetings)
+    quorums = meetings_quorum(session, meetings, invitations)
     shown = []
     for meeting in meetings:
         starts_at, ends_at = meeting.starts_at, meeting.ends_at

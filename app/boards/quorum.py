@@ -147,8 +147,9 @@ def meeting_quorum(session: Session, meeting) -> QuorumStatus:
     return quorum_status(required_seats(session, meeting), [(discipline, status) for discipline, status in seats])
 
 
-def meetings_quorum(session: Session, meetings) -> dict[int, QuorumStatus]:
-    """`meeting_quorum` for many meetings at once, in three queries whatever their number."""
+def meetings_quorum(session: Session, meetings, invitations: dict[int, list] | None = None) -> dict[int, QuorumStatus]:
+    """`meeting_quorum` for many meetings at once, in three queries whatever their number (two when the
+    caller has each meeting's invitations loaded already: meeting id -> invitations)."""
     from app.cases.models import Case, case_disciplines
     from app.meetings.models import AgendaItem
 
@@ -170,10 +171,15 @@ def meetings_quorum(session: Session, meetings) -> dict[int, QuorumStatus]:
             .where(AgendaItem.meeting_id.in_(meeting_ids), AgendaItem.status.in_(("listed", "discussed")))):
         needed.setdefault(meeting_id, set()).add(code)
     seats: dict[int, list[tuple[str | None, str]]] = {}
-    for meeting_id, code, status in session.execute(
-            select(Invitation.meeting_id, Invitation.discipline_code, Invitation.status)
-            .where(Invitation.meeting_id.in_(meeting_ids), Invitation.role == "seat")):
-        seats.setdefault(meeting_id, []).append((code, status))
+    if invitations is not None:
+        for meeting_id in meeting_ids:
+            seats[meeting_id] = [(invitation.discipline_code, invitation.status)
+                                 for invitation in invitations.get(meeting_id, ()) if invitation.role == "seat"]
+    else:
+        for meeting_id, code, status in session.execute(
+                select(Invitation.meeting_id, Invitation.discipline_code, Invitation.status)
+                .where(Invitation.meeting_id.in_(meeting_ids), Invitation.role == "seat")):
+            seats.setdefault(meeting_id, []).append((code, status))
     result = {}
     for meeting in meetings:
         required = dict(by_board.get(meeting.board_id, {}))
