@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from flask import current_app
 from pydantic import BaseModel
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
@@ -129,6 +128,8 @@ def refuse_nul_characters(request) -> None:
                 raise MalformedInput(name.replace("\x00", "\\u0000"), NUL_MESSAGE)
     if not request.is_json:
         return
+    from flask import current_app   # the domain imports this module's bounds without Flask
+
     # A body sent in chunks has no length: it is read (the server bounds it) and judged by what was read.
     size = request.content_length if request.content_length is not None else len(request.get_data(cache=True))
     if 0 < size <= current_app.config["API_MAX_JSON_BYTES"]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 import os
+import subprocess
+import sys
 
 APP = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "app")
 # What sits on top of the domain or wires the application, and may import any of app/live/.
@@ -45,3 +47,23 @@ def test_the_outbox_imports_no_domain_package():
     imported = _imports(os.path.join(APP, "live", "publish.py"))
     assert {module for module in imported if module.startswith("app.")} <= {
         "app.inputs", "app.live.models", "app.timekeeping", "app.extensions", "app.live.queue"}
+
+
+def test_the_domain_and_the_outbox_load_without_flask():
+    """docs/architecture.md: domain packages never import Flask (they run in the scheduler and scripts)."""
+    modules = sorted({f"app.{top}.operations" for top in os.listdir(APP)
+                      if os.path.exists(os.path.join(APP, top, "operations.py"))}
+                     | {"app.live.publish", "app.meetings.booking", "app.meetings.agenda", "app.meetings.live",
+                        "app.cases.workflow"})
+    probe = "import importlib, sys\n" + "".join(f"importlib.import_module({m!r})\n" for m in modules) + \
+            "print(sorted(m for m in sys.modules if m == 'flask' or m.startswith('flask.')))"
+    found = subprocess.run([sys.executable, "-c", probe], cwd=os.path.dirname(APP), capture_output=True,
+                           text=True, check=True).stdout.strip()
+    assert len(modules) > 10 and found == "[]"
+
+
+def test_the_outbox_reaches_the_access_recheck_in_an_application(app):
+    from app.live.publish import before_emit
+    from app.live.subscriptions import after_commit
+
+    assert after_commit in [receiver() for receiver in before_emit.receivers.values()]
