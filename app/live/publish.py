@@ -44,7 +44,9 @@ _READY = "live_ready"          # payloads flushed in before_commit, emitted in a
 _HOOKED = "live_hooked"
 
 # Sent after a commit and before its events go out (sender: the session). app.live.subscriptions
-# listens, so whoever the change took out of a room is out before the change's own events are sent.
+# listens: whoever the change took out of a room is out before the change's own events are sent.
+# (Its Session-wide after_commit listener usually got there first, as SQLAlchemy calls class-level
+# listeners before this session's own; the signal keeps the order without relying on that.)
 before_emit = Namespace().signal("before-emit")
 
 _state = threading.local()

@@ -276,6 +276,7 @@ def _left_meeting(session, config, meeting_id: int, subscriber: Subscriber) -> N
 
 sa_event.listen(Session, "after_flush", _after_flush)
 sa_event.listen(Session, "after_commit", after_commit)
-# Run first when the commit has live events to send (whichever of the two comes first does the work).
+# And from the outbox, before it sends the commit's events: the order then holds by itself, not by the
+# order SQLAlchemy calls listeners in. Whichever call comes first does the work; the other finds none.
 before_emit.connect(after_commit)
 sa_event.listen(Session, "after_rollback", _after_rollback)
