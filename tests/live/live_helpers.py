@@ -163,7 +163,7 @@ class LiveClient:
     def reconnect(self, url: str | None = None):
         """Drop the connection and connect again (to `url`, e.g. another web process); every room is
         subscribed again with `since` = its last contiguous seq."""
-        with self.reconnecting:   # a drop and a move at once would otherwise leave two sockets
+        with self.reconnecting:   # one new socket at a time: a drop and a move at once would make two
             self.close()
             self.closed = False
             self.url = url or self.url
@@ -172,6 +172,9 @@ class LiveClient:
                 self.sio = self._new_socket()
                 try:
                     self.connect()
+                    if self.closed:   # closed while connecting: the client is done with
+                        self.sio.disconnect()
+                        return self
                     break
                 except socketio.exceptions.ConnectionError:
                     # The server is busy or away: try again shortly, as socket.io-client does for live.js.
