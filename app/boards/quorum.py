@@ -149,7 +149,8 @@ def meeting_quorum(session: Session, meeting) -> QuorumStatus:
 
 def meetings_quorum(session: Session, meetings, invitations: dict[int, list] | None = None) -> dict[int, QuorumStatus]:
     """`meeting_quorum` for many meetings at once, in three queries whatever their number (two when the
-    caller has each meeting's invitations loaded already: meeting id -> invitations)."""
+    caller has each meeting's invitations loaded already: meeting id -> invitations, as
+    `invitations_with_people` gives them, current for the session)."""
     from app.cases.models import Case, case_disciplines
     from app.meetings.models import AgendaItem
 
