@@ -28,7 +28,7 @@ from app.meetings import attendance
 from app.meetings.models import Meeting
 from app.outcomes import operations
 from app.outcomes.models import FOLLOW_UP_STATUSES, OUTCOME_CATEGORIES, Outcome
-from app.outcomes.presentation import action_owner_names, version_out
+from app.outcomes.presentation import versions_out
 from app.security import current_actor
 from app.timekeeping import now_utc
 from app.vocabulary import N_
@@ -250,7 +250,7 @@ def _attendance_out(meeting: Meeting) -> dict:
 def _one_version(outcome: Outcome) -> dict:
     case = db.session.get(Case, outcome.case_id)
     versions = operations.versions_of(db.session, case)
-    return version_out(db.session, outcome, versions, case, action_owner_names(db.session, versions))
+    return versions_out(db.session, case, versions, [outcome])[outcome.id]
 
 
 def visible_outcome(outcome_id: int) -> Outcome:
@@ -318,14 +318,14 @@ def get_outcome(case_id: int):
                    if level == visibility.FULL else []})
     if level != visibility.FULL:
         return {"access": visibility.SUMMARY, "case_id": case.id, "exists": exists, "signed": signed}
-    names = action_owner_names(db.session, versions)
     draft = operations.unsigned_draft(versions)
+    shown = versions_out(db.session, case, versions)
     return {
         "access": visibility.FULL, "case_id": case.id, "case_state": case.state, "exists": exists,
         "signed": signed,
-        "current": version_out(db.session, current, versions, case, names) if current else None,
-        "draft": version_out(db.session, draft, versions, case, names) if draft else None,
-        "versions": [version_out(db.session, outcome, versions, case, names) for outcome in versions],
+        "current": shown[current.id] if current else None,
+        "draft": shown[draft.id] if draft else None,
+        "versions": [shown[outcome.id] for outcome in versions],
     }
 
 

@@ -3,13 +3,15 @@ case's versions, its actions with their owners' names, its signatures and what i
 Plain Python over a session."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import User
 from app.cases.models import Case
 from app.meetings.models import Meeting
 from app.outcomes import operations
-from app.outcomes.models import STAGING_FIELDS, Outcome
+from app.outcomes.models import STAGING_FIELDS, Outcome, OutcomeSignature
 
 
 def action_owner_names(session, outcomes) -> dict[int, str]:
@@ -20,10 +22,39 @@ def action_owner_names(session, outcomes) -> dict[int, str]:
     return dict(session.execute(select(User.id, User.name).where(User.id.in_(sorted(ids)))).all())
 
 
-def version_out(session, outcome: Outcome, versions: list[Outcome], case: Case, names: dict[int, str]) -> dict:
-    """One version of the case's outcome (`versions`: all of them, for its status and successor)."""
-    meeting = session.get(Meeting, outcome.meeting_id) if outcome.meeting_id else None
-    required = operations.required_disciplines(session, case, meeting)
+def versions_out(session, case: Case, versions: list[Outcome], shown: list[Outcome] | None = None) -> dict[int, dict]:
+    """Versions of the case's outcome, by id: `shown` (all `versions` unless given; `versions` are all
+    of them, for each one's status and successor). In the same number of statements for one version
+    or many: the signatures and their signers, the actions' owners and each meeting's required
+    disciplines are read once."""
+    shown = list(versions if shown is None else shown)
+    names = action_owner_names(session, shown)
+    _load_signatures(session, shown)
+    required_at: dict[int | None, list[str]] = {}   # meeting id -> required disciplines
+    out = {}
+    for outcome in shown:
+        if outcome.meeting_id not in required_at:
+            meeting = session.get(Meeting, outcome.meeting_id) if outcome.meeting_id else None
+            required_at[outcome.meeting_id] = operations.required_disciplines(session, case, meeting)
+        out[outcome.id] = _version_out(outcome, versions, required_at[outcome.meeting_id], names)
+    return out
+
+
+def _load_signatures(session, outcomes: list[Outcome]) -> None:
+    """Each outcome's signatures with their signers, in one statement each for all of them; set on the
+    outcomes, which hold them."""
+    unloaded = {outcome.id: outcome for outcome in outcomes if "signatures" in inspect(outcome).unloaded}
+    if not unloaded:
+        return
+    found: dict[int, list[OutcomeSignature]] = {outcome_id: [] for outcome_id in unloaded}
+    for signature in session.scalars(select(OutcomeSignature).where(OutcomeSignature.outcome_id.in_(list(unloaded)))
+                                     .options(selectinload(OutcomeSignature.user)).order_by(OutcomeSignature.id)):
+        found[signature.outcome_id].append(signature)
+    for outcome_id, outcome in unloaded.items():
+        set_committed_value(outcome, "signatures", found[outcome_id])
+
+
+def _version_out(outcome: Outcome, versions: list[Outcome], required: list[str], names: dict[int, str]) -> dict:
     signed = {signature.discipline_code for signature in outcome.signatures}
     successor = next((other.id for other in versions if other.supersedes_id == outcome.id), None)
     return {

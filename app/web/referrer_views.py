@@ -28,7 +28,7 @@ from app.meetings.models import AgendaItem, Meeting
 from app.paging import after, decode_cursor, encode_cursor
 from app.outcomes import operations as outcomes
 from app.outcomes.letter import letter_filename_prefix
-from app.outcomes.presentation import action_owner_names, version_out
+from app.outcomes.presentation import versions_out
 from app.security import SIGNED_IN, current_actor, page
 from app.specialists.operations import list_disciplines
 from app.timekeeping import now_utc
@@ -296,7 +296,7 @@ def render_case(case_id: int, *, action_errors: dict | None = None, action_raw: 
         cases_api.audit_case("case.attachments_viewed", target_id=case.id,
                              detail=cases_api.shown_span(attachments["attachments"]))
         if signed is not None:
-            outcome = version_out(db.session, signed, versions, case, action_owner_names(db.session, versions))
+            outcome = versions_out(db.session, case, versions, [signed])[signed.id]
     cases_api.audit_case("outcome.viewed", target_type="case", target_id=case.id,
                          detail={"access": level, "versions": [o.id for o in versions] if level == FULL else []})
     actions = coordinator_actions(case, user, at)

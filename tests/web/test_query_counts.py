@@ -229,3 +229,32 @@ def test_case_board_columns_show_the_first_cards_and_count_the_rest(app, demo, s
         if int(total) > 1:
             assert f"and {int(total) - 1} more" in column
     assert "more</li>" in html
+
+
+def test_a_case_outcome_is_read_in_the_same_statements_however_many_versions_it_has(app, demo, session):
+    """Each amendment adds a version with its own signatures; the outcome API shows them all."""
+    from app.outcomes.models import Outcome, OutcomeSignature
+
+    client = token_client(app, demo["coordinator"])
+    case = next(case for case in session.scalars(select(Case).join(Outcome, Outcome.case_id == Case.id)
+                                                 .order_by(Case.id).distinct())
+                if "versions" in client.get(f"/api/v1/cases/{case.id}/outcome").get_json())   # full access
+    url = f"/api/v1/cases/{case.id}/outcome"
+    before = statements(client, url)
+    signers = sorted(demo.values(), key=lambda user: user.id)
+    for n in range(4):   # signed versions are immutable through the ORM: written as rows
+        last = session.scalars(select(Outcome).where(Outcome.case_id == case.id)
+                               .order_by(Outcome.version.desc())).first()
+        version_id = session.execute(insert(Outcome.__table__).values(
+            case_id=case.id, meeting_id=last.meeting_id, version=last.version + 1, supersedes_id=last.id,
+            recommendation=f"Amended {n}.", category=last.category, drafted_by_id=last.drafted_by_id,
+            actions=last.actions, created_at=last.created_at,
+            signed_at=last.signed_at).returning(Outcome.__table__.c.id)).scalar_one()
+        for signer in signers[3 * n:3 * n + 3]:
+            session.execute(insert(OutcomeSignature.__table__).values(
+                outcome_id=version_id, user_id=signer.id, discipline_code="radiology",
+                signed_at=last.signed_at or last.created_at))
+        session.commit()
+    shown = client.get(url).get_json()
+    assert len(shown["versions"]) >= 5 and all(version["signatures"] for version in shown["versions"][-4:])
+    assert statements(client, url) <= before
