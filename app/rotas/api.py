@@ -345,11 +345,12 @@ def get_cover_request(request_id: int):
     return cover_out(operations.get_cover_request(db.session, request_id))
 
 
-def _transition(request_id: int, action: str, operation, **decision):
+def _transition(request_id: int, operation, **decision):
     cover = operations.get_cover_request(db.session, request_id, for_update=True)
     operations.get_shift(db.session, cover.shift_id, for_update=True)
     operation(db.session, cover, current_actor(), at=now_utc(), **decision)
-    _audit(f"rota.cover_{action}", "cover_request", cover.id, operations.decision_audit_detail(cover))
+    name, detail = operations.decision_audit(cover)
+    _audit(name, "cover_request", cover.id, detail)
     return cover_out(cover)
 
 
@@ -357,14 +358,14 @@ def _transition(request_id: int, action: str, operation, **decision):
 @endpoint(summary="Offer to cover another member's shift (a member of the same rota)",
           roles={"specialist"}, response=CoverOut, tags=TAGS)
 def accept_cover(request_id: int):
-    return _transition(request_id, "accepted", operations.accept_cover)
+    return _transition(request_id, operations.accept_cover)
 
 
 @api.post("/cover-requests/<int:request_id>/approve")
 @endpoint(summary="Approve an accepted cover request: the shift moves to the covering member",
           roles=EDITORS, response=CoverOut, tags=TAGS)
 def approve_cover(request_id: int):
-    return _transition(request_id, "approved", operations.approve_cover)
+    return _transition(request_id, operations.approve_cover)
 
 
 @api.post("/cover-requests/<int:request_id>/reject")
@@ -372,11 +373,11 @@ def approve_cover(request_id: int):
                   "and the volunteer)", roles=EDITORS, body=CoverRejectIn, body_optional=True, response=CoverOut,
           tags=TAGS)
 def reject_cover(request_id: int, body: CoverRejectIn):
-    return _transition(request_id, "rejected", operations.reject_cover, reason=body.reason)
+    return _transition(request_id, operations.reject_cover, reason=body.reason)
 
 
 @api.post("/cover-requests/<int:request_id>/withdraw")
 @endpoint(summary="Withdraw my own open or accepted cover request", roles={"specialist"},
           response=CoverOut, tags=TAGS)
 def withdraw_cover(request_id: int):
-    return _transition(request_id, "withdrawn", operations.withdraw_cover)
+    return _transition(request_id, operations.withdraw_cover)

@@ -873,9 +873,11 @@ def reject_cover(session: Session, request: CoverRequest, coordinator: User, *,
     return request
 
 
-def decision_audit_detail(request: CoverRequest) -> dict:
-    """What a cover decision's audit event says of it, from the page or the API alike."""
-    return {"shift_id": request.shift_id, **({"reason": request.decision_reason} if request.decision_reason else {})}
+def decision_audit(request: CoverRequest) -> tuple[str, dict]:
+    """The audit event's name and detail for the move just made on a cover request (its new status),
+    from the page or the API alike."""
+    return f"rota.cover_{request.status}", {
+        "shift_id": request.shift_id, **({"reason": request.decision_reason} if request.decision_reason else {})}
 
 
 def withdraw_cover(session: Session, request: CoverRequest, requester: User, *,

@@ -402,9 +402,9 @@ def decide_cover(request_id: int, action: str):
         db.session.rollback()
         flash(error.message, "error")
     else:
-        audit(db.session, f"rota.cover_{cover.status}", actor=user, target_type="cover_request", target_id=cover.id,
-              source_address=request.remote_addr,
-              detail=rotas.decision_audit_detail(cover))
+        name, detail = rotas.decision_audit(cover)
+        audit(db.session, name, actor=user, target_type="cover_request", target_id=cover.id,
+              source_address=request.remote_addr, detail=detail)
         db.session.commit()
         flash(gettext("Cover request #%(id)s approved.", id=cover.id) if action == "approve"
               else gettext("Cover request #%(id)s rejected.", id=cover.id))
