@@ -8,6 +8,7 @@ import time_machine
 from app.meetings.models import Invitation, Meeting
 from app.rotas.models import CoverRequest, OnCallShift, Rota
 from app.timekeeping import parse_instant
+from tests.sql_statements import recorded_statements
 
 
 @pytest.fixture(autouse=True)
@@ -235,8 +236,6 @@ def test_changing_the_boards_link_makes_calendars_take_the_new_one(client, sessi
 
 def test_the_feed_reads_as_many_statements_for_meetings_on_many_boards_as_on_one(
         client, session, make_user, feed_url, app):
-    from sqlalchemy import event
-
     from app.boards.models import Board
     from app.extensions import db
 
@@ -253,20 +252,11 @@ def test_the_feed_reads_as_many_statements_for_meetings_on_many_boards_as_on_one
         session.commit()
 
     def statements() -> int:
-        seen = []
-
-        def count(*_):
-            seen.append(1)
-
         # Each request with a session of its own, as in production (the test's would lend it what it holds).
         with app.app_context():
             events(client, url)  # warm
-        with app.app_context():
-            event.listen(db.engine, "before_cursor_execute", count)
-            try:
-                events(client, url)
-            finally:
-                event.remove(db.engine, "before_cursor_execute", count)
+        with app.app_context(), recorded_statements(db.engine) as seen:
+            events(client, url)
         return len(seen)
 
     meeting_on_a_board_of_its_own(1)

@@ -5,36 +5,19 @@ time (PostgreSQL batches them), so audit inserts are left out of the count.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import event
-
 from tests.fhir.conftest import NOW
-
-
-@contextmanager
-def counted(engine):
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if not statement.startswith("INSERT INTO audit_events"):
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from tests.sql_statements import recorded_statements
 
 
 def cost(fhir, session, path, user, params=None) -> int:
     fhir.get(path, user, params=params)  # warm: the token's first use is recorded once
     # The measured request has a session of its own, as in production: in the test's, what earlier
     # requests loaded would still be there, or not, as the garbage collector decided.
-    with fhir.client.application.app_context(), counted(session.get_bind()) as statements:
+    with fhir.client.application.app_context(), recorded_statements(session.get_bind()) as sent:
         fhir.get(path, user, params=params)
-    return len(statements)
+    return sum(1 for statement, _ in sent if not statement.startswith("INSERT INTO audit_events"))
 
 
 def test_searches_cost_the_same_for_few_or_many_rows(fhir, session, network, make_case, make_meeting):

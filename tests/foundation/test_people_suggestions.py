@@ -3,9 +3,10 @@ active people only, and on PostgreSQL through an index rather than a scan of eve
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from app.accounts.operations import people_starting_with
+from tests.sql_statements import recorded_statements
 
 
 def test_people_are_suggested_by_the_start_of_their_name_or_e_mail(session, make_user):
@@ -25,17 +26,8 @@ def test_on_postgresql_the_suggestions_read_the_prefix_indexes(session, make_use
     if session.get_bind().dialect.name != "postgresql":
         pytest.skip("SQLite's LIKE cannot use an expression index; its sites are small (see the migration)")
     make_user("specialist", name="Ivanova Anna", email="a.ivanova@pavlov.example")
-    statements = []
-
-    def keep(conn, cursor, statement, parameters, context, executemany):
-        statements.append((statement, parameters))
-
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
+    with recorded_statements(session.get_bind()) as statements:
         people_starting_with(session, "iva", limit=8)
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
     statement, parameters = next(s for s in statements if "LIKE" in s[0])
     session.execute(text("SET LOCAL enable_seqscan = off"))   # the test table is tiny: ask for the index path
     plan = "\n".join(row[0] for row in session.connection().exec_driver_sql("EXPLAIN " + statement, parameters))

@@ -2,26 +2,19 @@
 from datetime import UTC, datetime, timedelta
 
 import time_machine
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.accounts.models import ApiToken
 from app.extensions import db
+from tests.sql_statements import recorded_statements
 
 START = datetime(2026, 11, 26, 1, 43, tzinfo=UTC)
 
 
 def statements_during(action):
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(db.engine) as sent:
         response = action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return response, seen
+    return response, [statement for statement, _ in sent]
 
 
 def last_used(session):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import time_machine
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from app.boards.quorum import meeting_quorum, meetings_quorum
 from app.cases.models import Case
@@ -19,6 +19,7 @@ from app.meetings.models import Meeting
 from app.rotas.models import Rota
 from app.notifications.operations import notify
 from app.timekeeping import now_utc
+from tests.sql_statements import recorded_statements
 from tests.web.conftest import DEMO_PASSWORD, demo_meeting
 
 # table -> {column: how a copy's value is made from the original's (given the copy number and id maps)}
@@ -128,19 +129,11 @@ def get_in_own_session(client, url):
 
 
 def statements(client, url) -> int:
-    seen = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
     # Warm: first-use lookups are not what is measured. Closed here, so work it leaves for after the
     # response (a token's first use recorded on close) never lands in a later request's count.
     get_in_own_session(client, url)
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(db.engine) as seen:
         response = get_in_own_session(client, url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert response.status_code == 200, (url, response.status_code)
     return len(seen)
 
