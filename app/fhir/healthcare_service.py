@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.boards.models import Board, QuorumRequirement
+from app.boards.operations import boards_by_id
 from app.errors import NotFound
 from app.fhir.codes import BOARD_SYSTEM, DISCIPLINE_SYSTEM, EXT_TIMEZONE, SERVICE_CATEGORY_SYSTEM
 from app.fhir.common import build, discipline_concept, reference, starts_with
@@ -59,13 +60,13 @@ def to_fhir(board: Board) -> HealthcareService:
     })
 
 
-def _loaded(statement):
-    return statement.options(selectinload(Board.quorum), selectinload(Board.host_organization))
+# What a HealthcareService shows of its board, loaded with it.
+BOARD_LOADS = (selectinload(Board.quorum), selectinload(Board.host_organization))
 
 
 def read(ctx: Context, resource_id: str) -> HealthcareService:
     board_id = parse_id(resource_id)
-    board = ctx.session.scalar(_loaded(select(Board).where(Board.id == board_id))) if board_id else None
+    board = boards_by_id(ctx.session, [board_id], *BOARD_LOADS).get(board_id) if board_id else None
     if board is None:
         raise NotFound(N_('No HealthcareService with id %(resource_id)s.'),
                        params={'resource_id': resource_id})
@@ -89,7 +90,7 @@ def search(ctx: Context, query: Query) -> Page:
 
     def convert(boards):
         ids = [board.id for board in boards]
-        by_id = {b.id: b for b in ctx.session.scalars(_loaded(select(Board).where(Board.id.in_(ids))))}
+        by_id = boards_by_id(ctx.session, ids, *BOARD_LOADS)
         return [to_fhir(by_id[i]) for i in ids]
 
     return page_rows(ctx.session, statement, Board.id, query, convert)
