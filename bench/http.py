@@ -11,7 +11,10 @@ It seeds a throw-away PostgreSQL database (bench/scale.py's network), starts eac
 loopback ports (gunicorn: `--instances` of them, as production runs one per core, client i talking
 to instance i mod N as a sticky balancer would pin it; the bare app the same way), and has N client
 threads (one keep-alive session each) send requests one after the other. Prints median and p95 ms,
-requests per second and the ratio of p95 to the bare endpoint's.
+requests per second and the ratio of p95 to the bare endpoint's, and (on Linux) where each request's
+CPU time went: the server's processes, PostgreSQL's (every PostgreSQL process on the machine, so run
+it on a quiet one) and the clients'. On a machine with fewer cores than clients, requests wait for
+each other's CPU, so the ratio of latencies follows the ratio of these sums.
 Not a test: `make test` never runs it.
 """
 from __future__ import annotations
@@ -86,17 +89,41 @@ def stop(process):
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def load(urls, headers, clients: int, per_client: int):
+def cpu_seconds(server_groups) -> dict[str, float] | None:
+    """CPU seconds used so far by the servers (processes in `server_groups`, process-group ids), by
+    PostgreSQL and by this process (the clients); None where /proc is not there to read."""
+    if not os.path.isdir("/proc/self/task"):
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {"server": 0.0, "postgres": 0.0}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                stat = handle.read()
+        except OSError:  # ended while listed
+            continue
+        name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        kind = "server" if int(fields[2]) in server_groups else "postgres" if name == "postgres" else None
+        if kind is not None:
+            used[kind] += (int(fields[11]) + int(fields[12])) / tick
+    mine = os.times()
+    used["clients"] = mine.user + mine.system
+    return used
+
+
+def load(urls, headers, clients: int, per_client: int, server_groups=()):
     """`clients` threads, each sending `per_client` requests in a row to its own one of `urls` (client
-    i to urls[i mod N]): latencies (ms), requests/s, errors."""
+    i to urls[i mod N]): latencies (ms), requests/s, errors, and CPU ms per request by where it was
+    spent (`cpu_seconds`; None without /proc)."""
     latencies, errors, lock = [], [0], threading.Lock()
-    barrier = threading.Barrier(clients + 1)
+    ready, go = threading.Barrier(clients + 1), threading.Barrier(clients + 1)
 
     def client(url):
         session = requests.Session()
         session.headers.update(headers)
         session.get(url)  # open the connection
-        barrier.wait()
+        ready.wait()
+        go.wait()
         mine = []
         for _ in range(per_client):
             started = time.perf_counter()
@@ -111,14 +138,19 @@ def load(urls, headers, clients: int, per_client: int):
     threads = [threading.Thread(target=client, args=(urls[i % len(urls)],)) for i in range(clients)]
     for thread in threads:
         thread.start()
-    barrier.wait()
+    ready.wait()  # every connection open: count from here
+    cpu_before = cpu_seconds(set(server_groups))
+    go.wait()
     started = time.perf_counter()
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
+    cpu_after = cpu_seconds(set(server_groups))
+    cpu = None if cpu_before is None else {
+        kind: (cpu_after[kind] - cpu_before[kind]) * 1000 / len(latencies) for kind in cpu_before}
     latencies.sort()
     return (statistics.median(latencies), latencies[int(0.95 * (len(latencies) - 1))],
-            len(latencies) / elapsed, errors[0])
+            len(latencies) / elapsed, errors[0], cpu)
 
 
 def main(argv=None) -> int:
@@ -170,8 +202,9 @@ def main(argv=None) -> int:
         case_id = seeded["cases"] // 2
         print(f"Meridian over HTTP: {seeded['cases']:,} cases on PostgreSQL, {args.requests} requests per client, "
               f"gunicorn: {args.instances} instance(s) of {args.threads} threads\n")
-        print("| server | clients | endpoint | median ms | p95 ms | req/s | p95 / bare | errors |")
-        print("|---|---:|---|---:|---:|---:|---:|---:|")
+        print("| server | clients | endpoint | median ms | p95 ms | req/s | p95 / bare | errors "
+              "| CPU ms per request: server + PostgreSQL + clients |")
+        print("|---|---:|---|---:|---:|---:|---:|---:|---|")
         for server, (meridian_command, bare_command) in servers.items():
             if server not in args.servers.split(","):
                 continue
@@ -184,20 +217,25 @@ def main(argv=None) -> int:
                 bare_ports = [free_port() for _ in range(count)]
                 for bare_port in bare_ports:
                     started.append(start(bare_command(bare_port), env, bare_port, "/hello"))
+                # Each server was started in its own session: its processes share its process group.
+                meridian_groups, bare_groups = [p.pid for p in started[:count]], [p.pid for p in started[count:]]
                 token = requests.post(f"http://127.0.0.1:{ports[0]}/api/v1/auth/token", json={
                     "email": "coordinator@bench.example", "password": PASSWORD}).json()["token"]
                 auth = {"Authorization": f"Bearer {token}"}
                 for clients in [int(c) for c in args.clients.split(",")]:
                     bare_result = load([f"http://127.0.0.1:{p}/hello" for p in bare_ports], {}, clients,
-                                       args.requests)
+                                       args.requests, bare_groups)
                     rows = [("bare Flask /hello", bare_result)]
                     for label, path in (("/api/v1/me", "/api/v1/me"), ("/api/v1/cases", "/api/v1/cases"),
                                         ("/api/v1/cases/<id>", f"/api/v1/cases/{case_id}")):
                         rows.append((label, load([f"http://127.0.0.1:{p}{path}" for p in ports], auth, clients,
-                                                 args.requests)))
-                    for label, (median, p95, rate, errors) in rows:
+                                                 args.requests, meridian_groups)))
+                    for label, (median, p95, rate, errors, cpu) in rows:
+                        spent = "—" if cpu is None else (
+                            f"{cpu['server']:.2f} + {cpu['postgres']:.2f} + {cpu['clients']:.2f} = "
+                            f"{sum(cpu.values()):.2f}")
                         print(f"| {server} | {clients} | {label} | {median:.1f} | {p95:.1f} | {rate:.0f} | "
-                              f"{p95 / bare_result[1]:.1f}× | {errors} |", flush=True)
+                              f"{p95 / bare_result[1]:.1f}× | {errors} | {spent} |", flush=True)
             finally:
                 for process in started:
                     stop(process)
