@@ -57,7 +57,7 @@ def test_the_queue_sorts_licences_and_a_verdict_carries_its_evidence(session, ma
     holder = make_user("specialist", email="holder@example.org")
     pending = _licence(session, holder, expires_on=date(2027, 1, 1), number="P-1")
     expiring = _licence(session, holder, expires_on=date(2026, 3, 20), number="S-1")
-    expired = _licence(session, holder, expires_on=date(2026, 2, 1), number="E-1")
+    _licence(session, holder, expires_on=date(2026, 2, 1), number="E-1")
     doubtful = _licence(session, holder, expires_on=date(2027, 6, 1), number="D-1")
     operations.verify_licence(session, expiring, verifier=coordinator, at=AT - timedelta(days=100))
 

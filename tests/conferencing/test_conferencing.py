@@ -248,7 +248,6 @@ def test_warnings_name_the_cases_that_cannot_be_signed_in_the_readers_language(c
             **api_auth.headers(world.chair), "Accept-Language": "ru"}).get_json()
         seat = client.get(f"/api/v1/meetings/{world.meeting.id}/live",
                           headers=api_auth.headers(world.radiologist)).get_json()
-        page = client.get(f"/meetings/{world.meeting.id}/live", headers=api_auth.headers(world.coordinator))
     warnings = chair["warnings"]
     assert warnings["absent_disciplines"] == ["pathology", "thoracic-surgery"]
     assert warnings["unsignable_cases"] == [{"case_id": case.id, "disciplines": ["pathology", "thoracic-surgery"]}]

@@ -84,7 +84,7 @@ def test_slots_name_everyone_with_their_local_time(client, specialist, coordinat
 
 
 def test_local_times_follow_dst(client, specialist, coordinator_headers):
-    london = specialist("Dr Brown", "Europe/London", ["radiology"])
+    specialist("Dr Brown", "Europe/London", ["radiology"])
     response = search(client, coordinator_headers, window_start="2027-03-29T00:00:00Z",
                       window_end="2027-03-30T00:00:00Z", limit=50)
     slots = response.get_json()["slots"]

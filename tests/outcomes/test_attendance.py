@@ -159,7 +159,7 @@ def test_get_attendance_lists_invitees_with_minutes(client, world, headers):
 
 def test_attendance_report_figures(client, session, world, headers, assert_problem):
     """Three meetings in the window (one cancelled), one outside it."""
-    first = world.meeting  # 2025-11-05 06:00-08:00: everyone present 120 min except the absent radiologist
+    # world.meeting, 2025-11-05 06:00-08:00: everyone present 120 min except the absent radiologist
     second = make_meeting(session, world, datetime(2025, 11, 12, 6, 0, tzinfo=UTC), status="finished")
     cancelled = make_meeting(session, world, datetime(2025, 11, 19, 6, 0, tzinfo=UTC), status="cancelled")
     outside = make_meeting(session, world, datetime(2026, 1, 7, 6, 0, tzinfo=UTC), status="finished")

@@ -69,7 +69,7 @@ def test_an_invited_specialist_prepares_from_the_pack_and_the_chair_sees_it(pack
 
 
 def test_a_stranger_gets_nothing_and_cannot_mark(pack, sign_in, demo):
-    meeting, case = pack["meeting"], pack["case"]
+    meeting = pack["meeting"]
     stranger = demo["referrer.tashkent"]
     client = sign_in(stranger)
     assert client.get(f"/meetings/{meeting.id}/preparation").status_code == 404
