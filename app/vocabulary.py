@@ -74,6 +74,31 @@ DISCIPLINE_NAMES = {
 }
 
 
+# The name shown for moves, reads and messages made by Meridian itself (the scheduler, the meeting's
+# close, retention) rather than by a person.
+SYSTEM_ACTOR = N_("Meridian (system)")
+
+# Why Meridian itself moved a case: CaseTransition.reason_code, filled from its reason_params when
+# shown. A person's reason is kept as their own words instead (CaseTransition.reason).
+TRANSITION_REASONS = {
+    "agenda.listed": N_("on the agenda of %(title)s"),
+    "agenda.rolled_back": N_("not discussed at meeting #%(meeting_id)s; waiting for the next meeting"),
+    "meeting.discussed": N_("discussed at meeting #%(meeting_id)s"),
+    "outcome.signed": N_("Outcome version %(version)s signed by every required discipline"),
+}
+
+
+def transition_reason_text(code: str, params: dict | None, gettext) -> str:
+    """A system reason in the language of `gettext` (the reader's)."""
+    template = TRANSITION_REASONS.get(code)
+    if template is None:  # a code a later version added: show the code rather than fail
+        return code
+    try:
+        return gettext(template) % (params or {})
+    except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
+        return template % (params or {})
+
+
 def label_text(code) -> str | None:
     return LABELS.get(str(code)) if code is not None else None
 

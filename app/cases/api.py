@@ -35,10 +35,9 @@ from app.imaging.operations import served_content, uid_salt
 from app.paging import Page, after, decode_cursor, encode_cursor
 from app.security import current_actor
 from app.timekeeping import now_utc
-from app.vocabulary import N_
+from app.vocabulary import N_, SYSTEM_ACTOR, transition_reason_text
 
 TAGS = ("cases",)
-SCHEDULER_NAME = "Meridian scheduler"
 CaseState = Literal[CASE_STATES]
 
 
@@ -143,9 +142,12 @@ class CaseOut(ResponseBody):
 class TransitionOut(ResponseBody):
     from_state: str | None
     to_state: str
-    actor_id: int | None = Field(description="None when the scheduler made the move")
-    actor_name: str
-    reason: str | None
+    actor_id: int | None = Field(description="None when Meridian itself made the move (the scheduler)")
+    actor_name: str = Field(description="Who moved it; for a move Meridian made, its name in your language")
+    reason: str | None = Field(description="Why: the person's own words, or for a move Meridian made, the reason "
+                                           "in your language (`reason_code` names it)")
+    reason_code: str | None = Field(description="For a move Meridian made: agenda.listed, agenda.rolled_back, "
+                                                "meeting.discussed or outcome.signed")
     at: OutputInstant
 
 
@@ -210,7 +212,10 @@ def case_detail(case: Case, level: str, actor) -> dict:
     body = case_row(case, level)
     body["history"] = [
         {"from_state": t.from_state, "to_state": t.to_state, "actor_id": t.actor_id,
-         "actor_name": t.actor.name if t.actor is not None else SCHEDULER_NAME, "reason": t.reason, "at": t.at}
+         "actor_name": t.actor.name if t.actor is not None else gettext(SYSTEM_ACTOR),
+         "reason": (transition_reason_text(t.reason_code, t.reason_params, gettext) if t.reason_code is not None
+                    else t.reason),
+         "reason_code": t.reason_code, "at": t.at}
         for t in case.transitions
     ]
     held = workflow.capacities(db.session, case, actor)

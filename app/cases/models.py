@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Organization, User
@@ -95,7 +95,11 @@ class CaseTransition(Base):
     from_state: Mapped[str | None] = mapped_column(String(30))
     to_state: Mapped[str] = mapped_column(String(30))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the scheduler
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)  # a person's words
+    # Or why Meridian moved it: a code of app.vocabulary.TRANSITION_REASONS and its values, put into
+    # words in the reader's language when shown.
+    reason_code: Mapped[str | None] = mapped_column(String(40))
+    reason_params: Mapped[dict | None] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     case: Mapped[Case] = relationship(back_populates="transitions")

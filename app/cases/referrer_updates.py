@@ -38,12 +38,14 @@ def _tell(session: Session, case, kind: str, cause: str, params: dict, *, at: da
 
 
 def case_moved(session: Session, case, source: str, target: str, *, reason: str | None,
-               transition_id: int, at: datetime) -> None:
+               reason_code: str | None = None, transition_id: int, at: datetime) -> None:
     """After `transition`: tell the referrer of the moves they did not make themselves."""
     kind = MOVES_TOLD.get((source, target))
     if kind is None:
         return
     params = {"reason": reason} if reason else {}
+    if reason_code == "agenda.rolled_back":  # nobody took it off: its meeting ended first
+        params = {"text": "case.unscheduled.not_discussed"}
     _tell(session, case, kind, f"transition-{transition_id}", params, at=at)
 
 

@@ -25,7 +25,7 @@ from app.errors import Conflict, InvalidInput, PermissionDenied, in_readers_lang
 from app.live.publish import publish
 from app.meetings.models import AgendaItem
 from app.timekeeping import ensure_utc
-from app.vocabulary import N_
+from app.vocabulary import N_, TRANSITION_REASONS
 
 REFERRER = "referrer"
 COORDINATOR = "coordinator"
@@ -177,9 +177,10 @@ def _who(move: Move) -> str:
 
 
 def transition(session: Session, case: Case, to_state: str, actor, *, at: datetime,
-               reason: str | None = None, targets: SubmissionTargets | None = None,
-               source_address: str | None = None) -> CaseTransition:
-    """Move `case` to `to_state` on behalf of `actor`, or raise.
+               reason: str | None = None, reason_code: str | None = None, reason_params: dict | None = None,
+               targets: SubmissionTargets | None = None, source_address: str | None = None) -> CaseTransition:
+    """Move `case` to `to_state` on behalf of `actor`, or raise. `reason` is a person's words;
+    `reason_code` (app.vocabulary.TRANSITION_REASONS) and `reason_params` say why Meridian moved it.
 
     Conflict (with `allowed`: every state reachable from the current one) for a move not in the
     table; PermissionDenied when `actor` does not hold a capacity the move needs (SYSTEM moves are
@@ -189,6 +190,8 @@ def transition(session: Session, case: Case, to_state: str, actor, *, at: dateti
     case should be discussed).
     """
     at = ensure_utc(at)
+    if reason_code is not None and reason_code not in TRANSITION_REASONS:
+        raise ValueError(f"unknown transition reason code {reason_code!r}")
     if to_state not in CASE_STATES:
         raise InvalidInput("to", N_('%(to_state)s is not a case state; known: %(case_states)s'),
                                  params={'to_state': repr(to_state), 'case_states': ', '.join(CASE_STATES)})
@@ -214,7 +217,7 @@ def transition(session: Session, case: Case, to_state: str, actor, *, at: dateti
         raise PermissionDenied(N_('Only %(move)s may move a %(source)s case to %(to_state)s.'),
                                params={'move': _who(move), 'source': source, 'to_state': to_state})
     reason = (reason or "").strip() or None
-    if move.reason_required and reason is None:
+    if move.reason_required and reason is None and reason_code is None:
         raise InvalidInput("reason", N_('is required to move a case to %(to_state)s'),
                                      params={'to_state': to_state})
     if to_state == "submitted":
@@ -237,7 +240,8 @@ def transition(session: Session, case: Case, to_state: str, actor, *, at: dateti
             item.status = "removed"
 
     record = CaseTransition(case=case, from_state=source, to_state=to_state,
-                            actor_id=getattr(actor, "id", None), reason=reason, at=at)
+                            actor_id=getattr(actor, "id", None), reason=reason, reason_code=reason_code,
+                            reason_params=reason_params if reason_code is not None else None, at=at)
     session.add(record)
     case.state = to_state
     case.updated_at = at
@@ -246,12 +250,14 @@ def transition(session: Session, case: Case, to_state: str, actor, *, at: dateti
           source_address=source_address, detail={"from": source, "to": to_state})
     summary = {"case_id": case.id, "from": source, "to": to_state}
     publish(session, f"case:{case.id}", "case.state_changed",
-            {**summary, "reason": reason, "actor_id": getattr(actor, "id", None)}, summary_data=summary)
+            {**summary, "reason": reason, "reason_code": reason_code, "actor_id": getattr(actor, "id", None)},
+            summary_data=summary)
     if case.board_id is not None:
         publish(session, f"board:{case.board_id}", "case.state_changed", summary, summary_data=summary)
     from app.cases import referrer_updates
 
-    referrer_updates.case_moved(session, case, source, to_state, reason=reason, transition_id=record.id, at=at)
+    referrer_updates.case_moved(session, case, source, to_state, reason=reason, reason_code=reason_code,
+                                transition_id=record.id, at=at)
     return record
 
 

@@ -213,7 +213,7 @@ def _build_meeting(session: Session, users: dict[str, User], at: datetime):
     session.add(AgendaItem(meeting_id=meeting.id, case_id=case.id, position=1, status="listed",
                            added_by_id=coordinator.id, added_at=created + timedelta(days=2)))
     workflow.transition(session, case, "scheduled", coordinator, at=created + timedelta(days=2),
-                        reason=f"Listed for {board.name} on {day.isoformat()}")
+                        reason_code="agenda.listed", reason_params={"title": meeting.title})
     for code, user in team.items():
         _invite(session, meeting, user, role="seat", discipline=code, status="accepted",
                 at=created + timedelta(days=2))
@@ -234,7 +234,8 @@ def _build_meeting(session: Session, users: dict[str, User], at: datetime):
     item = session.scalar(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id,
                                                    AgendaItem.case_id == case.id))
     item.status = "discussed"
-    workflow.transition(session, case, "discussed", chair, at=discussed_at, reason="Discussed at the meeting")
+    workflow.transition(session, case, "discussed", chair, at=discussed_at, reason_code="meeting.discussed",
+                        reason_params={"meeting_id": meeting.id})
     finished = ends - timedelta(minutes=5)
     for user in people:
         attendance.mark_left(session, meeting, user, at=finished, source="live")

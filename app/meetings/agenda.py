@@ -95,7 +95,8 @@ def add_case(session: Session, meeting: Meeting, case: Case, actor, *, at: datet
         raise Conflict(N_("Case #%(case_id)s is already on meeting #%(meeting_id)s's agenda."),
                        params={'case_id': case.id, 'meeting_id': meeting.id})
     if case.state == "triaged":
-        transition(session, case, "scheduled", actor, at=at, reason=f"on the agenda of {meeting.title}")
+        transition(session, case, "scheduled", actor, at=at, reason_code="agenda.listed",
+                   reason_params={"title": meeting.title})
     elif not (case.state == "scheduled" and rolled_from is not None):
         raise Conflict(N_('Only a triaged case can be put on an agenda; case #%(case_id)s is '
                           '%(case_state)s.'),
@@ -216,8 +217,8 @@ def roll_over(session: Session, meeting: Meeting, *, at: datetime) -> int:
         target = (next_meeting_with_room(session, board, at=at, for_roll_over=True, exclude_id=meeting.id)
                   if board is not None else None)
         if target is None:
-            transition(session, case, "triaged", None, at=at,
-                       reason=f"not discussed at meeting #{meeting.id}; waiting for the next meeting")
+            transition(session, case, "triaged", None, at=at, reason_code="agenda.rolled_back",
+                       reason_params={"meeting_id": meeting.id})
             continue
         add_case(session, target, case, None, at=at, as_coordinator=True, at_top=True, rolled_from=meeting)
         rolled += 1

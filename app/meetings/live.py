@@ -190,7 +190,7 @@ def mark_discussed(session, meeting: Meeting, actor: User, case_id: int, *, at: 
         return item
     item.status = "discussed"
     transition(session, session.get(Case, case_id), "discussed", actor, at=at,
-               reason=f"discussed at meeting #{meeting.id}")
+               reason_code="meeting.discussed", reason_params={"meeting_id": meeting.id})
     if meeting.current_case_id == case_id:
         meeting.current_case_id = None
     session.flush()

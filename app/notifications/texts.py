@@ -80,6 +80,10 @@ MESSAGES = {
     "case.unscheduled": (N_("Case #%(case_id)s was taken off a meeting's agenda"),
                          N_("The board's coordinator took your referral off the agenda, for this reason: "
                             "%(reason)s. It will be put on another meeting; you will be told when.")),
+    "case.unscheduled.not_discussed": (
+        N_("Case #%(case_id)s was not discussed at its meeting"),
+        N_("The meeting ended before your referral was discussed, and no later meeting of the board has room "
+           "for it yet. It waits for the next one; you will be told when it is on an agenda.")),
     "case.discussed": (N_("Case #%(case_id)s has been discussed"),
                        N_("The board discussed your referral. You will be told when its outcome is signed, with "
                           "the outcome letter.")),

@@ -586,9 +586,8 @@ def sign(session: Session, outcome: Outcome, signer: User, *, at: datetime,
         outcome.signed_at = at
         session.flush()
         if case.state == "discussed":
-            workflow.transition(session, case, "outcome_signed", signer, at=at,
-                                reason=f"Outcome version {outcome.version} signed by every required discipline",
-                                source_address=source_address)
+            workflow.transition(session, case, "outcome_signed", signer, at=at, reason_code="outcome.signed",
+                                reason_params={"version": outcome.version}, source_address=source_address)
         audit(session, "outcome.completed", actor=signer, target_type="outcome", target_id=outcome.id,
               source_address=source_address,
               detail={"case_id": case.id, "version": outcome.version, "supersedes_id": outcome.supersedes_id,

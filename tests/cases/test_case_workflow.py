@@ -237,11 +237,18 @@ def test_transition_operation_refusals(session, people, make_case):
 def test_the_scheduler_makes_meeting_moves_without_a_person(client, session, people, make_case, headers):
     case = make_case("scheduled")
     record = workflow.transition(session, case, "triaged", None, at=T0 + timedelta(days=9),
-                                 reason="not discussed; waiting for the next meeting")
+                                 reason_code="agenda.rolled_back", reason_params={"meeting_id": 7})
     session.commit()
     assert record.actor_id is None and case.state == "triaged"
     last = client.get(f"/api/v1/cases/{case.id}", headers=headers(people.referrer)).get_json()["history"][-1]
-    assert (last["actor_id"], last["actor_name"]) == (None, "Meridian scheduler")
+    assert (last["actor_id"], last["actor_name"]) == (None, "Meridian (system)")
+    assert (last["reason_code"], last["reason"]) == (
+        "agenda.rolled_back", "not discussed at meeting #7; waiting for the next meeting")
+    # Meridian's own name and words are the reader's language; only a person's words stay as written
+    in_russian = client.get(f"/api/v1/cases/{case.id}", headers={
+        **headers(people.referrer), "Accept-Language": "ru"}).get_json()["history"][-1]
+    assert "Meridian" in in_russian["actor_name"] and in_russian["actor_name"] != "Meridian (system)"
+    assert "#7" in in_russian["reason"] and "waiting" not in in_russian["reason"]
     # but a person's move always needs a person
     with pytest.raises(PermissionDenied):
         workflow.transition(session, case, "withdrawn", None, at=T0, reason="r")

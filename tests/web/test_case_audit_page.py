@@ -92,4 +92,4 @@ def test_trail_finds_the_list_views_that_showed_the_case(demo, sign_in, client, 
                       text(client.get(f"/cases/{case.id}/audit")), re.S)
     listed = [body for action, body in rows if action == "cases.viewed"]
     assert len(listed) == 1
-    assert "via: dashboard" in listed[0] and "access: full" in listed[0]
+    assert "via: the dashboard" in listed[0] and "access: full" in listed[0]
