@@ -127,8 +127,10 @@ def register_error_handlers(app):
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         from app.extensions import db
+        from app.headers import loggable_request
 
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        # The URL rule, not the path: a path may hold a link's secret or a patient reference.
+        app.logger.exception("unhandled error on %s", loggable_request())
         db.session.rollback()
         message = gettext("Something went wrong on our side; nothing was saved. Please try again.")
         if _wants_problem():

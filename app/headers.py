@@ -77,23 +77,45 @@ def hide_server_version() -> None:
     WSGIRequestHandler.version_string = lambda handler: "Meridian"
 
 
-# A calendar feed's URL is its only credential: whoever reads the access log could subscribe.
-_FEED_SECRET = re.compile(r"(/calendar/)[^/?\s\"]+(\.ics)")
+# Parts of a URL that must never reach a log (the access log, an error's log line), each with what
+# stands in for it. A calendar feed's and a set-password link's URL is their only credential: whoever
+# read the log could subscribe, or choose the person's password. A patient reference is patient data.
+_SECRET_PARTS = (
+    (re.compile(r"(/calendar/)[^/?\s\"]+(\.ics)"), r"\1[redacted]\2"),
+    (re.compile(r"(/set-password/)[^/?\s\"]+"), r"\1[redacted]"),
+    (re.compile(r"(/patients/)[^/?\s]+"), r"\1[redacted]"),
+)
 
 
-class RedactFeedSecrets(logging.Filter):
+def redacted(text: str) -> str:
+    """`text` (a request line, a path) with every secret or patient reference in a URL replaced."""
+    for pattern, replacement in _SECRET_PARTS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def loggable_request() -> str:
+    """The current request as an error's log line may name it: its method and URL rule
+    (`POST /set-password/<secret>`), never the values in the URL. Without a rule there is only the
+    decoded path, whose secrets no pattern could reliably find: it is left out."""
+    from flask import request
+
+    rule = request.url_rule
+    return f"{request.method} {rule.rule if rule is not None else '(no matching route)'}"
+
+
+class RedactSecretPaths(logging.Filter):
     """Rewrites the request line Werkzeug logs for each request (`"GET /calendar/<secret>.ics ..."`)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(_FEED_SECRET.sub(r"\1[redacted]\2", arg) if isinstance(arg, str) else arg
-                                for arg in record.args)
+            record.args = tuple(redacted(arg) if isinstance(arg, str) else arg for arg in record.args)
         if isinstance(record.msg, str):
-            record.msg = _FEED_SECRET.sub(r"\1[redacted]\2", record.msg)
+            record.msg = redacted(record.msg)
         return True
 
 
 def redact_access_log() -> None:
     access_log = logging.getLogger("werkzeug")
-    if not any(isinstance(existing, RedactFeedSecrets) for existing in access_log.filters):
-        access_log.addFilter(RedactFeedSecrets())
+    if not any(isinstance(existing, RedactSecretPaths) for existing in access_log.filters):
+        access_log.addFilter(RedactSecretPaths())

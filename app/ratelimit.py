@@ -2,10 +2,13 @@
 
 Storage is Redis when REDIS_URL is set (limits hold across processes), memory otherwise. Limits:
 - sign-in (page and token exchange) per address, and failed sign-ins per account;
+- wrong current passwords when changing one (page and API) per account, at the failed sign-in rate;
+- set-password links (`/set-password/<secret>`) submitted per address, at the sign-in rate;
 - the API per bearer token (per address when there is none).
 Wrong passwords never lock an account: each failure from one address for one account makes that
 pair wait a little longer (doubling, capped), so a guesser slows down while the clinician, signing
-in from anywhere else, is not held up.
+in from anywhere else, is not held up. A wrong current password when changing one counts as a
+failed sign-in for that pair: a stolen session or token is no way round the delay.
 """
 from __future__ import annotations
 
@@ -35,6 +38,7 @@ def init_rate_limits(app) -> None:
     # deployments (or test runs) sharing one Redis never count each other's requests.
     app.config.setdefault("RATELIMIT_KEY_PREFIX", f"{app.config.get('SOCKETIO_CHANNEL') or 'meridian'}:limits")
     limiter._key_prefix = ""  # the limiter is shared: each app's RATELIMIT_KEY_PREFIX applies (tests)
+    limit_set_password_links()
     limiter.init_app(app)
 
 
@@ -156,3 +160,73 @@ def sign_in(session, email: str, password: str, *, at):
         raise
     delay.succeeded()
     return user
+
+
+# --- changing a password, setting one with a link ----------------------------------------------
+
+# Set on the request (its WSGI environ, never shared with another request) when the current password
+# given to change it was wrong; such requests count against the account's limit.
+_WRONG_CURRENT_PASSWORD = "meridian.wrong_current_password"
+
+
+def signed_in_account() -> str:
+    """The account of whoever is signed in (session or token), hashed as `account_named` hashes it."""
+    from app.security import current_actor
+
+    actor = current_actor()
+    return "account:" + _digest(normalize_email(actor.email) if actor is not None else "")
+
+
+def guessed_wrong(response) -> bool:
+    return bool(request.environ.get(_WRONG_CURRENT_PASSWORD))
+
+
+def password_change_limits(view):
+    """Wrong current passwords per account, over the page and the API together (one shared count):
+    whoever holds a stolen session or token cannot guess the password behind it at the API's rate."""
+    return limiter.shared_limit(failed_sign_ins_per_account, scope="password-change-account",
+                                key_func=signed_in_account, deduct_when=guessed_wrong, methods=["POST"],
+                                override_defaults=False)(view)
+
+
+def change_password(session, user, current: str, new: str, *, at) -> None:
+    """`accounts.change_password` behind the sign-in delay of this address for this account; a wrong
+    current password counts as a failed sign-in. Raises TooManyAttempts while the pair must wait."""
+    from app.accounts.operations import change_password as change
+    from app.errors import InvalidInput, TooManyAttempts
+    from app.vocabulary import N_
+
+    delay = SignInDelay(user.email)
+    wait = delay.seconds_left()
+    if wait:
+        raise TooManyAttempts(N_("Too many failed attempts from here; try again in %(seconds)s seconds."),
+                              retry_after=wait, params={"seconds": wait})
+    try:
+        change(session, user, current, new, at=at)
+    except InvalidInput as refusal:
+        if refusal.field == "current_password":
+            request.environ[_WRONG_CURRENT_PASSWORD] = True
+            delay.failed()
+        raise
+    delay.succeeded()
+
+
+def _not_a_set_password_link() -> bool:
+    return request.endpoint != "web.set_password"
+
+
+_set_password_links_limited = False
+
+
+def limit_set_password_links() -> None:
+    """Submitting `/set-password/<secret>` counts against the address, as signing in does: each one
+    with a usable link costs an argon2 hash, and a guesser of secrets gets nowhere fast. The view lives
+    in app.web.admin_views; the limit is declared once on the pages' blueprint, for its endpoint only."""
+    global _set_password_links_limited
+    if _set_password_links_limited:
+        return
+    from app.web import web
+
+    limiter.limit(sign_in_per_address, key_func=client_address, methods=["POST"], scope="set-password-address",
+                  exempt_when=_not_a_set_password_link)(web)
+    _set_password_links_limited = True

@@ -8,6 +8,7 @@ from flask import current_app, g, request
 from pydantic import EmailStr, Field
 from sqlalchemy import select
 
+from app import ratelimit
 from app.accounts import operations
 from app.accounts.models import Organization, User
 from app.api import api
@@ -18,7 +19,7 @@ from app.audit.operations import record as audit
 from app.errors import DomainError, InvalidInput, NotAuthenticated, NotFound, TooManyAttempts
 from app.extensions import db
 from app.paging import keyset_page
-from app.ratelimit import sign_in, sign_in_limits
+from app.ratelimit import password_change_limits, sign_in, sign_in_limits
 from app.security import PUBLIC, current_actor
 from app.timekeeping import now_utc
 from app.vocabulary import N_
@@ -158,11 +159,13 @@ class PasswordChange(RequestBody):
 
 
 @api.post("/me/password")
+@password_change_limits
 @endpoint(summary="Change my password: every session and API token of mine ends, this one included",
           body=PasswordChange, status=204, tags=("users",))
 def change_my_password(body: PasswordChange):
     user = current_actor()
-    operations.change_password(db.session, user, body.current_password, body.new_password, at=now_utc())
+    # Behind the sign-in delay: a stolen token must not be a way to guess the password behind it.
+    ratelimit.change_password(db.session, user, body.current_password, body.new_password, at=now_utc())
     audit(db.session, "auth.password_changed", actor=user, target_type="user", target_id=user.id,
           source_address=request.remote_addr)
     return None
@@ -237,7 +240,9 @@ def update_user(user_id: int, body: UserPatch):
             detail["roles"] = {"before": before, "after": after}
     _apply_profile(user, body)
     if body.is_active is not None:
-        user.is_active = body.is_active
+        from app.accounts import password_links
+
+        password_links.set_active(db.session, user, body.is_active, by=current_actor(), at=now_utc())
     audit(db.session, "user.updated", actor=current_actor(), target_type="user",
           target_id=user.id, source_address=request.remote_addr, detail=detail)
     return ApiResponse(user_out(user))

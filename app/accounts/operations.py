@@ -119,6 +119,12 @@ def change_password(session: Session, user: User, current: str, new: str, *, at:
     passwords.check_strength(new, email=user.email, name=user.name, field="new_password")
     user.password_hash = passwords.hash_password(new)
     end_every_session(user)
+    revoke_every_token(session, user, at=at)
+
+
+def revoke_every_token(session: Session, user: User, *, at: datetime) -> None:
+    """Every API token of `user` stops working: whenever their password changes or is reset, a token
+    taken with the old one (perhaps by a thief) must not outlive it."""
     for record in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
                                                          ApiToken.revoked_at.is_(None))):
         revoke_token(record, at=at)

@@ -1,8 +1,9 @@
 """One-time links to set a password: an admin invites someone, or resets a forgotten password.
 
 Plain Python over a session; callers commit. The secret goes into the link only (sent through the
-notification e-mail outbox); the database keeps its SHA-256, so a copy of the database opens no
-account. A link works once and until it expires; issuing a new one retires the person's older ones.
+notification e-mail outbox); `password_links` keeps its SHA-256. The notification (until its e-mail is
+sent) and its live event still hold the whole link: see docs/security.md, "Not done yet". A link works
+once and until it expires; issuing a new one retires the person's older ones.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts import operations as accounts
 from app.accounts import passwords
-from app.accounts.models import ApiToken, Organization, PasswordLink, User
+from app.accounts.models import Organization, PasswordLink, User
 from app.errors import InvalidInput, NotFound, PermissionDenied
 from app.notifications.operations import notify
 from app.timekeeping import ensure_utc, format_instant
@@ -90,8 +91,7 @@ def set_password_with_link(session: Session, secret: str, new_password: str, *, 
     user.password_hash = passwords.hash_password(new_password)
     user.failed_login_count = 0
     accounts.end_every_session(user)
-    for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
-        accounts.revoke_token(token, at=at)
+    accounts.revoke_every_token(session, user, at=at)
     session.flush()
     return user
 
@@ -117,21 +117,25 @@ def invite_user(session: Session, *, email: str, name: str, organization: Organi
 
 def reset_password(session: Session, user: User, *, by: User, at: datetime,
                    lifetime: timedelta = DEFAULT_LIFETIME) -> PasswordLink:
-    """The old password stops working at once (and every session); a new link goes to the person."""
+    """The old password stops working at once, and so does every session and API token (a reset is
+    how an admin takes back an account someone else may hold); a new link goes to the person."""
     if not by.has_role("admin"):
         raise PermissionDenied(N_("Only an admin may reset a password."))
     if not user.is_active:
         raise InvalidInput("user", N_("is deactivated; reactivate the account first"))
+    at = ensure_utc(at)
     user.password_hash = passwords.hash_password(secrets.token_urlsafe(32))
     accounts.end_every_session(user)
+    accounts.revoke_every_token(session, user, at=at)
     secret, record = issue_link(session, user, purpose="reset", by=by, at=at, lifetime=lifetime)
     send_link(session, user, secret, record)
     return record
 
 
-def set_active(session: Session, user: User, active: bool, *, by: User) -> bool:
-    """Deactivate (every session ends at once) or reactivate; True when it changed. Nobody deactivates
-    themself: the network must keep an admin who can undo it."""
+def set_active(session: Session, user: User, active: bool, *, by: User, at: datetime) -> bool:
+    """Deactivate (every session and API token ends at once, so reactivating brings none back) or
+    reactivate; True when it changed. Nobody deactivates themself: the network must keep an admin who
+    can undo it."""
     if by.id == user.id and not active:
         raise PermissionDenied(N_("You cannot deactivate your own account; another admin must."))
     if user.is_active == active:
@@ -139,6 +143,7 @@ def set_active(session: Session, user: User, active: bool, *, by: User) -> bool:
     user.is_active = active
     if not active:
         accounts.end_every_session(user)
+        accounts.revoke_every_token(session, user, at=at)
     session.flush()
     return True
 

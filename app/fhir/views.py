@@ -256,5 +256,8 @@ def handle_http_error(error: HTTPException):
 
 @fhir.errorhandler(Exception)
 def handle_unexpected(error: Exception):
-    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    from app.headers import loggable_request
+
+    # The URL rule, not the path: no value typed into a URL reaches the log (docs/security.md).
+    current_app.logger.exception("unhandled error on %s", loggable_request())
     return handle_fhir_error(FhirError(500, "Something went wrong on our side; nothing was saved."))

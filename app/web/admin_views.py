@@ -217,7 +217,7 @@ def admin_user_active(user_id: int):
         abort(400)
     active = request.form.get("active") == "yes"
     try:
-        changed = password_links.set_active(db.session, user, active, by=current_actor())
+        changed = password_links.set_active(db.session, user, active, by=current_actor(), at=now_utc())
     except PermissionDenied:
         flash(gettext("You cannot deactivate your own account; another administrator must."), "error")
         return redirect(url_for("web.admin_user", user_id=user.id))

@@ -2,16 +2,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext, ngettext, refresh
 from flask_login import login_user, logout_user
 
-from app import i18n
+from app import i18n, ratelimit
 from app.accounts import operations as accounts
 from app.audit.operations import record as audit
-from app.errors import InvalidInput, in_readers_language
+from app.errors import InvalidInput, TooManyAttempts, in_readers_language
 from app.extensions import db
-from app.ratelimit import sign_in, sign_in_limits
+from app.ratelimit import password_change_limits, sign_in, sign_in_limits
 from app.security import PUBLIC, SIGNED_IN, current_actor, page
 from app.timekeeping import now_utc
 from app.web import web
@@ -29,6 +29,17 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
     return url_for("web.home")
+
+
+def _start_a_new_session() -> None:
+    """Signing in starts a new session: nothing set before it (a CSRF token someone else planted or
+    read) carries over, so forms get a new token. Only the language chosen with the switcher stays."""
+    locale = session.get(i18n.SESSION_KEY)
+    session.clear()
+    # Flask-WTF keeps this request's token in `g` too; a form rendered later in it must not reuse it.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    if locale is not None:
+        session[i18n.SESSION_KEY] = locale
 
 
 @web.route("/login", methods=["GET", "POST"])
@@ -54,6 +65,7 @@ def login():
             form.password.errors.append(message)
             status = 429 if refusal.retry_after else 401
         else:
+            _start_a_new_session()
             login_user(user)
             audit(db.session, "auth.sign_in", actor=user, source_address=request.remote_addr)
             db.session.commit()
@@ -78,15 +90,24 @@ def logout():
 
 
 @web.route("/me/password", methods=["GET", "POST"])
+@password_change_limits
 @page(SIGNED_IN)
 def change_password():
-    """Change my password; every other session and API token of mine ends, this browser stays in."""
+    """Change my password; every other session and API token of mine ends, this browser stays in.
+    Wrong current passwords are slowed and limited as wrong passwords at sign-in are (app.ratelimit)."""
     form, status = PasswordChangeForm(), 200
     if form.validate_on_submit():
         user = current_actor()
         try:
-            accounts.change_password(db.session, user, form.current_password.data, form.new_password.data,
-                                     at=now_utc())
+            ratelimit.change_password(db.session, user, form.current_password.data, form.new_password.data,
+                                      at=now_utc())
+        except TooManyAttempts as refusal:
+            db.session.rollback()
+            form.current_password.errors.append(ngettext(
+                "Too many failed attempts from here; try again in %(num)s second.",
+                "Too many failed attempts from here; try again in %(num)s seconds.", refusal.retry_after))
+            return (render_template("change_password.html", form=form), 429,
+                    {"Retry-After": str(refusal.retry_after)})
         except InvalidInput as refusal:
             db.session.rollback()
             # The domain's words follow the field's name ("must be at least ..."); under the field's

@@ -89,8 +89,8 @@ def test_only_admins_invite_and_nobody_deactivates_themself(session, organizatio
         password_links.invite_user(session, email="x@example.org", name="X Y", organization=organization,
                                    roles=["referrer"], by=coordinator, at=AT)
     with pytest.raises(PermissionDenied):
-        password_links.set_active(session, admin, False, by=admin)
-    assert password_links.set_active(session, coordinator, False, by=admin) is True
+        password_links.set_active(session, admin, False, by=admin, at=AT)
+    assert password_links.set_active(session, coordinator, False, by=admin, at=AT) is True
     with pytest.raises(InvalidInput):  # reactivate first
         password_links.reset_password(session, coordinator, by=admin, at=AT)
 

@@ -143,6 +143,8 @@ def test_cookie_authenticated_api_writes_need_csrf(app_config, make_user):
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
     assert client.get("/api/v1/me").status_code == 200
+    # Signing in starts a new session: the pages' scripts take the token of a page opened since.
+    token = client.get("/").data.decode().split('name="csrf-token" content="')[1].split('"')[0]
     refused = client.patch("/api/v1/me", json={"name": "New Name"})
     assert refused.status_code == 403 and "X-CSRFToken" in refused.get_json()["detail"]
     accepted = client.patch("/api/v1/me", json={"name": "New Name"}, headers={"X-CSRFToken": token})
