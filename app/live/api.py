@@ -49,7 +49,8 @@ class LiveAgendaItemOut(BaseModel):
 
 
 class UnsignableCaseOut(BaseModel):
-    case_id: int
+    case_id: int | None = Field(description="None for a case the caller may not see (its message names its place "
+                                            "on the agenda instead)")
     disciplines: list[str] = Field(description="Required disciplines nobody present at the meeting can sign for")
 
 
@@ -78,6 +79,8 @@ class LiveStateOut(ResponseBody):
 
 NOBODY_PRESENT_FOR = N_("Nobody is present for %(disciplines)s.")
 CANNOT_BE_SIGNED = N_("Case #%(id)s cannot be signed: nobody for %(disciplines)s has been present.")
+# The same of a case the reader may not see: its place on the agenda (numbered from 1, as the page does), no id.
+HIDDEN_CANNOT_BE_SIGNED = N_("Agenda item %(number)s cannot be signed: nobody for %(disciplines)s has been present.")
 
 
 def _disciplines(codes) -> str:
@@ -90,7 +93,10 @@ def chair_warning_messages(warnings: dict) -> list[str]:
     if warnings["absent_disciplines"]:
         messages.append(gettext(NOBODY_PRESENT_FOR, disciplines=_disciplines(warnings["absent_disciplines"])))
     for case in warnings["unsignable_cases"]:
-        messages.append(gettext(CANNOT_BE_SIGNED, id=case["case_id"], disciplines=_disciplines(case["disciplines"])))
+        disciplines = _disciplines(case["disciplines"])
+        messages.append(gettext(CANNOT_BE_SIGNED, id=case["case_id"], disciplines=disciplines)
+                        if case["case_id"] is not None else
+                        gettext(HIDDEN_CANNOT_BE_SIGNED, number=case["position"] + 1, disciplines=disciplines))
     return messages
 
 
@@ -107,16 +113,22 @@ def _state(meeting):
     return readable_state(live.live_state(db.session, meeting, current_actor(), at=now_utc()))
 
 
-@api.get("/meetings/<int:meeting_id>/live")
-@endpoint(summary="The live meeting: current case, who is present (local times), notes you may read",
-          response=LiveStateOut, tags=("live",))
-def live_meeting_state(meeting_id: int):
-    state = _state(get_visible_meeting(db.session, current_actor(), meeting_id))
-    for item in state["agenda"]:  # the notes of each case read are patient data
+def _shown_state(meeting):
+    """The live state as the caller may see it, its reading audited: every answer that carries it (the
+    state itself and each move of the meeting) shows the agenda's shared notes, which are patient data."""
+    state = _state(meeting)
+    for item in state["agenda"]:
         if item["access"] is not None:
             audit_case("case.viewed", target_id=item["case_id"],
                        detail={"access": item["access"], "via": "live meeting API"})
     return state
+
+
+@api.get("/meetings/<int:meeting_id>/live")
+@endpoint(summary="The live meeting: current case, who is present (local times), notes you may read",
+          response=LiveStateOut, tags=("live",))
+def live_meeting_state(meeting_id: int):
+    return _shown_state(get_visible_meeting(db.session, current_actor(), meeting_id))
 
 
 @api.post("/meetings/<int:meeting_id>/live/start")
@@ -125,7 +137,7 @@ def live_meeting_state(meeting_id: int):
 def live_meeting_start(meeting_id: int):
     meeting = get_visible_meeting(db.session, current_actor(), meeting_id)
     live.start(db.session, meeting, current_actor(), at=now_utc())
-    return _state(meeting)
+    return _shown_state(meeting)
 
 
 @api.post("/meetings/<int:meeting_id>/live/current-case")
@@ -134,7 +146,7 @@ def live_meeting_start(meeting_id: int):
 def live_meeting_current_case(meeting_id: int, body: CurrentCaseIn):
     meeting = get_visible_meeting(db.session, current_actor(), meeting_id)
     live.set_current_case(db.session, meeting, current_actor(), body.case_id, at=now_utc())
-    return _state(meeting)
+    return _shown_state(meeting)
 
 
 @api.post("/meetings/<int:meeting_id>/live/discussed")
@@ -143,7 +155,7 @@ def live_meeting_current_case(meeting_id: int, body: CurrentCaseIn):
 def live_meeting_discussed(meeting_id: int, body: CurrentCaseIn):
     meeting = get_visible_meeting(db.session, current_actor(), meeting_id)
     live.mark_discussed(db.session, meeting, current_actor(), body.case_id, at=now_utc())
-    return _state(meeting)
+    return _shown_state(meeting)
 
 
 @api.put("/meetings/<int:meeting_id>/live/notes")
@@ -152,7 +164,10 @@ def live_meeting_discussed(meeting_id: int, body: CurrentCaseIn):
 def live_meeting_notes(meeting_id: int, body: NotesIn):
     meeting = get_visible_meeting(db.session, current_actor(), meeting_id)
     live.update_notes(db.session, meeting, current_actor(), body.case_id, body.notes, at=now_utc())
-    return _state(meeting)
+    # The change of a case's clinical notes, on the case's own trail (never the text).
+    audit_case("case.notes_updated", target_id=body.case_id,
+               detail={"meeting_id": meeting.id, "via": "live meeting API"})
+    return _shown_state(meeting)
 
 
 @api.post("/meetings/<int:meeting_id>/live/finish")
@@ -161,4 +176,4 @@ def live_meeting_notes(meeting_id: int, body: NotesIn):
 def live_meeting_finish(meeting_id: int):
     meeting = get_visible_meeting(db.session, current_actor(), meeting_id)
     live.finish(db.session, meeting, current_actor(), at=now_utc())
-    return _state(meeting)
+    return _shown_state(meeting)

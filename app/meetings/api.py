@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from app.accounts.models import User
 from app.api import api
 from app.api.endpoint import ApiResponse, endpoint
 from app.api.paging import PageQuery, next_link
@@ -159,19 +158,19 @@ class InviteIn(RequestBody):
 
 
 @api.post("/meetings/<int:meeting_id>/invitations")
-@endpoint(summary="Invite someone to a meeting (409 names a clashing booking)", body=InviteIn,
+@endpoint(summary="Invite a specialist to a meeting (422 names user_id for anyone else, or for a seat holder not "
+                  "licensed where the agenda's cases come from; 409 names a clashing booking)", body=InviteIn,
           response=InvitationOut, status=201, roles={"coordinator", "admin"}, tags=("meetings",))
 def invite_to_meeting(meeting_id: int, body: InviteIn):
     meeting = coordinated_meeting(meeting_id)
-    user = db.session.get(User, body.user_id)
-    if user is None or not user.is_active:
-        raise InvalidInput("user_id", N_('no active user has id %(user_id)s'),
-                                      params={'user_id': body.user_id})
-    invitation = booking.invite(db.session, meeting, user, role=body.role, discipline_code=body.discipline,
-                                at=now_utc(), override_working_hours=body.override_working_hours,
-                                override_reason=body.override_reason, actor=current_actor())
+    # Who may be invited (an active specialist; for a seat, licensed where the agenda's cases come from)
+    # is the domain's rule, the same as the invitations page's: 422 naming user_id.
+    invitation = booking.invite_person(db.session, meeting, body.user_id, role=body.role,
+                                       discipline_code=body.discipline, at=now_utc(),
+                                       override_working_hours=body.override_working_hours,
+                                       override_reason=body.override_reason, actor=current_actor())
     audit(db.session, "meeting.invited", actor=current_actor(), target_type="meeting", target_id=meeting.id,
-          source_address=request.remote_addr, detail={"user_id": user.id, "role": body.role})
+          source_address=request.remote_addr, detail={"user_id": invitation.user_id, "role": body.role})
     return invitation_out(invitation)
 
 

@@ -22,7 +22,7 @@ from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.live.publish import publish
 from app.cases.models import Case
 from app.meetings.agenda import add_case
-from app.meetings.models import BOOKING_STATES, AgendaItem, Invitation, Meeting
+from app.meetings.models import BOOKING_STATES, PARTICIPANT_ROLES, AgendaItem, Invitation, Meeting
 from app.conferencing.operations import call_link
 from app.meetings.search import eligible_for_seat
 from app.notifications.operations import notify
@@ -87,6 +87,40 @@ def _clash_error(user: User, clash: Invitation) -> Conflict:
     )
 
 
+def _hold_time(session: Session, user: User, meeting: Meeting, busy_from: datetime, busy_until: datetime,
+               write) -> None:
+    """Let `write()` make one of `user`'s invitations to `meeting` hold [busy_from, busy_until), or raise
+    Conflict naming the meeting it would overlap. Whatever books a person goes through here (a new
+    invitation, a declined one accepted after all), so the check, the wait for their other bookings and
+    the database's own refusal (PostgreSQL's exclusion constraint) are answered alike: 409."""
+    clash = find_clash(session, user.id, busy_from, busy_until, except_meeting_id=meeting.id)
+    if clash is not None:
+        raise _clash_error(user, clash)
+    try:
+        # The savepoint comes first: begin_nested() flushes, and the write must be inside it.
+        with session.begin_nested():
+            if _wait_for_other_bookings_of(session, user.id):
+                clash = find_clash(session, user.id, busy_from, busy_until, except_meeting_id=meeting.id)
+                if clash is not None:
+                    raise _clash_error(user, clash)
+            write()
+            session.flush()
+    except OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) != DEADLOCK_DETECTED:
+            raise
+        # Two bookings took the same people in opposite order; PostgreSQL stopped this one.
+        raise Conflict(N_('%(user_name)s was being booked into another meeting at the same '
+                          'moment; try again.'),
+                       params={'user_name': user.name}) from None
+    except IntegrityError as error:
+        if "invitations_no_double_booking" not in str(error.orig):
+            raise
+        clash = find_clash(session, user.id, busy_from, busy_until, except_meeting_id=meeting.id)
+        raise (_clash_error(user, clash) if clash else Conflict(
+            N_('%(user_name)s was just booked into an overlapping meeting.'),
+            params={'user_name': user.name})) from None
+
+
 def outside_working_hours(profile: SpecialistProfile | None, starts_at: datetime, ends_at: datetime) -> bool:
     """True when a specialist's working hours (their weekly hours and date overrides, in their zone)
     do not cover the whole of [starts_at, ends_at). People without a profile keep no hours here."""
@@ -95,6 +129,15 @@ def outside_working_hours(profile: SpecialistProfile | None, starts_at: datetime
     hours = dataclasses.replace(engine_spec(profile), busy=())
     return not any(start <= starts_at and ends_at <= end
                    for start, end in working_intervals(hours, starts_at, ends_at))
+
+
+def _check_discipline(session: Session, role: str, discipline_code: str | None) -> None:
+    if role == "seat" and discipline_code is None:
+        raise InvalidInput("discipline", N_("a seat invitation needs a discipline"))
+    if discipline_code is not None and session.get(Discipline, discipline_code) is None:
+        raise InvalidInput("discipline", N_('%(discipline_code)s is not a discipline code; see '
+                                            'GET /api/v1/disciplines'),
+                                         params={'discipline_code': repr(discipline_code)})
 
 
 def invite(session: Session, meeting: Meeting, user: User, *, role: str = "seat",
@@ -110,12 +153,7 @@ def invite(session: Session, meeting: Meeting, user: User, *, role: str = "seat"
     if meeting.status == "cancelled":
         raise Conflict(N_('Meeting #%(meeting_id)s is cancelled.'),
                        params={'meeting_id': meeting.id})
-    if role == "seat" and discipline_code is None:
-        raise InvalidInput("discipline", N_("a seat invitation needs a discipline"))
-    if discipline_code is not None and session.get(Discipline, discipline_code) is None:
-        raise InvalidInput("discipline", N_('%(discipline_code)s is not a discipline code; see '
-                                            'GET /api/v1/disciplines'),
-                                         params={'discipline_code': repr(discipline_code)})
+    _check_discipline(session, role, discipline_code)
     profile = session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == user.id))
     busy_from, busy_until = busy_range(meeting, profile)
     existing = session.scalar(select(Invitation).where(Invitation.meeting_id == meeting.id,
@@ -135,38 +173,20 @@ def invite(session: Session, meeting: Meeting, user: User, *, role: str = "seat"
             raise InvalidInput("override_reason", N_("say why they are booked outside their working hours, in "
                                                      "%(min_length)s to %(max_length)s characters"),
                                params={"min_length": OVERRIDE_REASON_MIN, "max_length": OVERRIDE_REASON_MAX})
-    clash = find_clash(session, user.id, busy_from, busy_until, except_meeting_id=meeting.id)
-    if clash is not None:
-        raise _clash_error(user, clash)
-    try:
-        # The savepoint comes first: begin_nested() flushes, and the insert must be inside it.
-        with session.begin_nested():
-            if _wait_for_other_bookings_of(session, user.id):
-                clash = find_clash(session, user.id, busy_from, busy_until, except_meeting_id=meeting.id)
-                if clash is not None:
-                    raise _clash_error(user, clash)
-            invitation = existing or Invitation(meeting=meeting, user_id=user.id)
-            invitation.role, invitation.discipline_code = role, discipline_code
-            invitation.status, invitation.invited_at = ("accepted" if accepted else "pending"), at
-            invitation.responded_at = at if accepted else None
-            invitation.busy_from, invitation.busy_until = busy_from, busy_until
-            invitation.outside_hours_reason = outside_reason
-            session.add(invitation)
-            session.flush()
-    except OperationalError as error:
-        if getattr(error.orig, "sqlstate", None) != DEADLOCK_DETECTED:
-            raise
-        # Two bookings took the same people in opposite order; PostgreSQL stopped this one.
-        raise Conflict(N_('%(user_name)s was being booked into another meeting at the same '
-                          'moment; try again.'),
-                       params={'user_name': user.name}) from None
-    except IntegrityError as error:
-        if "invitations_no_double_booking" not in str(error.orig):
-            raise
-        clash = find_clash(session, user.id, busy_from, busy_until, except_meeting_id=meeting.id)
-        raise (_clash_error(user, clash) if clash else Conflict(
-            N_('%(user_name)s was just booked into an overlapping meeting.'),
-            params={'user_name': user.name})) from None
+    invitation = existing
+
+    def book() -> None:
+        nonlocal invitation
+        # Made here, inside the savepoint: a new invitation joins the session with its meeting at once.
+        invitation = invitation or Invitation(meeting=meeting, user_id=user.id)
+        invitation.role, invitation.discipline_code = role, discipline_code
+        invitation.status, invitation.invited_at = ("accepted" if accepted else "pending"), at
+        invitation.responded_at = at if accepted else None
+        invitation.busy_from, invitation.busy_until = busy_from, busy_until
+        invitation.outside_hours_reason = outside_reason
+        session.add(invitation)
+
+    _hold_time(session, user, meeting, busy_from, busy_until, book)
     if outside_reason is not None:
         record_audit(session, "meeting.outside_hours_override", actor=actor, target_type="meeting",
                      target_id=meeting.id, detail={"user_id": user.id, "invitation_id": invitation.id,
@@ -185,6 +205,62 @@ def invite(session: Session, meeting: Meeting, user: User, *, role: str = "seat"
             {"meeting_id": meeting.id, "invitation_id": invitation.id, "user_id": user.id, "role": role,
              "discipline": discipline_code, "status": invitation.status})
     return invitation
+
+
+# Who a coordinator may invite by name: an invitation opens every case on the agenda to its holder.
+INVITABLE_ROLE = "specialist"
+
+
+def check_invitee(session: Session, meeting: Meeting, user: User | None, *, user_id: int, role: str,
+                  at: datetime) -> User:
+    """Who a coordinator may invite to a meeting by name (the invitations page and the API alike), or
+    InvalidInput naming `user_id`.
+
+    An invitation shows its holder every case on the meeting's agenda (`app.cases.visibility`), so only
+    an active specialist is invited, in any role. A seat (a discipline's voice, who signs the outcome)
+    also needs a valid licence in every country whose cases the agenda lists (any valid licence while it
+    lists none): the rule the seats given automatically follow (`candidates_for_seat`)."""
+    if user is None or not user.is_active:
+        raise InvalidInput("user_id", N_('no active user has id %(user_id)s'), params={'user_id': user_id})
+    if not user.has_role(INVITABLE_ROLE):
+        raise InvalidInput("user_id", N_("%(user_name)s is not a specialist; only specialists are invited to a "
+                                         "meeting, as an invitation opens its cases to them"),
+                           params={"user_name": user.name})
+    if role == "seat":
+        _check_licensed_for_seat(session, user, _agenda_countries(session, meeting), at=at, field="user_id")
+    return user
+
+
+def _check_licensed_for_seat(session: Session, user: User, countries: set[str], *, at: datetime,
+                             field: str) -> None:
+    """A seat holder holds a valid licence in every one of `countries` (those of the agenda's cases), and
+    at least one valid licence; else InvalidInput naming `field`."""
+    profile = session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == user.id)
+                             .options(selectinload(SpecialistProfile.licences)))
+    held = profile.valid_licence_countries(at) if profile is not None else set()
+    missing = sorted(countries - held)
+    if missing:
+        raise InvalidInput(field, N_("%(user_name)s holds no valid licence in %(countries)s, where the "
+                                     "cases on this agenda were referred; a seat needs one"),
+                           params={"user_name": user.name, "countries": ", ".join(missing)})
+    if not held:
+        raise InvalidInput(field, N_("%(user_name)s holds no valid licence; a seat needs one"),
+                           params={"user_name": user.name})
+
+
+def invite_person(session: Session, meeting: Meeting, user_id: int, *, role: str = "seat",
+                  discipline_code: str | None = None, at: datetime, override_working_hours: bool = False,
+                  override_reason: str | None = None, actor: User | None = None) -> Invitation:
+    """A coordinator invites someone they name (the invitations page and `POST /meetings/{id}/invitations`):
+    the discipline is checked first, then who may be invited (`check_invitee`), then `invite`'s rules
+    (cancelled, working hours, double booking)."""
+    at = ensure_utc(at)
+    if role not in PARTICIPANT_ROLES:
+        raise InvalidInput("role", N_("must be one of %(choices)s"), params={"choices": ", ".join(PARTICIPANT_ROLES)})
+    _check_discipline(session, role, discipline_code)
+    user = check_invitee(session, meeting, session.get(User, user_id), user_id=user_id, role=role, at=at)
+    return invite(session, meeting, user, role=role, discipline_code=discipline_code, at=at,
+                  override_working_hours=override_working_hours, override_reason=override_reason, actor=actor)
 
 
 def seat_invitations(meeting: Meeting) -> list[Invitation]:
@@ -274,8 +350,20 @@ def respond(session: Session, invitation: Invitation, user: User, answer: str, *
                        params={'meeting_id': meeting.id})
     if invitation.status == "withdrawn":
         raise Conflict(N_("This invitation was withdrawn."))
-    invitation.status, invitation.responded_at, invitation.note = answer, ensure_utc(at), note
-    session.flush()
+    if answer in BOOKING_STATES and invitation.status not in BOOKING_STATES:
+        # Accepting (or answering tentative) after declining books the person again: their time may have
+        # been given to another meeting meanwhile, and the meeting may have moved since they declined.
+        profile = session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == user.id))
+        busy_from, busy_until = busy_range(meeting, profile)
+
+        def book_again() -> None:
+            invitation.status, invitation.responded_at, invitation.note = answer, ensure_utc(at), note
+            invitation.busy_from, invitation.busy_until = busy_from, busy_until
+
+        _hold_time(session, user, meeting, busy_from, busy_until, book_again)
+    else:
+        invitation.status, invitation.responded_at, invitation.note = answer, ensure_utc(at), note
+        session.flush()
     publish(session, f"meeting:{meeting.id}", "invitation.answered",
             {"meeting_id": meeting.id, "invitation_id": invitation.id, "user_id": user.id, "answer": answer,
              "discipline": invitation.discipline_code})

@@ -304,9 +304,12 @@ def live_state(session, meeting: Meeting, viewer: User, *, at: datetime) -> dict
     # The viewer's facts and the agenda's cases once, not per item.
     facts = viewer_facts(session, viewer)
     cases = {case.id: case for case in session.scalars(select(Case).where(Case.id.in_([i.case_id for i in items])))}
+    seen = set()
     for item in items:
         case = cases.get(item.case_id)
         level = access_level(facts, case_facts(case)) if case is not None else None
+        if level is not None:
+            seen.add(item.case_id)
         if item.case_id == meeting.current_case_id:
             current_position = item.position
             current_case_id = item.case_id if level is not None else None
@@ -321,8 +324,16 @@ def live_state(session, meeting: Meeting, viewer: User, *, at: datetime) -> dict
         "present": [person(users[uid], at) for uid in sorted(users)],
         "agenda": agenda, "may_run": may_run(session, meeting, viewer),
         # Only whoever runs the meeting is warned (the rest would only be alarmed).
-        "warnings": chair_warnings(session, meeting, at=at) if may_run(session, meeting, viewer) else None,
+        "warnings": (_warnings_seen_by(chair_warnings(session, meeting, at=at), seen)
+                     if may_run(session, meeting, viewer) else None),
         "may_edit_notes": may_edit_notes(session, meeting, viewer),
         "seq": latest_seq(session, meeting_room(meeting)),
     }
 
+
+def _warnings_seen_by(warnings: dict, seen: set[int]) -> dict:
+    """The chair's warnings as the viewer may read them: a case they may not see (a chair or coordinator
+    need not see every case on the agenda) is named by its place only, as the agenda names it."""
+    return {**warnings, "unsignable_cases": [
+        case if case["case_id"] in seen else {**case, "case_id": None}
+        for case in warnings["unsignable_cases"]]}

@@ -4,6 +4,7 @@ coordinators). The same rules and audit records as the pages (`app.web.preparati
 from __future__ import annotations
 
 from flask import current_app
+from pydantic import Field
 
 from app.api import api
 from app.api.endpoint import endpoint
@@ -54,7 +55,8 @@ class PreparedOut(ResponseBody):
     user_id: int
     name: str
     discipline: str | None
-    reviewed_case_ids: list[int]
+    reviewed_case_ids: list[int] = Field(description="The cases on the agenda this person has reviewed, among "
+                                                     "those you may see")
 
 
 def series_out(case, user, at) -> list[dict]:
@@ -103,7 +105,7 @@ def who_has_prepared(meeting_id: int):
     meeting = get_visible_meeting(db.session, user, meeting_id)
     if not preparation.sees_preparation(db.session, meeting, user):
         raise PermissionDenied(N_("Only the meeting's chair and its board's coordinators see who has prepared."))
-    _case_ids, rows = preparation.preparation(db.session, meeting)
+    _columns, rows = preparation.preparation_seen_by(db.session, meeting, user)  # as the page: no hidden case ids
     return [{"user_id": row.invitation.user_id, "name": row.invitation.user.name,
-             "discipline": row.invitation.discipline_code, "reviewed_case_ids": sorted(row.reviewed)}
+             "discipline": row.invitation.discipline_code, "reviewed_case_ids": list(row.reviewed_case_ids)}
             for row in rows]

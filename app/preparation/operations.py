@@ -98,6 +98,35 @@ def preparation(session: Session, meeting: Meeting) -> tuple[list[int], list[Pre
     return case_ids, [PreparationRow(i, reviews.get(i.user_id, {})) for i in invitations]
 
 
+@dataclass(frozen=True)
+class PreparedColumn:
+    position: int  # 1-based, as the agenda numbers it
+    case_id: int | None  # None: a case the viewer may not see ("a case you cannot see", no id)
+
+
+@dataclass(frozen=True)
+class PreparedRow:
+    invitation: Invitation
+    reviewed: tuple[bool, ...]  # one per column: has this participant reviewed that case
+    reviewed_case_ids: tuple[int, ...]  # the cases reviewed that the viewer may see
+
+
+def preparation_seen_by(session: Session, meeting: Meeting,
+                        viewer) -> tuple[list[PreparedColumn], list[PreparedRow]]:
+    """Who has prepared which case (`preparation`) as `viewer` may see it: a case on the agenda they may
+    not see (`app.cases.visibility`) keeps its place and progress, never its id, as the agenda does."""
+    case_ids, people = preparation(session, meeting)
+    facts = viewer_facts(session, viewer)
+    cases = {case.id: case for case in session.scalars(select(Case).where(Case.id.in_(case_ids)))}
+    seen = {case_id for case_id, case in cases.items() if access_level(facts, case_facts(case)) is not None}
+    columns = [PreparedColumn(number, case_id if case_id in seen else None)
+               for number, case_id in enumerate(case_ids, start=1)]
+    rows = [PreparedRow(row.invitation, tuple(case_id in row.reviewed for case_id in case_ids),
+                        tuple(sorted(case_id for case_id in row.reviewed if case_id in seen)))
+            for row in people]
+    return columns, rows
+
+
 def review_counts(session: Session, meeting: Meeting) -> dict[int, tuple[int, int]]:
     """Per agenda case id: (how many invited participants have reviewed it, how many are invited)."""
     case_ids, people = preparation(session, meeting)

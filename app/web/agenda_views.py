@@ -24,7 +24,7 @@ from app.boards.models import Board
 from app.boards.operations import get_visible_meeting, may_manage_members
 from app.cases import api as cases_api
 from app.cases.models import Case
-from app.cases.visibility import FULL, case_access
+from app.cases.visibility import FULL, HIDDEN_CASE_LABEL, case_access
 from app.errors import Conflict, DomainError, InvalidInput
 from app.extensions import db
 from app.inputs import parse_id
@@ -51,31 +51,45 @@ def may_roll_over(meeting: Meeting, at) -> bool:
 
 
 def agenda_items(meeting: Meeting, actor) -> list[dict]:
-    """The agenda in order, each case at the viewer's access level; the read is audited as the API does."""
+    """The agenda in order, each case at the viewer's access level; the read is audited as the API does.
+    A case the viewer may not see (`app.cases.visibility`) is "a case you cannot see": its place and
+    progress only, no id, urgency or disciplines, and no controls (as the agenda API answers)."""
     rows = []
     for item in sorted(agenda.items_on(meeting), key=lambda item: item.position):
         case = db.session.get(Case, item.case_id)
         level = case_access(db.session, actor, case)
-        rows.append({"item": item, "case": case, "access": level, "full": level == FULL,
+        if level is None:
+            rows.append({"item": item, "case": None, "access": None, "full": False, "hidden": True,
+                         "label": HIDDEN_CASE_LABEL, "disciplines": [], "rolled_from": None})
+            continue
+        rows.append({"item": item, "case": case, "access": level, "full": level == FULL, "hidden": False,
                      "disciplines": [d.code for d in case.disciplines],
                      "rolled_from": item.rolled_from_meeting_id})
     # the cases' own trails show who read them here
-    cases_api.audit_cases_shown([(row["case"], row["access"]) for row in rows if row["access"] is not None],
+    cases_api.audit_cases_shown([(row["case"], row["access"]) for row in rows if not row["hidden"]],
                                 via="agenda editor")
     audit(db.session, "meeting.agenda_viewed", actor=actor, target_type="meeting", target_id=meeting.id,
           source_address=request.remote_addr,
-          detail={"case_ids": [row["case"].id for row in rows], "via": "agenda editor"})
+          detail={"case_ids": [row["case"].id for row in rows if not row["hidden"]], "via": "agenda editor"})
     return rows
 
 
+def visible_on_agenda(meeting: Meeting, actor, case_id: int | None) -> bool:
+    """The case is on the agenda and the viewer may see it: a case they may not see is moved or taken
+    off by nobody here (its id would tell them it is there)."""
+    item = next((i for i in agenda.items_on(meeting) if i.case_id == case_id), None)
+    return item is not None and case_access(db.session, actor, db.session.get(Case, case_id)) is not None
+
+
 def addable_cases(meeting: Meeting, actor) -> list[dict]:
-    """Triaged cases waiting for this meeting's board (urgent first, then oldest); each listing is audited."""
+    """Triaged cases waiting for this meeting's board (urgent first, then oldest) that the viewer may see
+    and schedule; each listing is audited."""
     rows = []
     for case in agenda.waiting_cases(db.session):
         if meeting.board_id is not None and case.board_id != meeting.board_id:
             continue
         level = case_access(db.session, actor, case)
-        if not agenda.may_schedule_case(db.session, actor, case):
+        if level is None or not agenda.may_schedule_case(db.session, actor, case):
             continue
         rows.append({"case": case, "access": level, "full": level == FULL,
                      "disciplines": [d.code for d in case.disciplines]})
@@ -86,6 +100,12 @@ def addable_cases(meeting: Meeting, actor) -> list[dict]:
 def not_discussed(meeting: Meeting) -> list[int]:
     return [item.case_id for item in sorted(meeting.agenda, key=lambda item: item.position)
             if item.status == "listed"]
+
+
+def not_discussed_labels(meeting: Meeting, rows: list[dict]) -> list[str]:
+    """What the roll-over says of each case not discussed: "#id", or "a case you cannot see"."""
+    hidden = {row["item"].case_id for row in rows if row["hidden"]}
+    return [gettext(HIDDEN_CASE_LABEL) if case_id in hidden else f"#{case_id}" for case_id in not_discussed(meeting)]
 
 
 def next_meeting(meeting: Meeting, at) -> Meeting | None:
@@ -99,13 +119,14 @@ def _context(meeting: Meeting, *, errors=None, raw=None, message=None, focus=Non
     user, at = current_actor(), now_utc()
     board = db.session.get(Board, meeting.board_id) if meeting.board_id else None
     editable, roll_over = is_editable(meeting, at), may_roll_over(meeting, at)
+    items = agenda_items(meeting, user)
     return {
         "user": user, "zone": user.timezone, "now": at, "meeting": meeting, "board": board,
-        "items": agenda_items(meeting, user), "editable": editable,
+        "items": items, "editable": editable,
         "addable": addable_cases(meeting, user) if editable else [],
         "cutoff": agenda.cutoff_of(meeting, board) if board else None,
         "room": agenda.room_on(meeting, board) if board else None,
-        "roll_over": roll_over, "not_discussed": not_discussed(meeting),
+        "roll_over": roll_over, "not_discussed": not_discussed_labels(meeting, items),
         "next_meeting": next_meeting(meeting, at) if roll_over else None,
         "errors": errors or {}, "raw": raw or {}, "message": message, "focus": focus, "form": PlainForm(),
     }
@@ -160,7 +181,8 @@ def move_agenda_item(meeting_id: int):
     meeting = _checked_meeting(meeting_id)
     case_id, direction = _case_id_field(), request.form.get("direction")
     order = [item.case_id for item in sorted(agenda.items_on(meeting), key=lambda item: item.position)]
-    if case_id not in order or direction not in ("up", "down"):
+    if (case_id not in order or direction not in ("up", "down")
+            or not visible_on_agenda(meeting, current_actor(), case_id)):
         return render_editor(meeting, 422, message=gettext("That case is no longer on the agenda; the list is shown again."))
     if not is_editable(meeting, now_utc()):
         return render_editor(meeting, 409, message=gettext("The meeting has begun; its agenda can no longer be changed."))
@@ -210,7 +232,7 @@ def remove_agenda_item(meeting_id: int):
     meeting = _checked_meeting(meeting_id)
     case_id = _case_id_field()
     item = next((i for i in agenda.items_on(meeting) if i.case_id == case_id), None)
-    if item is None:
+    if item is None or not visible_on_agenda(meeting, current_actor(), case_id):
         return render_editor(meeting, 404, message=gettext("That case is not on the agenda."))
     reason = (request.form.get("reason") or "").strip()
     removal_reason = (request.form.get("removal_reason") or "other").strip()

@@ -139,43 +139,64 @@ def meeting_invitations(meeting_id: int):
 def invite_someone(meeting_id: int):
     user, meeting = current_actor(), managed_meeting(meeting_id)
     form = _invite_form(meeting)
+    override = bool(form.override_working_hours.data)
     if not form.validate_on_submit():
-        return render_invitations(meeting, invite_form=form, status=422)
+        if form.override_reason.errors:
+            form.override_reason.errors = [_reason_length_message()]
+        # The outside-hours box stays, with what was typed in it, while it is in use.
+        return render_invitations(meeting, invite_form=form, status=422,
+                                  outside_hours=override or bool(form.override_reason.errors))
     if form.role.data == "seat" and not form.discipline.data:
         form.discipline.errors = [gettext("A seat needs a discipline.")]
-        return render_invitations(meeting, invite_form=form, status=422)
+        return render_invitations(meeting, invite_form=form, status=422, outside_hours=override)
     person = person_named(form.user_id.data, role="specialist")
     if person is None:
         form.user_id.errors = [gettext("No active specialist has the e-mail %(email)s.", email=form.user_id.data.strip())]
-        return render_invitations(meeting, invite_form=form, status=422)
-    override = bool(form.override_working_hours.data)
+        return render_invitations(meeting, invite_form=form, status=422, outside_hours=override)
     if override and not (form.override_reason.data or "").strip():
         form.override_reason.errors = [gettext("Say why they are invited outside their working hours.")]
         return render_invitations(meeting, invite_form=form, status=422, outside_hours=True)
     try:
-        invitation = booking.invite(db.session, meeting, person, role=form.role.data,
-                                    discipline_code=form.discipline.data or None, at=now_utc(),
-                                    override_working_hours=override,
-                                    override_reason=form.override_reason.data if override else None,
-                                    actor=user)
+        # The domain's rule of who may be invited (as the API's): a specialist; a seat licensed where the
+        # agenda's cases come from.
+        invitation = booking.invite_person(db.session, meeting, person.id, role=form.role.data,
+                                           discipline_code=form.discipline.data or None, at=now_utc(),
+                                           override_working_hours=override,
+                                           override_reason=form.override_reason.data if override else None,
+                                           actor=user)
     except (Conflict, InvalidInput) as error:
         db.session.rollback()
         if isinstance(error, Conflict) and error.extra.get("outside_working_hours"):
             # Not an error to retype: a warning beside the form, and the way to invite them anyway.
             return render_invitations(managed_meeting(meeting_id), invite_form=form, status=409, outside_hours=True)
         if isinstance(error, InvalidInput) and error.field == "override_reason":
-            form.override_reason.errors = [gettext("Say why they are invited outside their working hours, "
-                                                   "in 3 to 500 characters.")]
+            form.override_reason.errors = [_reason_length_message()]
             return render_invitations(managed_meeting(meeting_id), invite_form=form, status=422, outside_hours=True)
-        form.user_id.errors = [error.message]
+        target = {"discipline": form.discipline, "role": form.role}.get(
+            getattr(error, "field", None) or "", form.user_id)
+        target.errors = [_sentence(error)]
         return render_invitations(managed_meeting(meeting_id), invite_form=form,
-                                  status=409 if isinstance(error, Conflict) else 422)
+                                  status=409 if isinstance(error, Conflict) else 422, outside_hours=override)
     audit(db.session, "meeting.invited", actor=user, target_type="meeting", target_id=meeting.id,
           source_address=request.remote_addr, detail={"user_id": person.id, "role": invitation.role,
                                                       "outside_working_hours": override})
     db.session.commit()
     flash(gettext("%(name)s invited.", name=person.name))
     return redirect(url_for("web.meeting_invitations", meeting_id=meeting.id))
+
+
+def _reason_length_message() -> str:
+    return gettext("Say why they are invited outside their working hours, in 3 to 500 characters.")
+
+
+def _sentence(error: DomainError) -> str:
+    """A domain message as a sentence beside a field (the API's are fragments: "holds no valid licence…")."""
+    message = error.message
+    if isinstance(error, InvalidInput):
+        message = message[:1].upper() + message[1:]
+        if not message.endswith((".", "?", "!")):
+            message += "."
+    return message
 
 
 def _invitation_of(meeting: Meeting, invitation_id: int) -> Invitation:

@@ -15,7 +15,7 @@ from app.boards.operations import get_visible_meeting
 from app.cases import api as cases_api
 from app.cases.attachments import DICOM, JPEG, PDF, PNG, TEXT, attachment_store
 from app.cases.models import Attachment, Case
-from app.cases.visibility import FULL
+from app.cases.visibility import FULL, HIDDEN_CASE_LABEL
 from app.errors import NotFound, PermissionDenied
 from app.vocabulary import N_
 from app.extensions import db
@@ -73,11 +73,11 @@ def preparation_pack(meeting_id: int):
                                      "counts": {str(case_id): i["count"] for case_id, i in images.items()}})
     overview = None
     if preparation.sees_preparation(db.session, meeting, user):
-        overview = preparation.preparation(db.session, meeting)
+        overview = preparation.preparation_seen_by(db.session, meeting, user)  # hidden cases without their id
     db.session.commit()
     return render_template(
         "preparation/pack.html", user=user, zone=user.timezone, meeting=meeting, items=items, images=images,
-        labels=LABELS, fields=PROFORMA_SHOWN, overview=overview, form=PlainForm(),
+        labels=LABELS, fields=PROFORMA_SHOWN, overview=overview, hidden_label=HIDDEN_CASE_LABEL, form=PlainForm(),
         invited=preparation.booking_invitation(meeting, user) is not None)
 
 
