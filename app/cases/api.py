@@ -86,9 +86,13 @@ class CaseQuery(PageQuery):
     state: CaseState | None = None
     board_id: int | None = None
     urgency: Literal["routine", "urgent"] | None = None
-    organization_id: int | None = Field(default=None, description="The referring site")
-    submitted_from: Instant | None = Field(default=None, description="Submitted at or after this instant")
-    submitted_before: Instant | None = Field(default=None, description="Submitted before this instant")
+    # What a summary does not show matches only cases you see in full (`visibility.list_filter`).
+    organization_id: int | None = Field(default=None,
+                                        description="The referring site (matches only cases you see in full)")
+    submitted_from: Instant | None = Field(
+        default=None, description="Submitted at or after this instant (matches only cases you see in full)")
+    submitted_before: Instant | None = Field(
+        default=None, description="Submitted before this instant (matches only cases you see in full)")
 
 
 # --- answers ------------------------------------------------------------------------------------
@@ -314,16 +318,20 @@ def create_case(body: CaseIn):
                   "(`Link: <...>; rel=\"next\"` while more follow)", query=CaseQuery,
           response=CaseRow, many=True, tags=TAGS)
 def list_cases(query: CaseQuery):
-    filters = [getattr(Case, name) == getattr(query, name)
+    actor = current_actor()
+    viewer = visibility.viewer_facts(db.session, actor)   # read once: visible_case_rows reuses it
+    # A filter on what a summary hides (the referring site, the submission time) matches only cases
+    # seen in full (`visibility.list_filter`).
+    filters = [visibility.list_filter(viewer, name, getattr(Case, name) == getattr(query, name))
                for name in ("state", "board_id", "urgency", "organization_id")
                if getattr(query, name) is not None]
     if query.submitted_from is not None:
-        filters.append(Case.submitted_at >= query.submitted_from)
+        filters.append(visibility.list_filter(viewer, "submitted_at", Case.submitted_at >= query.submitted_from))
     if query.submitted_before is not None:
-        filters.append(Case.submitted_at < query.submitted_before)
+        filters.append(visibility.list_filter(viewer, "submitted_at", Case.submitted_at < query.submitted_before))
     if query.cursor is not None:
         filters.append(after([Case.id], decode_cursor(query.cursor, 1), descending=False))
-    rows = visibility.visible_case_rows(db.session, current_actor(), filters=filters, limit=query.limit + 1)
+    rows = visibility.visible_case_rows(db.session, actor, filters=filters, limit=query.limit + 1)
     more, rows = len(rows) > query.limit, rows[:query.limit]
     audit_cases_shown([(case, level) for case, level, _codes in rows], via="list")
     page = Page(rows=rows, next_cursor=encode_cursor([rows[-1][0].id]) if more else None)

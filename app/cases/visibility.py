@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, event, false, func, literal, or_, select, union_all
+from sqlalchemy import and_, bindparam, event, false, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -166,6 +166,17 @@ def full_access_condition(viewer: Viewer):
     """SQL for the cases among `visible_cases_query(viewer)` that `viewer` sees in full: the same
     rule as `access_level` (same residency region, or cross-border consent given)."""
     return or_(Case.residency_region == viewer.residency_region, Case.cross_border_consent.is_(True))
+
+
+def list_filter(viewer: Viewer, field: str, condition):
+    """`condition`, a list's filter on the case field `field`, as SQL over `visible_cases_query(viewer)`.
+
+    On a field a summary shows (SUMMARY_FIELDS) it applies to every visible case. On any other (the
+    referring site, who referred, when it was submitted) it matches only cases `viewer` sees in full:
+    a summary-only case that matched would tell what its summary hides ("this one came from site 9")."""
+    if field in SUMMARY_FIELDS:
+        return condition
+    return and_(condition, full_access_condition(viewer))
 
 
 def visible_case_count(session: Session, user, *, filters=None) -> int:

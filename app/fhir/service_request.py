@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.cases.models import Case
-from app.cases.visibility import FULL, access_level, case_facts, full_access_condition, visible_cases_query
+from app.cases.visibility import (FULL, access_level, case_facts, full_access_condition, list_filter,
+                                  visible_cases_query)
 from app.errors import NotFound
 from app.fhir.codes import (CASE_STATE_SYSTEM, CASE_STATUS, EXT_CASE_STATE, EXT_FRAILTY,
                             EXT_PERFORMANCE_STATUS, EXT_QUESTION, ICD10_SYSTEM, SERVICE_CATEGORY_SYSTEM,
@@ -28,7 +29,7 @@ PARAMS = (
     SearchParam("_id", "token", "Logical id (the case id)"),
     SearchParam("status", "token", "draft, active, on-hold, completed or revoked"),
     SearchParam("requester", "reference", "Practitioner/{id} (cases you see in full only)", ("Practitioner",)),
-    SearchParam("authored", "date", "When submitted (a draft: when created)"),
+    SearchParam("authored", "date", "When submitted (a draft: when created; cases you see in full only)"),
     SearchParam("performer", "reference", "HealthcareService/{id}: the board", ("HealthcareService",)),
 )
 CATEGORY = {"coding": [{"system": SERVICE_CATEGORY_SYSTEM, "code": "cancer-care-review",
@@ -154,7 +155,9 @@ def search(ctx: Context, query: Query) -> Page:
         for condition in id_conditions(query, "requester", Case.referrer_id):
             statement = statement.where(condition)
     for bound in query.dates("authored"):
-        statement = statement.where(bound.condition(func.coalesce(Case.submitted_at, Case.created_at)))
+        # When a case was submitted is not part of the cross-border summary either.
+        statement = statement.where(list_filter(
+            viewer, "submitted_at", bound.condition(func.coalesce(Case.submitted_at, Case.created_at))))
     for condition in id_conditions(query, "performer", Case.board_id):
         statement = statement.where(condition)
 

@@ -17,6 +17,9 @@ Protocol (namespace "/"):
 - any other event -> `{"ok": false, "error": "unknown event"}`.
 Joining `meeting:<id>` as someone taking part records presence (presence.joined); unsubscribing or
 disconnecting records leaving (presence.left).
+Subscribing to a room whose events are patient data (`case:<id>` at full access, `meeting:<id>`) is a
+read: each subscription leaves one audit row naming the room, `live.replayed` when a backlog was sent,
+`live.subscribed` otherwise, committed before the ack.
 """
 from __future__ import annotations
 
@@ -145,6 +148,18 @@ def _room_argument(data):
     return data["room"]
 
 
+def carries_patient_data(access) -> bool:
+    """Whether the events of a room joined at `access` are patient data, so that subscribing is a read
+    to audit: a case seen in full (comments, notes, reasons) and a meeting (its live agenda). A case's
+    summary room, a board's room (case ids and states) and one's own notifications are not."""
+    return (access.kind == "case" and not access.summary) or access.kind == "meeting"
+
+
+def subscribed_detail(access) -> dict:
+    """What `live.subscribed` records: the room (never anything its events carry)."""
+    return {"room": access.room, **({"access": "full"} if access.kind == "case" else {})}
+
+
 def on_subscribe(data=None):
     return _guarded(_subscribe)(data)
 
@@ -197,6 +212,7 @@ def _subscribe(user, connection, data):
     answer = {"ok": True, "seq": latest, "room": room}
     if access.summary:
         answer["level"] = "summary"
+    audited = False
     if since is not None and since < latest:
         # A page of the backlog (LIMIT in SQL), and `next` (the seq to subscribe again with) while more
         # follow; a client too far behind to page through is told to reload instead.
@@ -223,7 +239,13 @@ def _subscribe(user, connection, data):
                   source_address=request.remote_addr,
                   detail={"room": room, "since": since, "events": len(events),
                           "access": "summary" if access.summary else "full"})
-    db.session.commit()   # end the read before writing presence
+            audited = True   # names the room: it records this subscription too
+    if not audited and carries_patient_data(access):
+        # From here on this person receives the room's events as they happen (a comment's body, the
+        # notes): the case's (or meeting's) trail shows who follows it live. One row per subscription.
+        audit(db.session, "live.subscribed", actor=user, target_type=access.kind, target_id=access.object_id,
+              source_address=request.remote_addr, detail=subscribed_detail(access))
+    db.session.commit()   # the audit, and the end of the read before writing presence
     if access.kind == "meeting":
         try:
             _presence_join(user, connection, access.object_id, sid)

@@ -528,10 +528,11 @@ def amend(session: Session, outcome: Outcome, drafter: User, changes: dict, *, r
 
 def amendment_audit_detail(before: Outcome, after: Outcome) -> dict:
     """What an amendment's audit event says of it, from the page or the API alike: the new version,
-    the one it supersedes, the content fields that changed and why."""
+    the one it supersedes and the names of the content fields that changed. Never why: the reason is
+    clinical free text, kept on the version itself (`amendment_reason`) for those who may read the
+    outcome, while the audit trail is read by admins without access to the case."""
     return {"case_id": after.case_id, "version": after.version, "supersedes_id": before.id,
-            "fields": sorted(name for name in FIELDS if getattr(after, name) != getattr(before, name)),
-            "reason": after.amendment_reason}
+            "fields": sorted(name for name in FIELDS if getattr(after, name) != getattr(before, name))}
 
 
 # --- signing --------------------------------------------------------------------------------------

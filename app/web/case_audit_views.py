@@ -55,7 +55,7 @@ DETAIL_NAMES = {
     "occurred_on": _l("happened on"), "status": _l("status"), "category": _l("category"), "comment_id": _l("comment"),
     "meeting_id": _l("meeting"), "reason": _l("reason"), "attachments": _l("attachments"),
     "comments": _l("comments"), "outcomes": _l("outcomes"), "live_events": _l("live events"),
-    "resource": _l("FHIR resource"), "search": _l("search"), "before": _l("older than event"),
+    "resource": _l("FHIR resource"), "room": _l("live room"), "search": _l("search"), "before": _l("older than event"),
 }
 # How a read or change reached Meridian ("via").
 VIA_NAMES = {

@@ -16,7 +16,8 @@ from app.boards import operations as boards
 from app.boards.models import BoardMember
 from app.cases import api as cases_api
 from app.cases.models import Case
-from app.cases.visibility import visible_case_counts_by_state, visible_cases
+from app.cases import visibility
+from app.cases.visibility import viewer_facts, visible_case_counts_by_state, visible_cases
 from app.extensions import db
 from app.inputs import parse_id
 from app.security import current_actor, page
@@ -56,8 +57,9 @@ def board_columns(user, chosen: dict) -> list[dict]:
         conditions.append(Case.board_id == chosen["board"])
     if chosen["urgency"] is not None:
         conditions.append(Case.urgency == chosen["urgency"])
-    if chosen["site"] is not None:
-        conditions.append(Case.organization_id == chosen["site"])
+    if chosen["site"] is not None:  # a summary does not show its site: filter only cases seen in full
+        conditions.append(visibility.list_filter(viewer_facts(db.session, user), "organization_id",
+                                                 Case.organization_id == chosen["site"]))
     # One query per column (a fixed number), each cut to COLUMN_CARDS in SQL, and one count per state.
     order = [Case.urgency != "urgent", Case.target_at.is_(None), Case.target_at, Case.id]
     rows = [row for state, _ in COLUMNS

@@ -15,7 +15,7 @@ from app.boards.models import Board
 from app.boards.quorum import meetings_quorum
 from app.cases.api import audit_cases_shown
 from app.cases.models import Case
-from app.cases.visibility import visible_case_count, visible_cases
+from app.cases.visibility import FULL, visible_case_count, visible_cases
 from app.cases import api as cases_api
 from app.cases import workflow
 from app.errors import Conflict, DomainError, InvalidInput, PermissionDenied
@@ -190,14 +190,17 @@ def run_search(form: TimeSearchForm, disciplines, zone: str, at) -> dict:
     return {"seats": seats, "seat_errors": seat_errors, "seats_error": seats_error, "result": result}
 
 
-def render_search(user, form, disciplines, found: dict, status: int = 200, case=None, **extra):
+def render_search(user, form, disciplines, found: dict, status: int = 200, case=None, case_level=None, **extra):
+    """The search page; for a case, only what `case_level` shows of it. Commits first: the case's read
+    (`case.viewed`, queued by `_case_searched_for`) is recorded whatever the page answers."""
     holders = active_holders_per_discipline(db.session)
     asked = found["seats"]
     # The disciplines asked for come first, so a pre-filled search shows its choice at the top.
     ordered = sorted(disciplines, key=lambda d: (d.code not in asked, d.name))
+    db.session.commit()
     return render_template("coordinator/search.html", user=user, zone=user.timezone, form=form,
                            disciplines=ordered, holders=holders, raw_seats=request.form, instant=format_instant,
-                           case=case, **found, **extra), status
+                           case=case, case_full=case is not None and case_level == FULL, **found, **extra), status
 
 
 def _search_form(user) -> TimeSearchForm:
@@ -206,29 +209,37 @@ def _search_form(user) -> TimeSearchForm:
     return form
 
 
-def _case_searched_for(raw_id) -> Case | None:
-    """The case a search is for (the `case` query or the form's `case_id`), if the user coordinates it;
-    404 as for any case they may not see, 403 when they see it but do not run its board."""
+def _case_searched_for(raw_id) -> tuple[Case | None, str | None]:
+    """The case a search is for (the `case` query or the form's `case_id`) and the user's access level
+    to it, if the user coordinates it; 404 as for any case they may not see, 403 when they see it but do
+    not run its board. The read is audited at that level (the view commits it)."""
     if raw_id in (None, ""):
-        return None
+        return None, None
     case_id = parse_id(str(raw_id))
     if case_id is None:
         abort(404)
-    case, _ = cases_api.visible_case(case_id)
+    case, level = cases_api.visible_case(case_id)
     if workflow.COORDINATOR not in workflow.capacities(db.session, case, current_actor()):
         raise PermissionDenied(N_("Only a coordinator of the case's board may book a meeting for it."))
-    cases_api.audit_case("case.viewed", target_id=case.id, detail={"access": "summary", "via": "time search"})
-    return case
+    _audit_case_search(case, level)
+    return case, level
 
 
-def _prefill_from_case(form: TimeSearchForm, case: Case, zone: str, at) -> dict[str, int]:
+def _audit_case_search(case: Case, level: str) -> None:
+    cases_api.audit_case("case.viewed", target_id=case.id, detail={"access": level, "via": "time search"})
+
+
+def _prefill_from_case(form: TimeSearchForm, case: Case, level: str, zone: str, at) -> dict[str, int]:
+    """The search asked for `case`. What a pseudonymised summary does not show (the referring team's
+    language, its site's country for the licence) is left for the coordinator to fill in."""
     asked = search_for_case(db.session, case, zone=zone, at=at)
     form.case_id.data = str(case.id)
     form.duration_minutes.data = asked.duration_minutes
     form.from_date.data, form.to_date.data = asked.first_day, asked.last_day
     form.urgent.data = asked.urgent
-    form.language.data = asked.language or ""
-    form.licensed_in.data = asked.licensed_in or ""
+    full = level == FULL
+    form.language.data = (asked.language or "") if full else ""
+    form.licensed_in.data = (asked.licensed_in or "") if full else ""
     form.board_id.data = str(asked.board_id) if asked.board_id else ""
     return {requirement.discipline: requirement.count for requirement in asked.requirements}
 
@@ -241,16 +252,17 @@ def time_search():
     disciplines = list_disciplines(db.session)
     form = _search_form(user)
     if request.method == "GET":
-        case = _case_searched_for(request.args.get("case"))
+        case, level = _case_searched_for(request.args.get("case"))
         today = to_local(at, zone).date()
         form.from_date.data = form.from_date.data or today + timedelta(days=1)
         form.to_date.data = form.to_date.data or today + timedelta(days=7)
-        seats = _prefill_from_case(form, case, zone, at) if case else {"radiology": 1, "pathology": 1}
+        seats = _prefill_from_case(form, case, level, zone, at) if case else {"radiology": 1, "pathology": 1}
         found = {"seats": seats, "seat_errors": {}, "seats_error": None, "result": None}
-        return render_search(user, form, disciplines, found, case=case)
-    case = _case_searched_for(form.case_id.data)
+        return render_search(user, form, disciplines, found, case=case, case_level=level)
+    case, level = _case_searched_for(form.case_id.data)
     found = run_search(form, disciplines, zone, at)
-    return render_search(user, form, disciplines, found, 200 if found["result"] is not None else 422, case=case)
+    return render_search(user, form, disciplines, found, 200 if found["result"] is not None else 422, case=case,
+                         case_level=level)
 
 
 # --- booking a slot the search found -----------------------------------------------------------------
@@ -281,14 +293,14 @@ def book_slot():
     disciplines = list_disciplines(db.session)
     form = _search_form(user)
     raw_start = request.form.get("slot_start", "")
-    case = _case_searched_for(form.case_id.data)
+    case, level = _case_searched_for(form.case_id.data)
     found = run_search(form, disciplines, zone, at)
     if found["result"] is None:
-        return render_search(user, form, disciplines, found, 422, case=case)
+        return render_search(user, form, disciplines, found, 422, case=case, case_level=level)
     try:
         starts_at = parse_instant(raw_start)
     except ValueError:
-        return render_search(user, form, disciplines, found, 422, case=case,
+        return render_search(user, form, disciplines, found, 422, case=case, case_level=level,
                              booking_error=gettext("That slot could not be read; choose a time from the list."),
                              booking_start=None)
     board = db.session.get(Board, int(form.board_id.data)) if form.board_id.data else None
@@ -300,10 +312,13 @@ def book_slot():
             host_timezone=board.timezone if board else zone, seats=posted_seats(), at=at,
             board_id=board.id if board else None, created_by=user, chair=user, case=case)
     except (Conflict, InvalidInput) as error:
-        db.session.rollback()
+        db.session.rollback()   # drops the half-made booking, and the read's audit with it: recorded again
+        if case is not None:
+            _audit_case_search(case, level)
         found = run_search(form, disciplines, zone, at)  # what is free now
         return render_search(user, form, disciplines, found, 409 if isinstance(error, Conflict) else 422, case=case,
-                             booking_error=gettext("Not booked: %(reason)s", reason=error.message), booking_start=format_instant(starts_at))
+                             case_level=level, booking_error=gettext("Not booked: %(reason)s", reason=error.message),
+                             booking_start=format_instant(starts_at))
     invited = [invitation for invitation in meeting.invitations if invitation.status == "pending"]
     audit(db.session, "meeting.booked", actor=user, target_type="meeting", target_id=meeting.id,
           source_address=request.remote_addr,

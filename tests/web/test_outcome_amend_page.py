@@ -87,7 +87,9 @@ def test_a_coordinator_amends_from_the_case_page_and_the_amendment_is_signed_and
     assert event.actor_id == world.coordinator.id and event.target_id == str(new.id)
     assert event.detail["supersedes_id"] == old.id and event.detail["version"] == 2
     assert event.detail["fields"] == ["category", "clinical_n", "recommendation"]
-    assert event.detail["reason"] == "Pathology review upstaged the nodes." and event.detail["via"] == "page"
+    # The reason is clinical free text: kept on the version, never in the trail admins read.
+    assert "reason" not in event.detail and event.detail["via"] == "page"
+    assert "upstaged" not in str(event.detail)
     # Version 1 stays in force until the amendment is signed; no second amendment meanwhile.
     assert "Amend the signed outcome" not in text(client.get(f"/cases/{world.case.id}"))
     assert client.get(link.group(1)).status_code == 409
