@@ -61,9 +61,14 @@ def register_cli(app):
 
     @app.cli.command("run-job")
     @click.argument("job_id")
-    def run_job_command(job_id: str):
-        """Run one scheduler job once, now."""
-        from app.scheduler.runner import configure_logging, run_job
+    @click.option("--traceback", "show_traceback", is_flag=True,
+                  help="If the job fails unexpectedly, log where (its traceback) too.")
+    def run_job_command(job_id: str, show_traceback: bool):
+        """Run one scheduler job once, now. A failure is one line and exit status 1; what the job wrote is
+        rolled back (docs/deployment.md, "Jobs that fail")."""
+        import logging
+
+        from app.scheduler.runner import configure_logging, failure_line, is_expected_failure, run_job
 
         configure_logging()
         try:
@@ -71,7 +76,16 @@ def register_cli(app):
         except KeyError:
             raise click.ClickException(
                 f"no job {job_id!r}; jobs: {', '.join(s.id for s in JOBS)}") from None
-        result = run_job(current_app._get_current_object(), spec)
+        try:
+            result = run_job(current_app._get_current_object(), spec)
+        except Exception as error:
+            if is_expected_failure(error):
+                raise click.ClickException(f"job {job_id} failed: {failure_line(error)}") from None
+            if show_traceback:
+                logging.getLogger("app.scheduler.runner").exception("job %s failed", job_id)
+                raise click.ClickException(f"job {job_id} failed unexpectedly: {failure_line(error)}") from None
+            raise click.ClickException(f"job {job_id} failed unexpectedly: {failure_line(error)} "
+                                       "(run it again with --traceback to see where)") from None
         click.echo(f"{job_id}: {result}")
 
     @app.cli.command("demo-logins")
@@ -141,10 +155,13 @@ def register_cli(app):
         from app.accounts import password_links
         from app.accounts.models import Organization
         from app.errors import InvalidInput
+        from app.inputs import parse_id
         from app.specialists import csv_import
         from app.timekeeping import now_utc
 
-        organization = (db.session.get(Organization, int(site)) if site.isdigit() else
+        # An id is ASCII digits within the ids a database stores (parse_id); anything else is a name.
+        site_id = parse_id(site)
+        organization = (db.session.get(Organization, site_id) if site_id is not None else
                         db.session.scalar(select(Organization).where(func.lower(Organization.name) == site.lower())))
         if organization is None:
             raise click.ClickException(f"no site is named or numbered {site!r}")

@@ -33,11 +33,17 @@ PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def build_app(config_class=None) -> Flask:
-    from config import config_from_environment
+    """The app for `config_class` (else the environment's). A setting it cannot start with raises
+    config.ConfigurationError, except under a `flask` command, which it ends with one line (below)."""
+    from config import ConfigurationError, config_from_environment
 
-    config_class = config_class or config_from_environment()
-    if hasattr(config_class, "check"):
-        config_class.check()
+    try:
+        config_class = config_class or config_from_environment()
+        if hasattr(config_class, "check"):
+            config_class.check()
+    except ConfigurationError as error:
+        _refuse_under_flask_command(error)
+        raise
 
     instance_path = (getattr(config_class, "INSTANCE_PATH", None)
                      or os.environ.get("MERIDIAN_INSTANCE_PATH")
@@ -57,8 +63,13 @@ def build_app(config_class=None) -> Flask:
     chain.configure(app.config.get("AUDIT_CHAIN_KEY") or "audit-chain:" + app.config["SECRET_KEY"])
     from app.conferencing import operations as conferencing
 
-    conferencing.configure(app.config.get("JITSI_URL"), app.config.get("JITSI_APP_ID") or "meridian",
-                           app.config.get("JITSI_APP_SECRET"), int(app.config.get("JITSI_TOKEN_MARGIN_MINUTES", 15)))
+    try:
+        conferencing.configure(app.config.get("JITSI_URL"), app.config.get("JITSI_APP_ID") or "meridian",
+                               app.config.get("JITSI_APP_SECRET"), int(app.config.get("JITSI_TOKEN_MARGIN_MINUTES", 15)))
+    except RuntimeError as refusal:  # JITSI_URL or JITSI_APP_SECRET; the message begins with the setting's name
+        error = ConfigurationError(str(refusal).split(" ", 1)[0], str(refusal))
+        _refuse_under_flask_command(error)
+        raise error from None
     hops = app.config.get("TRUSTED_PROXY_HOPS", 0)
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -67,6 +78,20 @@ def build_app(config_class=None) -> Flask:
     _init_extensions(app)
     _register_areas(app)
     return app
+
+
+def _refuse_under_flask_command(error) -> None:
+    """Under a `flask` command (a click context is active: the Flask CLI is loading the app), print the
+    configuration error as one line and exit 1, as the commands' own errors do. Flask would otherwise
+    print a traceback: it shows only its own NoAppException as a message, and its command list (`flask`,
+    `flask --help`) prints any other exception's traceback. Elsewhere (run.py, app.wsgi, tests) the
+    caller handles the ConfigurationError."""
+    import click
+
+    if click.get_current_context(silent=True) is None:
+        return
+    click.echo(f"Error: {error}", err=True)
+    raise SystemExit(1)
 
 
 def _init_extensions(app: Flask) -> None:

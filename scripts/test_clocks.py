@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ElementTree
+from datetime import datetime
 
 CLOCKS = {
     "2026-11-26T01:43:00Z": "Thursday morning in Shanghai, before the Thoracic board meets",
@@ -40,11 +41,25 @@ def outcomes(junit_path: str) -> dict[str, str]:
     return results
 
 
+def is_instant(text: str) -> bool:
+    """Whether `text` is what MERIDIAN_TEST_CLOCK takes (tests/clock.py): ISO 8601 with an offset."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return value.tzinfo is not None
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clock", action="append", help="an ISO 8601 instant (repeatable); default: all")
     options, pytest_args = parser.parse_known_args(argv)
     clocks = options.clock or list(CLOCKS)
+    for clock in clocks:  # refused here, in one line, not by pytest's INTERNALERROR in each run
+        if not is_instant(clock):
+            print(f"test_clocks: --clock {clock!r} is not an ISO 8601 instant with an offset, "
+                  "e.g. 2027-03-28T01:30:00Z", file=sys.stderr)
+            return 2
     pytest_args = pytest_args or ["-m", "clock"]
     runs = {}
     with tempfile.TemporaryDirectory() as folder:

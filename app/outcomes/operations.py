@@ -260,6 +260,13 @@ def _due(field: str, value, meeting: Meeting | None) -> str:
     except ValueError:
         raise InvalidInput(field, N_('%(value)s is not a real date'),
                                   params={'value': repr(value)}) from None
+    from app.errors import InvalidValue
+    from app.timekeeping import check_supported_year
+
+    try:  # only the years Meridian handles: a due date at the end of the calendar overflows later sums
+        check_supported_year(due)
+    except InvalidValue as error:
+        raise InvalidInput(field, error.template, error.params) from None
     if meeting is not None:
         meeting_day = to_local(meeting.starts_at, meeting.host_timezone).date()
         if due < meeting_day:

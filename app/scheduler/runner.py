@@ -16,8 +16,28 @@ from app.timekeeping import now_utc
 log = logging.getLogger(__name__)
 
 
+def is_expected_failure(error: BaseException) -> bool:
+    """A failure a job reports on purpose, whose message says all there is to say (a domain rule, a broken
+    audit trail): reported as one line, never with a traceback."""
+    from app.audit.jobs import AuditTrailBroken
+    from app.errors import DomainError
+
+    return isinstance(error, DomainError | AuditTrailBroken)
+
+
+def failure_line(error: BaseException) -> str:
+    """The failure in one line: its message (its first line, at most 300 characters), or for an unexpected
+    one its type and message."""
+    text = (str(error).strip().splitlines() or [""])[0][:300]
+    if is_expected_failure(error):
+        return text
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
 def run_job(app, spec: JobSpec, at=None):
-    """Run one job now in its own app context and transaction; return what the job returned."""
+    """Run one job now in its own app context and transaction; return what the job returned. A failure
+    is rolled back and raised: the caller reports it (the scheduler in its log, `flask run-job` as one
+    line)."""
     from app.extensions import db
 
     started = time.monotonic()
@@ -30,18 +50,25 @@ def run_job(app, spec: JobSpec, at=None):
             return result
         except Exception:
             db.session.rollback()
-            log.exception("job %s failed after %.2f s; it will run again at its next interval", spec.id,
-                          time.monotonic() - started)
             raise
         finally:
             db.session.remove()
 
 
 def _safe_run(app, spec: JobSpec):
+    """A scheduled run: a failure is logged and the scheduler keeps going. An expected failure is one
+    ERROR line; an unexpected one carries its traceback, for the scheduler's log (its stderr, which the
+    operators ship to their log store: docs/deployment.md)."""
+    started = time.monotonic()
     try:
         run_job(app, spec)
-    except Exception:  # logged in run_job; the scheduler keeps going
-        pass
+    except Exception as error:
+        if is_expected_failure(error):
+            log.error("job %s failed after %.2f s: %s; it will run again at its next interval", spec.id,
+                      time.monotonic() - started, failure_line(error))
+        else:
+            log.exception("job %s failed after %.2f s; it will run again at its next interval", spec.id,
+                          time.monotonic() - started)
 
 
 def configure_logging() -> None:
@@ -82,3 +109,15 @@ def start_background_scheduler(app):
     scheduler = build_scheduler(app, blocking=False)
     scheduler.start()
     return scheduler, lock
+
+
+def stop_background_scheduler(started) -> None:
+    """Stop what `start_background_scheduler` started (its result; None: nothing): no run starts after
+    this, a run under way finishes, then the lock is released."""
+    if started is None:
+        return
+    scheduler, lock = started
+    try:
+        scheduler.shutdown(wait=True)
+    finally:
+        lock.release()

@@ -30,11 +30,11 @@ from app.accounts import operations as accounts
 from app.accounts import password_links
 from app.accounts.models import Organization, User
 from app.audit.operations import record as audit
-from app.errors import InvalidInput, in_readers_language
+from app.errors import InvalidInput, InvalidValue, in_readers_language
 from app.scheduling import WEEKDAY_KEYS
 from app.specialists import operations
 from app.specialists.models import Licence, SpecialistProfile
-from app.timekeeping import to_local
+from app.timekeeping import check_supported_year, to_local
 from app.vocabulary import N_
 
 COLUMNS = ("email", "name", "disciplines", "languages", "timezone", "weekly_hours",
@@ -386,6 +386,12 @@ def _plan_licence(result: RowResult, profile: SpecialistProfile | None, trio: di
         expires_on = date.fromisoformat(text)
     except ValueError:
         result.fail("licence_expires_on", N_("%(value)s is not a YYYY-MM-DD date"), {"value": text})
+    if expires_on is not None:
+        try:
+            check_supported_year(expires_on)
+        except InvalidValue as error:
+            result.fail("licence_expires_on", error.template, error.params)
+            expires_on = None
     if expires_on is not None and zone and expires_on < to_local(at, zone).date():
         result.fail("licence_expires_on", N_("%(value)s has already passed"), {"value": text})
     if result.errors:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.db import Base, UTCDateTime
-from app.timekeeping import ensure_utc, from_local, now_utc
+from app.timekeeping import UTC, ensure_utc, from_local, now_utc
 
 
 class Discipline(Base):
@@ -142,7 +142,12 @@ class Licence(Base):
 
 
 def licence_expires_at(expires_on: date, zone: str) -> datetime:
-    return from_local(datetime.combine(expires_on + timedelta(days=1), time(0)), zone)
+    """The instant the licence stops counting: the midnight after `expires_on` in `zone`. An expiry at
+    the end of the calendar (stored before expiry years were checked) never comes: the latest instant."""
+    try:
+        return from_local(datetime.combine(expires_on + timedelta(days=1), time(0)), zone)
+    except OverflowError:
+        return datetime.max.replace(tzinfo=UTC)
 
 
 def licence_valid_at(*, verified: bool, expires_on: date, zone: str, at: datetime) -> bool:

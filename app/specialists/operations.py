@@ -18,14 +18,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Organization, User, UserRole
 from app.accounts.operations import checked_zone, validate_languages
-from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.errors import Conflict, InvalidInput, InvalidValue, NotFound, PermissionDenied
 from app.meetings.models import BOOKING_STATES, Invitation, Meeting
 from app.notifications.operations import notify
 from app.paging import Page, after, decode_cursor, encode_cursor
 from app.scheduling import WEEKDAY_KEYS, RequestError, SpecialistSpec, parse_request
 from app.specialists.models import (DateOverride, Discipline, Leave, Licence, SpecialistProfile,
                                      specialist_disciplines)
-from app.timekeeping import ensure_utc, format_instant, local_midnight, to_local
+from app.timekeeping import check_supported_year, ensure_utc, format_instant, local_midnight, to_local
 from app.vocabulary import N_
 
 EDITOR_ROLES = ("coordinator", "admin")
@@ -516,6 +516,12 @@ def _refuse_duplicate(session: Session, profile: SpecialistProfile, jurisdiction
 
 
 def _refuse_past_expiry(profile: SpecialistProfile, expires_on: date, at: datetime) -> None:
+    """Refuse an expiry date outside the years Meridian handles (its end of day in the home zone must be
+    computable), or already passed in the specialist's home zone."""
+    try:
+        check_supported_year(expires_on)
+    except InvalidValue as error:
+        raise InvalidInput("expires_on", error.template, error.params) from None
     if expires_on < to_local(at, profile.home_timezone).date():
         raise InvalidInput("expires_on", N_('%(expires_on)s has already passed'),
                                          params={'expires_on': expires_on.isoformat()})
@@ -526,6 +532,8 @@ def add_licence(session: Session, profile: SpecialistProfile, *, jurisdiction: s
     """Record a licence, unverified: it counts only once a coordinator verifies it."""
     country = clean_country(jurisdiction)
     number = _clean_registration_number(registration_number)
+    if not isinstance(expires_on, date):
+        raise InvalidInput("expires_on", N_("must be a YYYY-MM-DD date"))
     _refuse_past_expiry(profile, expires_on, at)
     _refuse_duplicate(session, profile, country, number)
     licence = Licence(profile=profile, jurisdiction=country, registration_number=number,
