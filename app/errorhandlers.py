@@ -52,22 +52,41 @@ def reader_translation(template: str) -> str:
 
 
 def reader_value(name: str, value):
-    """An instant (`*_at`, ISO 8601) in a message, in the reader's zone and language; other values as given."""
+    """A value of a domain message, shown to the reader by its name: an instant (`*_at`, ISO 8601) in their
+    zone and language, a calendar date (`*_on`, YYYY-MM-DD) and a weekday (`*weekday`, 0 = Monday) in their
+    language; other values as given."""
+    from datetime import date, datetime
+
     from flask import has_request_context
 
-    if not (name.endswith("_at") and isinstance(value, str) and has_request_context()):
+    if not has_request_context():
         return value
-    from flask_login import current_user
-
     from app.i18n import current_locale_code
-    from app.timekeeping import format_for_reader, parse_instant
 
-    try:
-        instant = parse_instant(value)
-    except ValueError:
-        return value
-    zone = getattr(current_user, "timezone", None) or "UTC"
-    return format_for_reader(instant, zone, current_locale_code())
+    if name.endswith("_at") and isinstance(value, str):
+        from app.security import current_actor
+        from app.timekeeping import format_for_reader, parse_instant
+
+        try:
+            instant = parse_instant(value)
+        except ValueError:
+            return value
+        # The reader: the session's user on a page, the token's on the API (Flask-Login knows only the former).
+        zone = getattr(current_actor(), "timezone", None) or "UTC"
+        return format_for_reader(instant, zone, current_locale_code())
+    if name.endswith("_on") and isinstance(value, (str, date)) and not isinstance(value, datetime):
+        from app.timekeeping import format_day_for_reader
+
+        try:
+            day = value if isinstance(value, date) else date.fromisoformat(value)
+        except ValueError:
+            return value
+        return format_day_for_reader(day, current_locale_code())
+    if name.endswith("weekday") and isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 6:
+        from app.timekeeping import weekday_for_reader
+
+        return weekday_for_reader(value, current_locale_code())
+    return value
 
 
 def register_error_handlers(app):

@@ -264,6 +264,22 @@ def format_day_for_reader(day: date, locale_code: str | None, style: str = "date
     return _format_part(date_skeleton, datetime.combine(day, time(12), tzinfo=UTC), UTC, reader_locale(locale_code))
 
 
+class Weekday(int):
+    """A weekday's index (Monday 0, as `date.weekday()`) that reads as its English name where a message is
+    filled in English (`str(error)`, logs). In a domain message's params under a name ending in `weekday`, the
+    edge shows it in the reader's language (app.errorhandlers.reader_value, through `weekday_for_reader`)."""
+
+    ENGLISH = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+    def __new__(cls, index: int):
+        if not 0 <= int(index) <= 6:
+            raise ValueError(f"a weekday is 0 (Monday) to 6 (Sunday), not {index}")
+        return super().__new__(cls, index)
+
+    def __str__(self) -> str:
+        return self.ENGLISH[self]
+
+
 def weekday_for_reader(index: int, locale_code: str | None, width: str = "wide") -> str:
     """Monday is 0, as in `date.weekday()`."""
     return reader_locale(locale_code).days["format"][width][index]

@@ -23,10 +23,13 @@ from app.paging import DEFAULT_LIMIT, Page, keyset_page
 from app.rotas import generation
 from app.rotas.models import CoverRequest, OnCallShift, Rota, RotaMember
 from app.specialists.models import Discipline, SpecialistProfile
-from app.timekeeping import ensure_utc, format_instant, from_local, parse_instant, to_local, validate_zone
+from app.timekeeping import (Weekday, check_supported_year, ensure_utc, format_instant, from_local, parse_instant,
+                              to_local, validate_zone)
 from app.vocabulary import N_, label_text
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# The API's `handoff_weekday_name` (a code, as English as the field names). Messages carry a `Weekday` (an
+# index, in params named `*weekday`), which the edge shows in the reader's language.
+WEEKDAYS = Weekday.ENGLISH
 MAX_WEEKS = 52
 # A handoff is sociable for a member when it falls between these wall-clock times (inclusive)
 # in the member's own home zone; anything earlier or later is unsocial.
@@ -235,7 +238,6 @@ def _cycle_anchor(session: Session, rota: Rota) -> date | None:
 def first_handoff_day(session: Session, rota: Rota, start: date | datetime) -> date:
     """A local date must itself be a handoff day; an instant means the first handoff at or
     after it (on a fortnightly rota, in step with the shifts it already has)."""
-    weekday = WEEKDAYS[rota.handoff_weekday]
     if isinstance(start, datetime):
         instant = ensure_utc(start)
         day = to_local(instant, rota.timezone).date() - timedelta(days=1)
@@ -248,10 +250,21 @@ def first_handoff_day(session: Session, rota: Rota, start: date | datetime) -> d
     if start.weekday() != rota.handoff_weekday:
         back = (start.weekday() - rota.handoff_weekday) % 7
         earlier, later = start - timedelta(days=back), start + timedelta(days=7 - back)
-        raise InvalidInput("start", N_('%(start)s is a %(weekday)s; this rota hands off on '
-                                       '%(weekday_2)ss (e.g. %(earlier)s or %(later)s)'),
-                                    params={'start': start.isoformat(), 'weekday': WEEKDAYS[start.weekday()], 'weekday_2': weekday, 'earlier': earlier.isoformat(), 'later': later.isoformat()})
+        raise InvalidInput("start", N_("%(start_on)s is a %(start_weekday)s; this rota's handoff day is "
+                                       "%(handoff_weekday)s (e.g. %(earlier_on)s or %(later_on)s)"),
+                           params={"start_on": start.isoformat(), "start_weekday": Weekday(start.weekday()),
+                                   "handoff_weekday": Weekday(rota.handoff_weekday), "earlier_on": earlier.isoformat(),
+                                   "later_on": later.isoformat()})
     return start
+
+
+def _check_start_year(start: date | datetime) -> None:
+    """Refuse a start outside the years Meridian supports (422 on `start`), before any date arithmetic
+    near the ends of `datetime` could overflow."""
+    try:
+        check_supported_year(start)
+    except InvalidValue as refusal:
+        raise InvalidInput("start", refusal.template, params=refusal.params) from None
 
 
 def parse_start(text: str) -> date | datetime:
@@ -259,9 +272,11 @@ def parse_start(text: str) -> date | datetime:
     text = (text or "").strip()
     if _LOCAL_DATE.match(text):
         try:
-            return date.fromisoformat(text)
+            day = date.fromisoformat(text)
         except ValueError:
             raise InvalidInput("start", N_("%(value)s is not a real date"), params={"value": repr(text)}) from None
+        _check_start_year(day)
+        return day
     try:
         return parse_instant(text)
     except InvalidValue as refusal:  # a real instant outside the years Meridian supports
@@ -342,6 +357,27 @@ class GenerationResult:
     withdrawn_cover_requests: list[int] = field(default_factory=list)
 
 
+def _straddling_conflict(straddling: list[OnCallShift], range_start: datetime, range_end: datetime) -> Conflict:
+    """409: scheduled shifts cross the edge of the range to generate (at most one at each edge, as a rota's
+    shifts never overlap; the first and the last are named, every one is in `shift_ids`)."""
+    first, last = straddling[0], straddling[-1]
+    params = {"range_starts_at": format_instant(range_start), "range_ends_at": format_instant(range_end),
+              "shift_id": first.id, "shift_starts_at": format_instant(first.starts_at),
+              "shift_ends_at": format_instant(first.ends_at)}
+    if first is last:
+        return Conflict(N_("Existing shift %(shift_id)s, from %(shift_starts_at)s to %(shift_ends_at)s, would cross "
+                           "the edge of the range to generate (%(range_starts_at)s to %(range_ends_at)s). Choose a "
+                           "start and length whose handoffs match it."),
+                        params=params, shift_ids=[first.id])
+    params.update({"other_shift_id": last.id, "other_shift_starts_at": format_instant(last.starts_at),
+                   "other_shift_ends_at": format_instant(last.ends_at)})
+    return Conflict(N_("Existing shifts %(shift_id)s, from %(shift_starts_at)s to %(shift_ends_at)s, and "
+                       "%(other_shift_id)s, from %(other_shift_starts_at)s to %(other_shift_ends_at)s, would cross "
+                       "the edges of the range to generate (%(range_starts_at)s to %(range_ends_at)s). Choose a "
+                       "start and length whose handoffs match them."),
+                    params=params, shift_ids=[shift.id for shift in straddling])
+
+
 def _raise_sequence(shift: OnCallShift, at: datetime) -> None:
     shift.sequence = (shift.sequence or 0) + 1
     shift.updated_at = at
@@ -365,6 +401,7 @@ def generate(session: Session, rota: Rota, *, start: date | datetime, weeks: int
                                     params={'max_weeks': MAX_WEEKS})
     if weeks % rota.period_weeks:
         raise InvalidInput("weeks", N_("this rota's period is two weeks, so weeks must be even"))
+    _check_start_year(start)
     if not rota.members:
         raise Conflict(N_("This rota has no members; add members before generating shifts."))
     first_day = first_handoff_day(session, rota, start)
@@ -372,10 +409,10 @@ def generate(session: Session, rota: Rota, *, start: date | datetime, weeks: int
     started = [period for period in periods if period.starts_at <= at]
     future = [period for period in periods if period.starts_at > at]
     if not future:
-        upcoming = periods_from(rota, periods[-1].local_date, 2)[1].starts_at
-        raise InvalidInput("start", N_('every period from this start has already begun; the next '
-                                       'handoff is at %(upcoming)s'),
-                                    params={'upcoming': format_instant(upcoming)})
+        upcoming_at = handoff_at(rota, first_handoff_day(session, rota, at + timedelta(microseconds=1)))
+        raise InvalidInput("start", N_("every period from this start has already begun; the next handoff is at "
+                                       "%(upcoming_at)s"),
+                           params={"upcoming_at": format_instant(upcoming_at)})
     range_start, range_end = future[0].starts_at, future[-1].ends_at
 
     overlapping = session.scalars(
@@ -385,13 +422,7 @@ def generate(session: Session, rota: Rota, *, start: date | datetime, weeks: int
     straddling = [shift for shift in overlapping if shift.status == "scheduled"
                   and (shift.starts_at < range_start or shift.ends_at > range_end)]
     if straddling:
-        described = "; ".join(f"shift {s.id} runs {format_instant(s.starts_at)} to "
-                              f"{format_instant(s.ends_at)}" for s in straddling)
-        raise Conflict(N_('Existing shifts cross the edge of the range to generate '
-                          '(%(range_start)s to %(range_end)s): %(described)s. Choose a start and '
-                          'length whose handoffs match them.'),
-                       params={'range_start': format_instant(range_start), 'range_end': format_instant(range_end), 'described': described},
-                       shift_ids=[s.id for s in straddling])
+        raise _straddling_conflict(straddling, range_start, range_end)
     rows = {shift.starts_at: shift for shift in overlapping if shift.starts_at >= range_start}
     before = session.scalar(select(OnCallShift.user_id).where(
         OnCallShift.rota_id == rota.id, OnCallShift.status == "scheduled",

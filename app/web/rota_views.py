@@ -19,10 +19,10 @@ from app.rotas.models import CoverRequest, Rota
 from app.security import current_actor, page
 from app.specialists.models import Discipline
 from app.specialists.operations import list_disciplines
-from app.timekeeping import now_utc, to_local
+from app.timekeeping import is_valid_zone, now_utc, to_local
 from app.web import web
 from app.web.people_picker import people_named
-from app.web.filters import weekday_name
+from app.web.filters import weekday_name, zone_name
 from app.web.forms import PlainForm
 from app.web.vocabulary import discipline as discipline_label
 from app.web.layout import COORDINATING
@@ -32,6 +32,13 @@ MY_SHIFT_WEEKS = 8
 SHIFTS_SHOWN = 60
 ZONE_CHOICES = ("Asia/Shanghai", "Asia/Almaty", "Asia/Tashkent", "Asia/Kolkata", "Asia/Karachi", "Asia/Dubai",
                 "Europe/Moscow", "Europe/Istanbul", "Africa/Nairobi", "Africa/Lagos", "Africa/Cairo", "UTC")
+
+
+def _zone_options(zones) -> list[tuple[str, str]]:
+    """(IANA id, the zone as the reader's language names it, as the `zone_name` filter shows zones everywhere
+    else), in order of those names; the id is what the form sends."""
+    named = [(zone, zone_name(zone)) for zone in zones if is_valid_zone(zone)]
+    return sorted(named, key=lambda option: (option[1].casefold(), option[0]))
 
 
 def _checked_form() -> None:
@@ -72,7 +79,7 @@ def new_rota():
                            discipline_options=[(d.code, discipline_label(d.code, d.name))
                                                for d in list_disciplines(db.session)],
                            weekday_options=[(str(index), weekday_name(index)) for index in range(7)],
-                           zone_options=[(zone, zone) for zone in sorted(set(ZONE_CHOICES + (user.timezone,)))],
+                           zone_options=_zone_options(set(ZONE_CHOICES) | {user.timezone, raw["timezone"]}),
                            form=PlainForm()), 422 if errors else 200
 
 

@@ -170,8 +170,8 @@ def test_tuesday_start_says_which_days_would_do(client, clock, rota, coordinator
     problem = assert_problem(client.post(f"/api/v1/rotas/{rota['id']}/generate",
                                          headers=coordinator_headers,
                                          json={"start": "2026-03-03", "weeks": 4}), 422)
-    assert problem["errors"][0]["message"] == ("2026-03-03 is a Tuesday; this rota hands off on "
-                                               "Mondays (e.g. 2026-03-02 or 2026-03-09)")
+    assert problem["errors"][0]["message"] == ("3 Mar 2026 is a Tuesday; this rota's handoff day is "
+                                               "Monday (e.g. 2 Mar 2026 or 9 Mar 2026)")
 
 
 def test_unknown_rota_is_404(client, coordinator_headers):
@@ -202,7 +202,7 @@ def test_on_call_at_an_instant(client, clock, rota, team, coordinator_headers, a
     assert "Nobody is on call" in body["detail"] and "no shift has been generated" in body["detail"]
     before = assert_problem(client.get(f"{url}?at=2026-03-01T00:00:00Z", headers=reader), 404)
     # the instant is shown in the reader's zone and language, never as raw ISO
-    assert "next scheduled shift starts at Mon, 2 Mar 2026, 00:00" in before["detail"]
+    assert "next scheduled shift starts at Mon, 2 Mar 2026, 08:00 (Asia/Shanghai, UTC+08:00)" in before["detail"]
     # default: now
     clock.now = datetime(2026, 3, 10, tzinfo=UTC)
     assert client.get(url, headers=reader).get_json()["user_id"] == second
