@@ -403,8 +403,13 @@ def move_case(case_id: int):
     allowed = workflow.targets_for(case.state, {workflow.COORDINATOR})
     if target not in allowed:
         db.session.rollback()
-        message = (f"A {case.state.replace('_', ' ')} case cannot become {target.replace('_', ' ') or 'that'} now"
-                   + (f"; it may become: {', '.join(t.replace('_', ' ') for t in allowed)}." if allowed else "."))
+        current = label(case.state)
+        if allowed:
+            message = gettext("A %(state)s case cannot become %(target)s now; it may become: %(allowed)s.",
+                              state=current, target=label(target) or "—",
+                              allowed=gettext("; ").join(label(state) for state in allowed))
+        else:
+            message = gettext("A %(state)s case cannot be moved now.", state=current)
         return render_case(case.id, action_errors={"_actions": message}, action_raw=raw, status=409)
     if len(reason) > REASON_MAX:
         return render_case(case.id, action_errors={f"reason-{target}": gettext("At most %(max)s characters.", max=REASON_MAX)},

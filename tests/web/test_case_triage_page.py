@@ -95,8 +95,8 @@ def test_a_move_not_open_now_answers_409_beside_the_actions(demo, sign_in, clien
     response = client.post(f"/cases/{submitted.id}/transition", data={"to": "closed"})
     assert response.status_code == 409
     html = text(response)
-    assert re.search(r'id="actions-error">A submitted case cannot become closed now; it may become: returned, '
-                     r'triaged, listed not discussed, withdrawn\.', html)
+    assert re.search(r'id="actions-error">A submitted case cannot become closed now; it may become: returned; '
+                     r'triaged; listed, not discussed; withdrawn\.', html)
     session.expire_all()
     assert session.get(Case, submitted.id).state == "submitted"
 
@@ -190,3 +190,15 @@ def test_the_confirmation_of_a_move_is_in_the_readers_language(demo, sign_in, cl
     client.post(f"/cases/{submitted.id}/transition", data={"to": "triaged"})
     html = text(client.get(f"/cases/{submitted.id}"))
     assert f"Случай №{submitted.id}:" in html and f"Case #{submitted.id}:" not in html
+
+
+def test_a_move_not_open_now_is_refused_in_the_readers_language(demo, sign_in, client, session, submitted):
+    coordinator = demo["coordinator"]
+    coordinator.locale = "ru"
+    session.commit()
+    sign_in(coordinator)
+    response = client.post(f"/cases/{submitted.id}/transition", data={"to": "closed"})
+    assert response.status_code == 409
+    refusal = re.search(r'id="actions-error">([^<]*)<', text(response)).group(1)
+    assert "cannot" not in refusal and "submitted" not in refusal and "withdrawn" not in refusal
+    assert "отозван" in refusal  # the states it may become, as Russian names them

@@ -40,11 +40,26 @@
   }
   function problem(result) { return result.body.detail || result.body.title || _("Failed (HTTP %(status)s).", { status: result.status }); }
 
-  // "14:05 (Asia/Kolkata, UTC+05:30)": an instant in the viewer's zone, naming it.
+  function localeTag() { return window.Meridian.lang === "en" ? "en-GB" : window.Meridian.lang; }
+
+  // A calendar date ("2026-12-03", no time of day) as the reader's language writes it: "3 Dec 2026".
+  function day(isoDate) {
+    if (!isoDate) return "";
+    var date = new Date(isoDate + "T00:00:00Z");
+    return isNaN(date) ? isoDate
+      : date.toLocaleDateString(localeTag(), { timeZone: "UTC", day: "numeric", month: "short", year: "numeric" });
+  }
+
+  // "14:05 (Asia/Kolkata, UTC+05:30)": an instant in the viewer's zone, naming it; with its date
+  // ("2 Dec, 14:05 (…)") when that is not today there.
   function local(iso) {
     var zone = root.dataset.zone, date = new Date(iso);
-    var time = date.toLocaleTimeString(window.Meridian.lang === "en" ? "en-GB" : window.Meridian.lang,
+    var time = date.toLocaleTimeString(localeTag(),
                                        { timeZone: zone, hour: "2-digit", minute: "2-digit", hour12: false });
+    var dateOf = function (d) { return d.toLocaleDateString("en-CA", { timeZone: zone }); };
+    if (dateOf(date) !== dateOf(new Date())) {
+      time = date.toLocaleDateString(localeTag(), { timeZone: zone, day: "numeric", month: "short" }) + ", " + time;
+    }
     var offset = "";
     try {
       offset = new Intl.DateTimeFormat("en-GB", { timeZone: zone, timeZoneName: "longOffset" })
@@ -331,7 +346,7 @@
       var actionList = $('[data-outcome-field="actions"]');
       actionList.textContent = "";
       shown.actions.forEach(function (a) {
-        actionList.appendChild(el("li", _("%(action)s — %(owner)s, by %(due)s", { action: a.action, owner: a.owner_name, due: a.due })));
+        actionList.appendChild(el("li", _("%(action)s — %(owner)s, by %(due)s", { action: a.action, owner: a.owner_name, due: day(a.due) })));
       });
       if (!shown.actions.length) actionList.appendChild(el("li", "—"));
       ui.signatures.textContent = "";
@@ -362,9 +377,16 @@
     $$("[data-error-for]", ui.form).forEach(function (node) { say(node, null); });
     $$("[aria-invalid]", ui.form).forEach(function (node) { node.removeAttribute("aria-invalid"); });
     (errors || []).forEach(function (error) {
-      var name = (error.field || "").split(/[.[]/)[0];
+      var path = (error.field || "").split(/[.[\]]+/), name = path[0];
       var node = ui.form.querySelector('[data-error-for="' + name + '"]') || ui.form.querySelector('[data-error-for=""]');
-      say(node, (node.dataset.errorFor ? "" : (error.field ? error.field + ": " : "")) + error.message);
+      // Which action row, counted as people count; other fields are named by their label, never by
+      // the API's field path.
+      var where = name === "actions" && /^\d+$/.test(path[1] || "") ? _("Action %(number)s: ", { number: Number(path[1]) + 1 }) : "";
+      if (!node.dataset.errorFor && ui.form.elements[name]) {
+        var labelNode = ui.form.querySelector('label[for="' + ui.form.elements[name].id + '"]');
+        if (labelNode) where = labelNode.textContent.trim() + ": ";
+      }
+      say(node, where + error.message);
       if (ui.form.elements[name]) ui.form.elements[name].setAttribute("aria-invalid", "true");
     });
   }
