@@ -19,17 +19,13 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.notifications.models import Notification
+from app.notifications.models import SECRET_LINK_KINDS, Notification
 from app.notifications.texts import recipient_locale, render
 from app.timekeeping import ensure_utc
 
 # Older notifications are not e-mailed any more (the inbox still has them).
 EMAIL_WITHIN = timedelta(days=2)
 
-
-# Notifications whose link holds a secret (a one-time set-password link, app.accounts.password_links):
-# the link is forgotten once the e-mail is sent or has failed for good, so only the recipient has it.
-SECRET_LINK_KINDS = ("account.invitation", "account.password_reset")
 
 # A claim older than this was left by a sender that died: the message may be sent again.
 CLAIM_EXPIRES = timedelta(minutes=10)

@@ -8,6 +8,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db import Base, UTCDateTime
 from app.timekeeping import now_utc
 
+# Notifications whose link holds a secret (a one-time set-password link, app.accounts.password_links):
+# the link is never put in a live event, and is forgotten once the e-mail is sent or has failed for
+# good, so only the recipient keeps it.
+SECRET_LINK_KINDS = ("account.invitation", "account.password_reset")
+
 
 class Notification(Base):
     """A notification as data: its kind and parameters (instants as ISO 8601 UTC, dates, codes, names).

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.live.publish import publish
-from app.notifications.models import Notification
+from app.notifications.models import SECRET_LINK_KINDS, Notification
 from app.notifications.texts import STORED_TEXT, recipient_locale, render
 from app.paging import DEFAULT_LIMIT, Page, keyset_page
 from app.timekeeping import ensure_utc, now_utc
@@ -41,7 +41,8 @@ def notify(session: Session, *, user_id: int, kind: str, dedupe_key: str, params
     recipient = session.get(User, user_id)
     text = render(kind, params, locale=recipient_locale(recipient), zone=recipient.timezone)
     publish(session, f"user:{user_id}", "notification.created",
-            {"id": notification_id, "kind": kind, "subject": text.subject, "link": link,
+            {"id": notification_id, "kind": kind, "subject": text.subject,
+             "link": None if kind in SECRET_LINK_KINDS else link,
              "unread": unread_count(session, user_id)})
     return True
 

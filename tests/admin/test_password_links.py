@@ -83,6 +83,21 @@ def test_the_outbox_forgets_a_secret_link_once_sent(session, organization, make_
     assert notification.link is None
 
 
+def test_the_live_event_of_a_secret_link_never_carries_it(session, organization, make_user):
+    from app.live.models import LiveEvent
+
+    admin = make_user("admin")
+    user, _ = password_links.invite_user(session, email="amina@example.org", name="Amina Yusuf",
+                                         organization=organization, roles=["referrer"], by=admin, at=AT)
+    session.commit()
+    [told] = [event for event in session.scalars(select(LiveEvent).where(LiveEvent.room == f"user:{user.id}"))
+              if event.type == "notification.created"]
+    assert told.data["link"] is None and "/set-password/" not in str(told.data)
+    # the e-mail still has it, for the outbox to send
+    notification = session.scalar(select(Notification).where(Notification.user_id == user.id))
+    assert notification.link.startswith(password_links.LINK_PATH)
+
+
 def test_only_admins_invite_and_nobody_deactivates_themself(session, organization, make_user):
     admin, coordinator = make_user("admin"), make_user("coordinator")
     with pytest.raises(PermissionDenied):
