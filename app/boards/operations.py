@@ -24,7 +24,7 @@ from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.paging import DEFAULT_LIMIT, Page, keyset_page
 from app.meetings.models import Invitation, Meeting
 from app.specialists.operations import discipline_codes, find_profile
-from app.timekeeping import ensure_utc, to_local
+from app.timekeeping import Weekday, ensure_utc, to_local
 from app.vocabulary import N_
 
 EDITOR_ROLES = ("coordinator", "admin")
@@ -334,9 +334,8 @@ def _check_anchor(anchor: date, weekday: int) -> None:
     if not isinstance(anchor, date) or isinstance(anchor, datetime):
         raise InvalidInput("anchor_date", N_("must be a date such as 2026-03-05"))
     if anchor.weekday() != weekday:
-        raise InvalidInput("anchor_date", N_('is a %(weekday)s but the board meets on '
-                                             '%(weekday_2)ss'),
-                                          params={'weekday': recurrence.WEEKDAY_NAMES[anchor.weekday()], 'weekday_2': recurrence.WEEKDAY_NAMES[weekday]})
+        raise InvalidInput("anchor_date", N_("is a %(anchor_weekday)s, but the board meets on a %(board_weekday)s"),
+                           params={"anchor_weekday": Weekday(anchor.weekday()), "board_weekday": Weekday(weekday)})
 
 
 def _check_capacity(values: dict, blame: str) -> None:

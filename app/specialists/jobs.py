@@ -58,6 +58,8 @@ def warn_expiring_licences(session: Session, at: datetime) -> int:
             added += notify(
                 session, user_id=recipient.id, kind=NOTIFICATION_KIND,
                 dedupe_key=f"licence-expiry:{licence.id}:{licence.expires_on.isoformat()}:user:{recipient.id}",
-                params={"text": text, **params}, link=f"/api/v1/specialists/{specialist.id}", at=at,
+                # the page each reader keeps licences on: their own, or the specialist's in the directory
+                params={"text": text, **params}, at=at,
+                link="/me/licences" if recipient.id == specialist.id else f"/coordinator/specialists/{specialist.id}",
             )
     return added

@@ -201,3 +201,13 @@ def test_boards_are_listed_by_name_a_page_at_a_time(client, make_user, api_auth,
     assert [q["discipline"] for q in second.get_json()[0]["quorum"]] == ["pathology", "radiology"]
     refused = client.get("/api/v1/boards?limit=0", headers=headers)
     assert refused.status_code == 422 and refused.get_json()["errors"][0]["field"] == "limit"
+
+
+@pytest.mark.parametrize("language, anchor_day, board_day", [
+    ("en", "Wednesday", "Thursday"), ("ru", "среда", "четверг"), ("zh", "星期三", "星期四")])
+def test_an_anchor_on_another_weekday_names_both_days_in_the_readers_language(
+        client, make_user, api_auth, board_body, assert_problem, language, anchor_day, board_day):
+    headers = {**api_auth.headers(make_user("coordinator")), "Accept-Language": language}
+    body = assert_problem(create(client, headers, board_body(anchor_date="2026-03-04")), 422)
+    message = body["errors"][0]["message"]
+    assert anchor_day in message and board_day in message, message

@@ -47,6 +47,12 @@ def test_warnings_go_to_the_specialist_and_their_coordinators_once(session, make
     assert "Your licence in China expires in 20 days, on 13 Dec 2026" in subjects
     assert any("Dr Prakash Shrestha's licence in Kazakhstan expires in 27 days" in subject
                for _, _, subject in notifications)
+    # each opens the page its reader keeps the licence on, not the API's JSON
+    from app.notifications.models import Notification
+
+    links = {(note.user_id, note.link) for note in session.scalars(select(Notification))}
+    assert links == {(specialist.id, "/me/licences"),
+                     (local_coordinator.id, f"/coordinator/specialists/{specialist.id}")}
 
     # the job runs hourly: running again, or the next day, adds nothing
     assert warn_expiring_licences(session, AT) == 0
