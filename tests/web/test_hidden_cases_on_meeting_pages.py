@@ -106,3 +106,14 @@ def test_who_has_prepared_over_the_api_lists_only_cases_one_may_see(demo, client
 
     assert reviewed_by(thoracic["admin"]) == []
     assert reviewed_by(demo["coordinator"]) == [listed.id]
+
+
+def test_the_agenda_api_does_not_take_off_a_case_one_may_not_see(demo, client, api_auth, session, thoracic):
+    meeting, listed = thoracic["meeting"], thoracic["listed"]
+    headers = {"Authorization": f"Bearer {api_auth.token_for(thoracic['admin'], DEMO_PASSWORD)}"}
+    body = {"reason": "Deferred: a guessed id", "removal_reason": "other"}
+    response = client.post(f"/api/v1/meetings/{meeting.id}/agenda/{listed.id}/remove", json=body, headers=headers)
+    assert response.status_code == 404  # as for a case not on the agenda: nothing told, nothing moved
+    session.expire_all()
+    assert session.scalar(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id,
+                                                   AgendaItem.case_id == listed.id)).status == "listed"
