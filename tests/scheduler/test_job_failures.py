@@ -8,11 +8,12 @@ import sys
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from app.errors import Conflict
 from app.scheduler import runner
 from app.scheduler.jobs import JobSpec, job_by_id
+from tests.audit_tampering import tamper
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RAN = []
@@ -101,12 +102,7 @@ def _tamper_with_the_audit_trail(session):
     record(session, "test.event", actor=None, target_type="organization", target_id=1)
     session.commit()
     event_id = session.scalars(select(AuditEvent.id).order_by(AuditEvent.id).limit(1)).one()
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL session_replication_role = replica"))
-    else:
-        session.execute(text("DROP TRIGGER IF EXISTS audit_events_no_update"))
-    session.execute(text("UPDATE audit_events SET target_id = '999' WHERE id = :id"), {"id": event_id})
-    session.commit()
+    tamper(session, "UPDATE audit_events SET target_id = '999' WHERE id = :id", id=event_id)
     return event_id
 
 

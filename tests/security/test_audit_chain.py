@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from app.audit.models import AuditEvent
 from app.audit.operations import record, write_now
+from tests.audit_tampering import tamper
 
 AT = datetime(2026, 11, 26, 1, 43, tzinfo=timezone.utc)
 
@@ -28,17 +29,6 @@ def trail(app, session, make_user):
 def verify(app):
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     return result.exit_code, result.output.strip()
-
-
-def tamper(session, statement, **values):
-    """Write to the trail as someone who got past the database's own refusal (the table's owner)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL session_replication_role = replica"))
-    else:
-        session.execute(text("DROP TRIGGER IF EXISTS audit_events_no_update"))
-        session.execute(text("DROP TRIGGER IF EXISTS audit_events_no_delete"))
-    session.execute(text(statement), values)
-    session.commit()
 
 
 def an_event(session, index=5):

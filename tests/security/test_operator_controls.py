@@ -9,12 +9,13 @@ from datetime import datetime, timezone
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.cases.models import Attachment, Case
 from app.live.models import LiveEvent
 from app.models import Organization
+from tests.audit_tampering import tamper
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\nCT chest: 3 cm mass\n%%EOF\n"
 LONG_AGO = datetime(2019, 6, 1, tzinfo=timezone.utc)
@@ -147,12 +148,7 @@ def test_the_audit_job_passes_on_an_intact_trail_and_fails_naming_where_it_is_br
     assert run_job(app, job_by_id("verify-audit-trail")).startswith("audit trail intact: ")
     # Someone with the owner's rights edits an event behind the application's back.
     event_id = session.scalars(select(AuditEvent.id).order_by(AuditEvent.id).limit(1)).one()
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL session_replication_role = replica"))
-    else:
-        session.execute(text("DROP TRIGGER IF EXISTS audit_events_no_update"))
-    session.execute(text("UPDATE audit_events SET target_id = '999' WHERE id = :id"), {"id": event_id})
-    session.commit()
+    tamper(session, "UPDATE audit_events SET target_id = '999' WHERE id = :id", id=event_id)
     with caplog.at_level(logging.ERROR), pytest.raises(AuditTrailBroken, match=f"event id {event_id}\\): edited"):
         run_job(app, job_by_id("verify-audit-trail"))
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]

@@ -85,3 +85,34 @@ def sign_in(client):
         return client
 
     return sign_in_as
+
+
+@pytest.fixture
+def night_review(demo, sign_in, client, session):
+    """A meeting at 02:00 in the Chinese pathologist's zone (outside anyone's hours), made on the page by
+    the signed-in coordinator, and its invitations page with a seat invitation's form for the pathologist."""
+    from datetime import datetime, timedelta
+
+    from sqlalchemy import select
+
+    from app.meetings.models import Meeting
+    from app.specialists.models import SpecialistProfile
+    from app.timekeeping import from_local, now_utc, to_local
+    from tests.web.page_helpers import csrf_of, text
+
+    coordinator, pathologist = demo["coordinator"], demo["pathologist.fcg"]
+    zone = session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == pathologist.id)).home_timezone
+    day = (to_local(now_utc(), zone) + timedelta(days=4)).date()
+    starts_at = from_local(datetime.combine(day, datetime.min.time()).replace(hour=2), zone)
+    local = to_local(starts_at, coordinator.timezone)
+    sign_in(coordinator)
+    html = text(client.get("/coordinator/meetings/new"))
+    created = client.post("/coordinator/meetings/new", data={
+        "csrf_token": csrf_of(html), "title": "Night review", "board_id": "", "date": local.date().isoformat(),
+        "start_time": local.strftime("%H:%M"), "duration_minutes": "30"})
+    assert created.status_code == 302
+    page = text(client.get(created.headers["Location"]))
+    return {"meeting": session.scalar(select(Meeting).where(Meeting.title == "Night review")),
+            "pathologist": pathologist,
+            "page": page, "form": {"csrf_token": csrf_of(page), "user_id": pathologist.email, "role": "seat",
+                                   "discipline": "pathology"}}

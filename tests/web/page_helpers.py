@@ -11,6 +11,11 @@ def text(response) -> str:
     return response.get_data(as_text=True)
 
 
+def csrf_of(html: str) -> str:
+    """The CSRF token a page's form carries."""
+    return re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', html).group(1)
+
+
 def error_beside(html: str, field_id: str) -> str:
     """The message in the error paragraph tied to a control (aria-describedby), or ''. A field (not a
     button) with an error must also be marked aria-invalid."""

@@ -14,11 +14,7 @@ from app.boards.models import Board
 from app.meetings.models import Invitation, Meeting
 from app.notifications.models import Notification
 from app.timekeeping import now_utc, to_local
-from tests.web.page_helpers import error_beside, main_of, text
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', html).group(0).split('value="')[1].rstrip('"')
+from tests.web.page_helpers import csrf_of, error_beside, main_of, text
 
 
 def board_form(html: str, **changes) -> dict:
@@ -273,26 +269,9 @@ def test_the_boards_call_link_is_set_on_its_page_and_its_coming_meetings_follow(
     session.expire_all()
     assert board.conference_url == webex
     assert all(meeting.sequence == 1 for meeting in coming)  # calendars replace the old link
-def test_inviting_outside_working_hours_warns_and_invites_anyway_with_a_reason(demo, sign_in, client, session):
-    from datetime import datetime
-
-    from app.specialists.models import SpecialistProfile
-    from app.timekeeping import from_local
-
-    coordinator, pathologist = demo["coordinator"], demo["pathologist.fcg"]
-    zone = session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == pathologist.id)).home_timezone
+def test_inviting_outside_working_hours_warns_and_invites_anyway_with_a_reason(client, session, night_review):
     # 02:00 in the pathologist's own zone, a few days ahead: nobody's working hours
-    day = (to_local(now_utc(), zone) + timedelta(days=4)).date()
-    starts_at = from_local(datetime.combine(day, datetime.min.time()).replace(hour=2), zone)
-    local = to_local(starts_at, coordinator.timezone)
-    sign_in(coordinator)
-    html = text(client.get("/coordinator/meetings/new"))
-    created = client.post("/coordinator/meetings/new", data={
-        "csrf_token": csrf_of(html), "title": "Night review", "board_id": "", "date": local.date().isoformat(),
-        "start_time": local.strftime("%H:%M"), "duration_minutes": "30"})
-    assert created.status_code == 302
-    meeting = session.scalar(select(Meeting).where(Meeting.title == "Night review"))
-    page = text(client.get(created.headers["Location"]))
+    meeting, pathologist, page = night_review["meeting"], night_review["pathologist"], night_review["page"]
     assert "Invite anyway" not in page
     form = {"csrf_token": csrf_of(page), "user_id": str(pathologist.id), "role": "seat", "discipline": "pathology"}
 

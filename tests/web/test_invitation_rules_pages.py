@@ -4,23 +4,15 @@ too-long reason for booking someone outside their hours is said beside its field
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
-
 import pytest
 from sqlalchemy import select
 
 from app.boards.models import Board
 from app.cases.models import Case
 from app.meetings.models import AgendaItem, Invitation, Meeting
-from app.specialists.models import SpecialistProfile
-from app.timekeeping import from_local, now_utc, to_local
 from tests.conftest import check_problem
 from tests.web.conftest import DEMO_PASSWORD
-from tests.web.page_helpers import error_beside, text
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', html).group(1)
+from tests.web.page_helpers import csrf_of, error_beside, text
 
 
 @pytest.fixture
@@ -71,27 +63,6 @@ def test_page_and_api_refuse_a_seat_to_a_specialist_not_licensed_where_the_cases
                                      json={**seat, "user_id": almaty.id}), 422)
     assert body["errors"][0]["field"] == "user_id" and "CN" in body["detail"]
     assert [(i.id, i.role, i.status) for i in invitations_of(session, meeting, almaty)] == before   # nothing new
-
-
-@pytest.fixture
-def night_review(demo, sign_in, client, session):
-    """A meeting at 02:00 in the Chinese pathologist's zone (outside anyone's hours), its invitations page."""
-    coordinator, pathologist = demo["coordinator"], demo["pathologist.fcg"]
-    zone = session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == pathologist.id)).home_timezone
-    day = (to_local(now_utc(), zone) + timedelta(days=4)).date()
-    starts_at = from_local(datetime.combine(day, datetime.min.time()).replace(hour=2), zone)
-    local = to_local(starts_at, coordinator.timezone)
-    sign_in(coordinator)
-    html = text(client.get("/coordinator/meetings/new"))
-    created = client.post("/coordinator/meetings/new", data={
-        "csrf_token": csrf_of(html), "title": "Night review", "board_id": "", "date": local.date().isoformat(),
-        "start_time": local.strftime("%H:%M"), "duration_minutes": "30"})
-    assert created.status_code == 302
-    page = text(client.get(created.headers["Location"]))
-    return {"meeting": session.scalar(select(Meeting).where(Meeting.title == "Night review")),
-            "pathologist": pathologist,
-            "form": {"csrf_token": csrf_of(page), "user_id": pathologist.email, "role": "seat",
-                     "discipline": "pathology"}}
 
 
 def test_a_reason_over_500_characters_is_said_beside_it_and_what_was_typed_stays(client, session, night_review):
