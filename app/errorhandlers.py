@@ -53,8 +53,8 @@ def reader_translation(template: str) -> str:
 
 def reader_value(name: str, value):
     """A value of a domain message, shown to the reader by its name: an instant (`*_at`, ISO 8601) in their
-    zone and language, a calendar date (`*_on`, YYYY-MM-DD) and a weekday (`*weekday`, 0 = Monday) in their
-    language; other values as given."""
+    zone and language, a calendar date (`*_on`, YYYY-MM-DD), a weekday (`*weekday`, 0 = Monday) and a
+    discipline (`discipline`, its code) in their language; other values as given."""
     from datetime import date, datetime
 
     from flask import has_request_context
@@ -82,6 +82,10 @@ def reader_value(name: str, value):
         except ValueError:
             return value
         return format_day_for_reader(day, current_locale_code())
+    if name == "discipline" and isinstance(value, str):  # a discipline's code, by the name the reader knows
+        from app.web.vocabulary import discipline
+
+        return discipline(value)
     if name.endswith("weekday") and isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 6:
         from app.timekeeping import weekday_for_reader
 

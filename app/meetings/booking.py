@@ -212,14 +212,15 @@ INVITABLE_ROLE = "specialist"
 
 
 def check_invitee(session: Session, meeting: Meeting, user: User | None, *, user_id: int, role: str,
-                  at: datetime) -> User:
+                  at: datetime, discipline_code: str | None = None) -> User:
     """Who a coordinator may invite to a meeting by name (the invitations page and the API alike), or
     InvalidInput naming `user_id`.
 
     An invitation shows its holder every case on the meeting's agenda (`app.cases.visibility`), so only
     an active specialist is invited, in any role. A seat (a discipline's voice, who signs the outcome)
     also needs a valid licence in every country whose cases the agenda lists (any valid licence while it
-    lists none): the rule the seats given automatically follow (`candidates_for_seat`)."""
+    lists none), and practises the seat's discipline: the rules the seats given automatically follow
+    (`candidates_for_seat`), so a seat counts towards quorum only for what its holder practises."""
     if user is None or not user.is_active:
         raise InvalidInput("user_id", N_('no active user has id %(user_id)s'), params={'user_id': user_id})
     if not user.has_role(INVITABLE_ROLE):
@@ -228,6 +229,12 @@ def check_invitee(session: Session, meeting: Meeting, user: User | None, *, user
                            params={"user_name": user.name})
     if role == "seat":
         _check_licensed_for_seat(session, user, _agenda_countries(session, meeting), at=at, field="user_id")
+        if discipline_code is not None:
+            profile = session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == user.id))
+            if profile is None or discipline_code not in profile.discipline_codes:
+                raise InvalidInput("discipline", N_("%(user_name)s does not practise %(discipline)s; a seat for it "
+                                                    "needs someone who does"),
+                                   params={"user_name": user.name, "discipline": discipline_code})
     return user
 
 
@@ -258,7 +265,8 @@ def invite_person(session: Session, meeting: Meeting, user_id: int, *, role: str
     if role not in PARTICIPANT_ROLES:
         raise InvalidInput("role", N_("must be one of %(choices)s"), params={"choices": ", ".join(PARTICIPANT_ROLES)})
     _check_discipline(session, role, discipline_code)
-    user = check_invitee(session, meeting, session.get(User, user_id), user_id=user_id, role=role, at=at)
+    user = check_invitee(session, meeting, session.get(User, user_id), user_id=user_id, role=role, at=at,
+                         discipline_code=discipline_code)
     return invite(session, meeting, user, role=role, discipline_code=discipline_code, at=at,
                   override_working_hours=override_working_hours, override_reason=override_reason, actor=actor)
 

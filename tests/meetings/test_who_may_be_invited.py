@@ -115,3 +115,22 @@ def test_a_seat_on_an_empty_agenda_still_needs_a_valid_licence(client, session, 
     assert body["errors"][0]["field"] == "user_id" and "no valid licence" in body["detail"]
     # Without a seat (no outcome to sign) they may still attend.
     assert client.post(url, headers=headers, json={"user_id": lapsed.id, "role": "attendee"}).status_code == 201
+
+
+def test_a_seat_goes_only_to_someone_who_practises_its_discipline(client, session, board, meeting_at, triaged_case,
+                                                                  specialist, api_auth):
+    meeting, _case = _meeting_with_a_case(session, board, meeting_at, triaged_case)
+    radiologist = specialist("Dr Only Radiology", ["radiology"])
+    url = f"/api/v1/meetings/{meeting.id}/invitations"
+    headers = {**api_auth.headers(board.coordinator), "Accept-Language": "ru"}
+    refused = client.post(url, headers=headers, json={"user_id": radiologist.id, "role": "seat",
+                                                      "discipline": "pathology"})
+    body = check_problem(refused, 422)
+    assert body["errors"][0]["field"] == "discipline" and "Dr Only Radiology" in body["detail"]
+    assert "pathology" not in body["detail"]  # the discipline by its Russian name
+    session.expire_all()
+    assert session.scalars(select(Invitation).where(Invitation.user_id == radiologist.id)).all() == []
+    # the seat of their own discipline is theirs to take
+    seated = client.post(url, headers=headers, json={"user_id": radiologist.id, "role": "seat",
+                                                     "discipline": "radiology"})
+    assert seated.status_code == 201, seated.get_json()
