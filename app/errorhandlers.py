@@ -86,6 +86,10 @@ def reader_value(name: str, value):
         from app.web.vocabulary import discipline
 
         return discipline(value)
+    if name == "disciplines" and isinstance(value, (list, tuple)):
+        from app.web.vocabulary import disciplines
+
+        return disciplines(value) or "—"
     if name.endswith("weekday") and isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 6:
         from app.timekeeping import weekday_for_reader
 

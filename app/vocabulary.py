@@ -99,6 +99,15 @@ def transition_reason_text(code: str, params: dict | None, gettext) -> str:
         return template % (params or {})
 
 
+class CodeList(tuple):
+    """Discipline codes in a message's params (under `disciplines`): joined by commas where a message is
+    filled in English (logs), by their names in the reader's language at the edge
+    (app.errorhandlers.reader_value)."""
+
+    def __str__(self) -> str:
+        return ", ".join(self) or "—"
+
+
 def label_text(code) -> str | None:
     return LABELS.get(str(code)) if code is not None else None
 

@@ -36,7 +36,7 @@ from app.meetings import attendance
 from app.meetings.models import AgendaItem, Invitation, Meeting
 from app.outcomes.models import (FOLLOW_UP_STATUSES, OUTCOME_CATEGORIES, STAGING_FIELDS, TNM_EDITIONS, Outcome,
                                  OutcomeFollowUp, OutcomeSignature)
-from app.vocabulary import N_
+from app.vocabulary import N_, CodeList
 from app.timekeeping import ensure_utc, format_instant, to_local
 
 FIELDS = ("recommendation", "category", "rationale", "dissent", "actions", "tnm_edition", *STAGING_FIELDS)
@@ -214,7 +214,8 @@ def signing_seat(session: Session, outcome: Outcome, case: Case, meeting: Meetin
         raise PermissionDenied(
             N_('Your seat at %(meeting_title)s was for %(discipline)s, which this case does not '
                'require; it needs %(disciplines)s.'),
-            params={'meeting_title': meeting.title, 'discipline': invitation.discipline_code or 'no discipline', 'disciplines': ', '.join(required) or 'no disciplines'})
+            params={'meeting_title': meeting.title, 'discipline': invitation.discipline_code or '—',
+                    'disciplines': CodeList(required)})
     if not attendance.was_present(session, meeting, user.id):
         raise PermissionDenied(
             N_('Only specialists who were present at %(meeting_title)s may sign its outcomes; no '
