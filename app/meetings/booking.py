@@ -228,9 +228,10 @@ def check_invitee(session: Session, meeting: Meeting, user: User | None, *, user
                                          "meeting, as an invitation opens its cases to them"),
                            params={"user_name": user.name})
     if role == "seat":
-        _check_licensed_for_seat(session, user, _agenda_countries(session, meeting), at=at, field="user_id")
+        profile = session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == user.id)
+                                 .options(selectinload(SpecialistProfile.licences)))
+        _check_licensed_for_seat(profile, user, _agenda_countries(session, meeting), at=at, field="user_id")
         if discipline_code is not None:
-            profile = session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == user.id))
             if profile is None or discipline_code not in profile.discipline_codes:
                 raise InvalidInput("discipline", N_("%(user_name)s does not practise %(discipline)s; a seat for it "
                                                     "needs someone who does"),
@@ -238,12 +239,10 @@ def check_invitee(session: Session, meeting: Meeting, user: User | None, *, user
     return user
 
 
-def _check_licensed_for_seat(session: Session, user: User, countries: set[str], *, at: datetime,
-                             field: str) -> None:
-    """A seat holder holds a valid licence in every one of `countries` (those of the agenda's cases), and
-    at least one valid licence; else InvalidInput naming `field`."""
-    profile = session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == user.id)
-                             .options(selectinload(SpecialistProfile.licences)))
+def _check_licensed_for_seat(profile: SpecialistProfile | None, user: User, countries: set[str], *,
+                             at: datetime, field: str) -> None:
+    """A seat holder (`user`, with `profile`) holds a valid licence in every one of `countries` (those of
+    the agenda's cases), and at least one valid licence; else InvalidInput naming `field`."""
     held = profile.valid_licence_countries(at) if profile is not None else set()
     missing = sorted(countries - held)
     if missing:
