@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from contextlib import contextmanager
 
 from flask import current_app, request
 from flask_limiter import Limiter
@@ -38,7 +39,6 @@ def init_rate_limits(app) -> None:
     # deployments (or test runs) sharing one Redis never count each other's requests.
     app.config.setdefault("RATELIMIT_KEY_PREFIX", f"{app.config.get('SOCKETIO_CHANNEL') or 'meridian'}:limits")
     limiter._key_prefix = ""  # the limiter is shared: each app's RATELIMIT_KEY_PREFIX applies (tests)
-    limit_set_password_links()
     limiter.init_app(app)
 
 
@@ -143,23 +143,32 @@ class SignInDelay:
 
 
 
-def sign_in(session, email: str, password: str, *, at):
-    """`accounts.authenticate` behind the progressive delay; SignInRefused carries `retry_after`."""
-    from app.accounts.operations import SignInRefused, authenticate
+@contextmanager
+def behind_the_delay(email: str, too_many):
+    """The delay of this address for this account: refused (`too_many`, carrying `retry_after`) while it
+    must wait, else yields it (the block calls `failed()` on a wrong password) and clears it if the block
+    ends without an error."""
     from app.vocabulary import N_
 
     delay = SignInDelay(email)
     wait = delay.seconds_left()
     if wait:
-        raise SignInRefused(N_("Too many failed attempts from here; try again in %(seconds)s seconds."),
-                            retry_after=wait, params={"seconds": wait})
-    try:
-        user = authenticate(session, email, password, at=at)
-    except SignInRefused:
-        delay.failed()
-        raise
+        raise too_many(N_("Too many failed attempts from here; try again in %(seconds)s seconds."),
+                       retry_after=wait, params={"seconds": wait})
+    yield delay
     delay.succeeded()
-    return user
+
+
+def sign_in(session, email: str, password: str, *, at):
+    """`accounts.authenticate` behind the progressive delay; SignInRefused carries `retry_after`."""
+    from app.accounts.operations import SignInRefused, authenticate
+
+    with behind_the_delay(email, SignInRefused) as delay:
+        try:
+            return authenticate(session, email, password, at=at)
+        except SignInRefused:
+            delay.failed()
+            raise
 
 
 # --- changing a password, setting one with a link ----------------------------------------------
@@ -194,39 +203,19 @@ def change_password(session, user, current: str, new: str, *, at) -> None:
     current password counts as a failed sign-in. Raises TooManyAttempts while the pair must wait."""
     from app.accounts.operations import change_password as change
     from app.errors import InvalidInput, TooManyAttempts
-    from app.vocabulary import N_
 
-    delay = SignInDelay(user.email)
-    wait = delay.seconds_left()
-    if wait:
-        raise TooManyAttempts(N_("Too many failed attempts from here; try again in %(seconds)s seconds."),
-                              retry_after=wait, params={"seconds": wait})
-    try:
-        change(session, user, current, new, at=at)
-    except InvalidInput as refusal:
-        if refusal.field == "current_password":
-            request.environ[_WRONG_CURRENT_PASSWORD] = True
-            delay.failed()
-        raise
-    delay.succeeded()
+    with behind_the_delay(user.email, TooManyAttempts) as delay:
+        try:
+            change(session, user, current, new, at=at)
+        except InvalidInput as refusal:
+            if refusal.field == "current_password":
+                request.environ[_WRONG_CURRENT_PASSWORD] = True
+                delay.failed()
+            raise
 
 
-def _not_a_set_password_link() -> bool:
-    return request.endpoint != "web.set_password"
-
-
-_set_password_links_limited = False
-
-
-def limit_set_password_links() -> None:
+def set_password_limits(view):
     """Submitting `/set-password/<secret>` counts against the address, as signing in does: each one
-    with a usable link costs an argon2 hash, and a guesser of secrets gets nowhere fast. The view lives
-    in app.web.admin_views; the limit is declared once on the pages' blueprint, for its endpoint only."""
-    global _set_password_links_limited
-    if _set_password_links_limited:
-        return
-    from app.web import web
-
-    limiter.limit(sign_in_per_address, key_func=client_address, methods=["POST"], scope="set-password-address",
-                  exempt_when=_not_a_set_password_link)(web)
-    _set_password_links_limited = True
+    with a usable link costs an argon2 hash, and a guesser of secrets gets nowhere fast."""
+    return limiter.limit(sign_in_per_address, key_func=client_address, methods=["POST"],
+                         scope="set-password-address", override_defaults=False)(view)

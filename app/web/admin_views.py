@@ -27,6 +27,7 @@ from app.web import web
 from app.web.admin_forms import (ROLE_LABELS, DisciplineEditForm, DisciplineForm, InviteForm, LicenceVerdictForm,
                                  OnboardingForm, RolesForm, SiteForm)
 from app.web.forms import PlainForm, SetPasswordForm, choice
+from app.ratelimit import set_password_limits
 
 ADMIN = {"admin"}
 VERIFIERS = {"coordinator", "admin"}
@@ -253,6 +254,7 @@ def admin_user_reset(user_id: int):
 
 
 @web.route("/set-password/<secret>", methods=["GET", "POST"])
+@set_password_limits
 @page(PUBLIC)
 def set_password(secret: str):
     at = now_utc()
