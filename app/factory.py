@@ -66,10 +66,9 @@ def build_app(config_class=None) -> Flask:
     try:
         conferencing.configure(app.config.get("JITSI_URL"), app.config.get("JITSI_APP_ID") or "meridian",
                                app.config.get("JITSI_APP_SECRET"), int(app.config.get("JITSI_TOKEN_MARGIN_MINUTES", 15)))
-    except RuntimeError as refusal:  # JITSI_URL or JITSI_APP_SECRET; the message begins with the setting's name
-        error = ConfigurationError(str(refusal).split(" ", 1)[0], str(refusal))
+    except ConfigurationError as error:
         _refuse_under_flask_command(error)
-        raise error from None
+        raise
     hops = app.config.get("TRUSTED_PROXY_HOPS", 0)
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -55,16 +55,21 @@ _jitsi: JitsiServer | None = None
 
 
 def configure(url: str | None, app_id: str = "meridian", secret: str | None = None, margin_minutes: int = 15) -> None:
-    """The deployment's Jitsi Meet server, or none (`url` empty): links only."""
+    """The deployment's Jitsi Meet server, or none (`url` empty): links only. ConfigurationError names a
+    setting it cannot work with."""
+    from config import ConfigurationError
+
     global _jitsi
     if not url:
         _jitsi = None
         return
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.netloc or parts.path not in ("", "/"):
-        raise RuntimeError("JITSI_URL must be the Jitsi Meet server's origin, e.g. https://meet.example.org")
+        raise ConfigurationError("JITSI_URL",
+                                 "JITSI_URL must be the Jitsi Meet server's origin, e.g. https://meet.example.org")
     if not secret:
-        raise RuntimeError("JITSI_APP_SECRET must be set when JITSI_URL is: it signs every participant's token")
+        raise ConfigurationError("JITSI_APP_SECRET",
+                                 "JITSI_APP_SECRET must be set when JITSI_URL is: it signs every participant's token")
     _jitsi = JitsiServer(origin=f"{parts.scheme}://{parts.netloc}", app_id=app_id, secret=secret,
                          margin=timedelta(minutes=margin_minutes))
 
