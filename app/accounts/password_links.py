@@ -1,9 +1,9 @@
 """One-time links to set a password: an admin invites someone, or resets a forgotten password.
 
 Plain Python over a session; callers commit. The secret goes into the link only (sent through the
-notification e-mail outbox); `password_links` keeps its SHA-256. The notification (until its e-mail is
-sent) and its live event still hold the whole link: see docs/security.md, "Not done yet". A link works
-once and until it expires; issuing a new one retires the person's older ones.
+notification e-mail outbox); `password_links` keeps its SHA-256. The notification still holds the
+whole link until its e-mail is sent (its live event never does): see docs/security.md, "Not done yet".
+A link works once and until it expires; issuing a new one retires the person's older ones.
 """
 from __future__ import annotations
 
