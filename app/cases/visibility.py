@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, event, false, func, literal, or_, select, union_all
+from sqlalchemy import Row, and_, bindparam, event, false, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -198,24 +198,35 @@ def visible_cases(session: Session, user, *, filters=None, order=None,
 
     `filters` are extra WHERE clauses (a keyset cursor among them) and `limit` caps the rows, both
     in SQL: every row the query returns is visible, as the query is built from the same facts."""
-    rows = visible_case_rows(session, user, filters=filters, order=order, limit=limit)
+    viewer = viewer_facts(session, user)
+    rows = _with_levels(viewer, session.execute(_page(visible_cases_query(viewer), filters, order, limit)).tuples())
     _fill_disciplines(session, {case: codes for case, _level, codes in rows})
     return [(case, level) for case, level, _codes in rows]
 
 
 def visible_case_rows(session: Session, user, *, filters=None, order=None,
-                      limit: int | None = None) -> list[tuple[Case, str, list[str]]]:
-    """As `visible_cases`, each case with its discipline codes instead of loaded disciplines (for
-    readers that need only the codes, such as the API)."""
+                      limit: int | None = None) -> list[tuple[Row, str, list[str]]]:
+    """As `visible_cases`, each case as a read-only row of its columns (named as `Case`'s attributes)
+    with its discipline codes, for readers that only show them (the API's list): loading a page of
+    plain rows costs under half of loading it as ORM objects."""
     viewer = viewer_facts(session, user)
-    statement = (visible_cases_query(viewer).add_columns(_discipline_codes)
-                 .order_by(*(order if order is not None else (Case.id,))))
+    statement = visible_cases_query(viewer).with_only_columns(*Case.__table__.columns)
+    return _with_levels(viewer, ((row, row.discipline_codes)
+                                 for row in session.execute(_page(statement, filters, order, limit))))
+
+
+def _page(statement, filters, order, limit):
+    """`statement` with each case's discipline codes, `filters`, `order` (default: by id) and `limit`."""
+    statement = statement.add_columns(_discipline_codes).order_by(*(order if order is not None else (Case.id,)))
     for condition in filters or ():
         statement = statement.where(condition)
-    if limit is not None:
-        statement = statement.limit(limit)
+    return statement if limit is None else statement.limit(limit)
+
+
+def _with_levels(viewer: Viewer, cases_and_codes) -> list[tuple]:
+    """(case, access level, sorted discipline codes) for each (case, comma-separated codes) pair."""
     rows = []
-    for case, codes in session.execute(statement):
+    for case, codes in cases_and_codes:
         level = access_level(viewer, case_facts(case))
         if level is not None:
             rows.append((case, level, sorted(codes.split(",")) if codes else []))
@@ -224,7 +235,7 @@ def visible_case_rows(session: Session, user, *, filters=None, order=None,
 
 # Each case's discipline codes, in its own row: far cheaper than a second, per-case-keyed load.
 _discipline_codes = (select(func.aggregate_strings(case_disciplines.c.discipline_code, ","))
-                     .where(case_disciplines.c.case_id == Case.id).scalar_subquery())
+                     .where(case_disciplines.c.case_id == Case.id).scalar_subquery().label("discipline_codes"))
 
 
 def _fill_disciplines(session: Session, codes_of: dict[Case, list[str]]) -> None:
