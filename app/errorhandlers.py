@@ -54,7 +54,9 @@ def reader_translation(template: str) -> str:
 def reader_value(name: str, value):
     """A value of a domain message, shown to the reader by its name: an instant (`*_at`, ISO 8601) in their
     zone and language, a calendar date (`*_on`, YYYY-MM-DD), a weekday (`*weekday`, 0 = Monday) and a
-    discipline (`discipline`, its code) in their language; other values as given."""
+    discipline (`discipline`, its code) in their language; whatever its name, someone's local time
+    (`app.timekeeping.LocalTime`, on its own zone's clock) and a zone (`ZoneName`, by its place) in their
+    language; other values as given."""
     from datetime import date, datetime
 
     from flask import has_request_context
@@ -62,6 +64,10 @@ def reader_value(name: str, value):
     if not has_request_context():
         return value
     from app.i18n import current_locale_code
+    from app.timekeeping import LocalTime, ZoneName
+
+    if isinstance(value, (LocalTime, ZoneName)):
+        return value.for_reader(current_locale_code())
 
     if name.endswith("_at") and isinstance(value, str):
         from app.security import current_actor

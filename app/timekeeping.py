@@ -7,6 +7,7 @@ come from pytz (which ships its own tz database) and are only used at the edges,
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytz
@@ -201,10 +202,17 @@ def _join(locale, date_text: str | None, time_text: str | None) -> str:
 
 def zone_name_for_reader(zone_name: str, locale_code: str | None) -> str:
     """A zone as the reader's language names it: its city in CLDR ('上海', 'Москва'), the IANA name in English."""
-    from babel.dates import get_timezone_location
-
     if (locale_code or "en") == "en":
         return zone_name
+    return zone_place_for_reader(zone_name, locale_code)
+
+
+def zone_place_for_reader(zone_name: str, locale_code: str | None) -> str:
+    """A zone by the place that names it in the reader's language, English included ('Kathmandu',
+    'Катманду', '加德满都'): for a sentence about someone's local time, where an IANA id would read as code.
+    A zone CLDR names no place for (UTC) keeps its id."""
+    from babel.dates import get_timezone_location
+
     locale = reader_locale(locale_code)
     # CLDR keeps some cities under their older IANA names (Asia/Calcutta for Asia/Kolkata).
     for name in (zone_name, *_older_zone_names().get(zone_name, ())):
@@ -262,6 +270,36 @@ def format_day_for_reader(day: date, locale_code: str | None, style: str = "date
     """A calendar date (no instant, no zone) as the reader writes it."""
     date_skeleton, _ = _STYLES[style]
     return _format_part(date_skeleton, datetime.combine(day, time(12), tzinfo=UTC), UTC, reader_locale(locale_code))
+
+
+@dataclass(frozen=True)
+class LocalTime:
+    """An instant as read on the wall clock of a named zone (e.g. someone's own time), in a domain message's
+    params: ISO 8601 with its offset where the message is filled in English (`str(error)`, logs); at the edge
+    (app.errorhandlers.reader_value) in the reader's language, still on that zone's clock ('Thu 26 Nov, 02:00',
+    'чт, 26 нояб., 02:00', '11月26日周四 02:00'). Name its zone beside it with a `ZoneName`."""
+
+    instant: datetime
+    zone: str
+
+    def __post_init__(self):
+        object.__setattr__(self, "instant", ensure_utc(self.instant))
+        validate_zone(self.zone)
+
+    def __str__(self) -> str:
+        return format_local(self.instant, self.zone)
+
+    def for_reader(self, locale_code: str | None) -> str:
+        return format_for_reader(self.instant, self.zone, locale_code, "short", name_zone=False)
+
+
+class ZoneName(str):
+    """An IANA zone in a domain message's params: its id where the message is filled in English (logs); at the
+    edge (app.errorhandlers.reader_value) the place that names it, in the reader's language
+    (`zone_place_for_reader`: 'Kathmandu', 'Катманду', '加德满都')."""
+
+    def for_reader(self, locale_code: str | None) -> str:
+        return zone_place_for_reader(str(self), locale_code)
 
 
 class Weekday(int):

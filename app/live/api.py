@@ -5,12 +5,14 @@ coordinator of its board (403); notes: seats, the chair and coordinators, with f
 """
 from __future__ import annotations
 
+from flask import request
 from flask_babel import gettext
 from pydantic import BaseModel, Field
 
 from app.api import api
 from app.api.endpoint import endpoint
 from app.api.schema import OutputInstant, RequestBody, ResponseBody
+from app.audit.operations import record_shown
 from app.boards.operations import get_visible_meeting
 from app.cases.api import audit_case
 from app.extensions import db
@@ -77,6 +79,8 @@ class LiveStateOut(ResponseBody):
     warnings: ChairWarningsOut | None = Field(default=None, description="For whoever runs the meeting only")
 
 
+# How the live meeting's reads and notes reach Meridian, on the audit trail ("the live meeting in the API").
+VIA = "live meeting API"
 NOBODY_PRESENT_FOR = N_("Nobody is present for %(disciplines)s.")
 CANNOT_BE_SIGNED = N_("Case #%(id)s cannot be signed: nobody for %(disciplines)s has been present.")
 # The same of a case the reader may not see: its place on the agenda (numbered from 1, as the page does), no id.
@@ -115,12 +119,18 @@ def _state(meeting):
 
 def _shown_state(meeting):
     """The live state as the caller may see it, its reading audited: every answer that carries it (the
-    state itself and each move of the meeting) shows the agenda's shared notes, which are patient data."""
+    state itself and each move of the meeting) shows the agenda's shared notes, which are patient data.
+
+    One event per answer for the cases it shows (`cases.viewed`, as any list: the ids by access level,
+    each also a row of `audit_event_targets`, so every case's own trail finds the read), with the
+    meeting; a case the caller may not see is not in the answer, nor in the event."""
     state = _state(meeting)
+    shown: dict[str, list[int]] = {}
     for item in state["agenda"]:
-        if item["access"] is not None:
-            audit_case("case.viewed", target_id=item["case_id"],
-                       detail={"access": item["access"], "via": "live meeting API"})
+        if item["access"] is not None and item["case_id"] is not None:
+            shown.setdefault(item["access"], []).append(item["case_id"])
+    record_shown(db.session, "cases.viewed", actor=current_actor(), target_type="case", shown=shown,
+                 source_address=request.remote_addr, detail={"via": VIA, "meeting_id": meeting.id})
     return state
 
 
@@ -166,7 +176,7 @@ def live_meeting_notes(meeting_id: int, body: NotesIn):
     live.update_notes(db.session, meeting, current_actor(), body.case_id, body.notes, at=now_utc())
     # The change of a case's clinical notes, on the case's own trail (never the text).
     audit_case("case.notes_updated", target_id=body.case_id,
-               detail={"meeting_id": meeting.id, "via": "live meeting API"})
+               detail={"meeting_id": meeting.id, "via": VIA})
     return _shown_state(meeting)
 
 

@@ -48,6 +48,21 @@ def items_on(meeting: Meeting) -> list[AgendaItem]:
     return [item for item in meeting.agenda if item.status in ON_AGENDA]
 
 
+def visible_item(session: Session, meeting: Meeting, actor, case_id: int | None) -> AgendaItem | None:
+    """Case `case_id`'s item on `meeting`'s agenda (listed or discussed), when it is there and `actor` may
+    see the case (`app.cases.visibility.case_access`); else None. A case the viewer may not see is, to
+    them, not on the agenda: nobody moves or takes off a case they may not see, nor learns from the answer
+    that it is there (the agenda editor and the API answer as for a case that is not listed; taking one
+    off: 404)."""
+    item = next((i for i in items_on(meeting) if i.case_id == case_id), None) if case_id is not None else None
+    if item is None:
+        return None
+    case = session.get(Case, case_id)
+    if case is None or case_access(session, actor, case) is None:
+        return None
+    return item
+
+
 def room_on(meeting: Meeting, board: Board | None) -> int:
     capacity = board.cases_per_meeting if board is not None else len(items_on(meeting)) + 1
     return capacity - len(items_on(meeting))

@@ -435,9 +435,9 @@ class AgendaRemoveIn(RequestBody):
           response=AgendaItemOut, many=True, roles={"coordinator", "admin"}, tags=("meetings",))
 def remove_from_agenda(meeting_id: int, case_id: int, body: AgendaRemoveIn):
     meeting = coordinated_meeting(meeting_id)
-    item = next((i for i in agenda.items_on(meeting) if i.case_id == case_id), None)
     # a case the viewer may not see is not theirs to take off, nor to learn is there
-    if item is None or case_access(db.session, current_actor(), db.session.get(Case, case_id)) is None:
+    item = agenda.visible_item(db.session, meeting, current_actor(), case_id)
+    if item is None:
         raise NotFound(N_("Case #%(case_id)s is not on meeting #%(meeting_id)s's agenda."),
                        params={'case_id': case_id, 'meeting_id': meeting_id})
     agenda.remove_case(db.session, item, current_actor(), at=now_utc(), reason=body.reason,

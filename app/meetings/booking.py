@@ -31,7 +31,7 @@ from app.specialists.models import Discipline, SpecialistProfile
 from app.audit.operations import record as record_audit
 from app.scheduling import working_intervals
 from app.specialists.operations import engine_spec
-from app.timekeeping import ensure_utc, format_instant, format_local
+from app.timekeeping import LocalTime, ZoneName, ensure_utc, format_instant
 from app.vocabulary import N_
 
 ANSWERS = ("accepted", "tentative", "declined")
@@ -165,8 +165,9 @@ def invite(session: Session, meeting: Meeting, user: User, *, role: str = "seat"
         if not override_working_hours:
             raise Conflict(N_("%(name)s does not work at this time (%(local_time)s in %(timezone)s); to book them "
                               "anyway, override with a reason."),
-                           params={"name": user.name, "timezone": profile.home_timezone,
-                                   "local_time": format_local(meeting.starts_at, profile.home_timezone)},
+                           # their own time and zone, written for the reader (app.errorhandlers.reader_value)
+                           params={"name": user.name, "timezone": ZoneName(profile.home_timezone),
+                                   "local_time": LocalTime(meeting.starts_at, profile.home_timezone)},
                            outside_working_hours=True, user_id=user.id)
         outside_reason = (override_reason or "").strip()
         if not OVERRIDE_REASON_MIN <= len(outside_reason) <= OVERRIDE_REASON_MAX:
@@ -310,6 +311,11 @@ def _agenda_countries(session: Session, meeting: Meeting) -> set[str]:
         select(Organization.country).join(Case, Case.organization_id == Organization.id)
         .join(AgendaItem, AgendaItem.case_id == Case.id)
         .where(AgendaItem.meeting_id == meeting.id, AgendaItem.status != "removed")))
+
+
+def _case_countries(session: Session, case: Case) -> set[str]:
+    """The countries a seat holder must be licensed in for an agenda listing `case`: its referring site's."""
+    return set(session.scalars(select(Organization.country).where(Organization.id == case.organization_id)))
 
 
 def fill_seats(session: Session, meeting: Meeting, *, at: datetime) -> list[Invitation]:
@@ -564,8 +570,11 @@ def book_meeting(session: Session, *, title: str, starts_at: datetime, ends_at: 
     bookings with buffers, caps); someone booked meanwhile raises Conflict naming the clashing
     meeting, anyone else no longer free raises Conflict naming them. `chair` (the person booking)
     chairs it when free, already accepted (nobody asks them to accept their own meeting). `case`,
-    when given, is put on the new meeting's agenda (the agenda rules apply). Nothing is committed
-    here: on any error the caller rolls back and nothing of the meeting remains.
+    when given, is put on the new meeting's agenda (the agenda rules apply). Every seat holder needs
+    a valid licence, and, with `case`, one in the country of its referring site: the rule of a seat on
+    an agenda listing the case (`check_invitee`); anyone else raises InvalidInput on `seats` naming
+    them and the country, before anything is made. Nothing is committed here: on any error the caller
+    rolls back and nothing of the meeting remains.
     """
     at, starts_at, ends_at = ensure_utc(at), ensure_utc(starts_at), ensure_utc(ends_at)
     if ends_at <= starts_at:
@@ -574,6 +583,8 @@ def book_meeting(session: Session, *, title: str, starts_at: datetime, ends_at: 
         raise Conflict(N_("This time has already begun; search again for a later time."))
     if not any(seats.values()):
         raise InvalidInput("seats", N_("a meeting needs at least one seat"))
+    # The new meeting's agenda will list `case`: its seats follow the agenda's licence rule from the start.
+    countries = _case_countries(session, case) if case is not None else set()
     people = {}
     for discipline, user_ids in sorted(seats.items()):
         eligible = set(eligible_for_seat(session, discipline, starts_at, ends_at, at=at))
@@ -585,8 +596,10 @@ def book_meeting(session: Session, *, title: str, starts_at: datetime, ends_at: 
             if user_id in people:
                 raise InvalidInput("seats", N_('%(user_name)s is given more than one seat'),
                                             params={'user_name': user.name})
+            profile = session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == user_id)
+                                     .options(selectinload(SpecialistProfile.licences)))
+            _check_licensed_for_seat(profile, user, countries, at=at, field="seats")
             if user_id not in eligible:
-                profile = session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == user_id))
                 clash = find_clash(session, user_id, *busy_between(starts_at, ends_at, profile))
                 if clash is not None:
                     raise _clash_error(user, clash)

@@ -74,13 +74,6 @@ def agenda_items(meeting: Meeting, actor) -> list[dict]:
     return rows
 
 
-def visible_on_agenda(meeting: Meeting, actor, case_id: int | None) -> bool:
-    """The case is on the agenda and the viewer may see it: a case they may not see is moved or taken
-    off by nobody here (its id would tell them it is there)."""
-    item = next((i for i in agenda.items_on(meeting) if i.case_id == case_id), None)
-    return item is not None and case_access(db.session, actor, db.session.get(Case, case_id)) is not None
-
-
 def addable_cases(meeting: Meeting, actor) -> list[dict]:
     """Triaged cases waiting for this meeting's board (urgent first, then oldest) that the viewer may see
     and schedule; each listing is audited."""
@@ -181,8 +174,9 @@ def move_agenda_item(meeting_id: int):
     meeting = _checked_meeting(meeting_id)
     case_id, direction = _case_id_field(), request.form.get("direction")
     order = [item.case_id for item in sorted(agenda.items_on(meeting), key=lambda item: item.position)]
+    # a case the viewer may not see is, to them, not on the agenda (app.meetings.agenda.visible_item)
     if (case_id not in order or direction not in ("up", "down")
-            or not visible_on_agenda(meeting, current_actor(), case_id)):
+            or agenda.visible_item(db.session, meeting, current_actor(), case_id) is None):
         return render_editor(meeting, 422, message=gettext("That case is no longer on the agenda; the list is shown again."))
     if not is_editable(meeting, now_utc()):
         return render_editor(meeting, 409, message=gettext("The meeting has begun; its agenda can no longer be changed."))
@@ -231,8 +225,8 @@ def add_agenda_item(meeting_id: int):
 def remove_agenda_item(meeting_id: int):
     meeting = _checked_meeting(meeting_id)
     case_id = _case_id_field()
-    item = next((i for i in agenda.items_on(meeting) if i.case_id == case_id), None)
-    if item is None or not visible_on_agenda(meeting, current_actor(), case_id):
+    item = agenda.visible_item(db.session, meeting, current_actor(), case_id)
+    if item is None:
         return render_editor(meeting, 404, message=gettext("That case is not on the agenda."))
     reason = (request.form.get("reason") or "").strip()
     removal_reason = (request.form.get("removal_reason") or "other").strip()

@@ -61,12 +61,18 @@ def urgent_cases(user, at, *, limit=DASHBOARD_CASES):
 
 
 def cases_waiting_for_triage(user, at, *, limit=DASHBOARD_CASES):
-    """Submitted cases the coordinator may see, oldest submission first (the first `limit`), with how
-    long they have waited."""
-    return [{"case": case, "access": access, "waited": at - case.submitted_at if case.submitted_at else None}
-            for case, access in visible_cases(db.session, user, filters=[Case.state == "submitted"],
-                                              order=[Case.submitted_at.is_(None), Case.submitted_at, Case.id],
-                                              limit=limit)]
+    """Submitted cases the coordinator may see, oldest submission first (the first `limit`), with when
+    they were submitted and how long they have waited: only for a case seen in full, as a summary
+    shows neither (`submitted` and `waited` are then None, and `full` False). The order says no more
+    than which came first, as every summary shows its target date."""
+    rows = []
+    for case, access in visible_cases(db.session, user, filters=[Case.state == "submitted"],
+                                      order=[Case.submitted_at.is_(None), Case.submitted_at, Case.id], limit=limit):
+        full = access == FULL
+        submitted = case.submitted_at if full else None
+        rows.append({"case": case, "access": access, "full": full, "submitted": submitted,
+                     "waited": at - submitted if submitted else None})
+    return rows
 
 
 def next_meetings(board_ids, at) -> dict[int, Meeting]:

@@ -167,7 +167,9 @@ def invite_someone(meeting_id: int):
     except (Conflict, InvalidInput) as error:
         db.session.rollback()
         if isinstance(error, Conflict) and error.extra.get("outside_working_hours"):
-            # Not an error to retype: a warning beside the form, and the way to invite them anyway.
+            # Not an error to retype: a warning beside the form, and the way to invite them anyway; the domain's
+            # words say when that is for them (their own time and zone, in the reader's language).
+            flash(error.message, "warning")
             return render_invitations(managed_meeting(meeting_id), invite_form=form, status=409, outside_hours=True)
         if isinstance(error, InvalidInput) and error.field == "override_reason":
             form.override_reason.errors = [_reason_length_message()]

@@ -1,7 +1,7 @@
 """Every answer of the live meeting API shows the agenda's shared notes (patient data), so every one is
-audited as the state's own read is, naming the cases it shows: opening the meeting, moving to a case,
-marking it discussed, writing its notes (itself audited on the case's trail, without the text) and
-finishing. Whoever runs a meeting without seeing one of its cases is warned of it by its place only."""
+audited as the state's own read is, in one event naming the cases it shows: opening the meeting, moving
+to a case, marking it discussed, writing its notes (itself audited on the case's trail, without the
+text) and finishing. Whoever runs a meeting without seeing one of its cases is warned of it by its place only."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -60,10 +60,13 @@ def test_each_move_of_the_live_meeting_audits_the_cases_its_answer_shows(client,
         assert response.status_code == 200, (path, response.get_json())
         state = response.get_json()
         assert _shown(state), path   # the answer shows cases (and their notes) ...
-        read = _events_since(session, before, "case.viewed", board.coordinator)
-        # ... and the trail names exactly those, as the read of the state does.
-        assert {event.target_id for event in read} == _shown(state), path
-        assert all(event.detail["via"] == VIA and event.detail["access"] == "full" for event in read), path
+        # ... and one event for the answer names exactly those (each case's trail finds it by its
+        # targets), as the read of the state does, with the meeting.
+        [read] = _events_since(session, before, "cases.viewed", board.coordinator)
+        assert {target.target_id for target in read.targets} == _shown(state), path
+        assert read.detail == {"via": VIA, "meeting_id": meeting.id,
+                               "full": sorted(int(case_id) for case_id in _shown(state))}, path
+        assert _events_since(session, before, "case.viewed", board.coordinator) == [], path
     notes = next(item for item in state["agenda"] if item["case_id"] == second.id)["notes"]
     assert notes == "T2N0; lobectomy advised."
 
@@ -89,7 +92,9 @@ def test_a_chair_who_cannot_see_a_case_is_warned_of_it_by_its_place_only(client,
     assert [row["case_id"] for row in state["warnings"]["unsignable_cases"]] == [None]
     messages = " ".join(state["warnings"]["messages"])
     assert "Agenda item 1 cannot be signed" in messages and f"#{case.id}" not in messages
-    assert _events_since(session, before, "case.viewed", admin) == []   # nothing shown, nothing to audit
+    # nothing shown, nothing to audit
+    assert _events_since(session, before, "cases.viewed", admin) == []
+    assert _events_since(session, before, "case.viewed", admin) == []
 
     # The page the chair runs it from says the same.
     assert client.post("/login", data={"email": admin.email, "password": PASSWORD}).status_code == 302

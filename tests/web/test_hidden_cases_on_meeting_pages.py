@@ -117,3 +117,17 @@ def test_the_agenda_api_does_not_take_off_a_case_one_may_not_see(demo, client, a
     session.expire_all()
     assert session.scalar(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id,
                                                    AgendaItem.case_id == listed.id)).status == "listed"
+
+
+def test_one_rule_says_whether_a_case_is_on_the_agenda_for_its_viewer(demo, session, thoracic):
+    """app.meetings.agenda.visible_item: what the agenda editor and the agenda API both ask before moving or
+    taking off a case."""
+    from app.meetings import agenda
+
+    meeting, listed, triaged = thoracic["meeting"], thoracic["listed"], thoracic["triaged"]
+    item = agenda.visible_item(session, meeting, demo["coordinator"], listed.id)
+    assert item is not None and item.case_id == listed.id and item.meeting_id == meeting.id
+    assert agenda.visible_item(session, meeting, thoracic["admin"], listed.id) is None   # may not see it
+    assert agenda.visible_item(session, meeting, demo["coordinator"], triaged.id) is None  # not on this agenda
+    assert agenda.visible_item(session, meeting, demo["coordinator"], None) is None
+    assert agenda.visible_item(session, meeting, demo["coordinator"], 99999999) is None

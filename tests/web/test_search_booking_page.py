@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from app.audit.models import AuditEvent
+from app.accounts.models import User
 from app.boards.models import Board
 from app.meetings.models import Invitation, Meeting
 from app.timekeeping import now_utc, parse_instant, to_local
@@ -170,8 +171,11 @@ def test_find_a_time_for_a_case_prefills_the_search_and_books_the_case_onto_the_
     posted = filled_in(html, "/coordinator/search")
     assert posted["case_id"] == str(case.id) and posted["urgent"] == ("y" if case.urgency == "urgent" else None)
     assert posted["language"] == (case.language or "") and posted["licensed_in"] == case.organization.country
-    # Nobody in the demo speaks the case's language with a licence in its country: the coordinator relaxes both.
-    posted["language"], posted["licensed_in"] = "", ""
+    # Nobody in the demo speaks the case's language, and no thoracic or clinical oncology seat can be held by
+    # someone licensed in its country (a seat on an agenda listing the case needs a licence where it was
+    # referred): the coordinator relaxes the language and asks for the seats that can be held there.
+    posted["language"] = ""
+    posted.setlist("discipline", ["radiology", "medical-oncology"])
     posted["to_date"] = (date.fromisoformat(posted["from_date"]) + timedelta(days=7)).isoformat()
     results = client.post("/coordinator/search", data=posted)
     assert results.status_code == 200, text(results)
@@ -195,3 +199,46 @@ def test_a_case_the_coordinator_cannot_see_is_not_found(demo, sign_in, client):
     sign_in(demo["coordinator"])
     assert client.get("/coordinator/search?case=99999999").status_code == 404
     assert client.get("/coordinator/search?case=abc").status_code == 404
+
+
+def test_a_seat_without_a_licence_in_the_case_s_country_is_refused_and_nothing_is_booked(demo, sign_in, client,
+                                                                                         session):
+    """The search for a case asked for no licence in its country; its agenda's rule refuses the booking."""
+    from app.cases.models import Case
+    from app.meetings.models import AgendaItem
+
+    sign_in(demo["coordinator"])
+    case = session.scalar(select(Case).where(Case.patient_reference == "FCG-2026-0287"))
+    html = text(client.get(f"/coordinator/search?case={case.id}"))
+    posted = filled_in(html, "/coordinator/search")
+    assert posted["licensed_in"] == case.organization.country == "CN"
+    posted["language"], posted["licensed_in"] = "", ""   # any licence: people not licensed in China too
+    posted.setlist("discipline", ["thoracic-surgery"])    # nobody licensed in China practises it
+    posted["to_date"] = (date.fromisoformat(posted["from_date"]) + timedelta(days=7)).isoformat()
+    results = text(client.post("/coordinator/search", data=posted))
+    chosen = forms_posting_to(results, "/coordinator/search/book")[0]
+    [seat] = chosen.getlist("seat")
+    surgeon = session.get(User, int(seat.split(":")[1]))
+    assert surgeon.name in ("Dr Rustam Yusupov", "Dr Omar Haddad")
+    before, agenda_rows = meetings(session), session.scalar(select(func.count()).select_from(AgendaItem))
+
+    response = client.post("/coordinator/search/book", data=chosen)
+    assert response.status_code == 422
+    said = text(response)
+    assert f"Not booked: {surgeon.name} holds no valid licence in CN" in said
+    assert meetings(session) == before
+    assert session.scalar(select(func.count()).select_from(AgendaItem)) == agenda_rows
+    session.expire_all()
+    assert session.get(Case, case.id).state == "triaged"
+
+    # A crafted post giving a seat to someone licensed elsewhere is refused alike, whatever the search said.
+    kolkata, almaty = demo["radiologist.kolkata"], demo["radiologist.almaty"]   # licensed in China; not
+    crafted = chosen.copy()
+    crafted.setlist("seat", [f"radiology:{almaty.id}"])
+    response = client.post("/coordinator/search/book", data=crafted)
+    assert response.status_code == 422
+    assert f"Not booked: {almaty.name} holds no valid licence in CN" in text(response)
+    assert meetings(session) == before
+    crafted.setlist("seat", [f"radiology:{kolkata.id}"])   # the rule lets a seat licensed there through
+    allowed = client.post("/coordinator/search/book", data=crafted)
+    assert allowed.status_code in (302, 409) and "holds no valid licence" not in text(allowed)
