@@ -136,14 +136,18 @@ class ApiToken(Base):
 
 class PasswordLink(Base):
     """A one-time link to set a password: sent to an invited person, or to someone whose password an
-    admin reset. Only the token's SHA-256 is stored; the link works once, until it expires."""
+    admin reset. The link's secret is never stored: it is derived from the id and `nonce` with a key
+    kept outside the database (app.accounts.password_links); the link works once, until it expires."""
 
     __tablename__ = "password_links"
     __table_args__ = (CheckConstraint("purpose IN ('invitation', 'reset')", name="purpose_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Random, not secret on its own: the link's secret is HMAC(key, id and nonce).
+    nonce: Mapped[str | None] = mapped_column(String(64))
+    # Only links made before migration 0032 (no nonce): the SHA-256 of their secret.
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     purpose: Mapped[str] = mapped_column(String(16))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

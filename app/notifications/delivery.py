@@ -7,10 +7,17 @@ that dies between sending and recording it leaves its claim to expire (CLAIM_EXP
 message is sent once more, with the same Message-ID, which mail clients de-duplicate on: at most
 one duplicate. A permanent refusal (5xx) marks only that message failed, with the reason; a
 temporary one (4xx, no connection) is retried later with back-off.
+
+A set-password notification (SECRET_LINK_KINDS) holds only its link's id: the link is derived when
+the message is composed (`secret_link_for`, with the key from the app's SECRET_KEY) and only while it
+still works. A link that ran out unused is left out and the message says so; a message whose link was
+used, replaced by a newer one (whose own message follows) or whose account was deactivated is not sent
+(`mark_email_withheld`).
 """
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
@@ -20,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.notifications.models import SECRET_LINK_KINDS, Notification
-from app.notifications.texts import recipient_locale, render
+from app.notifications.texts import recipient_locale, render, translations
 from app.timekeeping import ensure_utc
 
 # Older notifications are not e-mailed any more (the inbox still has them).
@@ -62,7 +69,6 @@ def claim_email(session: Session, notification: Notification, sender: str, at: d
 
 def mark_emailed(notification: Notification, at: datetime) -> None:
     notification.emailed_at = ensure_utc(at)
-    _forget_secret_link(notification)
     notification.email_claimed_at = notification.email_claimed_by = None
     notification.email_attempts = (notification.email_attempts or 0) + 1
 
@@ -70,15 +76,41 @@ def mark_emailed(notification: Notification, at: datetime) -> None:
 def mark_email_failed(notification: Notification, at: datetime, reason: str) -> None:
     """A permanent failure: this message is never tried again."""
     notification.email_failed_at = ensure_utc(at)
-    _forget_secret_link(notification)
     notification.email_error = reason[:500]
     notification.email_claimed_at = notification.email_claimed_by = None
     notification.email_attempts = (notification.email_attempts or 0) + 1
 
 
-def _forget_secret_link(notification: Notification) -> None:
-    if notification.kind in SECRET_LINK_KINDS:
-        notification.link = None
+WITHHELD = "withheld: "
+
+
+def mark_email_withheld(notification: Notification, at: datetime, reason: str) -> None:
+    """Not sent on purpose (its set-password link no longer works), and never tried again: recorded as
+    a failure whose reason starts with "withheld: ", without counting as an attempt."""
+    notification.email_failed_at = ensure_utc(at)
+    notification.email_error = (WITHHELD + reason)[:500]
+    notification.email_claimed_at = notification.email_claimed_by = None
+
+
+@dataclass(frozen=True)
+class SecretLink:
+    """What the e-mail of a set-password notification carries, decided as it is composed."""
+    path: str | None          # the working link (`/set-password/<id>.<mac>`), or None
+    expired: bool = False     # the link ran out before the message could go: the message says so
+
+
+def secret_link_for(session: Session, notification: Notification, *, key: bytes, at: datetime) -> SecretLink | None:
+    """The link a set-password notification's e-mail carries now (derived with `key`, from
+    `password_links.link_key(SECRET_KEY)`); None when the e-mail must not be sent at all."""
+    from app.accounts import password_links
+
+    state, path = password_links.link_to_send(
+        session, (notification.params or {}).get(password_links.LINK_ID_PARAM), key=key, at=at)
+    if state == password_links.SENDABLE:
+        return SecretLink(path)
+    if state == password_links.EXPIRED:
+        return SecretLink(None, expired=True)
+    return None
 
 
 def retry_email_later(notification: Notification, at: datetime, reason: str) -> bool:
@@ -103,17 +135,25 @@ def message_id(notification: Notification, sender: str) -> str:
 
 
 def email_for(notification: Notification, user: User, *, base_url: str, sender: str,
-              default_locale: str = "en") -> EmailMessage:
+              default_locale: str = "en", secret_link: SecretLink | None = None) -> EmailMessage:
     """The message in the recipient's language and zone (their saved language, else one they speak
-    that Meridian has, else the deployment's default)."""
-    text = render(notification.kind, notification.params, locale=recipient_locale(user, default_locale),
-                  zone=user.timezone, base_url=base_url)
+    that Meridian has, else the deployment's default). A set-password notification's link is
+    `secret_link` (from `secret_link_for`; without it the message carries no link)."""
+    locale = recipient_locale(user, default_locale)
+    text = render(notification.kind, notification.params, locale=locale, zone=user.timezone, base_url=base_url)
     message = EmailMessage()
     message["From"] = sender
     message["To"] = user.email
     message["Subject"] = f"[Meridian] {text.subject}"
     lines = [text.subject, "", text.body or ""]
-    if notification.link:
-        lines += ["", base_url.rstrip("/") + notification.link]
+    link = notification.link
+    if notification.kind in SECRET_LINK_KINDS:
+        link = secret_link.path if secret_link is not None else None
+        if secret_link is not None and secret_link.expired:
+            from app.accounts.password_links import LINK_EXPIRED_BEFORE_SENDING
+
+            lines += ["", translations(locale).gettext(LINK_EXPIRED_BEFORE_SENDING)]
+    if link:
+        lines += ["", base_url.rstrip("/") + link]
     message.set_content("\n".join(lines).strip() + "\n")
     return message

@@ -8,9 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db import Base, UTCDateTime
 from app.timekeeping import now_utc
 
-# Notifications whose link holds a secret (a one-time set-password link, app.accounts.password_links):
-# the link is never put in a live event, and is forgotten once the e-mail is sent or has failed for
-# good, so only the recipient keeps it.
+# Notifications of a one-time set-password link (app.accounts.password_links): they never hold the link
+# (its secret), only the link's id in their params; the e-mail outbox derives the link when it sends the
+# e-mail, while the link still works (app.notifications.delivery.secret_link_for).
 SECRET_LINK_KINDS = ("account.invitation", "account.password_reset")
 
 

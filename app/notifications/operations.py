@@ -26,7 +26,11 @@ def notify(session: Session, *, user_id: int, kind: str, dedupe_key: str, params
     as `format_instant` strings). A caller with free text instead passes `subject` (and `body`): shown
     as written, in every language. The unique key makes this safe against a job that runs twice, a
     restart, or a second scheduler racing this one: the database keeps exactly one row.
+    A set-password notification (SECRET_LINK_KINDS) takes no `link`: the database must never hold the
+    link's secret; its params name the link and the outbox makes it when it sends the e-mail.
     """
+    if kind in SECRET_LINK_KINDS and link is not None:
+        raise ValueError(f"a {kind} notification names its link by id, never by the link itself")
     if subject is not None:
         params = {"text": STORED_TEXT, "subject": subject[:300], "body": body, **(params or {})}
     insert = _INSERT[session.get_bind().dialect.name]
@@ -42,7 +46,7 @@ def notify(session: Session, *, user_id: int, kind: str, dedupe_key: str, params
     text = render(kind, params, locale=recipient_locale(recipient), zone=recipient.timezone)
     publish(session, f"user:{user_id}", "notification.created",
             {"id": notification_id, "kind": kind, "subject": text.subject,
-             "link": None if kind in SECRET_LINK_KINDS else link,
+             "link": link,
              "unread": unread_count(session, user_id)})
     return True
 

@@ -13,9 +13,11 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from app.accounts import password_links
 from app.accounts.models import User
-from app.notifications.delivery import (claim_email, email_for, mark_email_failed, mark_emailed, message_id,
-                                        pending_emails, retry_email_later)
+from app.notifications.delivery import (claim_email, email_for, mark_email_failed, mark_email_withheld, mark_emailed,
+                                        message_id, pending_emails, retry_email_later, secret_link_for)
+from app.notifications.models import SECRET_LINK_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +77,8 @@ def send_emails(session: Session, at: datetime) -> int:
     many were sent or logged. A refused message does not stop the others."""
     config = current_app.config
     sender = f"sender-{uuid.uuid4().hex[:12]}"
-    counts = {"sent": 0, "failed": 0, "retrying": 0, "claimed elsewhere": 0}
+    counts = {"sent": 0, "failed": 0, "retrying": 0, "claimed elsewhere": 0, "withheld": 0}
+    link_key = password_links.link_key(config["SECRET_KEY"])
     outbox = _Outbox(config) if config.get("SMTP_HOST") else None
     try:
         for notification in pending_emails(session, at):
@@ -85,8 +88,18 @@ def send_emails(session: Session, at: datetime) -> int:
                 continue
             session.commit()   # the claim is visible to every other sender before anything is sent
             user = session.get(User, notification.user_id)
+            secret_link = None
+            if notification.kind in SECRET_LINK_KINDS:
+                # The set-password link is made now, from its row and the key, and only while it works.
+                secret_link = secret_link_for(session, notification, key=link_key, at=at)
+                if secret_link is None:
+                    mark_email_withheld(notification, at, "the set-password link was used, replaced by a newer "
+                                                          "one, or its account deactivated")
+                    session.commit()
+                    counts["withheld"] += 1
+                    continue
             message = email_for(notification, user, base_url=config["PUBLIC_BASE_URL"], sender=config["MAIL_FROM"],
-                                default_locale=config.get("BABEL_DEFAULT_LOCALE") or "en")
+                                default_locale=config.get("BABEL_DEFAULT_LOCALE") or "en", secret_link=secret_link)
             message["Message-ID"] = message_id(notification, config["MAIL_FROM"])
             if outbox is None:
                 log.info("e-mail not sent (SMTP is not configured) to %s: %s", message["To"], message["Subject"])

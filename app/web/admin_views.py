@@ -258,14 +258,15 @@ def admin_user_reset(user_id: int):
 @page(PUBLIC)
 def set_password(secret: str):
     at = now_utc()
+    key = password_links.link_key(current_app.config["SECRET_KEY"])
     try:
-        link = password_links.find_usable_link(db.session, secret, at=at)
+        link = password_links.find_usable_link(db.session, secret, key=key, at=at)
     except NotFound:
         return render_template("error.html", status=404, message=gettext(password_links.LINK_UNUSABLE)), 404
     form, status = SetPasswordForm(), 200
     if form.validate_on_submit():
         try:
-            user = password_links.set_password_with_link(db.session, secret, form.new_password.data, at=at)
+            user = password_links.set_password_with_link(db.session, secret, form.new_password.data, key=key, at=at)
         except InvalidInput as refusal:
             db.session.rollback()
             _field_error(form, refusal, fallback="new_password")

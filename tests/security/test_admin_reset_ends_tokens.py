@@ -3,22 +3,13 @@ and every API token stop working at once (a token taken by whoever the reset shu
 outlive it), and the person gets in again only through the link."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from app.notifications.models import Notification
 from tests.conftest import PASSWORD
+from tests.notifications.emailed_links import emailed_link
 
 NEW_PASSWORD = "juniper harbour compass 58"
 
 
-def _link_of(session, user) -> str:
-    session.expire_all()
-    notification = session.scalars(select(Notification).where(Notification.user_id == user.id)
-                                   .order_by(Notification.id.desc())).first()
-    return notification.link
-
-
-def test_a_token_taken_before_an_admin_reset_gets_401_afterwards(client, session, make_user, headers, api_auth,
+def test_a_token_taken_before_an_admin_reset_gets_401_afterwards(app, client, session, make_user, headers, api_auth,
                                                                  assert_problem):
     admin, person = make_user("admin"), make_user("specialist")
     taken = api_auth.headers(person)
@@ -30,7 +21,7 @@ def test_a_token_taken_before_an_admin_reset_gets_401_afterwards(client, session
     assert client.get("/api/v1/me", headers=headers(admin)).status_code == 200  # only that person's tokens
     assert client.post("/api/v1/auth/token", json={"email": person.email, "password": PASSWORD}).status_code == 401
     # The link still lets the person back in, with a token that works.
-    link = _link_of(session, person)
+    link = emailed_link(app, session, person)
     assert client.post(link, data={"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 302
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {api_auth.token_for(person, NEW_PASSWORD)}"}
                       ).status_code == 200

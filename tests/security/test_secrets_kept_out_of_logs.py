@@ -24,6 +24,7 @@ def _served(path: str, status: int = 200) -> None:
 
 @pytest.mark.parametrize(("path", "secret", "shown"), [
     (f"/set-password/{LINK_SECRET}", LINK_SECRET, "/set-password/[redacted]"),
+    (f"/set-password/12.{LINK_SECRET}", LINK_SECRET, "/set-password/[redacted]"),   # <link id>.<mac>
     (f"/set-password/{LINK_SECRET}?next=%2F", LINK_SECRET, "/set-password/[redacted]?next"),
     ("/calendar/s3cr3t-Feed_Key.ics", "s3cr3t", "/calendar/[redacted].ics"),
     (f"/api/v1/organizations/1/patients/{PATIENT}/export", PATIENT, "/patients/[redacted]/export"),

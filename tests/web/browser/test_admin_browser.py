@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+from types import SimpleNamespace
 
 import pytest
 
@@ -31,15 +32,20 @@ def nav(page, name):
 
 
 def set_password_link(tmp_path_factory, email: str) -> str:
-    """What the invitation e-mail links to, read from the served database (the outbox is not running)."""
+    """What the invitation e-mail links to (the outbox is not running): the database holds only the
+    link's id and nonce, so the link is made from them with the server's SECRET_KEY, as the outbox does."""
+    from app.accounts import password_links
+    from config import TestingConfig
+
     databases = sorted(tmp_path_factory.getbasetemp().glob("browser-db*/meridian.sqlite"))
     assert databases, "the browser test server's database was not found"
     with sqlite3.connect(databases[-1]) as connection:
         row = connection.execute(
-            "SELECT n.link FROM notifications n JOIN users u ON u.id = n.user_id "
-            "WHERE u.email = ? AND n.kind = 'account.invitation' ORDER BY n.id DESC", (email,)).fetchone()
-    assert row and row[0], f"no invitation for {email}"
-    return row[0]
+            "SELECT l.id, l.nonce FROM password_links l JOIN users u ON u.id = l.user_id "
+            "WHERE u.email = ? AND l.purpose = 'invitation' ORDER BY l.id DESC", (email,)).fetchone()
+    assert row and row[1], f"no invitation for {email}"
+    record = SimpleNamespace(id=row[0], nonce=row[1])
+    return password_links.link_path(record, password_links.link_key(TestingConfig.SECRET_KEY))
 
 
 def test_an_administrator_invites_a_coordinator_and_onboards_specialists(sign_in, page, screenshot, browser,
