@@ -90,7 +90,9 @@ def parse_instant(text: str) -> datetime:
 
 def format_instant(value: datetime) -> str:
     """ISO 8601 in UTC with a trailing Z, to the second (what the API returns)."""
-    return ensure_utc(value).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    # Instants read from the database are already UTC: the API writes four per listed case.
+    utc_value = value if isinstance(value, datetime) and value.tzinfo is UTC else ensure_utc(value)
+    return utc_value.isoformat(timespec="seconds")[:-6] + "Z"   # drops "+00:00"
 
 
 def is_valid_zone(name: str) -> bool:

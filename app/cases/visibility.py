@@ -19,6 +19,7 @@ told the case does not exist.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import Row, and_, bindparam, event, false, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
@@ -49,8 +50,8 @@ class Viewer:
     invited_case_ids: frozenset[int] = frozenset()
 
 
-@dataclass(frozen=True)
-class CaseFacts:
+class CaseFacts(NamedTuple):
+    """What decides who sees a case (a tuple: a list builds one per case)."""
     case_id: int
     organization_id: int
     board_id: int | None
@@ -78,9 +79,7 @@ def access_level(viewer: Viewer, case: CaseFacts) -> str | None:
 
 
 def case_facts(case: Case) -> CaseFacts:
-    return CaseFacts(case_id=case.id, organization_id=case.organization_id, board_id=case.board_id,
-                     residency_region=case.residency_region,
-                     cross_border_consent=case.cross_border_consent)
+    return CaseFacts(case.id, case.organization_id, case.board_id, case.residency_region, case.cross_border_consent)
 
 
 _VIEWERS = "viewer_facts"
@@ -213,6 +212,12 @@ def visible_case_rows(session: Session, user, *, filters=None, order=None,
     statement = visible_cases_query(viewer).with_only_columns(*Case.__table__.columns)
     return _with_levels(viewer, ((row, row.discipline_codes)
                                  for row in session.execute(_page(statement, filters, order, limit))))
+
+
+def visible_case_row(session: Session, user, case_id: int) -> tuple[Row, str, list[str]] | None:
+    """Case `case_id` as `visible_case_rows` gives it, or None when `user` may not know it exists."""
+    rows = visible_case_rows(session, user, filters=[Case.id == case_id], limit=1)
+    return rows[0] if rows else None
 
 
 def _page(statement, filters, order, limit):

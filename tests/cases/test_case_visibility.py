@@ -35,7 +35,7 @@ def viewer(**facts):
     ({"organization_id": 1, "residency_region": "ke"}, None, SUMMARY),          # the site moved region
 ])
 def test_the_rule(facts, consent, expected):
-    case = CaseFacts(**{**CASE.__dict__, "cross_border_consent": consent})
+    case = CASE._replace(cross_border_consent=consent)
     assert visibility.access_level(viewer(**facts), case) == expected
 
 
