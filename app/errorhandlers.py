@@ -53,9 +53,10 @@ def reader_translation(template: str) -> str:
 
 def reader_value(name: str, value):
     """A value of a domain message, shown to the reader by its name: an instant (`*_at`, ISO 8601) in their
-    zone and language, a calendar date (`*_on`, YYYY-MM-DD), a weekday (`*weekday`, 0 = Monday) and a
-    discipline (`discipline`, its code) in their language; whatever its name, someone's local time
-    (`app.timekeeping.LocalTime`, on its own zone's clock) and a zone (`ZoneName`, by its place) in their
+    zone and language, a calendar date (`*_on`, YYYY-MM-DD), a weekday (`*weekday`, 0 = Monday), a
+    discipline (`discipline`, its code) and disciplines (`disciplines`, codes) in their language; whatever
+    its name, a value that knows how it reads (`for_reader(locale_code)`: `app.timekeeping.LocalTime` on its
+    own zone's clock, `ZoneName` by its place, `app.vocabulary.CodeList` by the disciplines' names) in their
     language; other values as given."""
     from datetime import date, datetime
 
@@ -64,9 +65,12 @@ def reader_value(name: str, value):
     if not has_request_context():
         return value
     from app.i18n import current_locale_code
-    from app.timekeeping import LocalTime, ZoneName
 
-    if isinstance(value, (LocalTime, ZoneName)):
+    if name == "disciplines" and isinstance(value, (list, tuple)):
+        from app.vocabulary import CodeList
+
+        value = CodeList(value)
+    if hasattr(value, "for_reader"):
         return value.for_reader(current_locale_code())
 
     if name.endswith("_at") and isinstance(value, str):
@@ -92,10 +96,6 @@ def reader_value(name: str, value):
         from app.web.vocabulary import discipline
 
         return discipline(value)
-    if name == "disciplines" and isinstance(value, (list, tuple)):
-        from app.web.vocabulary import disciplines
-
-        return disciplines(value) or "—"
     if name.endswith("weekday") and isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 6:
         from app.timekeeping import weekday_for_reader
 

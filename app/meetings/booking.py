@@ -9,9 +9,10 @@ Plain Python over a session; callers commit.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import Select, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
@@ -305,17 +306,18 @@ def candidates_for_seat(session: Session, meeting: Meeting, discipline: str, *, 
     return list(dict.fromkeys([u for u in preferred if u in eligible] + eligible))
 
 
-def _agenda_countries(session: Session, meeting: Meeting) -> set[str]:
-    """The countries a seat holder must be licensed in: those of the sites whose cases are listed."""
+def _referring_countries(session: Session, case_ids: Iterable[int] | Select) -> set[str]:
+    """The countries a seat holder must be licensed in for an agenda listing these cases (their ids, or a
+    select of them): those of the cases' referring sites."""
     return set(session.scalars(
         select(Organization.country).join(Case, Case.organization_id == Organization.id)
-        .join(AgendaItem, AgendaItem.case_id == Case.id)
-        .where(AgendaItem.meeting_id == meeting.id, AgendaItem.status != "removed")))
+        .where(Case.id.in_(case_ids))))
 
 
-def _case_countries(session: Session, case: Case) -> set[str]:
-    """The countries a seat holder must be licensed in for an agenda listing `case`: its referring site's."""
-    return set(session.scalars(select(Organization.country).where(Organization.id == case.organization_id)))
+def _agenda_countries(session: Session, meeting: Meeting) -> set[str]:
+    """The countries of the cases `meeting`'s agenda lists."""
+    return _referring_countries(session, select(AgendaItem.case_id).where(
+        AgendaItem.meeting_id == meeting.id, AgendaItem.status != "removed"))
 
 
 def fill_seats(session: Session, meeting: Meeting, *, at: datetime) -> list[Invitation]:
@@ -584,7 +586,11 @@ def book_meeting(session: Session, *, title: str, starts_at: datetime, ends_at: 
     if not any(seats.values()):
         raise InvalidInput("seats", N_("a meeting needs at least one seat"))
     # The new meeting's agenda will list `case`: its seats follow the agenda's licence rule from the start.
-    countries = _case_countries(session, case) if case is not None else set()
+    countries = _referring_countries(session, [case.id]) if case is not None else set()
+    profiles = {profile.user_id: profile for profile in session.scalars(
+        select(SpecialistProfile).where(SpecialistProfile.user_id.in_(
+            sorted({user_id for user_ids in seats.values() for user_id in user_ids})))
+        .options(selectinload(SpecialistProfile.licences)))}
     people = {}
     for discipline, user_ids in sorted(seats.items()):
         eligible = set(eligible_for_seat(session, discipline, starts_at, ends_at, at=at))
@@ -596,8 +602,7 @@ def book_meeting(session: Session, *, title: str, starts_at: datetime, ends_at: 
             if user_id in people:
                 raise InvalidInput("seats", N_('%(user_name)s is given more than one seat'),
                                             params={'user_name': user.name})
-            profile = session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == user_id)
-                                     .options(selectinload(SpecialistProfile.licences)))
+            profile = profiles.get(user_id)
             _check_licensed_for_seat(profile, user, countries, at=at, field="seats")
             if user_id not in eligible:
                 clash = find_clash(session, user_id, *busy_between(starts_at, ends_at, profile))

@@ -123,3 +123,18 @@ def test_every_domain_error_in_the_app_carries_a_translatable_template():
              for path in sorted(root.rglob("*.py"))
              for line, text in _untranslatable_messages(ast.parse(path.read_text(encoding="utf-8")))]
     assert not found, "Raise these with N_('...%(name)s...'), params={...}:\n" + "\n".join(found)
+
+
+def test_values_that_know_how_they_read_are_written_for_the_reader_whatever_their_name(app):
+    """`reader_value` asks any value with `for_reader` (a CodeList here) for its text in the reader's language;
+    a plain list of codes under `disciplines` reads as a CodeList does."""
+    from app.vocabulary import CodeList
+
+    codes = CodeList(["radiology", "pathology"])
+    template = N_("the seat needs %(needed)s; the case needs %(disciplines)s")
+    with app.test_request_context(headers={"Accept-Language": "ru"}):
+        in_chinese, in_russian = codes.for_reader("zh"), codes.for_reader("ru")  # the request keeps Russian
+        said = InvalidInput("seats", template, params={"needed": codes, "disciplines": list(codes)}).message
+        assert CodeList().for_reader("ru") == "—"
+    assert said == f"the seat needs {in_russian}; the case needs {in_russian}"
+    assert len({in_russian, in_chinese, str(codes)}) == 3 and "radiology" not in in_russian + in_chinese

@@ -199,3 +199,46 @@ def test_nobody_is_booked_outside_their_working_hours_without_an_audited_overrid
     write_now(session)
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "meeting.outside_hours_override"))
     assert event.actor_id == board.coordinator.id and event.target_id == str(meeting.id)
+
+
+def test_booking_from_the_search_reads_the_seat_holders_licences_at_once(app, session, specialist, board,
+                                                                           triaged_case):
+    """`book_meeting` checks every seat holder's licence where the case was referred from one read of their
+    profiles (not one per seat); someone licensed elsewhere is refused naming them and the country."""
+    from sqlalchemy import func, select
+
+    from app.errors import InvalidInput
+    from app.extensions import db
+    from app.meetings.models import Meeting
+    from app.specialists.models import SpecialistProfile
+    from tests.sql_statements import recorded_statements
+
+    case = triaged_case(board)   # referred from China
+    pathologists = [specialist("Dr Path One", ["pathology"]), specialist("Dr Path Two", ["pathology"])]
+    licensed, abroad = specialist("Dr Licensed", ["radiology"]), specialist("Dr Abroad", ["radiology"])
+    abroad_profile = session.scalar(select(SpecialistProfile).where(SpecialistProfile.user_id == abroad.id))
+    abroad_profile.licences[0].jurisdiction = "KZ"
+    session.commit()
+    session.expire_all()
+
+    def book(radiologist):
+        return booking.book_meeting(
+            session, title="Ad-hoc MDT", starts_at=in_hours(50), ends_at=in_hours(51), host_timezone="UTC",
+            seats={"pathology": [p.id for p in pathologists], "radiology": [radiologist.id]}, at=now_utc(),
+            board_id=board.id, created_by=board.coordinator, chair=board.coordinator, case=case)
+
+    with recorded_statements(db.engine) as sent, pytest.raises(InvalidInput) as refused:
+        book(abroad)
+    assert refused.value.field == "seats"
+    assert refused.value.message.startswith("Dr Abroad holds no valid licence in CN")
+    profile_reads = [statement for statement, _ in sent
+                     if "FROM specialist_profiles WHERE specialist_profiles.user_id" in " ".join(statement.split())]
+    assert len(profile_reads) == 1, profile_reads
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Meeting)) == 0
+
+    meeting = book(licensed)
+    session.commit()
+    assert {(i.user_id, i.discipline_code) for i in meeting.invitations if i.role == "seat"} == {
+        (pathologists[0].id, "pathology"), (pathologists[1].id, "pathology"), (licensed.id, "radiology")}
+    assert [item.case_id for item in meeting.agenda] == [case.id]
