@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 STATIC  := app/static/vendor/.built
 JS_DEPS := tests/live/js/node_modules/.installed
 
-.PHONY: install static chromium migrate seed run stack test test-suite test-clocks test-browser bench bench-fanout bench-scale bench-http clean translations
+.PHONY: install static chromium migrate seed run stack test test-suite test-clocks test-browser bench bench-fanout bench-scale bench-http bench-instructions clean translations
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -91,6 +91,10 @@ bench-scale: install
 
 bench-http: install
 	$(PY) bench/http.py
+
+# Instructions per API request under Valgrind's callgrind (needs valgrind): steady on a busy machine.
+bench-instructions: install
+	$(PY) bench/instructions.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis node_modules tests/live/js/node_modules app/static/vendor

@@ -50,9 +50,24 @@ class UTCDateTime(TypeDecorator):
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
 
+    def result_processor(self, dialect, coltype):
+        if dialect.name == "postgresql":
+            # Every PostgreSQL session reads in UTC (`_read_postgresql_in_utc`), and psycopg returns its
+            # instants aware, in UTC: nothing is left to do per value (a list reads hundreds).
+            return None
+        return super().result_processor(dialect, coltype)
+
 
 def _is_sqlite(dbapi_connection) -> bool:
     return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
+@event.listens_for(Engine, "do_connect")
+def _read_postgresql_in_utc(dialect, connection_record, cargs, cparams):
+    """Each PostgreSQL session's zone is UTC from its start, whatever the server's default, so instants
+    come back in UTC (UTCDateTime relies on it)."""
+    if dialect.name == "postgresql":
+        cparams["options"] = f"{cparams.get('options', '')} -c TimeZone=UTC".strip()
 
 
 @event.listens_for(Engine, "connect")

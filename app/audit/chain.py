@@ -16,9 +16,8 @@ import hmac
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import String, bindparam, event, func, insert, select, text, update
+from sqlalchemy import bindparam, event, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from app.audit.models import AuditChainHead, AuditEvent, AuditEventTarget
@@ -193,8 +192,10 @@ def _one_event_statement(*, with_targets: bool):
         return statement
     return statement.add_cte(insert(AuditEventTarget.__table__).from_select(
         ["audit_event_id", "target_type", "target_id"],
-        select(written.c.id, func.unnest(bindparam("target_types", type_=ARRAY(String))),
-               func.unnest(bindparam("target_ids", type_=ARRAY(String))))
+        # Sent as JSON arrays: the driver writes a list as a PostgreSQL array value by value in Python,
+        # where a list view names fifty targets.
+        select(written.c.id, func.json_array_elements_text(bindparam("target_types", type_=postgresql.JSON)),
+               func.json_array_elements_text(bindparam("target_ids", type_=postgresql.JSON)))
     ).cte("named_targets"))
 
 

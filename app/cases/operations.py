@@ -11,14 +11,13 @@ import re
 from datetime import datetime, timedelta
 
 import pytz
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from app.accounts.models import User
 from app.boards.models import Board
 from app.cases import workflow
 from app.cases.attachments import StoredContent
-from app.cases.models import Attachment, Case, CaseComment, CaseTransition
+from app.cases.models import Attachment, Case, CaseComment
 from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.live.publish import publish
 from app.paging import Page, keyset_page
@@ -44,16 +43,6 @@ CLOSED_STATES = ("closed", "withdrawn")
 
 
 # --- the pro-forma, field by field --------------------------------------------------------------
-
-
-def case_history(session: Session, case_id: int):
-    """The case's moves in order, each a row of its columns with `actor_name` (None for Meridian's)."""
-    return session.execute(_HISTORY, {"case_id": case_id}).all()
-
-
-_HISTORY = (select(*CaseTransition.__table__.columns, User.name.label("actor_name"))
-            .outerjoin(User, User.id == CaseTransition.actor_id)
-            .where(CaseTransition.case_id == bindparam("case_id")).order_by(CaseTransition.id))
 
 
 def _text(field: str, value) -> str | None:

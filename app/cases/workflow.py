@@ -146,9 +146,12 @@ def is_system_only(source: str, target: str) -> bool:
 def missing_for_submission(case: Case, *, discipline_codes: list[str] | None = None) -> list[str]:
     """The fields of the minimum dataset that are still empty, in pro-forma order (the disciplines
     read from `discipline_codes` when given, else from the case)."""
-    values = dict(zip(_REQUIRED_COLUMNS, _read_required_columns(case)))
-    values["disciplines"] = list(case.disciplines) if discipline_codes is None else discipline_codes
-    return [name for name in REQUIRED_FOR_SUBMISSION if values[name] is None or values[name] in ("", [])]
+    missing = [name for name, value in zip(_REQUIRED_COLUMNS, _read_required_columns(case))
+               if value is None or value == ""]
+    if not (case.disciplines if discipline_codes is None else discipline_codes):
+        missing.append("disciplines")
+        missing.sort(key=REQUIRED_FOR_SUBMISSION.index)
+    return missing
 
 
 # --- who is asking ----------------------------------------------------------------------------
