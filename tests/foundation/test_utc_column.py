@@ -25,3 +25,32 @@ def test_naive_datetime_is_refused(session, make_user):
         session.commit()
     assert isinstance(raised.value.orig, NaiveDatetimeError)
     session.rollback()
+
+
+def test_postgresql_reads_instants_in_utc_whatever_the_servers_zone(fresh_postgres_database):
+    """A server (or database) whose default zone is not UTC still gives back UTC instants: each session
+    starts in UTC, and UTCDateTime no longer converts values read from PostgreSQL."""
+    from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, select, text
+
+    from app.db import UTCDateTime
+    from app.timekeeping import UTC, format_instant
+
+    url = fresh_postgres_database("zone")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        name = connection.execute(text("SELECT current_database()")).scalar()
+        connection.execute(text(f'ALTER DATABASE "{name}" SET timezone TO \'Asia/Kathmandu\''))
+    admin.dispose()
+    engine = create_engine(url)
+    instants = Table("instants", MetaData(), Column("id", Integer, primary_key=True), Column("at", UTCDateTime))
+    try:
+        with engine.begin() as connection:
+            instants.create(connection)
+            connection.execute(insert(instants).values(id=1, at=parse_instant("2026-03-29T09:30:15.5+05:45")))
+            at = connection.execute(select(instants.c.at)).scalar_one()
+            zone = connection.execute(text("SHOW timezone")).scalar_one()
+        assert zone == "UTC"
+        assert at.tzinfo is UTC
+        assert format_instant(at) == "2026-03-29T03:45:15Z"
+    finally:
+        engine.dispose()
