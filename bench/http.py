@@ -35,17 +35,13 @@ import subprocess
 import tempfile
 import threading
 import time
-import uuid
 
 import requests
 from cryptography.fernet import Fernet
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
-from bench.scale import PASSWORD, SERVER_URL, BenchConfig, seed  # noqa: E402
+from bench.scale import PASSWORD, BenchConfig, throwaway_network  # noqa: E402
 
 BARE_APP = '''
 from flask import Flask, jsonify
@@ -164,88 +160,76 @@ def main(argv=None) -> int:
                         help="gunicorn instances, each one worker (production runs one per core; default 1)")
     args = parser.parse_args(argv)
 
-    import flask_migrate
-
-    from app import create_app
-    from app.extensions import db
-
-    name = f"meridian_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
     bare_path = os.path.join(tempfile.mkdtemp(prefix="meridian-bench-"), "bare_app.py")  # off bench/'s path
     try:
-        app = create_app(type("BenchRun", (BenchConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
-        with app.app_context():
-            flask_migrate.upgrade()
-            seeded = seed(db.engine, args.cases)
-            db.engine.dispose()
-        with open(bare_path, "w") as handle:
-            handle.write(BARE_APP)
-        env = {**os.environ, "MERIDIAN_CONFIG": "production", "SECRET_KEY": BenchConfig.SECRET_KEY,
-               "ATTACHMENT_KEYS": Fernet.generate_key().decode(),
-               "DATABASE_URL": url, "WEB_THREADS": str(args.threads), "HOST": "127.0.0.1", "PYTHONPATH": ROOT,
-               # One token sends every request here: production's per-token limit would answer 429s.
-               "API_LIMIT_PER_TOKEN": "1000000 per minute"}
-        env.pop("REDIS_URL", None)
-        py = sys.executable
-        servers = {
-            "werkzeug": (lambda port: [py, "run.py", "--port", str(port)],
-                         lambda port: [py, bare_path, str(port)]),
-            "gunicorn": (lambda port: [py, "-m", "gunicorn", "-c", "python:app.serving", "--bind",
-                                       f"127.0.0.1:{port}", "app.wsgi:application"],
-                         lambda port: [py, "-m", "gunicorn", "-w", "1", "-k", "gthread", "--threads",
-                                       str(args.threads), "--bind", f"127.0.0.1:{port}", "--chdir",
-                                       os.path.dirname(bare_path), "bare_app:app"]),
-        }
-        case_id = seeded["cases"] // 2
-        print(f"Meridian over HTTP: {seeded['cases']:,} cases on PostgreSQL, {args.requests} requests per client, "
-              f"gunicorn: {args.instances} instance(s) of {args.threads} threads\n")
-        print("| server | clients | endpoint | median ms | p95 ms | req/s | p95 / bare | errors "
-              "| CPU ms per request: server + PostgreSQL + clients |")
-        print("|---|---:|---|---:|---:|---:|---:|---:|---|")
-        for server, (meridian_command, bare_command) in servers.items():
-            if server not in args.servers.split(","):
-                continue
-            count = args.instances if server == "gunicorn" else 1
-            started = []
-            try:
-                ports = [free_port() for _ in range(count)]
-                for port in ports:
-                    started.append(start(meridian_command(port), {**env, "PORT": str(port)}, port, "/healthz"))
-                bare_ports = [free_port() for _ in range(count)]
-                for bare_port in bare_ports:
-                    started.append(start(bare_command(bare_port), env, bare_port, "/hello"))
-                # Each server was started in its own session: its processes share its process group.
-                meridian_groups, bare_groups = [p.pid for p in started[:count]], [p.pid for p in started[count:]]
-                token = requests.post(f"http://127.0.0.1:{ports[0]}/api/v1/auth/token", json={
-                    "email": "coordinator@bench.example", "password": PASSWORD}).json()["token"]
-                auth = {"Authorization": f"Bearer {token}"}
-                for clients in [int(c) for c in args.clients.split(",")]:
-                    bare_result = load([f"http://127.0.0.1:{p}/hello" for p in bare_ports], {}, clients,
-                                       args.requests, bare_groups)
-                    rows = [("bare Flask /hello", bare_result)]
-                    for label, path in (("/api/v1/me", "/api/v1/me"), ("/api/v1/cases", "/api/v1/cases"),
-                                        ("/api/v1/cases/<id>", f"/api/v1/cases/{case_id}")):
-                        rows.append((label, load([f"http://127.0.0.1:{p}{path}" for p in ports], auth, clients,
-                                                 args.requests, meridian_groups)))
-                    for label, (median, p95, rate, errors, cpu) in rows:
-                        spent = "—" if cpu is None else (
-                            f"{cpu['server']:.2f} + {cpu['postgres']:.2f} + {cpu['clients']:.2f} = "
-                            f"{sum(cpu.values()):.2f}")
-                        print(f"| {server} | {clients} | {label} | {median:.1f} | {p95:.1f} | {rate:.0f} | "
-                              f"{p95 / bare_result[1]:.1f}× | {errors} | {spent} |", flush=True)
-            finally:
-                for process in started:
-                    stop(process)
+        with throwaway_network(args.cases) as (_app, url, seeded):
+            compare(args, url, seeded, bare_path)
     finally:
         if os.path.exists(bare_path):
             os.remove(bare_path)
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     return 0
+
+
+def compare(args, url: str, seeded: dict, bare_path: str) -> None:
+    """Start each server on the seeded network and the bare app beside it, and print their rows."""
+    with open(bare_path, "w") as handle:
+        handle.write(BARE_APP)
+    env = {**os.environ, "MERIDIAN_CONFIG": "production", "SECRET_KEY": BenchConfig.SECRET_KEY,
+           "ATTACHMENT_KEYS": Fernet.generate_key().decode(),
+           "DATABASE_URL": url, "WEB_THREADS": str(args.threads), "HOST": "127.0.0.1", "PYTHONPATH": ROOT,
+           # One token sends every request here: production's per-token limit would answer 429s.
+           "API_LIMIT_PER_TOKEN": "1000000 per minute"}
+    env.pop("REDIS_URL", None)
+    py = sys.executable
+    servers = {
+        "werkzeug": (lambda port: [py, "run.py", "--port", str(port)],
+                     lambda port: [py, bare_path, str(port)]),
+        "gunicorn": (lambda port: [py, "-m", "gunicorn", "-c", "python:app.serving", "--bind",
+                                   f"127.0.0.1:{port}", "app.wsgi:application"],
+                     lambda port: [py, "-m", "gunicorn", "-w", "1", "-k", "gthread", "--threads",
+                                   str(args.threads), "--bind", f"127.0.0.1:{port}", "--chdir",
+                                   os.path.dirname(bare_path), "bare_app:app"]),
+    }
+    case_id = seeded["cases"] // 2
+    print(f"Meridian over HTTP: {seeded['cases']:,} cases on PostgreSQL, {args.requests} requests per client, "
+          f"gunicorn: {args.instances} instance(s) of {args.threads} threads\n")
+    print("| server | clients | endpoint | median ms | p95 ms | req/s | p95 / bare | errors "
+          "| CPU ms per request: server + PostgreSQL + clients |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---|")
+    for server, (meridian_command, bare_command) in servers.items():
+        if server not in args.servers.split(","):
+            continue
+        count = args.instances if server == "gunicorn" else 1
+        started = []
+        try:
+            ports = [free_port() for _ in range(count)]
+            for port in ports:
+                started.append(start(meridian_command(port), {**env, "PORT": str(port)}, port, "/healthz"))
+            bare_ports = [free_port() for _ in range(count)]
+            for bare_port in bare_ports:
+                started.append(start(bare_command(bare_port), env, bare_port, "/hello"))
+            # Each server was started in its own session: its processes share its process group.
+            meridian_groups, bare_groups = [p.pid for p in started[:count]], [p.pid for p in started[count:]]
+            token = requests.post(f"http://127.0.0.1:{ports[0]}/api/v1/auth/token", json={
+                "email": "coordinator@bench.example", "password": PASSWORD}).json()["token"]
+            auth = {"Authorization": f"Bearer {token}"}
+            for clients in [int(c) for c in args.clients.split(",")]:
+                bare_result = load([f"http://127.0.0.1:{p}/hello" for p in bare_ports], {}, clients,
+                                   args.requests, bare_groups)
+                rows = [("bare Flask /hello", bare_result)]
+                for label, path in (("/api/v1/me", "/api/v1/me"), ("/api/v1/cases", "/api/v1/cases"),
+                                    ("/api/v1/cases/<id>", f"/api/v1/cases/{case_id}")):
+                    rows.append((label, load([f"http://127.0.0.1:{p}{path}" for p in ports], auth, clients,
+                                             args.requests, meridian_groups)))
+                for label, (median, p95, rate, errors, cpu) in rows:
+                    spent = "—" if cpu is None else (
+                        f"{cpu['server']:.2f} + {cpu['postgres']:.2f} + {cpu['clients']:.2f} = "
+                        f"{sum(cpu.values()):.2f}")
+                    print(f"| {server} | {clients} | {label} | {median:.1f} | {p95:.1f} | {rate:.0f} | "
+                          f"{p95 / bare_result[1]:.1f}× | {errors} | {spent} |", flush=True)
+        finally:
+            for process in started:
+                stop(process)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ import shutil
 import subprocess
 import tempfile
 import time
-import uuid
 
 ROOT = os.path.dirname(_HERE)
 # The endpoints counted, after the in-app baseline; `{case}` is a case in the middle of the network.
@@ -45,31 +44,16 @@ def measure(cases: int, requests: int) -> None:
     # Production's per-token limit would refuse a bench's requests; read when config is imported.
     os.environ["API_LIMIT_PER_TOKEN"] = "1000000 per minute"
     from cryptography.fernet import Fernet
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
 
-    from bench.scale import PASSWORD, SERVER_URL, BenchConfig, seed
+    from bench.scale import PASSWORD, BenchConfig, throwaway_network
 
-    name = f"meridian_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        import flask_migrate
-
-        from app import create_app
-        from app.extensions import db
-
-        setup = create_app(type("BenchRun", (BenchConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
-        with setup.app_context():
-            flask_migrate.upgrade()
-            seeded = seed(db.engine, cases)
-            db.engine.dispose()
+    with throwaway_network(cases) as (_setup, url, seeded):
         os.environ.update({"MERIDIAN_CONFIG": "production", "SECRET_KEY": BenchConfig.SECRET_KEY,
                            "ATTACHMENT_KEYS": Fernet.generate_key().decode(), "DATABASE_URL": url})
         os.environ.pop("REDIS_URL", None)
         import config
+        from app import create_app
+        from app.extensions import db
 
         config.ProductionConfig.SQLALCHEMY_DATABASE_URI = url
         app = create_app(config.ProductionConfig)
@@ -92,10 +76,6 @@ def measure(cases: int, requests: int) -> None:
             _callgrind(f"--dump=endpoint-{number}")  # a plain name: callgrind_control mangles others
         with app.app_context():
             db.engine.dispose()
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def main(argv=None) -> int:

@@ -27,6 +27,7 @@ import random
 import statistics
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as wall_time
 
@@ -331,7 +332,10 @@ def measure(app, seeded: dict, repeats: int, only: str = "") -> list[tuple[str, 
     return results
 
 
-def run_size(cases: int, repeats: int, only: str = "") -> None:
+@contextmanager
+def throwaway_network(cases: int):
+    """A throw-away PostgreSQL database, migrated and seeded with a network of `cases` cases: yields
+    (an app on it with BenchConfig, its URL, what `seed` made), and drops the database afterwards."""
     import flask_migrate
 
     from app import create_app
@@ -343,11 +347,23 @@ def run_size(cases: int, repeats: int, only: str = "") -> None:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
     try:
-        config = type("BenchRun", (BenchConfig,), {"SQLALCHEMY_DATABASE_URI": url})
-        app = create_app(config)
+        app = create_app(type("BenchRun", (BenchConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
         with app.app_context():
             flask_migrate.upgrade()
             seeded = seed(db.engine, cases)
+            db.engine.dispose()
+        yield app, url, seeded
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def run_size(cases: int, repeats: int, only: str = "") -> None:
+    from app.extensions import db
+
+    with throwaway_network(cases) as (app, _url, seeded):
+        with app.app_context():
             print(f"\n## {cases:,} cases, {seeded['specialists']:,} specialists, {seeded['meetings']:,} meetings, "
                   f"{seeded['audit_events']:,} audit and {seeded['live_events']:,} live events "
                   f"(seeded in {seeded['seconds']:.1f} s)\n", flush=True)
@@ -357,10 +373,6 @@ def run_size(cases: int, repeats: int, only: str = "") -> None:
                 print(f"| {endpoint} | {median:.1f} | {p95:.1f} | {queries} |", flush=True)
             db.session.remove()
             db.engine.dispose()
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def main(argv=None) -> int:
