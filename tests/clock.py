@@ -35,10 +35,14 @@ def fix_for_run() -> tuple[datetime, bool]:
     chosen = os.environ.get(CLOCK)
     if chosen:
         instant = _parse(chosen)
+        os.environ.setdefault(ORIGIN, repr(time.time()))
     else:
-        instant = datetime.fromtimestamp(int(time.time()), timezone.utc)
+        # The real time, to the second (as printed), fixed at that same second: the timeline is then
+        # the real clock itself, which the database's and Redis's clocks also read.
+        second = int(time.time())
+        instant = datetime.fromtimestamp(second, timezone.utc)
         os.environ[CLOCK] = instant.isoformat().replace("+00:00", "Z")
-    os.environ.setdefault(ORIGIN, repr(time.time()))
+        os.environ.setdefault(ORIGIN, repr(float(second)))
     # Python subprocesses import tests/clock_site/sitecustomize.py, which calls follow().
     path = os.environ.get("PYTHONPATH")
     if SITE not in (path or "").split(os.pathsep):
@@ -58,4 +62,7 @@ def follow():
     elapsed = time.time() - float(os.environ.get(ORIGIN, time.time()))
     traveller = time_machine.travel(_parse(chosen) + timedelta(seconds=max(elapsed, 0.0)), tick=True)
     traveller.start()
+    # time-machine starts ticking at the first reading, not at start(): read now, or a process that
+    # imports for a second before reading the time would run that second behind the others.
+    time.time()
     return traveller
