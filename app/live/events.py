@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import current_app, request
 from flask_login import current_user
@@ -416,16 +417,28 @@ def record_waiting_departures() -> int:
     return len(waiting)
 
 
-def reassert_presence() -> int:
-    """Record this process's present connections in Redis again (after an outage: a Redis that
-    restarted empty has forgotten them). Nobody is announced; returns how many were recorded."""
+def reassert_presence(*, at: datetime | None = None) -> int:
+    """Record this process's present connections in Redis again (after an outage, a Redis that
+    restarted empty has forgotten them; after a stall, another process may have taken this one for
+    dead). Whoever was recorded as gone meanwhile is present again (`presence.joined`); nobody else
+    is announced. Returns how many connections Redis had forgotten."""
+    from app.meetings import live as live_meeting
+    from app.meetings.models import Meeting
+
     with _lock:
         present = [(connection.user_id, meeting_id, sid) for sid, connection in _connections.items()
                    for meeting_id in connection.meetings]
     counter = presence_for(current_app.config)
+    forgotten = 0
     for user_id, meeting_id, sid in present:
-        counter.add(meeting_id, user_id, sid)
-    return len(present)
+        if not counter.add(meeting_id, user_id, sid):
+            continue
+        forgotten += 1
+        meeting, user = db.session.get(Meeting, meeting_id), db.session.get(User, user_id)
+        if meeting is not None and user is not None:
+            live_meeting.join(db.session, meeting, user, at=at or now_utc())
+            db.session.commit()
+    return forgotten
 
 
 def _presence_leave(user_id: int, meeting_id: int, sid: str) -> None:

@@ -13,12 +13,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime
+from datetime import timedelta
 
 from app.extensions import db, socketio
 from app.live.publish import room_heads
 from app.live.queue import message_queue_health
-from app.timekeeping import UTC
+from app.timekeeping import now_utc
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,8 @@ def _run() -> None:
 
 
 def keep_presence(app, *, sweep: bool = True, reassert: bool = False) -> int:
-    """Beat for this process's connections (`reassert`: record them again, after an outage); with
+    """Beat for this process's connections (`reassert`: record them again, after an outage or a
+    stall longer than the expiry); with
     `sweep`, record the departures Redis missed during an outage and those of whoever was present
     only through a process that stopped beating. Returns how many people a dead process took."""
     from app.accounts.models import User
@@ -79,7 +80,10 @@ def keep_presence(app, *, sweep: bool = True, reassert: bool = False) -> int:
     from app.live.events import reassert_presence, record_waiting_departures
 
     counter = presence_for(app.config)
-    counter.beat()
+    silent = counter.beat()
+    # Silent longer than the expiry (a stalled process, not a dead one): another process may have
+    # recorded this one's people as gone while they are still connected here.
+    reassert = reassert or (silent is not None and silent > counter.expiry)
     gone = counter.sweep() if sweep else []
     with app.app_context():
         try:
@@ -87,11 +91,11 @@ def keep_presence(app, *, sweep: bool = True, reassert: bool = False) -> int:
                 reassert_presence()
             if sweep:
                 record_waiting_departures()
-            for meeting_id, user_id, last_seen in gone:
+            for meeting_id, user_id, silent in gone:
                 meeting, user = db.session.get(Meeting, meeting_id), db.session.get(User, user_id)
                 if meeting is not None and user is not None:
                     live_meeting.leave(db.session, meeting, user,
-                                       at=datetime.fromtimestamp(last_seen, UTC))
+                                       at=now_utc() - timedelta(seconds=silent))
                     db.session.commit()
                 log.info("live: user %s left meeting %s with a web process that stopped", user_id, meeting_id)
         finally:

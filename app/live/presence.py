@@ -8,12 +8,13 @@ A process can die without saying goodbye (kill -9, a lost machine). In Redis eac
 recorded with the process holding it, and each process beats (`beat`, from its live heartbeat)
 every PRESENCE_EXPIRY / 3 seconds. A connection whose process has not beaten for PRESENCE_EXPIRY
 no longer counts: `sweep` (run by every live process's heartbeat; exactly one of them wins each
-departure) returns the people whose last connection that was, with the time their process was last
-seen, and the caller records their departure (`presence.left`, attendance closed at that time).
+departure) returns the people whose last connection that was, with how long ago their process was
+last seen, and the caller records their departure (`presence.left`, attendance closed at that time).
 """
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 
 from app.live.queue import PerMessageQueue
@@ -54,8 +55,9 @@ class LocalPresence:
             del self._sids[(meeting_id, user_id)]
             return True
 
-    def beat(self) -> None:
-        """One process holds every connection: nothing outlives it."""
+    def beat(self) -> float | None:
+        """One process holds every connection: nothing outlives it, nothing is taken from it."""
+        return None
 
     def sweep(self, expiry: float = PRESENCE_EXPIRY_SECONDS) -> list[tuple[int, int, float]]:
         return []
@@ -107,7 +109,8 @@ return 0
 """
 
 # KEYS: processes hash, set of presence keys. ARGV: expiry.
-# Returns {key, last beat as a string, ...} for each person whose last connection was in a dead process.
+# Returns {key, seconds since its process's last beat as a string, ...} for each person whose last
+# connection was in a dead process.
 _SWEEP = _PRUNE + """
 local at = now()
 local expiry = tonumber(ARGV[1])
@@ -118,7 +121,7 @@ for _, key in ipairs(redis.call('SMEMBERS', KEYS[2])) do
     redis.call('SREM', KEYS[2], key)
     if latest ~= nil then
       table.insert(gone, key)
-      table.insert(gone, tostring(latest))
+      table.insert(gone, tostring(at - latest))
     end
   end
 end
@@ -134,41 +137,60 @@ class RedisPresence:
     """The same, in Redis: a hash per person and meeting (sid -> process), each change one script."""
 
     def __init__(self, client, prefix: str, process_id: str = PROCESS_ID,
-                 expiry: float = PRESENCE_EXPIRY_SECONDS):
+                 expiry: float = PRESENCE_EXPIRY_SECONDS, clock=time.monotonic):
         self.client, self.prefix, self.process_id, self.expiry = client, prefix, process_id, expiry
+        self._clock = clock   # this process's own measure of its silences (Redis's TIME judges expiry)
         self._processes = f"{prefix}:presence-processes"
         self._keys = f"{prefix}:presence-keys"
         self._add = client.register_script(_ADD)
         self._remove = client.register_script(_REMOVE)
         self._sweep = client.register_script(_SWEEP)
+        self._last_beat: float | None = None
+        self._longest_silence: float | None = None
 
     def _key(self, meeting_id: int, user_id: int) -> str:
         return f"{self.prefix}:present:{meeting_id}:{user_id}"
 
     def add(self, meeting_id: int, user_id: int, sid: str) -> bool:
         keys = [self._key(meeting_id, user_id), self._processes, self._keys]
-        return bool(self._add(keys=keys, args=[sid, self.process_id, self.expiry, REDIS_TTL_SECONDS]))
+        now = self._clock()
+        added = bool(self._add(keys=keys, args=[sid, self.process_id, self.expiry, REDIS_TTL_SECONDS]))
+        self._said_alive(now)   # adding beats too
+        return added
 
     def remove(self, meeting_id: int, user_id: int, sid: str) -> bool:
         keys = [self._key(meeting_id, user_id), self._processes, self._keys]
         return bool(self._remove(keys=keys, args=[sid, self.expiry]))
 
-    def beat(self) -> None:
-        """This process is alive: its connections keep counting."""
+    def beat(self) -> float | None:
+        """This process is alive: its connections keep counting. Returns the seconds since it last
+        said so (a beat or an add; None if never): longer than the expiry, and another process may
+        have taken its connections for dead (a stall, not a death) and recorded their departures."""
+        now = self._clock()
         self.client.eval("local t = redis.call('TIME') "
                          "redis.call('HSET', KEYS[1], ARGV[1], tonumber(t[1]) + tonumber(t[2]) / 1000000) "
                          "redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))",
                          1, self._processes, self.process_id, REDIS_TTL_SECONDS)
+        silent, self._longest_silence = self._said_alive(now), None
+        return silent
+
+    def _said_alive(self, now: float) -> float | None:
+        """Note that Redis heard from this process at `now`; the longest silence since the last beat."""
+        if self._last_beat is not None:
+            self._longest_silence = max(self._longest_silence or 0.0, now - self._last_beat)
+        self._last_beat = now
+        return self._longest_silence
 
     def sweep(self, expiry: float | None = None) -> list[tuple[int, int, float]]:
-        """(meeting, user, when their process was last seen) for each person whose last connection
-        was held by a dead process; each is returned to exactly one caller."""
+        """(meeting, user, seconds since their process was last seen) for each person whose last
+        connection was held by a dead process; each is returned to exactly one caller. (A duration,
+        not Redis's clock reading: instants are recorded on the application's clock.)"""
         found = self._sweep(keys=[self._processes, self._keys], args=[expiry or self.expiry])
         gone = []
-        for key, last_seen in zip(found[::2], found[1::2]):
+        for key, silent in zip(found[::2], found[1::2]):
             key = key.decode() if isinstance(key, bytes) else key
             meeting_id, user_id = key.rsplit(":", 2)[-2:]
-            gone.append((int(meeting_id), int(user_id), float(last_seen)))
+            gone.append((int(meeting_id), int(user_id), float(silent)))
         return gone
 
 

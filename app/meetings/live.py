@@ -97,11 +97,10 @@ def join(session, meeting: Meeting, user: User, *, at: datetime) -> bool:
     """Record `user` present (if they take part and the meeting is open); True when it changed."""
     if not takes_part(session, meeting, user) or not is_open_for_presence(meeting, at):
         return False
-    before = attendance.open_stretch(session, meeting, user.id)
+    if attendance.open_stretch(session, meeting, user.id) is not None:
+        return False   # already present (another connection, or recorded again after an outage)
     warned = chair_warnings(session, meeting, at=at) if meeting.status == "in_progress" else None
     attendance.mark_joined(session, meeting, user, at=at)
-    if before is not None:
-        return False
     publish(session, meeting_room(meeting), "presence.joined",
             {"meeting_id": meeting.id, **person(user, at), "joined_at": format_instant(at)})
     if warned is not None:

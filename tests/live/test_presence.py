@@ -52,12 +52,44 @@ def test_a_dead_process_connections_drop_out_and_its_people_leave_once():
         client.hset(f"{prefix}:presence-processes", "dying", 1000.0)
         gone = alive.sweep()
         assert [(meeting, user) for meeting, user, _ in gone] == [(7, 3)]   # 4 is still here
-        assert gone[0][2] == 1000.0                          # when its process was last seen
+        assert gone[0][2] > 30                               # how long ago its process was last seen
         assert dying.sweep() == [] and alive.sweep() == []   # told once
         # A later join of person 3 elsewhere is a first connection again, and leaving is a departure.
         assert alive.add(7, 3, "sid-new") is True
         assert alive.remove(7, 3, "sid-new") is True
         assert alive.remove(7, 4, "sid-live") is True        # the dead process's sid no longer counts
+    finally:
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+
+
+@pytest.mark.skipif(not TEST_REDIS_URL, reason="TEST_REDIS_URL is not set")
+def test_a_process_knows_how_long_it_was_silent_so_it_can_tell_it_may_have_been_taken_for_dead():
+    import redis
+
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    prefix = f"meridian-test-{uuid.uuid4().hex}"
+    seconds = [100.0]
+    presence = RedisPresence(redis.Redis.from_url(TEST_REDIS_URL), prefix, process_id="p", expiry=30,
+                             clock=lambda: seconds[0])
+    try:
+        assert presence.beat() is None      # never said anything before
+        seconds[0] += 10
+        assert presence.beat() == 10
+        seconds[0] += 20
+        presence.add(7, 3, "sid")           # recording a connection says "alive" too
+        seconds[0] += 5
+        assert presence.beat() == 20        # the longest silence since the previous beat
+        seconds[0] += 5
+        assert presence.beat() == 5
+        seconds[0] += 31                    # a stall longer than the expiry
+        assert presence.beat() == 31
+        seconds[0] += 40                    # a stall, then a connection recorded before the next beat
+        presence.add(7, 4, "sid-2")
+        seconds[0] += 1
+        assert presence.beat() == 40
+        seconds[0] += 2
+        assert presence.beat() == 2
     finally:
         for key in client.scan_iter(f"{prefix}:*"):
             client.delete(key)

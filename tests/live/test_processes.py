@@ -3,8 +3,10 @@ Redis. Skipped only when TEST_REDIS_URL is unset; an unreachable Redis fails the
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 import requests
@@ -84,26 +86,70 @@ def test_access_withdrawn_through_one_process_ends_a_subscription_held_by_the_ot
         watcher.close()
 
 
+def _presence_of(world, web, user) -> bool:
+    live = requests.get(f"{web}/api/v1/meetings/{world.meeting.id}/live", headers=world.headers["chair"],
+                        timeout=10).json()
+    return user.id in [p["user_id"] for p in live["present"]]
+
+
+def _wait_until(condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.25)
+
+
+def _last_presence_of(user):
+    """Predicates over a meeting room's events: `user`'s latest presence event is of a type."""
+    def predicate(type_):
+        return lambda events: [e["type"] for e in events if e["type"].startswith("presence.")
+                               and e["data"].get("user_id") == user.id][-1:] == [type_]
+    return predicate
+
+
 def test_people_connected_through_a_killed_process_leave_presence_on_the_other(start_web_process, world):
     web1_process, web1 = start_web_process("web1")
     _, web2 = start_web_process("web2")
     room = f"meeting:{world.meeting.id}"
     watcher = LiveClient(web2, world.token["chair"]).connect()
     doomed = LiveClient(web1, world.token["seat_cn"]).connect()
+    last_presence_is = _last_presence_of(world.seat_cn)
     try:
         assert watcher.subscribe(room)["ok"] is True
         assert doomed.subscribe(room)["ok"] is True
-        watcher.wait_for(room, lambda evs: any(e["type"] == "presence.joined" and e["data"]["user_id"] == world.seat_cn.id
-                                               for e in evs))
+        watcher.wait_for(room, last_presence_is("presence.joined"))
+        assert _presence_of(world, web2, world.seat_cn)
         web1_process.kill()           # SIGKILL: no disconnect handler runs
         web1_process.wait(timeout=10)
-        left = watcher.wait_for(room, lambda evs: any(e["type"] == "presence.left"
-                                                      and e["data"]["user_id"] == world.seat_cn.id for e in evs),
-                                timeout=60)
-        assert [e["type"] for e in left if e["data"].get("user_id") == world.seat_cn.id][-1] == "presence.left"
-        live = requests.get(f"{web2}/api/v1/meetings/{world.meeting.id}/live", headers=world.headers["chair"],
-                            timeout=10).json()
-        assert world.seat_cn.id not in [p["user_id"] for p in live["present"]]
+        watcher.wait_for(room, last_presence_is("presence.left"), timeout=60)
+        _wait_until(lambda: not _presence_of(world, web2, world.seat_cn))
     finally:
         doomed.sio.eio.disconnect(abort=True) if doomed.sio.connected else None
+        watcher.close()
+
+
+def test_people_connected_through_a_stalled_process_are_present_again_when_it_resumes(start_web_process, world):
+    """A process silent longer than the expiry is taken for dead; when it resumes, the people still
+    connected through it are recorded present again."""
+    web1_process, web1 = start_web_process("web1")
+    _, web2 = start_web_process("web2")
+    room = f"meeting:{world.meeting.id}"
+    watcher = LiveClient(web2, world.token["chair"]).connect()
+    stalled = LiveClient(web1, world.token["seat_cn"]).connect()
+    last_presence_is = _last_presence_of(world.seat_cn)
+    try:
+        assert watcher.subscribe(room)["ok"] is True
+        assert stalled.subscribe(room)["ok"] is True
+        watcher.wait_for(room, last_presence_is("presence.joined"))
+        web1_process.send_signal(signal.SIGSTOP)
+        try:
+            watcher.wait_for(room, last_presence_is("presence.left"), timeout=60)
+            assert not _presence_of(world, web2, world.seat_cn)
+        finally:
+            web1_process.send_signal(signal.SIGCONT)
+        watcher.wait_for(room, last_presence_is("presence.joined"), timeout=60)
+        _wait_until(lambda: _presence_of(world, web2, world.seat_cn))
+        assert stalled.sio.connected
+    finally:
+        stalled.close()
         watcher.close()
