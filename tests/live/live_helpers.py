@@ -120,6 +120,7 @@ class LiveClient:
         self.delivered: dict[str, list[dict]] = {}
         self.contiguous: dict[str, int] = {}     # room -> every event up to this seq is applied
         self.pending: dict[str, list[dict]] = {}  # room -> events arriving while a subscribe is answered
+        self.asking: dict[str, int] = {}           # room -> subscribes not yet answered
         self.ahead: dict[str, dict[int, dict]] = {}   # room -> seq -> event waiting for its prev
         self.heads: dict[str, int] = {}
         self.levels: dict[str, str] = {}
@@ -277,20 +278,23 @@ class LiveClient:
         with self.lock:
             if resume:
                 since = self.contiguous.get(room, 0)
-            self.pending[room] = []
+            # A gap's resubscribe may overlap another subscribe of the room: they share one buffer,
+            # emptied when the last of them is answered.
+            self.asking[room] = self.asking.get(room, 0) + 1
+            self.pending.setdefault(room, [])
         data = {"room": room} if since is None else {"room": room, "since": since}
         try:
             answer = self.sio.call("subscribe", data, timeout=WAIT)
         except socketio.exceptions.SocketIOError:
             with self.lock:
-                self.ahead.setdefault(room, {}).update({p["seq"]: p for p in self.pending.pop(room, [])})
+                self.ahead.setdefault(room, {}).update({p["seq"]: p for p in self._answered(room)})
                 if room in self.contiguous:   # asked again shortly, as live.js does
                     self.unanswered.add(room)
                     self._arm(room)
             raise
         with self.lock:
             self.unanswered.discard(room)
-            buffered = self.pending.pop(room)
+            buffered = self._answered(room)
             if answer.get("ok"):
                 if since is None or answer.get("reset"):
                     self.contiguous[room] = answer["seq"]
@@ -308,6 +312,15 @@ class LiveClient:
         if answer.get("ok") and answer.get("next"):
             return self.subscribe(room, answer["next"])
         return answer
+
+    def _answered(self, room: str) -> list[dict]:
+        """One subscribe of `room` is answered: the events buffered meanwhile (the buffer goes with
+        the last one)."""
+        self.asking[room] -= 1
+        if self.asking[room]:
+            return list(self.pending.get(room, []))
+        del self.asking[room]
+        return self.pending.pop(room, [])
 
     def unsubscribe(self, room: str) -> dict:
         with self.lock:
