@@ -56,8 +56,8 @@ def reader_value(name: str, value):
     zone and language, a calendar date (`*_on`, YYYY-MM-DD), a weekday (`*weekday`, 0 = Monday), a
     discipline (`discipline`, its code) and disciplines (`disciplines`, codes) in their language; whatever
     its name, a value that knows how it reads (`for_reader(locale_code)`: `app.timekeeping.LocalTime` on its
-    own zone's clock, `ZoneName` by its place, `app.vocabulary.CodeList` by the disciplines' names) in their
-    language; other values as given."""
+    own zone's clock, `ZoneName` by its place) in their language, as does an `app.vocabulary.CodeList`
+    whatever its name; other values as given."""
     from datetime import date, datetime
 
     from flask import has_request_context
@@ -66,10 +66,13 @@ def reader_value(name: str, value):
         return value
     from app.i18n import current_locale_code
 
-    if name == "disciplines" and isinstance(value, (list, tuple)):
-        from app.vocabulary import CodeList
+    from app.vocabulary import CodeList
 
-        value = CodeList(value)
+    # Codes stored with a message (a notification's params) come back as a plain list.
+    if isinstance(value, CodeList) or (name == "disciplines" and isinstance(value, (list, tuple))):
+        from app.web.vocabulary import disciplines   # the names administrators give, read per request
+
+        return disciplines(value) or "—"
     if hasattr(value, "for_reader"):
         return value.for_reader(current_locale_code())
 

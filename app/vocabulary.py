@@ -101,21 +101,10 @@ def transition_reason_text(code: str, params: dict | None, gettext) -> str:
 
 class CodeList(tuple):
     """Discipline codes in a message's params: joined by commas where a message is filled in English (logs),
-    by their names in the reader's language at the edge (app.errorhandlers.reader_value, through
-    `for_reader`)."""
+    by their names in the reader's language at the edge (app.errorhandlers.reader_value)."""
 
     def __str__(self) -> str:
         return ", ".join(self) or "—"
-
-    def for_reader(self, locale_code: str | None) -> str:
-        # The names administrators give disciplines are read per request (app.web.vocabulary), so this
-        # needs a request; imported here because the domain loads without Flask.
-        from flask_babel import force_locale
-
-        from app.web.vocabulary import disciplines
-
-        with force_locale(locale_code or "en"):
-            return disciplines(self) or "—"
 
 
 def label_text(code) -> str | None:

@@ -125,16 +125,22 @@ def test_every_domain_error_in_the_app_carries_a_translatable_template():
     assert not found, "Raise these with N_('...%(name)s...'), params={...}:\n" + "\n".join(found)
 
 
-def test_values_that_know_how_they_read_are_written_for_the_reader_whatever_their_name(app):
-    """`reader_value` asks any value with `for_reader` (a CodeList here) for its text in the reader's language;
-    a plain list of codes under `disciplines` reads as a CodeList does."""
+def test_discipline_codes_are_written_by_their_names_for_the_reader_whatever_their_name(app):
+    """A CodeList reads as the disciplines' names in the reader's language under any name; a plain list
+    of codes (as a stored notification's params come back) does under `disciplines`."""
+    from flask_babel import refresh
+
     from app.vocabulary import CodeList
 
     codes = CodeList(["radiology", "pathology"])
-    template = N_("the seat needs %(needed)s; the case needs %(disciplines)s")
-    with app.test_request_context(headers={"Accept-Language": "ru"}):
-        in_chinese, in_russian = codes.for_reader("zh"), codes.for_reader("ru")  # the request keeps Russian
-        said = InvalidInput("seats", template, params={"needed": codes, "disciplines": list(codes)}).message
-        assert CodeList().for_reader("ru") == "—"
-    assert said == f"the seat needs {in_russian}; the case needs {in_russian}"
-    assert len({in_russian, in_chinese, str(codes)}) == 3 and "radiology" not in in_russian + in_chinese
+    template = N_("the seat needs %(needed)s; the case needs %(disciplines)s; none: %(none)s")
+    said = {}
+    for language in ("ru", "zh"):
+        with app.test_request_context(headers={"Accept-Language": language}):
+            refresh()   # the test's application context outlives each request; Flask-Babel keeps its locale there
+            said[language] = InvalidInput("seats", template, params={"needed": codes, "disciplines": list(codes),
+                                                                     "none": CodeList()}).message
+    in_russian = said["ru"].split("; ")[0].removeprefix("the seat needs ")
+    assert said["ru"] == f"the seat needs {in_russian}; the case needs {in_russian}; none: —"
+    assert said["ru"] != said["zh"] and "radiology" not in said["ru"] + said["zh"]
+    assert str(codes) == "radiology, pathology"      # where a message is filled in English (logs)
