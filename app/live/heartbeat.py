@@ -26,7 +26,7 @@ HEADS_EVENT = "heads"
 TICK_SECONDS = 1.0   # how often Redis is pinged to notice it is back
 
 _started = threading.Lock()
-_state = {"app": None, "thread": None}
+_state = {"app": None, "thread": None, "stalled": False}
 
 
 def ensure_running(app) -> None:
@@ -81,14 +81,17 @@ def keep_presence(app, *, sweep: bool = True, reassert: bool = False) -> int:
 
     counter = presence_for(app.config)
     silent = counter.beat()
-    # Silent longer than the expiry (a stalled process, not a dead one): another process may have
-    # recorded this one's people as gone while they are still connected here.
-    reassert = reassert or (silent is not None and silent > counter.expiry)
+    if silent is not None and silent > counter.expiry:
+        # A stalled process, not a dead one: another process may have recorded this one's people as
+        # gone while they are still connected here. Kept until done (a failure tries again next beat).
+        _state["stalled"] = True
+    reassert = reassert or _state["stalled"]
     gone = counter.sweep() if sweep else []
     with app.app_context():
         try:
             if reassert:
                 reassert_presence()
+                _state["stalled"] = False
             if sweep:
                 record_waiting_departures()
             for meeting_id, user_id, silent in gone:
