@@ -139,6 +139,8 @@ class LiveClient:
         sio.on("heads", self._on_heads)
         sio.on("unsubscribed", self._on_unsubscribed)
         sio.on("disconnect", self._on_dropped)
+        # A refused connection is closed by the client library itself: closed without waiting either.
+        sio.on("connect_error", lambda *reason: fast_close(sio))
         return sio
 
     def _on_dropped(self, *reason):
