@@ -86,12 +86,6 @@ def test_access_withdrawn_through_one_process_ends_a_subscription_held_by_the_ot
         watcher.close()
 
 
-def _presence_of(world, web, user) -> bool:
-    live = requests.get(f"{web}/api/v1/meetings/{world.meeting.id}/live", headers=world.headers["chair"],
-                        timeout=10).json()
-    return user.id in [p["user_id"] for p in live["present"]]
-
-
 def _wait_until(condition, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -99,57 +93,60 @@ def _wait_until(condition, timeout: float = 60.0) -> None:
         time.sleep(0.25)
 
 
-def _last_presence_of(user):
-    """Predicates over a meeting room's events: `user`'s latest presence event is of a type."""
-    def predicate(type_):
-        return lambda events: [e["type"] for e in events if e["type"].startswith("presence.")
-                               and e["data"].get("user_id") == user.id][-1:] == [type_]
-    return predicate
+class PresenceAcrossProcesses:
+    """The radiologist present at the meeting through web1; the chair watching its room through web2."""
+
+    def __init__(self, start_web_process, world):
+        self.world, self.room = world, f"meeting:{world.meeting.id}"
+        self.web1_process, web1 = start_web_process("web1")
+        _, self.web2 = start_web_process("web2")
+        self.watcher = LiveClient(self.web2, world.token["chair"]).connect()
+        self.present = LiveClient(web1, world.token["seat_cn"]).connect()
+
+    def __enter__(self):
+        assert self.watcher.subscribe(self.room)["ok"] is True
+        assert self.present.subscribe(self.room)["ok"] is True
+        self.wait_until_last_presence_is("presence.joined")
+        return self
+
+    def __exit__(self, *exc):
+        if self.present.sio.connected:   # its process may be gone: drop the socket without a goodbye
+            self.present.sio.eio.disconnect(abort=True)
+        self.watcher.close()
+
+    def wait_until_last_presence_is(self, type_: str) -> None:
+        """The watcher's latest presence event about the radiologist is `type_`."""
+        user_id = self.world.seat_cn.id
+        self.watcher.wait_for(self.room, lambda events: [
+            e["type"] for e in events if e["type"].startswith("presence.") and e["data"].get("user_id") == user_id
+        ][-1:] == [type_], timeout=60)
+
+    def shown_present(self) -> bool:
+        """The live meeting, read through web2, lists the radiologist as present."""
+        live = requests.get(f"{self.web2}/api/v1/meetings/{self.world.meeting.id}/live",
+                            headers=self.world.headers["chair"], timeout=10).json()
+        return self.world.seat_cn.id in [p["user_id"] for p in live["present"]]
 
 
 def test_people_connected_through_a_killed_process_leave_presence_on_the_other(start_web_process, world):
-    web1_process, web1 = start_web_process("web1")
-    _, web2 = start_web_process("web2")
-    room = f"meeting:{world.meeting.id}"
-    watcher = LiveClient(web2, world.token["chair"]).connect()
-    doomed = LiveClient(web1, world.token["seat_cn"]).connect()
-    last_presence_is = _last_presence_of(world.seat_cn)
-    try:
-        assert watcher.subscribe(room)["ok"] is True
-        assert doomed.subscribe(room)["ok"] is True
-        watcher.wait_for(room, last_presence_is("presence.joined"))
-        assert _presence_of(world, web2, world.seat_cn)
-        web1_process.kill()           # SIGKILL: no disconnect handler runs
-        web1_process.wait(timeout=10)
-        watcher.wait_for(room, last_presence_is("presence.left"), timeout=60)
-        _wait_until(lambda: not _presence_of(world, web2, world.seat_cn))
-    finally:
-        doomed.sio.eio.disconnect(abort=True) if doomed.sio.connected else None
-        watcher.close()
+    with PresenceAcrossProcesses(start_web_process, world) as meeting:
+        assert meeting.shown_present()
+        meeting.web1_process.kill()           # SIGKILL: no disconnect handler runs
+        meeting.web1_process.wait(timeout=10)
+        meeting.wait_until_last_presence_is("presence.left")
+        _wait_until(lambda: not meeting.shown_present())
 
 
 def test_people_connected_through_a_stalled_process_are_present_again_when_it_resumes(start_web_process, world):
     """A process silent longer than the expiry is taken for dead; when it resumes, the people still
     connected through it are recorded present again."""
-    web1_process, web1 = start_web_process("web1")
-    _, web2 = start_web_process("web2")
-    room = f"meeting:{world.meeting.id}"
-    watcher = LiveClient(web2, world.token["chair"]).connect()
-    stalled = LiveClient(web1, world.token["seat_cn"]).connect()
-    last_presence_is = _last_presence_of(world.seat_cn)
-    try:
-        assert watcher.subscribe(room)["ok"] is True
-        assert stalled.subscribe(room)["ok"] is True
-        watcher.wait_for(room, last_presence_is("presence.joined"))
-        web1_process.send_signal(signal.SIGSTOP)
+    with PresenceAcrossProcesses(start_web_process, world) as meeting:
+        meeting.web1_process.send_signal(signal.SIGSTOP)
         try:
-            watcher.wait_for(room, last_presence_is("presence.left"), timeout=60)
-            assert not _presence_of(world, web2, world.seat_cn)
+            meeting.wait_until_last_presence_is("presence.left")
+            assert not meeting.shown_present()
         finally:
-            web1_process.send_signal(signal.SIGCONT)
-        watcher.wait_for(room, last_presence_is("presence.joined"), timeout=60)
-        _wait_until(lambda: _presence_of(world, web2, world.seat_cn))
-        assert stalled.sio.connected
-    finally:
-        stalled.close()
-        watcher.close()
+            meeting.web1_process.send_signal(signal.SIGCONT)
+        meeting.wait_until_last_presence_is("presence.joined")
+        _wait_until(meeting.shown_present)
+        assert meeting.present.sio.connected
