@@ -55,7 +55,7 @@ def select_locale() -> str:
     except Exception:  # a broken token or an unreadable session must not stop a page in its language
         user = None
     wanted = request.accept_languages.best_match(supported_locales())
-    api_client = request.path.startswith("/api/") and g.get("auth_method") != "session"
+    api_client = request.path.startswith(("/api/", "/fhir/")) and g.get("auth_method") != "session"
     if wanted and api_client and request.headers.get("Accept-Language"):
         # A client that names a language gets it (problem titles, notification texts); the pages' own
         # scripts (signed in by cookie) get the page's language, whatever the browser sends.

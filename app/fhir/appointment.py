@@ -3,6 +3,7 @@ Who may read one is `boards.operations.may_view_meeting`, as in the API."""
 from __future__ import annotations
 
 from fhir.resources.R4B.appointment import Appointment
+from flask_babel import gettext
 from sqlalchemy import false, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -11,7 +12,7 @@ from app.boards.operations import boards_by_id, visible_meetings_query
 from app.errors import NotFound
 from app.fhir.codes import (APPOINTMENT_STATUSES, BOARD_SYSTEM, EXT_TIMEZONE, INVITATION_STATUS,
                             MEETING_ROLE_SYSTEM, MEETING_STATUS, statuses_to_states)
-from app.fhir.common import build, discipline_concept, instant, reference
+from app.fhir.common import build, code_text, discipline_concept, instant, reader_language, reference
 from app.fhir.context import Context
 from app.fhir.errors import FhirError
 from app.fhir.healthcare_service import board_concept
@@ -40,15 +41,17 @@ def to_fhir(meeting: Meeting, board: Board | None) -> Appointment:
         status = INVITATION_STATUS.get(invitation.status)
         if status is None:
             continue  # a withdrawn invitation no longer takes part
-        role = {"coding": [{"system": MEETING_ROLE_SYSTEM, "code": invitation.role}], "text": invitation.role}
+        role = {"coding": [{"system": MEETING_ROLE_SYSTEM, "code": invitation.role}],
+                "text": code_text(invitation.role)}
         types = [role] + ([discipline_concept(invitation.discipline_code)] if invitation.discipline_code else [])
         participants.append({"type": types,
                              "actor": reference("Practitioner", invitation.user_id, invitation.user.name),
                              "required": REQUIRED.get(invitation.role, "optional"), "status": status})
     if not participants:
-        participants.append({"status": "needs-action", "type": [{"text": "no invitees yet"}]})
+        participants.append({"status": "needs-action", "type": [{"text": gettext("no invitees yet")}]})
     return build(Appointment, {
         "id": str(meeting.id),
+        "language": reader_language(),
         "status": MEETING_STATUS[meeting.status],
         "serviceType": [board_concept(board)] if board is not None else [],
         "description": meeting.title,

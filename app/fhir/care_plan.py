@@ -7,9 +7,11 @@ and every read is audited as `outcome.viewed`. Unsigned drafts are not shown.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 
 from fhir.resources.R4B.careplan import CarePlan
 from fhir.resources.R4B.provenance import Provenance
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -18,12 +20,15 @@ from app.cases.visibility import FULL, access_level, case_facts, full_access_con
 from app.errors import NotFound
 from app.fhir.codes import (OUTCOME_CATEGORY_SYSTEM, PRACTITIONER_ID_SYSTEM, PROVENANCE_AGENT_TYPE_SYSTEM,
                             patient_reference_system)
-from app.fhir.common import build, discipline_concept, instant, reference
+from app.fhir.common import (build, code_text, discipline_concept, instant, reader_language, reference,
+                             unidentified_patient)
 from app.fhir.context import Context
 from app.fhir.search import Page, Query, SearchParam, id_conditions, page_rows, parse_id
+from app.i18n import current_locale_code
 from app.outcomes import operations as outcomes
 from app.outcomes.models import Outcome, OutcomeSignature
 from app.outcomes.presentation import action_owner_names
+from app.timekeeping import format_day_for_reader
 from app.vocabulary import N_
 
 CARE_PLAN_PARAMS = (
@@ -39,7 +44,7 @@ PROVENANCE_PARAMS = (
 
 def _subject(case: Case) -> dict:
     if not case.patient_reference:
-        return {"display": "Patient not yet identified"}
+        return unidentified_patient()
     return {"identifier": {"system": patient_reference_system(case.organization_id), "value": case.patient_reference}}
 
 
@@ -49,27 +54,38 @@ def _owner(owner_id, names: dict[int, str]) -> dict:
             "display": names.get(owner_id)}
 
 
+def _due(day: str) -> str:
+    """'Due 14 Apr 2026' in the reader's language; a due date kept in another form is shown as it is."""
+    try:
+        day = format_day_for_reader(date.fromisoformat(str(day)), current_locale_code())
+    except ValueError:
+        pass
+    return gettext("Due %(day)s", day=day)
+
+
 def care_plan(outcome: Outcome, case: Case, superseded: bool, names: dict[int, str]) -> CarePlan:
     activities = [{"detail": {
         "status": "not-started",
         "description": action.get("action"),
         "performer": [_owner(action["owner_id"], names)] if action.get("owner_id") else [],
-        "scheduledString": f"Due {action['due']}" if action.get("due") else None,
+        "scheduledString": _due(action["due"]) if action.get("due") else None,
     }} for action in (outcome.actions or [])]
+    # The labels are Meridian's words (the reader's language); what follows is as the clinician wrote it.
     notes = []
     if outcome.amendment_reason:
-        notes.append({"text": f"Amendment reason: {outcome.amendment_reason}"})
+        notes.append({"text": gettext("Amendment reason: %(reason)s", reason=outcome.amendment_reason)})
     if outcome.rationale:
-        notes.append({"text": f"Rationale: {outcome.rationale}"})
+        notes.append({"text": gettext("Rationale: %(rationale)s", rationale=outcome.rationale)})
     if outcome.dissent:
-        notes.append({"text": f"Dissent: {outcome.dissent}"})
+        notes.append({"text": gettext("Dissent: %(dissent)s", dissent=outcome.dissent)})
     return build(CarePlan, {
         "id": str(outcome.id),
+        "language": reader_language(),
         "status": "revoked" if superseded else "active",
         "intent": "plan",
         "category": [{"coding": [{"system": OUTCOME_CATEGORY_SYSTEM, "code": outcome.category}],
-                      "text": outcome.category.replace("_", " ")}],
-        "title": f"MDT recommendation, version {outcome.version}",
+                      "text": code_text(outcome.category)}],
+        "title": gettext("MDT recommendation, version %(version)s", version=outcome.version),
         "description": outcome.recommendation,
         "subject": _subject(case),
         "basedOn": [reference("ServiceRequest", case.id)],
@@ -84,9 +100,10 @@ def care_plan(outcome: Outcome, case: Case, superseded: bool, names: dict[int, s
 def provenance(signature: OutcomeSignature) -> Provenance:
     return build(Provenance, {
         "id": str(signature.id),
+        "language": reader_language(),
         "target": [reference("CarePlan", signature.outcome_id)],
         "recorded": instant(signature.signed_at),
-        "activity": {"text": "Signed the MDT outcome"},
+        "activity": {"text": gettext("Signed the MDT outcome")},
         "agent": [{
             "type": {"coding": [{"system": PROVENANCE_AGENT_TYPE_SYSTEM, "code": "attester"}]},
             "role": [discipline_concept(signature.discipline_code)],

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from app.fhir.codes import DISCIPLINE_SYSTEM, SUBSETTED
+from app.i18n import current_locale_code
 from app.specialists.models import SpecialistProfile, specialist_disciplines
 from app.timekeeping import format_instant
 
@@ -21,11 +23,32 @@ def instant(value: datetime | None) -> str | None:
     return format_instant(value) if value is not None else None
 
 
+def reader_language() -> str:
+    """Resource.language (BCP 47) of the texts Meridian writes into a resource: the request's language."""
+    return current_locale_code().replace("_", "-")
+
+
+def unidentified_patient() -> dict:
+    """The subject of a case whose site has not yet given the patient's pseudonym."""
+    return {"display": gettext("Patient not yet identified")}
+
+
+def code_text(code: str) -> str:
+    """A Meridian code (an outcome category, a meeting role) as the reader's language names it, for a
+    CodeableConcept's `text`; a code the vocabulary lacks is shown as it is."""
+    from app.web.vocabulary import label  # here: importing app.web loads every page's views
+
+    return label(code)
+
+
 def discipline_concept(code: str, name: str | None = None) -> dict:
+    """The coding keeps the code system's own (English) display; `text` is the name in the reader's language."""
+    from app.web.vocabulary import discipline  # here: importing app.web loads every page's views
+
     coding = {"system": DISCIPLINE_SYSTEM, "code": code}
     if name:
         coding["display"] = name
-    return {"coding": [coding], "text": name or code}
+    return {"coding": [coding], "text": discipline(code, name)}
 
 
 def subsetted_meta() -> dict:

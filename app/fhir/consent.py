@@ -3,13 +3,14 @@ the case id). Clinical context, so only a viewer who sees the case in full may r
 from __future__ import annotations
 
 from fhir.resources.R4B.consent import Consent
+from flask_babel import gettext
 
 from app.cases.models import Case
 from app.cases.visibility import FULL, full_access_condition, visible_cases_query
 from app.errors import PermissionDenied
 from app.fhir.codes import (ACT_CODE_SYSTEM, CONSENT_SCOPE_SYSTEM, EXT_RESIDENCY_REGION, LOINC,
                             patient_reference_system)
-from app.fhir.common import build, instant, reference
+from app.fhir.common import build, instant, reader_language, reference, unidentified_patient
 from app.fhir.context import Context
 from app.fhir.search import Page, Query, SearchParam, id_conditions, page_rows
 from app.fhir.service_request import visible_case
@@ -19,22 +20,24 @@ PARAMS = (
     SearchParam("_id", "token", "Logical id (the case id)"),
     SearchParam("status", "token", "active (asked: permit or deny) or draft (not yet asked)"),
 )
-POLICY = "Meridian: a case is discussed outside its residency region only with the patient's consent"
+POLICY = N_("Meridian: a case is discussed outside its residency region only with the patient's consent")
 
 def to_fhir(case: Case) -> Consent:
     answer = case.cross_border_consent
+    policy = gettext(POLICY)
     body = {
         "id": str(case.id),
+        "language": reader_language(),
         "status": "draft" if answer is None else "active",
         "scope": {"coding": [{"system": CONSENT_SCOPE_SYSTEM, "code": "patient-privacy"}]},
         "category": [{"coding": [{"system": LOINC, "code": "59284-0", "display": "Patient Consent"}]}],
         "patient": {"identifier": {"system": patient_reference_system(case.organization_id),
                                    "value": case.patient_reference}} if case.patient_reference
-        else {"display": "Patient not yet identified"},
+        else unidentified_patient(),
         "dateTime": instant(case.consent_recorded_at),
         "organization": [reference("Organization", case.organization_id)],
         "policyRule": {"coding": [{"system": ACT_CODE_SYSTEM, "code": "OPTIN" if answer else "OPTOUT"}],
-                       "text": POLICY} if answer is not None else {"text": POLICY},
+                       "text": policy} if answer is not None else {"text": policy},
         "provision": {"type": "permit" if answer else "deny",
                       "data": [{"meaning": "related", "reference": reference("ServiceRequest", case.id)}]}
         if answer is not None else None,

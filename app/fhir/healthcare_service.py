@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from fhir.resources.R4B.healthcareservice import HealthcareService
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -12,7 +13,7 @@ from app.boards.models import Board, QuorumRequirement
 from app.boards.operations import boards_by_id
 from app.errors import NotFound
 from app.fhir.codes import BOARD_SYSTEM, DISCIPLINE_SYSTEM, EXT_TIMEZONE, SERVICE_CATEGORY_SYSTEM
-from app.fhir.common import build, discipline_concept, reference, starts_with
+from app.fhir.common import build, discipline_concept, reader_language, reference, starts_with
 from app.fhir.context import Context
 from app.fhir.search import Page, Query, SearchParam, codes_in, id_conditions, page_rows, parse_id
 from app.vocabulary import N_
@@ -25,8 +26,13 @@ PARAMS = (
     SearchParam("specialty", "token", "A quorum discipline code"),
     SearchParam("active", "token", "true or false"),
 )
-CATEGORY = {"coding": [{"system": SERVICE_CATEGORY_SYSTEM, "code": "mdt-board",
-                        "display": "Multidisciplinary team board"}]}
+MDT_BOARD = N_("Multidisciplinary team board")
+
+
+def category() -> dict:
+    """The coding keeps the code system's own (English) display; `text` is in the reader's language."""
+    return {"coding": [{"system": SERVICE_CATEGORY_SYSTEM, "code": "mdt-board", "display": MDT_BOARD}],
+            "text": gettext(MDT_BOARD)}
 
 
 def board_concept(board: Board) -> dict:
@@ -45,17 +51,23 @@ def _available_time(board: Board) -> dict:
 
 
 def to_fhir(board: Board) -> HealthcareService:
-    every = "every week" if board.interval_weeks == 1 else f"every {board.interval_weeks} weeks"
+    if board.interval_weeks == 1:
+        meets = gettext("Meets every week; times are on the wall clock of %(zone)s.", zone=board.timezone)
+    else:
+        meets = ngettext("Meets every %(num)d week; times are on the wall clock of %(zone)s.",
+                         "Meets every %(num)d weeks; times are on the wall clock of %(zone)s.",
+                         board.interval_weeks, zone=board.timezone)
     return build(HealthcareService, {
         "id": str(board.id),
+        "language": reader_language(),
         "active": board.is_active,
         "providedBy": reference("Organization", board.host_organization_id, board.host_organization.name),
-        "category": [CATEGORY],
+        "category": [category()],
         "type": [board_concept(board)],
         "specialty": [discipline_concept(item.discipline_code) for item in board.quorum],
         "name": board.name,
         "availableTime": [_available_time(board)],
-        "availabilityExceptions": f"Meets {every}; times are on the wall clock of {board.timezone}.",
+        "availabilityExceptions": meets,
         "extension": [{"url": EXT_TIMEZONE, "valueCode": board.timezone}],
     })
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from fhir.resources.R4B.practitioner import Practitioner
 from fhir.resources.R4B.practitionerrole import PractitionerRole
+from flask_babel import gettext
 from sqlalchemy import or_, select, true
 from sqlalchemy.orm import selectinload
 
@@ -22,12 +23,15 @@ from app.cases.visibility import full_access_condition, visible_cases_query
 from app.errors import NotFound
 from app.fhir.codes import (DISCIPLINE_SYSTEM, EXT_TIMEZONE, ISO_COUNTRY_SYSTEM, LANGUAGE_SYSTEM,
                             LICENCE_SYSTEM, PRACTITIONER_ID_SYSTEM)
-from app.fhir.common import build, discipline_concept, holds_a_discipline, instant, reference, starts_with
+from app.fhir.common import (build, discipline_concept, holds_a_discipline, instant, reader_language, reference,
+                             starts_with)
 from app.fhir.context import Context
 from app.fhir.search import Page, Query, SearchParam, codes_in, id_conditions, page_rows, parse_id
+from app.i18n import current_locale_code
 from app.meetings.models import Invitation, Meeting
 from app.outcomes.models import Outcome, OutcomeSignature
 from app.specialists.models import SpecialistProfile
+from app.timekeeping import reader_locale
 from app.vocabulary import N_
 
 PRACTITIONER_PARAMS = (
@@ -74,21 +78,28 @@ def _profiles_of(ctx: Context, user_ids) -> dict[int, SpecialistProfile]:
     return {profile.user_id: profile for profile in profiles}
 
 
+def country_name(code: str) -> str:
+    """An ISO 3166 country code as the reader's language names it ('Kenya', 'Кения', '肯尼亚')."""
+    return reader_locale(current_locale_code()).territories.get(code.upper(), code)
+
+
 def practitioner(user: User, profile: SpecialistProfile | None) -> Practitioner:
     qualifications = []
     for licence in (profile.licences if profile else []):
         if licence.verified_at is None:
             continue  # an unverified licence is not yet a qualification
+        country = country_name(licence.jurisdiction)
         qualifications.append({
             "identifier": [{"system": f"{LICENCE_SYSTEM}/{licence.jurisdiction}",
                             "value": licence.registration_number}],
-            "code": {"text": f"Licence to practise medicine ({licence.jurisdiction})"},
+            "code": {"text": gettext("Licence to practise medicine (%(country)s)", country=country)},
             "period": {"start": instant(licence.verified_at), "end": licence.expires_on.isoformat()},
             "issuer": {"identifier": {"system": ISO_COUNTRY_SYSTEM, "value": licence.jurisdiction},
-                       "display": f"Medical licensing authority, {licence.jurisdiction}"},
+                       "display": gettext("Medical licensing authority, %(country)s", country=country)},
         })
     return build(Practitioner, {
         "id": str(user.id),
+        "language": reader_language(),
         "identifier": [{"system": PRACTITIONER_ID_SYSTEM, "value": str(user.id)}],
         "active": user.is_active,
         "name": [{"text": user.name}],
@@ -102,10 +113,11 @@ def practitioner_role(profile: SpecialistProfile) -> PractitionerRole:
     user = profile.user
     return build(PractitionerRole, {
         "id": str(user.id),
+        "language": reader_language(),
         "active": user.is_active,
         "practitioner": reference("Practitioner", user.id, user.name),
         "organization": reference("Organization", user.organization_id, user.organization.name),
-        "code": [{"text": "MDT specialist"}],
+        "code": [{"text": gettext("MDT specialist")}],
         "specialty": [discipline_concept(d.code, d.name) for d in profile.disciplines],
         "extension": [{"url": EXT_TIMEZONE, "valueCode": profile.home_timezone}],
     })

@@ -12,12 +12,13 @@ from datetime import datetime, timedelta
 
 from fhir.resources.R4B.schedule import Schedule
 from fhir.resources.R4B.slot import Slot
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.errors import NotFound
 from app.fhir.codes import DISCIPLINE_SYSTEM, EXT_TIMEZONE
-from app.fhir.common import build, discipline_concept, holds_a_discipline, instant, reference
+from app.fhir.common import build, discipline_concept, holds_a_discipline, instant, reader_language, reference
 from app.fhir.context import Context
 from app.fhir.errors import FhirError
 from app.fhir.search import (EARLIEST_YEAR, LATEST_YEAR, Page, Query, SearchParam, codes_in, id_conditions,
@@ -53,11 +54,13 @@ def to_schedule(profile: SpecialistProfile) -> Schedule:
     user = profile.user
     return build(Schedule, {
         "id": str(user.id),
+        "language": reader_language(),
         "active": user.is_active,
         "specialty": [discipline_concept(d.code, d.name) for d in profile.disciplines],
         "actor": [reference("Practitioner", user.id, user.name), reference("PractitionerRole", user.id)],
-        "comment": "Free and busy Slots come from working hours, date overrides, leave, notice, "
-                   f"bookings and meeting caps; working hours are on the wall clock of {profile.home_timezone}.",
+        "comment": gettext("Free and busy Slots come from working hours, date overrides, leave, notice, "
+                           "bookings and meeting caps; working hours are on the wall clock of %(zone)s.",
+                           zone=profile.home_timezone),
         "extension": [{"url": EXT_TIMEZONE, "valueCode": profile.home_timezone}],
     })
 
@@ -108,9 +111,10 @@ def free_slot(user_id: int, start: datetime, end: datetime) -> Slot:
 def busy_slot(invitation: Invitation) -> Slot:
     return build(Slot, {
         "id": f"busy-{invitation.id}",
+        "language": reader_language(),
         "schedule": reference("Schedule", invitation.user_id), "status": "busy",
         "start": instant(invitation.busy_from), "end": instant(invitation.busy_until),
-        "comment": "Booked (the meeting with the specialist's buffers before and after)",
+        "comment": gettext("Booked (the meeting with the specialist's buffers before and after)"),
     })
 
 

@@ -8,6 +8,7 @@ demographics of the pro-forma in a contained Patient; never a name.
 from __future__ import annotations
 
 from fhir.resources.R4B.servicerequest import ServiceRequest
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -19,7 +20,7 @@ from app.fhir.codes import (CASE_STATE_SYSTEM, CASE_STATUS, EXT_CASE_STATE, EXT_
                             EXT_PERFORMANCE_STATUS, EXT_QUESTION, ICD10_SYSTEM, SERVICE_CATEGORY_SYSTEM,
                             SERVICE_REQUEST_STATUSES, SEX_GENDER, URGENCY_PRIORITY,
                             patient_reference_system, statuses_to_states)
-from app.fhir.common import build, discipline_concept, instant, reference, subsetted_meta
+from app.fhir.common import build, discipline_concept, instant, reader_language, reference, subsetted_meta
 from app.fhir.context import Context
 from app.fhir.errors import FhirError
 from app.fhir.search import Page, Query, SearchParam, id_conditions, page_rows, parse_id
@@ -32,8 +33,7 @@ PARAMS = (
     SearchParam("authored", "date", "When submitted (a draft: when created; cases you see in full only)"),
     SearchParam("performer", "reference", "HealthcareService/{id}: the board", ("HealthcareService",)),
 )
-CATEGORY = {"coding": [{"system": SERVICE_CATEGORY_SYSTEM, "code": "cancer-care-review",
-                        "display": "Cancer care review"}], "text": "Cancer care review"}
+CANCER_CARE_REVIEW = N_("Cancer care review")
 CONTAINED_PATIENT_ID = "patient"
 
 
@@ -76,12 +76,18 @@ def _reason(case: Case, *, with_text: bool) -> list[dict]:
     return [concept]
 
 
+def category() -> dict:
+    """The coding keeps the code system's own (English) display; `text` is in the reader's language."""
+    return {"coding": [{"system": SERVICE_CATEGORY_SYSTEM, "code": "cancer-care-review",
+                        "display": CANCER_CARE_REVIEW}], "text": gettext(CANCER_CARE_REVIEW)}
+
+
 def _common(case: Case) -> dict:
     return {
         "id": str(case.id),
         "status": CASE_STATUS[case.state],
         "intent": "order",
-        "category": [CATEGORY],
+        "category": [category()],
         "priority": URGENCY_PRIORITY[case.urgency],
         "orderDetail": [discipline_concept(d.code, d.name) for d in case.disciplines],
         "performer": [reference("HealthcareService", case.board_id)] if case.board_id else [],
@@ -92,7 +98,10 @@ def _common(case: Case) -> dict:
 def to_fhir(case: Case, level: str) -> ServiceRequest:
     body = _common(case)
     if level != FULL:
-        body.update(meta=subsetted_meta(), subject={"display": "Pseudonymised: cross-border consent is not recorded"},
+        # Only Meridian's words are left in a summary, so they set its language; a full case keeps the
+        # language its team wrote it in (below).
+        body.update(meta=subsetted_meta(), language=reader_language(),
+                    subject={"display": gettext("Pseudonymised: cross-border consent is not recorded")},
                     reasonCode=_reason(case, with_text=False), extension=[_state_extension(case)])
         return build(ServiceRequest, body)
     extensions = [_state_extension(case)]

@@ -1,6 +1,7 @@
 """Fixtures for the FHIR facade: a frozen clock, a small network (sites in two residency regions,
 referrers, a board and its coordinator, specialists with licences), cases moved through their
-lifecycle the way the product moves them, and a client that checks every answer is valid FHIR."""
+lifecycle the way the product moves them, a signed and amended outcome, and a client that checks
+every answer is valid FHIR."""
 from __future__ import annotations
 
 import json
@@ -195,3 +196,30 @@ def make_meeting(session, network):
         return meeting
 
     return make
+
+
+@pytest.fixture
+def signed(session, network, make_case):
+    """A discussed case whose outcome was signed, then amended and signed again."""
+    from app.outcomes.models import Outcome, OutcomeSignature
+
+    case = make_case("discussed", patient_reference="FCG-2026-0500", cross_border_consent=False)
+
+    def version(number, supersedes=None):
+        outcome = Outcome(case_id=case.id, version=number, supersedes_id=supersedes, recommendation=f"Plan {number}",
+                          amendment_reason="Nodal disease on the restaging PET." if supersedes else None,
+                          category="surgery", rationale="Resectable.", drafted_by_id=network.coordinator.id,
+                          actions=[{"action": "Book surgery", "owner_id": network.colleague.id, "due": "2026-03-20"}])
+        session.add(outcome)
+        session.flush()
+        session.add(OutcomeSignature(outcome_id=outcome.id, user_id=network.radiologist.id,
+                                     discipline_code="radiology", signed_at=NOW + timedelta(hours=number)))
+        session.flush()
+        outcome.signed_at = NOW + timedelta(hours=number)
+        session.flush()
+        return outcome
+
+    first = version(1)
+    second = version(2, supersedes=first.id)
+    session.commit()
+    return case, first, second

@@ -61,33 +61,6 @@ def test_appointments_search_by_date_actor_status_and_service_type(fhir, network
         str(meetings.soon.id), str(meetings.later.id)]
 
 
-@pytest.fixture
-def signed(session, network, make_case):
-    """A discussed case whose outcome was signed, then amended and signed again."""
-    from app.outcomes.models import Outcome, OutcomeSignature
-
-    case = make_case("discussed", patient_reference="FCG-2026-0500", cross_border_consent=False)
-
-    def version(number, supersedes=None):
-        outcome = Outcome(case_id=case.id, version=number, supersedes_id=supersedes, recommendation=f"Plan {number}",
-                          amendment_reason="Nodal disease on the restaging PET." if supersedes else None,
-                          category="surgery", rationale="Resectable.", drafted_by_id=network.coordinator.id,
-                          actions=[{"action": "Book surgery", "owner_id": network.colleague.id, "due": "2026-03-20"}])
-        session.add(outcome)
-        session.flush()
-        session.add(OutcomeSignature(outcome_id=outcome.id, user_id=network.radiologist.id,
-                                     discipline_code="radiology", signed_at=NOW + timedelta(hours=number)))
-        session.flush()
-        outcome.signed_at = NOW + timedelta(hours=number)
-        session.flush()
-        return outcome
-
-    first = version(1)
-    second = version(2, supersedes=first.id)
-    session.commit()
-    return case, first, second
-
-
 def test_signed_outcomes_are_care_plans_and_an_amendment_replaces_the_first(fhir, network, signed):
     case, first, second = signed
     plans = fhir.get("CarePlan", network.referrer, params={"based-on": f"ServiceRequest/{case.id}"})
