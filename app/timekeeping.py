@@ -196,6 +196,12 @@ def reader_locale(code: str | None):
     return Locale.parse(_FORMAT_LOCALE.get(code, code))
 
 
+def country_name_for_reader(code: str, locale_code: str | None) -> str:
+    """An ISO 3166 country code as the reader's language names it ('Kenya', 'Кения', '肯尼亚'); an
+    unknown code as it is."""
+    return reader_locale(locale_code).territories.get(code.upper(), code)
+
+
 def _join(locale, date_text: str | None, time_text: str | None) -> str:
     if date_text and time_text:
         return locale.datetime_formats["medium"].replace("{1}", date_text).replace("{0}", time_text)

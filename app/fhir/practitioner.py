@@ -31,7 +31,7 @@ from app.i18n import current_locale_code
 from app.meetings.models import Invitation, Meeting
 from app.outcomes.models import Outcome, OutcomeSignature
 from app.specialists.models import SpecialistProfile
-from app.timekeeping import reader_locale
+from app.timekeeping import country_name_for_reader
 from app.vocabulary import N_
 
 PRACTITIONER_PARAMS = (
@@ -78,17 +78,12 @@ def _profiles_of(ctx: Context, user_ids) -> dict[int, SpecialistProfile]:
     return {profile.user_id: profile for profile in profiles}
 
 
-def country_name(code: str) -> str:
-    """An ISO 3166 country code as the reader's language names it ('Kenya', 'Кения', '肯尼亚')."""
-    return reader_locale(current_locale_code()).territories.get(code.upper(), code)
-
-
 def practitioner(user: User, profile: SpecialistProfile | None) -> Practitioner:
     qualifications = []
     for licence in (profile.licences if profile else []):
         if licence.verified_at is None:
             continue  # an unverified licence is not yet a qualification
-        country = country_name(licence.jurisdiction)
+        country = country_name_for_reader(licence.jurisdiction, current_locale_code())
         qualifications.append({
             "identifier": [{"system": f"{LICENCE_SYSTEM}/{licence.jurisdiction}",
                             "value": licence.registration_number}],

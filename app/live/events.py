@@ -26,7 +26,6 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from flask import current_app, request
 from flask_login import current_user
@@ -365,14 +364,21 @@ quiet_websocket_closes()
 
 
 def _presence_join(user, connection, meeting_id: int, sid: str) -> None:
-    from app.meetings import live as live_meeting
-    from app.meetings.models import Meeting
-
     with _lock:
         connection.meetings.add(meeting_id)
     if not presence_for(current_app.config).add(meeting_id, user.id, sid):
         return  # already present through another connection (here or in another process)
+    _record_joined(user, meeting_id)
+
+
+def _record_joined(user, meeting_id: int) -> None:
+    """Record `user` present at the meeting now (announced unless already recorded present)."""
+    from app.meetings import live as live_meeting
+    from app.meetings.models import Meeting
+
     meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        return
     try:
         live_meeting.join(db.session, meeting, user, at=now_utc())
         db.session.commit()
@@ -417,14 +423,11 @@ def record_waiting_departures() -> int:
     return len(waiting)
 
 
-def reassert_presence(*, at: datetime | None = None) -> int:
+def reassert_presence() -> int:
     """Record this process's present connections in Redis again (after an outage, a Redis that
     restarted empty has forgotten them; after a stall, another process may have taken this one for
     dead). Whoever was recorded as gone meanwhile is present again (`presence.joined`); nobody else
     is announced. Returns how many connections Redis had forgotten."""
-    from app.meetings import live as live_meeting
-    from app.meetings.models import Meeting
-
     with _lock:
         present = [(connection.user_id, meeting_id, sid) for sid, connection in _connections.items()
                    for meeting_id in connection.meetings]
@@ -434,10 +437,9 @@ def reassert_presence(*, at: datetime | None = None) -> int:
         if not counter.add(meeting_id, user_id, sid):
             continue
         forgotten += 1
-        meeting, user = db.session.get(Meeting, meeting_id), db.session.get(User, user_id)
-        if meeting is not None and user is not None:
-            live_meeting.join(db.session, meeting, user, at=at or now_utc())
-            db.session.commit()
+        user = db.session.get(User, user_id)
+        if user is not None:
+            _record_joined(user, meeting_id)
     return forgotten
 
 

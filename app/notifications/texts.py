@@ -17,6 +17,7 @@ from datetime import date
 from babel.support import NullTranslations, Translations
 
 from app.timekeeping import (
+    country_name_for_reader,
     format_day_for_reader,
     format_for_reader,
     format_days_ahead_for_reader,
@@ -210,7 +211,7 @@ def _shown(name: str, value, t, locale: str | None, zone: str) -> str:
     if name.endswith("_on"):
         return format_day_for_reader(date.fromisoformat(value), locale)
     if name == "country":
-        return reader_locale(locale).territories.get(value, value)
+        return country_name_for_reader(value, locale)
     if name == "discipline":
         return t.gettext(discipline_text(value) or value)
     if name == "disciplines":

@@ -20,7 +20,7 @@ from app.i18n import current_locale_code
 from app.inputs import parse_id
 from app.reports import figures
 from app.security import current_actor, page
-from app.timekeeping import check_supported_year, local_midnight, now_utc, reader_locale, to_local
+from app.timekeeping import check_supported_year, country_name_for_reader, local_midnight, now_utc, reader_locale, to_local
 from app.web import web
 from app.web.layout import COORDINATING
 
@@ -101,8 +101,8 @@ def csv_rows(report: dict, figure: str) -> tuple[tuple[str, ...], list[dict]]:
 
 
 def country_names(codes) -> dict[str, str]:
-    territories = reader_locale(current_locale_code()).territories
-    return {code: territories.get(code, code) for code in codes}
+    locale = current_locale_code()
+    return {code: country_name_for_reader(code, locale) for code in codes}
 
 
 def _board_or_404(board_id: int) -> Board:
