@@ -31,6 +31,7 @@ from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import disconnect, join_room, leave_room
 from redis.exceptions import RedisError
+from sqlalchemy import select
 
 from app.accounts import operations as accounts
 from app.accounts.models import User
@@ -373,12 +374,17 @@ def _presence_join(user, connection, meeting_id: int, sid: str) -> None:
 
 def _record_joined(user, meeting_id: int) -> None:
     """Record `user` present at the meeting now (announced unless already recorded present)."""
-    from app.meetings import live as live_meeting
     from app.meetings.models import Meeting
 
     meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None:
-        return
+    if meeting is not None:
+        _join_now(user, meeting_id, meeting)
+
+
+def _join_now(user, meeting_id: int, meeting) -> None:
+    """`_record_joined` with the meeting in hand; a failure is logged (and rolled back), not raised."""
+    from app.meetings import live as live_meeting
+
     try:
         live_meeting.join(db.session, meeting, user, at=now_utc())
         db.session.commit()
@@ -427,20 +433,57 @@ def reassert_presence() -> int:
     """Record this process's present connections in Redis again (after an outage, a Redis that
     restarted empty has forgotten them; after a stall, another process may have taken this one for
     dead). Whoever was recorded as gone meanwhile is present again (`presence.joined`); nobody else
-    is announced. Returns how many connections Redis had forgotten."""
+    is announced. Returns how many connections Redis had forgotten.
+
+    The people and meetings of the forgotten connections, and who of them is still recorded present,
+    are read IN_CHUNK ids per statement (not one person at a time: after a Redis restart that is
+    every connection of the process)."""
     with _lock:
         present = [(connection.user_id, meeting_id, sid) for sid, connection in _connections.items()
                    for meeting_id in connection.meetings]
     counter = presence_for(current_app.config)
-    forgotten = 0
-    for user_id, meeting_id, sid in present:
-        if not counter.add(meeting_id, user_id, sid):
-            continue
-        forgotten += 1
-        user = db.session.get(User, user_id)
-        if user is not None:
-            _record_joined(user, meeting_id)
-    return forgotten
+    forgotten: list[tuple[int, int]] = []
+    try:
+        for user_id, meeting_id, sid in present:
+            if counter.add(meeting_id, user_id, sid):
+                forgotten.append((user_id, meeting_id))
+    finally:
+        # Even when Redis fails part way: whoever it took back so far is not forgotten any more, so a
+        # later attempt would not join them again.
+        if forgotten:
+            _join_again(forgotten)
+    return len(forgotten)
+
+
+# Ids per `IN (...)` statement when reading many rows at once.
+IN_CHUNK = 500
+
+
+def _in_chunks(column, ids):
+    """`column IN (...)` conditions covering `ids`, IN_CHUNK at a time."""
+    ids = sorted(set(ids))
+    return [column.in_(ids[start:start + IN_CHUNK]) for start in range(0, len(ids), IN_CHUNK)]
+
+
+def _join_again(forgotten: list[tuple[int, int]]) -> None:
+    """Record present again each (user, meeting) not recorded present now (`presence.joined`)."""
+    from app.meetings.models import Attendance, Meeting
+
+    meetings = {meeting.id: meeting for condition in _in_chunks(Meeting.id, [m for _, m in forgotten])
+                for meeting in db.session.scalars(select(Meeting).where(condition))}
+    # Whoever is still recorded present (a Redis outage, not a stall) is not joined again (as
+    # live_meeting.join would find); this reads everyone present at these meetings: few per meeting.
+    still_present = {(user_id, meeting_id) for condition in _in_chunks(Attendance.meeting_id, meetings)
+                     for meeting_id, user_id in db.session.execute(
+                         select(Attendance.meeting_id, Attendance.user_id)
+                         .where(condition, Attendance.left_at.is_(None)))}
+    to_join = [(user_id, meeting_id) for user_id, meeting_id in forgotten
+               if meeting_id in meetings and (user_id, meeting_id) not in still_present]
+    users = {user.id: user for condition in _in_chunks(User.id, [u for u, _ in to_join])
+             for user in db.session.scalars(select(User).where(condition))}
+    for user_id, meeting_id in to_join:
+        if user_id in users:
+            _join_now(users[user_id], meeting_id, meetings[meeting_id])
 
 
 def _presence_leave(user_id: int, meeting_id: int, sid: str) -> None:

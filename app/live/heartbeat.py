@@ -26,7 +26,7 @@ HEADS_EVENT = "heads"
 TICK_SECONDS = 1.0   # how often Redis is pinged to notice it is back
 
 _started = threading.Lock()
-_state = {"app": None, "thread": None, "stalled": False}
+_state = {"app": None, "thread": None}
 
 
 def ensure_running(app) -> None:
@@ -68,8 +68,8 @@ def _run() -> None:
 
 
 def keep_presence(app, *, sweep: bool = True, reassert: bool = False) -> int:
-    """Beat for this process's connections (`reassert`: record them again, after an outage or a
-    stall longer than the expiry); with
+    """Beat for this process's connections, and record them again with `reassert` (after an outage)
+    or while the presence counter says this process stalled longer than the expiry; with
     `sweep`, record the departures Redis missed during an outage and those of whoever was present
     only through a process that stopped beating. Returns how many people a dead process took."""
     from app.accounts.models import User
@@ -80,18 +80,16 @@ def keep_presence(app, *, sweep: bool = True, reassert: bool = False) -> int:
     from app.live.events import reassert_presence, record_waiting_departures
 
     counter = presence_for(app.config)
-    silent = counter.beat()
-    if silent is not None and silent > counter.expiry:
-        # A stalled process, not a dead one: another process may have recorded this one's people as
-        # gone while they are still connected here. Kept until done (a failure tries again next beat).
-        _state["stalled"] = True
-    reassert = reassert or _state["stalled"]
+    counter.beat()
+    # A stalled process, not a dead one: another process may have recorded this one's people as gone
+    # while they are still connected here. Stalled until reasserted (a failure tries again next beat).
+    reassert = reassert or counter.stalled
     gone = counter.sweep() if sweep else []
     with app.app_context():
         try:
             if reassert:
                 reassert_presence()
-                _state["stalled"] = False
+                counter.reasserted()
             if sweep:
                 record_waiting_departures()
             for meeting_id, user_id, silent in gone:

@@ -55,9 +55,14 @@ class LocalPresence:
             del self._sids[(meeting_id, user_id)]
             return True
 
+    # One process holds every connection: nothing outlives it, nothing is taken from it.
+    stalled = False
+
     def beat(self) -> float | None:
-        """One process holds every connection: nothing outlives it, nothing is taken from it."""
         return None
+
+    def reasserted(self) -> None:
+        pass
 
     def sweep(self, expiry: float = PRESENCE_EXPIRY_SECONDS) -> list[tuple[int, int, float]]:
         return []
@@ -147,6 +152,7 @@ class RedisPresence:
         self._sweep = client.register_script(_SWEEP)
         self._last_beat: float | None = None
         self._longest_silence: float | None = None
+        self._stalled = False
 
     def _key(self, meeting_id: int, user_id: int) -> str:
         return f"{self.prefix}:present:{meeting_id}:{user_id}"
@@ -162,16 +168,29 @@ class RedisPresence:
         keys = [self._key(meeting_id, user_id), self._processes, self._keys]
         return bool(self._remove(keys=keys, args=[sid, self.expiry]))
 
+    @property
+    def stalled(self) -> bool:
+        """A beat found this process silent longer than the expiry (a stall, not a death: another
+        process may have taken its connections for dead and recorded their departures), and it has
+        not recorded its connections again since (`reasserted`). Kept across beats until then."""
+        return self._stalled
+
+    def reasserted(self) -> None:
+        """This process's connections were recorded again (`events.reassert_presence` succeeded)."""
+        self._stalled = False
+
     def beat(self) -> float | None:
-        """This process is alive: its connections keep counting. Returns the seconds since it last
-        said so (a beat or an add; None if never): longer than the expiry, and another process may
-        have taken its connections for dead (a stall, not a death) and recorded their departures."""
+        """This process is alive: its connections keep counting. Returns the longest silence since
+        the previous beat (between beats and adds; None if it never said anything); one longer than
+        the expiry is a stall (`stalled`)."""
         now = self._clock()
         self.client.eval("local t = redis.call('TIME') "
                          "redis.call('HSET', KEYS[1], ARGV[1], tonumber(t[1]) + tonumber(t[2]) / 1000000) "
                          "redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))",
                          1, self._processes, self.process_id, REDIS_TTL_SECONDS)
         silent, self._longest_silence = self._said_alive(now), None
+        if silent is not None and silent > self.expiry:
+            self._stalled = True
         return silent
 
     def _said_alive(self, now: float) -> float | None:

@@ -74,6 +74,7 @@ def test_a_process_knows_how_long_it_was_silent_so_it_can_tell_it_may_have_been_
                              clock=lambda: seconds[0])
     try:
         assert presence.beat() is None      # never said anything before
+        assert not presence.stalled
         seconds[0] += 10
         assert presence.beat() == 10
         seconds[0] += 20
@@ -82,14 +83,22 @@ def test_a_process_knows_how_long_it_was_silent_so_it_can_tell_it_may_have_been_
         assert presence.beat() == 20        # the longest silence since the previous beat
         seconds[0] += 5
         assert presence.beat() == 5
+        assert not presence.stalled
         seconds[0] += 31                    # a stall longer than the expiry
         assert presence.beat() == 31
+        assert presence.stalled
+        seconds[0] += 1
+        assert presence.beat() == 1 and presence.stalled    # until its connections are recorded again
+        presence.reasserted()
+        assert not presence.stalled
         seconds[0] += 40                    # a stall, then a connection recorded before the next beat
         presence.add(7, 4, "sid-2")
         seconds[0] += 1
         assert presence.beat() == 40
+        assert presence.stalled
+        presence.reasserted()
         seconds[0] += 2
-        assert presence.beat() == 2
+        assert presence.beat() == 2 and not presence.stalled
     finally:
         for key in client.scan_iter(f"{prefix}:*"):
             client.delete(key)
