@@ -106,8 +106,8 @@ def search(ctx: Context, query: Query) -> Page:
     for group in query.tokens("status"):
         unknown = group - set(APPOINTMENT_STATUSES)
         if unknown:
-            raise FhirError(400, f"status: {', '.join(sorted(unknown))} is not an Appointment status.",
-                            expression="status")
+            raise FhirError(400, N_("status: %(statuses)s is not an Appointment status."),
+                            params={"statuses": ", ".join(sorted(unknown))}, expression="status")
         statement = statement.where(Meeting.status.in_(statuses_to_states(MEETING_STATUS, group)))
     for codes in codes_in(query, "service-type", BOARD_SYSTEM):
         boards = {parse_id(code) for code in codes} - {None}

@@ -7,7 +7,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from app.fhir.codes import DISCIPLINE_SYSTEM, SUBSETTED
-from app.i18n import current_locale_code
+from app.i18n import html_lang
 from app.specialists.models import SpecialistProfile, specialist_disciplines
 from app.timekeeping import format_instant
 
@@ -24,8 +24,9 @@ def instant(value: datetime | None) -> str | None:
 
 
 def reader_language() -> str:
-    """Resource.language (BCP 47) of the texts Meridian writes into a resource: the request's language."""
-    return current_locale_code().replace("_", "-")
+    """Resource.language of the texts Meridian writes into a resource: the request's language, tagged as
+    the pages tag it (BCP 47, `app.i18n.html_lang`: `zh-Hans`, as Chinese is written in Simplified characters)."""
+    return html_lang()
 
 
 def unidentified_patient() -> dict:
@@ -39,6 +40,12 @@ def code_text(code: str) -> str:
     from app.web.vocabulary import label  # here: importing app.web loads every page's views
 
     return label(code)
+
+
+def coded_concept(system: str, code: str, display: str) -> dict:
+    """A CodeableConcept of one of Meridian's own codes: the coding keeps the code system's own (English)
+    `display`, an `N_`-marked name; `text` is that name in the reader's language."""
+    return {"coding": [{"system": system, "code": code, "display": display}], "text": gettext(display)}
 
 
 def discipline_concept(code: str, name: str | None = None) -> dict:

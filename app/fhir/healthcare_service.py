@@ -13,7 +13,7 @@ from app.boards.models import Board, QuorumRequirement
 from app.boards.operations import boards_by_id
 from app.errors import NotFound
 from app.fhir.codes import BOARD_SYSTEM, DISCIPLINE_SYSTEM, EXT_TIMEZONE, SERVICE_CATEGORY_SYSTEM
-from app.fhir.common import build, discipline_concept, reader_language, reference, starts_with
+from app.fhir.common import build, coded_concept, discipline_concept, reader_language, reference, starts_with
 from app.fhir.context import Context
 from app.fhir.search import Page, Query, SearchParam, codes_in, id_conditions, page_rows, parse_id
 from app.vocabulary import N_
@@ -27,12 +27,6 @@ PARAMS = (
     SearchParam("active", "token", "true or false"),
 )
 MDT_BOARD = N_("Multidisciplinary team board")
-
-
-def category() -> dict:
-    """The coding keeps the code system's own (English) display; `text` is in the reader's language."""
-    return {"coding": [{"system": SERVICE_CATEGORY_SYSTEM, "code": "mdt-board", "display": MDT_BOARD}],
-            "text": gettext(MDT_BOARD)}
 
 
 def board_concept(board: Board) -> dict:
@@ -62,7 +56,7 @@ def to_fhir(board: Board) -> HealthcareService:
         "language": reader_language(),
         "active": board.is_active,
         "providedBy": reference("Organization", board.host_organization_id, board.host_organization.name),
-        "category": [category()],
+        "category": [coded_concept(SERVICE_CATEGORY_SYSTEM, "mdt-board", MDT_BOARD)],
         "type": [board_concept(board)],
         "specialty": [discipline_concept(item.discipline_code) for item in board.quorum],
         "name": board.name,

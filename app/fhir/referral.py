@@ -19,8 +19,9 @@ from app.errors import InvalidInput
 from app.fhir.codes import (DISCIPLINE_SYSTEM, EXT_FRAILTY, EXT_PERFORMANCE_STATUS, EXT_QUESTION,
                             ICD10_SYSTEM, PRIORITY_URGENCY)
 from app.fhir.context import Context
-from app.fhir.errors import FhirError, from_domain
+from app.fhir.errors import FhirError, from_domain, invalid_element
 from app.fhir.search import reference_id
+from app.vocabulary import N_
 
 # Where each pro-forma field comes from, to name it in errors.
 FIELD_PATHS = {
@@ -43,20 +44,19 @@ FIELD_PATHS = {
 ACCEPTED_STATUSES = ("draft", "active")
 
 
-def _invalid(path: str, message: str) -> FhirError:
-    return FhirError(422, f"{path}: {message}", code="processing", expression=path)
-
-
 def parse_resource(model, body, what: str):
     """`body` validated as a fhir.resources model; 400 naming every structural error."""
     if not isinstance(body, dict) or body.get("resourceType") != what:
-        raise FhirError(400, f"Expected a {what} resource (resourceType {what!r}).", code="structure")
+        raise FhirError(400, N_("Expected a %(what)s resource (resourceType '%(what)s')."), params={"what": what},
+                        code="structure")
     try:
         return model.model_validate(body)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in error['loc']) or what}: {error['msg']}"
                              for error in exc.errors(include_url=False)[:10])
-        raise FhirError(400, f"The {what} is not valid FHIR R4: {problems}.", code="structure") from None
+        # the validator's own (English) words for each problem are passed on as they are
+        raise FhirError(400, N_("The %(what)s is not valid FHIR R4: %(problems)s."),
+                        params={"what": what, "problems": problems}, code="structure") from None
 
 
 def _extension(resource, url: str):
@@ -74,17 +74,18 @@ def _patient_values(request: ServiceRequest) -> dict:
         patient = next((item for item in (request.contained or [])
                         if item.get_resource_type() == "Patient" and item.id == subject.reference[1:]), None)
         if patient is None:
-            raise _invalid("ServiceRequest.subject.reference", f"{subject.reference} names no contained Patient")
+            raise invalid_element("ServiceRequest.subject.reference", N_("%(reference)s names no contained Patient"),
+                                  {"reference": subject.reference})
     elif subject.reference:
-        raise _invalid("ServiceRequest.subject", "send the site's pseudonymous patient reference as "
-                                                 "subject.identifier (and details in a contained Patient)")
+        raise invalid_element("ServiceRequest.subject", N_("send the site's pseudonymous patient reference as "
+                                                           "subject.identifier (and details in a contained Patient)"))
     identifier = subject.identifier or (patient.identifier[0] if patient and patient.identifier else None)
     if identifier is not None:
         values["patient_reference"] = identifier.value
     if patient is not None:
         if patient.name:
-            raise _invalid("Patient.name", "Meridian never stores a patient's name; send only the site's "
-                                           "pseudonymous reference as the identifier")
+            raise invalid_element("Patient.name", N_("Meridian never stores a patient's name; send only the "
+                                                     "site's pseudonymous reference as the identifier"))
         if patient.gender:
             values["sex"] = patient.gender
         if patient.birthDate:
@@ -98,10 +99,12 @@ def _patient_values(request: ServiceRequest) -> dict:
 def referral_values(request: ServiceRequest, consent: Consent | None, actor) -> dict:
     """The pro-forma values a ServiceRequest (and Consent) carry. Raises FhirError."""
     if request.status not in ACCEPTED_STATUSES:
-        raise _invalid("ServiceRequest.status", "a new referral is draft or active (it becomes a draft case)")
+        raise invalid_element("ServiceRequest.status",
+                              N_("a new referral is draft or active (it becomes a draft case)"))
     if request.requester is not None:
         if reference_id(request.requester.reference or "", ("Practitioner",)) != actor.id:
-            raise _invalid("ServiceRequest.requester", f"must be you (Practitioner/{actor.id}) or left out")
+            raise invalid_element("ServiceRequest.requester", N_("must be you (Practitioner/%(id)s) or left out"),
+                                  {"id": actor.id})
     values = _patient_values(request)
     for concept in request.reasonCode or []:
         codes = [coding.code for coding in (concept.coding or []) if coding.system == ICD10_SYSTEM]
@@ -131,7 +134,7 @@ def referral_values(request: ServiceRequest, consent: Consent | None, actor) -> 
     if boards:
         board_id = reference_id(boards[0], ("HealthcareService",))
         if board_id is None or len(boards) > 1:
-            raise _invalid("ServiceRequest.performer", "name one board as HealthcareService/{id}")
+            raise invalid_element("ServiceRequest.performer", N_("name one board as HealthcareService/{id}"))
         values["board_id"] = board_id
     if consent is not None:
         values.update(consent_values(consent, values.get("patient_reference")))
@@ -141,13 +144,13 @@ def referral_values(request: ServiceRequest, consent: Consent | None, actor) -> 
 def consent_values(consent: Consent, patient_reference: str | None) -> dict:
     patient = consent.patient.identifier.value if consent.patient and consent.patient.identifier else None
     if patient and patient_reference and patient != patient_reference:
-        raise _invalid("Consent.patient.identifier", "is not the ServiceRequest's patient")
+        raise invalid_element("Consent.patient.identifier", N_("is not the ServiceRequest's patient"))
     if consent.status in ("draft", "proposed"):
         return {}
     if consent.status == "rejected":
         return {"cross_border_consent": False}
     if consent.status != "active" or consent.provision is None or consent.provision.type is None:
-        raise _invalid("Consent.provision.type", "an active Consent says permit or deny")
+        raise invalid_element("Consent.provision.type", N_("an active Consent says permit or deny"))
     return {"cross_border_consent": consent.provision.type == "permit"}
 
 
@@ -171,18 +174,18 @@ def parse_transaction(body) -> Transaction:
     """A transaction Bundle holding one ServiceRequest to POST and, optionally, its Consent."""
     bundle = parse_resource(Bundle, body, "Bundle")
     if bundle.type != "transaction":
-        raise FhirError(422, "Bundle.type: only a transaction is accepted here.", code="processing",
-                        expression="Bundle.type")
+        raise invalid_element("Bundle.type", N_("only a transaction is accepted here"))
     found: dict[str, list] = {"ServiceRequest": [], "Consent": []}
     for index, entry in enumerate(bundle.entry or []):
         resource = entry.resource
         kind = resource.get_resource_type() if resource is not None else None
         method = entry.request.method if entry.request else None
         if kind not in found or method != "POST":
-            raise _invalid(f"Bundle.entry[{index}]", "a referral transaction holds one ServiceRequest and at "
-                                                    "most one Consent, each with request.method POST")
+            raise invalid_element(f"Bundle.entry[{index}]", N_("a referral transaction holds one ServiceRequest "
+                                                               "and at most one Consent, each with request.method "
+                                                               "POST"))
         found[kind].append(resource)
     if len(found["ServiceRequest"]) != 1 or len(found["Consent"]) > 1:
-        raise _invalid("Bundle.entry", "a referral transaction holds exactly one ServiceRequest and at "
-                                       "most one Consent")
+        raise invalid_element("Bundle.entry", N_("a referral transaction holds exactly one ServiceRequest and "
+                                                 "at most one Consent"))
     return Transaction(found["ServiceRequest"][0], (found["Consent"] or [None])[0])

@@ -136,21 +136,21 @@ def _window(query: Query) -> tuple[datetime, datetime]:
         if upper is not None:
             high = upper if high is None else min(high, upper)
     if low is None or high is None:
-        raise FhirError(400, "start: give a window with a lower and an upper bound, e.g. "
-                             "start=ge2026-03-02T00:00:00Z&start=lt2026-03-09T00:00:00Z.", expression="start")
+        raise FhirError(400, N_("start: give a window with a lower and an upper bound, e.g. "
+                                "start=ge2026-03-02T00:00:00Z&start=lt2026-03-09T00:00:00Z."), expression="start")
     if high <= low:
-        raise FhirError(400, "start: the window's upper bound must be after its lower bound.",
+        raise FhirError(400, N_("start: the window's upper bound must be after its lower bound."),
                         expression="start")
     if high - low > MAX_SLOT_WINDOW:
-        raise FhirError(400, f"start: the window may span at most {MAX_SLOT_WINDOW.days} days.",
-                        expression="start")
+        raise FhirError(400, N_("start: the window may span at most %(days)s days."),
+                        params={"days": MAX_SLOT_WINDOW.days}, expression="start")
     return low, high
 
 
 def search_slots(ctx: Context, query: Query) -> Page:
     schedules = query.ids("schedule")
     if len(schedules) != 1 or len(schedules[0]) != 1:
-        raise FhirError(400, "schedule: name exactly one Schedule, e.g. schedule=Schedule/12.",
+        raise FhirError(400, N_("schedule: name exactly one Schedule, e.g. schedule=Schedule/12."),
                         expression="schedule")
     (user_id,) = schedules[0]
     low, high = _window(query)

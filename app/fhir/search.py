@@ -16,8 +16,10 @@ from typing import Any, Callable
 
 from sqlalchemy import func, select
 
+from app.errors import in_readers_language
 from app.fhir.errors import FhirError, issue
 from app.timekeeping import UTC
+from app.vocabulary import N_
 
 MAX_ID = 2**31 - 1
 DEFAULT_COUNT = 20
@@ -73,30 +75,34 @@ def parse_date(name: str, text: str) -> DateBound:
     if text[:2] in ALL_PREFIXES and text[2:3].isdigit():
         prefix, value = text[:2], text[2:]
     if prefix not in SUPPORTED_PREFIXES:
-        raise FhirError(400, f"{name}: the prefix {prefix!r} is not supported; use one of "
-                             + ", ".join(SUPPORTED_PREFIXES) + ".", expression=name)
+        raise FhirError(400, N_("%(name)s: the prefix '%(prefix)s' is not supported; use one of %(prefixes)s."),
+                        params={"name": name, "prefix": prefix, "prefixes": ", ".join(SUPPORTED_PREFIXES)},
+                        expression=name)
     match = _DATE.match(value)
     if not match:
-        raise FhirError(400, f"{name}: {value!r} is not a FHIR date or dateTime (e.g. 2026-03-02 or "
-                             "2026-03-02T09:00:00Z).", expression=name)
+        raise FhirError(400, N_("%(name)s: '%(value)s' is not a FHIR date or dateTime (e.g. 2026-03-02 or "
+                                "2026-03-02T09:00:00Z)."), params={"name": name, "value": value}, expression=name)
     year, month, day, hour, minute, second, fraction, offset = match.groups()
     if not EARLIEST_YEAR <= int(year) <= LATEST_YEAR:
-        raise FhirError(400, f"{name}: the year must be between {EARLIEST_YEAR} and {LATEST_YEAR}.",
-                        expression=name)
+        raise FhirError(400, N_("%(name)s: the year must be between %(earliest)s and %(latest)s."),
+                        params={"name": name, "earliest": EARLIEST_YEAR, "latest": LATEST_YEAR}, expression=name)
     if hour is not None and offset is None:
-        raise FhirError(400, f"{name}: a time needs a time-zone offset, e.g. 2026-03-02T09:00:00Z.",
-                        expression=name)
+        raise FhirError(400, N_("%(name)s: a time needs a time-zone offset, e.g. 2026-03-02T09:00:00Z."),
+                        params={"name": name}, expression=name)
     try:
         low = datetime(int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0),
                        int(second or 0), int((fraction or "0")[:6].ljust(6, "0")))
-    except ValueError as exc:
-        raise FhirError(400, f"{name}: {value!r} is not a real date ({exc}).", expression=name) from None
+    except ValueError:  # e.g. 2026-02-30 or 2026-03-02T25:00Z
+        raise FhirError(400, N_("%(name)s: '%(value)s' is not a real date and time (no such month, day, hour, "
+                                "minute or second)."), params={"name": name, "value": value},
+                        expression=name) from None
     if hour is not None:
         if offset != "Z":
             sign = -1 if offset[0] == "-" else 1
             hours, minutes = int(offset[1:3]), int(offset[4:6])
             if hours > 14 or minutes > 59:
-                raise FhirError(400, f"{name}: {offset!r} is not a time-zone offset.", expression=name)
+                raise FhirError(400, N_("%(name)s: '%(offset)s' is not a time-zone offset."),
+                                params={"name": name, "offset": offset}, expression=name)
             low -= sign * timedelta(hours=hours, minutes=minutes)
         step = timedelta(seconds=1) if second is not None else timedelta(minutes=1)
         if fraction:
@@ -153,8 +159,10 @@ class Query:
         return list(self.values.get(name, []))
 
     def outcome_issues(self) -> list[dict]:
+        """Warnings for the searchset, in the reader's language."""
         return [issue("warning", "not-supported",
-                      f"The search parameter {name!r} is not supported here and was ignored.", name)
+                      in_readers_language(N_("The search parameter '%(name)s' is not supported here and was "
+                                             "ignored."), {"name": name}), name)
                 for name in self.ignored]
 
 
@@ -165,17 +173,18 @@ def parse_query(pairs: list[tuple[str, str]], params: tuple[SearchParam, ...], *
     for key, value in pairs:
         if key == "_count":
             if not value.isascii() or not value.isdigit() or int(value) > 10**6:
-                raise FhirError(400, "_count must be a whole number from 0 to 100.", expression="_count")
+                raise FhirError(400, N_("_count must be a whole number from 0 to %(most)s."),
+                                params={"most": MAX_COUNT}, expression="_count")
             query.count = min(int(value), MAX_COUNT)
         elif key == "_cursor":
             cursor = parse_id(value) if value != "0" else 0
             if cursor is None:
-                raise FhirError(400, "_cursor is not one this server gave out; follow the next link.",
+                raise FhirError(400, N_("_cursor is not one this server gave out; follow the next link."),
                                 expression="_cursor")
             query.cursor = cursor
         elif key == "_format":
             if value not in ("json", "application/json", "application/fhir+json"):
-                raise FhirError(406, "Only JSON is served: _format=json.", expression="_format")
+                raise FhirError(406, N_("Only JSON is served: _format=json."), expression="_format")
         elif key in declared:
             if value == "":
                 continue  # FHIR: an empty parameter value is ignored
@@ -183,8 +192,8 @@ def parse_query(pairs: list[tuple[str, str]], params: tuple[SearchParam, ...], *
         elif key not in query.ignored:
             query.ignored.append(key)
     if strict and query.ignored:
-        raise FhirError(400, "Unknown search parameter(s): " + ", ".join(query.ignored)
-                        + " (Prefer: handling=strict).", code="not-supported")
+        raise FhirError(400, N_("Unknown search parameter(s): %(names)s (Prefer: handling=strict)."),
+                        params={"names": ", ".join(query.ignored)}, code="not-supported")
     return query
 
 

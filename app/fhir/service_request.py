@@ -20,7 +20,8 @@ from app.fhir.codes import (CASE_STATE_SYSTEM, CASE_STATUS, EXT_CASE_STATE, EXT_
                             EXT_PERFORMANCE_STATUS, EXT_QUESTION, ICD10_SYSTEM, SERVICE_CATEGORY_SYSTEM,
                             SERVICE_REQUEST_STATUSES, SEX_GENDER, URGENCY_PRIORITY,
                             patient_reference_system, statuses_to_states)
-from app.fhir.common import build, discipline_concept, instant, reader_language, reference, subsetted_meta
+from app.fhir.common import (build, coded_concept, discipline_concept, instant, reader_language, reference,
+                             subsetted_meta)
 from app.fhir.context import Context
 from app.fhir.errors import FhirError
 from app.fhir.search import Page, Query, SearchParam, id_conditions, page_rows, parse_id
@@ -76,18 +77,12 @@ def _reason(case: Case, *, with_text: bool) -> list[dict]:
     return [concept]
 
 
-def category() -> dict:
-    """The coding keeps the code system's own (English) display; `text` is in the reader's language."""
-    return {"coding": [{"system": SERVICE_CATEGORY_SYSTEM, "code": "cancer-care-review",
-                        "display": CANCER_CARE_REVIEW}], "text": gettext(CANCER_CARE_REVIEW)}
-
-
 def _common(case: Case) -> dict:
     return {
         "id": str(case.id),
         "status": CASE_STATUS[case.state],
         "intent": "order",
-        "category": [category()],
+        "category": [coded_concept(SERVICE_CATEGORY_SYSTEM, "cancer-care-review", CANCER_CARE_REVIEW)],
         "priority": URGENCY_PRIORITY[case.urgency],
         "orderDetail": [discipline_concept(d.code, d.name) for d in case.disciplines],
         "performer": [reference("HealthcareService", case.board_id)] if case.board_id else [],
@@ -155,8 +150,8 @@ def search(ctx: Context, query: Query) -> Page:
     for group in query.tokens("status"):
         unknown = group - set(SERVICE_REQUEST_STATUSES)
         if unknown:
-            raise FhirError(400, f"status: {', '.join(sorted(unknown))} is not a ServiceRequest status.",
-                            expression="status")
+            raise FhirError(400, N_("status: %(statuses)s is not a ServiceRequest status."),
+                            params={"statuses": ", ".join(sorted(unknown))}, expression="status")
         statement = statement.where(Case.state.in_(statuses_to_states(CASE_STATUS, group)))
     if query.has("requester"):
         # Who referred a case is not part of the cross-border summary: search only what is seen in full.

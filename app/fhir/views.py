@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from flask import current_app, g, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from app.cases.visibility import FULL
 from app.errors import DomainError
@@ -27,8 +28,9 @@ from app.fhir.referral import create_referral, parse_resource, parse_transaction
 from app.fhir.registry import RESOURCE_TYPES
 from app.fhir.search import Page, parse_query
 from app.fhir.service_request import to_fhir as service_request_of
-from app.security import PUBLIC, SIGNED_IN, current_actor, declare_access, is_allowed
+from app.security import PUBLIC, SIGNED_IN, current_actor, declare_access, enforce_declared_access, is_allowed
 from app.timekeeping import now_utc
+from app.vocabulary import N_
 
 ACCEPTED_BODY_TYPES = ("application/fhir+json", "application/json")
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -83,11 +85,11 @@ def fhir_view(access=SIGNED_IN):
             actor = current_actor()
             if access != PUBLIC:
                 if actor is None or g.get("auth_method") != "token":
-                    raise FhirError(401, "Send 'Authorization: Bearer <token>' with a token from "
-                                         "POST /api/v1/auth/token.",
+                    raise FhirError(401, N_("Sign in first: send 'Authorization: Bearer <token>' from "
+                                            "POST /api/v1/auth/token."),
                                     headers={"WWW-Authenticate": 'Bearer realm="meridian"'})
                 if not is_allowed(actor, access):
-                    raise FhirError(403, "Your role does not allow this.")
+                    raise FhirError(403, N_("Your role does not allow this."))
             ctx = Context(db.session, actor, now_utc(), request.remote_addr)
             result = view(ctx, *args, **kwargs)
             db.session.commit()
@@ -101,8 +103,8 @@ def fhir_view(access=SIGNED_IN):
 def _resource_type(name: str):
     resource_type = RESOURCE_TYPES.get(name)
     if resource_type is None:
-        raise FhirError(404, f"{name!r} is not a resource type this server supports; see /fhir/R4/metadata.",
-                        code="not-supported")
+        raise FhirError(404, N_("'%(name)s' is not a resource type this server supports; see /fhir/R4/metadata."),
+                        params={"name": name}, code="not-supported")
     return resource_type
 
 
@@ -112,21 +114,24 @@ def _strict() -> bool:
 
 def _json_body():
     if request.mimetype not in ACCEPTED_BODY_TYPES:
-        raise FhirError(415, "Send the body as FHIR JSON with 'Content-Type: application/fhir+json'.")
+        raise FhirError(415, N_("Send the body as FHIR JSON with 'Content-Type: application/fhir+json'."))
     limit = current_app.config["API_MAX_JSON_BYTES"]
     raw = request.get_data(cache=True)
     if len(raw) > limit:
-        raise FhirError(413, f"The body is larger than {limit} bytes.")
+        raise FhirError(413, N_("The request body is larger than the limit of %(limit)s bytes."),
+                        params={"limit": limit})
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError) as exc:
-        raise FhirError(400, f"The body is not valid JSON: {exc}.", code="structure") from None
+        # the parser's own words (where it stopped) are passed on as they are
+        raise FhirError(400, N_("The body is not valid JSON: %(problem)s."), params={"problem": str(exc)},
+                        code="structure") from None
     try:
         has_nul = _contains_nul(body)
     except RecursionError:
-        raise FhirError(400, "The body is nested too deeply.", code="structure") from None
+        raise FhirError(400, N_("The body is nested too deeply."), code="structure") from None
     if has_nul:
-        raise FhirError(400, "The body contains a NUL character.", code="structure")
+        raise FhirError(400, N_("The body contains a NUL character."), code="structure")
     return body
 
 
@@ -148,7 +153,7 @@ def refuse_nul_characters():
     form = request.form.items(multi=True) if request.mimetype == "application/x-www-form-urlencoded" else ()
     pairs = list(request.args.items(multi=True)) + list(form)
     if "\x00" in request.path or any("\x00" in key or "\x00" in value for key, value in pairs):
-        raise FhirError(400, "The request contains a NUL character.", code="structure")
+        raise FhirError(400, N_("The request contains a NUL character."), code="structure")
 
 
 @fhir.before_request
@@ -156,7 +161,7 @@ def refuse_formats_not_served():
     """Only JSON is served: a client that accepts nothing like it is told so (406)."""
     accepted = request.accept_mimetypes
     if request.headers.get("Accept") and not accepted.best_match([MEDIA_TYPE, "application/json"]):
-        raise FhirError(406, "Only FHIR JSON is served: accept application/fhir+json.", code="not-supported")
+        raise FhirError(406, N_("Only FHIR JSON is served: accept application/fhir+json."), code="not-supported")
 
 
 @fhir.get("/metadata")
@@ -223,9 +228,10 @@ def transaction(ctx: Context):
 @fhir_view(PUBLIC)
 def unsupported(ctx: Context, rest: str = ""):
     if request.method not in ("GET", "POST") or rest in RESOURCE_TYPES:
-        raise FhirError(405, f"{request.method} is not supported: this facade reads, searches and "
-                             "creates referrals only.", code="not-supported")
-    raise FhirError(404, f"Nothing at {request.path}; see /fhir/R4/metadata.", code="not-supported")
+        raise FhirError(405, N_("%(method)s is not supported: this facade reads, searches and creates referrals "
+                                "only."), params={"method": request.method}, code="not-supported")
+    raise FhirError(404, N_("Nothing at %(path)s; see /fhir/R4/metadata."), params={"path": request.path},
+                    code="not-supported")
 
 
 csrf.exempt(fhir)  # bearer tokens only: no cookie, so no cross-site forgery to guard against
@@ -245,13 +251,49 @@ def handle_domain_error(error: DomainError):
     return handle_fhir_error(from_domain(error))
 
 
+def werkzeug_refusal(error: HTTPException) -> FhirError:
+    """Werkzeug's own refusal (routing, body size, a malformed form, a rate limit) as a Meridian sentence
+    the reader's language has, with the same status."""
+    status = error.code or 500
+    if status == 400:
+        return FhirError(400, N_("The request could not be read: it is malformed."))
+    if status == 404:
+        return FhirError(404, N_("Nothing at %(path)s; see /fhir/R4/metadata."), params={"path": request.path})
+    if status == 405:
+        methods = getattr(error, "valid_methods", None)
+        return FhirError(405, N_("%(method)s is not supported on %(path)s."),
+                         params={"method": request.method, "path": request.path}, code="not-supported",
+                         headers={"Allow": ", ".join(sorted(methods))} if methods else None)
+    if status == 413:
+        return FhirError(413, N_("The request body is larger than the limit of %(limit)s bytes."),
+                         params={"limit": current_app.config.get("MAX_CONTENT_LENGTH")})
+    if status == 429:
+        return FhirError(429, N_("Too many requests; wait a little and try again."))
+    return FhirError(status, N_("The request was refused (HTTP status %(status)s)."), params={"status": status})
+
+
 @fhir.errorhandler(HTTPException)
 def handle_http_error(error: HTTPException):
-    status = error.code or 500
-    if status == 405:
-        return handle_fhir_error(FhirError(405, f"{request.method} is not supported on {request.path}.",
-                                           code="not-supported"))
-    return handle_fhir_error(FhirError(status, error.description or error.name))
+    return handle_fhir_error(werkzeug_refusal(error))
+
+
+# Flask looks for a handler by status code before it looks by class: the app's own handlers for these
+# (e.g. its 413 page) must not answer a FHIR client with HTML.
+for _status in (400, 404, 405, 413, 429):
+    fhir.register_error_handler(_status, handle_http_error)
+
+
+@fhir.before_app_request
+def answer_routing_refusals():
+    """A method no route of the facade takes (e.g. TRACE) fails in routing, before the request belongs to
+    the blueprint, so its error handlers never see it: answer it here, as an OperationOutcome."""
+    error = request.routing_exception
+    prefix = fhir.url_prefix
+    if (not isinstance(error, HTTPException) or isinstance(error, RequestRedirect) or (error.code or 0) < 400
+            or not (request.path == prefix or request.path.startswith(prefix + "/"))):
+        return None
+    enforce_declared_access()  # forgets an earlier request's actor (tests share `g`); no endpoint: no refusal
+    return handle_http_error(error)
 
 
 @fhir.errorhandler(Exception)
@@ -260,4 +302,5 @@ def handle_unexpected(error: Exception):
 
     # The URL rule, not the path: no value typed into a URL reaches the log (docs/security.md).
     current_app.logger.exception("unhandled error on %s", loggable_request())
-    return handle_fhir_error(FhirError(500, "Something went wrong on our side; nothing was saved."))
+    return handle_fhir_error(FhirError(500, N_("Something went wrong on our side; nothing was saved. "
+                                               "Please try again.")))

@@ -26,7 +26,7 @@ def test_a_care_plan_reads_in_the_language_the_client_asks_for(fhir, network, si
     assert plan["activity"][0]["detail"]["description"] == "Book surgery"  # as the clinician wrote it
 
     chinese = fhir.get(f"CarePlan/{first.id}", network.referrer, extra_headers=CHINESE)
-    assert chinese["language"] == "zh" and [note["text"] for note in chinese["note"]] == ["理由：Resectable."]
+    assert chinese["language"] == "zh-Hans" and [note["text"] for note in chinese["note"]] == ["理由：Resectable."]
     assert chinese["category"][0]["text"] == "手术"
 
 
@@ -45,7 +45,7 @@ def test_a_reader_who_chose_a_language_gets_it_without_asking(fhir, network, sig
     network.referrer.locale = "zh"
     session.commit()
     plan = fhir.get(f"CarePlan/{second.id}", network.referrer)
-    assert plan["language"] == "zh" and plan["title"] == "MDT 建议（第 2 版）"
+    assert plan["language"] == "zh-Hans" and plan["title"] == "MDT 建议（第 2 版）"
     # A client that names a language gets it, as on the API (an interface's system reads for others).
     assert fhir.get(f"CarePlan/{second.id}", network.referrer, extra_headers=RUSSIAN)["language"] == "ru"
 
@@ -99,7 +99,7 @@ def test_a_practitioners_licence_and_role_read_in_the_readers_language(fhir, net
     assert person["name"] == [{"text": "Dr Kamau"}]
 
     role = fhir.get(f"PractitionerRole/{network.radiologist.id}", network.referrer, extra_headers=CHINESE)
-    assert role["language"] == "zh" and role["code"] == [{"text": "MDT 专家"}]
+    assert role["language"] == "zh-Hans" and role["code"] == [{"text": "MDT 专家"}]
     # The code system's own display stays; the text is the reader's.
     assert role["specialty"] == [{"coding": [{"system": DISCIPLINE_SYSTEM, "code": "radiology",
                                               "display": "Radiology"}], "text": "放射科"}]
@@ -127,7 +127,7 @@ def test_a_pseudonymised_summary_is_all_in_the_readers_language(fhir, network, m
 def test_consent_policy_reads_in_the_readers_language(fhir, network, make_case):
     case = make_case("draft", patient_reference=None)
     consent = fhir.get(f"Consent/{case.id}", network.referrer, extra_headers=CHINESE)
-    assert consent["language"] == "zh"
+    assert consent["language"] == "zh-Hans"
     assert consent["policyRule"]["text"] == "Meridian：病例仅在患者同意后才可在其数据驻留区域以外讨论"
     assert consent["policyRule"]["coding"][0]["code"] == "OPTIN"
     assert consent["patient"] == {"display": "尚未提供患者编号"}
@@ -137,7 +137,7 @@ def test_consent_policy_reads_in_the_readers_language(fhir, network, make_case):
 
 def test_a_board_and_a_schedule_explain_their_times_in_the_readers_language(fhir, network, make_meeting):
     board = fhir.get(f"HealthcareService/{network.board.id}", network.referrer, extra_headers=CHINESE)
-    assert board["language"] == "zh"
+    assert board["language"] == "zh-Hans"
     assert board["availabilityExceptions"] == "每周开会一次；时间为 Asia/Shanghai 当地时间。"
     assert board["category"][0]["text"] == "多学科会诊组"
     assert board["category"][0]["coding"][0]["display"] == "Multidisciplinary team board"
