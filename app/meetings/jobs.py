@@ -20,7 +20,7 @@ from app.errors import Conflict
 from app.meetings import agenda, booking
 from app.conferencing.operations import call_link
 from app.meetings.models import BOOKING_STATES, Invitation, Meeting
-from app.meetings.search import SearchCriteria, SeatRequirement, search_meeting_times
+from app.meetings.search import SearchCriteria, SeatRequirement, licence_country_for_case, search_meeting_times
 from app.notifications.operations import notify
 from app.timekeeping import format_instant
 
@@ -51,8 +51,8 @@ def send_invitations(session: Session, at: datetime) -> int:
 def schedule_urgent_cases(session: Session, at: datetime) -> int:
     """Book an ad-hoc meeting for each waiting case whose board meets too late for its target.
 
-    The search looks for the case's disciplines with the referring clinician attending; when it
-    finds nothing, the board's coordinators get its explanation (once per case and target).
+    The search looks for the case's disciplines, seats licensed where the case was referred (the rule of a
+    seat on an agenda listing it), with the referring clinician attending; when it finds nothing, the board's coordinators get its explanation (once per case and target).
     """
     booked = 0
     for case in agenda.waiting_cases(session):
@@ -64,7 +64,8 @@ def schedule_urgent_cases(session: Session, at: datetime) -> int:
         requirements = tuple(SeatRequirement(d.code) for d in case.disciplines)
         result = search_meeting_times(session, SearchCriteria(
             requirements=requirements, duration_minutes=ADHOC_MINUTES, window_start=at,
-            window_end=case.target_at, at=at, limit=1, attendee_ids=(case.referrer_id,)))
+            window_end=case.target_at, at=at, limit=1, attendee_ids=(case.referrer_id,),
+            licensed_in=licence_country_for_case(case)))
         if not result.slots:
             _explain_no_slot(session, case, board, result, at)
             continue

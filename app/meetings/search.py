@@ -49,6 +49,37 @@ REASON_NOTICE = "needs more notice"
 REASON_BUSY = "busy"
 REASON_CAP = "over their meeting cap"
 WINDOW_REASONS = (REASON_HOURS, REASON_LEAVE, REASON_NOTICE, REASON_BUSY, REASON_CAP)
+# The reasons are stable values (the API returns them as they are); a page puts them into words.
+_REASON_WORDING = {
+    REASON_LICENCE: N_("no valid licence"),
+    REASON_LANGUAGE: N_("no shared language"),
+    REASON_URGENT: N_("does not take urgent requests"),
+    REASON_HOURS: N_("outside working hours"),
+    REASON_LEAVE: N_("on leave"),
+    REASON_NOTICE: N_("needs more notice"),
+    REASON_BUSY: N_("busy"),
+    REASON_CAP: N_("over their meeting cap"),
+}
+_LICENCE_IN = f"{REASON_LICENCE} in "
+
+
+def licence_reason(country: str | None) -> str:
+    """Why someone was ruled out for want of a licence (in `country`, when one was asked for)."""
+    return f"{_LICENCE_IN}{country}" if country else REASON_LICENCE
+
+
+def reason_wording(reason: str) -> tuple[str, dict]:
+    """A reason for ruling someone out as a translatable template and its values: for a licence in a
+    country, `{"country": code}`."""
+    if reason.startswith(_LICENCE_IN):
+        return N_("no valid licence in %(country)s"), {"country": reason[len(_LICENCE_IN):]}
+    return _REASON_WORDING.get(reason, reason), {}
+
+
+def licence_country_for_case(case) -> str | None:
+    """Where a seat on a meeting for `case` must be licensed: its referring site's country (booking's
+    rule for a seat on an agenda listing the case, `booking.book_meeting`)."""
+    return case.organization.country if case.organization is not None else None
 
 
 @dataclass(frozen=True)
@@ -314,7 +345,7 @@ def _candidate(user: User, profile: SpecialistProfile, criteria: SearchCriteria,
     exclusion = None
     if criteria.licensed_in:
         if not any(l.jurisdiction == criteria.licensed_in and l.is_valid_at(criteria.at) for l in profile.licences):
-            exclusion = f"{REASON_LICENCE} in {criteria.licensed_in}"
+            exclusion = licence_reason(criteria.licensed_in)
     elif not profile.valid_licence_countries(criteria.at):
         exclusion = REASON_LICENCE
     if exclusion is None and criteria.language and criteria.language not in (user.languages or []):
@@ -399,8 +430,7 @@ def _fixed_rule_reason(criteria: SearchCriteria):
                                        Licence.expires_on >= (ensure_utc(criteria.at) - timedelta(days=1)).date())
     if criteria.licensed_in:
         licence = licence.where(Licence.jurisdiction == criteria.licensed_in)
-    whens = [(~licence.exists(), f"{REASON_LICENCE} in {criteria.licensed_in}" if criteria.licensed_in
-              else REASON_LICENCE)]
+    whens = [(~licence.exists(), licence_reason(criteria.licensed_in))]
     if criteria.language:
         # Stored as a JSON list of two-letter codes: the code in quotes is in the text exactly when listed.
         spoken = cast(User.languages, Text).like(f'%"{criteria.language}"%')
@@ -533,7 +563,7 @@ def search_for_case(session: Session, case, *, zone: str, at: datetime) -> CaseS
     first_day = today + timedelta(days=1)
     last_day = to_local(case.target_at, zone).date() if case.target_at else today + timedelta(days=CASE_SEARCH_DAYS)
     last_day = min(max(last_day, first_day + timedelta(days=1)), first_day + timedelta(days=61))
-    country = case.organization.country if case.organization is not None else None
+    country = licence_country_for_case(case)
     return CaseSearch(requirements=requirements, duration_minutes=minutes, first_day=first_day,
                       last_day=last_day, urgent=case.urgency == "urgent", language=case.language,
                       licensed_in=country, board_id=board.id if board is not None else None)

@@ -15,7 +15,6 @@ from flask import abort, render_template, request
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, union_all
-from wtforms.fields.core import UnboundField
 
 from app.accounts.models import User
 from app.audit.models import AuditEvent, AuditEventTarget
@@ -36,7 +35,7 @@ from app.i18n import file_size_for_reader
 from app.web.filters import local_day, local_time
 from app.web.referrer_views import FOLLOW_UP_LABELS
 from app.web.referrer_views import LABELS as CASE_FIELD_LABELS
-from app.web.workspace_forms import OutcomeAmendForm
+from app.web.workspace_forms import OUTCOME_FIELD_NAMES
 from app.web.vocabulary import discipline, label
 
 ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -137,12 +136,8 @@ def _name(key: str) -> str:
 
 def _field_name(name: str) -> str:
     """A case's or an outcome's field by the label its form gives it."""
-    if name in CASE_FIELD_LABELS:
-        return str(CASE_FIELD_LABELS[name])
-    field = getattr(OutcomeAmendForm, name, None)
-    if isinstance(field, UnboundField) and field.args:
-        return str(field.args[0])
-    return gettext("Actions") if name == "actions" else name
+    known = CASE_FIELD_LABELS.get(name) or OUTCOME_FIELD_NAMES.get(name)
+    return name if known is None else str(known)
 
 
 def _value(key: str, value) -> str:

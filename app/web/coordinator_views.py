@@ -3,6 +3,7 @@ slot it found, rota grid."""
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
@@ -20,16 +21,18 @@ from app.cases import api as cases_api
 from app.cases import workflow
 from app.errors import Conflict, DomainError, InvalidInput, PermissionDenied
 from app.extensions import db
+from app.i18n import current_locale_code
 from app.inputs import parse_id, parse_integer
 from app.meetings import agenda as agendas
 from app.meetings import booking
 from app.meetings.models import Meeting
-from app.meetings.search import SearchCriteria, SeatRequirement, search_for_case, search_meeting_times
+from app.meetings.search import (SearchCriteria, SeatRequirement, licence_country_for_case, reason_wording,
+                                 search_for_case, search_meeting_times)
 from app.paging import keyset_page
 from app.rotas import operations as rotas
 from app.security import current_actor, page
 from app.specialists.operations import active_holders_per_discipline, list_disciplines
-from app.timekeeping import format_instant, local_midnight, now_utc, parse_instant, to_local
+from app.timekeeping import country_name_for_reader, format_instant, local_midnight, now_utc, parse_instant, to_local
 from app.vocabulary import N_
 from app.web import web
 from app.web.filters import local_time
@@ -169,8 +172,10 @@ def board_choices(user) -> list[tuple[str, str]]:
         if boards.may_manage_members(user, board)]
 
 
-def run_search(form: TimeSearchForm, disciplines, zone: str, at) -> dict:
-    """Validate the posted search and run it (as the API does); what the page shows."""
+def run_search(form: TimeSearchForm, disciplines, zone: str, at, case: Case | None = None) -> dict:
+    """Validate the posted search and run it (as the API does); what the page shows. A search for `case`
+    asks for a licence where the case was referred, whatever was posted: booking a seat on its meeting
+    needs one there."""
     seats, seat_errors = _seat_counts(disciplines)
     valid = form.validate_on_submit()
     seats_error, result = None, None
@@ -182,7 +187,8 @@ def run_search(form: TimeSearchForm, disciplines, zone: str, at) -> dict:
             duration_minutes=form.duration_minutes.data,
             window_start=local_midnight(form.from_date.data, zone),
             window_end=local_midnight(form.to_date.data + timedelta(days=1), zone),
-            at=at, licensed_in=(form.licensed_in.data or "").upper() or None,
+            at=at, licensed_in=(licence_country_for_case(case) if case is not None
+                                else (form.licensed_in.data or "").upper() or None),
             language=(form.language.data or "").lower() or None, urgent=form.urgent.data,
             board_id=int(form.board_id.data) if form.board_id.data else None)
         try:
@@ -201,12 +207,29 @@ def render_search(user, form, disciplines, found: dict, status: int = 200, case=
     (`case.viewed`, queued by `_case_searched_for`) is recorded whatever the page answers."""
     holders = active_holders_per_discipline(db.session)
     asked = found["seats"]
+    case_full = case is not None and case_level == FULL
+    licence_country = licence_country_for_case(case) if case_full else None
     # The disciplines asked for come first, so a pre-filled search shows its choice at the top.
     ordered = sorted(disciplines, key=lambda d: (d.code not in asked, d.name))
     db.session.commit()
     return render_template("coordinator/search.html", user=user, zone=user.timezone, form=form,
                            disciplines=ordered, holders=holders, raw_seats=request.form, instant=format_instant,
-                           case=case, case_full=case is not None and case_level == FULL, **found, **extra), status
+                           case=case, case_full=case_full,
+                           licence_country=licence_country, licence_country_name=licence_country and
+                           country_name_for_reader(licence_country, current_locale_code()),
+                           reason_text=partial(search_reason_text, country_shown=case is None or case_full),
+                           **found, **extra), status
+
+
+def search_reason_text(reason: str, *, country_shown: bool = True) -> str:
+    """Why the search ruled someone out, in the reader's words. For a case seen only as a summary the
+    licence's country (its referring site's) is not named."""
+    template, values = reason_wording(reason)
+    if "country" in values:
+        if not country_shown:
+            return gettext("no valid licence where the case was referred")
+        values = {"country": country_name_for_reader(values["country"], current_locale_code())}
+    return gettext(template, **values)
 
 
 def _search_form(user) -> TimeSearchForm:
@@ -237,7 +260,7 @@ def _audit_case_search(case: Case, level: str) -> None:
 
 def _prefill_from_case(form: TimeSearchForm, case: Case, level: str, zone: str, at) -> dict[str, int]:
     """The search asked for `case`. What a pseudonymised summary does not show (the referring team's
-    language, its site's country for the licence) is left for the coordinator to fill in."""
+    language) is left for the coordinator to fill in; the licence follows the case (`run_search`)."""
     asked = search_for_case(db.session, case, zone=zone, at=at)
     form.case_id.data = str(case.id)
     form.duration_minutes.data = asked.duration_minutes
@@ -245,7 +268,6 @@ def _prefill_from_case(form: TimeSearchForm, case: Case, level: str, zone: str, 
     form.urgent.data = asked.urgent
     full = level == FULL
     form.language.data = (asked.language or "") if full else ""
-    form.licensed_in.data = (asked.licensed_in or "") if full else ""
     form.board_id.data = str(asked.board_id) if asked.board_id else ""
     return {requirement.discipline: requirement.count for requirement in asked.requirements}
 
@@ -266,7 +288,7 @@ def time_search():
         found = {"seats": seats, "seat_errors": {}, "seats_error": None, "result": None}
         return render_search(user, form, disciplines, found, case=case, case_level=level)
     case, level = _case_searched_for(form.case_id.data)
-    found = run_search(form, disciplines, zone, at)
+    found = run_search(form, disciplines, zone, at, case)
     return render_search(user, form, disciplines, found, 200 if found["result"] is not None else 422, case=case,
                          case_level=level)
 
@@ -300,7 +322,7 @@ def book_slot():
     form = _search_form(user)
     raw_start = request.form.get("slot_start", "")
     case, level = _case_searched_for(form.case_id.data)
-    found = run_search(form, disciplines, zone, at)
+    found = run_search(form, disciplines, zone, at, case)
     if found["result"] is None:
         return render_search(user, form, disciplines, found, 422, case=case, case_level=level)
     try:
@@ -321,7 +343,7 @@ def book_slot():
         db.session.rollback()   # drops the half-made booking, and the read's audit with it: recorded again
         if case is not None:
             _audit_case_search(case, level)
-        found = run_search(form, disciplines, zone, at)  # what is free now
+        found = run_search(form, disciplines, zone, at, case)  # what is free now
         return render_search(user, form, disciplines, found, 409 if isinstance(error, Conflict) else 422, case=case,
                              case_level=level, booking_error=gettext("Not booked: %(reason)s", reason=error.message),
                              booking_start=format_instant(starts_at))

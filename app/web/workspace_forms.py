@@ -97,6 +97,16 @@ AMEND_REASON = _l("Say why the outcome is amended, in %(minimum)s to %(limit)s c
                   minimum=AMENDMENT_REASON_MINIMUM, limit=AMENDMENT_REASON_LIMIT)
 
 
+# An outcome's fields by name, as the audit trail names those an amendment changed
+# (`outcomes.operations.amendment_audit_detail`); the staging symbols are the same in every language.
+OUTCOME_FIELD_NAMES = {
+    "recommendation": _l("Recommendation"), "category": _l("Category"), "rationale": _l("Rationale"),
+    "dissent": _l("Dissent"), "actions": _l("Actions"), "tnm_edition": _l("TNM edition"),
+    "clinical_t": "cT", "clinical_n": "cN", "clinical_m": "cM", "pathological_t": "pT", "pathological_n": "pN",
+    "stage_group": _l("Stage group"),
+}
+
+
 class OutcomeAmendForm(FlaskForm):
     """Amending a signed outcome: its fields, pre-filled from the version in force, and why. Choices (the
     categories in the reader's language, the TNM editions) are set by the view; the actions' rows

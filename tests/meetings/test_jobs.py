@@ -63,6 +63,32 @@ def test_urgent_case_gets_an_adhoc_meeting_with_the_referrer(session, specialist
     assert jobs.schedule_urgent_cases(session, now_utc()) == 0  # nothing left to do
 
 
+def test_an_urgent_case_s_seats_are_licensed_where_it_was_referred(session, specialist, board, meeting_at,
+                                                                   triaged_case):
+    """A seat on a meeting whose agenda lists the case needs a licence in its referring site's country."""
+    from app.specialists.models import Licence, SpecialistProfile
+
+    meeting_at(in_hours(24 * 6), board=board)
+    licensed_elsewhere = specialist("Rad Elsewhere", ["radiology"])
+    licence = session.scalar(select(Licence).join(SpecialistProfile, SpecialistProfile.id == Licence.profile_id)
+                             .where(SpecialistProfile.user_id == licensed_elsewhere.id))
+    licence.jurisdiction = "KE"
+    specialist("Path", ["pathology"])
+    case = triaged_case(board, urgency="urgent", target_in=timedelta(hours=72))
+    assert case.organization.country == "CN"
+    assert jobs.schedule_urgent_cases(session, now_utc()) == 0
+    session.commit()
+    assert session.scalar(select(Meeting).where(Meeting.kind == "adhoc")) is None
+    (alert,) = notes(session, "case.no_slot")
+    assert "Radiology: 0 of 1 available" in alert.body
+
+    licensed_there = specialist("Rad", ["radiology"])
+    assert jobs.schedule_urgent_cases(session, now_utc()) == 1
+    session.commit()
+    adhoc = session.scalar(select(Meeting).where(Meeting.kind == "adhoc"))
+    assert [i.user_id for i in adhoc.invitations if i.discipline_code == "radiology"] == [licensed_there.id]
+
+
 def test_no_slot_tells_the_coordinators_why_once(session, specialist, board, triaged_case):
     specialist("Rad", ["radiology"])  # nobody holds pathology
     case = triaged_case(board, urgency="urgent", target_in=timedelta(hours=72))

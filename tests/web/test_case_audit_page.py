@@ -93,3 +93,16 @@ def test_trail_finds_the_list_views_that_showed_the_case(demo, sign_in, client, 
     listed = [body for action, body in rows if action == "cases.viewed"]
     assert len(listed) == 1
     assert "via: the dashboard" in listed[0] and "access: full" in listed[0]
+
+
+def test_an_amendment_s_changed_fields_are_named_in_the_reader_s_language(demo, sign_in, client, session):
+    from app.audit.operations import record
+
+    case = case_by_ref(session, "FCG-2026-0287")
+    record(session, "outcome.amended", actor=demo["coordinator"], target_type="case", target_id=case.id,
+           detail={"case_id": case.id, "version": 2, "fields": ["category", "clinical_t", "recommendation"]})
+    session.commit()
+    sign_in(demo["coordinator"])
+    html = text(client.get(f"/cases/{case.id}/audit", headers={"Accept-Language": "ru"}))
+    [row] = re.findall(r'<tr data-action="outcome.amended" data-event-id="\d+">(.*?)</tr>', html, re.S)
+    assert "Категория, cT, Рекомендация" in row

@@ -170,7 +170,10 @@ def test_find_a_time_for_a_case_prefills_the_search_and_books_the_case_onto_the_
 
     posted = filled_in(html, "/coordinator/search")
     assert posted["case_id"] == str(case.id) and posted["urgent"] == ("y" if case.urgency == "urgent" else None)
-    assert posted["language"] == (case.language or "") and posted["licensed_in"] == case.organization.country
+    assert posted["language"] == (case.language or "") and "licensed_in" not in posted
+    # The licence follows the case: named, not a field to change.
+    rule = re.search(r'<div class="field" id="licence-rule">(.*?)</div>', html, re.S).group(1)
+    assert "<strong>China</strong> (CN)" in rule and "Fixed by the case" in rule
     # Nobody in the demo speaks the case's language, and no thoracic or clinical oncology seat can be held by
     # someone licensed in its country (a seat on an agenda listing the case needs a licence where it was
     # referred): the coordinator relaxes the language and asks for the seats that can be held there.
@@ -201,44 +204,69 @@ def test_a_case_the_coordinator_cannot_see_is_not_found(demo, sign_in, client):
     assert client.get("/coordinator/search?case=abc").status_code == 404
 
 
-def test_a_seat_without_a_licence_in_the_case_s_country_is_refused_and_nothing_is_booked(demo, sign_in, client,
-                                                                                         session):
-    """The search for a case asked for no licence in its country; its agenda's rule refuses the booking."""
+def test_a_search_for_a_case_asks_for_a_licence_where_it_was_referred_whatever_is_posted(demo, sign_in, client,
+                                                                                          session):
+    """Booking a seat on a case's meeting needs a licence in its referring site's country, so the search for
+    the case asks for one there even when the post clears or changes the country: it never proposes a seat
+    the booking would refuse. A crafted booking is refused all the same, and nothing is booked."""
     from app.cases.models import Case
     from app.meetings.models import AgendaItem
 
     sign_in(demo["coordinator"])
     case = session.scalar(select(Case).where(Case.patient_reference == "FCG-2026-0287"))
+    assert case.organization.country == "CN"
     html = text(client.get(f"/coordinator/search?case={case.id}"))
     posted = filled_in(html, "/coordinator/search")
-    assert posted["licensed_in"] == case.organization.country == "CN"
-    posted["language"], posted["licensed_in"] = "", ""   # any licence: people not licensed in China too
+    posted["language"] = ""
     posted.setlist("discipline", ["thoracic-surgery"])    # nobody licensed in China practises it
     posted["to_date"] = (date.fromisoformat(posted["from_date"]) + timedelta(days=7)).isoformat()
+    for asked in ("", "KE"):   # any licence, another country: the case's rule stands
+        posted["licensed_in"] = asked
+        results = text(client.post("/coordinator/search", data=posted))
+        assert not forms_posting_to(results, "/coordinator/search/book")
+        explanation = re.search(r'<section [^>]*id="explanation">(.*?)</section>', results, re.S).group(1)
+        assert "Dr Rustam Yusupov: no valid licence in China" in explanation
+        assert "Dr Omar Haddad: no valid licence in China" in explanation
+
+    posted.setlist("discipline", ["radiology"])
+    posted["licensed_in"] = ""
     results = text(client.post("/coordinator/search", data=posted))
     chosen = forms_posting_to(results, "/coordinator/search/book")[0]
-    [seat] = chosen.getlist("seat")
-    surgeon = session.get(User, int(seat.split(":")[1]))
-    assert surgeon.name in ("Dr Rustam Yusupov", "Dr Omar Haddad")
+    kolkata, almaty = demo["radiologist.kolkata"], demo["radiologist.almaty"]   # licensed in China; not
+    assert str(almaty.id) not in " ".join(seat.split(":")[1] for form in forms_posting_to(
+        results, "/coordinator/search/book") for seat in form.getlist("seat"))
     before, agenda_rows = meetings(session), session.scalar(select(func.count()).select_from(AgendaItem))
 
-    response = client.post("/coordinator/search/book", data=chosen)
-    assert response.status_code == 422
-    said = text(response)
-    assert f"Not booked: {surgeon.name} holds no valid licence in CN" in said
-    assert meetings(session) == before
-    assert session.scalar(select(func.count()).select_from(AgendaItem)) == agenda_rows
-    session.expire_all()
-    assert session.get(Case, case.id).state == "triaged"
-
-    # A crafted post giving a seat to someone licensed elsewhere is refused alike, whatever the search said.
-    kolkata, almaty = demo["radiologist.kolkata"], demo["radiologist.almaty"]   # licensed in China; not
+    # A crafted post giving a seat to someone licensed elsewhere is refused.
     crafted = chosen.copy()
     crafted.setlist("seat", [f"radiology:{almaty.id}"])
     response = client.post("/coordinator/search/book", data=crafted)
     assert response.status_code == 422
     assert f"Not booked: {almaty.name} holds no valid licence in CN" in text(response)
     assert meetings(session) == before
+    assert session.scalar(select(func.count()).select_from(AgendaItem)) == agenda_rows
+    session.expire_all()
+    assert session.get(Case, case.id).state == "triaged"
     crafted.setlist("seat", [f"radiology:{kolkata.id}"])   # the rule lets a seat licensed there through
     allowed = client.post("/coordinator/search/book", data=crafted)
     assert allowed.status_code in (302, 409) and "holds no valid licence" not in text(allowed)
+
+
+@pytest.mark.parametrize("language, licence_in_china", [
+    ("ru", "нет действующей лицензии в стране: Китай"), ("zh", "在中国没有有效执照")])
+def test_why_someone_was_ruled_out_is_said_in_the_reader_s_language(demo, sign_in, client, session, language,
+                                                                    licence_in_china):
+    """The explanation's reasons are the reader's words, with the licence's country by its name."""
+    from app.cases.models import Case
+
+    sign_in(demo["coordinator"])
+    case = session.scalar(select(Case).where(Case.patient_reference == "FCG-2026-0287"))
+    html = text(client.get(f"/coordinator/search?case={case.id}"))
+    posted = filled_in(html, "/coordinator/search")
+    posted["language"] = ""
+    posted.setlist("discipline", ["thoracic-surgery"])
+    posted["to_date"] = (date.fromisoformat(posted["from_date"]) + timedelta(days=7)).isoformat()
+    results = text(client.post("/coordinator/search", data=posted, headers={"Accept-Language": language}))
+    explanation = re.search(r'<section [^>]*id="explanation">(.*?)</section>', results, re.S).group(1)
+    assert f"Dr Rustam Yusupov: {licence_in_china}" in explanation
+    assert "no valid licence" not in explanation

@@ -47,10 +47,14 @@ def test_a_summary_only_case_is_searched_for_by_its_id_without_its_patient_refer
     assert f"For case <strong>#{case.id}</strong>" in searched
     assert SUMMARY_ONLY not in html and "Large cell neuroendocrine" not in html
     assert "Only a pseudonymised summary of this case is available to you" in searched
-    # What a summary shows is still filled in: its disciplines are ticked; not its language nor licence country.
+    # What a summary shows is still filled in: its disciplines are ticked; not its language. The licence
+    # follows the case without naming its country.
     ticked = sorted(re.findall(r'name="discipline" value="([\w-]+)" id="[\w-]+" checked', html))
     assert ticked == sorted(d.code for d in case.disciplines)
-    assert input_value(html, "language") == "" and input_value(html, "licensed_in") == ""
+    assert input_value(html, "language") == "" and input_value(html, "licensed_in") is None
+    rule = re.search(r'<div class="field" id="licence-rule">(.*?)</div>', html, re.S).group(1)
+    assert "The country where the case was referred" in rule
+    assert "Kenya" not in html and "(KE)" not in html
 
     [read] = time_search_reads(session, case)
     assert read.actor_id == coordinator.id and read.detail["access"] == "summary"
@@ -64,7 +68,8 @@ def test_a_case_seen_in_full_is_named_by_its_patient_reference_and_its_read_is_r
     html = main_of(text(client.get(f"/coordinator/search?case={case.id}")))
     assert f"For case <strong>{SEEN_IN_FULL}</strong>" in html
     assert "Only a pseudonymised summary" not in html
-    assert input_value(html, "licensed_in") == case.organization.country
+    assert input_value(html, "licensed_in") is None
+    assert f"({case.organization.country})" in re.search(r'id="licence-rule">(.*?)</div>', html, re.S).group(1)
     [read] = time_search_reads(session, case)
     assert read.actor_id == coordinator.id and read.detail["access"] == "full"
 
@@ -78,6 +83,10 @@ def test_running_the_search_for_a_case_is_a_read_recorded_too(demo, sign_in, cli
     response = client.post("/coordinator/search", data=data)
     assert response.status_code == 200, text(response)
     assert SUMMARY_ONLY not in text(response)
+    # The search asked for a licence in Kenya, and says so without naming the country.
+    explanation = re.search(r'<section [^>]*id="explanation">(.*?)</section>', text(response), re.S).group(1)
+    assert ": no valid licence where the case was referred</li>" in explanation
+    assert "Kenya" not in explanation and "KE" not in explanation
     assert [read.detail["access"] for read in time_search_reads(session, case)] == ["summary", "summary"]
 
     # A booking refused (a slot that cannot be read) still shows the case, so its read is recorded as well.
