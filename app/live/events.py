@@ -40,7 +40,7 @@ from app.extensions import db, socketio
 from app.i18n import current_locale_code
 from app.live import heartbeat
 from app.live import publish as live_publish
-from app.live.presence import presence_for
+from app.live.presence import hold_presence, presence_for
 from app.live.queue import message_queue_health
 from app.live.rooms import REFUSED, room_access
 from app.live.subscriptions import subscriptions_for
@@ -386,6 +386,7 @@ def _join_now(user, meeting_id: int, meeting) -> None:
     from app.meetings import live as live_meeting
 
     try:
+        hold_presence(db.session, [meeting_id])   # a departure being recorded meanwhile lands first
         live_meeting.join(db.session, meeting, user, at=now_utc())
         db.session.commit()
     except Exception:
@@ -471,6 +472,7 @@ def _join_again(forgotten: list[tuple[int, int]]) -> None:
 
     meetings = {meeting.id: meeting for condition in _in_chunks(Meeting.id, [m for _, m in forgotten])
                 for meeting in db.session.scalars(select(Meeting).where(condition))}
+    hold_presence(db.session, meetings)   # departures being recorded land before who is present is read
     # Whoever is still recorded present (a Redis outage, not a stall) is not joined again (as
     # live_meeting.join would find); this reads everyone present at these meetings: few per meeting.
     still_present = {(user_id, meeting_id) for condition in _in_chunks(Attendance.meeting_id, meetings)
@@ -487,18 +489,32 @@ def _join_again(forgotten: list[tuple[int, int]]) -> None:
 
 
 def _presence_leave(user_id: int, meeting_id: int, sid: str) -> None:
-    from app.meetings import live as live_meeting
     from app.meetings.models import Meeting
 
     with _lock:
         connection = _connections.get(sid)
         if connection is not None:
             connection.meetings.discard(meeting_id)
-    if not presence_for(current_app.config).remove(meeting_id, user_id, sid):
+    counter = presence_for(current_app.config)
+    if not counter.remove(meeting_id, user_id, sid):
         return  # still connected elsewhere
     meeting = db.session.get(Meeting, meeting_id)
     user = db.session.get(User, user_id)
     if meeting is None or user is None:
         return
-    live_meeting.leave(db.session, meeting, user, at=now_utc())
+    record_left(counter, meeting, user, at=now_utc())
+
+
+def record_left(counter, meeting, user, *, at) -> bool:
+    """Record `user` gone from `meeting` at `at`, unless the presence counter holds a connection of
+    theirs again by now (they came back through another process, or the process thought dead
+    resumed); commits. True when recorded."""
+    from app.meetings import live as live_meeting
+
+    hold_presence(db.session, [meeting.id])
+    if counter.is_present(meeting.id, user.id):
+        db.session.rollback()   # ends the hold
+        return False
+    left = live_meeting.leave(db.session, meeting, user, at=at)
     db.session.commit()
+    return left

@@ -73,11 +73,10 @@ def keep_presence(app, *, sweep: bool = True, reassert: bool = False) -> int:
     `sweep`, record the departures Redis missed during an outage and those of whoever was present
     only through a process that stopped beating. Returns how many people a dead process took."""
     from app.accounts.models import User
-    from app.meetings import live as live_meeting
     from app.live.presence import presence_for
     from app.meetings.models import Meeting
 
-    from app.live.events import reassert_presence, record_waiting_departures
+    from app.live.events import reassert_presence, record_left, record_waiting_departures
 
     counter = presence_for(app.config)
     counter.beat()
@@ -94,11 +93,10 @@ def keep_presence(app, *, sweep: bool = True, reassert: bool = False) -> int:
                 record_waiting_departures()
             for meeting_id, user_id, silent in gone:
                 meeting, user = db.session.get(Meeting, meeting_id), db.session.get(User, user_id)
-                if meeting is not None and user is not None:
-                    live_meeting.leave(db.session, meeting, user,
-                                       at=now_utc() - timedelta(seconds=silent))
-                    db.session.commit()
-                log.info("live: user %s left meeting %s with a web process that stopped", user_id, meeting_id)
+                if meeting is None or user is None:
+                    continue
+                if record_left(counter, meeting, user, at=now_utc() - timedelta(seconds=silent)):
+                    log.info("live: user %s left meeting %s with a web process that stopped", user_id, meeting_id)
         finally:
             db.session.remove()
     return len(gone)

@@ -17,6 +17,8 @@ import threading
 import time
 import uuid
 
+from sqlalchemy import text
+
 from app.live.queue import PerMessageQueue
 
 # Which process holds a connection (one per web process).
@@ -54,6 +56,11 @@ class LocalPresence:
                 return False
             del self._sids[(meeting_id, user_id)]
             return True
+
+    def is_present(self, meeting_id: int, user_id: int) -> bool:
+        """Whether any connection of the person to the meeting is recorded."""
+        with self._lock:
+            return bool(self._sids.get((meeting_id, user_id)))
 
     # One process holds every connection: nothing outlives it, nothing is taken from it.
     stalled = False
@@ -113,6 +120,18 @@ end
 return 0
 """
 
+# KEYS: presence key, processes hash. ARGV: expiry. 1 if a live process holds one of the connections.
+# Counts without pruning: a dead process's connections are the sweep's to take (it records departures).
+_IS_PRESENT = _PRUNE + """
+local at = now()
+local members = redis.call('HGETALL', KEYS[1])
+for i = 1, #members, 2 do
+  local beat = tonumber(redis.call('HGET', KEYS[2], members[i + 1]) or '0')
+  if at - beat <= tonumber(ARGV[1]) then return 1 end
+end
+return 0
+"""
+
 # KEYS: processes hash, set of presence keys. ARGV: expiry.
 # Returns {key, seconds since its process's last beat as a string, ...} for each person whose last
 # connection was in a dead process.
@@ -150,6 +169,7 @@ class RedisPresence:
         self._add = client.register_script(_ADD)
         self._remove = client.register_script(_REMOVE)
         self._sweep = client.register_script(_SWEEP)
+        self._is_present = client.register_script(_IS_PRESENT)
         self._last_beat: float | None = None
         self._longest_silence: float | None = None
         self._stalled = False
@@ -167,6 +187,11 @@ class RedisPresence:
     def remove(self, meeting_id: int, user_id: int, sid: str) -> bool:
         keys = [self._key(meeting_id, user_id), self._processes, self._keys]
         return bool(self._remove(keys=keys, args=[sid, self.expiry]))
+
+    def is_present(self, meeting_id: int, user_id: int) -> bool:
+        """Whether any live process holds a connection of the person to the meeting."""
+        keys = [self._key(meeting_id, user_id), self._processes]
+        return bool(self._is_present(keys=keys, args=[self.expiry]))
 
     @property
     def stalled(self) -> bool:
@@ -215,6 +240,29 @@ class RedisPresence:
 
 # The counter this process uses: one per message queue, or one local one without Redis.
 presence_counter = PerMessageQueue(LocalPresence, RedisPresence)
+
+
+# pg_advisory_xact_lock(PRESENCE_LOCK_CLASS, meeting id): the two-key space, apart from the audit
+# chain's one-key locks. "PRES".
+PRESENCE_LOCK_CLASS = 0x50524553
+
+
+def hold_presence(session, meeting_ids) -> None:
+    """Until this transaction ends, no other process records a join or a departure at these meetings.
+
+    Recording a departure checks the counter (`is_present`) and writes while holding this; recording a
+    join writes to the counter first and reads who is recorded present only once it holds this. So a
+    departure decided before a connection came back (a process resuming after a stall, another tab
+    through another process) is committed before the join reads, and the person is joined again;
+    one decided after it sees the connection and is not recorded. Only PostgreSQL serves several
+    processes; on SQLite (one process) this does nothing."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    ids = sorted(set(meeting_ids))
+    if ids:   # in order, so that two processes holding several never wait on each other in a circle
+        session.execute(text("SELECT pg_advisory_xact_lock(:lock_class, meeting_id) "
+                             "FROM unnest(CAST(:ids AS integer[])) AS meeting_id ORDER BY meeting_id"),
+                        {"lock_class": PRESENCE_LOCK_CLASS, "ids": ids})
 
 
 def presence_for(config):

@@ -12,8 +12,10 @@ def exercise(first_process, second_process):
     assert second_process.add(7, 3, "sid-b") is False        # another tab, maybe another process
     assert first_process.add(7, 3, "sid-a") is False         # the same connection again changes nothing
     assert first_process.remove(7, 3, "sid-a") is False      # one tab closed: still present
+    assert first_process.is_present(7, 3) and second_process.is_present(7, 3)
     assert second_process.remove(7, 3, "sid-b") is True      # last one gone: left
     assert second_process.remove(7, 3, "sid-b") is False     # and only once
+    assert not first_process.is_present(7, 3) and not second_process.is_present(7, 3)
 
 
 def test_local_presence_counts_connections():
@@ -50,6 +52,7 @@ def test_a_dead_process_connections_drop_out_and_its_people_leave_once():
         assert alive.sweep() == []                           # everybody's process beats
         # The dying process stops beating; 31 s later (as Redis tells time) it counts as dead.
         client.hset(f"{prefix}:presence-processes", "dying", 1000.0)
+        assert not alive.is_present(7, 3) and alive.is_present(7, 4)   # a dead process's connection is nobody's
         gone = alive.sweep()
         assert [(meeting, user) for meeting, user, _ in gone] == [(7, 3)]   # 4 is still here
         assert gone[0][2] > 30                               # how long ago its process was last seen
