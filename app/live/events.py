@@ -27,7 +27,10 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
+from contextlib import nullcontext
+
 from flask import current_app, request
+from flask_babel import force_locale
 from flask_login import current_user
 from flask_socketio import disconnect, join_room, leave_room
 from redis.exceptions import RedisError
@@ -37,15 +40,17 @@ from app.accounts import operations as accounts
 from app.accounts.models import User
 from app.audit.operations import record as audit
 from app.extensions import db, socketio
-from app.i18n import current_locale_code
+from app.errors import in_readers_language
+from app.i18n import LOCALES, current_locale_code
 from app.live import heartbeat
 from app.live import publish as live_publish
 from app.live.presence import hold_presence, presence_for
 from app.live.queue import message_queue_health
-from app.live.rooms import REFUSED, room_access
+from app.live.rooms import room_access
 from app.live.subscriptions import subscriptions_for
 from app.notifications.operations import replayed_for_reader
 from app.timekeeping import now_utc
+from app.vocabulary import N_
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +115,7 @@ def on_connect(auth=None):
     finally:
         db.session.remove()
     if user_id is None:
-        raise ConnectionRefusedError("authentication required")
+        raise ConnectionRefusedError(in_readers_language(REFUSALS["authentication_required"]))
     live_publish.mark_serving()
     with _lock:
         _connections[request.sid] = Connection(user_id=user_id, token=token)
@@ -118,8 +123,24 @@ def on_connect(auth=None):
     return True
 
 
-def _refuse(message: str) -> dict:
-    return {"ok": False, "error": message}
+# Why an event was refused: `code` for programs (stable), `error` for a person (their language).
+REFUSALS = {
+    "authentication_required": N_("authentication required"),
+    "internal_error": N_("internal error"),
+    "subscribe_needs_room": N_('send {"room": "meeting:<id>", "since": <seq>} (since optional)'),
+    "invalid_since": N_("since must be a whole number >= 0 (the last seq you saw in this room)"),
+    "invalid_limit": N_("limit must be a whole number from 1 to %(limit_max)s (events replayed at most)"),
+    "not_allowed": N_("not allowed, or no such room"),
+    "not_connected": N_("not connected"),
+    "unsubscribe_needs_room": N_('send {"room": ...}'),
+    "not_subscribed": N_("not subscribed to %(room)s"),
+    "unknown_event": N_("unknown event"),
+}
+
+
+def _refuse(code: str, **params) -> dict:
+    """A refusal, its words in the reader's language (`_guarded`: the person's saved one)."""
+    return {"ok": False, "code": code, "error": in_readers_language(REFUSALS[code], params)}
 
 
 def _guarded(handler):
@@ -131,12 +152,14 @@ def _guarded(handler):
                 db.session.rollback()
                 if connection is not None:
                     disconnect()
-                return _refuse("authentication required")
-            return handler(user, connection, *args)
+                return _refuse("authentication_required")
+            # The person's saved language, whatever the handshake said (a token has no session).
+            with force_locale(user.locale) if user.locale in LOCALES else nullcontext():
+                return handler(user, connection, *args)
         except Exception:
             db.session.rollback()
             log.exception("live: %s failed", handler.__name__)
-            return _refuse("internal error")
+            return _refuse("internal_error")
         finally:
             db.session.remove()
     run.__name__ = handler.__name__
@@ -168,18 +191,18 @@ def on_subscribe(data=None):
 def _subscribe(user, connection, data):
     room = _room_argument(data)
     if room is None:
-        return _refuse("send {\"room\": \"meeting:<id>\", \"since\": <seq>} (since optional)")
+        return _refuse("subscribe_needs_room")
     since = data.get("since")
     if since is not None and (isinstance(since, bool) or not isinstance(since, int) or since < 0):
-        return _refuse("since must be a whole number >= 0 (the last seq you saw in this room)")
+        return _refuse("invalid_since")
     limit = data.get("limit")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
                               or not 1 <= limit <= REPLAY_PAGE_MAX):
-        return _refuse(f"limit must be a whole number from 1 to {REPLAY_PAGE_MAX} (events replayed at most)")
+        return _refuse("invalid_limit", limit_max=REPLAY_PAGE_MAX)
     access = room_access(db.session, user, room)
     if access is None:
         db.session.rollback()
-        return _refuse(REFUSED)
+        return _refuse("not_allowed")
     sid = request.sid
     # Join first, then read: whatever commits after this read is emitted to the room (live);
     # whatever committed before it is in the backlog. Overlap is removed by seq on the client.
@@ -194,7 +217,7 @@ def _subscribe(user, connection, data):
         if registered:
             _registry_call("forgetting a subscription", registry.remove, room, sid)
         db.session.rollback()
-        return _refuse("not connected")
+        return _refuse("not_connected")
     with _lock:
         connection.rooms[room] = access.socket_room
     # Check again in a new transaction: a change that narrowed access between the first check and
@@ -208,7 +231,7 @@ def _subscribe(user, connection, data):
         with _lock:
             connection.rooms.pop(room, None)
         db.session.rollback()
-        return _refuse(REFUSED)
+        return _refuse("not_allowed")
     latest = live_publish.latest_seq(db.session, room)
     answer = {"ok": True, "seq": latest, "room": room}
     if access.summary:
@@ -262,11 +285,11 @@ def on_unsubscribe(data=None):
 def _unsubscribe(user, connection, data):
     room = _room_argument(data)
     if room is None:
-        return _refuse("send {\"room\": ...}")
+        return _refuse("unsubscribe_needs_room")
     with _lock:
         socket_room = connection.rooms.pop(room, None)
     if socket_room is None:
-        return _refuse("not subscribed to " + room)
+        return _refuse("not_subscribed", room=room)
     leave_room(socket_room)
     _registry_call("forgetting a subscription", subscriptions_for(current_app.config).remove, room, request.sid)
     if room.startswith("meeting:"):
@@ -307,7 +330,7 @@ def _registry_call(what: str, method, *args) -> bool:
 
 
 def on_unknown(event, *args):
-    return _refuse("unknown event")
+    return _refuse("unknown_event")
 
 
 def _register(message: str, handler) -> None:

@@ -19,9 +19,6 @@ from app.cases.visibility import FULL, SUMMARY, case_access
 from app.live.publish import check_room, summary_room
 from app.meetings.models import Meeting
 
-REFUSED = "not allowed, or no such room"
-
-
 @dataclass(frozen=True)
 class RoomAccess:
     room: str          # what the client asked for (and what events name)

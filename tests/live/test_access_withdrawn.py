@@ -42,7 +42,7 @@ def test_a_withdrawn_invitation_takes_the_specialist_out_of_the_case_rooms(live_
     _still_receives(chair, seat, case_room, 1)
     # Someone once invited may still see the meeting itself (as over the API): that room stays.
     assert all(notice["room"] != meeting_room for notice in seat.revoked)
-    assert seat.subscribe(case_room) == {"ok": False, "error": "not allowed, or no such room"}
+    assert seat.subscribe(case_room) == {"ok": False, "code": "not_allowed", "error": "not allowed, or no such room"}
 
 
 def test_taking_a_case_off_the_agenda_takes_its_invitees_out(live_server, world, clients, client):

@@ -23,9 +23,29 @@ def test_connection_without_credentials_is_refused(live_server):
 def test_connection_with_a_token_is_accepted_and_unknown_events_are_refused(live_server, world, clients):
     client = clients(live_server.url, world.token["seat_cn"])
     assert client.sio.connected
-    assert client.sio.call("drop_tables", {}, timeout=5) == {"ok": False, "error": "unknown event"}
+    assert client.sio.call("drop_tables", {}, timeout=5) == {"ok": False, "code": "unknown_event",
+                                                             "error": "unknown event"}
     assert client.sio.call("subscribe", "meeting:1", timeout=5)["ok"] is False
     assert client.sio.call("subscribe", {"room": "meeting:1", "since": -1}, timeout=5)["ok"] is False
+
+
+def test_refusals_name_a_stable_code_and_say_why_in_the_persons_saved_language(
+        live_server, world, clients, session):
+    """A program reads `code`; a person reads `error`, in the language they chose, whatever their
+    connection's handshake asked for (a token has no session)."""
+    from app.accounts.models import User
+
+    for name, language in (("seat_cn", "zh"), ("stranger", "ru")):
+        session.get(User, getattr(world, name).id).locale = language
+    session.commit()
+    seat, stranger = clients(live_server.url, world.token["seat_cn"]), clients(live_server.url, world.token["stranger"])
+    assert seat.sio.call("drop_tables", {}, timeout=5) == {"ok": False, "code": "unknown_event",
+                                                           "error": "unknown event"}   # before any person is known
+    assert stranger.subscribe(f"meeting:{world.meeting.id}") == {
+        "ok": False, "code": "not_allowed", "error": "нет доступа или такой комнаты нет"}
+    assert seat.sio.call("subscribe", {"room": "meeting:1", "limit": 0}, timeout=5) == {
+        "ok": False, "code": "invalid_limit", "error": "limit 必须是 1 到 200 之间的整数（最多重放的事件数）"}
+    assert seat.unsubscribe("meeting:42") == {"ok": False, "code": "not_subscribed", "error": "未订阅 meeting:42"}
 
 
 def test_connection_with_the_session_cookie(live_server, world, client):
@@ -61,7 +81,7 @@ def test_who_may_join_which_room(live_server, world, clients, who, room, allowed
     answer = client.subscribe(name)
     assert answer["ok"] is allowed, answer
     if not allowed:
-        assert answer == {"ok": False, "error": "not allowed, or no such room"}
+        assert answer == {"ok": False, "code": "not_allowed", "error": "not allowed, or no such room"}
 
 
 def test_refused_room_for_a_missing_object_looks_like_a_forbidden_one(live_server, world, clients):
