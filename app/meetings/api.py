@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Any, Literal
 
 from flask import request
+from flask_babel import gettext
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
@@ -21,13 +23,15 @@ from app.cases.models import Case
 from app.cases.visibility import FULL, HIDDEN_CASE_LABEL, SUMMARY, case_access
 from app.errors import InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
+from app.i18n import current_locale_code
 from app.meetings import agenda, booking
 from app.meetings.invitees import invitations_with_people
 from app.meetings.models import Invitation, Meeting
-from app.meetings.search import SearchCriteria, SeatRequirement, search_meeting_times
+from app.meetings.search import (SearchCriteria, SeatRequirement, reason_text, reasons_given,
+                                 search_meeting_times)
 from app.paging import keyset_page
 from app.security import current_actor
-from app.timekeeping import now_utc, to_local
+from app.timekeeping import country_name_for_reader, now_utc, to_local
 from app.vocabulary import N_
 
 
@@ -86,6 +90,9 @@ class ExplanationOut(ResponseBody):
     requirements: list[dict[str, Any]]
     attendees: list[dict[str, Any]]
     earliest_after_window: WindowOut | None
+    reason_texts: dict[str, str] = Field(
+        description="Each reason given above (a stable value: `excluded`, `excluded_people`, `attendees`) "
+                    "in your language, to show a person")
 
 
 class SearchOut(ResponseBody):
@@ -105,9 +112,12 @@ def search(body: SearchIn):
         urgent=body.urgent, board_id=body.board_id,
     )
     result = search_meeting_times(db.session, criteria)
+    country_name = partial(country_name_for_reader, locale_code=current_locale_code())
     return {"slots": result.slots, "explanation": {
         "requirements": result.requirements, "attendees": result.attendees,
         "earliest_after_window": result.earliest_after_window,
+        "reason_texts": {reason: reason_text(reason, gettext, country_name)
+                         for reason in sorted(reasons_given(result.requirements, result.attendees))},
     }}
 
 

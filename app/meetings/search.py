@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
 from app.boards.models import Board, BoardMember
-from app.errors import InvalidInput
+from app.errors import InvalidInput, fill
 from app.meetings.models import BOOKING_STATES, Invitation, Meeting
 from app.rotas.models import OnCallShift, Rota
 from app.scheduling import (MatchRequest, Requirement, SpecialistSpec, available_intervals,
@@ -74,6 +74,23 @@ def reason_wording(reason: str) -> tuple[str, dict]:
     if reason.startswith(_LICENCE_IN):
         return N_("no valid licence in %(country)s"), {"country": reason[len(_LICENCE_IN):]}
     return _REASON_WORDING.get(reason, reason), {}
+
+
+def reason_text(reason: str, gettext, country_name=lambda code: code) -> str:
+    """A reason for ruling someone out in the language of `gettext` (the reader's), a licence's country
+    as `country_name` names it."""
+    template, values = reason_wording(reason)
+    if "country" in values:
+        values = {"country": country_name(values["country"])}
+    return fill(gettext(template), values)
+
+
+def reasons_given(requirements: list[dict], attendees: list[dict]) -> set[str]:
+    """Every reason an explanation gives: counted or named per discipline, or for an attendee."""
+    given = {reason for requirement in requirements for reason in requirement["excluded"]}
+    given.update(person["reason"] for requirement in requirements for person in requirement["excluded_people"])
+    given.update(attendee["reason"] for attendee in attendees if attendee["reason"])
+    return given
 
 
 def licence_country_for_case(case) -> str | None:

@@ -26,8 +26,8 @@ from app.inputs import parse_id, parse_integer
 from app.meetings import agenda as agendas
 from app.meetings import booking
 from app.meetings.models import Meeting
-from app.meetings.search import (SearchCriteria, SeatRequirement, licence_country_for_case, reason_wording,
-                                 search_for_case, search_meeting_times)
+from app.meetings.search import (SearchCriteria, SeatRequirement, licence_country_for_case, reason_text,
+                                 reason_wording, search_for_case, search_meeting_times)
 from app.paging import keyset_page
 from app.rotas import operations as rotas
 from app.security import current_actor, page
@@ -224,12 +224,9 @@ def render_search(user, form, disciplines, found: dict, status: int = 200, case=
 def search_reason_text(reason: str, *, country_shown: bool = True) -> str:
     """Why the search ruled someone out, in the reader's words. For a case seen only as a summary the
     licence's country (its referring site's) is not named."""
-    template, values = reason_wording(reason)
-    if "country" in values:
-        if not country_shown:
-            return gettext("no valid licence where the case was referred")
-        values = {"country": country_name_for_reader(values["country"], current_locale_code())}
-    return gettext(template, **values)
+    if not country_shown and "country" in reason_wording(reason)[1]:
+        return gettext("no valid licence where the case was referred")
+    return reason_text(reason, gettext, partial(country_name_for_reader, locale_code=current_locale_code()))
 
 
 def _search_form(user) -> TimeSearchForm:

@@ -134,6 +134,21 @@ def test_licence_language_and_urgent_filters(client, specialist, coordinator_hea
     assert urgent["explanation"]["requirements"][0]["excluded"] == {"does not take urgent requests": 1}
 
 
+def test_the_explanations_reasons_come_in_the_readers_words_beside_their_stable_values(
+        client, specialist, coordinator_headers):
+    specialist("In China", "Asia/Shanghai", ["radiology"], licence="CN", takes_urgent=False)
+    specialist("In Kenya", "Africa/Nairobi", ["radiology"], licence="KE")
+    english = search(client, coordinator_headers, licensed_in="KE", urgent=True).get_json()["explanation"]
+    assert english["requirements"][0]["excluded"] == {"no valid licence in KE": 1}
+    assert english["reason_texts"] == {"no valid licence in KE": "no valid licence in Kenya"}
+    russian = search(client, {**coordinator_headers, "Accept-Language": "ru"}, licensed_in="KE",
+                     urgent=True).get_json()["explanation"]
+    assert russian["requirements"][0]["excluded"] == {"no valid licence in KE": 1}
+    assert russian["reason_texts"] == {"no valid licence in KE": "нет действующей лицензии в стране: Кения"}
+    chinese = search(client, {**coordinator_headers, "Accept-Language": "zh"}, urgent=True).get_json()["explanation"]
+    assert chinese["reason_texts"] == {"does not take urgent requests": "不接受紧急请求"}
+
+
 def test_buffers_keep_time_around_other_meetings(client, session, specialist, coordinator_headers):
     user = specialist("Buffered", "UTC", ["radiology"], hours={"mon": [["09:00", "13:00"]]},
                       buffer_before_minutes=30, buffer_after_minutes=30)
