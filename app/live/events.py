@@ -4,7 +4,7 @@ checked against who is asking (the token or session is re-checked on each event)
 Protocol (namespace "/"):
 - connect with `auth={"token": "<API token>"}` or the web session cookie; anything else is refused;
 - `subscribe` `{"room": "meeting:12", "since": 41}` -> ack `{"ok": true, "seq": <latest seq of the
-  room>}` or `{"ok": false, "error": ...}`. With `since`, every event of the room with seq > since
+  room>}` or a refusal `{"ok": false, "code": ..., "error": ...}` (REFUSALS). With `since`, every event of the room with seq > since
   that the client may see is sent (event "event", in order, straight over this connection) *before*
   the ack; live events follow. With `limit` too, at most that many are sent and the ack's `next`
   (while more follow) is the `since` of the next page. The room is joined before the backlog is read, so an event committed
@@ -14,7 +14,8 @@ Protocol (namespace "/"):
   (`heads`, app/live/heartbeat.py) reveals a lost last event (docs/live.md, "Delivery protocol";
   app/static/js/live.js);
 - `unsubscribe` `{"room": ...}` -> `{"ok": true}`;
-- any other event -> `{"ok": false, "error": "unknown event"}`.
+- any other event -> `{"ok": false, "code": "unknown_event", "error": "unknown event"}`.
+A refusal's `error` is in the language the person saved (else the handshake's).
 Joining `meeting:<id>` as someone taking part records presence (presence.joined); unsubscribing or
 disconnecting records leaving (presence.left).
 Subscribing to a room whose events are patient data (`case:<id>` at full access, `meeting:<id>`) is a
@@ -115,7 +116,9 @@ def on_connect(auth=None):
     finally:
         db.session.remove()
     if user_id is None:
-        raise ConnectionRefusedError(in_readers_language(REFUSALS["authentication_required"]))
+        # The client's connect_error: `message` in words, `data` with the code.
+        raise ConnectionRefusedError(in_readers_language(REFUSALS["authentication_required"]),
+                                     {"code": "authentication_required"})
     live_publish.mark_serving()
     with _lock:
         _connections[request.sid] = Connection(user_id=user_id, token=token)
@@ -143,9 +146,15 @@ def _refuse(code: str, **params) -> dict:
     return {"ok": False, "code": code, "error": in_readers_language(REFUSALS[code], params)}
 
 
+def _in_language(locale: str | None):
+    return force_locale(locale) if locale in LOCALES else nullcontext()
+
+
 def _guarded(handler):
-    """Run an event handler for an authenticated sid, in a session that is always closed."""
+    """Run an event handler for an authenticated sid, in a session that is always closed, in the
+    person's saved language whatever the handshake said (a token has no session)."""
     def run(*args):
+        locale = None
         try:
             user, connection = current_connection_user()
             if user is None:
@@ -153,13 +162,14 @@ def _guarded(handler):
                 if connection is not None:
                     disconnect()
                 return _refuse("authentication_required")
-            # The person's saved language, whatever the handshake said (a token has no session).
-            with force_locale(user.locale) if user.locale in LOCALES else nullcontext():
+            locale = user.locale
+            with _in_language(locale):
                 return handler(user, connection, *args)
         except Exception:
             db.session.rollback()
             log.exception("live: %s failed", handler.__name__)
-            return _refuse("internal_error")
+            with _in_language(locale):
+                return _refuse("internal_error")
         finally:
             db.session.remove()
     run.__name__ = handler.__name__
@@ -330,6 +340,10 @@ def _registry_call(what: str, method, *args) -> bool:
 
 
 def on_unknown(event, *args):
+    return _guarded(_unknown)()
+
+
+def _unknown(user, connection):
     return _refuse("unknown_event")
 
 
@@ -445,8 +459,10 @@ def record_waiting_departures() -> int:
         try:
             counter.add(meeting_id, user_id, sid)
             _presence_leave(user_id, meeting_id, sid)
-        except RedisError:
+        except Exception as exc:   # Redis or the database: kept, tried again at the next beat
             db.session.rollback()
+            if not isinstance(exc, RedisError):
+                log.exception("live: recording a waiting departure failed; trying again")
             with _lock:
                 _departures_waiting.extend(waiting[index:])
             return index
@@ -491,6 +507,15 @@ def _in_chunks(column, ids):
 
 def _join_again(forgotten: list[tuple[int, int]]) -> None:
     """Record present again each (user, meeting) not recorded present now (`presence.joined`)."""
+    try:
+        _join_those_not_present(forgotten)
+    finally:
+        # Ends the holds even when nobody was joined: the caller's next hold (a swept departure) in
+        # the same transaction would take its lock out of order, and two processes could deadlock.
+        db.session.rollback()
+
+
+def _join_those_not_present(forgotten: list[tuple[int, int]]) -> None:
     from app.meetings.models import Attendance, Meeting
 
     meetings = {meeting.id: meeting for condition in _in_chunks(Meeting.id, [m for _, m in forgotten])
@@ -534,10 +559,14 @@ def record_left(counter, meeting, user, *, at) -> bool:
     resumed); commits. True when recorded."""
     from app.meetings import live as live_meeting
 
-    hold_presence(db.session, [meeting.id])
-    if counter.is_present(meeting.id, user.id):
+    try:
+        hold_presence(db.session, [meeting.id])
+        if counter.is_present(meeting.id, user.id):
+            db.session.rollback()   # ends the hold
+            return False
+        left = live_meeting.leave(db.session, meeting, user, at=at)
+        db.session.commit()
+        return left
+    except BaseException:
         db.session.rollback()   # ends the hold
-        return False
-    left = live_meeting.leave(db.session, meeting, user, at=at)
-    db.session.commit()
-    return left
+        raise

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from app.extensions import db, socketio
 from app.live.publish import room_heads
@@ -27,6 +27,9 @@ TICK_SECONDS = 1.0   # how often Redis is pinged to notice it is back
 
 _started = threading.Lock()
 _state = {"app": None, "thread": None}
+# Departures a sweep took from Redis but could not write (the database refused): Redis has
+# forgotten them, so they are tried again at the next beat, at the time the sweep found.
+_swept_waiting: list[tuple[int, int, datetime]] = []
 
 
 def ensure_running(app) -> None:
@@ -84,6 +87,10 @@ def keep_presence(app, *, sweep: bool = True, reassert: bool = False) -> int:
     # while they are still connected here. Stalled until reasserted (a failure tries again next beat).
     reassert = reassert or counter.stalled
     gone = counter.sweep() if sweep else []
+    now = now_utc()
+    departures = _swept_waiting[:] + [(meeting_id, user_id, now - timedelta(seconds=silent))
+                                      for meeting_id, user_id, silent in gone]
+    _swept_waiting.clear()
     with app.app_context():
         try:
             if reassert:
@@ -91,13 +98,19 @@ def keep_presence(app, *, sweep: bool = True, reassert: bool = False) -> int:
                 counter.reasserted()
             if sweep:
                 record_waiting_departures()
-            for meeting_id, user_id, silent in gone:
-                meeting, user = db.session.get(Meeting, meeting_id), db.session.get(User, user_id)
-                if meeting is None or user is None:
-                    continue
-                if record_left(counter, meeting, user, at=now_utc() - timedelta(seconds=silent)):
-                    log.info("live: user %s left meeting %s with a web process that stopped", user_id, meeting_id)
         finally:
+            # Whatever failed above, the swept departures are written (or kept): Redis has let them go.
+            for meeting_id, user_id, at in departures:
+                try:
+                    meeting, user = db.session.get(Meeting, meeting_id), db.session.get(User, user_id)
+                    if meeting is not None and user is not None and record_left(counter, meeting, user, at=at):
+                        log.info("live: user %s left meeting %s with a web process that stopped",
+                                 user_id, meeting_id)
+                except Exception:
+                    db.session.rollback()
+                    if not _swept_waiting:   # once a beat, however many fail
+                        log.exception("live: recording a departure from a stopped process failed; trying again")
+                    _swept_waiting.append((meeting_id, user_id, at))
             db.session.remove()
     return len(gone)
 

@@ -20,6 +20,18 @@ def test_connection_without_credentials_is_refused(live_server):
             client.connect()
 
 
+def test_a_refused_connection_says_why_in_the_handshakes_language_with_a_code(live_server):
+    refusals = []
+    for language in ("ru", "en"):
+        client = socketio.Client(reconnection=False)
+        client.on("connect_error", refusals.append)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            client.connect(live_server.url, auth={"token": "not-a-token"}, headers={"Accept-Language": language},
+                           transports=["websocket"], wait_timeout=5)
+    assert refusals == [{"message": "требуется аутентификация", "data": {"code": "authentication_required"}},
+                        {"message": "authentication required", "data": {"code": "authentication_required"}}]
+
+
 def test_connection_with_a_token_is_accepted_and_unknown_events_are_refused(live_server, world, clients):
     client = clients(live_server.url, world.token["seat_cn"])
     assert client.sio.connected
@@ -39,8 +51,7 @@ def test_refusals_name_a_stable_code_and_say_why_in_the_persons_saved_language(
         session.get(User, getattr(world, name).id).locale = language
     session.commit()
     seat, stranger = clients(live_server.url, world.token["seat_cn"]), clients(live_server.url, world.token["stranger"])
-    assert seat.sio.call("drop_tables", {}, timeout=5) == {"ok": False, "code": "unknown_event",
-                                                           "error": "unknown event"}   # before any person is known
+    assert seat.sio.call("drop_tables", {}, timeout=5) == {"ok": False, "code": "unknown_event", "error": "未知事件"}
     assert stranger.subscribe(f"meeting:{world.meeting.id}") == {
         "ok": False, "code": "not_allowed", "error": "нет доступа или такой комнаты нет"}
     assert seat.sio.call("subscribe", {"room": "meeting:1", "limit": 0}, timeout=5) == {

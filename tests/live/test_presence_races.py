@@ -23,6 +23,7 @@ from app.live.models import LiveEvent
 from app.live.presence import PRESENCE_LOCK_CLASS, LocalPresence, hold_presence
 from app.meetings import live as live_meeting
 from app.meetings.models import Attendance, Meeting
+from app.timekeeping import ensure_utc
 
 
 # Each read ends its transaction: on SQLite an open one would keep the heartbeat from writing.
@@ -72,6 +73,40 @@ def test_a_person_a_stopped_process_took_is_not_recorded_gone_once_they_are_conn
     assert presence_events(session, meeting_id, seat_id) == ["presence.joined", "presence.left"]
 
 
+def test_a_swept_departure_the_database_refused_is_written_at_the_next_beat_at_the_time_swept(
+        app, session, seated, monkeypatch):
+    """Redis has let the departure go once swept: a failed write is kept, not lost."""
+    meeting_id, seat_id = seated
+    counter = LocalPresence()
+    monkeypatch.setattr(presence_module, "presence_for", lambda config: counter)
+    monkeypatch.setattr(heartbeat, "_swept_waiting", [])
+    swept = [[(meeting_id, seat_id, 40.0)], []]
+    monkeypatch.setattr(counter, "sweep", lambda expiry=None: swept.pop(0))
+    first_beat = world_time = ensure_utc(session.get(Meeting, meeting_id).starts_at) + timedelta(minutes=30)
+    session.remove()
+    monkeypatch.setattr(heartbeat, "now_utc", lambda: world_time)
+    record_left, refusals = events.record_left, [RuntimeError("the database refused")]
+
+    def refused_once(*args, **kwargs):
+        if refusals:
+            raise refusals.pop()
+        return record_left(*args, **kwargs)
+
+    monkeypatch.setattr(events, "record_left", refused_once)
+    heartbeat.keep_presence(app)
+    db.session.remove()
+    assert seat_id in present_at(session, meeting_id)
+    world_time = first_beat + timedelta(seconds=10)
+    heartbeat.keep_presence(app)
+    db.session.remove()
+    assert seat_id not in present_at(session, meeting_id)
+    left_at = session.scalar(select(Attendance.left_at).where(Attendance.meeting_id == meeting_id,
+                                                              Attendance.user_id == seat_id))
+    session.remove()
+    assert ensure_utc(left_at) == first_beat - timedelta(seconds=40)
+    assert heartbeat._swept_waiting == []
+
+
 def test_closing_the_last_tab_while_another_process_takes_a_new_one_leaves_the_person_present(
         app, session, seated, monkeypatch):
     """Li's last connection here goes; between the counter saying so and the departure being
@@ -104,44 +139,108 @@ def _waiting_for_presence_lock(engine, meeting_id: int) -> bool:
             {"lock_class": PRESENCE_LOCK_CLASS, "meeting_id": meeting_id}))
 
 
-def test_a_resuming_process_waits_for_a_departure_being_written_then_joins_the_person_again(
-        app, session, seated, monkeypatch):
-    """Another process is writing Li's departure (it took this one, stalled, for dead) but has not
-    committed. This process resumes and records its connections again: it must not read Li as still
-    present from before that departure, or Li would end up recorded gone while connected."""
+def _wait_until_waiting_for_the_lock(meeting_id: int) -> None:
+    deadline = time.monotonic() + 20
+    while not _waiting_for_presence_lock(db.engine, meeting_id):
+        assert time.monotonic() < deadline, "nobody waited for the presence lock"
+        time.sleep(0.02)
+
+
+def _in_another_thread(app, work, outcome):
+    def run():
+        try:
+            with app.app_context():
+                outcome["answer"] = work()
+                db.session.remove()
+        except Exception as error:   # reported below, outside the thread
+            outcome["error"] = error
+    return threading.Thread(target=run)
+
+
+def _needs_postgresql(session):
     if session.get_bind().dialect.name != "postgresql":
         pytest.skip("several processes share PostgreSQL only (SQLite serves one)")
+
+
+@pytest.mark.parametrize("coming_back", ["a resuming process records its connections again",
+                                         "a new connection subscribes"])
+def test_whoever_comes_back_while_a_departure_is_written_waits_for_it_then_is_joined_again(
+        app, session, seated, monkeypatch, coming_back):
+    """Another process is writing Li's departure (it took this one, stalled, for dead; or Li's last
+    tab there closed) but has not committed. Li comes back here meanwhile: this process must not read
+    Li as still present from before that departure, or Li would end up recorded gone while connected."""
+    _needs_postgresql(session)
     meeting_id, seat_id = seated
     monkeypatch.setattr(events, "presence_for", lambda config: LocalPresence())   # Redis forgot Li
     monkeypatch.setattr(events, "_connections", {"sid-li": Connection(user_id=seat_id, token=None,
                                                                       meetings={meeting_id})})
-    other_process = Session(bind=db.engine)
-    outcome = {}
-
-    def resume():
-        try:
-            with app.app_context():
-                outcome["forgotten"] = reassert_presence()
-                db.session.remove()
-        except Exception as error:   # reported below, outside the thread
-            outcome["error"] = error
-
-    resuming = threading.Thread(target=resume)
+    if coming_back.startswith("a resuming"):
+        work = reassert_presence
+    else:
+        def work():
+            return events._record_joined(db.session.get(User, seat_id), meeting_id)
+    other_process, outcome = Session(bind=db.engine), {}
+    returning = _in_another_thread(app, work, outcome)
     try:
         hold_presence(other_process, [meeting_id])
-        live_meeting.leave(other_process, other_process.get(Meeting, meeting_id), other_process.get(User, seat_id),
-                           at=other_process.get(Meeting, meeting_id).starts_at + timedelta(minutes=2))
+        meeting = other_process.get(Meeting, meeting_id)
+        live_meeting.leave(other_process, meeting, other_process.get(User, seat_id),
+                           at=meeting.starts_at + timedelta(minutes=2))
         other_process.flush()
-        resuming.start()
-        deadline = time.monotonic() + 20
-        while not _waiting_for_presence_lock(db.engine, meeting_id):
-            assert time.monotonic() < deadline, "reasserting did not wait for the departure being written"
-            time.sleep(0.02)
+        returning.start()
+        _wait_until_waiting_for_the_lock(meeting_id)
         other_process.commit()
     finally:
         other_process.close()
-        resuming.join(timeout=20)
-    assert outcome == {"forgotten": 1}
+        returning.join(timeout=20)
+    assert "error" not in outcome
     db.session.remove()
     assert seat_id in present_at(session, meeting_id)
     assert presence_events(session, meeting_id, seat_id) == ["presence.joined", "presence.left", "presence.joined"]
+
+
+def test_a_departure_waits_for_a_join_being_written_and_then_finds_the_person_connected(
+        app, session, seated):
+    """Li's last connection in one process goes while Li connects through another, whose join holds
+    the meeting's presence: the departure checks who is connected only once that join is done."""
+    _needs_postgresql(session)
+    meeting_id, seat_id = seated
+    counter, outcome = LocalPresence(), {}
+
+    def depart():
+        return events.record_left(counter, db.session.get(Meeting, meeting_id), db.session.get(User, seat_id),
+                                  at=db.session.get(Meeting, meeting_id).starts_at + timedelta(minutes=2))
+
+    other_process = Session(bind=db.engine)
+    departing = _in_another_thread(app, depart, outcome)
+    try:
+        hold_presence(other_process, [meeting_id])   # the other process is recording Li's join
+        departing.start()
+        _wait_until_waiting_for_the_lock(meeting_id)
+        counter.add(meeting_id, seat_id, "sid-new")  # ... for the connection it has just counted
+        other_process.commit()
+    finally:
+        other_process.close()
+        departing.join(timeout=20)
+    assert outcome == {"answer": False}
+    db.session.remove()
+    assert seat_id in present_at(session, meeting_id)
+    assert presence_events(session, meeting_id, seat_id) == ["presence.joined"]
+
+
+def test_recording_connections_again_ends_its_hold_even_when_nobody_is_joined(app, session, seated, monkeypatch):
+    """A process that held several meetings' presence and went on to take another's in the same
+    transaction (a swept departure) would take locks out of order, and two such could deadlock."""
+    _needs_postgresql(session)
+    meeting_id, seat_id = seated
+    monkeypatch.setattr(events, "presence_for", lambda config: LocalPresence())
+    monkeypatch.setattr(events, "_connections", {"sid-li": Connection(user_id=seat_id, token=None,
+                                                                      meetings={meeting_id})})
+    assert reassert_presence() == 1                   # Li is still recorded present: nobody is joined
+    with db.engine.connect() as connection:
+        held = connection.scalar(text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = CAST(:lock_class AS oid) "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"),
+            {"lock_class": PRESENCE_LOCK_CLASS})
+    assert held == 0
+    assert presence_events(session, meeting_id, seat_id) == ["presence.joined"]
