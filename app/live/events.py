@@ -116,9 +116,7 @@ def on_connect(auth=None):
     finally:
         db.session.remove()
     if user_id is None:
-        # The client's connect_error: `message` in words, `data` with the code.
-        raise ConnectionRefusedError(in_readers_language(REFUSALS["authentication_required"]),
-                                     {"code": "authentication_required"})
+        raise ConnectionRefusedError(in_readers_language(REFUSALS["authentication_required"]))
     live_publish.mark_serving()
     with _lock:
         _connections[request.sid] = Connection(user_id=user_id, token=token)
