@@ -4,10 +4,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import time_machine
 
 from app.boards.models import Board, BoardMember, QuorumRequirement
 from app.cases.models import Case
 from app.meetings.models import AgendaItem, Meeting
+
+
+@pytest.fixture
+def clock_standing_still():
+    """The waits after wrong guesses are a second or two: the clock stands still while a test makes
+    its guesses, so a slow machine cannot outlast a wait between two requests."""
+    from app.timekeeping import now_utc
+
+    with time_machine.travel(now_utc(), tick=False):
+        yield
+
 
 STARTS_AT = datetime(2026, 11, 26, 1, 40, tzinfo=timezone.utc)
 

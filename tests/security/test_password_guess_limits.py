@@ -29,6 +29,7 @@ def change_by_api(client, token, current, address):
                        json={"current_password": current, "new_password": NEW_PASSWORD}, environ_base=address)
 
 
+@pytest.mark.usefixtures("clock_standing_still")
 class TestTheDelayAfterWrongGuesses:
     @pytest.fixture
     def app_config(self, app_config):

@@ -11,6 +11,7 @@ from tests.conftest import PASSWORD
 
 ATTACKER = {"REMOTE_ADDR": "203.0.113.9"}
 CLINICIAN = {"REMOTE_ADDR": "198.51.100.20"}
+pytestmark = pytest.mark.usefixtures("clock_standing_still")
 
 
 @pytest.fixture
