@@ -35,7 +35,8 @@ from app.meetings.models import AgendaItem, Invitation, Meeting
 log = logging.getLogger(__name__)
 
 REVOKED_EVENT = "unsubscribed"
-REVOKED_REASON = "access withdrawn"
+# A stable code for programs beside the stable reason (pages word it themselves, in the reader's language).
+REVOKED_CODE, REVOKED_REASON = "access_withdrawn", "access withdrawn"
 # A process that dies leaves its subscriptions behind (checking them again costs a little, harms
 # nobody); a room's entries expire this long after its last new subscriber. Longer than any page
 # stays open without reconnecting, and so resubscribing.
@@ -196,7 +197,8 @@ def revoke_lost_access(session, registry, server, rooms, users, *, on_left_meeti
             if access is not None and access.socket_room == subscriber.socket_room:
                 continue
             server.leave_room(subscriber.sid, subscriber.socket_room, namespace="/")
-            server.emit(REVOKED_EVENT, {"room": room, "reason": REVOKED_REASON}, to=subscriber.sid, namespace="/")
+            server.emit(REVOKED_EVENT, {"room": room, "code": REVOKED_CODE, "reason": REVOKED_REASON},
+                        to=subscriber.sid, namespace="/")
             registry.remove(room, subscriber.sid)
             revoked.append((room, subscriber))
             if room.startswith("meeting:") and on_left_meeting is not None:

@@ -38,7 +38,8 @@ def test_a_withdrawn_invitation_takes_the_specialist_out_of_the_case_rooms(live_
     invitation.status = "withdrawn"
     db.session.commit()
 
-    assert seat.wait_revoked(case_room) == {"room": case_room, "reason": "access withdrawn"}
+    assert seat.wait_revoked(case_room) == {"room": case_room, "code": "access_withdrawn",
+                                              "reason": "access withdrawn"}
     _still_receives(chair, seat, case_room, 1)
     # Someone once invited may still see the meeting itself (as over the API): that room stays.
     assert all(notice["room"] != meeting_room for notice in seat.revoked)

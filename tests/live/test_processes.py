@@ -73,7 +73,7 @@ def test_access_withdrawn_through_one_process_ends_a_subscription_held_by_the_ot
                                  json={"reason": "needs a repeat biopsy first"}, headers=world.headers["chair"],
                                  timeout=10)
         assert response.status_code in (200, 204), response.text
-        assert abroad.wait_revoked(room)["reason"] == "access withdrawn"
+        assert abroad.wait_revoked(room)["code"] == "access_withdrawn"
         response = requests.post(f"{web2}/api/v1/cases/{world.case.id}/comments", json={"body": "Biopsy booked."},
                                  headers=world.headers["chair"], timeout=10)
         assert response.status_code == 201, response.text
