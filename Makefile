@@ -66,6 +66,10 @@ stack: install static
 # Everything: the whole suite under the run's clock, then the time-sensitive part under fixed clocks.
 test: test-suite test-clocks
 
+# The suite runs pytest six times and starts many Python processes: each writes and reuses compiled
+# modules (assertion-rewritten tests included), even where the environment says not to.
+test test-suite test-clocks test-browser: export PYTHONDONTWRITEBYTECODE :=
+
 # One worker per core; a file's tests stay on one worker (they share its fixtures and servers).
 # The run's clock is the real time unless MERIDIAN_TEST_CLOCK names one (tests/clock.py).
 test-suite: install static chromium $(JS_DEPS)
