@@ -116,26 +116,32 @@ def keep_presence(app, *, sweep: bool = True, reassert: bool = False) -> int:
 
 
 def held_rooms() -> dict[str, dict[str, bool]]:
-    """{sid: {room: summary level?}} for the connections this process serves."""
+    """{sid: {room: summary level?}} for every connection this process serves, holding rooms or not."""
     from app.live.events import _connections, _lock
 
     with _lock:
         return {sid: {room: socket_room != room for room, socket_room in connection.rooms.items()}
-                for sid, connection in _connections.items() if connection.rooms}
+                for sid, connection in _connections.items()}
 
 
 def send_heads(app) -> int:
-    """Send every connection of this process its rooms' latest seqs; returns how many were sent."""
+    """Send every connection of this process its rooms' latest seqs; returns how many were sent.
+    Every connection is told, one holding no room too: a room a client subscribed that its heads do
+    not name is not held here (the subscribe was lost or refused for a passing reason), and the
+    client subscribes again (docs/live.md, step 5)."""
     held = held_rooms()
     if not held:
         return 0
-    with app.app_context():
-        try:
-            heads = room_heads(db.session, {room for rooms in held.values() for room in rooms})
-            db.session.commit()
-        finally:
-            db.session.remove()
-    for sid, rooms in held.items():
-        payload = {room: heads.get(room, (0, 0))[1 if summary else 0] for room, summary in rooms.items()}
+    rooms = {room for rooms in held.values() for room in rooms}
+    heads = {}
+    if rooms:
+        with app.app_context():
+            try:
+                heads = room_heads(db.session, rooms)
+                db.session.commit()
+            finally:
+                db.session.remove()
+    for sid, levels in held.items():
+        payload = {room: heads.get(room, (0, 0))[1 if summary else 0] for room, summary in levels.items()}
         socketio.emit(HEADS_EVENT, {"rooms": payload}, to=sid, namespace="/", ignore_queue=True)
     return len(held)

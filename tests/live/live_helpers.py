@@ -14,6 +14,8 @@ from werkzeug.serving import make_server
 WAIT = 10.0
 # How long a dropped client keeps trying to connect again before it gives up.
 RECONNECT_SECONDS = 60.0
+# The refusal that names a passing failure on the server: the subscribe is asked again (docs/live.md, step 7).
+RETRIED_REFUSAL = "internal_error"
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
@@ -107,7 +109,8 @@ class LiveClient:
     """A client of the delivery protocol (docs/live.md), as app/static/js/live.js implements it:
     per room, events are applied strictly in seq order, each once. An event whose `prev` has not been
     applied waits; if the gap is not filled within `gap_wait` seconds (or a `heads` heartbeat says the
-    room is further on), the client subscribes again with `since` = its last contiguous seq."""
+    room is further on, or does not name it at all), the client subscribes again with `since` = its
+    last contiguous seq."""
 
     def __init__(self, url: str, token: str | None = None, *, auth=None, headers=None, transports=("websocket",),
                  gap_wait: float = 1.0, resume_when_dropped: bool = False):
@@ -126,6 +129,8 @@ class LiveClient:
         self.levels: dict[str, str] = {}
         self.timers: dict[str, threading.Timer] = {}
         self.unanswered: set[str] = set()   # rooms whose last subscribe had no answer in time
+        self.unheld: set[str] = set()       # rooms the last heartbeat did not name: not held by the server
+        self.answers: dict[str, dict] = {}  # room -> the last answer to a subscribe (for failure messages)
         self.replays = 0          # resubscriptions made to fill a gap
         self.raw: list[dict] = []
         self.revoked: list[dict] = []
@@ -205,9 +210,15 @@ class LiveClient:
 
     def _on_heads(self, message):
         with self.lock:
-            for room, head in (message.get("rooms") or {}).items():
+            named = message.get("rooms") or {}
+            for room, head in named.items():
                 self.heads[room] = max(self.heads.get(room, 0), head)
+                self.unheld.discard(room)
                 if room in self.contiguous and room not in self.pending and head > self.contiguous[room]:
+                    self._arm(room)
+            for room in self.contiguous:
+                if room not in named and room not in self.pending:   # the server does not hold it
+                    self.unheld.add(room)
                     self._arm(room)
 
     def _offer(self, payload):
@@ -247,7 +258,7 @@ class LiveClient:
             self.timers.pop(room, None)
             if self.closed or room not in self.contiguous or room in self.pending:
                 return
-            behind = (room in self.unanswered or self.ahead.get(room)
+            behind = (room in self.unanswered or room in self.unheld or self.ahead.get(room)
                       or self.heads.get(room, 0) > self.contiguous[room])
             if not behind:
                 return
@@ -261,7 +272,17 @@ class LiveClient:
     def _on_unsubscribed(self, notice):
         with self.lock:
             self.revoked.append(notice)
+            self._forget(notice["room"])   # as live.js does: subscribing again gives what access is left
             self.lock.notify_all()
+
+    def _forget(self, room):
+        self.contiguous.pop(room, None)
+        self.ahead.pop(room, None)
+        self.unanswered.discard(room)
+        self.unheld.discard(room)
+        timer = self.timers.pop(room, None)
+        if timer is not None:
+            timer.cancel()
 
     def wait_revoked(self, room: str, timeout: float = WAIT) -> dict:
         """Wait for the server to take this client out of `room` (its access was withdrawn)."""
@@ -295,8 +316,19 @@ class LiveClient:
                     self._arm(room)
             raise
         with self.lock:
+            self.answers[room] = answer
             self.unanswered.discard(room)
+            self.unheld.discard(room)
             buffered = self._answered(room)
+            if not answer.get("ok") and room in self.contiguous:
+                ahead = self.ahead.setdefault(room, {})
+                for payload in buffered:
+                    ahead.setdefault(payload["seq"], payload)
+                if answer.get("code") == RETRIED_REFUSAL:   # a passing failure: asked again shortly
+                    self.unanswered.add(room)
+                    self._arm(room)
+                else:   # refused for good: the server sends this room nothing more
+                    self._forget(room)
             if answer.get("ok"):
                 if since is None or answer.get("reset"):
                     self.contiguous[room] = answer["seq"]
@@ -330,6 +362,15 @@ class LiveClient:
             self.ahead.pop(room, None)
         return self.sio.call("unsubscribe", {"room": room}, timeout=WAIT)
 
+    def state(self, room: str) -> dict:
+        """What this client knows of `room`, for a failure message."""
+        with self.lock:
+            return {"connected": self.sio.connected, "url": self.url, "closed": self.closed,
+                    "contiguous": self.contiguous.get(room), "head": self.heads.get(room),
+                    "ahead": sorted(self.ahead.get(room, {})), "asking": self.asking.get(room, 0),
+                    "unanswered": room in self.unanswered, "unheld": room in self.unheld,
+                    "timer": room in self.timers, "answer": self.answers.get(room), "replays": self.replays}
+
     def events(self, room: str) -> list[dict]:
         with self.lock:
             return list(self.delivered.get(room, []))
@@ -343,7 +384,8 @@ class LiveClient:
             while not predicate(self.delivered.get(room, [])):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise AssertionError(f"timed out waiting on {room}: got {self.delivered.get(room, [])}")
+                    raise AssertionError(f"timed out waiting on {room}: got {self.delivered.get(room, [])}; "
+                                         f"client: {self.state(room)}")
                 self.lock.wait(remaining)
             return list(self.delivered.get(room, []))
 

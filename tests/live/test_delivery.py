@@ -81,6 +81,51 @@ def test_a_lost_last_event_is_fetched_after_the_heartbeat(live_server, world, cl
     assert summary.replays == replays
 
 
+def test_a_room_the_heartbeat_does_not_name_is_subscribed_again(live_server, world, clients, monkeypatch):
+    """The server stops holding a room without a word (a subscribe lost to a passing failure): the
+    next heartbeat does not name it, and the client subscribes again and gets what it missed."""
+    room = f"meeting:{world.meeting.id}"
+    client = clients(live_server.url, world.token["seat_cn"], gap_wait=0.2)
+    client.subscribe(room)
+    assert client.sio.call("unsubscribe", {"room": room}, timeout=10)["ok"] is True   # behind its back
+    missed = _publish_held(monkeypatch, room, 1)
+    live_publish.emit_payloads(missed)    # to the room, which no longer has this client
+    assert heartbeat.send_heads(current_app._get_current_object()) >= 1
+    client.wait_for(room, lambda evs: _ticks(client, room) == [0])
+    assert client.replays == 1
+
+
+def test_a_subscribe_refused_for_a_passing_failure_is_asked_again(live_server, world, clients, monkeypatch,
+                                                                  caplog):
+    """The server fails while answering a resubscribe (`internal_error`): the client asks again
+    shortly, as after no answer, and gets the backlog; a refusal for good is not asked again."""
+    from app.live import events
+
+    room = f"meeting:{world.meeting.id}"
+    client = clients(live_server.url, world.token["seat_cn"], gap_wait=0.2)
+    client.subscribe(room)
+    first, second = _publish_held(monkeypatch, room, 2)
+    failures = []
+    real_room_access = events.room_access
+
+    def failing_once(*args, **kwargs):
+        if not failures:
+            failures.append(True)
+            raise RuntimeError("the database went away")
+        return real_room_access(*args, **kwargs)
+
+    monkeypatch.setattr(events, "room_access", failing_once)
+    live_publish.emit_payloads([second])    # the first is missing: a gap, and a resubscribe that fails
+    client.wait_for(room, lambda evs: _ticks(client, room) == [0, 1])
+    assert failures == [True] and client.replays >= 2
+    assert "live: _subscribe failed" in caplog.text
+
+    other = clients(live_server.url, world.token["seat_cn"], gap_wait=0.2)
+    assert other.subscribe("meeting:999999")["code"] == "not_allowed"
+    assert heartbeat.send_heads(current_app._get_current_object()) >= 1
+    assert other.state("meeting:999999")["contiguous"] is None and other.replays == 0
+
+
 def test_replay_is_limited_in_the_database(live_server, world, clients, monkeypatch):
     """A client too far behind to page through gets `reset: true` and no backlog; the query reads at most
     the limit."""

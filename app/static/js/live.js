@@ -10,7 +10,9 @@
  * heartbeat says the room is further on, the room is subscribed again with `since` = the last
  * contiguous seq and the backlog fills the gap. Each room's last contiguous seq is kept in
  * sessionStorage; on (re)connect every room is subscribed again with it.
- * A subscribe with no answer within 10 s is asked again `gapWait` later (the server may not have joined it).
+ * A subscribe with no answer within 10 s, or refused for a passing failure (`internal_error`), is asked
+ * again `gapWait` later (the server may not have joined it); so is a room the heartbeat does not name
+ * (the server does not hold it). A subscribe refused for good forgets the room and calls `onError`.
  * `MeridianLive.shared()` gives the page's first connection (or opens one), so the inbox badge and a
  * page's own rooms share one socket.
  * The backlog comes a page at a time, as large as the server allows (the page's
@@ -27,6 +29,7 @@
   var STORE = "meridian.live.lastSeq";
   var GAP_WAIT_MS = 1500;
   var ANSWER_WAIT_MS = 10000;   // a subscribe unanswered this long is asked again
+  var RETRIED_REFUSAL = "internal_error";   // a passing failure on the server: the subscribe is asked again
 
   // The most events the server replays per subscribe, as the page states it (none stated: the server's default).
   function replayPageOfThePage() {
@@ -54,7 +57,8 @@
     });
     // room -> {handlers, pending (array while a subscribe is answered, else null),
     //          ahead ({seq: event} waiting for their prev), head (latest seq the server told), timer,
-    //          unanswered (the last subscribe had no answer in time: the server may not have joined us)}
+    //          unanswered (the last subscribe had no answer in time, or failed: the server may not have
+    //          joined us), unheld (the last heartbeat did not name the room: the server does not hold it)}
     var rooms = {};
     var lastSeq = loadSeqs();   // room -> last contiguous seq: every event up to it is applied
 
@@ -93,7 +97,8 @@
       state.timer = global.setTimeout(function () {
         state.timer = null;
         if (rooms[room] !== state || state.pending || !socket.connected) return;
-        if (state.unanswered || Object.keys(state.ahead).length || state.head > (lastSeq[room] || 0)) join(room);
+        if (state.unanswered || state.unheld || Object.keys(state.ahead).length ||
+            state.head > (lastSeq[room] || 0)) join(room);
       }, gapWait);
     }
 
@@ -117,11 +122,14 @@
         if (rooms[room] !== state) return;
         var buffered = state.pending || [];
         state.pending = null;
-        state.unanswered = Boolean(err);
+        state.unheld = false;
+        // No answer in time, or a passing failure: ask again, whether or not anything is known to be missing.
+        state.unanswered = Boolean(err) || !ack || ack.code === RETRIED_REFUSAL;
         if (err || !ack || !ack.ok) {
           buffered.forEach(function (event) { state.ahead[event.seq] = event; });
           if (options.onError) options.onError(room, err || (ack && ack.error));
-          if (err) arm(room);   // no answer in time: ask again, whether or not anything is known to be missing
+          if (state.unanswered) arm(room);
+          else forget(room);   // refused for good: the server sends this room nothing
           return;
         }
         if (since === undefined || ack.reset) lastSeq[room] = ack.seq;
@@ -152,13 +160,19 @@
     });
 
     // The server's heartbeat: each room's latest seq. Behind it, wait for what is in flight, then replay.
+    // A room it does not name is not held by the server: subscribe again after the same wait.
     socket.on("heads", function (message) {
       var heads = (message && message.rooms) || {};
-      Object.keys(heads).forEach(function (room) {
+      Object.keys(rooms).forEach(function (room) {
         var state = rooms[room];
-        if (!state) return;
-        state.head = Math.max(state.head || 0, heads[room]);
-        if (state.head > (lastSeq[room] || 0)) arm(room);
+        if (Object.prototype.hasOwnProperty.call(heads, room)) {
+          state.unheld = false;
+          state.head = Math.max(state.head || 0, heads[room]);
+          if (state.head > (lastSeq[room] || 0)) arm(room);
+        } else if (!state.pending) {
+          state.unheld = true;
+          arm(room);
+        }
       });
     });
 

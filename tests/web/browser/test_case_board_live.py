@@ -165,6 +165,38 @@ def test_board_fetches_a_lost_last_update_after_the_heartbeat(sign_in, page, liv
     expect(page.locator(f'[data-state="submitted"] [data-case-id="{case["id"]}"]')).to_be_visible()
 
 
+def test_board_subscribes_again_when_the_heartbeat_does_not_name_its_room(sign_in, page, live_server):
+    """The server stops holding the board's room without a word (as after a subscribe lost to a passing
+    failure): the next heartbeat does not name the room, live.js subscribes again, and a case
+    submitted meanwhile appears without a reload or a reconnect."""
+    sign_in("coordinator")
+    page.goto("/coordinator/cases")
+    expect(page.locator("[data-live-status]")).to_contain_text("Live")
+    room = page.locator("[data-case-board]").get_attribute("data-rooms").split()[0]
+    page.wait_for_function("room => window.MeridianCaseBoard.live.lastSeq(room) !== undefined", arg=room)
+    page.evaluate("""room => {
+        const live = window.MeridianCaseBoard.live, socket = live.socket;
+        window.__seen = [];
+        live.subscribe(room, e => window.__seen.push(e.data.case_id + ':' + e.data.to));
+        window.__connects = 0;
+        socket.on("connect", () => { window.__connects += 1; });
+        window.__left = false;
+        socket.emit("unsubscribe", {room}, (ack) => { window.__left = JSON.stringify(ack) + document.querySelector("[data-case-board]").dataset.rooms; });   // behind live.js's back
+    }""", room)
+    page.wait_for_function("() => window.__left"); print("LEFT", page.evaluate("window.__left"))
+    referrer = api_session(live_server, "referrer")
+    case = ok(referrer.post(f"{live_server}/api/v1/cases", timeout=10, json={
+        "patient_reference": "FCG-2026-8311", "year_of_birth": 1962, "sex": "female",
+        "country_of_residence": "CN", "icd10_code": "C34.1", "diagnosis": "Adenocarcinoma",
+        "performance_status": 1, "clinical_summary": "Mass on CT.", "question": "Surgery?",
+        "urgency": "routine", "disciplines": ["radiology"], "language": "zh",
+        "board_id": int(room.split(":")[1]), "cross_border_consent": True}))
+    ok(referrer.post(f"{live_server}/api/v1/cases/{case['id']}/transitions", json={"to": "submitted"}, timeout=10))
+    page.wait_for_function("id => window.__seen.includes(id + ':submitted')", arg=case["id"])
+    expect(page.locator(f'[data-state="submitted"] [data-case-id="{case["id"]}"]')).to_be_visible()
+    assert page.evaluate("window.__connects") == 0
+
+
 def live_board_and_a_case_room(sign_in, page, live_server):
     """The coordinator's case board, live; returns their API session, a submitted case's id and its room."""
     sign_in("coordinator")
