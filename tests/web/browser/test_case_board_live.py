@@ -17,6 +17,29 @@ except ImportError:
     pytest.skip("Playwright for Python is not installed (see requirements-dev.txt)", allow_module_level=True)
 
 
+def submit_to_board(live_server, room, reference) -> int:
+    """A referrer submits a complete case to the board of `room` over the API; returns its id."""
+    referrer = api_session(live_server, "referrer")
+    case = ok(referrer.post(f"{live_server}/api/v1/cases", timeout=10, json={
+        "patient_reference": reference, "year_of_birth": 1960, "sex": "female",
+        "country_of_residence": "CN", "icd10_code": "C34.1", "diagnosis": "Adenocarcinoma",
+        "performance_status": 1, "clinical_summary": "Mass on CT.", "question": "Surgery?",
+        "urgency": "routine", "disciplines": ["radiology"], "language": "zh",
+        "board_id": int(room.split(":")[1]), "cross_border_consent": True}))
+    ok(referrer.post(f"{live_server}/api/v1/cases/{case['id']}/transitions", json={"to": "submitted"}, timeout=10))
+    return case["id"]
+
+
+def subscribed_board_room(sign_in, page) -> str:
+    """The coordinator's case board, live; returns its first board room once live.js holds it."""
+    sign_in("coordinator")
+    page.goto("/coordinator/cases")
+    expect(page.locator("[data-live-status]")).to_contain_text("Live")
+    room = page.locator("[data-case-board]").get_attribute("data-rooms").split()[0]
+    page.wait_for_function("room => window.MeridianCaseBoard.live.lastSeq(room) !== undefined", arg=room)
+    return room
+
+
 def test_coordinator_board_shows_a_newly_submitted_case_without_reload(sign_in, page, browser, live_server,
                                                                      screenshot):
     sign_in("coordinator")
@@ -88,11 +111,7 @@ def test_board_resumes_after_a_dropped_connection_without_missing_an_update(sign
 def test_board_applies_updates_in_order_when_they_arrive_out_of_order_and_one_is_lost(sign_in, page, live_server):
     """Three submissions reach the page swapped and one never arrives: live.js applies them in seq
     order and fetches the lost one from the server, and the board shows all three cases."""
-    sign_in("coordinator")
-    page.goto("/coordinator/cases")
-    expect(page.locator("[data-live-status]")).to_contain_text("Live")
-    room = page.locator("[data-case-board]").get_attribute("data-rooms").split()[0]
-    page.wait_for_function("room => window.MeridianCaseBoard.live.lastSeq(room) !== undefined", arg=room)
+    room = subscribed_board_room(sign_in, page)
     # Stand between the socket and live.js: hold this room's next three events ("in transit").
     page.evaluate("""room => {
         const live = window.MeridianCaseBoard.live, socket = live.socket;
@@ -105,19 +124,7 @@ def test_board_applies_updates_in_order_when_they_arrive_out_of_order_and_one_is
         });
     }""", room)
 
-    referrer = api_session(live_server, "referrer")
-    board_id = int(room.split(":")[1])
-    case_ids = []
-    for n in range(3):
-        case = ok(referrer.post(f"{live_server}/api/v1/cases", timeout=10, json={
-            "patient_reference": f"FCG-2026-81{n}", "year_of_birth": 1960, "sex": "female",
-            "country_of_residence": "CN", "icd10_code": "C34.1", "diagnosis": "Adenocarcinoma",
-            "performance_status": 1, "clinical_summary": "Mass on CT.", "question": "Surgery?",
-            "urgency": "routine", "disciplines": ["radiology"], "language": "zh", "board_id": board_id,
-            "cross_border_consent": True}))
-        ok(referrer.post(f"{live_server}/api/v1/cases/{case['id']}/transitions", json={"to": "submitted"},
-                         timeout=10))
-        case_ids.append(case["id"])
+    case_ids = [submit_to_board(live_server, room, f"FCG-2026-81{n}") for n in range(3)]
     page.wait_for_function("() => window.__held.length === 3")
     seqs = page.evaluate("window.__held.map(e => e.seq)")
     assert seqs == sorted(seqs)
@@ -133,11 +140,7 @@ def test_board_applies_updates_in_order_when_they_arrive_out_of_order_and_one_is
 def test_board_fetches_a_lost_last_update_after_the_heartbeat(sign_in, page, live_server):
     """The last event of a room is lost and nothing follows it: the server's heartbeat says the room
     is further on, and live.js fetches it without a reload or a reconnect."""
-    sign_in("coordinator")
-    page.goto("/coordinator/cases")
-    expect(page.locator("[data-live-status]")).to_contain_text("Live")
-    room = page.locator("[data-case-board]").get_attribute("data-rooms").split()[0]
-    page.wait_for_function("room => window.MeridianCaseBoard.live.lastSeq(room) !== undefined", arg=room)
+    room = subscribed_board_room(sign_in, page)
     page.evaluate("""room => {
         const live = window.MeridianCaseBoard.live, socket = live.socket;
         const deliver = socket.listeners("event")[0];
@@ -150,50 +153,32 @@ def test_board_fetches_a_lost_last_update_after_the_heartbeat(sign_in, page, liv
         window.__connects = 0;
         socket.on("connect", () => { window.__connects += 1; });
     }""", room)
-    referrer = api_session(live_server, "referrer")
-    case = ok(referrer.post(f"{live_server}/api/v1/cases", timeout=10, json={
-        "patient_reference": "FCG-2026-8199", "year_of_birth": 1958, "sex": "male",
-        "country_of_residence": "CN", "icd10_code": "C34.1", "diagnosis": "Adenocarcinoma",
-        "performance_status": 1, "clinical_summary": "Mass on CT.", "question": "Surgery?",
-        "urgency": "routine", "disciplines": ["radiology"], "language": "zh",
-        "board_id": int(room.split(":")[1]), "cross_border_consent": True}))
-    ok(referrer.post(f"{live_server}/api/v1/cases/{case['id']}/transitions", json={"to": "submitted"}, timeout=10))
+    case_id = submit_to_board(live_server, room, "FCG-2026-8199")
     page.wait_for_function("() => window.__dropped.length === 1")
     lost = page.evaluate("window.__dropped[0].seq")
     page.wait_for_function("seq => window.__seen.includes(seq)", arg=lost)
     assert page.evaluate("window.__seen") == [lost] and page.evaluate("window.__connects") == 0
-    expect(page.locator(f'[data-state="submitted"] [data-case-id="{case["id"]}"]')).to_be_visible()
+    expect(page.locator(f'[data-state="submitted"] [data-case-id="{case_id}"]')).to_be_visible()
 
 
 def test_board_subscribes_again_when_the_heartbeat_does_not_name_its_room(sign_in, page, live_server):
     """The server stops holding the board's room without a word (as after a subscribe lost to a passing
     failure): the next heartbeat does not name the room, live.js subscribes again, and a case
     submitted meanwhile appears without a reload or a reconnect."""
-    sign_in("coordinator")
-    page.goto("/coordinator/cases")
-    expect(page.locator("[data-live-status]")).to_contain_text("Live")
-    room = page.locator("[data-case-board]").get_attribute("data-rooms").split()[0]
-    page.wait_for_function("room => window.MeridianCaseBoard.live.lastSeq(room) !== undefined", arg=room)
+    room = subscribed_board_room(sign_in, page)
     page.evaluate("""room => {
         const live = window.MeridianCaseBoard.live, socket = live.socket;
         window.__seen = [];
         live.subscribe(room, e => window.__seen.push(e.data.case_id + ':' + e.data.to));
         window.__connects = 0;
         socket.on("connect", () => { window.__connects += 1; });
-        window.__left = false;
-        socket.emit("unsubscribe", {room}, (ack) => { window.__left = JSON.stringify(ack) + document.querySelector("[data-case-board]").dataset.rooms; });   // behind live.js's back
+        window.__left = null;
+        socket.emit("unsubscribe", {room}, (ack) => { window.__left = ack; });   // behind live.js's back
     }""", room)
-    page.wait_for_function("() => window.__left"); print("LEFT", page.evaluate("window.__left"))
-    referrer = api_session(live_server, "referrer")
-    case = ok(referrer.post(f"{live_server}/api/v1/cases", timeout=10, json={
-        "patient_reference": "FCG-2026-8311", "year_of_birth": 1962, "sex": "female",
-        "country_of_residence": "CN", "icd10_code": "C34.1", "diagnosis": "Adenocarcinoma",
-        "performance_status": 1, "clinical_summary": "Mass on CT.", "question": "Surgery?",
-        "urgency": "routine", "disciplines": ["radiology"], "language": "zh",
-        "board_id": int(room.split(":")[1]), "cross_border_consent": True}))
-    ok(referrer.post(f"{live_server}/api/v1/cases/{case['id']}/transitions", json={"to": "submitted"}, timeout=10))
-    page.wait_for_function("id => window.__seen.includes(id + ':submitted')", arg=case["id"])
-    expect(page.locator(f'[data-state="submitted"] [data-case-id="{case["id"]}"]')).to_be_visible()
+    assert page.wait_for_function("() => window.__left").json_value()["ok"] is True
+    case_id = submit_to_board(live_server, room, "FCG-2026-8311")
+    page.wait_for_function("id => window.__seen.includes(id + ':submitted')", arg=case_id)
+    expect(page.locator(f'[data-state="submitted"] [data-case-id="{case_id}"]')).to_be_visible()
     assert page.evaluate("window.__connects") == 0
 
 
