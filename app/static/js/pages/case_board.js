@@ -26,8 +26,10 @@
     }
     function soon() { clearTimeout(pending); pending = setTimeout(refresh, 150); }
 
+    function sayLive() { if (status) status.textContent = _("Live: updates as cases move."); }
     var live = window.MeridianLive.connect({
       onReset: soon,
+      onSubscribed: sayLive,   // also after a subscribe that failed once and was asked again
       onRevoked: function () { if (status) status.textContent = _("Live updates stopped: your access to a board changed. Reload the page."); },
       // The protocol's reason (English, for developers) goes to the console; the reader gets a sentence.
       onError: function (room, error) {
@@ -35,7 +37,7 @@
         if (status) status.textContent = _("Live updates are unavailable; reload the page to try again.");
       },
     });
-    live.socket.on("connect", function () { if (status) status.textContent = _("Live: updates as cases move."); soon(); });
+    live.socket.on("connect", function () { sayLive(); soon(); });
     live.socket.on("disconnect", function () { if (status) status.textContent = _("Reconnecting…"); });
     rooms.forEach(function (room) {
       live.subscribe(room, function (event) {
