@@ -129,7 +129,9 @@ class LiveClient:
         self.levels: dict[str, str] = {}
         self.timers: dict[str, threading.Timer] = {}
         self.unanswered: set[str] = set()   # rooms whose last subscribe had no answer in time
-        self.unheld: set[str] = set()       # rooms the last heartbeat did not name: not held by the server
+        self.unheld: set[str] = set()       # rooms the heartbeat did not name: not held by the server
+        self.heads_seen = 0                 # heartbeats received
+        self.heads_at_answer: dict[str, int] = {}   # room -> heartbeats received when its subscribe was answered
         self.answers: dict[str, dict] = {}  # room -> the last answer to a subscribe (for failure messages)
         self.replays = 0          # resubscriptions made to fill a gap
         self.raw: list[dict] = []
@@ -211,15 +213,20 @@ class LiveClient:
     def _on_heads(self, message):
         with self.lock:
             named = message.get("rooms") or {}
+            self.heads_seen += 1
             for room, head in named.items():
                 self.heads[room] = max(self.heads.get(room, 0), head)
                 self.unheld.discard(room)
                 if room in self.contiguous and room not in self.pending and head > self.contiguous[room]:
                     self._arm(room)
             for room in self.contiguous:
-                if room not in named and room not in self.pending:   # the server does not hold it
+                # The first heartbeat after an answer may have been read before the server held the
+                # room; the second was read after (one connection's messages keep their order).
+                if (room not in named and room not in self.pending
+                        and self.heads_seen - self.heads_at_answer.get(room, 0) >= 2):
                     self.unheld.add(room)
                     self._arm(room)
+            self.lock.notify_all()
 
     def _offer(self, payload):
         room, seq = payload["room"], payload["seq"]
@@ -284,6 +291,16 @@ class LiveClient:
         if timer is not None:
             timer.cancel()
 
+    def wait_heads(self, count: int, timeout: float = WAIT) -> None:
+        """Wait until `count` heartbeats in all have arrived."""
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while self.heads_seen < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"{self.heads_seen} heartbeats arrived, not {count}")
+                self.lock.wait(remaining)
+
     def wait_revoked(self, room: str, timeout: float = WAIT) -> dict:
         """Wait for the server to take this client out of `room` (its access was withdrawn)."""
         deadline = time.monotonic() + timeout
@@ -317,6 +334,7 @@ class LiveClient:
             raise
         with self.lock:
             self.answers[room] = answer
+            self.heads_at_answer[room] = self.heads_seen
             self.unanswered.discard(room)
             self.unheld.discard(room)
             buffered = self._answered(room)

@@ -60,6 +60,7 @@
     //          unanswered (the last subscribe had no answer in time, or failed: the server may not have
     //          joined us), unheld (the last heartbeat did not name the room: the server does not hold it)}
     var rooms = {};
+    var headsSeen = 0;   // heartbeats received on this connection
     var lastSeq = loadSeqs();   // room -> last contiguous seq: every event up to it is applied
 
     function apply(room, event) {
@@ -123,6 +124,7 @@
         var buffered = state.pending || [];
         state.pending = null;
         state.unheld = false;
+        state.headsAtAnswer = headsSeen;
         // No answer in time, or a passing failure: ask again, whether or not anything is known to be missing.
         state.unanswered = Boolean(err) || !ack || ack.code === RETRIED_REFUSAL;
         if (err || !ack || !ack.ok) {
@@ -160,16 +162,18 @@
     });
 
     // The server's heartbeat: each room's latest seq. Behind it, wait for what is in flight, then replay.
-    // A room it does not name is not held by the server: subscribe again after the same wait.
+    // A room it does not name is not held by the server: subscribe again after the same wait. Only from
+    // the second heartbeat after the room's answer: the first may have been read before the server held it.
     socket.on("heads", function (message) {
       var heads = (message && message.rooms) || {};
+      headsSeen += 1;
       Object.keys(rooms).forEach(function (room) {
         var state = rooms[room];
         if (Object.prototype.hasOwnProperty.call(heads, room)) {
           state.unheld = false;
           state.head = Math.max(state.head || 0, heads[room]);
           if (state.head > (lastSeq[room] || 0)) arm(room);
-        } else if (!state.pending) {
+        } else if (!state.pending && headsSeen - (state.headsAtAnswer || 0) >= 2) {
           state.unheld = true;
           arm(room);
         }
