@@ -181,7 +181,7 @@ def test_run_py_on_a_host_that_does_not_resolve_is_one_line(tmp_path):
 def test_run_py_serves_then_stops_its_scheduler_cleanly_on_ctrl_c(tmp_path):
     from tests.conftest import migrate_to_head
 
-    env = environment(tmp_path)
+    env = environment(tmp_path, PYTHONFAULTHANDLER="1")
     migrate_to_head(env["DATABASE_URL"], str(tmp_path / "migrate"))
     port = free_port()
     log = open(tmp_path / "run.log", "w+")
@@ -198,7 +198,12 @@ def test_run_py_serves_then_stops_its_scheduler_cleanly_on_ctrl_c(tmp_path):
             except requests.RequestException:
                 time.sleep(0.2)
         server.send_signal(signal.SIGINT)
-        assert server.wait(timeout=60) == 0
+        try:
+            code = server.wait(timeout=60)
+        except subprocess.TimeoutExpired:   # where every thread stands, written to the log by faulthandler
+            server.send_signal(signal.SIGABRT)
+            server.wait(timeout=10)
+            code = "still running 60 s after Ctrl-C"
     finally:
         if server.poll() is None:
             server.kill()
@@ -206,6 +211,7 @@ def test_run_py_serves_then_stops_its_scheduler_cleanly_on_ctrl_c(tmp_path):
     log.seek(0)
     output = log.read()
     log.close()
+    assert code == 0, f"run.py: {code}; its output:\n{output}"
     assert "Meridian is serving on http://127.0.0.1:" in output
     assert "Traceback" not in output and "cannot schedule new futures" not in output
     assert "apscheduler.scheduler: Scheduler started" in output
