@@ -185,8 +185,11 @@ def test_run_py_serves_then_stops_its_scheduler_cleanly_on_ctrl_c(tmp_path):
     migrate_to_head(env["DATABASE_URL"], str(tmp_path / "migrate"))
     port = free_port()
     log = open(tmp_path / "run.log", "w+")
+    # Ctrl-C reaches run.py as from a terminal, even where this run started in the background (which
+    # leaves SIGINT ignored, and Python then never turns it into KeyboardInterrupt).
     server = subprocess.Popen([sys.executable, "run.py", "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
+                              stdout=log, stderr=subprocess.STDOUT,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 60
         while True:
