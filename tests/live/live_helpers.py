@@ -291,25 +291,26 @@ class LiveClient:
         if timer is not None:
             timer.cancel()
 
+    def _wait_until(self, done, timeout: float, failure) -> None:
+        """Wait, holding the lock, until `done()`; after `timeout` seconds fail with `failure()`."""
+        deadline = time.monotonic() + timeout
+        while not done():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(failure())
+            self.lock.wait(remaining)
+
     def wait_heads(self, count: int, timeout: float = WAIT) -> None:
         """Wait until `count` heartbeats in all have arrived."""
-        deadline = time.monotonic() + timeout
         with self.lock:
-            while self.heads_seen < count:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"{self.heads_seen} heartbeats arrived, not {count}")
-                self.lock.wait(remaining)
+            self._wait_until(lambda: self.heads_seen >= count, timeout,
+                             lambda: f"{self.heads_seen} heartbeats arrived, not {count}")
 
     def wait_revoked(self, room: str, timeout: float = WAIT) -> dict:
         """Wait for the server to take this client out of `room` (its access was withdrawn)."""
-        deadline = time.monotonic() + timeout
         with self.lock:
-            while not any(n["room"] == room for n in self.revoked):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"not taken out of {room}; notices: {self.revoked}")
-                self.lock.wait(remaining)
+            self._wait_until(lambda: any(n["room"] == room for n in self.revoked), timeout,
+                             lambda: f"not taken out of {room}; notices: {self.revoked}")
             return next(n for n in self.revoked if n["room"] == room)
 
     # --- asking ----------------------------------------------------------------------------------
@@ -327,10 +328,7 @@ class LiveClient:
             answer = self.sio.call("subscribe", data, timeout=WAIT)
         except socketio.exceptions.SocketIOError:
             with self.lock:
-                self.ahead.setdefault(room, {}).update({p["seq"]: p for p in self._answered(room)})
-                if room in self.contiguous:   # asked again shortly, as live.js does
-                    self.unanswered.add(room)
-                    self._arm(room)
+                self._ask_again_shortly(room, self._answered(room))
             raise
         with self.lock:
             self.answers[room] = answer
@@ -338,32 +336,39 @@ class LiveClient:
             self.unanswered.discard(room)
             self.unheld.discard(room)
             buffered = self._answered(room)
-            if not answer.get("ok") and room in self.contiguous:
-                ahead = self.ahead.setdefault(room, {})
-                for payload in buffered:
-                    ahead.setdefault(payload["seq"], payload)
-                if answer.get("code") == RETRIED_REFUSAL:   # a passing failure: asked again shortly
-                    self.unanswered.add(room)
-                    self._arm(room)
-                else:   # refused for good: the server sends this room nothing more
-                    self._forget(room)
             if answer.get("ok"):
                 if since is None or answer.get("reset"):
                     self.contiguous[room] = answer["seq"]
                 elif room not in self.contiguous or resume:
                     self.contiguous[room] = max(self.contiguous.get(room, 0), since) if resume else since
                 self.levels[room] = answer.get("level", "full")
-                ahead = self.ahead.setdefault(room, {})
-                for payload in buffered:
-                    ahead.setdefault(payload["seq"], payload)
+                self._keep_waiting(room, buffered)
                 self._drain(room)
                 # The backlog up to the ack's seq (or, paged, up to `next`) came before the ack.
                 self.contiguous[room] = max(self.contiguous[room], answer.get("next") or answer["seq"])
                 self._drain(room)
+            elif answer.get("code") == RETRIED_REFUSAL:   # a passing failure on the server
+                self._ask_again_shortly(room, buffered)
+            else:   # refused for good: the server sends this room nothing more
+                self._forget(room)
             self.lock.notify_all()
         if answer.get("ok") and answer.get("next"):
             return self.subscribe(room, answer["next"])
         return answer
+
+    def _keep_waiting(self, room: str, payloads) -> None:
+        """Events that arrived while a subscribe was answered wait in `ahead` for their turn."""
+        ahead = self.ahead.setdefault(room, {})
+        for payload in payloads:
+            ahead.setdefault(payload["seq"], payload)
+
+    def _ask_again_shortly(self, room: str, buffered) -> None:
+        """A subscribe had no answer, or failed in passing: keep what arrived meanwhile and subscribe
+        again after `gap_wait`, as live.js does (docs/live.md, step 7)."""
+        self._keep_waiting(room, buffered)
+        if room in self.contiguous:
+            self.unanswered.add(room)
+            self._arm(room)
 
     def _answered(self, room: str) -> list[dict]:
         """One subscribe of `room` is answered: the events buffered meanwhile (the buffer goes with
@@ -376,8 +381,7 @@ class LiveClient:
 
     def unsubscribe(self, room: str) -> dict:
         with self.lock:
-            self.contiguous.pop(room, None)
-            self.ahead.pop(room, None)
+            self._forget(room)
         return self.sio.call("unsubscribe", {"room": room}, timeout=WAIT)
 
     def state(self, room: str) -> dict:
@@ -397,14 +401,10 @@ class LiveClient:
         return [p["type"] for p in self.events(room)]
 
     def wait_for(self, room: str, predicate, timeout: float = WAIT) -> list[dict]:
-        deadline = time.monotonic() + timeout
         with self.lock:
-            while not predicate(self.delivered.get(room, [])):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"timed out waiting on {room}: got {self.delivered.get(room, [])}; "
-                                         f"client: {self.state(room)}")
-                self.lock.wait(remaining)
+            self._wait_until(lambda: predicate(self.delivered.get(room, [])), timeout,
+                             lambda: f"timed out waiting on {room}: got {self.delivered.get(room, [])}; "
+                                     f"client: {self.state(room)}")
             return list(self.delivered.get(room, []))
 
     def wait_type(self, room: str, type_: str, timeout: float = WAIT) -> dict:

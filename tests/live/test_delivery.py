@@ -2,6 +2,8 @@
 the tail are applied in seq order, each once, with the missing ones fetched by replay."""
 from __future__ import annotations
 
+import time
+
 from flask import current_app
 
 from app.extensions import db
@@ -125,10 +127,17 @@ def test_a_subscribe_refused_for_a_passing_failure_is_asked_again(live_server, w
     assert failures == [True] and client.replays >= 2
     assert "live: _subscribe failed" in caplog.text
 
-    other = clients(live_server.url, world.token["seat_cn"], gap_wait=0.2)
-    assert other.subscribe("meeting:999999")["code"] == "not_allowed"
-    assert heartbeat.send_heads(current_app._get_current_object()) >= 1
-    assert other.state("meeting:999999")["contiguous"] is None and other.replays == 0
+    # A resubscribe refused for good: the room is forgotten, and heartbeats that do not name it
+    # bring no resubscribe.
+    monkeypatch.setattr(events, "room_access", lambda *args, **kwargs: None)
+    assert client.subscribe(room, resume=True)["code"] == "not_allowed"
+    monkeypatch.setattr(events, "room_access", real_room_access)
+    replays, seen = client.replays, client.heads_seen
+    for _ in range(2):
+        heartbeat.send_heads(current_app._get_current_object())
+    client.wait_heads(seen + 2)
+    time.sleep(0.5)   # well past gap_wait: a resubscribe, were one armed, would have been made
+    assert client.state(room)["contiguous"] is None and client.replays == replays
 
 
 def test_replay_is_limited_in_the_database(live_server, world, clients, monkeypatch):

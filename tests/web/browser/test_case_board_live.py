@@ -30,21 +30,24 @@ def submit_to_board(live_server, room, reference) -> int:
     return case["id"]
 
 
-def subscribed_board_room(sign_in, page) -> str:
-    """The coordinator's case board, live; returns its first board room once live.js holds it."""
+def open_live_board(sign_in, page) -> str:
+    """The coordinator's case board, once it says it is live; returns its first board room."""
     sign_in("coordinator")
     page.goto("/coordinator/cases")
     expect(page.locator("[data-live-status]")).to_contain_text("Live")
-    room = page.locator("[data-case-board]").get_attribute("data-rooms").split()[0]
+    return page.locator("[data-case-board]").get_attribute("data-rooms").split()[0]
+
+
+def subscribed_board_room(sign_in, page) -> str:
+    """The coordinator's case board, live; returns its first board room once live.js holds it."""
+    room = open_live_board(sign_in, page)
     page.wait_for_function("room => window.MeridianCaseBoard.live.lastSeq(room) !== undefined", arg=room)
     return room
 
 
 def test_coordinator_board_shows_a_newly_submitted_case_without_reload(sign_in, page, browser, live_server,
                                                                      screenshot):
-    sign_in("coordinator")
-    page.goto("/coordinator/cases")
-    expect(page.locator("[data-live-status]")).to_contain_text("Live")
+    open_live_board(sign_in, page)
     page.evaluate("window.__notReloaded = true")
     submitted = page.locator('[data-state="submitted"]')
     before = submitted.locator("[data-case-id]").count()
@@ -77,10 +80,7 @@ def test_board_resumes_after_a_dropped_connection_without_missing_an_update(sign
     """live.js keeps the last seq per room and, on reconnect, asks for everything after it."""
     import requests
 
-    sign_in("coordinator")
-    page.goto("/coordinator/cases")
-    expect(page.locator("[data-live-status]")).to_contain_text("Live")
-    room = page.locator("[data-case-board]").get_attribute("data-rooms").split()[0]
+    room = open_live_board(sign_in, page)
     page.evaluate("""room => {
         window.__seen = [];
         window.MeridianCaseBoard.live.subscribe(room, e => window.__seen.push(e.data.case_id + ':' + e.data.to));
@@ -184,9 +184,7 @@ def test_board_subscribes_again_when_the_heartbeat_does_not_name_its_room(sign_i
 
 def live_board_and_a_case_room(sign_in, page, live_server):
     """The coordinator's case board, live; returns their API session, a submitted case's id and its room."""
-    sign_in("coordinator")
-    page.goto("/coordinator/cases")
-    expect(page.locator("[data-live-status]")).to_contain_text("Live")
+    open_live_board(sign_in, page)
     coordinator = api_session(live_server, "coordinator")
     case_id = ok(coordinator.get(f"{live_server}/api/v1/cases?state=submitted", timeout=10))[0]["id"]
     return coordinator, case_id, f"case:{case_id}"
