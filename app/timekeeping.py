@@ -95,6 +95,11 @@ def format_instant(value: datetime) -> str:
     return utc_value.isoformat(timespec="seconds")[:-6] + "Z"   # drops "+00:00"
 
 
+def utc_to_the_second(value: datetime) -> datetime:
+    """The instant in UTC without its fraction of a second: what `format_instant` writes, as a value."""
+    return (value if value.tzinfo is UTC else ensure_utc(value)).replace(microsecond=0)
+
+
 def is_valid_zone(name: str) -> bool:
     return isinstance(name, str) and name in pytz.all_timezones_set
 

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Plain
 
 from app.errors import InvalidValue, in_readers_language
 from app.inputs import field_path
-from app.timekeeping import check_supported_year, ensure_utc, format_instant
+from app.timekeeping import check_supported_year, ensure_utc, format_instant, utc_to_the_second
 from app.vocabulary import N_
 
 
@@ -29,7 +29,9 @@ Instant = Annotated[
     AfterValidator(lambda value: ensure_utc(check_supported_year(value))),
     PlainSerializer(lambda value: format_instant(value), return_type=str),
 ]
-OutputInstant = Annotated[datetime, PlainSerializer(format_instant, return_type=str)]
+# Normalised when the answer is validated, so pydantic's own serialiser writes it ("...T09:30:00Z"),
+# with no Python call per value: a list of fifty cases writes two hundred.
+OutputInstant = Annotated[datetime, AfterValidator(utc_to_the_second)]
 
 
 # Pydantic's error types, as a person reads them (in their language, with the limits Pydantic reports in

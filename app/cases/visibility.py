@@ -224,7 +224,10 @@ def visible_case_rows(session: Session, user, *, filters=None, order=None,
     plain rows costs under half of loading it as ORM objects."""
     viewer = viewer_facts(session, user)
     statement = visible_cases_query(viewer).with_only_columns(*Case.__table__.columns)
-    rows = (CaseColumns._make(row) for row in session.execute(_page(statement, filters, order, limit)))
+    # Run on the session's connection: the ORM's result machinery, needless for plain columns, cost
+    # more per row than the row itself. Unwritten changes are flushed first, as the ORM would.
+    session.flush()
+    rows = (CaseColumns._make(row) for row in session.connection().execute(_page(statement, filters, order, limit)))
     return _with_levels(viewer, ((row, row.discipline_codes) for row in rows))
 
 
