@@ -45,16 +45,32 @@ def decode_cursor(cursor: str, size: int) -> list:
         raise InvalidInput("cursor", N_("is not a cursor this list gave; start again without it")) from None
 
 
+def cursor_values(cursor: str, columns) -> list:
+    """The values `cursor` holds for `columns`, each one that may be compared with its column."""
+    values = decode_cursor(cursor, len(columns))
+    _check_fit(columns, values)
+    return values
+
+
 def after(columns, values, *, descending: bool):
     """Rows strictly after `values` in the order of `columns` (all ascending or all descending)."""
-    if not all(_fits(column, value) for column, value in zip(columns, values)):
-        raise InvalidInput("cursor", N_("is not a cursor this list gave; start again without it"))
+    _check_fit(columns, values)
+    return keyset_condition(columns, values, descending=descending)
+
+
+def keyset_condition(columns, values, *, descending: bool):
+    """As `after`, for values already checked, or parameters of a statement built once."""
     clauses = []
     for i, column in enumerate(columns):
         earlier_equal = [columns[j] == values[j] for j in range(i)]
         beyond = column < values[i] if descending else column > values[i]
         clauses.append(and_(*earlier_equal, beyond))
     return or_(*clauses)
+
+
+def _check_fit(columns, values) -> None:
+    if not all(_fits(column, value) for column, value in zip(columns, values)):
+        raise InvalidInput("cursor", N_("is not a cursor this list gave; start again without it"))
 
 
 def _fits(column, value) -> bool:

@@ -17,6 +17,7 @@ from pydantic import Field, RootModel
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from app.accounts.models import User
 from app.api import api
 from app.api.endpoint import ApiResponse, endpoint
 from app.api.paging import PageQuery, next_link
@@ -34,8 +35,9 @@ from app.extensions import db
 from app.i18n import file_size_for_reader
 from app.imaging import dicom
 from app.imaging.operations import served_content, uid_salt
-from app.paging import Page, after, decode_cursor, encode_cursor
+from app.paging import Page, cursor_values, encode_cursor
 from app.security import current_actor
+from app.specialists.models import Discipline
 from app.timekeeping import now_utc
 from app.vocabulary import N_, SYSTEM_ACTOR, transition_reason_text
 
@@ -270,7 +272,8 @@ def audit_cases_shown(rows, *, via: str) -> None:
 # A case with what `case_detail` reads (its disciplines, and its history with who moved it), in one
 # statement built once: building it again for every detail cost more than running it.
 _CASE_WITH_DETAIL = (select(Case).where(Case.id == bindparam("case_id"))
-                     .options(joinedload(Case.disciplines), joinedload(Case.transitions).joinedload(CaseTransition.actor)))
+                     .options(joinedload(Case.disciplines).load_only(Discipline.code),
+                              joinedload(Case.transitions).joinedload(CaseTransition.actor).load_only(User.name)))
 
 
 def visible_case(case_id: int, *, need_full: bool = False, with_detail: bool = False) -> tuple[Case, str]:
@@ -330,19 +333,11 @@ def create_case(body: CaseIn):
           response=CaseRow, many=True, tags=TAGS)
 def list_cases(query: CaseQuery):
     actor = current_actor()
-    viewer = visibility.viewer_facts(db.session, actor)   # read once: visible_case_rows reuses it
     # A filter on what a summary hides (the referring site, the submission time) matches only cases
     # seen in full (`visibility.list_filter`).
-    filters = [visibility.list_filter(viewer, name, getattr(Case, name) == getattr(query, name))
-               for name in ("state", "board_id", "urgency", "organization_id")
-               if getattr(query, name) is not None]
-    if query.submitted_from is not None:
-        filters.append(visibility.list_filter(viewer, "submitted_at", Case.submitted_at >= query.submitted_from))
-    if query.submitted_before is not None:
-        filters.append(visibility.list_filter(viewer, "submitted_at", Case.submitted_at < query.submitted_before))
-    if query.cursor is not None:
-        filters.append(after([Case.id], decode_cursor(query.cursor, 1), descending=False))
-    rows = visibility.visible_case_rows(db.session, actor, filters=filters, limit=query.limit + 1)
+    filters = {name: getattr(query, name) for name in visibility.LIST_FILTERS if getattr(query, name) is not None}
+    after_id = cursor_values(query.cursor, [Case.id])[0] if query.cursor is not None else None
+    rows = visibility.visible_case_rows(db.session, actor, filters=filters, after_id=after_id, limit=query.limit + 1)
     more, rows = len(rows) > query.limit, rows[:query.limit]
     audit_cases_shown([(case, level) for case, level, _codes in rows], via="list")
     page = Page(rows=rows, next_cursor=encode_cursor([rows[-1][0].id]) if more else None)

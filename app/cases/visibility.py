@@ -18,6 +18,7 @@ told the case does not exist.
 """
 from __future__ import annotations
 
+import functools
 from collections import namedtuple
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -30,6 +31,7 @@ from app.boards.models import BoardMember
 from app.cases.models import Case, case_disciplines
 from app.specialists.models import Discipline
 from app.meetings.models import BOOKING_STATES, AgendaItem, Invitation
+from app.paging import keyset_condition
 from app.vocabulary import N_
 
 FULL = "full"
@@ -109,7 +111,7 @@ def _forget_viewers_after_transaction(session: Session, transaction) -> None:
 
 def _read_viewer_facts(session: Session, user) -> Viewer:
     boards, invited = [], []
-    for kind, related_id in session.execute(_BOARDS_AND_INVITED_CASES, {"user_id": user.id}):
+    for kind, related_id in session.execute(_BOARDS_AND_INVITED_CASES, {"user_id": user.id}).all():
         (boards if kind == "board" else invited).append(related_id)
     return Viewer(user_id=user.id, organization_id=user.organization_id,
                   residency_region=user.organization.residency_region, roles=frozenset(user.roles),
@@ -158,27 +160,58 @@ def case_access(session: Session, user, case: Case) -> str | None:
     return access_level(viewer_facts(session, user), case_facts(case))
 
 
+class _ViewerShape(NamedTuple):
+    """Which of the ways to be related to a case a viewer has: what the SQL of their cases depends on
+    besides values."""
+    at_site: bool
+    coordinates: bool
+    invited: bool
+
+
+def _shape_of(viewer: Viewer) -> _ViewerShape:
+    return _ViewerShape(bool(viewer.roles & CLINICAL_ROLES), bool(viewer.coordinated_board_ids),
+                        bool(viewer.invited_case_ids))
+
+
+def _related_condition(shape: _ViewerShape, *, user_id, organization_id):
+    """SQL for the cases a viewer of `shape` is related to (`is_related`); the ids are values, or
+    parameters of a statement built once."""
+    conditions = []
+    if shape.at_site:
+        conditions.append(Case.organization_id == organization_id)
+    # The boards and invitations are asked of the database again rather than sent as lists of ids: a
+    # coordinator of forty boards made every list render and send forty parameters.
+    if shape.coordinates:
+        conditions.append(Case.board_id.in_(_coordinated_board_ids(user_id)))
+    if shape.invited:
+        conditions.append(Case.id.in_(_invited_case_ids(user_id)))
+    return or_(*conditions) if conditions else false()
+
+
 def visible_cases_query(viewer: Viewer):
     """`select(Case)` limited to the cases `viewer` is related to (at either access level).
 
     Built from the same facts as `access_level`; compute each row's level with `access_level`.
     """
-    conditions = []
-    if viewer.roles & CLINICAL_ROLES:
-        conditions.append(Case.organization_id == viewer.organization_id)
-    # The boards and invitations are asked of the database again rather than sent as lists of ids: a
-    # coordinator of forty boards made every list render and send forty parameters.
-    if viewer.coordinated_board_ids:
-        conditions.append(Case.board_id.in_(_coordinated_board_ids(viewer.user_id)))
-    if viewer.invited_case_ids:
-        conditions.append(Case.id.in_(_invited_case_ids(viewer.user_id)))
-    return select(Case).where(or_(*conditions) if conditions else false())
+    return select(Case).where(_related_condition(_shape_of(viewer), user_id=viewer.user_id,
+                                                 organization_id=viewer.organization_id))
+
+
+def _full_access(residency_region):
+    """The cases a related viewer from `residency_region` sees in full: the same rule as `access_level`."""
+    return or_(Case.residency_region == residency_region, Case.cross_border_consent.is_(True))
 
 
 def full_access_condition(viewer: Viewer):
     """SQL for the cases among `visible_cases_query(viewer)` that `viewer` sees in full: the same
     rule as `access_level` (same residency region, or cross-border consent given)."""
-    return or_(Case.residency_region == viewer.residency_region, Case.cross_border_consent.is_(True))
+    return _full_access(viewer.residency_region)
+
+
+def _list_condition(field: str, condition, residency_region):
+    if field in SUMMARY_FIELDS:
+        return condition
+    return and_(condition, _full_access(residency_region))
 
 
 def list_filter(viewer: Viewer, field: str, condition):
@@ -187,9 +220,19 @@ def list_filter(viewer: Viewer, field: str, condition):
     On a field a summary shows (SUMMARY_FIELDS) it applies to every visible case. On any other (the
     referring site, who referred, when it was submitted) it matches only cases `viewer` sees in full:
     a summary-only case that matched would tell what its summary hides ("this one came from site 9")."""
-    if field in SUMMARY_FIELDS:
-        return condition
-    return and_(condition, full_access_condition(viewer))
+    return _list_condition(field, condition, viewer.residency_region)
+
+
+# The filters `visible_case_rows` offers, by name: the case field each looks at (see `list_filter`), and
+# its condition on a given value.
+LIST_FILTERS = {
+    "state": ("state", lambda value: Case.state == value),
+    "board_id": ("board_id", lambda value: Case.board_id == value),
+    "urgency": ("urgency", lambda value: Case.urgency == value),
+    "organization_id": ("organization_id", lambda value: Case.organization_id == value),
+    "submitted_from": ("submitted_at", lambda value: Case.submitted_at >= value),
+    "submitted_before": ("submitted_at", lambda value: Case.submitted_at < value),
+}
 
 
 def visible_case_count(session: Session, user, *, filters=None) -> int:
@@ -217,18 +260,40 @@ def visible_cases(session: Session, user, *, filters=None, order=None,
     return [(case, level) for case, level, _codes in rows]
 
 
-def visible_case_rows(session: Session, user, *, filters=None, order=None,
-                      limit: int | None = None) -> list[tuple[CaseColumns, str, list[str]]]:
-    """As `visible_cases`, each case as a read-only tuple of its columns (named as `Case`'s attributes)
-    with its discipline codes, for readers that only show them (the API's list): loading a page of
-    plain rows costs under half of loading it as ORM objects."""
+def visible_case_rows(session: Session, user, *, filters: dict | None = None, after_id: int | None = None,
+                      limit: int) -> list[tuple[CaseColumns, str, list[str]]]:
+    """The cases `user` may see, by id, each as a read-only tuple of its columns (named as `Case`'s
+    attributes) with its access level and discipline codes, for readers that only show them (the API's
+    list): loading a page of plain rows costs under half of loading it as ORM objects.
+
+    `filters` maps names of LIST_FILTERS to values; only cases after `after_id` (a page's last) are read,
+    at most `limit` of them."""
     viewer = viewer_facts(session, user)
-    statement = visible_cases_query(viewer).with_only_columns(*Case.__table__.columns)
+    filters = filters or {}
+    statement = _case_rows_statement(_shape_of(viewer), tuple(sorted(filters)), after_id is not None)
+    values = {"viewer_user_id": viewer.user_id, "viewer_organization_id": viewer.organization_id,
+              "viewer_region": viewer.residency_region, "limit": limit, **filters}
+    if after_id is not None:
+        values["after_id"] = after_id
     # Run on the session's connection: the ORM's result machinery, needless for plain columns, cost
     # more per row than the row itself. Unwritten changes are flushed first, as the ORM would.
     session.flush()
-    rows = (CaseColumns._make(row) for row in session.connection().execute(_page(statement, filters, order, limit)))
+    rows = map(CaseColumns._make, session.connection().execute(statement, values).all())
     return _with_levels(viewer, ((row, row.discipline_codes) for row in rows))
+
+
+@functools.cache  # a few hundred shapes at most: 8 of viewers × the filters given × a cursor or not
+def _case_rows_statement(shape: _ViewerShape, filter_names: tuple[str, ...], after_a_case: bool):
+    """`visible_case_rows`' statement for viewers of `shape`, built once: every value is a parameter.
+    Building it and its cache key anew cost as much as a page of fifty cases."""
+    statement = select(*Case.__table__.columns).where(_related_condition(
+        shape, user_id=bindparam("viewer_user_id"), organization_id=bindparam("viewer_organization_id")))
+    for name in filter_names:
+        field, condition = LIST_FILTERS[name]
+        statement = statement.where(_list_condition(field, condition(bindparam(name)), bindparam("viewer_region")))
+    if after_a_case:
+        statement = statement.where(keyset_condition([Case.id], [bindparam("after_id")], descending=False))
+    return statement.add_columns(_discipline_codes).order_by(Case.id).limit(bindparam("limit"))
 
 
 # A case's columns, then its discipline codes, as `visible_case_rows` selects them. A named tuple, not
