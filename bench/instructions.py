@@ -31,8 +31,18 @@ import time
 
 ROOT = os.path.dirname(_HERE)
 # The endpoints counted, after the in-app baseline; `{case}` is a case in the middle of the network.
-ENDPOINTS = (("/healthz", "/healthz"), ("/api/v1/me", "/api/v1/me"), ("/api/v1/cases", "/api/v1/cases"),
+BARE_PATH = "/hello"  # served by a bare Flask app, as bench/http.py's yardstick
+ENDPOINTS = (("bare Flask /hello", BARE_PATH), ("/healthz", "/healthz"), ("/api/v1/me", "/api/v1/me"), ("/api/v1/cases", "/api/v1/cases"),
              ("/api/v1/cases?limit=1", "/api/v1/cases?limit=1"), ("/api/v1/cases/<id>", "/api/v1/cases/{case}"))
+
+
+def _bare_flask_app():
+    """bench/http.py's yardstick: a Flask app with one JSON route and nothing else."""
+    from flask import Flask, jsonify
+
+    app = Flask("bare")
+    app.get(BARE_PATH)(lambda: jsonify(hello="world"))
+    return app
 
 
 def _callgrind(*args: str) -> None:
@@ -62,16 +72,18 @@ def measure(cases: int, requests: int) -> None:
         token = client.post("/api/v1/auth/token", json={"email": "coordinator@bench.example",
                                                         "password": PASSWORD}, **https).get_json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
+        bare = _bare_flask_app().test_client()
         for number, (_label, path) in enumerate(ENDPOINTS):
             path = path.format(case=seeded["cases"] // 2)
+            served_by = bare if path == BARE_PATH else client
             for _ in range(20):  # warm: the statement caches, the prepared statements, the pool
-                answer = client.get(path, headers=headers, **https)
+                answer = served_by.get(path, headers=headers, **https)
                 if answer.status_code != 200:
                     raise SystemExit(f"{path} answered {answer.status_code}")
             _callgrind("--zero")
             _callgrind("--instr=on")
             for _ in range(requests):
-                client.get(path, headers=headers, **https)
+                served_by.get(path, headers=headers, **https)
             _callgrind("--instr=off")
             _callgrind(f"--dump=endpoint-{number}")  # a plain name: callgrind_control mangles others
         with app.app_context():
@@ -106,11 +118,12 @@ def main(argv=None) -> int:
             counts[label] = int(next(line.split()[1] for line in lines if line.startswith("totals:"))) / args.requests
         print(f"Meridian's API in process, production config, PostgreSQL, {args.cases:,} cases: millions of "
               f"instructions per request ({args.requests} requests each, {time.perf_counter() - started:.0f} s)\n")
-        print("| endpoint | M instructions per request | ÷ /healthz |")
-        print("|---|---:|---:|")
+        print("| endpoint | M instructions per request | ÷ /healthz | ÷ bare Flask |")
+        print("|---|---:|---:|---:|")
         counts = {label: counts[f"endpoint-{number}"] for number, (label, _path) in enumerate(ENDPOINTS)}
         for label, _path in ENDPOINTS:
-            print(f"| {label} | {counts[label] / 1e6:.2f} | {counts[label] / counts['/healthz']:.1f}× |")
+            print(f"| {label} | {counts[label] / 1e6:.2f} | {counts[label] / counts['/healthz']:.1f}× "
+                  f"| {counts[label] / counts['bare Flask /hello']:.1f}× |")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return 0
