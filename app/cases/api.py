@@ -37,7 +37,6 @@ from app.imaging import dicom
 from app.imaging.operations import served_content, uid_salt
 from app.paging import Page, cursor_values, encode_cursor
 from app.security import current_actor
-from app.specialists.models import Discipline
 from app.timekeeping import now_utc
 from app.vocabulary import N_, SYSTEM_ACTOR, transition_reason_text
 
@@ -220,10 +219,12 @@ def case_row(case: Case | visibility.CaseColumns, level: str, discipline_codes: 
     return _full(case, codes) if level == FULL else _summary(case, codes)
 
 
-def case_detail(case: Case, level: str, actor) -> dict:
+def case_detail(case: Case, level: str, actor, discipline_codes: list[str] | None = None) -> dict:
+    """`case` at `level`, with its history and the moves `actor` may make when the access is full; its
+    disciplines are read from the case unless their codes are given."""
     if level != FULL:
-        return case_row(case, level)
-    body = case_row(case, level)
+        return case_row(case, level, discipline_codes)
+    body = case_row(case, level, discipline_codes)
     body["history"] = [
         {"from_state": t.from_state, "to_state": t.to_state, "actor_id": t.actor_id,
          "actor_name": t.actor.name if t.actor is not None else gettext(SYSTEM_ACTOR),
@@ -269,18 +270,26 @@ def audit_cases_shown(rows, *, via: str) -> None:
                  source_address=request.remote_addr, detail={"via": via})
 
 
-# A case with what `case_detail` reads (its disciplines, and its history with who moved it), in one
-# statement built once: building it again for every detail cost more than running it.
-_CASE_WITH_DETAIL = (select(Case).where(Case.id == bindparam("case_id"))
-                     .options(joinedload(Case.disciplines).load_only(Discipline.code),
-                              joinedload(Case.transitions).joinedload(CaseTransition.actor).load_only(User.name)))
+# A case with what `case_detail` reads (its discipline codes, and its history with who moved it), in one
+# statement built once: building it again for every detail cost more than running it. The codes come in
+# the case's row: loading the disciplines too would repeat each move once per discipline.
+_CASE_WITH_DETAIL = (select(Case, visibility.discipline_codes).where(Case.id == bindparam("case_id"))
+                     .options(joinedload(Case.transitions).joinedload(CaseTransition.actor).load_only(User.name)))
 
 
-def visible_case(case_id: int, *, need_full: bool = False, with_detail: bool = False) -> tuple[Case, str]:
-    """The case (`with_detail`: with what `case_detail` reads) and the actor's access level; 404 when
-    they may not know it exists."""
-    case = (db.session.scalars(_CASE_WITH_DETAIL, {"case_id": case_id}).unique().first() if with_detail
-            else db.session.get(Case, case_id))
+def visible_case_with_detail(case_id: int) -> tuple[Case, str, list[str]]:
+    """As `visible_case`, the case with what `case_detail` reads and its discipline codes."""
+    row = db.session.execute(_CASE_WITH_DETAIL, {"case_id": case_id}).unique().first()
+    case, level = _visible(case_id, row[0] if row is not None else None, need_full=False)
+    return case, level, visibility.discipline_code_list(row[1])
+
+
+def visible_case(case_id: int, *, need_full: bool = False) -> tuple[Case, str]:
+    """The case and the actor's access level; 404 when they may not know it exists."""
+    return _visible(case_id, db.session.get(Case, case_id), need_full=need_full)
+
+
+def _visible(case_id: int, case: Case | None, *, need_full: bool) -> tuple[Case, str]:
     level = visibility.case_access(db.session, current_actor(), case)
     if level is None:
         raise NotFound(N_('No case with id %(case_id)s.'),
@@ -348,9 +357,9 @@ def list_cases(query: CaseQuery):
 @endpoint(summary="A case at your access level (full, or a pseudonymised summary)",
           response=CaseDetail, tags=TAGS)
 def get_case(case_id: int):
-    case, level = visible_case(case_id, with_detail=True)
+    case, level, codes = visible_case_with_detail(case_id)
     audit_case("case.viewed", target_id=case.id, detail={"access": level, "via": "detail"})
-    return case_detail(case, level, current_actor())
+    return case_detail(case, level, current_actor(), discipline_codes=codes)
 
 
 @api.patch("/cases/<int:case_id>")

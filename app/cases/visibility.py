@@ -293,7 +293,7 @@ def _case_rows_statement(shape: _ViewerShape, filter_names: tuple[str, ...], aft
         statement = statement.where(_list_condition(field, condition(bindparam(name)), bindparam("viewer_region")))
     if after_a_case:
         statement = statement.where(keyset_condition([Case.id], [bindparam("after_id")], descending=False))
-    return statement.add_columns(_discipline_codes).order_by(Case.id).limit(bindparam("limit"))
+    return statement.add_columns(discipline_codes).order_by(Case.id).limit(bindparam("limit"))
 
 
 # A case's columns, then its discipline codes, as `visible_case_rows` selects them. A named tuple, not
@@ -303,7 +303,7 @@ CaseColumns = namedtuple("CaseColumns", [*Case.__table__.columns.keys(), "discip
 
 def _page(statement, filters, order, limit):
     """`statement` with each case's discipline codes, `filters`, `order` (default: by id) and `limit`."""
-    statement = statement.add_columns(_discipline_codes).order_by(*(order if order is not None else (Case.id,)))
+    statement = statement.add_columns(discipline_codes).order_by(*(order if order is not None else (Case.id,)))
     for condition in filters or ():
         statement = statement.where(condition)
     return statement if limit is None else statement.limit(limit)
@@ -315,13 +315,19 @@ def _with_levels(viewer: Viewer, cases_and_codes) -> list[tuple]:
     for case, codes in cases_and_codes:
         level = access_level(viewer, case_facts(case))
         if level is not None:
-            rows.append((case, level, sorted(codes.split(",")) if codes else []))
+            rows.append((case, level, discipline_code_list(codes)))
     return rows
 
 
-# Each case's discipline codes, in its own row: far cheaper than a second, per-case-keyed load.
-_discipline_codes = (select(func.aggregate_strings(case_disciplines.c.discipline_code, ","))
-                     .where(case_disciplines.c.case_id == Case.id).scalar_subquery().label("discipline_codes"))
+# Each case's discipline codes, in its own row, comma-separated (`discipline_code_list` reads them): far
+# cheaper than a second, per-case-keyed load.
+discipline_codes = (select(func.aggregate_strings(case_disciplines.c.discipline_code, ","))
+                    .where(case_disciplines.c.case_id == Case.id).scalar_subquery().label("discipline_codes"))
+
+
+def discipline_code_list(codes: str | None) -> list[str]:
+    """The codes of a `discipline_codes` column, in order."""
+    return sorted(codes.split(",")) if codes else []
 
 
 def _fill_disciplines(session: Session, codes_of: dict[Case, list[str]]) -> None:
