@@ -4,7 +4,8 @@ Timings on a shared machine drift by half from one minute to the next; the numbe
 server's Python process runs for a request does not. This runs the production app in process (Flask's
 test client) against bench/scale.py's network in a throw-away PostgreSQL database, under Valgrind's
 callgrind with counting switched on only around each endpoint's requests, and prints millions of
-instructions per request beside `/healthz` counted in the same run. PostgreSQL's own work (another
+instructions per request beside `/healthz` and a bare Flask endpoint (bench/http.py's yardstick) counted
+in the same run. PostgreSQL's own work (another
 process) is not counted: `bench/http.py` reports its CPU time.
 
     .venv/bin/python bench/instructions.py                 # 1,000 cases, 20 requests an endpoint
