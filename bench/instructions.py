@@ -11,7 +11,7 @@ process) is not counted: `bench/http.py` reports its CPU time.
     .venv/bin/python bench/instructions.py                 # 1,000 cases, 20 requests an endpoint
     .venv/bin/python bench/instructions.py --requests 50
 
-Needs `valgrind` (Debian's package). It takes about two minutes. Not a test: `make test` never runs it.
+Needs `valgrind` (Debian's package). It takes about a minute. Not a test: `make test` never runs it.
 """
 from __future__ import annotations
 
