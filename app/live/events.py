@@ -33,7 +33,7 @@ from contextlib import nullcontext
 from flask import current_app, request
 from flask_babel import force_locale
 from flask_login import current_user
-from flask_socketio import disconnect, join_room, leave_room
+from flask_socketio import ConnectionRefusedError, disconnect, join_room, leave_room
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
@@ -116,7 +116,10 @@ def on_connect(auth=None):
     finally:
         db.session.remove()
     if user_id is None:
-        raise ConnectionRefusedError(in_readers_language(REFUSALS["authentication_required"]))
+        # Socket.IO's own exception (not Python's built-in of the same name, which it answers with its
+        # English words): the first argument becomes the error's message, the second its data.
+        raise ConnectionRefusedError(in_readers_language(REFUSALS["authentication_required"]),
+                                     {"code": "authentication_required"})
     live_publish.mark_serving()
     with _lock:
         _connections[request.sid] = Connection(user_id=user_id, token=token)

@@ -20,6 +20,16 @@ def test_connection_without_credentials_is_refused(live_server):
             client.connect()
 
 
+def test_a_refused_connection_is_told_why_in_the_handshake_s_language_with_a_code(live_server):
+    refusals = []
+    sio = socketio.Client(reconnection=False)
+    sio.on("connect_error", refusals.append)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        sio.connect(live_server.url, auth={"token": "not-a-token"}, headers={"Accept-Language": "ru"},
+                    transports=["websocket"], wait_timeout=5)
+    assert refusals == [{"message": "требуется аутентификация", "data": {"code": "authentication_required"}}]
+
+
 def test_connection_with_a_token_is_accepted_and_unknown_events_are_refused(live_server, world, clients):
     client = clients(live_server.url, world.token["seat_cn"])
     assert client.sio.connected
