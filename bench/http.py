@@ -6,6 +6,7 @@ worker, `app/serving.py`).
     .venv/bin/python bench/http.py --cases 10000 --requests 40
 
     .venv/bin/python bench/http.py --servers gunicorn --instances 2   # production: one per core
+    .venv/bin/python bench/http.py --servers gunicorn --instances 2 --clients 16 --rounds 5
 
 It seeds a throw-away PostgreSQL database (bench/scale.py's network), starts each server on free
 loopback ports (gunicorn: `--instances` of them, as production runs one per core, client i talking
@@ -14,7 +15,9 @@ threads (one keep-alive session each) send requests one after the other. Prints 
 requests per second and the ratio of p95 to the bare endpoint's, and (on Linux) where each request's
 CPU time went: the server's processes, PostgreSQL's (every PostgreSQL process on the machine, so run
 it on a quiet one) and the clients'. On a machine with fewer cores than clients, requests wait for
-each other's CPU, so the ratio of latencies follows the ratio of these sums.
+each other's CPU, so the ratio of latencies follows the ratio of these sums. One run's p95 moves by
+a third from the next; `--rounds N` measures the bare endpoint and Meridian's in turn N times and
+prints the median of the rounds' ratios.
 Not a test: `make test` never runs it.
 """
 from __future__ import annotations
@@ -42,6 +45,10 @@ from cryptography.fernet import Fernet
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 from bench.scale import PASSWORD, BenchConfig, throwaway_network  # noqa: E402
+
+# Meridian's endpoints measured, after the bare one; `{case}` is a case in the middle of the network.
+ENDPOINTS = (("/api/v1/me", "/api/v1/me"), ("/api/v1/cases", "/api/v1/cases"),
+             ("/api/v1/cases/<id>", "/api/v1/cases/{case}"))
 
 BARE_APP = '''
 from flask import Flask, jsonify
@@ -158,6 +165,9 @@ def main(argv=None) -> int:
     parser.add_argument("--servers", default="werkzeug,gunicorn", help="which servers (default both)")
     parser.add_argument("--instances", type=int, default=1,
                         help="gunicorn instances, each one worker (production runs one per core; default 1)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure the bare endpoint and each of Meridian's this many times in turn, and "
+                             "print the median of each round's p95 ratio (default 1)")
     args = parser.parse_args(argv)
 
     bare_path = os.path.join(tempfile.mkdtemp(prefix="meridian-bench-"), "bare_app.py")  # off bench/'s path
@@ -190,7 +200,7 @@ def compare(args, url: str, seeded: dict, bare_path: str) -> None:
                                    str(args.threads), "--bind", f"127.0.0.1:{port}", "--chdir",
                                    os.path.dirname(bare_path), "bare_app:app"]),
     }
-    case_id = seeded["cases"] // 2
+    case_id, ratios = seeded["cases"] // 2, {}
     print(f"Meridian over HTTP: {seeded['cases']:,} cases on PostgreSQL, {args.requests} requests per client, "
           f"gunicorn: {args.instances} instance(s) of {args.threads} threads\n")
     print("| server | clients | endpoint | median ms | p95 ms | req/s | p95 / bare | errors "
@@ -214,22 +224,33 @@ def compare(args, url: str, seeded: dict, bare_path: str) -> None:
                 "email": "coordinator@bench.example", "password": PASSWORD}).json()["token"]
             auth = {"Authorization": f"Bearer {token}"}
             for clients in [int(c) for c in args.clients.split(",")]:
-                bare_result = load([f"http://127.0.0.1:{p}/hello" for p in bare_ports], {}, clients,
-                                   args.requests, bare_groups)
-                rows = [("bare Flask /hello", bare_result)]
-                for label, path in (("/api/v1/me", "/api/v1/me"), ("/api/v1/cases", "/api/v1/cases"),
-                                    ("/api/v1/cases/<id>", f"/api/v1/cases/{case_id}")):
-                    rows.append((label, load([f"http://127.0.0.1:{p}{path}" for p in ports], auth, clients,
-                                             args.requests, meridian_groups)))
-                for label, (median, p95, rate, errors, cpu) in rows:
-                    spent = "—" if cpu is None else (
-                        f"{cpu['server']:.2f} + {cpu['postgres']:.2f} + {cpu['clients']:.2f} = "
-                        f"{sum(cpu.values()):.2f}")
-                    print(f"| {server} | {clients} | {label} | {median:.1f} | {p95:.1f} | {rate:.0f} | "
-                          f"{p95 / bare_result[1]:.1f}× | {errors} | {spent} |", flush=True)
+                for _round in range(args.rounds):
+                    bare_result = load([f"http://127.0.0.1:{p}/hello" for p in bare_ports], {}, clients,
+                                       args.requests, bare_groups)
+                    rows = [("bare Flask /hello", bare_result)]
+                    for label, path in ENDPOINTS:
+                        path = path.format(case=case_id)
+                        rows.append((label, load([f"http://127.0.0.1:{p}{path}" for p in ports], auth, clients,
+                                                 args.requests, meridian_groups)))
+                    for label, (median, p95, rate, errors, cpu) in rows:
+                        spent = "—" if cpu is None else (
+                            f"{cpu['server']:.2f} + {cpu['postgres']:.2f} + {cpu['clients']:.2f} = "
+                            f"{sum(cpu.values()):.2f}")
+                        print(f"| {server} | {clients} | {label} | {median:.1f} | {p95:.1f} | {rate:.0f} | "
+                              f"{p95 / bare_result[1]:.1f}× | {errors} | {spent} |", flush=True)
+                        ratios.setdefault((server, clients, label), []).append(p95 / bare_result[1])
         finally:
             for process in started:
                 stop(process)
+    if args.rounds > 1:
+        print(f"\nThe p95 ratio to the bare endpoint in each of {args.rounds} rounds (each round measures the bare "
+              "endpoint, then each of Meridian's), and their median:\n")
+        print("| server | clients | endpoint | p95 ÷ bare, by round | median |")
+        print("|---|---:|---|---|---:|")
+        for (server, clients, label), each in ratios.items():
+            if label != "bare Flask /hello":
+                print(f"| {server} | {clients} | {label} | {', '.join(f'{r:.1f}×' for r in each)} | "
+                      f"{statistics.median(each):.1f}× |")
 
 
 if __name__ == "__main__":
