@@ -219,9 +219,11 @@ def case_row(case: Case | visibility.CaseColumns, level: str, discipline_codes: 
     return _full(case, codes) if level == FULL else _summary(case, codes)
 
 
-def case_detail(case: Case, level: str, actor, discipline_codes: list[str] | None = None) -> dict:
+def case_detail(case: Case, level: str, actor, discipline_codes: list[str] | None = None,
+                viewer: visibility.Viewer | None = None) -> dict:
     """`case` at `level`, with its history and the moves `actor` may make when the access is full; its
-    disciplines are read from the case unless their codes are given."""
+    disciplines are read from the case unless their codes are given, and the actor's facts (`viewer`) are
+    read unless given."""
     if level != FULL:
         return case_row(case, level, discipline_codes)
     body = case_row(case, level, discipline_codes)
@@ -233,7 +235,7 @@ def case_detail(case: Case, level: str, actor, discipline_codes: list[str] | Non
          "reason_code": t.reason_code, "at": t.at}
         for t in case.transitions
     ]
-    held = workflow.capacities(db.session, case, actor)
+    held = workflow.capacities(db.session, case, actor, viewer)
     body["available_transitions"] = workflow.targets_for(case.state, held)
     return body
 
@@ -270,27 +272,36 @@ def audit_cases_shown(rows, *, via: str) -> None:
                  source_address=request.remote_addr, detail={"via": via})
 
 
-# A case with what `case_detail` reads (its discipline codes, and its history with who moved it), in one
-# statement built once: building it again for every detail cost more than running it. The codes come in
-# the case's row: loading the disciplines too would repeat each move once per discipline.
-_CASE_WITH_DETAIL = (select(Case, visibility.discipline_codes).where(Case.id == bindparam("case_id"))
+# A case with what `case_detail` reads (its discipline codes, its history with who moved it, and how the
+# viewer is related to it), in one statement built once: building it again for every detail cost more
+# than running it. The codes come in the case's row: loading the disciplines too would repeat each move
+# once per discipline.
+_CASE_WITH_DETAIL = (select(Case, visibility.discipline_codes, *visibility.relation_columns(bindparam("viewer_id")))
+                     .where(Case.id == bindparam("case_id"))
                      .options(joinedload(Case.transitions).joinedload(CaseTransition.actor).load_only(User.name)))
 
 
-def visible_case_with_detail(case_id: int) -> tuple[Case, str, list[str]]:
-    """As `visible_case`, the case with what `case_detail` reads and its discipline codes."""
-    row = db.session.execute(_CASE_WITH_DETAIL, {"case_id": case_id}).unique().first()
-    case, level = _visible(case_id, row[0] if row is not None else None, need_full=False)
-    return case, level, visibility.discipline_code_list(row[1])
+def visible_case_with_detail(case_id: int) -> tuple[Case, str, list[str], visibility.Viewer]:
+    """As `visible_case`, the case with what `case_detail` reads, its discipline codes, and the actor's
+    facts as far as this case goes."""
+    actor = current_actor()
+    row = db.session.execute(_CASE_WITH_DETAIL, {"case_id": case_id, "viewer_id": actor.id}).unique().first()
+    if row is None:
+        return _visible(case_id, None, None, need_full=False)
+    case, codes, coordinates, invited = row
+    facts = visibility.case_facts(case)
+    viewer = visibility.viewer_of_case(actor, facts, coordinates=coordinates, invited=invited)
+    case, level = _visible(case_id, case, visibility.access_level(viewer, facts), need_full=False)
+    return case, level, visibility.discipline_code_list(codes), viewer
 
 
 def visible_case(case_id: int, *, need_full: bool = False) -> tuple[Case, str]:
     """The case and the actor's access level; 404 when they may not know it exists."""
-    return _visible(case_id, db.session.get(Case, case_id), need_full=need_full)
+    case = db.session.get(Case, case_id)
+    return _visible(case_id, case, visibility.case_access(db.session, current_actor(), case), need_full=need_full)
 
 
-def _visible(case_id: int, case: Case | None, *, need_full: bool) -> tuple[Case, str]:
-    level = visibility.case_access(db.session, current_actor(), case)
+def _visible(case_id: int, case: Case | None, level: str | None, *, need_full: bool) -> tuple[Case, str]:
     if level is None:
         raise NotFound(N_('No case with id %(case_id)s.'),
                        params={'case_id': case_id})
@@ -357,9 +368,9 @@ def list_cases(query: CaseQuery):
 @endpoint(summary="A case at your access level (full, or a pseudonymised summary)",
           response=CaseDetail, tags=TAGS)
 def get_case(case_id: int):
-    case, level, codes = visible_case_with_detail(case_id)
+    case, level, codes, viewer = visible_case_with_detail(case_id)
     audit_case("case.viewed", target_id=case.id, detail={"access": level, "via": "detail"})
-    return case_detail(case, level, current_actor(), discipline_codes=codes)
+    return case_detail(case, level, current_actor(), discipline_codes=codes, viewer=viewer)
 
 
 @api.patch("/cases/<int:case_id>")

@@ -113,9 +113,27 @@ def _read_viewer_facts(session: Session, user) -> Viewer:
     boards, invited = [], []
     for kind, related_id in session.execute(_BOARDS_AND_INVITED_CASES, {"user_id": user.id}).all():
         (boards if kind == "board" else invited).append(related_id)
+    return _viewer(user, boards, invited)
+
+
+def _viewer(user, coordinated_board_ids, invited_case_ids) -> Viewer:
     return Viewer(user_id=user.id, organization_id=user.organization_id,
                   residency_region=user.organization.residency_region, roles=frozenset(user.roles),
-                  coordinated_board_ids=frozenset(boards), invited_case_ids=frozenset(invited))
+                  coordinated_board_ids=frozenset(coordinated_board_ids), invited_case_ids=frozenset(invited_case_ids))
+
+
+def relation_columns(user_id):
+    """Whether `user_id` coordinates a case's board, and whether they are invited to discuss it: SQL
+    columns to read with the case, for `viewer_of_case`."""
+    return (Case.board_id.in_(_coordinated_board_ids(user_id)).label("viewer_coordinates"),
+            Case.id.in_(_invited_case_ids(user_id)).label("viewer_invited"))
+
+
+def viewer_of_case(user, case: CaseFacts, *, coordinates: bool, invited: bool) -> Viewer:
+    """`user`'s facts as far as `case` goes, from its `relation_columns`: all `access_level` needs for this
+    case, without reading every board the user coordinates and every case they were ever invited to."""
+    return _viewer(user, [case.board_id] if coordinates and case.board_id is not None else [],
+                   [case.case_id] if invited else [])
 
 
 def _coordinated_board_ids(user_id):

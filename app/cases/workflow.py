@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.operations import record as audit
 from app.cases.models import CASE_STATES, Case, CaseTransition
-from app.cases.visibility import viewer_facts
+from app.cases.visibility import Viewer, viewer_facts
 from app.errors import Conflict, InvalidInput, PermissionDenied, in_readers_language
 from app.live.publish import publish
 from app.meetings.models import AgendaItem
@@ -157,14 +157,16 @@ def missing_for_submission(case: Case, *, discipline_codes: list[str] | None = N
 # --- who is asking ----------------------------------------------------------------------------
 
 
-def capacities(session: Session, case: Case, actor) -> frozenset[str]:
-    """The capacities in which `actor` may act on `case` (REFERRER, COORDINATOR; never SYSTEM)."""
+def capacities(session: Session, case: Case, actor, viewer: Viewer | None = None) -> frozenset[str]:
+    """The capacities in which `actor` may act on `case` (REFERRER, COORDINATOR; never SYSTEM); `viewer`,
+    the actor's facts if the caller has them (`visibility.viewer_of_case` will do)."""
     held = set()
     if actor is None:
         return frozenset()
     if actor.has_role("referrer") and actor.organization_id == case.organization_id:
         held.add(REFERRER)
-    if case.board_id is not None and case.board_id in viewer_facts(session, actor).coordinated_board_ids:
+    viewer = viewer if viewer is not None else viewer_facts(session, actor)
+    if case.board_id is not None and case.board_id in viewer.coordinated_board_ids:
         held.add(COORDINATOR)
     return frozenset(held)
 
