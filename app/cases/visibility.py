@@ -300,7 +300,7 @@ def visible_case_rows(session: Session, user, *, filters: dict | None = None, af
     return _with_levels(viewer, ((row, row.discipline_codes) for row in rows))
 
 
-@functools.cache  # a few hundred shapes at most: 8 of viewers × the filters given × a cursor or not
+@functools.cache  # at most 1,024: 8 kinds of viewer × 64 sets of filters × a cursor or not
 def _case_rows_statement(shape: _ViewerShape, filter_names: tuple[str, ...], after_a_case: bool):
     """`visible_case_rows`' statement for viewers of `shape`, built once: every value is a parameter.
     Building it and its cache key anew cost as much as a page of fifty cases."""
