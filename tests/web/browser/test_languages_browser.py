@@ -76,6 +76,8 @@ def test_moscow_oncologist_answers_an_invitation_in_russian(localized_page, scre
     meeting.get_by_role("link").first.click()
     mine = page.locator("section[aria-labelledby=mine-heading]")
     expect(page.get_by_role("heading", name="Ваше приглашение")).to_be_visible()
+    # htmx answers in place; a click before it is wired posts the form and reloads the page instead.
+    page.wait_for_load_state("networkidle")
     mine.get_by_role("button", name="Под вопросом").click()
     expect(mine.locator("[data-answer]")).to_have_text("под вопросом")
     expect(mine.get_by_role("status")).to_contain_text("Ваш ответ на приглашение")
