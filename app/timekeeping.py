@@ -90,14 +90,14 @@ def parse_instant(text: str) -> datetime:
 
 def format_instant(value: datetime) -> str:
     """ISO 8601 in UTC with a trailing Z, to the second (what the API returns)."""
-    # Instants read from the database are already UTC: the API writes four per listed case.
-    utc_value = value if isinstance(value, datetime) and value.tzinfo is UTC else ensure_utc(value)
-    return utc_value.isoformat(timespec="seconds")[:-6] + "Z"   # drops "+00:00"
+    return utc_to_the_second(value).isoformat()[:-6] + "Z"   # drops "+00:00"
 
 
 def utc_to_the_second(value: datetime) -> datetime:
     """The instant in UTC without its fraction of a second: what `format_instant` writes, as a value."""
-    return (value if value.tzinfo is UTC else ensure_utc(value)).replace(microsecond=0)
+    # Instants read from the database are already UTC: the API has four per listed case.
+    utc_value = value if isinstance(value, datetime) and value.tzinfo is UTC else ensure_utc(value)
+    return utc_value.replace(microsecond=0)
 
 
 def is_valid_zone(name: str) -> bool:

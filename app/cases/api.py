@@ -287,11 +287,11 @@ def visible_case_with_detail(case_id: int) -> tuple[Case, str, list[str], visibi
     actor = current_actor()
     row = db.session.execute(_CASE_WITH_DETAIL, {"case_id": case_id, "viewer_id": actor.id}).unique().first()
     if row is None:
-        return _visible(case_id, None, None, need_full=False)
+        return _visible(case_id, None, None)
     case, codes, coordinates, invited = row
     facts = visibility.case_facts(case)
     viewer = visibility.viewer_of_case(actor, facts, coordinates=coordinates, invited=invited)
-    case, level = _visible(case_id, case, visibility.access_level(viewer, facts), need_full=False)
+    case, level = _visible(case_id, case, visibility.access_level(viewer, facts))
     return case, level, visibility.discipline_code_list(codes), viewer
 
 
@@ -301,7 +301,9 @@ def visible_case(case_id: int, *, need_full: bool = False) -> tuple[Case, str]:
     return _visible(case_id, case, visibility.case_access(db.session, current_actor(), case), need_full=need_full)
 
 
-def _visible(case_id: int, case: Case | None, level: str | None, *, need_full: bool) -> tuple[Case, str]:
+def _visible(case_id: int, case: Case | None, level: str | None, *, need_full: bool = False) -> tuple[Case, str]:
+    """`case` at `level`; 404 when there is no level (they may not know it exists), 403 for a summary when
+    `need_full`."""
     if level is None:
         raise NotFound(N_('No case with id %(case_id)s.'),
                        params={'case_id': case_id})
